@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_jobspec: the INI job spec that an operator submits and every agent reads. */
+#ifndef FL_JOBSPEC_H
+#define FL_JOBSPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fl_util.h"
+
+#define FL_JOBSPEC_MAX_BYTES (64u * 1024u)
+#define FL_JOBSPEC_MAX_LABELS 256u
+#define FL_JOBSPEC_MAX_FEATURES 4096u
+
+enum fl_model_kind {
+	FL_MODEL_LINEAR = 1,    /* squared loss, one output */
+	FL_MODEL_LOGISTIC = 2,  /* binary: P(class id 1), needs exactly 2 labels */
+	FL_MODEL_SOFTMAX = 3    /* k classes */
+};
+
+/*
+ * Text form (INI; unknown keys are errors, so typos do not pass silently):
+ *   [job]    name, dataset, model = linear|logistic|softmax, label,
+ *            labels = a, b, c   (classification; ids in this order),
+ *            features = f1, f2  (optional; default all but the label),
+ *            rounds, min_clients
+ *   [train]  local_epochs, batch_size, lr, l2
+ *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
+ * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
+ * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0.
+ */
+typedef struct fl_jobspec {
+	char name[FL_NAME_BYTES];
+	char dataset[FL_NAME_BYTES];
+	char label[FL_NAME_BYTES];
+	enum fl_model_kind model;
+	char **labels;         /* nlabels strings, owned */
+	uint32_t nlabels;
+	char **features;       /* nfeatures strings, owned */
+	uint32_t nfeatures;
+	uint32_t rounds;
+	uint32_t min_clients;
+	uint32_t local_epochs;
+	uint32_t batch_size;
+	double lr;
+	double l2;
+	uint32_t timeout_s;
+	uint32_t max_attempts;
+	double test_fraction;
+	uint64_t seed;
+} fl_jobspec;
+
+/* Parses spec text (len bytes). On success fills *out (free with
+ * fl_jobspec_clear). Errors: FL_E_SPEC with a message naming the key and
+ * what is expected, FL_E_TOOBIG, FL_E_NOMEM. Validates ranges and model vs
+ * labels (logistic needs 2 labels, softmax >= 2, linear none). */
+int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg);
+/* Canonical text of a spec; *out is malloc'd, caller frees. */
+int fl_jobspec_format(const fl_jobspec *spec, char **out);
+void fl_jobspec_clear(fl_jobspec *spec);
+const char *fl_model_kind_name(enum fl_model_kind k);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_update: the sum-friendly vectors that agents upload. The coordinator
+ * only ever needs their sum over sites (so secure aggregation can hide each
+ * one), and these functions turn a sum into the next global model. */
+#ifndef FL_UPDATE_H
+#define FL_UPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fl_dataset.h"
+#include "fl_model.h"
+
+/*
+ * STATS vector, length 1 + 2d: [n, sum x_j (d), sum x_j^2 (d)] over the
+ * site's training split. Sum over sites -> global mean and scale.
+ */
+size_t fl_update_stats_len(uint32_t d);
+int fl_update_stats_build(const fl_dataset *train, double *vec);
+/* Sets m->mean and m->scale from a summed STATS vector (scale floor 1e-12,
+ * constant features get scale 1). FL_E_RANGE if n == 0. */
+int fl_update_stats_apply(fl_model *m, const double *sum);
+
+/*
+ * Metrics tail, length 6 + 3c (c = fl_model_nclasses): n, loss_sum,
+ * correct, sse, sum_y, sum_y2, tp[c], npred[c], ntrue[c].
+ */
+size_t fl_update_metrics_len(const fl_model *m);
+void fl_update_metrics_pack(const fl_metrics *mt, uint32_t nclasses, double *vec);
+void fl_update_metrics_unpack(const double *vec, uint32_t nclasses, fl_metrics *mt);
+
+/*
+ * TRAIN vector, length nparams + 2 + metrics_len:
+ * [n_train * (w_local - w_global) (nparams), n_train, train_loss_sum,
+ *  metrics of the *incoming global* model on the site's test split].
+ */
+size_t fl_update_train_len(const fl_model *m);
+int fl_update_train_build(const fl_model *global, const fl_model *local,
+			  double n_train, double train_loss_sum,
+			  const fl_metrics *eval, double *vec);
+
+/* EVAL vector: just the metrics tail (a final evaluation round). */
+size_t fl_update_eval_len(const fl_model *m);
+
+/* Summary of one aggregated round. */
+typedef struct fl_round_summary {
+	double n_train;
+	double train_loss;    /* mean over training examples */
+	fl_metrics eval;      /* summed metrics of the incoming model */
+} fl_round_summary;
+
+/* FedAvg: global->w += sum_delta / sum_n, version++. Fills *out. FL_E_RANGE
+ * if sum n_train is 0; FL_E_DIVERGED if the result is not finite (global is
+ * left unchanged). */
+int fl_update_train_apply(fl_model *global, const double *sum, fl_round_summary *out);
+
+#endif

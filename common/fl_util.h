@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_util: small helpers shared by every program (time, files, errmsg). */
+#ifndef FL_UTIL_H
+#define FL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Size of the detail-message buffers that parsers fill on error. */
+#define FL_ERRMSG_BYTES 256
+#define FL_NAME_BYTES 64
+
+/* Formats into errmsg (FL_ERRMSG_BYTES) if errmsg is not NULL. */
+void fl_errmsg_set(char *errmsg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Milliseconds since the Unix epoch (wall clock) and a monotonic clock. */
+int64_t fl_time_ms(void);
+int64_t fl_mono_ms(void);
+void fl_sleep_ms(uint32_t ms);
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated malloc'd
+ * buffer that the caller frees. FL_E_IO, FL_E_TOOBIG or FL_E_NOMEM. */
+int fl_file_read(const char *path, size_t max, char **out, size_t *len);
+/* Writes buf atomically (temp file + rename) with the given mode. */
+int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
+
+/* Deterministic, non-cryptographic 64-bit mixer (splitmix64) for data
+ * splits and SGD shuffles only. Never for keys, seeds or masks. */
+uint64_t fl_mix64(uint64_t x);
+typedef struct fl_rng { uint64_t s; } fl_rng;
+void fl_rng_seed(fl_rng *r, uint64_t seed);
+uint64_t fl_rng_next(fl_rng *r);
+double fl_rng_uniform(fl_rng *r);   /* [0, 1) */
+double fl_rng_normal(fl_rng *r);    /* standard normal */
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_pki: X.509 helpers on OpenSSL: who a certificate names, and its role. */
+#ifndef FL_PKI_H
+#define FL_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fl_util.h"
+
+/* Roles are carried in the certificate subject's OU. */
+#define FL_ROLE_SITE "site"
+#define FL_ROLE_ADMIN "admin"
+#define FL_ROLE_VIEWER "viewer"
+#define FL_ROLE_COORDINATOR "coordinator"
+
+typedef struct fl_cert_info {
+	char cn[FL_NAME_BYTES];       /* subject CN */
+	char role[16];                /* subject OU, "" if none */
+	char fingerprint[65];         /* SHA-256 of the DER, lowercase hex */
+	char serial[66];              /* hex */
+	int64_t not_after_ms;
+} fl_cert_info;
+
+/* Parses the first certificate of a PEM text (len bytes). Errors:
+ * FL_E_PARSE (not a certificate), FL_E_TOOBIG (CN/OU too long). */
+int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out);
+
+#endif

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_msg: plain C forms of the wire messages (agent.proto, control.proto).
+ * Only proto/ sees protobuf-c; everyone else uses these structs. */
+#ifndef FL_MSG_H
+#define FL_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "fl_util.h"
+
+#define FL_MSG_MAX_DATASETS 32u
+#define FL_MSG_CHUNK_MIN (64u * 1024u)     /* data chunks are 64 KiB .. 1 MiB */
+#define FL_MSG_CHUNK_MAX (1024u * 1024u)
+#define FL_MSG_MAX_BYTES (FL_MSG_CHUNK_MAX + 4096u) /* any one message */
+#define FL_MSG_SPEC_MAX 65536u
+#define FL_MSG_MAX_LIST 10000u              /* jobs, rounds, sites per reply */
+#define FL_MSG_MAX_PARTICIPANTS 1000u
+#define FL_MSG_ERROR_BYTES 256
+
+/* RPC method paths. */
+#define FL_RPC_AGENT_POLL "/fedc.v1.Agent/Poll"
+#define FL_RPC_AGENT_GET_MODEL "/fedc.v1.Agent/GetModel"
+#define FL_RPC_AGENT_PUT_UPDATE "/fedc.v1.Agent/PutUpdate"
+#define FL_RPC_CTL_SUBMIT_JOB "/fedc.v1.Control/SubmitJob"
+#define FL_RPC_CTL_LIST_JOBS "/fedc.v1.Control/ListJobs"
+#define FL_RPC_CTL_GET_JOB "/fedc.v1.Control/GetJob"
+#define FL_RPC_CTL_ABORT_JOB "/fedc.v1.Control/AbortJob"
+#define FL_RPC_CTL_GET_MODEL "/fedc.v1.Control/GetModel"
+#define FL_RPC_CTL_ADD_SITE "/fedc.v1.Control/AddSite"
+#define FL_RPC_CTL_LIST_SITES "/fedc.v1.Control/ListSites"
+
+enum fl_task_kind { FL_TASK_NONE = 0, FL_TASK_STATS = 1, FL_TASK_TRAIN = 2, FL_TASK_EVAL = 3 };
+enum fl_encoding { FL_ENC_F64 = 0, FL_ENC_U32 = 1 };
+
+typedef struct fl_msg_poll_req {
+	char agent_version[32];
+	uint32_t ndatasets;
+	char datasets[FL_MSG_MAX_DATASETS][FL_NAME_BYTES];
+} fl_msg_poll_req;
+
+typedef struct fl_msg_task {
+	uint64_t job_id;
+	uint32_t round;
+	uint32_t attempt;
+	enum fl_task_kind kind;
+	char *spec;              /* owned, NUL-terminated; NULL if none */
+	uint32_t deadline_ms;
+	uint32_t poll_ms;
+	uint64_t model_bytes;
+} fl_msg_task;
+
+typedef struct fl_msg_model_req {
+	uint64_t job_id;
+	uint32_t version;
+	bool latest;
+} fl_msg_model_req;
+
+typedef struct fl_msg_chunk {
+	uint64_t total_bytes;
+	uint64_t offset;
+	uint8_t *data;           /* owned copy, len bytes */
+	size_t len;
+} fl_msg_chunk;
+
+typedef struct fl_msg_update_header {
+	uint64_t job_id;
+	uint32_t round;
+	uint32_t attempt;
+	enum fl_task_kind kind;
+	enum fl_encoding encoding;
+	uint64_t words;
+} fl_msg_update_header;
+
+/* One message of the upload stream: a header or a data chunk. */
+typedef struct fl_msg_update_part {
+	bool is_header;
+	fl_msg_update_header header;   /* if is_header */
+	uint8_t *data;                 /* else: owned, len bytes */
+	size_t len;
+} fl_msg_update_part;
+
+typedef struct fl_msg_update_reply { uint64_t words; } fl_msg_update_reply;
+
+typedef struct fl_msg_job_submit { char *spec; } fl_msg_job_submit;   /* owned */
+typedef struct fl_msg_job_ref { uint64_t job_id; } fl_msg_job_ref;
+
+typedef struct fl_msg_metrics {
+	bool present;
+	double n, loss, accuracy, macro_f1, r2;
+} fl_msg_metrics;
+
+typedef struct fl_msg_job_info {
+	uint64_t job_id;
+	char name[FL_NAME_BYTES];
+	char state[16];
+	char dataset[FL_NAME_BYTES];
+	char model[16];
+	uint32_t rounds_total;
+	uint32_t rounds_done;
+	int64_t created_ms;
+	int64_t updated_ms;
+	char error[FL_MSG_ERROR_BYTES];
+	fl_msg_metrics metrics;
+	char submitted_by[FL_NAME_BYTES];
+} fl_msg_job_info;
+
+typedef struct fl_msg_round_info {
+	uint32_t round;
+	uint32_t attempt;
+	char state[16];
+	char kind[16];
+	uint32_t selected;
+	uint32_t survived;
+	int64_t started_ms;
+	int64_t finished_ms;
+	double train_loss;
+	fl_msg_metrics eval;
+	uint32_t nparticipants;
+	char (*participants)[FL_NAME_BYTES];   /* owned array */
+} fl_msg_round_info;
+
+typedef struct fl_msg_job_list { fl_msg_job_info *jobs; size_t n; } fl_msg_job_list;
+typedef struct fl_msg_job_status {
+	fl_msg_job_info job;
+	fl_msg_round_info *rounds;   /* owned */
+	size_t nrounds;
+} fl_msg_job_status;
+
+typedef struct fl_msg_site_info {
+	char name[FL_NAME_BYTES];
+	char role[16];
+	int64_t added_ms;
+	int64_t last_seen_ms;
+	bool online;
+	bool revoked;
+} fl_msg_site_info;
+typedef struct fl_msg_site_add { char name[FL_NAME_BYTES]; char role[16]; } fl_msg_site_add;
+typedef struct fl_msg_site_list { fl_msg_site_info *sites; size_t n; } fl_msg_site_list;
+
+/* Release what a struct owns (not the struct itself). NULL-safe. */
+void fl_msg_task_clear(fl_msg_task *m);
+void fl_msg_chunk_clear(fl_msg_chunk *m);
+void fl_msg_update_part_clear(fl_msg_update_part *m);
+void fl_msg_job_submit_clear(fl_msg_job_submit *m);
+void fl_msg_job_list_clear(fl_msg_job_list *m);
+void fl_msg_round_info_clear(fl_msg_round_info *m);
+void fl_msg_job_status_clear(fl_msg_job_status *m);
+void fl_msg_site_list_clear(fl_msg_site_list *m);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_rpc: gRPC C-core glue. A mutual-TLS server that runs each incoming call
+ * on its own thread with blocking send/recv, and a blocking client. Payloads
+ * are opaque bytes (see fl_codec.h). Only this module touches grpc_* types. */
+#ifndef FL_RPC_H
+#define FL_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* PEM file paths. The CA file may hold several certificates (a bundle). */
+typedef struct fl_rpc_tls {
+	const char *ca_file;
+	const char *cert_file;
+	const char *key_file;
+} fl_rpc_tls;
+
+/* Call once per process, before anything else here, and once at exit. */
+void fl_rpc_global_init(void);
+void fl_rpc_global_shutdown(void);
+
+/* ---- server ---- */
+typedef struct fl_rpc_server fl_rpc_server;
+typedef struct fl_rpc_call fl_rpc_call;
+/* Handles one call on its own thread. It must end the call with
+ * fl_rpc_call_finish; if it returns without, the glue finishes with INTERNAL. */
+typedef void (*fl_rpc_handler_fn)(fl_rpc_call *call, void *ctx);
+typedef struct fl_rpc_method {
+	const char *path;          /* e.g. FL_RPC_AGENT_POLL */
+	fl_rpc_handler_fn fn;
+} fl_rpc_method;
+
+/*
+ * Binds addr ("127.0.0.1:0" picks a free port) with mutual TLS: clients must
+ * present a certificate that chains to tls->ca_file, else the handshake
+ * fails. methods (copied) lists the handled paths; others get UNIMPLEMENTED.
+ * ctx is passed to every handler. Messages over max_msg_bytes are refused by
+ * gRPC before they reach a handler. *out owned by caller (fl_rpc_server_free).
+ * Errors: FL_E_IO (cannot read PEM files), FL_E_NET (cannot bind), FL_E_NOMEM.
+ */
+int fl_rpc_server_new(const char *addr, const fl_rpc_tls *tls,
+		      const fl_rpc_method *methods, size_t nmethods, void *ctx,
+		      size_t max_msg_bytes, fl_rpc_server **out);
+/* The bound port. */
+int fl_rpc_server_port(const fl_rpc_server *s);
+/* Serves until fl_rpc_server_stop; returns 0 after a clean shutdown that
+ * has waited for every handler thread to end. */
+int fl_rpc_server_run(fl_rpc_server *s);
+/* Asks run() to return: cancels calls in flight. Thread-safe, idempotent. */
+void fl_rpc_server_stop(fl_rpc_server *s);
+void fl_rpc_server_free(fl_rpc_server *s);
+
+/* The method path, and the peer's certificate (PEM of the leaf) and common
+ * name as verified by TLS. Valid until finish. NULL if absent. */
+const char *fl_rpc_call_method(const fl_rpc_call *c);
+const char *fl_rpc_call_peer_cn(const fl_rpc_call *c);
+const char *fl_rpc_call_peer_pem(const fl_rpc_call *c);
+/* Receives the next client message into a malloc'd *buf (caller frees).
+ * FL_E_EOF when the client half-closed; FL_E_NET if the call broke. */
+int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len);
+/* Sends one message (waits until gRPC accepted it). FL_E_NET on failure. */
+int fl_rpc_call_send(fl_rpc_call *c, const uint8_t *buf, size_t len);
+/* Ends the call with a status: err == 0 gives OK, else the FL_E_* code maps
+ * to a gRPC status (fl_rpc_status_from_err) with detail as its message. */
+int fl_rpc_call_finish(fl_rpc_call *c, int err, const char *detail);
+
+/* ---- client ---- */
+typedef struct fl_rpc_channel fl_rpc_channel;
+typedef struct fl_rpc_status {
+	int code;             /* gRPC status code, 0 = OK */
+	char detail[256];     /* server's message, or a local explanation */
+} fl_rpc_status;
+
+/* Opens a mutual-TLS channel to target ("host:port"). Nothing is sent until
+ * the first call. *out owned by caller. FL_E_IO if a PEM cannot be read. */
+int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
+		       size_t max_msg_bytes, fl_rpc_channel **out);
+void fl_rpc_channel_free(fl_rpc_channel *ch);
+
+/* One unary call. On OK returns 0 with *resp malloc'd (caller frees).
+ * Otherwise returns fl_rpc_err_from_status(st->code) (FL_E_NET for
+ * UNAVAILABLE, which is also what a refused TLS handshake looks like) and
+ * fills *st. */
+int fl_rpc_unary(fl_rpc_channel *ch, const char *method, const uint8_t *req,
+		 size_t reqlen, uint32_t timeout_ms, uint8_t **resp,
+		 size_t *resplen, fl_rpc_status *st);
+
+/* A streaming call (client-, server- or bidi-streaming). */
+typedef struct fl_rpc_stream fl_rpc_stream;
+int fl_rpc_stream_open(fl_rpc_channel *ch, const char *method,
+		       uint32_t timeout_ms, fl_rpc_stream **out);
+int fl_rpc_stream_send(fl_rpc_stream *s, const uint8_t *buf, size_t len);
+int fl_rpc_stream_close_send(fl_rpc_stream *s);
+/* FL_E_EOF at the end of the server's messages. */
+int fl_rpc_stream_recv(fl_rpc_stream *s, uint8_t **buf, size_t *len);
+/* Waits for the final status; returns 0 or the mapped FL_E_* code. */
+int fl_rpc_stream_finish(fl_rpc_stream *s, fl_rpc_status *st);
+void fl_rpc_stream_free(fl_rpc_stream *s);
+
+/* Status mapping (both directions). */
+int fl_rpc_status_from_err(int err);
+int fl_rpc_err_from_status(int code);
+
+#endif
