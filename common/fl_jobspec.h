@@ -3,6 +3,7 @@
 #ifndef FL_JOBSPEC_H
 #define FL_JOBSPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fl_util.h"
@@ -25,8 +26,15 @@ enum fl_model_kind {
  *            rounds, min_clients
  *   [train]  local_epochs, batch_size, lr, l2
  *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
+ *   [secagg] threshold (t per neighbourhood; 0 = floor((k+1)/2)+1),
+ *            neighbours (k; 0 = n-1, full SecAgg), clip (model-delta clip
+ *            range), bits (quantisation bits), dropout (largest fraction of
+ *            selected sites that may drop before an attempt is abandoned),
+ *            consistency (true|false)
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
- * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0.
+ * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0; secagg:
+ * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
+ * consistency false.
  */
 typedef struct fl_jobspec {
 	char name[FL_NAME_BYTES];
@@ -47,6 +55,13 @@ typedef struct fl_jobspec {
 	uint32_t max_attempts;
 	double test_fraction;
 	uint64_t seed;
+	/* [secagg]: secure aggregation is always on. */
+	uint32_t sa_threshold;
+	uint32_t sa_neighbours;
+	double sa_clip;
+	uint32_t sa_bits;
+	double sa_dropout;
+	bool sa_consistency;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with

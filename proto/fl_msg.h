@@ -29,9 +29,36 @@
 #define FL_RPC_CTL_GET_MODEL "/fedc.v1.Control/GetModel"
 #define FL_RPC_CTL_ADD_SITE "/fedc.v1.Control/AddSite"
 #define FL_RPC_CTL_LIST_SITES "/fedc.v1.Control/ListSites"
+#define FL_RPC_SA_ADVERTISE "/fedc.v1.SecAgg/Advertise"
+#define FL_RPC_SA_GET_KEYS "/fedc.v1.SecAgg/GetKeys"
+#define FL_RPC_SA_PUT_SHARES "/fedc.v1.SecAgg/PutShares"
+#define FL_RPC_SA_GET_SHARES "/fedc.v1.SecAgg/GetShares"
+#define FL_RPC_SA_PUT_CONSISTENCY "/fedc.v1.SecAgg/PutConsistency"
+#define FL_RPC_SA_GET_UNMASK "/fedc.v1.SecAgg/GetUnmask"
+#define FL_RPC_SA_PUT_UNMASK "/fedc.v1.SecAgg/PutUnmask"
 
 enum fl_task_kind { FL_TASK_NONE = 0, FL_TASK_STATS = 1, FL_TASK_TRAIN = 2, FL_TASK_EVAL = 3 };
 enum fl_encoding { FL_ENC_F64 = 0, FL_ENC_U32 = 1 };
+enum fl_sa_phase {
+	FL_SA_OFF = 0, FL_SA_ADVERTISE = 1, FL_SA_SHARE = 2, FL_SA_INPUT = 3,
+	FL_SA_CONSISTENCY = 4, FL_SA_UNMASK = 5
+};
+
+#define FL_MSG_SEED_BYTES 32
+/* A site's part in a secure-aggregation round attempt (agent.proto SaParams). */
+typedef struct fl_msg_sa_params {
+	uint32_t client_id;
+	uint32_t n;
+	uint32_t t;
+	uint32_t k;
+	uint64_t words;
+	uint8_t round_seed[FL_MSG_SEED_BYTES];
+	bool consistency;
+	double clip;
+	uint32_t bits;
+	uint64_t nreal;
+	double weight_scale;
+} fl_msg_sa_params;
 
 typedef struct fl_msg_poll_req {
 	char agent_version[32];
@@ -48,6 +75,8 @@ typedef struct fl_msg_task {
 	uint32_t deadline_ms;
 	uint32_t poll_ms;
 	uint64_t model_bytes;
+	enum fl_sa_phase phase;
+	fl_msg_sa_params sa;     /* meaningful when phase != FL_SA_OFF */
 } fl_msg_task;
 
 typedef struct fl_msg_model_req {

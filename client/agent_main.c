@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fedc-agent: the site daemon. Dials out to the coordinator, trains on the
+ * site's own CSV files and uploads only update vectors. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "fl_agent.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+static volatile sig_atomic_t agent_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	agent_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: fedc-agent --config FILE [--log-level debug|info|warn|error] [--once]\n"
+"       fedc-agent --help | --version\n"
+"\n"
+"The agent of one factory site. It only dials out: it polls the coordinator\n"
+"over mutual TLS, trains on the site's CSV files and uploads update vectors\n"
+"(feature sums, weighted model deltas, evaluation counts). Rows never leave\n"
+"the site. SIGINT or SIGTERM stop it cleanly (exit 0).\n"
+"\n"
+"  --config FILE     site configuration (INI, see below)\n"
+"  --log-level L     overrides [agent] log_level\n"
+"  --once            poll once, run the task if there is one, then exit\n"
+"                    (exit 0 if it went well or there was nothing to do)\n"
+"\n"
+"Example site.ini (relative paths are relative to the config's folder):\n"
+"  [agent]\n"
+"  coordinator = coordinator.example.org:7443\n"
+"  poll_interval_ms = 500\n"
+"  state_dir = .\n"
+"  log_level = info\n"
+"  [tls]\n"
+"  ca = pki/ca.pem\n"
+"  cert = pki/site1.pem\n"
+"  key = pki/site1.key\n"
+"  [data]\n"
+"  shuttle = /srv/data/shuttle-site1.csv\n"
+"  breast_cancer = /srv/data/bc.csv\n"
+"\n"
+"Exit status: 0 ok, 1 runtime error, 2 usage or configuration error.\n");
+}
+
+static int parse_args(int argc, char **argv, const char **config,
+		      const char **level, bool *once)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("fedc-agent %s\n", FL_AGENT_VERSION);
+			exit(0);
+		} else if (strcmp(argv[i], "--once") == 0) {
+			*once = true;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			*config = argv[++i];
+		} else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
+			*level = argv[++i];
+		} else {
+			fprintf(stderr, "fedc-agent: unknown or incomplete option '%s'\n"
+				"Try 'fedc-agent --help'.\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!*config) {
+		fprintf(stderr, "fedc-agent: --config FILE is required\n"
+			"Try 'fedc-agent --help'.\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int set_level(const char *s)
+{
+	enum fl_log_level lv;
+
+	if (fl_log_level_parse(s, &lv) != 0) {
+		fprintf(stderr, "fedc-agent: bad log level '%s' (debug, info, warn, "
+			"error)\n", s);
+		return 2;
+	}
+	fl_log_set_level(lv);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static fl_agent_config cfg;
+	char msg[FL_ERRMSG_BYTES] = "";
+	const char *config = NULL, *level = NULL;
+	struct sigaction sa;
+	fl_agent *a = NULL;
+	bool once = false;
+	int r, rc;
+
+	fl_log_set_prog("agent");
+	if ((rc = parse_args(argc, argv, &config, &level, &once)) != 0)
+		return rc;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "fedc-agent: libsodium failed to initialise\n");
+		return 1;
+	}
+	if ((r = fl_agent_config_load(config, &cfg, msg)) != 0) {
+		if (msg[0])
+			fprintf(stderr, "fedc-agent: bad config: %s\n", msg);
+		else
+			fprintf(stderr, "fedc-agent: %s: %s\n", config, fl_strerror(r));
+		return 2;
+	}
+	if ((rc = set_level(level ? level : (cfg.log_level[0] ? cfg.log_level : "info"))) != 0)
+		return rc;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fl_rpc_global_init();
+	if ((r = fl_agent_new(&cfg, &a)) != 0) {
+		fl_error("cannot set up the channel to %s: %s (check the [tls] files "
+			 "%s, %s, %s)", cfg.coordinator, fl_strerror(r), cfg.tls.ca,
+			 cfg.tls.cert, cfg.tls.key);
+		rc = 1;
+		goto out;
+	}
+	r = fl_agent_run(a, &agent_stop, once);
+	rc = r == 0 ? 0 : 1;
+out:
+	fl_agent_free(a);
+	fl_rpc_global_shutdown();
+	return rc;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent_task: the vectors a site uploads for STATS, TRAIN and EVAL tasks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_agent.h"
+#include "fl_err.h"
+#include "fl_train.h"
+#include "fl_update.h"
+
+int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
+			 const fl_dataset *ds, char *errmsg)
+{
+	uint32_t k = spec->model == FL_MODEL_SOFTMAX ? spec->nlabels : 1;
+
+	if (m->kind != spec->model) {
+		fl_errmsg_set(errmsg, "the global model is %s but the job spec says %s",
+			      fl_model_kind_name(m->kind), fl_model_kind_name(spec->model));
+		return FL_E_INVAL;
+	}
+	if (m->d != ds->d) {
+		fl_errmsg_set(errmsg, "the global model has %u features but the site's "
+			      "data has %u", m->d, ds->d);
+		return FL_E_INVAL;
+	}
+	if (m->k != k) {
+		fl_errmsg_set(errmsg, "the global model has %u outputs but the job "
+			      "spec needs %u", m->k, k);
+		return FL_E_INVAL;
+	}
+	return 0;
+}
+
+int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n)
+{
+	double *v;
+	size_t len;
+	int r;
+
+	if (!train || !vec || !n)
+		return FL_E_INVAL;
+	len = fl_update_stats_len(train->d);
+	if ((v = calloc(len, sizeof(*v))) == NULL)
+		return FL_E_NOMEM;
+	if ((r = fl_update_stats_build(train, v)) != 0) {
+		free(v);
+		return r;
+	}
+	*vec = v;
+	*n = len;
+	return 0;
+}
+
+int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
+		       const fl_model *global, const fl_dataset *train,
+		       const fl_dataset *test, double **vec, size_t *n,
+		       fl_agent_train_info *info)
+{
+	fl_agent_train_info fi;
+	fl_train_opts opts;
+	fl_model *local = NULL;
+	double *v = NULL;
+	size_t len;
+	int r;
+
+	if (!spec || !global || !train || !test || !vec || !n)
+		return FL_E_INVAL;
+	memset(&fi, 0, sizeof(fi));
+	if ((r = fl_model_eval(global, test, &fi.eval)) != 0 ||
+	    (r = fl_model_copy(global, &local)) != 0)
+		goto out;
+	opts.epochs = spec->local_epochs;
+	opts.batch_size = spec->batch_size;
+	opts.lr = spec->lr;
+	opts.l2 = spec->l2;
+	opts.seed = spec->seed ^ job_id ^ (uint64_t)round;
+	if ((r = fl_train_sgd(local, train, &opts, &fi.loss_sum)) != 0)
+		goto out;
+	fi.n_train = (double)train->n;
+	fi.local_loss = train->n ? fi.loss_sum / fi.n_train : 0.0;
+	len = fl_update_train_len(global);
+	if ((v = calloc(len, sizeof(*v))) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	if ((r = fl_update_train_build(global, local, fi.n_train, fi.loss_sum,
+				       &fi.eval, v)) != 0)
+		goto out;
+	*vec = v;
+	*n = len;
+	v = NULL;
+	if (info)
+		*info = fi;
+out:
+	free(v);
+	fl_model_free(local);
+	return r;
+}
+
+int fl_agent_eval_vec(const fl_model *global, const fl_dataset *test,
+		      double **vec, size_t *n, fl_metrics *mt)
+{
+	fl_metrics m;
+	double *v;
+	size_t len;
+	int r;
+
+	if (!global || !test || !vec || !n)
+		return FL_E_INVAL;
+	if ((r = fl_model_eval(global, test, &m)) != 0)
+		return r;
+	len = fl_update_eval_len(global);
+	if ((v = calloc(len, sizeof(*v))) == NULL)
+		return FL_E_NOMEM;
+	fl_update_metrics_pack(&m, fl_model_nclasses(global), v);
+	*vec = v;
+	*n = len;
+	if (mt)
+		*mt = m;
+	return 0;
+}

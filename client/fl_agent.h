@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_agent: the site agent's pieces (data cache, update vectors, upload
+ * chunking, model download, backoff, the poll loop). */
+#ifndef FL_AGENT_H
+#define FL_AGENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fl_config.h"
+#include "fl_dataset.h"
+#include "fl_jobspec.h"
+#include "fl_model.h"
+#include "fl_msg.h"
+#include "fl_rpc.h"
+#include "fl_util.h"
+
+#define FL_AGENT_VERSION "0.1.0"
+
+/* ---- data: load a site's CSV for a job and split it (agent_data.c) ---- */
+
+/*
+ * Reads the CSV at path, builds the dataset the spec asks for (label,
+ * labels, features) and splits it with the spec's test_fraction and seed,
+ * the same way on every site and in fedc-train. On success *train and *test
+ * are new (fl_dataset_free). Errors: FL_E_IO, FL_E_CSV (errmsg names the
+ * file and the line), FL_E_NOMEM, FL_E_RANGE (no training rows).
+ */
+int fl_agent_data_load(const fl_jobspec *spec, const char *path,
+		       fl_dataset **train, fl_dataset **test, char *errmsg);
+
+/* A small cache of loaded splits keyed by job id, so a large CSV is parsed
+ * once per job and not once per round. Failures are cached too. */
+#define FL_AGENT_CACHE_JOBS 4u
+typedef struct fl_agent_cache_entry {
+	bool used;
+	uint64_t job_id;
+	uint64_t last_use;
+	int err;                       /* 0 or the load error */
+	char errmsg[FL_ERRMSG_BYTES];
+	fl_dataset *train, *test;      /* owned; NULL if err */
+} fl_agent_cache_entry;
+typedef struct fl_agent_cache {
+	fl_agent_cache_entry e[FL_AGENT_CACHE_JOBS];
+	uint64_t tick;
+} fl_agent_cache;
+
+void fl_agent_cache_init(fl_agent_cache *c);
+/*
+ * Returns the split of job_id, loading path on the first request (the
+ * least recently used entry is evicted). *fresh (may be NULL) is set to 1
+ * when this call did the load. The datasets stay owned by the cache. A
+ * cached failure returns its error code and message again.
+ */
+int fl_agent_cache_get(fl_agent_cache *c, uint64_t job_id,
+		       const fl_jobspec *spec, const char *path,
+		       const fl_dataset **train, const fl_dataset **test,
+		       int *fresh, char *errmsg);
+void fl_agent_cache_clear(fl_agent_cache *c);
+
+/* ---- task: build the update vectors, no network (agent_task.c) ---- */
+
+/* Checks that a downloaded model fits the spec and the site's data
+ * (kind, d, k). FL_E_INVAL with a message otherwise. */
+int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
+			 const fl_dataset *ds, char *errmsg);
+
+/* STATS: *vec (malloc'd, caller frees) of length fl_update_stats_len(d). */
+int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n);
+
+typedef struct fl_agent_train_info {
+	double n_train;
+	double loss_sum;
+	double local_loss;     /* loss_sum / n_train */
+	fl_metrics eval;       /* incoming global model on the test split */
+} fl_agent_train_info;
+
+/*
+ * TRAIN: evaluates global on test, trains a copy on train with the spec's
+ * options (seed = spec->seed ^ job_id ^ round), and builds the TRAIN
+ * vector. *vec malloc'd (caller frees), length fl_update_train_len(global).
+ * info (may be NULL) gets the figures for the log line. Errors: those of
+ * fl_train_sgd (FL_E_DIVERGED ...), FL_E_INVAL, FL_E_NOMEM.
+ */
+int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
+		       const fl_model *global, const fl_dataset *train,
+		       const fl_dataset *test, double **vec, size_t *n,
+		       fl_agent_train_info *info);
+
+/* EVAL: metrics tail of global on test, length fl_update_eval_len. */
+int fl_agent_eval_vec(const fl_model *global, const fl_dataset *test,
+		      double **vec, size_t *n, fl_metrics *mt);
+
+/* ---- upload: header + little-endian chunks (agent_upload.c) ---- */
+
+#define FL_AGENT_CHUNK_BYTES (256u * 1024u)
+
+/* Receives each encoded UpdateChunk message in order. */
+typedef int (*fl_agent_sink_fn)(void *ctx, const uint8_t *msg, size_t len);
+
+/* Number of data chunks a vector of words doubles is sent in. */
+size_t fl_agent_upload_nchunks(uint64_t words);
+/*
+ * Encodes the upload stream: the header (h->words must equal words), then
+ * the vector as little-endian doubles in FL_AGENT_CHUNK_BYTES chunks (the
+ * last may be smaller), each passed to sink. Stops at the first sink error
+ * and returns it. FL_E_INVAL, FL_E_NOMEM, or a codec error otherwise.
+ */
+int fl_agent_upload_encode(const fl_msg_update_header *h, const double *vec,
+			   uint64_t words, fl_agent_sink_fn sink, void *ctx);
+/* Streams the upload with PutUpdate and waits for the reply. st gets the
+ * server's status. Returns 0 or an FL_E_* code. */
+int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
+		    const double *vec, uint64_t words, uint32_t timeout_ms,
+		    fl_rpc_status *st);
+
+/* ---- model download: GetModel stream (agent_model.c) ---- */
+
+/* Reassembles a model file from in-order ModelChunks. */
+typedef struct fl_agent_blob {
+	uint8_t *data;     /* owned */
+	size_t len;        /* bytes received */
+	size_t total;      /* announced size */
+	bool started;
+} fl_agent_blob;
+
+/* Appends one chunk after checking total and offset. FL_E_PARSE or
+ * FL_E_TOOBIG with a message when the stream is inconsistent. */
+int fl_agent_blob_feed(fl_agent_blob *b, const fl_msg_chunk *c, char *errmsg);
+void fl_agent_blob_clear(fl_agent_blob *b);
+
+/*
+ * Downloads model version (or the latest) of job_id with the Agent
+ * service's GetModel and decodes it. *out is new (fl_model_free). st gets
+ * the status; errmsg a readable reason on any error.
+ */
+int fl_agent_model_fetch(fl_rpc_channel *ch, uint64_t job_id, uint32_t version,
+			 uint32_t timeout_ms, fl_model **out, fl_rpc_status *st,
+			 char *errmsg);
+
+/* ---- backoff for reconnecting (agent_backoff.c) ---- */
+
+#define FL_AGENT_BACKOFF_MIN_MS 500u
+#define FL_AGENT_BACKOFF_MAX_MS 10000u
+typedef struct fl_agent_backoff {
+	uint32_t base_ms;    /* next delay before jitter */
+	uint32_t failures;   /* consecutive failures */
+	fl_rng rng;          /* jitter only */
+} fl_agent_backoff;
+
+void fl_agent_backoff_init(fl_agent_backoff *b, uint64_t seed);
+/* Records a failure; returns the delay to wait (0.5 s doubling to 10 s,
+ * +-20% jitter, never above FL_AGENT_BACKOFF_MAX_MS). */
+uint32_t fl_agent_backoff_fail(fl_agent_backoff *b);
+/* Records a success; returns the number of failures it ends (0 if none). */
+uint32_t fl_agent_backoff_ok(fl_agent_backoff *b);
+
+/* ---- done set: uploads already made (agent_backoff.c) ---- */
+
+#define FL_AGENT_DONE_SLOTS 256u
+typedef struct fl_agent_done {
+	struct { uint64_t job; uint32_t round, attempt; bool used; } s[FL_AGENT_DONE_SLOTS];
+	size_t next;
+} fl_agent_done;
+
+void fl_agent_done_init(fl_agent_done *d);
+bool fl_agent_done_has(const fl_agent_done *d, uint64_t job, uint32_t round,
+		       uint32_t attempt);
+/* Remembers a tuple; the oldest is forgotten when the ring is full. */
+void fl_agent_done_add(fl_agent_done *d, uint64_t job, uint32_t round,
+		       uint32_t attempt);
+
+/* ---- the daemon (agent_loop.c, agent_run_task.c) ---- */
+
+typedef struct fl_agent fl_agent;
+
+/* New agent for a loaded config (copied). Opens no connection yet.
+ * *out owned by caller (fl_agent_free). FL_E_NOMEM. */
+int fl_agent_new(const fl_agent_config *cfg, fl_agent **out);
+/*
+ * Polls and runs tasks until *stop becomes non-zero (then returns 0). With
+ * once, returns after the first poll and its task: 0 if it went well or
+ * there was nothing to do, else the error.
+ */
+int fl_agent_run(fl_agent *a, volatile sig_atomic_t *stop, bool once);
+void fl_agent_free(fl_agent *a);
+
+#endif

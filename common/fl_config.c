@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_config: agent and coordinator INI config files (libinih). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_config.h"
+#include "fl_err.h"
+#include "fl_ini_int.h"
+#include "fl_log.h"
+#include "fl_util.h"
+
+/* Handler state shared by both config kinds. */
+typedef struct cfg_ctx {
+	const char *base_dir;
+	unsigned seen;
+	char msg[FL_ERRMSG_BYTES];
+	fl_agent_config *agent;   /* exactly one of these is set */
+	fl_coord_config *coord;
+} cfg_ctx;
+
+enum { S_COORDINATOR = 1u << 0, S_CA = 1u << 1, S_CERT = 1u << 2, S_KEY = 1u << 3 };
+
+/* Joins a relative path onto base_dir ("." stays the base itself). */
+static int cfg_path(cfg_ctx *c, const char *key, char *dst, const char *v)
+{
+	int n;
+
+	if (*v == '\0') {
+		fl_errmsg_set(c->msg, "'%s' is empty", key);
+		return -1;
+	}
+	if (v[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0')
+		n = snprintf(dst, FL_PATH_BYTES, "%s", v);
+	else if (strcmp(v, ".") == 0)
+		n = snprintf(dst, FL_PATH_BYTES, "%s", c->base_dir);
+	else
+		n = snprintf(dst, FL_PATH_BYTES, "%s/%s", c->base_dir, v);
+	if (n < 0 || n >= FL_PATH_BYTES) {
+		fl_errmsg_set(c->msg, "path of '%s' is longer than %d bytes", key,
+			      FL_PATH_BYTES - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_str(cfg_ctx *c, const char *key, char *dst, size_t cap, const char *v)
+{
+	if (*v != '\0' && fl_ini_copy(dst, cap, v) == 0)
+		return 0;
+	fl_errmsg_set(c->msg, "'%s' must be 1..%zu characters", key, cap - 1);
+	return -1;
+}
+
+static int cfg_u32(cfg_ctx *c, const char *key, uint32_t lo, uint32_t hi,
+		   uint32_t *dst, const char *v)
+{
+	if (fl_ini_u32(v, lo, hi, dst) == 0)
+		return 0;
+	fl_errmsg_set(c->msg, "'%s' must be an integer in %u..%u, not '%.32s'", key,
+		      lo, hi, v);
+	return -1;
+}
+
+static int cfg_level(cfg_ctx *c, char *dst, size_t cap, const char *v)
+{
+	enum fl_log_level lv;
+
+	if (fl_log_level_parse(v, &lv) == 0 && fl_ini_copy(dst, cap, v) == 0)
+		return 0;
+	fl_errmsg_set(c->msg, "'log_level' must be debug, info, warn or error, not '%.32s'", v);
+	return -1;
+}
+
+static int cfg_tls(cfg_ctx *c, fl_tls_paths *t, const char *name, const char *v)
+{
+	if (strcmp(name, "ca") == 0) {
+		c->seen |= S_CA;
+		return cfg_path(c, name, t->ca, v);
+	}
+	if (strcmp(name, "cert") == 0) {
+		c->seen |= S_CERT;
+		return cfg_path(c, name, t->cert, v);
+	}
+	if (strcmp(name, "key") == 0) {
+		c->seen |= S_KEY;
+		return cfg_path(c, name, t->key, v);
+	}
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [tls]", name);
+	return -1;
+}
+
+static int cfg_data(cfg_ctx *c, fl_agent_config *a, const char *name, const char *v)
+{
+	uint32_t i = a->ndatasets;
+
+	if (fl_agent_config_dataset(a, name) != NULL) {
+		fl_errmsg_set(c->msg, "dataset '%.40s' is listed twice in [data]", name);
+		return -1;
+	}
+	if (i >= FL_CONFIG_MAX_DATASETS) {
+		fl_errmsg_set(c->msg, "more than %u datasets in [data]", FL_CONFIG_MAX_DATASETS);
+		return -1;
+	}
+	if (*name == '\0' || fl_ini_copy(a->dataset_name[i], FL_NAME_BYTES, name) != 0) {
+		fl_errmsg_set(c->msg, "dataset name must be 1..%d characters", FL_NAME_BYTES - 1);
+		return -1;
+	}
+	if (cfg_path(c, name, a->dataset_path[i], v) != 0)
+		return -1;
+	a->ndatasets++;
+	return 0;
+}
+
+static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const char *v)
+{
+	if (strcmp(name, "coordinator") == 0) {
+		c->seen |= S_COORDINATOR;
+		return cfg_str(c, name, a->coordinator, sizeof(a->coordinator), v);
+	}
+	if (strcmp(name, "poll_interval_ms") == 0)
+		return cfg_u32(c, name, 1, 3600000, &a->poll_interval_ms, v);
+	if (strcmp(name, "state_dir") == 0)
+		return cfg_path(c, name, a->state_dir, v);
+	if (strcmp(name, "log_level") == 0)
+		return cfg_level(c, a->log_level, sizeof(a->log_level), v);
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [agent]", name);
+	return -1;
+}
+
+static int cfg_coord_key(cfg_ctx *c, fl_coord_config *o, const char *name, const char *v)
+{
+	if (strcmp(name, "listen") == 0)
+		return cfg_str(c, name, o->listen, sizeof(o->listen), v);
+	if (strcmp(name, "database") == 0)
+		return cfg_path(c, name, o->database, v);
+	if (strcmp(name, "log_level") == 0)
+		return cfg_level(c, o->log_level, sizeof(o->log_level), v);
+	if (strcmp(name, "offline_after_ms") == 0)
+		return cfg_u32(c, name, 1, 86400000, &o->offline_after_ms, v);
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [coordinator]", name);
+	return -1;
+}
+
+static int cfg_handler(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	cfg_ctx *c = user;
+	int r;
+
+	if (c->msg[0] != '\0')
+		return 1;   /* report the first failure only */
+	if (strcmp(section, "tls") == 0)
+		r = cfg_tls(c, c->agent ? &c->agent->tls : &c->coord->tls, name, value);
+	else if (c->agent != NULL && strcmp(section, "agent") == 0)
+		r = cfg_agent_key(c, c->agent, name, value);
+	else if (c->agent != NULL && strcmp(section, "data") == 0)
+		r = cfg_data(c, c->agent, name, value);
+	else if (c->coord != NULL && strcmp(section, "coordinator") == 0)
+		r = cfg_coord_key(c, c->coord, name, value);
+	else {
+		if (section[0] == '\0')
+			fl_errmsg_set(c->msg, "key '%.40s' outside a section", name);
+		else
+			fl_errmsg_set(c->msg, "unknown section [%.40s]", section);
+		r = -1;
+	}
+	return r == 0;
+}
+
+static int cfg_require(const cfg_ctx *c, unsigned need, const char *where, char *errmsg)
+{
+	static const struct { unsigned bit; const char *key, *section; } req[] = {
+		{ S_COORDINATOR, "coordinator", "agent" },
+		{ S_CA, "ca", "tls" }, { S_CERT, "cert", "tls" }, { S_KEY, "key", "tls" },
+	};
+
+	for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+		if ((need & req[i].bit) && !(c->seen & req[i].bit)) {
+			fl_errmsg_set(errmsg, "%s%smissing required key '%s' in [%s]",
+				      where ? where : "", where ? ": " : "",
+				      req[i].key, req[i].section);
+			return FL_E_CONFIG;
+		}
+	}
+	return 0;
+}
+
+static int agent_parse(const char *text, size_t len, const char *base_dir,
+		       const char *where, fl_agent_config *out, char *errmsg)
+{
+	cfg_ctx *c = NULL;
+	fl_agent_config *a = NULL;
+	int r = FL_E_NOMEM;
+
+	if (out == NULL)
+		return FL_E_INVAL;
+	c = calloc(1, sizeof(*c));
+	a = calloc(1, sizeof(*a));
+	if (c == NULL || a == NULL)
+		goto out;
+	c->base_dir = base_dir;
+	c->agent = a;
+	a->poll_interval_ms = 500;
+	snprintf(a->log_level, sizeof(a->log_level), "info");
+	if ((r = cfg_path(c, "state_dir", a->state_dir, ".")) != 0) {
+		fl_errmsg_set(errmsg, "%s", c->msg);
+		r = FL_E_CONFIG;
+		goto out;
+	}
+	r = fl_ini_parse(text, len, FL_CONFIG_MAX_BYTES, cfg_handler, c, c->msg,
+			 where, FL_E_CONFIG, errmsg);
+	if (r == 0)
+		r = cfg_require(c, S_COORDINATOR | S_CA | S_CERT | S_KEY, where, errmsg);
+	if (r == 0)
+		*out = *a;
+out:
+	free(a);
+	free(c);
+	return r;
+}
+
+static int coord_parse(const char *text, size_t len, const char *base_dir,
+		       const char *where, fl_coord_config *out, char *errmsg)
+{
+	cfg_ctx *c = NULL;
+	fl_coord_config *o = NULL;
+	int r = FL_E_NOMEM;
+
+	if (out == NULL)
+		return FL_E_INVAL;
+	c = calloc(1, sizeof(*c));
+	o = calloc(1, sizeof(*o));
+	if (c == NULL || o == NULL)
+		goto out;
+	c->base_dir = base_dir;
+	c->coord = o;
+	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
+	snprintf(o->log_level, sizeof(o->log_level), "info");
+	o->offline_after_ms = 10000;
+	if ((r = cfg_path(c, "database", o->database, "coordinator.db")) != 0) {
+		fl_errmsg_set(errmsg, "%s", c->msg);
+		r = FL_E_CONFIG;
+		goto out;
+	}
+	r = fl_ini_parse(text, len, FL_CONFIG_MAX_BYTES, cfg_handler, c, c->msg,
+			 where, FL_E_CONFIG, errmsg);
+	if (r == 0)
+		r = cfg_require(c, S_CA | S_CERT | S_KEY, where, errmsg);
+	if (r == 0)
+		*out = *o;
+out:
+	free(o);
+	free(c);
+	return r;
+}
+
+int fl_agent_config_parse(const char *text, size_t len, const char *base_dir,
+			  fl_agent_config *out, char *errmsg)
+{
+	return agent_parse(text, len, base_dir, NULL, out, errmsg);
+}
+
+int fl_coord_config_parse(const char *text, size_t len, const char *base_dir,
+			  fl_coord_config *out, char *errmsg)
+{
+	return coord_parse(text, len, base_dir, NULL, out, errmsg);
+}
+
+/* Reads a config file and works out its folder for relative paths. */
+static int cfg_read(const char *path, char **text, size_t *len, char *dir,
+		    char *errmsg)
+{
+	const char *slash;
+	int r;
+
+	if (path == NULL)
+		return FL_E_INVAL;
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, FL_PATH_BYTES, ".");
+	else if (slash == path)
+		snprintf(dir, FL_PATH_BYTES, "/");
+	else if ((size_t)(slash - path) < FL_PATH_BYTES)
+		snprintf(dir, FL_PATH_BYTES, "%.*s", (int)(slash - path), path);
+	else {
+		fl_errmsg_set(errmsg, "%s: path is too long", path);
+		return FL_E_CONFIG;
+	}
+	r = fl_file_read(path, FL_CONFIG_MAX_BYTES, text, len);
+	if (r != 0)
+		fl_errmsg_set(errmsg, "%s: %s", path, fl_strerror(r));
+	return r;
+}
+
+int fl_agent_config_load(const char *path, fl_agent_config *out, char *errmsg)
+{
+	char dir[FL_PATH_BYTES], *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = cfg_read(path, &text, &len, dir, errmsg)) != 0)
+		return r;
+	r = agent_parse(text, len, dir, path, out, errmsg);
+	free(text);
+	return r;
+}
+
+int fl_coord_config_load(const char *path, fl_coord_config *out, char *errmsg)
+{
+	char dir[FL_PATH_BYTES], *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = cfg_read(path, &text, &len, dir, errmsg)) != 0)
+		return r;
+	r = coord_parse(text, len, dir, path, out, errmsg);
+	free(text);
+	return r;
+}
+
+const char *fl_agent_config_dataset(const fl_agent_config *c, const char *name)
+{
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < c->ndatasets && i < FL_CONFIG_MAX_DATASETS; i++)
+		if (strcmp(c->dataset_name[i], name) == 0)
+			return c->dataset_path[i];
+	return NULL;
+}

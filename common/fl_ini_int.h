@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_ini_int: private libinih wrapper and value parsers for specs and configs. */
+#ifndef FL_INI_INT_H
+#define FL_INI_INT_H
+
+#include <ini.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest line content libinih (INI_MAX_LINE 200) reads without splitting it. */
+#define FL_INI_MAX_LINE 198u
+
+/*
+ * Runs ini_parse_string over len bytes of text (a NUL-terminated copy is
+ * made). Before that it refuses NUL bytes, lines longer than FL_INI_MAX_LINE
+ * and lines that are neither blank, comment, [section], key = value nor an
+ * indented continuation. The handler writes the reason for a failure into
+ * hmsg (FL_ERRMSG_BYTES, first failure only) and returns 0. On failure
+ * errmsg gets "where:line: reason" (or "line N: reason" if where is NULL)
+ * and the result is code, FL_E_TOOBIG (len > max) or FL_E_NOMEM.
+ */
+int fl_ini_parse(const char *text, size_t len, size_t max, ini_handler h,
+		 void *user, const char *hmsg, const char *where, int code,
+		 char *errmsg);
+
+/* Whole-string unsigned / finite double parsers: 0, or -1 if not a number
+ * or outside [lo, hi]. */
+int fl_ini_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+int fl_ini_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+int fl_ini_double(const char *s, double *out);
+/* Copies s into dst (cap bytes); -1 if it does not fit. */
+int fl_ini_copy(char *dst, size_t cap, const char *s);
+
+#endif

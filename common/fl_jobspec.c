@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_jobspec: parse, validate and format the INI job spec (libinih). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_err.h"
+#include "fl_ini_int.h"
+#include "fl_jobspec.h"
+#include "fl_util.h"
+
+/* Handler state: the spec being built, keys seen, and the first failure. */
+typedef struct spec_ctx {
+	fl_jobspec s;
+	unsigned seen;            /* bit per key, see spec_keys[] */
+	char msg[FL_ERRMSG_BYTES];
+} spec_ctx;
+
+enum spec_key {
+	K_NAME, K_DATASET, K_MODEL, K_LABEL, K_LABELS, K_FEATURES, K_ROUNDS,
+	K_MIN_CLIENTS, K_EPOCHS, K_BATCH, K_LR, K_L2, K_TIMEOUT, K_ATTEMPTS,
+	K_TEST_FRACTION, K_SEED, K_SA_THRESHOLD, K_SA_NEIGHBOURS, K_SA_CLIP,
+	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_COUNT_
+};
+
+static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
+	[K_NAME] = { "job", "name" },
+	[K_DATASET] = { "job", "dataset" },
+	[K_MODEL] = { "job", "model" },
+	[K_LABEL] = { "job", "label" },
+	[K_LABELS] = { "job", "labels" },
+	[K_FEATURES] = { "job", "features" },
+	[K_ROUNDS] = { "job", "rounds" },
+	[K_MIN_CLIENTS] = { "job", "min_clients" },
+	[K_EPOCHS] = { "train", "local_epochs" },
+	[K_BATCH] = { "train", "batch_size" },
+	[K_LR] = { "train", "lr" },
+	[K_L2] = { "train", "l2" },
+	[K_TIMEOUT] = { "round", "timeout" },
+	[K_ATTEMPTS] = { "round", "max_attempts" },
+	[K_TEST_FRACTION] = { "round", "test_fraction" },
+	[K_SEED] = { "round", "seed" },
+	[K_SA_THRESHOLD] = { "secagg", "threshold" },
+	[K_SA_NEIGHBOURS] = { "secagg", "neighbours" },
+	[K_SA_CLIP] = { "secagg", "clip" },
+	[K_SA_BITS] = { "secagg", "bits" },
+	[K_SA_DROPOUT] = { "secagg", "dropout" },
+	[K_SA_CONSISTENCY] = { "secagg", "consistency" },
+};
+
+const char *fl_model_kind_name(enum fl_model_kind k)
+{
+	switch (k) {
+	case FL_MODEL_LINEAR: return "linear";
+	case FL_MODEL_LOGISTIC: return "logistic";
+	case FL_MODEL_SOFTMAX: return "softmax";
+	}
+	return "unknown";
+}
+
+static int spec_model_parse(const char *v, enum fl_model_kind *out)
+{
+	for (int k = FL_MODEL_LINEAR; k <= FL_MODEL_SOFTMAX; k++) {
+		if (strcmp(v, fl_model_kind_name((enum fl_model_kind)k)) == 0) {
+			*out = (enum fl_model_kind)k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Names must survive an INI round trip and a comma-separated list. */
+static int spec_name_ok(const char *v, int in_list)
+{
+	if (*v == '\0' || strlen(v) >= FL_NAME_BYTES)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == ';' || (in_list && *p == ','))
+			return 0;
+	return 1;
+}
+
+static char *spec_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Appends the comma-separated items of v to a list (continuation lines add
+ * more items). A trailing comma is allowed so a list can break after one. */
+static int spec_list_add(spec_ctx *c, const char *key, const char *v,
+			 char ***list, uint32_t *n, uint32_t max)
+{
+	char *copy = strdup(v), *p, *item, *next;
+	int r = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (p = copy; p != NULL; p = next) {
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		item = spec_trim(p);
+		if (*item == '\0' && next == NULL && p != copy)
+			break;  /* trailing comma */
+		if (!spec_name_ok(item, 1)) {
+			fl_errmsg_set(c->msg, "'%s' has an empty or invalid item "
+				      "(names are 1..%d printable characters)",
+				      key, FL_NAME_BYTES - 1);
+			r = -1;
+			break;
+		}
+		for (uint32_t i = 0; i < *n; i++) {
+			if (strcmp((*list)[i], item) == 0) {
+				fl_errmsg_set(c->msg, "'%s' lists '%s' twice", key, item);
+				r = -1;
+				goto out;
+			}
+		}
+		if (*n >= max) {
+			fl_errmsg_set(c->msg, "'%s' has more than %u items", key, max);
+			r = -1;
+			break;
+		}
+		char **nl = realloc(*list, (*n + 1) * sizeof(char *));
+		if (nl == NULL || (nl[*n] = strdup(item)) == NULL) {
+			if (nl != NULL)
+				*list = nl;
+			fl_errmsg_set(c->msg, "out of memory");
+			r = -1;
+			break;
+		}
+		*list = nl;
+		(*n)++;
+	}
+out:
+	free(copy);
+	return r;
+}
+
+static int spec_str(spec_ctx *c, const char *key, char *dst, const char *v)
+{
+	if (!spec_name_ok(v, 0)) {
+		fl_errmsg_set(c->msg, "'%s' must be 1..%d printable characters", key,
+			      FL_NAME_BYTES - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int spec_u32(spec_ctx *c, const char *key, uint32_t lo, uint32_t hi,
+		    uint32_t *dst, const char *v)
+{
+	if (fl_ini_u32(v, lo, hi, dst) == 0)
+		return 0;
+	fl_errmsg_set(c->msg, "'%s' must be an integer in %u..%u, not '%.32s'", key,
+		      lo, hi, v);
+	return -1;
+}
+
+static int spec_dbl(spec_ctx *c, const char *key, double *dst, const char *v)
+{
+	if (fl_ini_double(v, dst) == 0)
+		return 0;
+	fl_errmsg_set(c->msg, "'%s' must be a finite number, not '%.32s'", key, v);
+	return -1;
+}
+
+static int spec_bool(spec_ctx *c, const char *key, bool *dst, const char *v)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0) {
+		*dst = true;
+		return 0;
+	}
+	if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0) {
+		*dst = false;
+		return 0;
+	}
+	fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", key, v);
+	return -1;
+}
+
+static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v)
+{
+	fl_jobspec *s = &c->s;
+
+	switch (k) {
+	case K_NAME: return spec_str(c, key, s->name, v);
+	case K_DATASET: return spec_str(c, key, s->dataset, v);
+	case K_LABEL: return spec_str(c, key, s->label, v);
+	case K_MODEL:
+		if (spec_model_parse(v, &s->model) == 0)
+			return 0;
+		fl_errmsg_set(c->msg, "'model' must be linear, logistic or softmax, not '%.32s'", v);
+		return -1;
+	case K_LABELS:
+		return spec_list_add(c, key, v, &s->labels, &s->nlabels, FL_JOBSPEC_MAX_LABELS);
+	case K_FEATURES:
+		return spec_list_add(c, key, v, &s->features, &s->nfeatures,
+				     FL_JOBSPEC_MAX_FEATURES);
+	case K_ROUNDS: return spec_u32(c, key, 1, 100000, &s->rounds, v);
+	case K_MIN_CLIENTS: return spec_u32(c, key, 1, 1000, &s->min_clients, v);
+	case K_EPOCHS: return spec_u32(c, key, 1, 1000, &s->local_epochs, v);
+	case K_BATCH: return spec_u32(c, key, 1, 1000000, &s->batch_size, v);
+	case K_LR: return spec_dbl(c, key, &s->lr, v);
+	case K_L2: return spec_dbl(c, key, &s->l2, v);
+	case K_TIMEOUT: return spec_u32(c, key, 1, 86400, &s->timeout_s, v);
+	case K_ATTEMPTS: return spec_u32(c, key, 1, 100, &s->max_attempts, v);
+	case K_TEST_FRACTION: return spec_dbl(c, key, &s->test_fraction, v);
+	case K_SEED:
+		if (fl_ini_u64(v, 0, UINT64_MAX, &s->seed) == 0)
+			return 0;
+		fl_errmsg_set(c->msg, "'seed' must be an unsigned 64-bit integer, not '%.32s'", v);
+		return -1;
+	case K_SA_THRESHOLD: return spec_u32(c, key, 0, 1000, &s->sa_threshold, v);
+	case K_SA_NEIGHBOURS: return spec_u32(c, key, 0, 1000, &s->sa_neighbours, v);
+	case K_SA_CLIP: return spec_dbl(c, key, &s->sa_clip, v);
+	case K_SA_BITS: return spec_u32(c, key, 2, 31, &s->sa_bits, v);
+	case K_SA_DROPOUT: return spec_dbl(c, key, &s->sa_dropout, v);
+	case K_SA_CONSISTENCY: return spec_bool(c, key, &s->sa_consistency, v);
+	case K_COUNT_: break;
+	}
+	return -1;
+}
+
+static int spec_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	spec_ctx *c = user;
+	int known_section = 0;
+
+	if (c->msg[0] != '\0')
+		return 1;   /* report the first failure only */
+	for (int k = 0; k < K_COUNT_; k++) {
+		if (strcmp(section, spec_keys[k].section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(name, spec_keys[k].name) != 0)
+			continue;
+		/* Lists may continue over several lines; scalars appear once. */
+		if ((c->seen & (1u << k)) && k != K_LABELS && k != K_FEATURES) {
+			fl_errmsg_set(c->msg, "duplicate key '%.40s' in [%.40s]", name, section);
+			return 0;
+		}
+		c->seen |= 1u << k;
+		return spec_set(c, (enum spec_key)k, name, value) == 0;
+	}
+	if (!known_section && section[0] == '\0')
+		fl_errmsg_set(c->msg, "key '%.40s' outside a section", name);
+	else if (!known_section)
+		fl_errmsg_set(c->msg, "unknown section [%.40s]", section);
+	else
+		fl_errmsg_set(c->msg, "unknown key '%.40s' in [%.40s]", name, section);
+	return 0;
+}
+
+static int spec_check_model(const fl_jobspec *s, char *errmsg)
+{
+	if (s->model == FL_MODEL_LOGISTIC && s->nlabels != 2) {
+		fl_errmsg_set(errmsg, "model 'logistic' needs exactly 2 labels, found %u",
+			      s->nlabels);
+		return FL_E_SPEC;
+	}
+	if (s->model == FL_MODEL_SOFTMAX && s->nlabels < 2) {
+		fl_errmsg_set(errmsg, "model 'softmax' needs 2..%u labels, found %u",
+			      FL_JOBSPEC_MAX_LABELS, s->nlabels);
+		return FL_E_SPEC;
+	}
+	if (s->model == FL_MODEL_LINEAR && s->nlabels != 0) {
+		fl_errmsg_set(errmsg, "model 'linear' takes no labels (found %u)", s->nlabels);
+		return FL_E_SPEC;
+	}
+	for (uint32_t i = 0; i < s->nfeatures; i++) {
+		if (strcmp(s->features[i], s->label) == 0) {
+			fl_errmsg_set(errmsg, "feature '%s' is the label column", s->label);
+			return FL_E_SPEC;
+		}
+	}
+	return 0;
+}
+
+static int spec_validate(const spec_ctx *c, char *errmsg)
+{
+	static const enum spec_key required[] = { K_NAME, K_DATASET, K_MODEL, K_LABEL };
+	const fl_jobspec *s = &c->s;
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		enum spec_key k = required[i];
+		if (!(c->seen & (1u << k))) {
+			fl_errmsg_set(errmsg, "missing required key '%s' in [%s]",
+				      spec_keys[k].name, spec_keys[k].section);
+			return FL_E_SPEC;
+		}
+	}
+	if (!(s->lr > 0.0 && s->lr <= 100.0)) {
+		fl_errmsg_set(errmsg, "'lr' must be in (0, 100], not %g", s->lr);
+		return FL_E_SPEC;
+	}
+	if (!(s->l2 >= 0.0)) {
+		fl_errmsg_set(errmsg, "'l2' must be >= 0, not %g", s->l2);
+		return FL_E_SPEC;
+	}
+	if (!(s->test_fraction > 0.0 && s->test_fraction < 1.0)) {
+		fl_errmsg_set(errmsg, "'test_fraction' must be in (0, 1), not %g",
+			      s->test_fraction);
+		return FL_E_SPEC;
+	}
+	if (!(s->sa_clip > 0.0 && s->sa_clip <= 1e9)) {
+		fl_errmsg_set(errmsg, "'clip' in [secagg] must be in (0, 1e9], not %g",
+			      s->sa_clip);
+		return FL_E_SPEC;
+	}
+	if (!(s->sa_dropout >= 0.0 && s->sa_dropout < 1.0)) {
+		fl_errmsg_set(errmsg, "'dropout' in [secagg] must be in [0, 1), not %g",
+			      s->sa_dropout);
+		return FL_E_SPEC;
+	}
+	return spec_check_model(s, errmsg);
+}
+
+static void spec_defaults(fl_jobspec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->rounds = 10;
+	s->min_clients = 2;
+	s->local_epochs = 1;
+	s->batch_size = 32;
+	s->lr = 0.1;
+	s->l2 = 0.0;
+	s->timeout_s = 60;
+	s->max_attempts = 3;
+	s->test_fraction = 0.25;
+	s->seed = 0;
+	s->sa_threshold = 0;
+	s->sa_neighbours = 0;
+	s->sa_clip = 1.0;
+	s->sa_bits = 20;
+	s->sa_dropout = 0.5;
+	s->sa_consistency = false;
+}
+
+int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg)
+{
+	spec_ctx *c;
+	int r;
+
+	if (out == NULL)
+		return FL_E_INVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return FL_E_NOMEM;
+	spec_defaults(&c->s);
+	r = fl_ini_parse(text, len, FL_JOBSPEC_MAX_BYTES, spec_handler, c, c->msg,
+			 NULL, FL_E_SPEC, errmsg);
+	if (r == 0)
+		r = spec_validate(c, errmsg);
+	if (r == 0) {
+		*out = c->s;
+		memset(&c->s, 0, sizeof(c->s));
+	}
+	fl_jobspec_clear(&c->s);
+	free(c);
+	return r;
+}
+
+void fl_jobspec_clear(fl_jobspec *spec)
+{
+	if (spec == NULL)
+		return;
+	for (uint32_t i = 0; i < spec->nlabels; i++)
+		free(spec->labels[i]);
+	for (uint32_t i = 0; i < spec->nfeatures; i++)
+		free(spec->features[i]);
+	free(spec->labels);
+	free(spec->features);
+	memset(spec, 0, sizeof(*spec));
+}

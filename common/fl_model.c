@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_model: model lifecycle, forward pass (OpenBLAS) and loss heads. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_err.h"
+#include "fl_model.h"
+#include "fl_model_int.h"
+
+int fl_model_new(enum fl_model_kind kind, uint32_t d, uint32_t k, fl_model **out)
+{
+	fl_model *m;
+	uint64_t np;
+
+	if (out == NULL || d == 0 || k == 0)
+		return FL_E_INVAL;
+	if (kind == FL_MODEL_SOFTMAX ? (k < 2 || k > FL_MODEL_MAX_CLASSES)
+	    : (kind == FL_MODEL_LINEAR || kind == FL_MODEL_LOGISTIC) ? k != 1 : 1)
+		return FL_E_INVAL;
+	np = ((uint64_t)d + 1) * k;
+	if (np > FL_MODEL_MAX_PARAMS)
+		return FL_E_TOOBIG;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return FL_E_NOMEM;
+	m->kind = kind;
+	m->d = d;
+	m->k = k;
+	m->nparams = (size_t)np;
+	m->mean = calloc(d, sizeof(double));
+	m->scale = malloc(d * sizeof(double));
+	m->w = calloc(m->nparams, sizeof(double));
+	if (m->mean == NULL || m->scale == NULL || m->w == NULL) {
+		fl_model_free(m);
+		return FL_E_NOMEM;
+	}
+	for (uint32_t j = 0; j < d; j++)
+		m->scale[j] = 1.0;
+	*out = m;
+	return 0;
+}
+
+int fl_model_new_for_spec(const fl_jobspec *spec, uint32_t d, fl_model **out)
+{
+	if (spec == NULL)
+		return FL_E_INVAL;
+	return fl_model_new(spec->model, d,
+			    spec->model == FL_MODEL_SOFTMAX ? spec->nlabels : 1, out);
+}
+
+int fl_model_copy(const fl_model *m, fl_model **out)
+{
+	fl_model *c = NULL;
+	int r;
+
+	if (m == NULL || out == NULL)
+		return FL_E_INVAL;
+	if ((r = fl_model_new(m->kind, m->d, m->k, &c)) != 0)
+		return r;
+	c->version = m->version;
+	memcpy(c->mean, m->mean, m->d * sizeof(double));
+	memcpy(c->scale, m->scale, m->d * sizeof(double));
+	memcpy(c->w, m->w, m->nparams * sizeof(double));
+	*out = c;
+	return 0;
+}
+
+void fl_model_free(fl_model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->mean);
+	free(m->scale);
+	free(m->w);
+	free(m);
+}
+
+uint32_t fl_model_nclasses(const fl_model *m)
+{
+	if (m == NULL)
+		return 0;
+	switch (m->kind) {
+	case FL_MODEL_LINEAR: return 0;
+	case FL_MODEL_LOGISTIC: return 2;
+	case FL_MODEL_SOFTMAX: return m->k;
+	}
+	return 0;
+}
+
+int fl_model_check_data(const fl_model *m, const fl_dataset *ds)
+{
+	uint32_t c = fl_model_nclasses(m);
+
+	if (m == NULL || ds == NULL || ds->d != m->d || (ds->n > 0 && ds->y == NULL))
+		return FL_E_INVAL;
+	for (size_t i = 0; i < ds->n; i++) {
+		double y = ds->y[i];
+		if (!isfinite(y))
+			return FL_E_INVAL;
+		if (c > 0 && (y < 0 || y >= (double)c || y != floor(y)))
+			return FL_E_INVAL;
+	}
+	return 0;
+}
+
+void fl_model_standardise(const fl_model *m, const double *x, size_t n, double *out)
+{
+	uint32_t d = m->d;
+
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < d; j++)
+			out[i * d + j] = (x[i * d + j] - m->mean[j]) / m->scale[j];
+}
+
+void fl_model_logits(const fl_model *m, const double *w, const double *xs,
+		     size_t n, double *z)
+{
+	const double *bias = w + (size_t)m->d * m->k;
+	uint32_t k = m->k;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		memcpy(z + i * k, bias, k * sizeof(double));
+	if (k == 1)
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, (blasint)n, (blasint)m->d, 1.0,
+			    xs, (blasint)m->d, w, 1, 1.0, z, 1);
+	else
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n,
+			    (blasint)k, (blasint)m->d, 1.0, xs, (blasint)m->d, w,
+			    (blasint)k, 1.0, z, (blasint)k);
+}
+
+static double head_sigmoid(double z)
+{
+	if (z >= 0)
+		return 1.0 / (1.0 + exp(-z));
+	double e = exp(z);
+	return e / (1.0 + e);
+}
+
+/* Softmax row: returns the loss -log p_y via log-sum-exp; if grad, the row
+ * becomes p - onehot(y). */
+static double head_softmax_row(double *z, uint32_t k, uint32_t y, int grad)
+{
+	double mx = z[0], s = 0.0, lse;
+
+	for (uint32_t c = 1; c < k; c++)
+		if (z[c] > mx)
+			mx = z[c];
+	for (uint32_t c = 0; c < k; c++)
+		s += exp(z[c] - mx);
+	lse = log(s) + mx;
+	double loss = lse - z[y];
+	if (grad) {
+		for (uint32_t c = 0; c < k; c++)
+			z[c] = exp(z[c] - lse);
+		z[y] -= 1.0;
+	}
+	return loss;
+}
+
+double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, int grad)
+{
+	double loss = 0.0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (m->kind == FL_MODEL_SOFTMAX) {
+			loss += head_softmax_row(z + i * m->k, m->k, (uint32_t)y[i], grad);
+		} else if (m->kind == FL_MODEL_LOGISTIC) {
+			double p = head_sigmoid(z[i]);
+			double pc = fmin(fmax(p, 1e-12), 1.0 - 1e-12);
+			loss -= y[i] * log(pc) + (1.0 - y[i]) * log(1.0 - pc);
+			if (grad)
+				z[i] = p - y[i];
+		} else {
+			double e = z[i] - y[i];
+			loss += e * e;
+			if (grad)
+				z[i] = e;
+		}
+	}
+	return loss;
+}
+
+double fl_model_decide(const fl_model *m, const double *z)
+{
+	uint32_t best = 0;
+
+	if (m->kind == FL_MODEL_LINEAR)
+		return z[0];
+	if (m->kind == FL_MODEL_LOGISTIC)
+		return z[0] >= 0.0 ? 1.0 : 0.0;   /* p >= 0.5 */
+	for (uint32_t c = 1; c < m->k; c++)
+		if (z[c] > z[best])
+			best = c;
+	return (double)best;
+}
+
+double fl_model_predict_row(const fl_model *m, const double *x)
+{
+	double zbuf[16], *z = zbuf, *xs, v;
+
+	if (m == NULL || x == NULL)
+		return NAN;
+	xs = malloc(m->d * sizeof(double));
+	if (m->k > 16)
+		z = malloc(m->k * sizeof(double));
+	if (xs == NULL || z == NULL) {
+		v = NAN;
+		goto out;
+	}
+	fl_model_standardise(m, x, 1, xs);
+	fl_model_logits(m, m->w, xs, 1, z);
+	v = fl_model_decide(m, z);
+out:
+	free(xs);
+	if (z != zbuf)
+		free(z);
+	return v;
+}

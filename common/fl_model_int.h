@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_model_int: private forward pass and loss heads shared by eval and SGD. */
+#ifndef FL_MODEL_INT_H
+#define FL_MODEL_INT_H
+
+#include <stddef.h>
+#include "fl_dataset.h"
+#include "fl_model.h"
+
+/* Largest softmax class count (the metrics arrays hold this many). */
+#define FL_MODEL_MAX_CLASSES FL_METRICS_MAX_CLASSES
+
+/* FL_E_INVAL unless ds fits m: same d, and every y a class id in range
+ * (classification) or finite (regression). */
+int fl_model_check_data(const fl_model *m, const fl_dataset *ds);
+/* out[i*d+j] = (x[i*d+j] - mean[j]) / scale[j] for n rows. */
+void fl_model_standardise(const fl_model *m, const double *x, size_t n, double *out);
+/* z (n x k) = xs (n x d) . W + b, with w laid out as in fl_model. */
+void fl_model_logits(const fl_model *m, const double *w, const double *xs,
+		     size_t n, double *z);
+/* Loss summed over n rows of logits z with targets y (cross-entropy, or
+ * squared error for linear). If grad, z is overwritten with dloss/dz
+ * (p - onehot(y), or pred - y for linear). */
+double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, int grad);
+/* Class id (or value for linear) from one row of logits. */
+double fl_model_decide(const fl_model *m, const double *z);
+
+#endif

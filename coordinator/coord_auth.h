@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_auth: who may call which method, from the peer's certificate. */
+#ifndef COORD_AUTH_H
+#define COORD_AUTH_H
+
+#include "coord_store.h"
+#include "fl_util.h"
+
+typedef struct coord_caller {
+	char cn[FL_NAME_BYTES];
+	char role[16];
+} coord_caller;
+
+/*
+ * Decides whether a caller with common name cn and role (certificate OU)
+ * may call method (a full path like "/fedc.v1.Agent/Poll"). Sites may only
+ * call the Agent service, must be registered in the store and not revoked;
+ * admins may call every Control method; viewers only the read-only ones.
+ * Returns 0, or FL_E_DENIED with a message for the caller in errmsg.
+ */
+int coord_auth_decide(coord_store *st, const char *method, const char *cn,
+		      const char *role, char *errmsg);
+/* Parses the peer's PEM (FL_E_AUTH if missing or unreadable), fills *out and
+ * applies coord_auth_decide. */
+int coord_auth_check(coord_store *st, const char *method, const char *peer_pem,
+		     coord_caller *out, char *errmsg);
+
+#endif

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_control: handlers of the Control service (what fedctl calls). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_service.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_pki.h"
+#include "fl_util.h"
+
+/* Common frame of a unary Control call: auth, receive. */
+#define COORD_CTL_BEGIN() \
+	coord_service *svc = ctx; \
+	char msg[FL_ERRMSG_BYTES] = ""; \
+	coord_caller who; \
+	uint8_t *buf = NULL, *out = NULL; \
+	size_t len = 0, outlen = 0; \
+	int r; \
+	(void)outlen; (void)out; \
+	memset(&who, 0, sizeof(who)); \
+	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 || \
+	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0) \
+		goto out
+
+#define COORD_CTL_END() \
+	fl_rpc_call_finish(call, r, r ? msg : NULL); \
+	free(buf)
+
+/* Encodes and sends the job's current row. */
+static int coord_ctl_send_job(coord_service *svc, fl_rpc_call *call,
+			      uint64_t id, char *msg)
+{
+	fl_msg_job_info info;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int r;
+
+	if ((r = coord_store_job_get(svc->st, id, &info, NULL)) != 0) {
+		fl_errmsg_set(msg, "cannot read job %llu: %s", (unsigned long long)id,
+			      fl_strerror(r));
+		return r;
+	}
+	if ((r = fl_codec_encode_job_info(&info, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the job: %s", fl_strerror(r));
+		return r;
+	}
+	return coord_svc_send(call, out, outlen, msg);
+}
+
+void coord_ctl_submit_job(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_job_submit req = { NULL };
+	uint64_t id = 0;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_job_submit(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad JobSubmit: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_engine_submit(svc->eng, req.spec ? req.spec : "", who.cn,
+				     fl_time_ms(), &id, msg)) != 0)
+		goto out;
+	r = coord_ctl_send_job(svc, call, id, msg);
+out:
+	fl_msg_job_submit_clear(&req);
+	COORD_CTL_END();
+}
+
+void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_job_list list = { NULL, 0 };
+	int empty = 0;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_empty(buf, len, &empty)) != 0) {
+		fl_errmsg_set(msg, "bad Empty: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_store_job_list(svc->st, &list)) != 0) {
+		fl_errmsg_set(msg, "cannot list jobs: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_job_list(&list, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the job list: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_msg_job_list_clear(&list);
+	COORD_CTL_END();
+}
+
+void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_job_status st;
+	fl_msg_job_ref ref;
+
+	memset(&st, 0, sizeof(st));
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
+		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_store_job_get(svc->st, ref.job_id, &st.job, NULL)) != 0) {
+		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+			      "cannot read job %llu", (unsigned long long)ref.job_id);
+		goto out;
+	}
+	if ((r = coord_store_round_list(svc->st, ref.job_id, &st.rounds,
+					&st.nrounds)) != 0) {
+		fl_errmsg_set(msg, "cannot read the rounds: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_job_status(&st, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the job status: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_msg_job_status_clear(&st);
+	COORD_CTL_END();
+}
+
+void coord_ctl_abort_job(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_job_ref ref;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
+		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_engine_abort(svc->eng, ref.job_id, who.cn, fl_time_ms(),
+				    msg)) != 0)
+		goto out;
+	r = coord_ctl_send_job(svc, call, ref.job_id, msg);
+out:
+	COORD_CTL_END();
+}
+
+void coord_ctl_get_model(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_model_req req;
+	coord_blob *b = NULL;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_model_req(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad ModelRequest: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_engine_model(svc->eng, NULL, req.job_id, req.version,
+				    req.latest, &b, msg)) != 0)
+		goto out;
+	r = coord_svc_send_model(call, b, msg);
+out:
+	coord_blob_release(b);
+	COORD_CTL_END();
+}
+
+/* [A-Za-z0-9._-]{1,63} */
+static int coord_ctl_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+void coord_ctl_add_site(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_site_add req;
+	coord_site_row row;
+	const char *role;
+	char detail[96];
+	int64_t now = fl_time_ms();
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
+		goto out;
+	}
+	if (!coord_ctl_name_ok(req.name)) {
+		fl_errmsg_set(msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
+			      req.name);
+		r = FL_E_INVAL;
+		goto out;
+	}
+	role = req.role[0] ? req.role : FL_ROLE_SITE;
+	if (strcmp(role, FL_ROLE_SITE) != 0 && strcmp(role, FL_ROLE_ADMIN) != 0 &&
+	    strcmp(role, FL_ROLE_VIEWER) != 0) {
+		fl_errmsg_set(msg, "bad role '%s': use site, admin or viewer", role);
+		r = FL_E_INVAL;
+		goto out;
+	}
+	if ((r = coord_store_site_add(svc->st, req.name, role, now)) != 0) {
+		fl_errmsg_set(msg, r == FL_E_EXISTS ? "site '%s' already exists" :
+			      "cannot add site '%s'", req.name);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "site %s role %s", req.name, role);
+	coord_store_audit(svc->st, who.cn, "add site", detail, now);
+	fl_info("site '%s' (%s) added by %s", req.name, role, who.cn);
+	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0) {
+		fl_errmsg_set(msg, "cannot read site '%s' back", req.name);
+		goto out;
+	}
+	if ((r = fl_codec_encode_site_info(&row.info, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the site: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	COORD_CTL_END();
+}
+
+void coord_ctl_list_sites(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_site_list list = { NULL, 0 };
+	coord_site_row *rows = NULL;
+	size_t n = 0, i;
+	int64_t now = fl_time_ms(), seen;
+	int empty = 0;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_empty(buf, len, &empty)) != 0) {
+		fl_errmsg_set(msg, "bad Empty: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_store_site_list(svc->st, &rows, &n)) != 0) {
+		fl_errmsg_set(msg, "cannot list sites: %s", fl_strerror(r));
+		goto out;
+	}
+	if (n > FL_MSG_MAX_LIST)
+		n = FL_MSG_MAX_LIST;
+	if ((list.sites = calloc(n ? n : 1, sizeof(*list.sites))) == NULL) {
+		r = FL_E_NOMEM;
+		fl_errmsg_set(msg, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		list.sites[i] = rows[i].info;
+		seen = coord_engine_site_last_seen(svc->eng, rows[i].info.name);
+		if (seen > list.sites[i].last_seen_ms)
+			list.sites[i].last_seen_ms = seen;
+		list.sites[i].online = list.sites[i].last_seen_ms > 0 &&
+			!list.sites[i].revoked && now - list.sites[i].last_seen_ms <=
+			(int64_t)coord_engine_offline_after_ms(svc->eng);
+	}
+	list.n = n;
+	if ((r = fl_codec_encode_site_list(&list, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the site list: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	free(rows);
+	fl_msg_site_list_clear(&list);
+	COORD_CTL_END();
+}

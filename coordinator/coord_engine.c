@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_engine: active jobs, the site registry, tasks, models and uploads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_int.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_util.h"
+
+static pthread_mutex_t coord_blob_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int coord_blob_new(const fl_model *m, coord_blob **out)
+{
+	coord_blob *b;
+	int r;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return FL_E_NOMEM;
+	if ((r = fl_model_encode(m, &b->data, &b->len)) != 0) {
+		free(b);
+		return r;
+	}
+	b->version = m->version;
+	b->refs = 1;
+	*out = b;
+	return 0;
+}
+
+static coord_blob *coord_blob_retain(coord_blob *b)
+{
+	pthread_mutex_lock(&coord_blob_mu);
+	b->refs++;
+	pthread_mutex_unlock(&coord_blob_mu);
+	return b;
+}
+
+void coord_blob_release(coord_blob *b)
+{
+	int last;
+
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&coord_blob_mu);
+	last = --b->refs == 0;
+	pthread_mutex_unlock(&coord_blob_mu);
+	if (last) {
+		free(b->data);
+		free(b);
+	}
+}
+
+/* ---- jobs ---- */
+
+static void coord_job_free(coord_job *j)
+{
+	if (j == NULL)
+		return;
+	coord_round_reset(&j->rs);
+	fl_jobspec_clear(&j->spec);
+	free(j->spec_text);
+	fl_model_free(j->model);
+	coord_blob_release(j->blob);
+	free(j);
+}
+
+static void coord_engine_job_link(coord_engine *e, coord_job *j)
+{
+	coord_job **pp = &e->jobs;
+
+	while (*pp && (*pp)->id < j->id)
+		pp = &(*pp)->next;
+	j->next = *pp;
+	*pp = j;
+}
+
+void coord_engine_job_remove(coord_engine *e, coord_job *j)
+{
+	coord_job **pp = &e->jobs;
+
+	while (*pp && *pp != j)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = j->next;
+	coord_job_free(j);
+}
+
+static coord_job *coord_engine_job_find(coord_engine *e, uint64_t id)
+{
+	coord_job *j;
+
+	for (j = e->jobs; j; j = j->next)
+		if (j->id == id)
+			return j;
+	return NULL;
+}
+
+/* A job object from its spec text; *out owned by caller. */
+static int coord_job_new(uint64_t id, const char *text, coord_job **out,
+			 char *errmsg)
+{
+	coord_job *j;
+	int r;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return FL_E_NOMEM;
+	j->id = id;
+	j->next_attempt = 1;
+	if ((j->spec_text = strdup(text)) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	if ((r = fl_jobspec_parse(text, strlen(text), &j->spec, errmsg)) != 0)
+		goto out;
+	*out = j;
+	j = NULL;
+out:
+	if (j) {
+		free(j->spec_text);
+		free(j);
+	}
+	return r;
+}
+
+/* Rebuilds one stored job in memory at its resume point. */
+static int coord_engine_resume_job(coord_engine *e, uint64_t id)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "", *spec = NULL;
+	fl_msg_job_info info;
+	coord_job *j = NULL;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	uint32_t ver = 0;
+	int r;
+
+	if ((r = coord_store_job_get(e->st, id, &info, &spec)) != 0)
+		goto out;
+	if ((r = coord_job_new(id, spec, &j, errmsg)) != 0) {
+		fl_error("job %llu: stored spec no longer parses: %s; marking it failed",
+			 (unsigned long long)id, errmsg);
+		r = coord_store_job_set_state(e->st, id, "failed",
+					      "spec no longer parses", fl_time_ms());
+		goto out;
+	}
+	j->running = strcmp(info.state, "running") == 0;
+	j->rounds_done = info.rounds_done;
+	if ((r = coord_store_job_resume_point(e->st, id, &j->next_round,
+					      &j->next_attempt)) != 0)
+		goto out;
+	if (j->next_round > 0) {
+		if ((r = coord_store_model_get(e->st, id, j->next_round - 1, 0, &blob,
+					       &len, &ver)) != 0 ||
+		    (r = fl_model_decode(blob, len, &j->model)) != 0 ||
+		    (r = coord_blob_new(j->model, &j->blob)) != 0) {
+			fl_error("job %llu: cannot load model v%u to resume (%s); "
+				 "marking it failed", (unsigned long long)id,
+				 j->next_round - 1, fl_strerror(r));
+			r = coord_store_job_set_state(e->st, id, "failed",
+						      "model missing at resume",
+						      fl_time_ms());
+			goto out;
+		}
+	}
+	fl_info("job %llu '%s' resumes at round %u attempt %u", (unsigned long long)id,
+		j->spec.name, j->next_round, j->next_attempt);
+	coord_engine_job_link(e, j);
+	j = NULL;
+out:
+	coord_job_free(j);
+	free(blob);
+	free(spec);
+	return r;
+}
+
+int coord_engine_new(coord_store *st, const coord_engine_opts *opts,
+		     coord_engine **out)
+{
+	coord_engine *e;
+	uint64_t *ids = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return FL_E_NOMEM;
+	pthread_mutex_init(&e->mu, NULL);
+	e->st = st;
+	e->opts = *opts;
+	if (e->opts.poll_ms == 0)
+		e->opts.poll_ms = COORD_POLL_MS;
+	if ((r = coord_store_job_active(st, &ids, &n)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((r = coord_engine_resume_job(e, ids[i])) != 0)
+			goto out;
+	*out = e;
+	e = NULL;
+out:
+	free(ids);
+	coord_engine_free(e);
+	return r;
+}
+
+void coord_engine_free(coord_engine *e)
+{
+	if (e == NULL)
+		return;
+	coord_engine_stop(e);
+	while (e->jobs)
+		coord_engine_job_remove(e, e->jobs);
+	free(e->sites);
+	pthread_mutex_destroy(&e->mu);
+	free(e);
+}
+
+void coord_engine_tick(coord_engine *e, int64_t now_ms)
+{
+	coord_job *j, *next;
+
+	pthread_mutex_lock(&e->mu);
+	for (j = e->jobs; j; j = next) {
+		next = j->next;   /* the job may end and be freed */
+		coord_round_tick_job(e, j, now_ms);
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+static void *coord_engine_thread(void *arg)
+{
+	coord_engine *e = arg;
+
+	while (!e->stop) {
+		coord_engine_tick(e, fl_time_ms());
+		fl_sleep_ms(COORD_TICK_MS);
+	}
+	return NULL;
+}
+
+int coord_engine_start(coord_engine *e)
+{
+	if (e->thread_on)
+		return FL_E_STATE;
+	e->stop = 0;
+	if (pthread_create(&e->thread, NULL, coord_engine_thread, e) != 0)
+		return FL_E_NOMEM;
+	e->thread_on = 1;
+	return 0;
+}
+
+void coord_engine_stop(coord_engine *e)
+{
+	if (!e->thread_on)
+		return;
+	e->stop = 1;
+	pthread_join(e->thread, NULL);
+	e->thread_on = 0;
+}
+
+int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
+			int64_t now_ms, uint64_t *job_id, char *errmsg)
+{
+	fl_msg_job_info info;
+	coord_job *j = NULL;
+	char detail[160];
+	uint64_t id = 0;
+	int r;
+
+	if ((r = coord_job_new(0, spec, &j, errmsg)) != 0)
+		goto out;
+	memset(&info, 0, sizeof(info));
+	snprintf(info.name, sizeof(info.name), "%s", j->spec.name);
+	snprintf(info.dataset, sizeof(info.dataset), "%s", j->spec.dataset);
+	snprintf(info.model, sizeof(info.model), "%s", fl_model_kind_name(j->spec.model));
+	snprintf(info.submitted_by, sizeof(info.submitted_by), "%s", who);
+	info.rounds_total = j->spec.rounds;
+	if ((r = coord_store_job_insert(e->st, &info, spec, now_ms, &id)) != 0) {
+		fl_errmsg_set(errmsg, "cannot store the job: %s", fl_strerror(r));
+		goto out;
+	}
+	j->id = id;
+	snprintf(detail, sizeof(detail), "job %llu '%s'", (unsigned long long)id,
+		 j->spec.name);
+	coord_store_audit(e->st, who, "submit job", detail, now_ms);
+	fl_info("job %llu '%s' submitted by %s: %s on %s, %u rounds, min_clients %u",
+		(unsigned long long)id, j->spec.name, who, info.model,
+		j->spec.dataset, j->spec.rounds, j->spec.min_clients);
+	pthread_mutex_lock(&e->mu);
+	coord_engine_job_link(e, j);
+	pthread_mutex_unlock(&e->mu);
+	j = NULL;
+	*job_id = id;
+out:
+	coord_job_free(j);
+	return r;
+}
+
+int coord_engine_abort(coord_engine *e, uint64_t job_id, const char *who,
+		       int64_t now_ms, char *errmsg)
+{
+	fl_msg_job_info info;
+	char detail[64];
+	coord_job *j;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((j = coord_engine_job_find(e, job_id)) == NULL) {
+		pthread_mutex_unlock(&e->mu);
+		if ((r = coord_store_job_get(e->st, job_id, &info, NULL)) == FL_E_NOTFOUND)
+			fl_errmsg_set(errmsg, "no job %llu", (unsigned long long)job_id);
+		else if (r == 0) {
+			fl_errmsg_set(errmsg, "job %llu is already %s; only pending or "
+				      "running jobs can be aborted",
+				      (unsigned long long)job_id, info.state);
+			r = FL_E_STATE;
+		}
+		return r;
+	}
+	r = coord_store_job_set_state(e->st, job_id, "aborted", "aborted by operator",
+				      now_ms);
+	if (r == 0 && j->rs.active) {
+		fl_msg_round_info ri;
+
+		memset(&ri, 0, sizeof(ri));
+		ri.round = j->rs.round;
+		ri.attempt = j->rs.attempt;
+		snprintf(ri.kind, sizeof(ri.kind), "%s", coord_task_kind_name(j->rs.kind));
+		snprintf(ri.state, sizeof(ri.state), "failed");
+		ri.selected = j->rs.nsel;
+		ri.survived = j->rs.nuploaded;
+		ri.started_ms = j->rs.started_ms;
+		ri.finished_ms = now_ms;
+		ri.train_loss = 0;
+		coord_store_round_put(e->st, job_id, &ri);
+	}
+	if (r == 0)
+		coord_engine_job_remove(e, j);
+	pthread_mutex_unlock(&e->mu);
+	if (r != 0) {
+		fl_errmsg_set(errmsg, "cannot abort job %llu: %s",
+			      (unsigned long long)job_id, fl_strerror(r));
+		return r;
+	}
+	snprintf(detail, sizeof(detail), "job %llu", (unsigned long long)job_id);
+	coord_store_audit(e->st, who, "abort job", detail, now_ms);
+	fl_info("job %llu aborted by %s", (unsigned long long)job_id, who);
+	return 0;
+}
+
+/* ---- sites and polls ---- */
+
+coord_site *coord_engine_site_find(coord_engine *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsites; i++)
+		if (strcmp(e->sites[i].name, name) == 0)
+			return &e->sites[i];
+	return NULL;
+}
+
+/* Records a poll in the cache; returns whether the store needs an update. */
+static int coord_engine_site_touch(coord_engine *e, const char *name,
+				   const fl_msg_poll_req *req, int64_t now_ms,
+				   int *flush)
+{
+	coord_site *s, *tmp;
+	int changed;
+
+	if ((s = coord_engine_site_find(e, name)) == NULL) {
+		if (e->nsites == e->capsites) {
+			size_t cap = e->capsites ? e->capsites * 2 : 16;
+
+			if ((tmp = realloc(e->sites, cap * sizeof(*tmp))) == NULL)
+				return FL_E_NOMEM;
+			e->sites = tmp;
+			e->capsites = cap;
+		}
+		s = &e->sites[e->nsites++];
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	}
+	changed = s->ndatasets != req->ndatasets ||
+		memcmp(s->datasets, req->datasets,
+		       sizeof(s->datasets[0]) * req->ndatasets) != 0;
+	s->ndatasets = req->ndatasets;
+	memcpy(s->datasets, req->datasets, sizeof(s->datasets[0]) * req->ndatasets);
+	s->last_seen_ms = now_ms;
+	/* Throttle store writes: polls come several times a second. */
+	*flush = changed || now_ms - s->flushed_ms >= 5000;
+	if (*flush)
+		s->flushed_ms = now_ms;
+	return 0;
+}
+
+static void coord_task_fill(const coord_job *j, int64_t now_ms, uint32_t poll_ms,
+			    fl_msg_task *t)
+{
+	int64_t left = j->rs.deadline_ms - now_ms;
+
+	t->job_id = j->id;
+	t->round = j->rs.round;
+	t->attempt = j->rs.attempt;
+	t->kind = j->rs.kind;
+	t->deadline_ms = left > 0 ? (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left) : 0;
+	t->poll_ms = poll_ms;
+	t->model_bytes = j->rs.kind != FL_TASK_STATS && j->blob ? j->blob->len : 0;
+}
+
+static coord_slot *coord_round_slot(coord_job *j, const char *site)
+{
+	uint32_t i;
+
+	if (!j->rs.active)
+		return NULL;
+	for (i = 0; i < j->rs.nsel; i++)
+		if (strcmp(j->rs.sel[i].name, site) == 0)
+			return &j->rs.sel[i];
+	return NULL;
+}
+
+int coord_engine_poll(coord_engine *e, const char *site,
+		      const fl_msg_poll_req *req, int64_t now_ms,
+		      fl_msg_task *task)
+{
+	char datasets[COORD_DATASETS_BYTES] = "";
+	fl_msg_task t;
+	coord_job *j;
+	coord_slot *slot;
+	int flush = 0, r;
+	uint32_t i;
+
+	memset(&t, 0, sizeof(t));
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_engine_site_touch(e, site, req, now_ms, &flush)) != 0)
+		goto out;
+	t.kind = FL_TASK_NONE;
+	t.poll_ms = e->opts.poll_ms;
+	for (j = e->jobs; j; j = j->next) {
+		slot = coord_round_slot(j, site);
+		if (slot == NULL || slot->uploaded || slot->uploading)
+			continue;
+		if ((t.spec = strdup(j->spec_text)) == NULL) {
+			r = FL_E_NOMEM;
+			goto out;
+		}
+		coord_task_fill(j, now_ms, e->opts.poll_ms, &t);
+		break;
+	}
+out:
+	pthread_mutex_unlock(&e->mu);
+	if (r == 0 && flush) {
+		for (i = 0; i < req->ndatasets; i++) {
+			size_t used = strlen(datasets);
+
+			snprintf(datasets + used, sizeof(datasets) - used, "%s%s",
+				 i ? "," : "", req->datasets[i]);
+		}
+		coord_store_site_seen(e->st, site, datasets, now_ms);
+	}
+	if (r == 0)
+		*task = t;
+	else
+		fl_msg_task_clear(&t);
+	return r;
+}
+
+int64_t coord_engine_site_last_seen(coord_engine *e, const char *site)
+{
+	coord_site *s;
+	int64_t v;
+
+	pthread_mutex_lock(&e->mu);
+	s = coord_engine_site_find(e, site);
+	v = s ? s->last_seen_ms : 0;
+	pthread_mutex_unlock(&e->mu);
+	return v;
+}
+
+uint32_t coord_engine_offline_after_ms(const coord_engine *e)
+{
+	return e->opts.offline_after_ms;
+}
+
+/* ---- models ---- */
+
+int coord_engine_model(coord_engine *e, const char *site, uint64_t job_id,
+		       uint32_t version, int latest, coord_blob **out,
+		       char *errmsg)
+{
+	coord_blob *b = NULL;
+	coord_job *j;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	uint32_t ver = 0;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	j = coord_engine_job_find(e, job_id);
+	if (site != NULL && (j == NULL || coord_round_slot(j, site) == NULL)) {
+		pthread_mutex_unlock(&e->mu);
+		fl_errmsg_set(errmsg, "site '%s' is not selected in a current round "
+			      "of job %llu", site, (unsigned long long)job_id);
+		return FL_E_DENIED;
+	}
+	if (j && j->blob && (latest || j->blob->version == version))
+		b = coord_blob_retain(j->blob);
+	pthread_mutex_unlock(&e->mu);
+	if (b) {
+		*out = b;
+		return 0;
+	}
+	r = coord_store_model_get(e->st, job_id, version, latest, &data, &len, &ver);
+	if (r == FL_E_NOTFOUND) {
+		if (latest)
+			fl_errmsg_set(errmsg, "job %llu has no model yet",
+				      (unsigned long long)job_id);
+		else
+			fl_errmsg_set(errmsg, "job %llu has no model version %u",
+				      (unsigned long long)job_id, version);
+		return r;
+	}
+	if (r != 0) {
+		fl_errmsg_set(errmsg, "cannot read the model: %s", fl_strerror(r));
+		return r;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		free(data);
+		return FL_E_NOMEM;
+	}
+	b->data = data;
+	b->len = len;
+	b->version = ver;
+	b->refs = 1;
+	*out = b;
+	return 0;
+}
+
+/* ---- uploads ---- */
+
+/* Finds the job and checks that h addresses the open round; caller holds mu. */
+static int coord_upload_match(coord_engine *e, const fl_msg_update_header *h,
+			      coord_job **jp, char *errmsg)
+{
+	coord_job *j = coord_engine_job_find(e, h->job_id);
+
+	if (j == NULL) {
+		fl_errmsg_set(errmsg, "job %llu is not running",
+			      (unsigned long long)h->job_id);
+		return FL_E_ROUND;
+	}
+	if (!j->rs.active) {
+		fl_errmsg_set(errmsg, "update for round %u attempt %u, but job %llu "
+			      "has no round open", h->round, h->attempt,
+			      (unsigned long long)j->id);
+		return FL_E_ROUND;
+	}
+	if (h->round != j->rs.round || h->attempt != j->rs.attempt) {
+		fl_errmsg_set(errmsg, "update for round %u attempt %u, but the current "
+			      "round is %u attempt %u", h->round, h->attempt,
+			      j->rs.round, j->rs.attempt);
+		return FL_E_ROUND;
+	}
+	if (h->kind != j->rs.kind) {
+		fl_errmsg_set(errmsg, "update of kind %s, but round %u is %s",
+			      coord_task_kind_name(h->kind), j->rs.round,
+			      coord_task_kind_name(j->rs.kind));
+		return FL_E_ROUND;
+	}
+	*jp = j;
+	return 0;
+}
+
+static int coord_upload_check_len(const coord_job *j, const fl_msg_update_header *h,
+				  char *errmsg)
+{
+	uint64_t want = coord_round_expected_words(j);
+
+	if (want == 0) {
+		/* STATS with d to be learned: words = 1 + 2d. */
+		if (h->words < 3 || h->words % 2 == 0 ||
+		    (h->words - 1) / 2 > FL_JOBSPEC_MAX_FEATURES) {
+			fl_errmsg_set(errmsg, "stats update has %llu words; expected "
+				      "1 + 2d for d features (1..%u)",
+				      (unsigned long long)h->words, FL_JOBSPEC_MAX_FEATURES);
+			return FL_E_RANGE;
+		}
+		return 0;
+	}
+	if (h->words != want && h->kind == FL_TASK_STATS) {
+		fl_errmsg_set(errmsg, "stats update has %llu words (%llu features), "
+			      "but the job has %llu features (%llu words)",
+			      (unsigned long long)h->words,
+			      (unsigned long long)(h->words > 0 ? (h->words - 1) / 2 : 0),
+			      (unsigned long long)(want - 1) / 2,
+			      (unsigned long long)want);
+		return FL_E_RANGE;
+	}
+	if (h->words != want) {
+		fl_errmsg_set(errmsg, "%s update has %llu words, expected %llu",
+			      coord_task_kind_name(h->kind),
+			      (unsigned long long)h->words, (unsigned long long)want);
+		return FL_E_RANGE;
+	}
+	return 0;
+}
+
+int coord_engine_upload_begin(coord_engine *e, const char *site,
+			      const fl_msg_update_header *h, int64_t now_ms,
+			      char *errmsg)
+{
+	coord_job *j = NULL;
+	coord_slot *slot;
+	int r;
+
+	(void)now_ms;
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_upload_match(e, h, &j, errmsg)) != 0)
+		goto out;
+	if ((slot = coord_round_slot(j, site)) == NULL) {
+		fl_errmsg_set(errmsg, "site '%s' is not selected in job %llu round %u "
+			      "attempt %u", site, (unsigned long long)j->id,
+			      j->rs.round, j->rs.attempt);
+		r = FL_E_STATE;
+		goto out;
+	}
+	if (slot->uploaded || slot->uploading) {
+		fl_errmsg_set(errmsg, "site '%s' %s its update for job %llu round %u "
+			      "attempt %u", site, slot->uploaded ? "already sent" :
+			      "is already sending", (unsigned long long)j->id,
+			      j->rs.round, j->rs.attempt);
+		r = FL_E_REPLAY;
+		goto out;
+	}
+	if (h->encoding != FL_ENC_F64) {
+		fl_errmsg_set(errmsg, "encoding U32 (masked) is not supported by this "
+			      "coordinator yet; send F64");
+		r = FL_E_UNSUPPORTED;
+		goto out;
+	}
+	if ((r = coord_upload_check_len(j, h, errmsg)) != 0)
+		goto out;
+	slot->uploading = 1;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_upload_commit(coord_engine *e, const char *site,
+			       const fl_msg_update_header *h,
+			       const coord_agg_input *in, char *errmsg)
+{
+	coord_job *j = NULL;
+	coord_slot *slot;
+	uint64_t words = coord_agg_input_words(in);
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_upload_match(e, h, &j, errmsg)) != 0)
+		goto out;
+	if ((slot = coord_round_slot(j, site)) == NULL || !slot->uploading) {
+		fl_errmsg_set(errmsg, "the round closed while site '%s' was sending", site);
+		r = FL_E_ROUND;
+		goto out;
+	}
+	if (j->rs.kind == FL_TASK_STATS && j->spec.nfeatures == 0) {
+		uint32_t d = (uint32_t)((words - 1) / 2);
+
+		if (j->rs.stats_d != 0 && j->rs.stats_d != d) {
+			fl_errmsg_set(errmsg, "site '%s' has %u features, but the other "
+				      "sites have %u", site, d, j->rs.stats_d);
+			slot->uploading = 0;
+			r = FL_E_RANGE;
+			goto out;
+		}
+		j->rs.stats_d = d;
+	}
+	if (j->rs.agg == NULL && (r = coord_agg_new(words, &j->rs.agg)) != 0) {
+		slot->uploading = 0;
+		goto out;
+	}
+	if ((r = coord_agg_add(j->rs.agg, coord_agg_input_vec(in), words)) != 0) {
+		fl_errmsg_set(errmsg, "update length does not match the round's sum");
+		slot->uploading = 0;
+		goto out;
+	}
+	slot->uploading = 0;
+	slot->uploaded = 1;
+	j->rs.nuploaded++;
+	fl_debug("job %llu round %u: update from %s (%u/%u)",
+		 (unsigned long long)j->id, j->rs.round, site, j->rs.nuploaded,
+		 j->rs.nsel);
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+void coord_engine_upload_abort(coord_engine *e, const char *site,
+			       const fl_msg_update_header *h)
+{
+	coord_job *j;
+	coord_slot *slot;
+
+	pthread_mutex_lock(&e->mu);
+	j = coord_engine_job_find(e, h->job_id);
+	if (j && j->rs.active && j->rs.round == h->round &&
+	    j->rs.attempt == h->attempt && (slot = coord_round_slot(j, site)) != NULL)
+		slot->uploading = 0;
+	pthread_mutex_unlock(&e->mu);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_service: the gRPC handlers of the Agent and Control services. */
+#ifndef COORD_SERVICE_H
+#define COORD_SERVICE_H
+
+#include <stddef.h>
+#include "coord_auth.h"
+#include "coord_engine.h"
+#include "coord_store.h"
+#include "fl_rpc.h"
+
+/* The handlers' context (pass it as ctx to fl_rpc_server_new). Borrowed
+ * pointers; they must outlive the server. */
+typedef struct coord_service {
+	coord_store *st;
+	coord_engine *eng;
+} coord_service;
+
+/* The method table (static; *n receives its length). */
+const fl_rpc_method *coord_service_methods(size_t *n);
+
+/* ---- shared by the handler files ---- */
+/* Authenticates the call for its method; fills *who. */
+int coord_svc_auth(coord_service *svc, fl_rpc_call *call, coord_caller *who,
+		   char *errmsg);
+/* Receives the one request message of a unary or server-streaming call. */
+int coord_svc_recv_one(fl_rpc_call *call, uint8_t **buf, size_t *len,
+		       char *errmsg);
+/* Streams an encoded model in COORD_MODEL_CHUNK_BYTES chunks. */
+int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg);
+/* Sends one encoded reply and frees it. */
+int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
+
+void coord_agent_poll(fl_rpc_call *call, void *ctx);
+void coord_agent_get_model(fl_rpc_call *call, void *ctx);
+void coord_agent_put_update(fl_rpc_call *call, void *ctx);
+void coord_ctl_submit_job(fl_rpc_call *call, void *ctx);
+void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx);
+void coord_ctl_get_job(fl_rpc_call *call, void *ctx);
+void coord_ctl_abort_job(fl_rpc_call *call, void *ctx);
+void coord_ctl_get_model(fl_rpc_call *call, void *ctx);
+void coord_ctl_add_site(fl_rpc_call *call, void *ctx);
+void coord_ctl_list_sites(fl_rpc_call *call, void *ctx);
+
+#endif

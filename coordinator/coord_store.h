@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_store: the coordinator's SQLite store (sites, jobs, rounds, models,
+ * audit). One connection guarded by a mutex; every function is thread-safe. */
+#ifndef COORD_STORE_H
+#define COORD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fl_msg.h"
+
+#define COORD_STORE_SCHEMA_VERSION 1
+#define COORD_DATASETS_BYTES 2048
+
+typedef struct coord_store coord_store;
+
+/* A site row as stored (online is computed by the caller). */
+typedef struct coord_site_row {
+	fl_msg_site_info info;              /* online always false here */
+	char datasets[COORD_DATASETS_BYTES]; /* comma list, last reported */
+} coord_site_row;
+
+/* Opens (creating if needed) the database at path in WAL mode with
+ * synchronous=FULL and migrates the schema. *out owned by caller
+ * (coord_store_close). Errors: FL_E_DB with the reason in errmsg (may be
+ * NULL), FL_E_NOMEM. */
+int coord_store_open(const char *path, coord_store **out, char *errmsg);
+/* Finishes pending writes and closes. NULL-safe. */
+void coord_store_close(coord_store *st);
+
+/* ---- sites ---- */
+/* FL_E_EXISTS if the name is taken. */
+int coord_store_site_add(coord_store *st, const char *name, const char *role,
+			 int64_t now_ms);
+/* FL_E_NOTFOUND if absent. */
+int coord_store_site_get(coord_store *st, const char *name, coord_site_row *out);
+/* Records a poll: last_seen and the datasets comma list. */
+int coord_store_site_seen(coord_store *st, const char *name,
+			  const char *datasets, int64_t now_ms);
+int coord_store_site_set_revoked(coord_store *st, const char *name, int revoked);
+/* All sites ordered by name; *out malloc'd (caller frees), *n rows. */
+int coord_store_site_list(coord_store *st, coord_site_row **out, size_t *n);
+
+/* ---- jobs ---- */
+/* Inserts a pending job. info supplies name, dataset, model, rounds_total,
+ * submitted_by; *id receives the new id. */
+int coord_store_job_insert(coord_store *st, const fl_msg_job_info *info,
+			   const char *spec, int64_t now_ms, uint64_t *id);
+/* Fills *out; if spec is not NULL, *spec is a malloc'd copy of the spec text
+ * (caller frees). FL_E_NOTFOUND if absent. */
+int coord_store_job_get(coord_store *st, uint64_t id, fl_msg_job_info *out,
+			char **spec);
+/* All jobs by id (clear *out with fl_msg_job_list_clear). */
+int coord_store_job_list(coord_store *st, fl_msg_job_list *out);
+/* Ids of jobs in state pending or running, ascending; *ids malloc'd. */
+int coord_store_job_active(coord_store *st, uint64_t **ids, size_t *n);
+/* Sets state (and error, may be NULL for ""). */
+int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
+			      const char *error, int64_t now_ms);
+
+/* ---- rounds ---- */
+/* Inserts or replaces one round row (e.g. state running at round start, or
+ * failed at the deadline). */
+int coord_store_round_put(coord_store *st, uint64_t job_id,
+			  const fl_msg_round_info *r);
+/*
+ * Commits a finished round in ONE transaction: the round row r, the model
+ * blob as version (skipped if model is NULL), the job's rounds_done and
+ * updated_ms, the job's metrics (if metrics is not NULL) and its state (if
+ * job_state is not NULL). Either all of it is written or none (FL_E_DB;
+ * FL_E_EXISTS if the model version is already stored).
+ */
+int coord_store_round_commit(coord_store *st, uint64_t job_id,
+			     const fl_msg_round_info *r, const uint8_t *model,
+			     size_t model_len, uint32_t version,
+			     uint32_t rounds_done, const fl_msg_metrics *metrics,
+			     const char *job_state, int64_t now_ms);
+/* Rounds of a job by (round, attempt); *out malloc'd array, clear each with
+ * fl_msg_round_info_clear then free. */
+int coord_store_round_list(coord_store *st, uint64_t job_id,
+			   fl_msg_round_info **out, size_t *n);
+void coord_store_round_list_free(fl_msg_round_info *r, size_t n);
+/* Where a job resumes: *next_round = last finished round + 1 (0 if none),
+ * *next_attempt = highest attempt seen for that round + 1 (1 if none).
+ * Marks rows left 'running' by a previous process as 'failed'. */
+int coord_store_job_resume_point(coord_store *st, uint64_t job_id,
+				 uint32_t *next_round, uint32_t *next_attempt);
+
+/* ---- models ---- */
+/* Loads a model blob; latest != 0 takes the highest version. *blob malloc'd
+ * (caller frees), *version receives the version. FL_E_NOTFOUND if none. */
+int coord_store_model_get(coord_store *st, uint64_t job_id, uint32_t version,
+			  int latest, uint8_t **blob, size_t *len,
+			  uint32_t *version_out);
+
+/* ---- audit ---- */
+int coord_store_audit(coord_store *st, const char *who, const char *action,
+		      const char *detail, int64_t now_ms);
+/* Number of audit rows (for tests). */
+int coord_store_audit_count(coord_store *st, int64_t *n);
+
+#endif

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctl: fedctl's shared pieces: context, subcommand tables, exit codes,
+ * connection, argument and output helpers. Internal to fedctl and its tests. */
+#ifndef CTL_H
+#define CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fl_config.h"
+#include "fl_msg.h"
+#include "fl_rpc.h"
+
+/* Exit codes (documented in 'fedctl help'). */
+enum ctl_exit {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_JOB_FAILED = 1,   /* job watch: the job failed or was aborted */
+	CTL_EXIT_USAGE = 2,
+	CTL_EXIT_UNREACHABLE = 3,  /* UNAVAILABLE or deadline: cannot reach it */
+	CTL_EXIT_NOTFOUND = 4,
+	CTL_EXIT_DENIED = 5,       /* permission denied / not authenticated */
+	CTL_EXIT_INVALID = 6,      /* invalid argument, e.g. a bad spec */
+	CTL_EXIT_OTHER = 7
+};
+/* Returned by argument parsing when --help was asked and printed. */
+#define CTL_HELP_SHOWN (-1)
+
+#define CTL_DEFAULT_TIMEOUT_MS 15000u
+
+typedef struct ctl_ctx {
+	char coordinator[256];
+	char ca[FL_PATH_BYTES];
+	char cert[FL_PATH_BYTES];
+	char key[FL_PATH_BYTES];
+	const char *profile;       /* --profile, or NULL for the default */
+	bool json;
+	uint32_t timeout_ms;
+	fl_rpc_channel *ch;        /* opened on the first call, owned */
+	FILE *out;                 /* stdout; results */
+	FILE *err;                 /* stderr; errors and hints */
+} ctl_ctx;
+
+typedef struct ctl_cmd ctl_cmd;
+/* argv[0] is the command's name; returns an exit code. */
+typedef int (*ctl_handler_fn)(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+struct ctl_cmd {
+	const char *name;
+	ctl_handler_fn fn;
+	const char *args;          /* synopsis of the arguments */
+	const char *help;
+};
+typedef struct ctl_group {
+	const char *name;
+	const ctl_cmd *cmds;
+	const size_t *ncmds;
+	const char *help;
+} ctl_group;
+
+extern const ctl_cmd ctl_job_cmds[];
+extern const size_t ctl_job_ncmds;
+extern const ctl_cmd ctl_model_cmds[];
+extern const size_t ctl_model_ncmds;
+extern const ctl_cmd ctl_site_cmds[];
+extern const size_t ctl_site_ncmds;
+
+/* ---- ctl_main.c ---- */
+/* Runs fedctl with its arguments (argv[0] is the program). */
+int ctl_main(ctl_ctx *c, int argc, char **argv);
+/* Parses the global options before the group; *next gets the index of the
+ * group. Returns 0, CTL_EXIT_USAGE (message printed) or CTL_HELP_SHOWN. */
+int ctl_parse_globals(ctl_ctx *c, int argc, char **argv, int *next);
+void ctl_ctx_init(ctl_ctx *c);
+void ctl_ctx_clear(ctl_ctx *c);
+
+/* ---- ctl_args.c ---- */
+typedef struct ctl_opt {
+	const char *name;          /* "--interval" */
+	const char *alias;         /* "-o" or NULL */
+	const char **value;        /* set for options with a value */
+	bool *flag;                /* set for flags */
+} ctl_opt;
+/*
+ * Parses a subcommand's argv[1..]: options from opts (and --json, --help
+ * anywhere), positionals into pos (between npos_min and npos_max).
+ * Returns 0, CTL_HELP_SHOWN after printing the command's help, or
+ * CTL_EXIT_USAGE after printing what is wrong.
+ */
+int ctl_args_parse(ctl_ctx *c, const char *group, const ctl_cmd *self, int argc,
+		   char **argv, const ctl_opt *opts, size_t nopts, const char **pos,
+		   size_t npos_min, size_t npos_max);
+/* Parses a decimal integer in [min, max]. 0 or FL_E_INVAL. */
+int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+void ctl_cmd_help(FILE *f, const char *group, const ctl_cmd *cmd);
+
+/* ---- ctl_conn.c ---- */
+/* Fills coordinator/ca/cert/key not given as flags from FEDC_* variables,
+ * then from the profile. CTL_EXIT_USAGE with a message if one is missing. */
+int ctl_conn_resolve(ctl_ctx *c);
+/* Loads [fedctl] coordinator, ca, cert, key of an INI profile into the
+ * fields still empty; relative paths are relative to the profile's folder.
+ * FL_E_IO or FL_E_CONFIG (errmsg says where). */
+int ctl_profile_load(ctl_ctx *c, const char *path, char *errmsg);
+/* Maps a failed call (FL_E_* code, gRPC status code) to an exit code. */
+int ctl_exit_code(int err, int grpc_code);
+/* Prints "fedctl: <what>: <detail>" and a hint; returns the exit code. */
+int ctl_report(ctl_ctx *c, const char *what, int err, const fl_rpc_status *st);
+/* One unary call (opening the channel if needed). Returns an exit code;
+ * on success *resp is malloc'd (caller frees). */
+int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
+	     uint8_t **resp, size_t *resplen, const char *what);
+/* Downloads a model file with Control GetModel. *buf malloc'd. Exit code. */
+int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
+		    uint8_t **buf, size_t *len);
+
+/* ---- ctl_output.c ---- */
+void ctl_json_str(FILE *f, const char *s);
+void ctl_json_num(FILE *f, double v);
+void ctl_json_metrics(FILE *f, const fl_msg_metrics *m);
+void ctl_json_job_info(FILE *f, const fl_msg_job_info *j);
+void ctl_json_round_info(FILE *f, const fl_msg_round_info *r);
+void ctl_json_site_info(FILE *f, const fl_msg_site_info *s);
+/* "2026-11-28 14:00:05" (UTC) or "-" for 0, into buf (>= 32 bytes). */
+const char *ctl_fmt_time(int64_t ms, char *buf, size_t len);
+/* "0.9512" or "-" for NaN or absent, into buf (>= 16 bytes). */
+const char *ctl_fmt_num(double v, bool present, char *buf, size_t len);
+/* The one-line progress of a finished round, as job watch prints it. */
+void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
+		    const char *model);
+
+#endif

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctl_job: fedctl job submit, list, status, abort (watch is ctl_job_watch.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_job.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_jobspec.h"
+
+int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id)
+{
+	if (ctl_parse_u64(s, 1, UINT64_MAX, id) != 0) {
+		fprintf(c->err, "fedctl: '%s' is not a job id (a positive integer; "
+			"'fedctl job list' shows them)\n", s);
+		return CTL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what)
+{
+	fl_msg_job_ref ref = { id };
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r, rc;
+
+	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
+		return ctl_report(c, what, r, NULL);
+	if ((rc = ctl_call(c, FL_RPC_CTL_GET_JOB, req, len, &resp, &rlen, what)) == 0 &&
+	    (r = fl_codec_decode_job_status(resp, rlen, out)) != 0) {
+		fprintf(c->err, "fedctl: %s: bad reply from the coordinator: %s\n", what,
+			fl_strerror(r));
+		rc = CTL_EXIT_OTHER;
+	}
+	free(req);
+	free(resp);
+	return rc;
+}
+
+static void job_summary(FILE *f, const fl_msg_job_info *j)
+{
+	char t1[32], t2[32], a[16], b[16], d[16];
+
+	fprintf(f, "job %llu '%s': %s\n", (unsigned long long)j->job_id, j->name,
+		j->state);
+	fprintf(f, "  dataset %s, model %s, rounds %u/%u\n", j->dataset, j->model,
+		j->rounds_done, j->rounds_total);
+	fprintf(f, "  submitted by %s at %s UTC, updated %s UTC\n",
+		j->submitted_by[0] ? j->submitted_by : "-",
+		ctl_fmt_time(j->created_ms, t1, sizeof(t1)),
+		ctl_fmt_time(j->updated_ms, t2, sizeof(t2)));
+	if (j->metrics.present && strcmp(j->model, "linear") == 0)
+		fprintf(f, "  latest evaluation on %.0f test rows: R^2 %s, loss %s\n",
+			j->metrics.n, ctl_fmt_num(j->metrics.r2, true, a, sizeof(a)),
+			ctl_fmt_num(j->metrics.loss, true, d, sizeof(d)));
+	else if (j->metrics.present)
+		fprintf(f, "  latest evaluation on %.0f test rows: accuracy %s, "
+			"macro-F1 %s, loss %s\n", j->metrics.n,
+			ctl_fmt_num(j->metrics.accuracy, true, a, sizeof(a)),
+			ctl_fmt_num(j->metrics.macro_f1, true, b, sizeof(b)),
+			ctl_fmt_num(j->metrics.loss, true, d, sizeof(d)));
+	if (j->error[0])
+		fprintf(f, "  error: %s\n", j->error);
+}
+
+static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	const char *pos[1];
+	fl_msg_job_submit sub = { NULL };
+	fl_msg_job_info info;
+	fl_jobspec spec;
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r, rc;
+
+	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if ((r = fl_file_read(pos[0], FL_MSG_SPEC_MAX, &sub.spec, &len)) != 0) {
+		fprintf(c->err, "fedctl: job submit: cannot read %s: %s\n", pos[0],
+			fl_strerror(r));
+		return r == FL_E_TOOBIG ? CTL_EXIT_INVALID : CTL_EXIT_USAGE;
+	}
+	/* Check locally first for a quick message; the server checks again. */
+	memset(&spec, 0, sizeof(spec));
+	if ((r = fl_jobspec_parse(sub.spec, len, &spec, msg)) != 0) {
+		fprintf(c->err, "fedctl: job submit: %s: %s\nhint: fix the spec and "
+			"submit again\n", pos[0], msg[0] ? msg : fl_strerror(r));
+		rc = CTL_EXIT_INVALID;
+		goto out;
+	}
+	fl_jobspec_clear(&spec);
+	if ((r = fl_codec_encode_job_submit(&sub, &req, &len)) != 0) {
+		rc = ctl_report(c, "job submit", r, NULL);
+		goto out;
+	}
+	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
+			   "job submit")) != 0)
+		goto out;
+	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
+		fprintf(c->err, "fedctl: job submit: bad reply: %s\n", fl_strerror(r));
+		rc = CTL_EXIT_OTHER;
+		goto out;
+	}
+	if (c->json) {
+		ctl_json_job_info(c->out, &info);
+		fputc('\n', c->out);
+	} else {
+		fprintf(c->out, "%llu\n", (unsigned long long)info.job_id);
+	}
+out:
+	free(sub.spec);
+	free(req);
+	free(resp);
+	return rc;
+}
+
+static int job_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	fl_msg_job_list list;
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0, i;
+	int zero = 0, r, rc;
+
+	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, NULL, 0, 0)) != 0)
+		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if ((r = fl_codec_encode_empty(&zero, &req, &len)) != 0)
+		return ctl_report(c, "job list", r, NULL);
+	if ((rc = ctl_call(c, FL_RPC_CTL_LIST_JOBS, req, len, &resp, &rlen, "job list")) != 0)
+		goto out;
+	if ((r = fl_codec_decode_job_list(resp, rlen, &list)) != 0) {
+		fprintf(c->err, "fedctl: job list: bad reply: %s\n", fl_strerror(r));
+		rc = CTL_EXIT_OTHER;
+		goto out;
+	}
+	if (c->json) {
+		fputs("{\"jobs\":[", c->out);
+		for (i = 0; i < list.n; i++) {
+			if (i)
+				fputc(',', c->out);
+			ctl_json_job_info(c->out, &list.jobs[i]);
+		}
+		fputs("]}\n", c->out);
+	} else {
+		fprintf(c->out, "%-5s %-24s %-8s %-16s %-8s %-7s %s\n", "ID", "NAME",
+			"STATE", "DATASET", "MODEL", "ROUNDS", "ACCURACY");
+		for (i = 0; i < list.n; i++) {
+			const fl_msg_job_info *j = &list.jobs[i];
+			char rounds[24], a[16];
+
+			snprintf(rounds, sizeof(rounds), "%u/%u", j->rounds_done, j->rounds_total);
+			fprintf(c->out, "%-5llu %-24s %-8s %-16s %-8s %-7s %s\n",
+				(unsigned long long)j->job_id, j->name, j->state, j->dataset,
+				j->model, rounds, ctl_fmt_num(j->metrics.accuracy,
+							       j->metrics.present, a, sizeof(a)));
+		}
+		if (list.n == 0)
+			fprintf(c->out, "(no jobs)\n");
+	}
+	fl_msg_job_list_clear(&list);
+out:
+	free(req);
+	free(resp);
+	return rc;
+}
+
+static void rounds_table(FILE *f, const fl_msg_job_status *st)
+{
+	size_t i;
+
+	fprintf(f, "\n%-6s %-4s %-6s %-8s %-6s %-10s %-8s %-8s %-8s %s\n", "ROUND",
+		"ATT", "KIND", "STATE", "SITES", "TRAIN_LOSS", "ACC", "F1", "LOSS", "TIME");
+	for (i = 0; i < st->nrounds; i++) {
+		const fl_msg_round_info *r = &st->rounds[i];
+		char sites[24], tl[16], a[16], b[16], d[16], secs[16];
+
+		snprintf(sites, sizeof(sites), "%u/%u", r->survived, r->selected);
+		if (r->finished_ms > r->started_ms)
+			snprintf(secs, sizeof(secs), "%.1fs",
+				 (double)(r->finished_ms - r->started_ms) / 1000.0);
+		else
+			snprintf(secs, sizeof(secs), "-");
+		fprintf(f, "%-6u %-4u %-6s %-8s %-6s %-10s %-8s %-8s %-8s %s\n", r->round,
+			r->attempt, r->kind, r->state, sites,
+			ctl_fmt_num(r->train_loss, strcmp(r->kind, "train") == 0, tl, sizeof(tl)),
+			ctl_fmt_num(r->eval.accuracy, r->eval.present, a, sizeof(a)),
+			ctl_fmt_num(r->eval.macro_f1, r->eval.present, b, sizeof(b)),
+			ctl_fmt_num(r->eval.loss, r->eval.present, d, sizeof(d)), secs);
+	}
+	if (st->nrounds == 0)
+		fprintf(f, "(no rounds yet)\n");
+}
+
+void ctl_job_status_json(FILE *f, const fl_msg_job_status *st)
+{
+	size_t i;
+
+	fputs("{\"job\":", f);
+	ctl_json_job_info(f, &st->job);
+	fputs(",\"rounds\":[", f);
+	for (i = 0; i < st->nrounds; i++) {
+		if (i)
+			fputc(',', f);
+		ctl_json_round_info(f, &st->rounds[i]);
+	}
+	fputs("]}\n", f);
+}
+
+static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	fl_msg_job_status st;
+	const char *pos[1];
+	uint64_t id;
+	int rc;
+
+	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
+		return rc;
+	if ((rc = ctl_job_get(c, id, &st, "job status")) != 0)
+		return rc;
+	if (c->json) {
+		ctl_job_status_json(c->out, &st);
+	} else {
+		job_summary(c->out, &st.job);
+		rounds_table(c->out, &st);
+	}
+	fl_msg_job_status_clear(&st);
+	return 0;
+}
+
+static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	fl_msg_job_ref ref;
+	fl_msg_job_info info;
+	const char *pos[1];
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r, rc;
+
+	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if ((rc = ctl_job_parse_id(c, pos[0], &ref.job_id)) != 0)
+		return rc;
+	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
+		return ctl_report(c, "job abort", r, NULL);
+	if ((rc = ctl_call(c, FL_RPC_CTL_ABORT_JOB, req, len, &resp, &rlen, "job abort")) != 0)
+		goto out;
+	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
+		fprintf(c->err, "fedctl: job abort: bad reply: %s\n", fl_strerror(r));
+		rc = CTL_EXIT_OTHER;
+		goto out;
+	}
+	if (c->json) {
+		ctl_json_job_info(c->out, &info);
+		fputc('\n', c->out);
+	} else {
+		fprintf(c->out, "job %llu '%s': %s after %u/%u rounds\n",
+			(unsigned long long)info.job_id, info.name, info.state,
+			info.rounds_done, info.rounds_total);
+	}
+out:
+	free(req);
+	free(resp);
+	return rc;
+}
+
+const ctl_cmd ctl_job_cmds[] = {
+	{ "submit", job_submit, "SPEC_FILE",
+	  "Submit a job spec (INI); prints the new job id (--json: the JobInfo)." },
+	{ "list", job_list, "", "List the jobs with their state and progress." },
+	{ "status", job_status, "ID", "Show a job and a table of its rounds." },
+	{ "watch", ctl_job_watch, "ID [--interval MS]",
+	  "Print a line per finished round until the job ends; exit 0 when it is "
+	  "done, 1 if it failed or was aborted." },
+	{ "abort", job_abort, "ID", "Abort a pending or running job." },
+};
+const size_t ctl_job_ncmds = sizeof(ctl_job_cmds) / sizeof(ctl_job_cmds[0]);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctl_job: helpers shared by fedctl's job commands (ctl_job.c and
+ * ctl_job_watch.c). */
+#ifndef CTL_JOB_H
+#define CTL_JOB_H
+
+#include "ctl.h"
+
+/* Parses a job id; prints a message and returns CTL_EXIT_USAGE if bad. */
+int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id);
+/* GetJob; on success *out is filled (fl_msg_job_status_clear). Exit code. */
+int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what);
+void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);
+int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+
+#endif

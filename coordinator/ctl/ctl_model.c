@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctl_model: fedctl model get, save a job's global model (native or JSON). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_job.h"
+#include "fl_err.h"
+#include "fl_model.h"
+
+static int write_out(ctl_ctx *c, const char *path, const void *buf, size_t len)
+{
+	int r;
+
+	if (!path) {
+		fwrite(buf, 1, len, c->out);
+		return 0;
+	}
+	if ((r = fl_file_write(path, buf, len, 0644)) != 0) {
+		fprintf(c->err, "fedctl: model get: cannot write %s: %s\n", path,
+			fl_strerror(r));
+		return CTL_EXIT_OTHER;
+	}
+	return 0;
+}
+
+static int model_get(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	const char *pos[1], *version = NULL, *out = NULL, *format = "native";
+	const ctl_opt opts[] = {
+		{ "--version", NULL, &version, NULL },
+		{ "--output", "-o", &out, NULL },
+		{ "--format", NULL, &format, NULL },
+	};
+	uint8_t *buf = NULL;
+	char *json = NULL;
+	fl_model *m = NULL;
+	uint64_t id, ver = 0;
+	size_t len = 0;
+	bool as_json;
+	int r, rc;
+
+	if ((rc = ctl_args_parse(c, "model", self, argc, argv, opts, 3, pos, 1, 1)) != 0)
+		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
+		return rc;
+	if (version && ctl_parse_u64(version, 0, UINT32_MAX, &ver) != 0) {
+		fprintf(c->err, "fedctl: model get: bad --version '%s'\n", version);
+		return CTL_EXIT_USAGE;
+	}
+	as_json = strcmp(format, "json") == 0;
+	if (!as_json && strcmp(format, "native") != 0) {
+		fprintf(c->err, "fedctl: model get: --format is native or json, not '%s'\n",
+			format);
+		return CTL_EXIT_USAGE;
+	}
+	if (!as_json && !out) {
+		fprintf(c->err, "fedctl: model get: the native format is binary; give "
+			"-o FILE (or --format json to print a summary)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = ctl_fetch_model(c, id, (uint32_t)ver, version == NULL, &buf, &len)) != 0)
+		return rc;
+	/* Decode either way, so a damaged download is never saved silently. */
+	if ((r = fl_model_decode(buf, len, &m)) != 0) {
+		fprintf(c->err, "fedctl: model get: the coordinator sent a model that "
+			"does not decode: %s\n", fl_strerror(r));
+		rc = CTL_EXIT_OTHER;
+		goto out;
+	}
+	if (as_json) {
+		if ((r = fl_model_to_json(m, &json)) != 0) {
+			fprintf(c->err, "fedctl: model get: %s\n", fl_strerror(r));
+			rc = CTL_EXIT_OTHER;
+			goto out;
+		}
+		rc = write_out(c, out, json, strlen(json));
+		if (rc == 0 && !out && (!json[0] || json[strlen(json) - 1] != '\n'))
+			fputc('\n', c->out);
+	} else {
+		rc = write_out(c, out, buf, len);
+	}
+	if (rc == 0 && out && !c->json)
+		fprintf(c->out, "saved job %llu model version %u (%s, %u features, %zu "
+			"parameters) to %s\n", (unsigned long long)id, m->version,
+			fl_model_kind_name(m->kind), m->d, m->nparams, out);
+	else if (rc == 0 && out)
+		fprintf(c->out, "{\"job_id\":%llu,\"version\":%u,\"file\":\"%s\","
+			"\"format\":\"%s\",\"bytes\":%zu}\n", (unsigned long long)id,
+			m->version, out, format, as_json ? strlen(json) : len);
+out:
+	fl_model_free(m);
+	free(json);
+	free(buf);
+	return rc;
+}
+
+const ctl_cmd ctl_model_cmds[] = {
+	{ "get", model_get, "ID [--version N] -o FILE [--format native|json]",
+	  "Download the job's global model (the latest, or version N = after "
+	  "round N). native is the file fedc-train --eval reads; json is a "
+	  "readable summary (printed if -o is not given)." },
+};
+const size_t ctl_model_ncmds = sizeof(ctl_model_cmds) / sizeof(ctl_model_cmds[0]);

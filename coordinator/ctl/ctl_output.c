@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctl_output: fedctl's JSON writers and text formatting helpers. */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+void ctl_json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void ctl_json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.10g", v);
+	else
+		fputs("null", f);
+}
+
+static void key(FILE *f, const char *k, bool first)
+{
+	fprintf(f, "%s\"%s\":", first ? "" : ",", k);
+}
+
+void ctl_json_metrics(FILE *f, const fl_msg_metrics *m)
+{
+	double nan = NAN;
+
+	fprintf(f, "{\"present\":%s", m->present ? "true" : "false");
+	key(f, "n", false);
+	ctl_json_num(f, m->present ? m->n : nan);
+	key(f, "loss", false);
+	ctl_json_num(f, m->present ? m->loss : nan);
+	key(f, "accuracy", false);
+	ctl_json_num(f, m->present ? m->accuracy : nan);
+	key(f, "macro_f1", false);
+	ctl_json_num(f, m->present ? m->macro_f1 : nan);
+	key(f, "r2", false);
+	ctl_json_num(f, m->present ? m->r2 : nan);
+	fputc('}', f);
+}
+
+void ctl_json_job_info(FILE *f, const fl_msg_job_info *j)
+{
+	fprintf(f, "{\"job_id\":%llu", (unsigned long long)j->job_id);
+	key(f, "name", false);
+	ctl_json_str(f, j->name);
+	key(f, "state", false);
+	ctl_json_str(f, j->state);
+	key(f, "dataset", false);
+	ctl_json_str(f, j->dataset);
+	key(f, "model", false);
+	ctl_json_str(f, j->model);
+	fprintf(f, ",\"rounds_total\":%u,\"rounds_done\":%u,\"created_ms\":%lld,"
+		"\"updated_ms\":%lld", j->rounds_total, j->rounds_done,
+		(long long)j->created_ms, (long long)j->updated_ms);
+	key(f, "error", false);
+	ctl_json_str(f, j->error);
+	key(f, "metrics", false);
+	ctl_json_metrics(f, &j->metrics);
+	key(f, "submitted_by", false);
+	ctl_json_str(f, j->submitted_by);
+	fputc('}', f);
+}
+
+void ctl_json_round_info(FILE *f, const fl_msg_round_info *r)
+{
+	uint32_t i;
+
+	fprintf(f, "{\"round\":%u,\"attempt\":%u", r->round, r->attempt);
+	key(f, "state", false);
+	ctl_json_str(f, r->state);
+	key(f, "kind", false);
+	ctl_json_str(f, r->kind);
+	fprintf(f, ",\"selected\":%u,\"survived\":%u,\"started_ms\":%lld,"
+		"\"finished_ms\":%lld", r->selected, r->survived,
+		(long long)r->started_ms, (long long)r->finished_ms);
+	key(f, "train_loss", false);
+	ctl_json_num(f, r->train_loss);
+	key(f, "eval", false);
+	ctl_json_metrics(f, &r->eval);
+	key(f, "participants", false);
+	fputc('[', f);
+	for (i = 0; i < r->nparticipants; i++) {
+		if (i)
+			fputc(',', f);
+		ctl_json_str(f, r->participants[i]);
+	}
+	fputs("]}", f);
+}
+
+void ctl_json_site_info(FILE *f, const fl_msg_site_info *s)
+{
+	fputc('{', f);
+	key(f, "name", true);
+	ctl_json_str(f, s->name);
+	key(f, "role", false);
+	ctl_json_str(f, s->role);
+	fprintf(f, ",\"added_ms\":%lld,\"last_seen_ms\":%lld,\"online\":%s,"
+		"\"revoked\":%s}", (long long)s->added_ms, (long long)s->last_seen_ms,
+		s->online ? "true" : "false", s->revoked ? "true" : "false");
+}
+
+const char *ctl_fmt_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+const char *ctl_fmt_num(double v, bool present, char *buf, size_t len)
+{
+	if (!present || !isfinite(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.4f", v);
+	return buf;
+}
+
+void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
+		    const char *model)
+{
+	char a[16], b[16], d[16];
+	double secs = r->finished_ms > r->started_ms ?
+		(double)(r->finished_ms - r->started_ms) / 1000.0 : 0.0;
+	bool linear = strcmp(model, "linear") == 0;
+
+	fprintf(f, "round %2u/%u", r->round, rounds_total);
+	if (strcmp(r->kind, "train") != 0)
+		fprintf(f, "  %s", r->kind);
+	if (r->attempt > 1)
+		fprintf(f, "  attempt %u", r->attempt);
+	if (strcmp(r->state, "done") != 0)
+		fprintf(f, "  %s", r->state);
+	fprintf(f, "  sites %u/%u", r->survived, r->selected);
+	if (strcmp(r->kind, "train") == 0)
+		fprintf(f, "  train_loss %s", ctl_fmt_num(r->train_loss, true, a, sizeof(a)));
+	if (r->eval.present && linear)
+		fprintf(f, "  r2 %s  loss %s", ctl_fmt_num(r->eval.r2, true, b, sizeof(b)),
+			ctl_fmt_num(r->eval.loss, true, d, sizeof(d)));
+	else if (r->eval.present)
+		fprintf(f, "  acc %s  f1 %s", ctl_fmt_num(r->eval.accuracy, true, b, sizeof(b)),
+			ctl_fmt_num(r->eval.macro_f1, true, d, sizeof(d)));
+	fprintf(f, "  %.1fs\n", secs);
+}

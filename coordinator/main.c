@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fedc-coordinator: the consortium's coordinator daemon (CLI and lifecycle). */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_engine.h"
+#include "coord_service.h"
+#include "coord_store.h"
+#include "fl_config.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_msg.h"
+#include "fl_rpc.h"
+#include "fl_util.h"
+
+#ifndef FL_VERSION
+#define FL_VERSION "0.1.0"
+#endif
+
+static void coord_usage(FILE *f)
+{
+	fprintf(f,
+"usage: fedc-coordinator --config FILE [options]\n"
+"\n"
+"Runs the consortium's coordinator: agents poll it for tasks and upload\n"
+"their updates; operators drive it with fedctl. Every connection is mutual\n"
+"TLS with certificates from the consortium CA (deploy/gen-certs.sh).\n"
+"\n"
+"options (each overrides the config file):\n"
+"  --config FILE      INI config (see below)\n"
+"  --listen ADDR      address to listen on, host:port (port 0 picks a free one)\n"
+"  --db PATH          SQLite database (created if missing)\n"
+"  --ca FILE          consortium CA certificate(s), PEM\n"
+"  --cert FILE        this coordinator's certificate, PEM\n"
+"  --key FILE         this coordinator's private key, PEM\n"
+"  --log-level LVL    debug, info, warn or error\n"
+"  --port-file FILE   write the bound port number to FILE once listening\n"
+"  --help             show this help\n"
+"  --version          show the version\n"
+"\n"
+"config file (relative paths are relative to the file's folder):\n"
+"  [coordinator]\n"
+"  listen = 127.0.0.1:7443\n"
+"  database = coordinator.db\n"
+"  log_level = info\n"
+"  offline_after_ms = 10000   ; a site that has not polled for this long is offline\n"
+"  [tls]\n"
+"  ca = ca.pem\n"
+"  cert = coordinator.pem\n"
+"  key = coordinator.key\n"
+"\n"
+"example:\n"
+"  bash deploy/gen-certs.sh pki site1 site2 site3\n"
+"  fedc-coordinator --config coordinator.ini --listen 0.0.0.0:7443\n"
+"  fedctl site add site1   # then start the agents, then: fedctl job submit job.ini\n"
+"\n"
+"SIGINT or SIGTERM stops it cleanly; a running job resumes at the next start.\n");
+}
+
+typedef struct coord_args {
+	const char *config, *listen, *db, *ca, *cert, *key, *log_level, *port_file;
+} coord_args;
+
+/* Returns 0 to go on, 1 to exit 0 (help/version), -1 for a usage error. */
+static int coord_parse_args(int argc, char **argv, coord_args *a)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "ca", required_argument, NULL, 'A' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->config = optarg; break;
+		case 'l': a->listen = optarg; break;
+		case 'd': a->db = optarg; break;
+		case 'A': a->ca = optarg; break;
+		case 'C': a->cert = optarg; break;
+		case 'K': a->key = optarg; break;
+		case 'v': a->log_level = optarg; break;
+		case 'p': a->port_file = optarg; break;
+		case 'h': coord_usage(stdout); return 1;
+		case 'V': printf("fedc-coordinator %s\n", FL_VERSION); return 1;
+		default:
+			fprintf(stderr, "fedc-coordinator: try --help\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fedc-coordinator: unexpected argument '%s'; try --help\n",
+			argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static void coord_set(char *dst, size_t cap, const char *v)
+{
+	if (v)
+		snprintf(dst, cap, "%s", v);
+}
+
+/* Loads the config file (if any) and applies the flags. */
+static int coord_load_config(const coord_args *a, fl_coord_config *cfg)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "";
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (a->config) {
+		if ((r = fl_coord_config_load(a->config, cfg, errmsg)) != 0) {
+			fprintf(stderr, "fedc-coordinator: %s (%s)\n",
+				errmsg[0] ? errmsg : a->config, fl_strerror(r));
+			return r;
+		}
+	} else {
+		snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:7443");
+		snprintf(cfg->database, sizeof(cfg->database), "coordinator.db");
+		snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+		cfg->offline_after_ms = 10000;
+	}
+	coord_set(cfg->listen, sizeof(cfg->listen), a->listen);
+	coord_set(cfg->database, sizeof(cfg->database), a->db);
+	coord_set(cfg->tls.ca, sizeof(cfg->tls.ca), a->ca);
+	coord_set(cfg->tls.cert, sizeof(cfg->tls.cert), a->cert);
+	coord_set(cfg->tls.key, sizeof(cfg->tls.key), a->key);
+	coord_set(cfg->log_level, sizeof(cfg->log_level), a->log_level);
+	return 0;
+}
+
+/* Checks that a PEM file can be read, with advice if not. */
+static int coord_check_file(const char *flag, const char *path)
+{
+	FILE *f;
+
+	if (path[0] == '\0') {
+		fprintf(stderr, "fedc-coordinator: no %s given: set it in [tls] of the "
+			"config or pass %s FILE; make certificates with "
+			"deploy/gen-certs.sh\n", flag, flag);
+		return FL_E_CONFIG;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "fedc-coordinator: cannot read %s %s: %s; make "
+			"certificates with deploy/gen-certs.sh\n", flag, path,
+			strerror(errno));
+		return FL_E_IO;
+	}
+	fclose(f);
+	return 0;
+}
+
+typedef struct coord_sig {
+	sigset_t set;
+	fl_rpc_server *srv;
+	volatile int exiting;
+} coord_sig;
+
+static void *coord_sig_thread(void *arg)
+{
+	coord_sig *s = arg;
+	int sig = 0;
+
+	if (sigwait(&s->set, &sig) == 0 && !s->exiting) {
+		fl_info("signal %d: shutting down", sig);
+		fl_rpc_server_stop(s->srv);
+	}
+	return NULL;
+}
+
+/* Blocks SIGINT and SIGTERM in the calling thread; every thread created
+ * after this (gRPC's too) inherits the mask, so only sigwait sees them. */
+static void coord_sig_block(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+static int coord_write_port(const char *path, int port)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d\n", port);
+	int r = fl_file_write(path, buf, (size_t)n, 0644);
+
+	if (r != 0)
+		fl_error("cannot write --port-file %s: %s", path, fl_strerror(r));
+	return r;
+}
+
+/* Opens the store, the engine and the server, and serves until a signal. */
+static int coord_serve(const fl_coord_config *cfg, const char *port_file)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "";
+	coord_engine_opts eo = { cfg->offline_after_ms, COORD_POLL_MS };
+	fl_rpc_tls tls = { cfg->tls.ca, cfg->tls.cert, cfg->tls.key };
+	coord_store *st = NULL;
+	coord_engine *eng = NULL;
+	fl_rpc_server *srv = NULL;
+	coord_service svc;
+	coord_sig sig;
+	pthread_t sig_th;
+	const fl_rpc_method *methods;
+	size_t nmethods;
+	int r, sig_on = 0;
+
+	memset(&sig, 0, sizeof(sig));
+	coord_sig_block(&sig.set);
+
+	if ((r = coord_store_open(cfg->database, &st, errmsg)) != 0) {
+		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
+		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
+		goto out;
+	}
+	svc.st = st;
+	svc.eng = eng;
+	methods = coord_service_methods(&nmethods);
+	if ((r = fl_rpc_server_new(cfg->listen, &tls, methods, nmethods, &svc,
+				   FL_MSG_MAX_BYTES, &srv)) != 0) {
+		fl_error("cannot listen on %s: %s (is the port in use, or are the "
+			 "certificate files valid PEM?)", cfg->listen, fl_strerror(r));
+		goto out;
+	}
+	fl_info("fedc-coordinator %s listening on %s (port %d), database %s",
+		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), cfg->database);
+	if (port_file && (r = coord_write_port(port_file, fl_rpc_server_port(srv))) != 0)
+		goto out;
+	if ((r = coord_engine_start(eng)) != 0)
+		goto out;
+	sig.srv = srv;
+	if (pthread_create(&sig_th, NULL, coord_sig_thread, &sig) != 0) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	sig_on = 1;
+	r = fl_rpc_server_run(srv);
+	if (r != 0)
+		fl_error("server stopped: %s", fl_strerror(r));
+out:
+	if (sig_on) {
+		sig.exiting = 1;
+		pthread_kill(sig_th, SIGTERM);
+		pthread_join(sig_th, NULL);
+	}
+	if (eng)
+		coord_engine_stop(eng);
+	fl_rpc_server_free(srv);
+	coord_engine_free(eng);
+	coord_store_close(st);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	coord_args a;
+	fl_coord_config cfg;
+	enum fl_log_level lvl;
+	sigset_t set;
+	int r;
+
+	fl_log_set_prog("coordinator");
+	if ((r = coord_parse_args(argc, argv, &a)) != 0)
+		return r > 0 ? 0 : 2;
+	if (coord_load_config(&a, &cfg) != 0)
+		return 2;
+	if (fl_log_level_parse(cfg.log_level, &lvl) != 0) {
+		fprintf(stderr, "fedc-coordinator: bad log level '%s': use debug, info, "
+			"warn or error\n", cfg.log_level);
+		return 2;
+	}
+	fl_log_set_level(lvl);
+	if (coord_check_file("--ca", cfg.tls.ca) != 0 ||
+	    coord_check_file("--cert", cfg.tls.cert) != 0 ||
+	    coord_check_file("--key", cfg.tls.key) != 0)
+		return 2;
+	coord_sig_block(&set);
+	fl_rpc_global_init();
+	r = coord_serve(&cfg, a.port_file);
+	fl_rpc_global_shutdown();
+	fl_info("stopped");
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_secagg_client: the client (agent) side of one secure-aggregation attempt. */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "fl_err.h"
+#include "fl_prg.h"
+#include "fl_secagg_client_int.h"
+
+int fl_secagg_client_new(const fl_secagg_params *p, uint32_t id,
+			 fl_sign_key *key, fl_verifier *verifier,
+			 const char *cert_pem, size_t cert_len,
+			 fl_secagg_client **out)
+{
+	fl_secagg_client *c = NULL;
+	fl_secagg_graph *g = NULL;
+	uint32_t *nb = NULL;
+	int r;
+
+	if (!out || !key || !verifier || !cert_pem || cert_len == 0 ||
+	    cert_len > FL_SIGN_MAX_PEM || fl_secagg_params_check(p) != 0 ||
+	    id < 1 || id > p->n)
+		return FL_E_INVAL;
+	if ((r = fl_secagg_graph_new(p->n, p->k, p->round_seed, &g)) != 0)
+		return r;
+	r = FL_E_NOMEM;
+	if (!(c = calloc(1, sizeof(*c))) ||
+	    !(nb = malloc((size_t)p->k * sizeof(uint32_t))) ||
+	    !(c->peers = calloc(p->k, sizeof(client_peer))) ||
+	    !(c->sec = sodium_malloc(sizeof(client_secrets))) ||
+	    !(c->seeds = sodium_malloc((size_t)p->k * FL_SEED_BYTES)) ||
+	    !(c->cert_pem = malloc(cert_len)))
+		goto out;
+	sodium_memzero(c->sec, sizeof(client_secrets));
+	sodium_memzero(c->seeds, (size_t)p->k * FL_SEED_BYTES);
+	memcpy(c->cert_pem, cert_pem, cert_len);
+	c->cert_len = cert_len;
+	c->p = *p;
+	c->id = id;
+	c->key = key;
+	c->ver = verifier;
+	c->k = fl_secagg_graph_neighbours(g, id, nb);
+	for (uint32_t i = 0; i < c->k; i++)
+		c->peers[i].id = nb[i];
+	c->state = C_NEW;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	free(nb);
+	fl_secagg_graph_free(g);
+	fl_secagg_client_free(c);
+	return r;
+}
+
+void fl_secagg_client_wipe(fl_secagg_client *c)
+{
+	if (c->sec)
+		sodium_memzero(c->sec, sizeof(client_secrets));
+	if (c->seeds)
+		sodium_memzero(c->seeds, (size_t)c->p.k * FL_SEED_BYTES);
+}
+
+void fl_secagg_client_free(fl_secagg_client *c)
+{
+	if (!c)
+		return;
+	fl_secagg_client_wipe(c);
+	for (uint32_t i = 0; c->peers && i < c->k; i++)
+		free(c->peers[i].cert_pem);
+	free(c->peers);
+	sodium_free(c->sec);   /* wipes too */
+	sodium_free(c->seeds);
+	free(c->cert_pem);
+	free(c->signed_msg);
+	free(c);
+}
+
+uint32_t fl_secagg_client_refused(const fl_secagg_client *c)
+{
+	return c ? c->refused : 0;
+}
+
+int fl_secagg_client_peer_status(fl_secagg_client *c, uint32_t id)
+{
+	client_peer *pe = c ? fl_secagg_client_peer(c, id) : NULL;
+
+	if (!pe)
+		return FL_E_NOTFOUND;
+	return pe->refusal;
+}
+
+int fl_secagg_client_advertise(fl_secagg_client *c, fl_secagg_advert *out)
+{
+	uint8_t msg[FL_SECAGG_ADVERT_MSG_BYTES];
+	fl_secagg_advert a;
+	size_t siglen = 0;
+	int r;
+
+	if (!c || !out)
+		return FL_E_INVAL;
+	if (c->state != C_NEW)
+		return FL_E_STATE;
+	memset(&a, 0, sizeof(a));
+	fl_kx_keypair(c->c_pk, c->sec->c_sk);
+	fl_kx_keypair(c->s_pk, c->sec->s_sk);
+	randombytes_buf(c->sec->b, sizeof(c->sec->b));
+	fl_secagg_hdr_set(&a.hdr, &c->p);
+	a.client = c->id;
+	memcpy(a.c_pk, c->c_pk, sizeof(a.c_pk));
+	memcpy(a.s_pk, c->s_pk, sizeof(a.s_pk));
+	fl_secagg_advert_msg(&a, msg);
+	if ((r = fl_sign(c->key, msg, sizeof(msg), a.sig, &siglen)) != 0)
+		goto out;
+	a.sig_len = (uint32_t)siglen;
+	if (!(a.cert_pem = malloc(c->cert_len))) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	memcpy(a.cert_pem, c->cert_pem, c->cert_len);
+	a.cert_len = c->cert_len;
+	*out = a;
+	c->state = C_ADVERTISED;
+	r = 0;
+out:
+	if (r != 0) {
+		fl_secagg_client_wipe(c);
+		c->state = C_FAILED;
+	}
+	return r;
+}
+
+client_peer *fl_secagg_client_peer(fl_secagg_client *c, uint32_t id)
+{
+	size_t lo = 0, hi = c->k;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->peers[mid].id == id)
+			return &c->peers[mid];
+		if (c->peers[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Checks one neighbour's advert: sizes, round attempt, certificate, signature. */
+static int peer_check(fl_secagg_client *c, const fl_secagg_advert *a)
+{
+	uint8_t msg[FL_SECAGG_ADVERT_MSG_BYTES];
+
+	if (!fl_secagg_hdr_eq(&a->hdr, &c->p))
+		return FL_E_ROUND;
+	if (a->sig_len == 0 || a->sig_len > FL_SIG_MAX_BYTES || !a->cert_pem ||
+	    a->cert_len == 0)
+		return FL_E_PARSE;
+	fl_secagg_advert_msg(a, msg);
+	return fl_verifier_check(c->ver, a->cert_pem, a->cert_len, msg,
+				 sizeof(msg), a->sig, a->sig_len);
+}
+
+/* Index the key list by client id; FL_E_INVAL on out-of-range or repeats. */
+static int keylist_index(const fl_secagg_client *c, const fl_secagg_keylist *kl,
+			 const fl_secagg_advert **idx)
+{
+	if (kl->count > c->p.n || (kl->count && !kl->adverts))
+		return FL_E_INVAL;
+	for (uint32_t i = 0; i < kl->count; i++) {
+		uint32_t id = kl->adverts[i].client;
+
+		if (id < 1 || id > c->p.n || idx[id])
+			return FL_E_INVAL;
+		idx[id] = &kl->adverts[i];
+	}
+	return 0;
+}
+
+/* Encrypts the i-th pair of shares for peer pe into item. */
+static int share_seal(fl_secagg_client *c, client_peer *pe,
+		      const fl_shamir_share *bs, const fl_shamir_share *ss,
+		      fl_secagg_enc_share *item)
+{
+	uint8_t key[FL_SEED_BYTES], pt[FL_SECAGG_SHARE_PT_BYTES];
+	fl_kx_ctx kx = fl_secagg_kx_ctx(&c->p);
+	fl_aead_ad ad = { c->id, pe->id, c->p.job_id, c->p.round, c->p.attempt };
+	int r;
+
+	if ((r = fl_kx_derive(c->sec->c_sk, pe->c_pk, FL_SECAGG_LABEL_ENC, &kx,
+			      c->id, pe->id, key)) != 0)
+		goto out;
+	memcpy(pt, bs->y, FL_SHAMIR_SHARE_BYTES);
+	memcpy(pt + FL_SHAMIR_SHARE_BYTES, ss->y, FL_SHAMIR_SHARE_BYTES);
+	item->sender = c->id;
+	item->recipient = pe->id;
+	r = fl_aead_seal(key, &ad, pt, sizeof(pt), item->ct);
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(pt, sizeof(pt));
+	return r;
+}
+
+/* Marks the neighbours whose adverts pass; returns how many. */
+static uint32_t peers_verify(fl_secagg_client *c, const fl_secagg_advert **idx)
+{
+	uint32_t nok = 0;
+
+	for (uint32_t i = 0; i < c->k; i++) {
+		client_peer *pe = &c->peers[i];
+		const fl_secagg_advert *a = idx[pe->id];
+		int r;
+
+		pe->verified = false;
+		pe->refusal = 0;
+		if (!a)
+			continue;   /* dropped before advertising */
+		if ((r = peer_check(c, a)) != 0) {
+			pe->refusal = r;
+			c->refused++;
+			continue;
+		}
+		memcpy(pe->c_pk, a->c_pk, FL_KX_PUBLIC_BYTES);
+		memcpy(pe->s_pk, a->s_pk, FL_KX_PUBLIC_BYTES);
+		if (c->p.consistency && !pe->cert_pem &&
+		    (pe->cert_pem = malloc(a->cert_len)) != NULL) {
+			memcpy(pe->cert_pem, a->cert_pem, a->cert_len);
+			pe->cert_len = a->cert_len;
+		}
+		pe->verified = true;
+		nok++;
+	}
+	return nok;
+}
+
+int fl_secagg_client_share(fl_secagg_client *c, const fl_secagg_keylist *kl,
+			   fl_secagg_shares *out)
+{
+	const fl_secagg_advert **idx = NULL;
+	fl_shamir_share *bs = NULL, *ss = NULL;
+	fl_secagg_enc_share *items = NULL;
+	uint32_t *xs = NULL, nok = 0, j = 0;
+	int r;
+
+	if (!c || !kl || !out)
+		return FL_E_INVAL;
+	if (c->state != C_ADVERTISED)
+		return FL_E_STATE;
+	if (!fl_secagg_hdr_eq(&kl->hdr, &c->p))
+		return FL_E_ROUND;
+	if (!(idx = calloc((size_t)c->p.n + 1, sizeof(*idx))))
+		return FL_E_NOMEM;
+	if ((r = keylist_index(c, kl, idx)) != 0)
+		goto out;
+	/* The server must relay our own keys unchanged. */
+	if (!idx[c->id] || sodium_memcmp(idx[c->id]->c_pk, c->c_pk, FL_KX_PUBLIC_BYTES) ||
+	    sodium_memcmp(idx[c->id]->s_pk, c->s_pk, FL_KX_PUBLIC_BYTES)) {
+		r = FL_E_VERIFY;
+		goto out;
+	}
+	c->refused = 0;
+	nok = peers_verify(c, idx);
+	/* holders: the verified neighbours and this client itself */
+	if (nok + 1 < c->p.t) {
+		r = FL_E_THRESHOLD;
+		goto fail;
+	}
+	r = FL_E_NOMEM;
+	if (!(xs = malloc((nok + 1) * sizeof(*xs))) ||
+	    !(bs = sodium_malloc((nok + 1) * sizeof(*bs))) ||
+	    !(ss = sodium_malloc((nok + 1) * sizeof(*ss))) ||
+	    !(items = calloc(nok ? nok : 1, sizeof(*items))))
+		goto fail;
+	for (uint32_t i = 0; i < c->k; i++)
+		if (c->peers[i].verified)
+			xs[j++] = c->peers[i].id;
+	xs[nok] = c->id;
+	if ((r = fl_shamir_split(c->sec->b, c->p.t, xs, nok + 1, bs)) != 0 ||
+	    (r = fl_shamir_split(c->sec->s_sk, c->p.t, xs, nok + 1, ss)) != 0)
+		goto fail;
+	/* we keep our own share of b (revealed only if we survive); our own
+	 * share of s_sk is useless to anyone and is dropped with ss */
+	memcpy(c->sec->b_self, bs[nok].y, sizeof(c->sec->b_self));
+	for (uint32_t i = 0; i < nok; i++)
+		if ((r = share_seal(c, fl_secagg_client_peer(c, xs[i]), &bs[i], &ss[i],
+				    &items[i])) != 0)
+			goto fail;
+	memset(out, 0, sizeof(*out));
+	fl_secagg_hdr_set(&out->hdr, &c->p);
+	out->client = c->id;
+	out->count = nok;
+	out->items = items;
+	items = NULL;
+	c->state = C_SHARED;
+	r = 0;
+	goto out;
+fail:
+	fl_secagg_client_wipe(c);
+	c->state = C_FAILED;
+out:
+	free(idx);
+	free(xs);
+	free(items);
+	if (bs)
+		sodium_free(bs);
+	if (ss)
+		sodium_free(ss);
+	return r;
+}
+
+/* Validates an incoming share list without changing the state. */
+static int recv_check(fl_secagg_client *c, const fl_secagg_shares *in)
+{
+	if (!fl_secagg_hdr_eq(&in->hdr, &c->p))
+		return FL_E_ROUND;
+	if (in->client != c->id || in->count > c->k || (in->count && !in->items))
+		return FL_E_INVAL;
+	for (uint32_t i = 0; i < in->count; i++) {
+		const fl_secagg_enc_share *it = &in->items[i];
+		client_peer *pe = fl_secagg_client_peer(c, it->sender);
+
+		if (it->recipient != c->id || !pe)
+			return FL_E_INVAL;
+		for (uint32_t j = 0; j < i; j++)
+			if (in->items[j].sender == it->sender)
+				return FL_E_INVAL;
+	}
+	return 0;
+}
+
+int fl_secagg_client_recv_shares(fl_secagg_client *c, const fl_secagg_shares *in)
+{
+	fl_kx_ctx kx;
+	uint32_t npairs = 0;
+	int r;
+
+	if (!c || !in)
+		return FL_E_INVAL;
+	if (c->state != C_SHARED)
+		return FL_E_STATE;
+	if ((r = recv_check(c, in)) != 0)
+		return r;
+	for (uint32_t i = 0; i < in->count; i++) {
+		client_peer *pe = fl_secagg_client_peer(c, in->items[i].sender);
+
+		/* shares from a peer we refused are ignored: no pair with it */
+		if (!pe->verified)
+			continue;
+		memcpy(pe->ct, in->items[i].ct, sizeof(pe->ct));
+		pe->received = true;
+	}
+	kx = fl_secagg_kx_ctx(&c->p);
+	for (uint32_t i = 0; i < c->k; i++) {
+		client_peer *pe = &c->peers[i];
+
+		pe->masked = pe->verified && pe->received;
+		if (!pe->masked)
+			continue;
+		npairs++;
+		if ((r = fl_kx_derive(c->sec->s_sk, pe->s_pk, FL_SECAGG_LABEL_MASK,
+				      &kx, c->id, pe->id, c->seeds[i])) != 0)
+			goto fail;
+	}
+	if (npairs + 1 < c->p.t) {
+		r = FL_E_THRESHOLD;
+		goto fail;
+	}
+	/* s_sk now lives only in the neighbours' shares. */
+	sodium_memzero(c->sec->s_sk, sizeof(c->sec->s_sk));
+	c->state = C_MASKING;
+	c->done_words = 0;
+	return 0;
+fail:
+	fl_secagg_client_wipe(c);
+	c->state = C_FAILED;
+	return r;
+}
+
+int fl_secagg_client_mask_chunk(fl_secagg_client *c, uint64_t offset,
+				const uint32_t *x, uint32_t *y, size_t count)
+{
+	int r;
+
+	if (!c || (count && (!x || !y)))
+		return FL_E_INVAL;
+	if (c->state != C_MASKING)
+		return FL_E_STATE;
+	if (offset != c->done_words || count > c->p.m - offset)
+		return FL_E_INVAL;
+	if (y != x)
+		memmove(y, x, count * sizeof(uint32_t));
+	if ((r = fl_prg_expand_add_at(c->sec->b, offset, y, count, 1)) != 0)
+		goto fail;
+	for (uint32_t i = 0; i < c->k; i++) {
+		const client_peer *pe = &c->peers[i];
+
+		if (!pe->masked)
+			continue;
+		/* +PRG(s_uv) towards larger ids, -PRG(s_uv) towards smaller */
+		if ((r = fl_prg_expand_add_at(c->seeds[i], offset, y, count,
+					      pe->id > c->id ? 1 : -1)) != 0)
+			goto fail;
+	}
+	c->done_words += count;
+	if (c->done_words == c->p.m) {
+		sodium_memzero(c->seeds, (size_t)c->p.k * FL_SEED_BYTES);
+		sodium_memzero(c->sec->b, sizeof(c->sec->b));
+		c->state = C_MASKED;
+	}
+	return 0;
+fail:
+	fl_secagg_client_wipe(c);
+	c->state = C_FAILED;
+	return r;
+}

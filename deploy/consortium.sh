@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: Apache-2.0
+# consortium.sh: shell functions that stand up a throwaway local consortium
+# (CA, coordinator, sites, operator) on loopback. Sourced by deploy/demo.sh
+# and the integration tests; not run on its own.
+#   FL_BIN   folder with the binaries (default build/bin)
+#   FL_WORK  folder for certificates, configs, databases and logs
+
+FL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FL_BIN=${FL_BIN:-$FL_TOP/build/bin}
+FL_PIDS=()
+
+fl_die() { echo "error: $*" >&2; exit 1; }
+
+# fl_pki SITE...: CA and certificates for the coordinator, the sites, an admin
+# operator and a viewer, into $FL_WORK/pki.
+fl_pki() {
+  bash "$FL_TOP/deploy/gen-certs.sh" "$FL_WORK/pki" "$@" >/dev/null \
+    || fl_die "could not make certificates"
+}
+
+# fl_start_coordinator [extra flags]: starts the coordinator on 127.0.0.1 with
+# a free port; sets FL_PORT and FL_COORD_PID.
+fl_start_coordinator() {
+  local dir=$FL_WORK/coordinator
+  mkdir -p "$dir"
+  cat > "$dir/coordinator.ini" <<EOC
+[coordinator]
+listen = 127.0.0.1:${FL_PORT_WANTED:-0}
+database = coordinator.db
+offline_after_ms = ${FL_OFFLINE_MS:-3000}
+log_level = ${FL_LOG_LEVEL:-info}
+[tls]
+ca = ../pki/ca.pem
+cert = ../pki/coordinator.pem
+key = ../pki/coordinator.key
+EOC
+  rm -f "$dir/port"
+  "$FL_BIN/fedc-coordinator" --config "$dir/coordinator.ini" --port-file "$dir/port" "$@" \
+    >>"$dir/coordinator.log" 2>&1 &
+  FL_COORD_PID=$!
+  FL_PIDS+=("$FL_COORD_PID")
+  local i
+  for i in $(seq 1 100); do
+    [ -s "$dir/port" ] && break
+    kill -0 "$FL_COORD_PID" 2>/dev/null || { cat "$dir/coordinator.log" >&2; fl_die "coordinator exited"; }
+    sleep 0.1
+  done
+  [ -s "$dir/port" ] || fl_die "coordinator did not start (see $dir/coordinator.log)"
+  FL_PORT=$(cat "$dir/port")
+  export FEDC_COORDINATOR=127.0.0.1:$FL_PORT
+}
+
+# fl_ctl ARGS...: fedctl as the admin operator (fl_ctl_as viewer ARGS for others).
+fl_ctl_as() {
+  local who=$1; shift
+  "$FL_BIN/fedctl" --coordinator "127.0.0.1:$FL_PORT" --ca "$FL_WORK/pki/ca.pem" \
+    --cert "$FL_WORK/pki/$who.pem" --key "$FL_WORK/pki/$who.key" "$@"
+}
+fl_ctl() { fl_ctl_as operator "$@"; }
+
+# fl_start_agent SITE DATASET CSV: writes the site's config and starts its
+# agent; the agent's pid is in FL_AGENT_PID[SITE].
+declare -A FL_AGENT_PID
+fl_start_agent() {
+  local site=$1 dataset=$2 csv=$3 dir=$FL_WORK/$1
+  mkdir -p "$dir"
+  cat > "$dir/agent.ini" <<EOA
+[agent]
+coordinator = 127.0.0.1:$FL_PORT
+poll_interval_ms = ${FL_POLL_MS:-200}
+state_dir = .
+log_level = ${FL_LOG_LEVEL:-info}
+[tls]
+ca = ../pki/ca.pem
+cert = ../pki/$site.pem
+key = ../pki/$site.key
+[data]
+$dataset = $csv
+EOA
+  "$FL_BIN/fedc-agent" --config "$dir/agent.ini" >>"$dir/agent.log" 2>&1 &
+  FL_AGENT_PID[$site]=$!
+  FL_PIDS+=("$!")
+}
+
+# fl_stop_all: SIGTERM everything started here, then wait (SIGKILL after 10 s).
+fl_stop_all() {
+  local p i
+  for p in "${FL_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for i in $(seq 1 100); do
+    local alive=0
+    for p in "${FL_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for p in "${FL_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  FL_PIDS=()
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_codec_agent: encode/decode the agent service messages (agent.proto). */
+#include <stdlib.h>
+#include <string.h>
+#include "fl_codec.h"
+#include "fl_codec_int.h"
+#include "fl_err.h"
+
+/* Unpacks the decoder's (buf, len) as desc, setting r. */
+#define UNPACK(desc) ((void *)fl_codec_unpack(&(desc), buf, len, &r))
+
+/* ---- PollRequest ---- */
+
+int fl_codec_encode_poll_req(const fl_msg_poll_req *in, uint8_t **buf,
+			     size_t *len)
+{
+	Fedc__V1__PollRequest m = FEDC__V1__POLL_REQUEST__INIT;
+	char *names[FL_MSG_MAX_DATASETS];
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	if (in->ndatasets > FL_MSG_MAX_DATASETS)
+		return FL_E_TOOBIG;
+	if (!fl_codec_fixed_ok(in->agent_version, sizeof(in->agent_version)))
+		return FL_E_INVAL;
+	for (uint32_t i = 0; i < in->ndatasets; i++) {
+		if (!fl_codec_fixed_ok(in->datasets[i], FL_NAME_BYTES))
+			return FL_E_INVAL;
+		names[i] = (char *)in->datasets[i];
+	}
+	m.agent_version = (char *)in->agent_version;
+	m.n_datasets = in->ndatasets;
+	m.datasets = in->ndatasets ? names : NULL;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+int fl_codec_decode_poll_req(const uint8_t *buf, size_t len,
+			     fl_msg_poll_req *out)
+{
+	Fedc__V1__PollRequest *m = NULL;
+	fl_msg_poll_req t;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	memset(&t, 0, sizeof(t));
+	if ((m = UNPACK(fedc__v1__poll_request__descriptor)) == NULL)
+		goto out;
+	if (m->n_datasets > FL_MSG_MAX_DATASETS) {
+		r = FL_E_TOOBIG;
+		goto out;
+	}
+	if ((r = fl_codec_str_in(t.agent_version, sizeof(t.agent_version),
+				 m->agent_version)) != 0)
+		goto out;
+	for (size_t i = 0; i < m->n_datasets; i++)
+		if ((r = fl_codec_str_in(t.datasets[i], FL_NAME_BYTES,
+					 m->datasets[i])) != 0)
+			goto out;
+	t.ndatasets = (uint32_t)m->n_datasets;
+	*out = t;
+out:
+	fl_codec_free(m ? &m->base : NULL);
+	return r;
+}
+
+/* ---- PollReply{Task} ---- */
+
+/* The secure-aggregation part of a Task; sa's seed points into p. */
+static void sa_params_out(const fl_msg_sa_params *p, Fedc__V1__SaParams *sa)
+{
+	sa->client_id = p->client_id;
+	sa->n = p->n;
+	sa->t = p->t;
+	sa->k = p->k;
+	sa->words = p->words;
+	sa->round_seed.len = FL_MSG_SEED_BYTES;
+	sa->round_seed.data = (uint8_t *)p->round_seed;
+	sa->consistency = p->consistency;
+	sa->clip = p->clip;
+	sa->bits = p->bits;
+	sa->nreal = p->nreal;
+	sa->weight_scale = p->weight_scale;
+}
+
+/* An empty round_seed decodes as all zeros; any other length but 32 is
+ * refused, as are parameters fl_codec_sa_params_check refuses. */
+static int sa_params_in(const Fedc__V1__SaParams *sa, int phase,
+			fl_msg_sa_params *p)
+{
+	fl_msg_sa_params o;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	if (sa) {
+		if (sa->round_seed.len != 0 &&
+		    sa->round_seed.len != FL_MSG_SEED_BYTES)
+			return FL_E_RANGE;
+		if (sa->round_seed.len)
+			memcpy(o.round_seed, sa->round_seed.data,
+			       FL_MSG_SEED_BYTES);
+		o.client_id = sa->client_id;
+		o.n = sa->n;
+		o.t = sa->t;
+		o.k = sa->k;
+		o.words = sa->words;
+		o.consistency = sa->consistency != 0;
+		o.clip = sa->clip;
+		o.bits = sa->bits;
+		o.nreal = sa->nreal;
+		o.weight_scale = sa->weight_scale;
+	}
+	if ((r = fl_codec_sa_params_check(&o, phase)) != 0)
+		return r;
+	*p = o;
+	return 0;
+}
+
+int fl_codec_encode_task(const fl_msg_task *in, uint8_t **buf, size_t *len)
+{
+	Fedc__V1__PollReply m = FEDC__V1__POLL_REPLY__INIT;
+	Fedc__V1__Task t = FEDC__V1__TASK__INIT;
+	Fedc__V1__SaParams sa = FEDC__V1__SA_PARAMS__INIT;
+	int phase;
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	if ((int)in->kind < FL_TASK_NONE || in->kind > FL_TASK_EVAL ||
+	    fl_codec_sa_phase_in((int)in->phase, &phase) != 0)
+		return FL_E_RANGE;
+	/* The parameters travel only with a secure-aggregation phase. */
+	if (phase != FL_SA_OFF) {
+		if (fl_codec_sa_params_check(&in->sa, phase) != 0)
+			return FL_E_RANGE;
+		sa_params_out(&in->sa, &sa);
+		t.secagg = &sa;
+	}
+	t.phase = (Fedc__V1__SaPhase)phase;
+	if (in->spec && strlen(in->spec) > FL_MSG_SPEC_MAX)
+		return FL_E_TOOBIG;
+	t.job_id = in->job_id;
+	t.round = in->round;
+	t.attempt = in->attempt;
+	t.kind = (Fedc__V1__TaskKind)in->kind;
+	if (in->spec)
+		t.spec = in->spec;
+	t.deadline_ms = in->deadline_ms;
+	t.poll_ms = in->poll_ms;
+	t.model_bytes = in->model_bytes;
+	m.task = &t;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+int fl_codec_decode_task(const uint8_t *buf, size_t len, fl_msg_task *out)
+{
+	Fedc__V1__PollReply *m = NULL;
+	const Fedc__V1__Task *t;
+	fl_msg_task o;
+	int kind = FL_TASK_NONE, phase = FL_SA_OFF, r;
+
+	if (!out)
+		return FL_E_INVAL;
+	memset(&o, 0, sizeof(o));
+	if ((m = UNPACK(fedc__v1__poll_reply__descriptor)) == NULL)
+		goto out;
+	/* A reply without a task means "nothing to do". */
+	if ((t = m->task) != NULL) {
+		if ((r = fl_codec_task_kind_in((int)t->kind, &kind)) != 0 ||
+		    (r = fl_codec_sa_phase_in((int)t->phase, &phase)) != 0 ||
+		    (r = sa_params_in(t->secagg, phase, &o.sa)) != 0)
+			goto out;
+		if ((r = fl_codec_str_dup(t->spec, FL_MSG_SPEC_MAX, true,
+					  &o.spec)) != 0)
+			goto out;
+		o.job_id = t->job_id;
+		o.round = t->round;
+		o.attempt = t->attempt;
+		o.deadline_ms = t->deadline_ms;
+		o.poll_ms = t->poll_ms;
+		o.model_bytes = t->model_bytes;
+	}
+	o.kind = (enum fl_task_kind)kind;
+	o.phase = (enum fl_sa_phase)phase;
+	*out = o;
+out:
+	fl_codec_free(m ? &m->base : NULL);
+	return r;
+}
+
+/* ---- ModelRequest ---- */
+
+int fl_codec_encode_model_req(const fl_msg_model_req *in, uint8_t **buf,
+			      size_t *len)
+{
+	Fedc__V1__ModelRequest m = FEDC__V1__MODEL_REQUEST__INIT;
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	m.job_id = in->job_id;
+	m.version = in->version;
+	m.latest = in->latest;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+int fl_codec_decode_model_req(const uint8_t *buf, size_t len,
+			      fl_msg_model_req *out)
+{
+	Fedc__V1__ModelRequest *m = NULL;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	if ((m = UNPACK(fedc__v1__model_request__descriptor)) == NULL)
+		return r;
+	out->job_id = m->job_id;
+	out->version = m->version;
+	out->latest = m->latest != 0;
+	fl_codec_free(&m->base);
+	return 0;
+}
+
+/* ---- ModelChunk ---- */
+
+int fl_codec_encode_chunk(const fl_msg_chunk *in, uint8_t **buf, size_t *len)
+{
+	Fedc__V1__ModelChunk m = FEDC__V1__MODEL_CHUNK__INIT;
+
+	if (!in || !buf || !len || (!in->data && in->len))
+		return FL_E_INVAL;
+	if (in->len > FL_MSG_CHUNK_MAX)
+		return FL_E_TOOBIG;
+	m.total_bytes = in->total_bytes;
+	m.offset = in->offset;
+	m.data.len = in->len;
+	m.data.data = in->data;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+/* Copies len bytes into a fresh buffer (NULL for zero bytes). */
+static int bytes_dup(const ProtobufCBinaryData *b, uint8_t **out)
+{
+	*out = NULL;
+	if (b->len == 0)
+		return 0;
+	if ((*out = malloc(b->len)) == NULL)
+		return FL_E_NOMEM;
+	memcpy(*out, b->data, b->len);
+	return 0;
+}
+
+int fl_codec_decode_chunk(const uint8_t *buf, size_t len, fl_msg_chunk *out)
+{
+	Fedc__V1__ModelChunk *m = NULL;
+	uint8_t *data = NULL;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	if ((m = UNPACK(fedc__v1__model_chunk__descriptor)) == NULL)
+		goto out;
+	if (m->data.len > FL_MSG_CHUNK_MAX) {
+		r = FL_E_TOOBIG;
+		goto out;
+	}
+	/* The slice must lie inside the file it claims to be part of. */
+	if (m->offset > m->total_bytes ||
+	    m->data.len > m->total_bytes - m->offset) {
+		r = FL_E_RANGE;
+		goto out;
+	}
+	if ((r = bytes_dup(&m->data, &data)) != 0)
+		goto out;
+	out->total_bytes = m->total_bytes;
+	out->offset = m->offset;
+	out->data = data;
+	out->len = m->data.len;
+out:
+	fl_codec_free(m ? &m->base : NULL);
+	return r;
+}
+
+/* ---- UpdateChunk ---- */
+
+int fl_codec_encode_update_part(const fl_msg_update_part *in, uint8_t **buf,
+				size_t *len)
+{
+	Fedc__V1__UpdateChunk m = FEDC__V1__UPDATE_CHUNK__INIT;
+	Fedc__V1__UpdateHeader h = FEDC__V1__UPDATE_HEADER__INIT;
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	if (in->is_header) {
+		const fl_msg_update_header *s = &in->header;
+
+		if ((int)s->kind < FL_TASK_NONE || s->kind > FL_TASK_EVAL ||
+		    (int)s->encoding < FL_ENC_F64 || s->encoding > FL_ENC_U32)
+			return FL_E_RANGE;
+		h.job_id = s->job_id;
+		h.round = s->round;
+		h.attempt = s->attempt;
+		h.kind = (Fedc__V1__TaskKind)s->kind;
+		h.encoding = (Fedc__V1__Encoding)s->encoding;
+		h.words = s->words;
+		m.part_case = FEDC__V1__UPDATE_CHUNK__PART_HEADER;
+		m.header = &h;
+	} else {
+		if (!in->data && in->len)
+			return FL_E_INVAL;
+		if (in->len > FL_MSG_CHUNK_MAX)
+			return FL_E_TOOBIG;
+		m.part_case = FEDC__V1__UPDATE_CHUNK__PART_DATA;
+		m.data.len = in->len;
+		m.data.data = in->data;
+	}
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+static int update_header_in(const Fedc__V1__UpdateHeader *h,
+			    fl_msg_update_header *o)
+{
+	int kind, enc, r;
+
+	if ((r = fl_codec_task_kind_in((int)h->kind, &kind)) != 0 ||
+	    (r = fl_codec_encoding_in((int)h->encoding, &enc)) != 0)
+		return r;
+	o->job_id = h->job_id;
+	o->round = h->round;
+	o->attempt = h->attempt;
+	o->kind = (enum fl_task_kind)kind;
+	o->encoding = (enum fl_encoding)enc;
+	o->words = h->words;
+	return 0;
+}
+
+int fl_codec_decode_update_part(const uint8_t *buf, size_t len,
+				fl_msg_update_part *out)
+{
+	Fedc__V1__UpdateChunk *m = NULL;
+	fl_msg_update_part o;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	memset(&o, 0, sizeof(o));
+	if ((m = UNPACK(fedc__v1__update_chunk__descriptor)) == NULL)
+		goto out;
+	switch (m->part_case) {
+	case FEDC__V1__UPDATE_CHUNK__PART_HEADER:
+		if (!m->header) {
+			r = FL_E_PARSE;
+			goto out;
+		}
+		o.is_header = true;
+		r = update_header_in(m->header, &o.header);
+		break;
+	case FEDC__V1__UPDATE_CHUNK__PART_DATA:
+		if (m->data.len > FL_MSG_CHUNK_MAX) {
+			r = FL_E_TOOBIG;
+			goto out;
+		}
+		o.len = m->data.len;
+		r = bytes_dup(&m->data, &o.data);
+		break;
+	default:
+		r = FL_E_PARSE;   /* neither header nor data */
+		break;
+	}
+	if (r == 0)
+		*out = o;
+out:
+	fl_codec_free(m ? &m->base : NULL);
+	return r;
+}
+
+/* ---- UpdateReply ---- */
+
+int fl_codec_encode_update_reply(const fl_msg_update_reply *in, uint8_t **buf,
+				 size_t *len)
+{
+	Fedc__V1__UpdateReply m = FEDC__V1__UPDATE_REPLY__INIT;
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	m.words = in->words;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+int fl_codec_decode_update_reply(const uint8_t *buf, size_t len,
+				 fl_msg_update_reply *out)
+{
+	Fedc__V1__UpdateReply *m = NULL;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	if ((m = UNPACK(fedc__v1__update_reply__descriptor)) == NULL)
+		return r;
+	out->words = m->words;
+	fl_codec_free(&m->base);
+	return 0;
+}

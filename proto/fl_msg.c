@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_msg: release what the plain message structs own. */
+#include <stdlib.h>
+#include <string.h>
+#include "fl_msg.h"
+
+void fl_msg_task_clear(fl_msg_task *m)
+{
+	if (!m)
+		return;
+	free(m->spec);
+	m->spec = NULL;
+}
+
+void fl_msg_chunk_clear(fl_msg_chunk *m)
+{
+	if (!m)
+		return;
+	free(m->data);
+	m->data = NULL;
+	m->len = 0;
+}
+
+void fl_msg_update_part_clear(fl_msg_update_part *m)
+{
+	if (!m)
+		return;
+	free(m->data);
+	m->data = NULL;
+	m->len = 0;
+}
+
+void fl_msg_job_submit_clear(fl_msg_job_submit *m)
+{
+	if (!m)
+		return;
+	free(m->spec);
+	m->spec = NULL;
+}
+
+void fl_msg_job_list_clear(fl_msg_job_list *m)
+{
+	if (!m)
+		return;
+	free(m->jobs);
+	m->jobs = NULL;
+	m->n = 0;
+}
+
+void fl_msg_round_info_clear(fl_msg_round_info *m)
+{
+	if (!m)
+		return;
+	free(m->participants);
+	m->participants = NULL;
+	m->nparticipants = 0;
+}
+
+void fl_msg_job_status_clear(fl_msg_job_status *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; m->rounds && i < m->nrounds; i++)
+		fl_msg_round_info_clear(&m->rounds[i]);
+	free(m->rounds);
+	m->rounds = NULL;
+	m->nrounds = 0;
+}
+
+void fl_msg_site_list_clear(fl_msg_site_list *m)
+{
+	if (!m)
+		return;
+	free(m->sites);
+	m->sites = NULL;
+	m->n = 0;
+}

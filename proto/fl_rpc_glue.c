@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_rpc_glue: process-wide init, PEM loading, channel args, byte buffers
+ * and the blocking batch helper used by both sides. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/slice.h>
+#include <grpc/support/log.h>
+#include <grpc/support/time.h>
+#include <sodium.h>
+#include "fl_err.h"
+#include "fl_msg.h"
+#include "fl_rpc_int.h"
+
+void fl_rpc_global_init(void)
+{
+	/* gRPC's own INFO chatter is noise for operators; keep its errors. */
+	gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+	grpc_init();
+}
+
+void fl_rpc_global_shutdown(void)
+{
+	grpc_shutdown();
+}
+
+/* Reads a whole PEM file into a NUL-terminated malloc'd string. */
+static int pem_read(const char *path, char **out)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 4096;
+	int r = 0;
+
+	if (!path) {
+		r = FL_E_INVAL;
+		goto out;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		r = FL_E_IO;
+		goto out;
+	}
+	if ((buf = malloc(cap)) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	for (;;) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+
+		n += got;
+		if (n < cap - 1)
+			break;
+		if (cap >= FL_RPC_PEM_MAX) {
+			r = FL_E_TOOBIG;
+			goto out;
+		}
+		/* Grow by copying, so a partial key never lingers in a freed
+		 * block that realloc left behind. */
+		char *nb = malloc(cap * 2);
+		if (!nb) {
+			r = FL_E_NOMEM;
+			goto out;
+		}
+		memcpy(nb, buf, n);
+		sodium_memzero(buf, cap);
+		free(buf);
+		buf = nb;
+		cap *= 2;
+	}
+	if (ferror(f) || n == 0) {
+		r = FL_E_IO;
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	buf = NULL;
+out:
+	if (buf) {
+		sodium_memzero(buf, cap);
+		free(buf);
+	}
+	if (f)
+		fclose(f);
+	return r;
+}
+
+int fl_rpc_pems_load(const fl_rpc_tls *tls, fl_rpc_pems *out)
+{
+	fl_rpc_pems p = { NULL, NULL, NULL };
+	int r;
+
+	if (!tls || !out)
+		return FL_E_INVAL;
+	if ((r = pem_read(tls->ca_file, &p.ca)) != 0 ||
+	    (r = pem_read(tls->cert_file, &p.cert)) != 0 ||
+	    (r = pem_read(tls->key_file, &p.key)) != 0) {
+		fl_rpc_pems_release(&p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void fl_rpc_pems_release(fl_rpc_pems *p)
+{
+	if (!p)
+		return;
+	if (p->key) {
+		sodium_memzero(p->key, strlen(p->key));
+		free(p->key);
+	}
+	free(p->ca);
+	free(p->cert);
+	p->ca = p->cert = p->key = NULL;
+}
+
+static void arg_int(grpc_arg *a, const char *key, int v)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = GRPC_ARG_INTEGER;
+	a->key = (char *)key;
+	a->value.integer = v;
+}
+
+void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
+		      size_t max_msg_bytes, bool client)
+{
+	int max = max_msg_bytes > INT_MAX ? INT_MAX : (int)max_msg_bytes;
+	size_t n = 0;
+
+	if (max <= 0)
+		max = (int)FL_MSG_MAX_BYTES;
+	arg_int(&args[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, max);
+	arg_int(&args[n++], GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, max);
+	if (client) {
+		/* Agents should find a restarted coordinator within seconds. */
+		arg_int(&args[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+		arg_int(&args[n++], GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 500);
+		arg_int(&args[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+	}
+	ca->num_args = n;
+	ca->args = args;
+}
+
+grpc_byte_buffer *fl_rpc_bb_new(const uint8_t *buf, size_t len)
+{
+	grpc_slice s = grpc_slice_malloc(len);
+	grpc_byte_buffer *bb;
+
+	if (len)
+		memcpy(GRPC_SLICE_START_PTR(s), buf, len);
+	bb = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	return bb;
+}
+
+int fl_rpc_bb_read(grpc_byte_buffer *bb, uint8_t **buf, size_t *len)
+{
+	grpc_byte_buffer_reader rd;
+	grpc_slice s;
+	size_t total, n = 0;
+	uint8_t *b;
+
+	if (!grpc_byte_buffer_reader_init(&rd, bb))
+		return FL_E_NET;
+	total = grpc_byte_buffer_length(rd.buffer_out);
+	if ((b = malloc(total ? total : 1)) == NULL) {
+		grpc_byte_buffer_reader_destroy(&rd);
+		return FL_E_NOMEM;
+	}
+	while (grpc_byte_buffer_reader_next(&rd, &s)) {
+		size_t sl = GRPC_SLICE_LENGTH(s);
+
+		if (sl > total - n) {
+			grpc_slice_unref(s);
+			grpc_byte_buffer_reader_destroy(&rd);
+			free(b);
+			return FL_E_TOOBIG;
+		}
+		memcpy(b + n, GRPC_SLICE_START_PTR(s), sl);
+		n += sl;
+		grpc_slice_unref(s);
+	}
+	grpc_byte_buffer_reader_destroy(&rd);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int fl_rpc_batch(grpc_call *call, grpc_completion_queue *cq,
+		 const grpc_op *ops, size_t nops)
+{
+	grpc_event ev;
+	int tag;
+
+	if (grpc_call_start_batch(call, ops, nops, &tag, NULL) != GRPC_CALL_OK)
+		return FL_E_NET;
+	ev = grpc_completion_queue_pluck(cq, &tag,
+					 gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	if (ev.type != GRPC_OP_COMPLETE || !ev.success)
+		return FL_E_NET;
+	return 0;
+}
+
+void fl_rpc_cq_destroy(grpc_completion_queue *cq)
+{
+	if (!cq)
+		return;
+	grpc_completion_queue_shutdown(cq);
+	grpc_completion_queue_destroy(cq);
+}
+
+char *fl_rpc_slice_dup(grpc_slice s)
+{
+	size_t n = GRPC_SLICE_LENGTH(s);
+	const uint8_t *p = GRPC_SLICE_START_PTR(s);
+	char *out;
+
+	if (n && memchr(p, '\0', n))
+		return NULL;
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	if (n)
+		memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fedc-bench secagg: a whole SecAgg(+) round, N clients + server, one thread. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "bench.h"
+#include "fl_err.h"
+#include "fl_prg.h"
+#include "fl_quant.h"
+#include "fl_secagg.h"
+#include "fl_test_pki.h"
+
+#define CHUNK_WORDS (64u * 1024u)
+
+typedef struct opts {
+	uint32_t n, k, t, reps;
+	uint64_t m;
+	double dropout;
+} opts;
+
+typedef struct party {
+	fl_test_ca ca;
+	fl_test_site *site;
+	fl_sign_key **key;
+	fl_verifier **ver;     /* one per client, as on real sites */
+} party;
+
+typedef struct rep_out {
+	double server_ms;
+	double *client_ms;     /* n + 1, NaN for dropped */
+	uint64_t upload_bytes; /* of one surviving client */
+	int ok;
+} rep_out;
+
+void bench_secagg_help(void)
+{
+	printf("\nfedc-bench secagg [--clients N] [--length M] [--neighbours K]\n"
+	       "    [--threshold T] [--dropout D] [--reps R]\n"
+	       "  N clients (ids 1..N) with K neighbours (K = N-1: full SecAgg),\n"
+	       "  threshold T per neighbourhood, M-word vectors, a fraction D of the\n"
+	       "  clients dropping after sharing keys. Prints client_ms (median per\n"
+	       "  client over all client phases), server_ms (median per round),\n"
+	       "  keystream_gbps, mask_gbps and ok (exact sum).\n");
+}
+
+static uint64_t mix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static int parse(int argc, char **argv, opts *o)
+{
+	o->n = 10;
+	o->k = 0;
+	o->t = 0;
+	o->m = 100000;
+	o->dropout = 0;
+	o->reps = 3;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--help") == 0) {
+			bench_secagg_help();
+			exit(0);
+		}
+		if (!v) {
+			fprintf(stderr, "secagg: %s needs a value\n", a);
+			return -1;
+		}
+		if (strcmp(a, "--clients") == 0)
+			o->n = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(a, "--length") == 0)
+			o->m = strtoull(v, NULL, 10);
+		else if (strcmp(a, "--neighbours") == 0)
+			o->k = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(a, "--threshold") == 0)
+			o->t = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(a, "--dropout") == 0)
+			o->dropout = strtod(v, NULL);
+		else if (strcmp(a, "--reps") == 0)
+			o->reps = (uint32_t)strtoul(v, NULL, 10);
+		else {
+			fprintf(stderr, "secagg: unknown option %s\n", a);
+			return -1;
+		}
+		i++;
+	}
+	if (o->k == 0)
+		o->k = o->n - 1;
+	if (o->t == 0)
+		o->t = (o->k + 1) / 2 + 1;
+	if (o->reps == 0 || !(o->dropout >= 0 && o->dropout < 1))
+		return -1;
+	return 0;
+}
+
+static int party_new(party *pt, uint32_t n)
+{
+	memset(pt, 0, sizeof(*pt));
+	if (fl_test_ca_new("fedc bench CA", &pt->ca) != 0 ||
+	    !(pt->site = calloc(n + 1, sizeof(*pt->site))) ||
+	    !(pt->key = calloc(n + 1, sizeof(*pt->key))) ||
+	    !(pt->ver = calloc(n + 1, sizeof(*pt->ver))))
+		return -1;
+	for (uint32_t i = 1; i <= n; i++) {
+		char cn[32];
+
+		snprintf(cn, sizeof(cn), "site-%u", i);
+		if (fl_test_site_new(&pt->ca, cn, 1000 + i, 0, &pt->site[i]) != 0 ||
+		    fl_sign_key_load_pem(pt->site[i].key_pem, pt->site[i].key_len,
+					 &pt->key[i]) != 0 ||
+		    fl_verifier_new(pt->ca.pem, pt->ca.pem_len, NULL, 0, &pt->ver[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void party_free(party *pt, uint32_t n)
+{
+	for (uint32_t i = 1; pt->site && i <= n; i++) {
+		fl_test_site_free(&pt->site[i]);
+		fl_sign_key_free(pt->key[i]);
+		fl_verifier_free(pt->ver[i]);
+	}
+	free(pt->site);
+	free(pt->key);
+	free(pt->ver);
+	fl_test_ca_free(&pt->ca);
+}
+
+/* Time one call into an accumulator. */
+static int64_t timed_t0;
+static int timed_r;
+#define TIMED(acc, call) (timed_t0 = bench_now_ns(), timed_r = (call), \
+	(acc) += bench_now_ns() - timed_t0, timed_r)
+
+typedef struct round_ctx {
+	const opts *o;
+	party *pt;
+	fl_secagg_params p;
+	fl_secagg_server *s;
+	fl_secagg_client **c;
+	int64_t *cns, sns;
+	uint8_t *drop;
+	uint32_t *sum, *out, *x, *y;
+	double *xd;
+	uint64_t up_bytes;
+} round_ctx;
+
+static int round_keys(round_ctx *rc)
+{
+	fl_secagg_keylist kl = { 0 };
+	int r = 0;
+
+	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
+		fl_secagg_advert a = { 0 };
+
+		if ((r = TIMED(rc->cns[i], fl_secagg_client_advertise(rc->c[i], &a))) == 0)
+			r = TIMED(rc->sns, fl_secagg_server_add_advert(rc->s, &a));
+		if (i == 1)
+			rc->up_bytes += sizeof(a) + a.cert_len;
+		fl_secagg_advert_clear(&a);
+	}
+	if (r != 0 || (r = TIMED(rc->sns, fl_secagg_server_keylist(rc->s, &kl))) != 0)
+		return r;
+	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
+		fl_secagg_shares sh = { 0 };
+
+		if ((r = TIMED(rc->cns[i], fl_secagg_client_share(rc->c[i], &kl, &sh))) == 0)
+			r = TIMED(rc->sns, fl_secagg_server_add_shares(rc->s, &sh));
+		if (i == 1)
+			rc->up_bytes += sh.count * sizeof(fl_secagg_enc_share);
+		fl_secagg_shares_clear(&sh);
+	}
+	fl_secagg_keylist_clear(&kl);
+	if (r == 0)
+		r = TIMED(rc->sns, fl_secagg_server_close_shares(rc->s));
+	return r;
+}
+
+/* One client's masked upload, streamed in chunks. */
+static int round_upload(round_ctx *rc, uint32_t i, uint64_t *rng)
+{
+	fl_quant_params qp = { 1.0, 16 };
+	fl_secagg_shares in = { 0 };
+	int r;
+
+	if ((r = TIMED(rc->sns, fl_secagg_server_shares_for(rc->s, i, &in))) == 0)
+		r = TIMED(rc->cns[i], fl_secagg_client_recv_shares(rc->c[i], &in));
+	fl_secagg_shares_clear(&in);
+	for (uint64_t off = 0; off < rc->p.m && r == 0; off += CHUNK_WORDS) {
+		size_t cnt = rc->p.m - off < CHUNK_WORDS ? rc->p.m - off : CHUNK_WORDS;
+
+		for (size_t w = 0; w < cnt; w++)
+			rc->xd[w] = (double)(mix(rng) >> 11) * 0x1p-52 - 1.0;
+		if ((r = fl_quant_encode(&qp, rc->xd, cnt, NULL, rc->x)) != 0)
+			break;
+		for (size_t w = 0; w < cnt; w++)
+			rc->sum[off + w] += rc->x[w];
+		if ((r = TIMED(rc->cns[i], fl_secagg_client_mask_chunk(rc->c[i], off,
+				rc->x, rc->y, cnt))) == 0)
+			r = TIMED(rc->sns, fl_secagg_server_add_chunk(rc->s, i, off, rc->y, cnt));
+	}
+	if (i == 1 || rc->up_bytes < rc->p.m * 4)
+		rc->up_bytes += rc->p.m * 4;
+	return r;
+}
+
+static int round_unmask(round_ctx *rc)
+{
+	fl_secagg_unmask_req req = { 0 };
+	int r;
+
+	if ((r = TIMED(rc->sns, fl_secagg_server_close_input(rc->s, &req))) != 0)
+		return r;
+	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
+		fl_secagg_unmask_resp rs = { 0 };
+
+		if (rc->drop[i])
+			continue;
+		if ((r = TIMED(rc->cns[i], fl_secagg_client_unmask(rc->c[i], &req, &rs))) == 0)
+			r = TIMED(rc->sns, fl_secagg_server_add_unmask(rc->s, &rs));
+		if (i == 1)
+			rc->up_bytes += rs.count * sizeof(fl_secagg_unmask_entry);
+		fl_secagg_unmask_resp_clear(&rs);
+	}
+	fl_secagg_unmask_req_clear(&req);
+	if (r == 0)
+		r = TIMED(rc->sns, fl_secagg_server_finish(rc->s, rc->out));
+	return r;
+}
+
+static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
+{
+	round_ctx rc;
+	uint32_t nd = (uint32_t)floor(o->dropout * o->n), picked = 0;
+	uint64_t rng = 12345 + rep;
+	int r = FL_E_NOMEM;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.o = o;
+	rc.pt = pt;
+	rc.p = (fl_secagg_params){ .job_id = 1, .round = 1, .attempt = rep + 1,
+		.n = o->n, .t = o->t, .k = o->k, .m = o->m };
+	randombytes_buf(rc.p.round_seed, sizeof(rc.p.round_seed));
+	if (!(rc.c = calloc(o->n + 1, sizeof(*rc.c))) ||
+	    !(rc.cns = calloc(o->n + 1, sizeof(*rc.cns))) ||
+	    !(rc.drop = calloc(o->n + 1, 1)) ||
+	    !(rc.sum = calloc(o->m, 4)) || !(rc.out = calloc(o->m, 4)) ||
+	    !(rc.x = malloc(CHUNK_WORDS * 4)) || !(rc.y = malloc(CHUNK_WORDS * 4)) ||
+	    !(rc.xd = malloc(CHUNK_WORDS * sizeof(double))))
+		goto out;
+	while (picked < nd) {   /* client 1 stays, to report its upload size */
+		uint32_t id = 2 + randombytes_uniform(o->n - 1);
+
+		if (!rc.drop[id]) {
+			rc.drop[id] = 1;
+			picked++;
+		}
+	}
+	if ((r = TIMED(rc.sns, fl_secagg_server_new(&rc.p, &rc.s))) != 0)
+		goto out;
+	for (uint32_t i = 1; i <= o->n; i++)
+		if ((r = TIMED(rc.cns[i], fl_secagg_client_new(&rc.p, i, pt->key[i],
+				pt->ver[i], pt->site[i].cert_pem, pt->site[i].cert_len,
+				&rc.c[i]))) != 0)
+			goto out;
+	if ((r = round_keys(&rc)) != 0)
+		goto out;
+	fprintf(stderr, "  rep %u: keys shared, %u clients drop now\n", rep + 1, nd);
+	for (uint32_t i = 1; i <= o->n; i++)
+		if (!rc.drop[i] && (r = round_upload(&rc, i, &rng)) != 0)
+			goto out;
+	if ((r = round_unmask(&rc)) != 0)
+		goto out;
+	ro->ok = memcmp(rc.out, rc.sum, o->m * 4) == 0;
+	ro->server_ms = (double)rc.sns / 1e6;
+	for (uint32_t i = 1; i <= o->n; i++)
+		ro->client_ms[i] = rc.drop[i] ? NAN : (double)rc.cns[i] / 1e6;
+	ro->upload_bytes = rc.up_bytes;
+out:
+	if (r != 0)
+		fprintf(stderr, "  rep %u failed: %s\n", rep + 1, fl_strerror(r));
+	for (uint32_t i = 1; rc.c && i <= o->n; i++)
+		fl_secagg_client_free(rc.c[i]);
+	fl_secagg_server_free(rc.s);
+	free(rc.c);
+	free(rc.cns);
+	free(rc.drop);
+	free(rc.sum);
+	free(rc.out);
+	free(rc.x);
+	free(rc.y);
+	free(rc.xd);
+	return r;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(double), cmp_d);
+	return n == 0 ? NAN : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Raw AES-CTR keystream and the fused expander over the same m words. */
+static void measure_prg(uint64_t m, double *ks_gbps, double *mask_gbps)
+{
+	uint64_t words = m < (1u << 20) ? (1u << 20) : m;
+	uint32_t *buf = calloc(words, 4);
+	uint8_t seed[FL_SEED_BYTES];
+	int64_t best_ks = INT64_MAX, best_mask = INT64_MAX;
+
+	randombytes_buf(seed, sizeof(seed));
+	for (int i = 0; buf && i < 7; i++) {
+		int64_t t0 = bench_now_ns(), t1, t2;
+
+		fl_prg_keystream(seed, (uint8_t *)buf, words * 4);
+		t1 = bench_now_ns();
+		fl_prg_expand_add(seed, buf, words, 1);
+		t2 = bench_now_ns();
+		if (t1 - t0 < best_ks)
+			best_ks = t1 - t0;
+		if (t2 - t1 < best_mask)
+			best_mask = t2 - t1;
+	}
+	*ks_gbps = buf ? (double)words * 4 / (double)best_ks : 0;
+	*mask_gbps = buf ? (double)words * 4 / (double)best_mask : 0;
+	free(buf);
+}
+
+int bench_secagg(int argc, char **argv)
+{
+	opts o;
+	party pt;
+	rep_out ro;
+	fl_secagg_params chk;
+	double *cms = NULL, *sms = NULL, ks = 0, mk = 0;
+	size_t ncms = 0;
+	uint64_t up = 0;
+	uint32_t done = 0, aborted = 0;
+	int ok = 1, rc = 1, r;
+
+	if (parse(argc, argv, &o) != 0) {
+		bench_secagg_help();
+		return 2;
+	}
+	chk = (fl_secagg_params){ .n = o.n, .t = o.t, .k = o.k, .m = o.m };
+	if (sodium_init() < 0 || fl_secagg_params_check(&chk) != 0) {
+		fprintf(stderr, "secagg: bad parameters (need 2t > k+1, t <= k < n, k*n even)\n");
+		return 2;
+	}
+	memset(&ro, 0, sizeof(ro));
+	fprintf(stderr, "secagg: n=%u k=%u t=%u m=%llu dropout=%.3f reps=%u\n", o.n,
+		o.k, o.t, (unsigned long long)o.m, o.dropout, o.reps);
+	if (party_new(&pt, o.n) != 0 ||
+	    !(cms = calloc((size_t)o.n * o.reps, sizeof(double))) ||
+	    !(sms = calloc(o.reps, sizeof(double))) ||
+	    !(ro.client_ms = calloc(o.n + 1, sizeof(double)))) {
+		fprintf(stderr, "secagg: setup failed\n");
+		goto out;
+	}
+	fprintf(stderr, "secagg: %u site certificates (ECDSA P-256) made\n", o.n);
+	measure_prg(o.m, &ks, &mk);
+	fprintf(stderr, "secagg: keystream %.2f GB/s, fused mask %.2f GB/s\n", ks, mk);
+	for (uint32_t rep = 0; rep < o.reps; rep++) {
+		if ((r = run_rep(&o, &pt, rep, &ro)) == FL_E_THRESHOLD) {
+			aborted++;   /* too many dropped neighbours: a real abort */
+			continue;
+		}
+		if (r != 0) {
+			ok = 0;
+			break;
+		}
+		ok &= ro.ok;
+		sms[done++] = ro.server_ms;
+		up = ro.upload_bytes;
+		for (uint32_t i = 1; i <= o.n; i++)
+			if (!isnan(ro.client_ms[i]))
+				cms[ncms++] = ro.client_ms[i];
+		fprintf(stderr, "  rep %u: server %.1f ms, sum %s\n", rep + 1,
+			ro.server_ms, ro.ok ? "exact" : "WRONG");
+	}
+	printf("{\"bench\":\"secagg\",\"clients\":%u,\"length\":%llu,\"neighbours\":%u,"
+	       "\"threshold\":%u,\"dropout\":%.3f,\"reps\":%u,\"client_ms\":%.3f,"
+	       "\"server_ms\":%.3f,\"keystream_gbps\":%.3f,\"mask_gbps\":%.3f,"
+	       "\"mask_ratio\":%.3f,\"upload_bytes\":%llu,\"float32_bytes\":%llu,"
+	       "\"upload_ratio\":%.4f,\"aborted_reps\":%u,\"ok\":%s}\n",
+	       o.n, (unsigned long long)o.m, o.k, o.t, o.dropout, o.reps,
+	       ncms ? median(cms, ncms) : -1.0, done ? median(sms, done) : -1.0, ks, mk,
+	       ks > 0 ? mk / ks : 0, (unsigned long long)up,
+	       (unsigned long long)(o.m * 4), (double)up / (double)(o.m * 4),
+	       aborted, ok && done ? "true" : "false");
+	rc = ok && done ? 0 : 1;
+out:
+	party_free(&pt, o.n);
+	free(cms);
+	free(sms);
+	free(ro.client_ms);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz_csv: fl_csv_parse and fl_dataset_from_csv on arbitrary bytes. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fl_csv.h"
+#include "fl_dataset.h"
+#include "fl_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char *labels[] = { "a", "b", "1", "2.5" };
+	char err[FL_ERRMSG_BYTES];
+	fl_csv *c = NULL;
+	fl_dataset *ds = NULL, *tr = NULL, *te = NULL;
+
+	if (fl_csv_parse((const char *)data, size, &c, err) != 0)
+		return 0;
+	if (c->ncols > 0) {
+		const char *label = c->header[c->ncols - 1];
+		/* classification with a fixed label set, then regression */
+		if (fl_dataset_from_csv(c, label, labels, 4, NULL, 0, &ds, err) == 0 &&
+		    fl_dataset_split(ds, 0.5, 1, &tr, &te) == 0)
+			fl_dataset_append(tr, te);
+		fl_dataset_free(ds);
+		ds = NULL;
+		if (fl_dataset_from_csv(c, label, NULL, 0, c->header, 1, &ds, err) == 0)
+			fl_dataset_free(ds);
+	}
+	fl_dataset_free(tr);
+	fl_dataset_free(te);
+	fl_csv_free(c);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_config: agent and coordinator config files, paths, defaults, errors. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fl_config.h"
+#include "fl_err.h"
+#include "fl_test.h"
+#include "fl_util.h"
+
+static const char *agent_text =
+	"[agent]\n"
+	"coordinator = coord.example:7443\n"
+	"poll_interval_ms = 250\n"
+	"state_dir = state\n"
+	"log_level = debug\n"
+	"[tls]\n"
+	"ca = pki/ca.pem\n"
+	"cert = /etc/fedc/site.pem\n"
+	"key = pki/site.key\n"
+	"[data]\n"
+	"shuttle = data/shuttle-a.csv\n"
+	"breast = /srv/breast.csv\n";
+
+static void test_agent(void)
+{
+	fl_agent_config *c = calloc(1, sizeof(*c));
+	char err[FL_ERRMSG_BYTES] = "";
+	int r;
+
+	if (c == NULL)
+		return;
+	r = fl_agent_config_parse(agent_text, strlen(agent_text), "/opt/site", c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	if (r == 0) {
+		FL_CHECK(strcmp(c->coordinator, "coord.example:7443") == 0);
+		FL_CHECK_EQ_INT(c->poll_interval_ms, 250);
+		FL_CHECK(strcmp(c->state_dir, "/opt/site/state") == 0);
+		FL_CHECK(strcmp(c->log_level, "debug") == 0);
+		FL_CHECK(strcmp(c->tls.ca, "/opt/site/pki/ca.pem") == 0);
+		FL_CHECK(strcmp(c->tls.cert, "/etc/fedc/site.pem") == 0);
+		FL_CHECK(strcmp(c->tls.key, "/opt/site/pki/site.key") == 0);
+		FL_CHECK_EQ_INT(c->ndatasets, 2);
+		FL_CHECK(strcmp(fl_agent_config_dataset(c, "shuttle"),
+				"/opt/site/data/shuttle-a.csv") == 0);
+		FL_CHECK(strcmp(fl_agent_config_dataset(c, "breast"), "/srv/breast.csv") == 0);
+		FL_CHECK(fl_agent_config_dataset(c, "concrete") == NULL);
+	}
+	/* Defaults. */
+	const char *min = "[agent]\ncoordinator=h:1\n[tls]\nca=a\ncert=b\nkey=c\n";
+	r = fl_agent_config_parse(min, strlen(min), NULL, c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	if (r == 0) {
+		FL_CHECK_EQ_INT(c->poll_interval_ms, 500);
+		FL_CHECK(strcmp(c->state_dir, ".") == 0);
+		FL_CHECK(strcmp(c->log_level, "info") == 0);
+		FL_CHECK(strcmp(c->tls.ca, "a") == 0);
+		FL_CHECK_EQ_INT(c->ndatasets, 0);
+	}
+	free(c);
+}
+
+static void expect_agent_err(const char *text, const char *needle)
+{
+	fl_agent_config *c = calloc(1, sizeof(*c));
+	char err[FL_ERRMSG_BYTES] = "";
+
+	if (c == NULL)
+		return;
+	FL_CHECK_EQ_INT(fl_agent_config_parse(text, strlen(text), "/b", c, err), FL_E_CONFIG);
+	if (strstr(err, needle) == NULL) {
+		fprintf(stderr, "error '%s' lacks '%s'\n", err, needle);
+		FL_CHECK(0);
+	}
+	free(c);
+}
+
+static void test_agent_errors(void)
+{
+	expect_agent_err("[tls]\nca=a\ncert=b\nkey=c\n", "missing required key 'coordinator' in [agent]");
+	expect_agent_err("[agent]\ncoordinator=h:1\n[tls]\nca=a\ncert=b\n", "'key' in [tls]");
+	expect_agent_err("[agent]\ncoordinator=h:1\npoll_interval_ms=fast\n[tls]\nca=a\ncert=b\nkey=c\n",
+			 "line 3: 'poll_interval_ms'");
+	expect_agent_err("[agent]\ncoordinator=h:1\npoll_interval_ms=0\n", "'poll_interval_ms'");
+	expect_agent_err("[agent]\ncoordinator=h:1\ncolour=blue\n", "line 3: unknown key 'colour' in [agent]");
+	expect_agent_err("[agents]\ncoordinator=h:1\n", "unknown section [agents]");
+	expect_agent_err("[agent]\ncoordinator=h:1\nlog_level=loud\n", "'log_level'");
+	expect_agent_err("[data]\na=x\na=y\n", "listed twice");
+	expect_agent_err("[agent]\nno equals sign here\n", "line 2");
+}
+
+static void test_coord(void)
+{
+	fl_coord_config c;
+	char err[FL_ERRMSG_BYTES] = "";
+	const char *t = "[coordinator]\nlisten = 0.0.0.0:9000\ndatabase = db/c.db\n"
+			"offline_after_ms = 3000\nlog_level = warn\n"
+			"[tls]\nca = ca.pem\ncert = c.pem\nkey = c.key\n";
+	const char *min = "[tls]\nca = ca.pem\ncert = c.pem\nkey = c.key\n";
+	int r;
+
+	r = fl_coord_config_parse(t, strlen(t), "/etc/fedc", &c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	if (r == 0) {
+		FL_CHECK(strcmp(c.listen, "0.0.0.0:9000") == 0);
+		FL_CHECK(strcmp(c.database, "/etc/fedc/db/c.db") == 0);
+		FL_CHECK_EQ_INT(c.offline_after_ms, 3000);
+		FL_CHECK(strcmp(c.log_level, "warn") == 0);
+		FL_CHECK(strcmp(c.tls.key, "/etc/fedc/c.key") == 0);
+	}
+	r = fl_coord_config_parse(min, strlen(min), "/etc/fedc", &c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	if (r == 0) {
+		FL_CHECK(strcmp(c.listen, "127.0.0.1:7443") == 0);
+		FL_CHECK(strcmp(c.database, "/etc/fedc/coordinator.db") == 0);
+		FL_CHECK_EQ_INT(c.offline_after_ms, 10000);
+		FL_CHECK(strcmp(c.log_level, "info") == 0);
+	}
+	const char *neg = "[coordinator]\noffline_after_ms=-5\n";
+	const char *nokey = "[coordinator]\n[tls]\nca=a\ncert=b\n";
+	r = fl_coord_config_parse(neg, strlen(neg), NULL, &c, err);
+	FL_CHECK_EQ_INT(r, FL_E_CONFIG);
+	FL_CHECK(strstr(err, "line 2") != NULL);
+	r = fl_coord_config_parse(nokey, strlen(nokey), NULL, &c, err);
+	FL_CHECK_EQ_INT(r, FL_E_CONFIG);
+	FL_CHECK(strstr(err, "'key' in [tls]") != NULL);
+	/* Agent-only sections are unknown to the coordinator. */
+	r = fl_coord_config_parse("[data]\nx=y\n", 12, NULL, &c, err);
+	FL_CHECK_EQ_INT(r, FL_E_CONFIG);
+}
+
+static void test_load(void)
+{
+	char dir[] = "/tmp/fl_test_config_XXXXXX", path[256], err[FL_ERRMSG_BYTES] = "";
+	fl_agent_config *c = calloc(1, sizeof(*c));
+	const char *bad = "[agent]\ncoordinator=h:1\npoll_interval_ms=9999999999\n";
+
+	if (c == NULL || mkdtemp(dir) == NULL) {
+		FL_CHECK(0);
+		free(c);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/agent.ini", dir);
+	FL_CHECK_EQ_INT(fl_file_write(path, agent_text, strlen(agent_text), 0600), 0);
+	FL_CHECK_EQ_INT(fl_agent_config_load(path, c, err), 0);
+	{
+		char want[300];
+		snprintf(want, sizeof(want), "%s/pki/ca.pem", dir);
+		FL_CHECK(strcmp(c->tls.ca, want) == 0);
+	}
+	FL_CHECK_EQ_INT(fl_file_write(path, bad, strlen(bad), 0600), 0);
+	FL_CHECK_EQ_INT(fl_agent_config_load(path, c, err), FL_E_CONFIG);
+	{
+		char want[300];
+		snprintf(want, sizeof(want), "%s:3: 'poll_interval_ms'", path);
+		FL_CHECK(strstr(err, want) != NULL);
+	}
+	unlink(path);
+	rmdir(dir);
+	FL_CHECK_EQ_INT(fl_agent_config_load(path, c, err), FL_E_IO);
+	free(c);
+}
+
+int main(void)
+{
+	test_agent();
+	test_agent_errors();
+	test_coord();
+	test_load();
+	return FL_TEST_DONE();
+}

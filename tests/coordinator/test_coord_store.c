@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_coord_store: sites, jobs, rounds and models survive a reopen; a round
+ * commit that fails leaves nothing half-written. */
+#include <math.h>
+#include <string.h>
+
+#include "coord_store.h"
+#include "coord_test_util.h"
+#include "fl_err.h"
+#include "fl_test.h"
+
+static fl_msg_round_info round_row(uint32_t round, uint32_t attempt,
+				   const char *kind, const char *state)
+{
+	static char parts[2][FL_NAME_BYTES] = { "site1", "site2" };
+	fl_msg_round_info r;
+
+	memset(&r, 0, sizeof(r));
+	r.round = round;
+	r.attempt = attempt;
+	snprintf(r.kind, sizeof(r.kind), "%s", kind);
+	snprintf(r.state, sizeof(r.state), "%s", state);
+	r.selected = 3;
+	r.survived = 2;
+	r.started_ms = 1000 + round;
+	r.finished_ms = 2000 + round;
+	r.train_loss = NAN;
+	r.nparticipants = 2;
+	r.participants = parts;
+	return r;
+}
+
+static void test_sites(coord_store *st)
+{
+	coord_site_row row, *rows = NULL;
+	size_t n = 0;
+
+	FL_CHECK_EQ_INT(coord_store_site_add(st, "site1", "site", 10), 0);
+	FL_CHECK_EQ_INT(coord_store_site_add(st, "site2", "site", 11), 0);
+	FL_CHECK_EQ_INT(coord_store_site_add(st, "site1", "site", 12), FL_E_EXISTS);
+	FL_CHECK_EQ_INT(coord_store_site_get(st, "nobody", &row), FL_E_NOTFOUND);
+	FL_CHECK_EQ_INT(coord_store_site_seen(st, "site1", "shuttle,concrete", 500), 0);
+	FL_CHECK_EQ_INT(coord_store_site_set_revoked(st, "site2", 1), 0);
+	FL_CHECK_EQ_INT(coord_store_site_set_revoked(st, "ghost", 1), FL_E_NOTFOUND);
+	FL_CHECK_EQ_INT(coord_store_site_list(st, &rows, &n), 0);
+	FL_CHECK_EQ_INT(n, 2);
+	if (n == 2) {
+		FL_CHECK(strcmp(rows[0].info.name, "site1") == 0);
+		FL_CHECK_EQ_INT(rows[0].info.last_seen_ms, 500);
+		FL_CHECK(strcmp(rows[0].datasets, "shuttle,concrete") == 0);
+		FL_CHECK(!rows[0].info.revoked);
+		FL_CHECK(rows[1].info.revoked);
+		FL_CHECK_EQ_INT(rows[1].info.added_ms, 11);
+	}
+	free(rows);
+}
+
+static uint64_t test_jobs(coord_store *st)
+{
+	fl_msg_job_info info, got;
+	fl_msg_job_list list = { NULL, 0 };
+	uint64_t id1 = 0, id2 = 0, *ids = NULL;
+	size_t n = 0;
+	char *spec = NULL;
+
+	memset(&info, 0, sizeof(info));
+	snprintf(info.name, sizeof(info.name), "job-a");
+	snprintf(info.dataset, sizeof(info.dataset), "shuttle");
+	snprintf(info.model, sizeof(info.model), "softmax");
+	snprintf(info.submitted_by, sizeof(info.submitted_by), "operator");
+	info.rounds_total = 5;
+	FL_CHECK_EQ_INT(coord_store_job_insert(st, &info, "[job]\nname = job-a\n", 100, &id1), 0);
+	snprintf(info.name, sizeof(info.name), "job-b");
+	FL_CHECK_EQ_INT(coord_store_job_insert(st, &info, "[job]\nname = job-b\n", 101, &id2), 0);
+	FL_CHECK(id2 > id1);
+	FL_CHECK_EQ_INT(coord_store_job_get(st, id1, &got, &spec), 0);
+	FL_CHECK(strcmp(got.state, "pending") == 0);
+	FL_CHECK(strcmp(got.name, "job-a") == 0);
+	FL_CHECK(strcmp(got.submitted_by, "operator") == 0);
+	FL_CHECK_EQ_INT(got.rounds_total, 5);
+	FL_CHECK(!got.metrics.present);
+	FL_CHECK(spec && strcmp(spec, "[job]\nname = job-a\n") == 0);
+	free(spec);
+	FL_CHECK_EQ_INT(coord_store_job_get(st, 999, &got, NULL), FL_E_NOTFOUND);
+	FL_CHECK_EQ_INT(coord_store_job_set_state(st, id1, "running", NULL, 200), 0);
+	FL_CHECK_EQ_INT(coord_store_job_set_state(st, id2, "aborted", "by test", 200), 0);
+	FL_CHECK_EQ_INT(coord_store_job_list(st, &list), 0);
+	FL_CHECK_EQ_INT(list.n, 2);
+	fl_msg_job_list_clear(&list);
+	FL_CHECK_EQ_INT(coord_store_job_active(st, &ids, &n), 0);
+	FL_CHECK_EQ_INT(n, 1);
+	if (n == 1)
+		FL_CHECK_EQ_INT(ids[0], id1);
+	free(ids);
+	return id1;
+}
+
+static void test_rounds(coord_store *st, uint64_t id)
+{
+	static const uint8_t m0[] = "model-v0", m1[] = "model-v1";
+	fl_msg_round_info r = round_row(0, 1, "stats", "running");
+	fl_msg_metrics met = { true, 100, 0.5, 0.9, 0.8, NAN };
+	fl_msg_job_info got;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	uint32_t ver = 99;
+
+	FL_CHECK_EQ_INT(coord_store_round_put(st, id, &r), 0);
+	r = round_row(0, 1, "stats", "done");
+	FL_CHECK_EQ_INT(coord_store_round_commit(st, id, &r, m0, sizeof(m0), 0, 0,
+						 NULL, NULL, 300), 0);
+	r = round_row(1, 1, "train", "done");
+	r.train_loss = 0.25;
+	r.eval = met;
+	FL_CHECK_EQ_INT(coord_store_round_commit(st, id, &r, m1, sizeof(m1), 1, 1,
+						 &met, NULL, 400), 0);
+	/* Round 2 starts and the process dies before it finishes. */
+	r = round_row(2, 1, "train", "running");
+	FL_CHECK_EQ_INT(coord_store_round_put(st, id, &r), 0);
+
+	FL_CHECK_EQ_INT(coord_store_model_get(st, id, 0, 1, &blob, &len, &ver), 0);
+	FL_CHECK_EQ_INT(ver, 1);
+	FL_CHECK(len == sizeof(m1) && memcmp(blob, m1, len) == 0);
+	free(blob);
+	FL_CHECK_EQ_INT(coord_store_job_get(st, id, &got, NULL), 0);
+	FL_CHECK_EQ_INT(got.rounds_done, 1);
+	FL_CHECK(got.metrics.present);
+	FL_CHECK_NEAR(got.metrics.accuracy, 0.9, 1e-12);
+	FL_CHECK(isnan(got.metrics.r2));
+	FL_CHECK(strcmp(got.state, "running") == 0);
+}
+
+static void test_reopen(coord_store *st, uint64_t id)
+{
+	static const uint8_t m2[] = "model-v2";
+	fl_msg_round_info *rows = NULL, r;
+	fl_msg_job_info got;
+	uint32_t next = 0, att = 0, ver = 0;
+	uint8_t *blob = NULL;
+	size_t n = 0, len = 0, i;
+	int64_t audits = -1;
+
+	FL_CHECK_EQ_INT(coord_store_job_resume_point(st, id, &next, &att), 0);
+	FL_CHECK_EQ_INT(next, 2);
+	FL_CHECK_EQ_INT(att, 2);
+	FL_CHECK_EQ_INT(coord_store_round_list(st, id, &rows, &n), 0);
+	FL_CHECK_EQ_INT(n, 3);
+	if (n == 3) {
+		FL_CHECK(strcmp(rows[2].state, "failed") == 0);   /* interrupted */
+		FL_CHECK_EQ_INT(rows[1].nparticipants, 2);
+		FL_CHECK(strcmp(rows[1].participants[1], "site2") == 0);
+		FL_CHECK_NEAR(rows[1].train_loss, 0.25, 1e-12);
+		FL_CHECK(isnan(rows[0].train_loss));
+		FL_CHECK(rows[1].eval.present);
+	}
+	coord_store_round_list_free(rows, n);
+
+	/* A commit that reuses model version 1 fails: nothing of it is kept. */
+	r = round_row(2, 2, "train", "done");
+	FL_CHECK_EQ_INT(coord_store_round_commit(st, id, &r, m2, sizeof(m2), 1, 2,
+						 NULL, "done", 500), FL_E_EXISTS);
+	FL_CHECK_EQ_INT(coord_store_job_get(st, id, &got, NULL), 0);
+	FL_CHECK_EQ_INT(got.rounds_done, 1);
+	FL_CHECK(strcmp(got.state, "running") == 0);
+	FL_CHECK_EQ_INT(coord_store_round_list(st, id, &rows, &n), 0);
+	FL_CHECK_EQ_INT(n, 3);
+	for (i = 0; i < n; i++)
+		FL_CHECK(!(rows[i].round == 2 && rows[i].attempt == 2));
+	coord_store_round_list_free(rows, n);
+	FL_CHECK_EQ_INT(coord_store_model_get(st, id, 1, 0, &blob, &len, &ver), 0);
+	FL_CHECK(len == 9 && memcmp(blob, "model-v1", 9) == 0);
+	free(blob);
+	/* A commit for a job that does not exist writes no round and no model. */
+	FL_CHECK_EQ_INT(coord_store_round_commit(st, 777, &r, m2, sizeof(m2), 0, 1,
+						 NULL, NULL, 500), FL_E_NOTFOUND);
+	FL_CHECK_EQ_INT(coord_store_model_get(st, 777, 0, 1, &blob, &len, &ver),
+			FL_E_NOTFOUND);
+	FL_CHECK_EQ_INT(coord_store_round_list(st, 777, &rows, &n), 0);
+	FL_CHECK_EQ_INT(n, 0);
+	coord_store_round_list_free(rows, n);
+	/* The retry succeeds. */
+	FL_CHECK_EQ_INT(coord_store_round_commit(st, id, &r, m2, sizeof(m2), 2, 2,
+						 NULL, NULL, 600), 0);
+	FL_CHECK_EQ_INT(coord_store_job_resume_point(st, id, &next, &att), 0);
+	FL_CHECK_EQ_INT(next, 3);
+	FL_CHECK_EQ_INT(att, 1);
+	FL_CHECK_EQ_INT(coord_store_audit(st, "operator", "submit job", "job 1", 1), 0);
+	FL_CHECK_EQ_INT(coord_store_audit_count(st, &audits), 0);
+	FL_CHECK_EQ_INT(audits, 1);
+}
+
+int main(void)
+{
+	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
+	coord_store *st = NULL;
+	coord_site_row row;
+	uint64_t id;
+
+	if (coord_test_db_path(dir, sizeof(dir), path, sizeof(path)) != 0)
+		return 1;
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
+	if (st == NULL)
+		return FL_TEST_DONE();
+	test_sites(st);
+	id = test_jobs(st);
+	test_rounds(st, id);
+	coord_store_close(st);
+	st = NULL;
+
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
+	if (st) {
+		FL_CHECK_EQ_INT(coord_store_site_get(st, "site1", &row), 0);
+		FL_CHECK_EQ_INT(row.info.last_seen_ms, 500);
+		test_reopen(st, id);
+		coord_store_close(st);
+	}
+	FL_CHECK(coord_store_open("/nonexistent-dir/x/coord.db", &st, errmsg) == FL_E_DB);
+	FL_CHECK(strstr(errmsg, "cannot open") != NULL);
+	coord_test_db_remove(dir, path);
+	return FL_TEST_DONE();
+}

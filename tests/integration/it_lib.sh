@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+# it_lib.sh: helpers for the integration tests (real processes on loopback).
+set -euo pipefail
+FL_BIN=${FL_BIN:?FL_BIN must name the folder with the binaries}
+FL_WORK=$(mktemp -d -t fedc-it.XXXXXX)
+export FL_WORK FL_BIN
+source "$(dirname "${BASH_SOURCE[0]}")/../../deploy/consortium.sh"
+IT_FAILS=0
+IT_CHECKS=0
+
+it_cleanup() {
+  local rc=$?
+  fl_stop_all
+  if [ $rc -ne 0 ] || [ $IT_FAILS -ne 0 ]; then
+    echo "---- logs ($FL_WORK) ----" >&2
+    for f in "$FL_WORK"/*/*.log; do echo "== $f" >&2; tail -n 40 "$f" >&2; done
+  fi
+  [ -n "${IT_KEEP:-}" ] || rm -rf "$FL_WORK"
+}
+trap it_cleanup EXIT
+
+it_check() {   # it_check "description" COMMAND...
+  local what=$1; shift
+  IT_CHECKS=$((IT_CHECKS + 1))
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what" >&2; IT_FAILS=$((IT_FAILS + 1)); fi
+}
+it_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+it_done() {
+  echo "$((IT_CHECKS - IT_FAILS)) passed, $IT_FAILS failed"
+  [ $IT_FAILS -eq 0 ]
+}

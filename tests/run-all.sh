@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# run-all.sh: the test command. Installs what is missing (apt-get), builds
+# with -Werror, runs every test (unit, known-answer, fuzz-corpus replay,
+# integration with real processes on loopback), then does the same with an
+# ASan+UBSan build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
+
+run_suite() {   # run_suite BUILD_DIR
+  echo "== tests in $1" >&2
+  ctest --test-dir "$1" --output-on-failure -LE integration -j2
+  ctest --test-dir "$1" --output-on-failure -L integration
+}
+
+start=$(date +%s)
+FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=
+run_suite build
+FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined
+run_suite build-asan
+echo "all test suites passed in $(( $(date +%s) - start )) s" >&2
