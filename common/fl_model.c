@@ -201,11 +201,11 @@ double fl_model_decide(const fl_model *m, const double *z)
 
 double fl_model_predict_row(const fl_model *m, const double *x)
 {
-	double zbuf[16], *z = zbuf, *xs, v;
+	double zbuf[16] = { 0 }, *z = zbuf, *xs, v;
 
 	if (m == NULL || x == NULL)
 		return NAN;
-	xs = malloc(m->d * sizeof(double));
+	xs = calloc(m->d ? m->d : 1, sizeof(double));
 	if (m->k > 16)
 		z = malloc(m->k * sizeof(double));
 	if (xs == NULL || z == NULL) {

@@ -3,7 +3,7 @@
 # run-all.sh: the test command. Installs what is missing (apt-get), builds
 # with -Werror, runs every test (unit, known-answer, fuzz-corpus replay,
 # integration with real processes on loopback), then does the same with an
-# ASan+UBSan build.
+# ASan+UBSan build, and finally runs every libFuzzer target briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -17,8 +17,12 @@ run_suite() {   # run_suite BUILD_DIR
 }
 
 start=$(date +%s)
+# clang and its runtime for the libFuzzer targets.
+export FL_EXTRA_PKGS="clang libclang-rt-14-dev"
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=
 run_suite build
 FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined
 run_suite build-asan
+echo "== fuzzing (${FL_FUZZ_SECONDS:-10} s per target)" >&2
+bash tests/fuzz-run.sh "${FL_FUZZ_SECONDS:-10}"
 echo "all test suites passed in $(( $(date +%s) - start )) s" >&2

@@ -62,7 +62,7 @@ static int parse(int argc, char **argv, opts *o)
 	o->m = 100000;
 	o->dropout = 0;
 	o->reps = 3;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--help") == 0) {
@@ -89,7 +89,6 @@ static int parse(int argc, char **argv, opts *o)
 			fprintf(stderr, "secagg: unknown option %s\n", a);
 			return -1;
 		}
-		i++;
 	}
 	if (o->k == 0)
 		o->k = o->n - 1;
