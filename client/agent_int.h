@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* agent_int: the agent daemon's state, shared by agent_loop.c and
- * agent_run_task.c only. */
+/* agent_int: the agent daemon's state, shared by the agent_*.c files that
+ * make up the daemon (loop, keys, secure-aggregation phases, tasks). */
 #ifndef AGENT_INT_H
 #define AGENT_INT_H
+
+#include <stdbool.h>
 
 #include "fl_agent.h"
 
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
+#define AGENT_TEST_EXIT_ENV "FEDC_TEST_EXIT_AFTER_SHARE"
+
+/* The one secure-aggregation round attempt under way. */
+typedef struct agent_sa {
+	fl_secagg_client *c;       /* owned; NULL when no attempt is under way */
+	uint64_t job_id;
+	uint32_t round;
+	uint32_t attempt;
+	enum fl_sa_phase done;     /* last phase answered */
+} agent_sa;
 
 struct fl_agent {
 	fl_agent_config cfg;
@@ -16,13 +28,49 @@ struct fl_agent {
 	fl_agent_cache cache;
 	fl_agent_done done;
 	fl_agent_backoff bo;
+	fl_sign_key *sign_key;     /* the TLS key: signs round keys */
+	fl_verifier *verifier;     /* the CA file: checks peers' round keys */
+	char *cert_pem;            /* own certificate, sent with the advert */
+	size_t cert_len;
+	agent_sa sa;
+	int64_t exit_after_share;  /* testing hook: a round number, or -1 */
 };
 
-/* Runs one task: loads data, computes the vector, uploads it. Returns 0
- * when the task is finished with (uploaded or skipped for a logged local
- * reason), FL_E_NET / FL_E_TIMEOUT when the coordinator could not be
- * reached (the caller backs off), or another code after logging it. */
-int agent_task_run(fl_agent *a, const fl_msg_task *t);
+/* ---- agent_keys.c ---- */
+/* Loads the signing key, verifier and certificate from the [tls] files and
+ * reads the testing hook; logs what is wrong. FL_E_IO, FL_E_PARSE ... */
+int agent_keys_load(fl_agent *a);
+/* Frees them (the key is wiped). NULL-safe members. */
+void agent_keys_free(fl_agent *a);
+
+/* ---- agent_secagg.c ---- */
+/*
+ * Runs the task's secure-aggregation phase with the attempt's client,
+ * making one on SA_ADVERTISE and dropping it (which wipes its secrets)
+ * when the attempt changes, after unmasking, or on any error. *worked is
+ * set when the agent answered a phase (so the caller polls again at once
+ * rather than waiting). Returns 0, FL_E_NET / FL_E_TIMEOUT when the
+ * coordinator could not be reached (the caller backs off), or another code
+ * after logging it; an attempt that failed is put in the done set.
+ */
+int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked);
+/* Drops the attempt under way, if any. */
+void agent_sa_drop(fl_agent *a);
+
+/* ---- agent_run_task.c ---- */
+/* Parses the task's spec and finds the site's data for it; logs why not.
+ * spec is filled (fl_jobspec_clear); the datasets stay in the cache. */
+int agent_task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
+		    const fl_dataset **train, const fl_dataset **test);
+/* SA_INPUT after the shares arrived: builds the task's vector (GetModel
+ * for TRAIN and EVAL), encodes it, streams it masked with c and writes the
+ * site-local record. Logs the outcome. */
+int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c);
+bool agent_is_net_err(int r);
+/* The task's deadline, at least AGENT_MIN_CALL_TIMEOUT_MS. */
+uint32_t agent_call_timeout(const fl_msg_task *t);
+
+/* ---- agent_loop.c ---- */
 /* Opens (or reopens) the channel to the coordinator. */
 int agent_channel_open(fl_agent *a);
 

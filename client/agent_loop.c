@@ -42,7 +42,8 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 	/* Jitter only needs to differ between agents; it is not a secret. */
 	randombytes_buf(&seed, sizeof(seed));
 	fl_agent_backoff_init(&a->bo, seed);
-	if ((r = agent_channel_open(a)) != 0) {
+	a->exit_after_share = -1;
+	if ((r = agent_keys_load(a)) != 0 || (r = agent_channel_open(a)) != 0) {
 		fl_agent_free(a);
 		return r;
 	}
@@ -54,6 +55,8 @@ void fl_agent_free(fl_agent *a)
 {
 	if (!a)
 		return;
+	agent_sa_drop(a);
+	agent_keys_free(a);
 	fl_rpc_channel_free(a->ch);
 	fl_agent_cache_clear(&a->cache);
 	free(a);
@@ -124,6 +127,7 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 {
 	fl_msg_task task;
 	fl_rpc_status st;
+	bool worked = false;
 	uint32_t n;
 	int r;
 
@@ -142,11 +146,11 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 		goto out;
 	if (fl_agent_done_has(&a->done, task.job_id, task.round, task.attempt))
 		goto out;
-	r = agent_task_run(a, &task);
+	r = agent_task_run(a, &task, &worked);
 	if (r == FL_E_NET || r == FL_E_TIMEOUT)
 		*wait_ms = poll_failed(a, r, &(fl_rpc_status){ 0, "during the task" });
-	else
-		*wait_ms = 0;   /* a finished task: ask for the next one at once */
+	else if (worked)
+		*wait_ms = 0;   /* a phase answered: ask for the next one at once */
 out:
 	fl_msg_task_clear(&task);
 	return r;

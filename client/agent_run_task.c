@@ -1,31 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* agent_run_task: one task from the coordinator, from data to upload. */
+/* agent_run_task: a task's input phase, from data to the masked upload. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "agent_int.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_update.h"
 
-static const char *task_name(enum fl_task_kind k)
-{
-	switch (k) {
-	case FL_TASK_STATS: return "stats";
-	case FL_TASK_TRAIN: return "train";
-	case FL_TASK_EVAL: return "eval";
-	case FL_TASK_NONE: break;
-	}
-	return "none";
-}
-
-static bool is_net_err(int r)
+bool agent_is_net_err(int r)
 {
 	return r == FL_E_NET || r == FL_E_TIMEOUT;
 }
 
-static uint32_t call_timeout(const fl_msg_task *t)
+uint32_t agent_call_timeout(const fl_msg_task *t)
 {
 	return t->deadline_ms > AGENT_MIN_CALL_TIMEOUT_MS ? t->deadline_ms :
 		AGENT_MIN_CALL_TIMEOUT_MS;
@@ -42,21 +32,21 @@ static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spe
 
 	if (t->round == 0) {
 		fl_error("job %llu round 0 %s: no model precedes round 0; skipping",
-			 (unsigned long long)t->job_id, task_name(t->kind));
+			 (unsigned long long)t->job_id, fl_agent_task_name(t->kind));
 		return FL_E_ROUND;
 	}
-	r = fl_agent_model_fetch(a->ch, t->job_id, t->round - 1, call_timeout(t),
-				 &m, &st, msg);
+	r = fl_agent_model_fetch(a->ch, t->job_id, t->round - 1,
+				 agent_call_timeout(t), &m, &st, msg);
 	if (r != 0) {
-		fl_log(is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
+		fl_log(agent_is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
 		       "job %llu round %u %s: cannot get model version %u: %s",
-		       (unsigned long long)t->job_id, t->round, task_name(t->kind),
-		       t->round - 1, msg);
+		       (unsigned long long)t->job_id, t->round,
+		       fl_agent_task_name(t->kind), t->round - 1, msg);
 		return r;
 	}
 	if ((r = fl_agent_model_check(spec, m, ds, msg)) != 0) {
 		fl_error("job %llu round %u %s: %s; skipping", (unsigned long long)t->job_id,
-			 t->round, task_name(t->kind), msg);
+			 t->round, fl_agent_task_name(t->kind), msg);
 		fl_model_free(m);
 		return r;
 	}
@@ -103,15 +93,15 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	default:
 		return FL_E_INVAL;
 	}
-	if (r != 0 && !is_net_err(r))
+	if (r != 0 && !agent_is_net_err(r))
 		fl_error("job %llu round %u %s: %s; skipping", (unsigned long long)t->job_id,
-			 t->round, task_name(t->kind), fl_strerror(r));
+			 t->round, fl_agent_task_name(t->kind), fl_strerror(r));
 	fl_model_free(global);
 	return r;
 }
 
-static int upload(fl_agent *a, const fl_msg_task *t, const double *vec, size_t n,
-		  const char *what)
+static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
+		  fl_secagg_client *c, const char *what)
 {
 	fl_msg_update_header h;
 	fl_rpc_status st;
@@ -122,25 +112,49 @@ static int upload(fl_agent *a, const fl_msg_task *t, const double *vec, size_t n
 	h.round = t->round;
 	h.attempt = t->attempt;
 	h.kind = t->kind;
-	h.encoding = FL_ENC_F64;
-	h.words = n;
-	r = fl_agent_upload(a->ch, &h, vec, n, call_timeout(t), &st);
+	h.encoding = FL_ENC_U32;
+	h.words = t->sa.words;
+	r = fl_agent_upload(a->ch, &h, words, t->sa.words, c, agent_call_timeout(t),
+			    &st);
 	if (r == 0) {
-		fl_info("job %llu round %u %s: %s, uploaded %zu words",
-			(unsigned long long)t->job_id, t->round, task_name(t->kind),
-			what, n);
+		fl_info("job %llu round %u attempt %u %s: %s, uploaded %llu masked "
+			"words", (unsigned long long)t->job_id, t->round, t->attempt,
+			fl_agent_task_name(t->kind), what,
+			(unsigned long long)t->sa.words);
 		return 0;
 	}
-	fl_log(is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
-	       "job %llu round %u %s: upload refused: %s (%s)",
-	       (unsigned long long)t->job_id, t->round, task_name(t->kind),
-	       st.detail[0] ? st.detail : "no detail", fl_strerror(r));
+	fl_log(agent_is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
+	       "job %llu round %u attempt %u %s: masked upload refused: %s (%s)",
+	       (unsigned long long)t->job_id, t->round, t->attempt,
+	       fl_agent_task_name(t->kind), st.detail[0] ? st.detail : "no detail",
+	       fl_strerror(r));
 	return r;
 }
 
-/* Parses the spec and finds the site's data for it; logs why not. */
-static int task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
-		     const fl_dataset **train, const fl_dataset **test)
+/* The site-local record of what was just contributed (never sent). */
+static void record(fl_agent *a, const fl_msg_task *t, const double *vec,
+		   size_t n, size_t rows)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	fl_agent_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.job_id = t->job_id;
+	rec.round = t->round;
+	rec.attempt = t->attempt;
+	rec.kind = t->kind;
+	rec.rows = rows;
+	rec.nreal = t->sa.nreal;
+	rec.weight_scale = t->sa.weight_scale;
+	rec.vec = (double *)vec;
+	rec.n = n;
+	if (fl_agent_record_write(a->cfg.state_dir, &rec, msg) != 0)
+		fl_warn("job %llu round %u: cannot keep the local record of this "
+			"contribution: %s", (unsigned long long)t->job_id, t->round, msg);
+}
+
+int agent_task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
+		    const fl_dataset **train, const fl_dataset **test)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
 	const char *path;
@@ -175,31 +189,39 @@ static int task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
 	return 0;
 }
 
-int agent_task_run(fl_agent *a, const fl_msg_task *t)
+int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 {
-	char what[160] = "";
+	char what[160] = "", msg[FL_ERRMSG_BYTES] = "";
 	const fl_dataset *train = NULL, *test = NULL;
 	fl_jobspec spec;
 	double *vec = NULL;
+	uint32_t *words = NULL;
 	size_t n = 0;
 	int r;
 
 	memset(&spec, 0, sizeof(spec));
-	if (fl_agent_done_has(&a->done, t->job_id, t->round, t->attempt)) {
-		fl_debug("job %llu round %u attempt %u: already done",
-			 (unsigned long long)t->job_id, t->round, t->attempt);
-		return 0;
-	}
-	if ((r = task_data(a, t, &spec, &train, &test)) != 0 ||
-	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what))) != 0 ||
-	    (r = upload(a, t, vec, n, what)) != 0)
+	if ((r = agent_task_data(a, t, &spec, &train, &test)) != 0 ||
+	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what))) != 0)
 		goto out;
+	if ((r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg)) != 0) {
+		fl_error("job %llu round %u attempt %u %s: %s; not uploading",
+			 (unsigned long long)t->job_id, t->round, t->attempt,
+			 fl_agent_task_name(t->kind), msg);
+		goto out;
+	}
+	if ((r = upload(a, t, words, c, what)) != 0)
+		goto out;
+	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n);
 out:
-	/* Anything but a network failure would fail the same way again in this
-	 * attempt: remember the task so it is neither redone nor resent. */
-	if (!is_net_err(r))
-		fl_agent_done_add(&a->done, t->job_id, t->round, t->attempt);
-	free(vec);
+	/* The plain vector is this site's contribution: leave no copy behind. */
+	if (vec) {
+		sodium_memzero(vec, n * sizeof(*vec));
+		free(vec);
+	}
+	if (words) {
+		sodium_memzero(words, (size_t)t->sa.words * sizeof(*words));
+		free(words);
+	}
 	fl_jobspec_clear(&spec);
 	return r;
 }

@@ -1,34 +1,36 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* agent_upload: the PutUpdate stream (header, then little-endian chunks). */
+/* agent_upload: the masked PutUpdate stream (header, then little-endian
+ * uint32 chunks). There is no unmasked upload. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "fl_agent.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 
-#define WORD_BYTES 8u
+#define WORD_BYTES 4u
 
-size_t fl_agent_upload_nchunks(uint64_t words)
+size_t fl_agent_upload_nchunks(uint64_t m)
 {
-	uint64_t bytes = words * WORD_BYTES;
-
-	return (size_t)((bytes + FL_AGENT_CHUNK_BYTES - 1) / FL_AGENT_CHUNK_BYTES);
+	return (size_t)((m + FL_AGENT_CHUNK_WORDS - 1) / FL_AGENT_CHUNK_WORDS);
 }
 
-/* Writes n doubles as little-endian IEEE-754, whatever the host order. */
-static void put_le_doubles(uint8_t *out, const double *v, size_t n)
+/* Rewrites n words in place as little-endian bytes, whatever the host order
+ * (each word's bytes overlap only the word itself). */
+static void words_to_le(uint32_t *w, size_t n)
 {
+	uint8_t *b = (uint8_t *)w;
 	size_t i;
-	int b;
 
 	for (i = 0; i < n; i++) {
-		uint64_t u;
+		uint32_t u = w[i];
 
-		memcpy(&u, &v[i], sizeof(u));
-		for (b = 0; b < 8; b++)
-			out[i * WORD_BYTES + (size_t)b] = (uint8_t)(u >> (8 * b));
+		b[4 * i] = (uint8_t)u;
+		b[4 * i + 1] = (uint8_t)(u >> 8);
+		b[4 * i + 2] = (uint8_t)(u >> 16);
+		b[4 * i + 3] = (uint8_t)(u >> 24);
 	}
 }
 
@@ -45,39 +47,44 @@ static int send_part(const fl_msg_update_part *p, fl_agent_sink_fn sink, void *c
 	return r;
 }
 
-int fl_agent_upload_encode(const fl_msg_update_header *h, const double *vec,
-			   uint64_t words, fl_agent_sink_fn sink, void *ctx)
+int fl_agent_upload_encode(const fl_msg_update_header *h, const uint32_t *x,
+			   uint64_t m, fl_secagg_client *sa,
+			   fl_agent_sink_fn sink, void *ctx)
 {
 	fl_msg_update_part part;
-	uint8_t *chunk = NULL;
-	uint64_t done = 0, per = FL_AGENT_CHUNK_BYTES / WORD_BYTES;
+	uint32_t *chunk = NULL;
+	uint64_t done = 0, per = FL_AGENT_CHUNK_WORDS;
+	size_t cap;
 	int r;
 
-	if (!h || (!vec && words) || !sink || h->words != words ||
-	    h->encoding != FL_ENC_F64)
+	if (!h || !x || m == 0 || !sa || !sink || h->words != m ||
+	    h->encoding != FL_ENC_U32)
 		return FL_E_INVAL;
+	cap = (size_t)(m < per ? m : per);
+	/* One reusable buffer, the size of the first (largest) chunk. */
+	if ((chunk = malloc(cap * WORD_BYTES)) == NULL)
+		return FL_E_NOMEM;
 	memset(&part, 0, sizeof(part));
 	part.is_header = true;
 	part.header = *h;
 	if ((r = send_part(&part, sink, ctx)) != 0)
-		return r;
-	if (words == 0)
-		return 0;
-	/* One reusable buffer, the size of the first (largest) chunk. */
-	if ((chunk = malloc((size_t)(words < per ? words : per) * WORD_BYTES)) == NULL)
-		return FL_E_NOMEM;
-	while (done < words) {
-		uint64_t n = words - done < per ? words - done : per;
+		goto out;
+	while (done < m) {
+		size_t n = (size_t)(m - done < per ? m - done : per);
 
-		put_le_doubles(chunk, vec + done, (size_t)n);
+		/* Masks the words straight into the send buffer. */
+		if ((r = fl_secagg_client_mask_chunk(sa, done, x + done, chunk, n)) != 0)
+			break;
+		words_to_le(chunk, n);
 		memset(&part, 0, sizeof(part));
 		part.is_header = false;
-		part.data = chunk;
-		part.len = (size_t)n * WORD_BYTES;
+		part.data = (uint8_t *)chunk;
+		part.len = n * WORD_BYTES;
 		if ((r = send_part(&part, sink, ctx)) != 0)
 			break;
 		done += n;
 	}
+out:
 	free(chunk);
 	return r;
 }
@@ -88,8 +95,8 @@ static int stream_sink(void *ctx, const uint8_t *msg, size_t len)
 }
 
 int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
-		    const double *vec, uint64_t words, uint32_t timeout_ms,
-		    fl_rpc_status *st)
+		    const uint32_t *x, uint64_t m, fl_secagg_client *sa,
+		    uint32_t timeout_ms, fl_rpc_status *st)
 {
 	fl_rpc_stream *s = NULL;
 	fl_msg_update_reply rep;
@@ -103,12 +110,14 @@ int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
 			 fl_strerror(r));
 		goto out;
 	}
-	r = fl_agent_upload_encode(h, vec, words, stream_sink, s);
+	r = fl_agent_upload_encode(h, x, m, sa, stream_sink, s);
 	if (r == 0)
 		r = fl_rpc_stream_close_send(s);
+	/* Read the reply before finishing: the glue otherwise waits for the
+	 * deadline. */
 	if (r == 0 && (r = fl_rpc_stream_recv(s, &buf, &len)) == 0) {
 		if (fl_codec_decode_update_reply(buf, len, &rep) != 0 ||
-		    rep.words != words)
+		    rep.words != m)
 			r = FL_E_PARSE;
 	}
 	/* The server's status explains a broken send better than the send. */
@@ -117,7 +126,7 @@ int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
 		r = rf;
 	else if (r == FL_E_PARSE)
 		snprintf(st->detail, sizeof(st->detail), "the reply does not confirm "
-			 "%llu words", (unsigned long long)words);
+			 "%llu words", (unsigned long long)m);
 	else if (r != 0 && st->detail[0] == '\0')
 		snprintf(st->detail, sizeof(st->detail), "%s", fl_strerror(r));
 out:

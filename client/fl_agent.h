@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_agent: the site agent's pieces (data cache, update vectors, upload
- * chunking, model download, backoff, the poll loop). */
+/* fl_agent: the site agent's pieces (data cache, update vectors, secure
+ * aggregation encoding, masked upload chunking, records, model download,
+ * backoff, the poll loop). */
 #ifndef FL_AGENT_H
 #define FL_AGENT_H
 
@@ -15,6 +16,7 @@
 #include "fl_model.h"
 #include "fl_msg.h"
 #include "fl_rpc.h"
+#include "fl_secagg.h"
 #include "fl_util.h"
 
 #define FL_AGENT_VERSION "0.1.0"
@@ -93,28 +95,87 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 int fl_agent_eval_vec(const fl_model *global, const fl_dataset *test,
 		      double **vec, size_t *n, fl_metrics *mt);
 
-/* ---- upload: header + little-endian chunks (agent_upload.c) ---- */
+/* ---- secure aggregation: float64 vector -> words (agent_sa_encode.c) ---- */
+
+/*
+ * Turns the task's float64 vector (n values, as built for STATS, TRAIN or
+ * EVAL) into the sa->words words that secure aggregation masks: the first
+ * sa->nreal values are divided by sa->weight_scale, then fl_upvec_encode
+ * with layout {nreal, n - nreal, {sa->clip, sa->bits}}. *out is malloc'd
+ * (sa->words words; the caller wipes and frees it). Errors, with errmsg
+ * saying what disagrees: FL_E_INVAL (nreal > n, weight_scale not positive,
+ * the layout's words differ from sa->words), FL_E_RANGE (a value fl_upvec
+ * cannot encode), FL_E_NOMEM.
+ */
+int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
+		       uint32_t **out, char *errmsg);
+
+/* ---- upload: masked words, header + little-endian chunks (agent_upload.c) ---- */
 
 #define FL_AGENT_CHUNK_BYTES (256u * 1024u)
+#define FL_AGENT_CHUNK_WORDS (FL_AGENT_CHUNK_BYTES / 4u)   /* also the mask chunk */
 
 /* Receives each encoded UpdateChunk message in order. */
 typedef int (*fl_agent_sink_fn)(void *ctx, const uint8_t *msg, size_t len);
 
-/* Number of data chunks a vector of words doubles is sent in. */
-size_t fl_agent_upload_nchunks(uint64_t words);
+/* Number of data chunks a vector of m 32-bit words is sent in. */
+size_t fl_agent_upload_nchunks(uint64_t m);
 /*
- * Encodes the upload stream: the header (h->words must equal words), then
- * the vector as little-endian doubles in FL_AGENT_CHUNK_BYTES chunks (the
- * last may be smaller), each passed to sink. Stops at the first sink error
- * and returns it. FL_E_INVAL, FL_E_NOMEM, or a codec error otherwise.
+ * Encodes the masked upload stream: the header (h->encoding must be
+ * FL_ENC_U32 and h->words must equal m), then x masked with sa
+ * (fl_secagg_client_mask_chunk from offset 0, FL_AGENT_CHUNK_WORDS at a
+ * time) as little-endian uint32 words in FL_AGENT_CHUNK_BYTES chunks (the
+ * last may be smaller), each passed to sink. x is not modified; sa is
+ * borrowed and can mask only once. There is no unmasked path. Stops at the
+ * first sink error and returns it; FL_E_INVAL, FL_E_STATE (sa already
+ * masked), FL_E_NOMEM, or a codec error otherwise.
  */
-int fl_agent_upload_encode(const fl_msg_update_header *h, const double *vec,
-			   uint64_t words, fl_agent_sink_fn sink, void *ctx);
-/* Streams the upload with PutUpdate and waits for the reply. st gets the
- * server's status. Returns 0 or an FL_E_* code. */
+int fl_agent_upload_encode(const fl_msg_update_header *h, const uint32_t *x,
+			   uint64_t m, fl_secagg_client *sa,
+			   fl_agent_sink_fn sink, void *ctx);
+/* Streams the masked upload with PutUpdate and reads the reply (which must
+ * confirm m words). st gets the server's status. 0 or an FL_E_* code. */
 int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
-		    const double *vec, uint64_t words, uint32_t timeout_ms,
-		    fl_rpc_status *st);
+		    const uint32_t *x, uint64_t m, fl_secagg_client *sa,
+		    uint32_t timeout_ms, fl_rpc_status *st);
+
+/* ---- site-local record of what was contributed (agent_record.c) ---- */
+
+/*
+ * After each masked upload the agent writes
+ * state_dir/records/job<J>-round<R>-attempt<A>.json (mode 0600; never sent
+ * anywhere) so the site can audit what it contributed:
+ *   {"job_id": J, "round": R, "attempt": A, "kind": "train", "rows": N,
+ *    "nreal": P, "weight_scale": S, "n": L, "vec": [v0, v1, ...]}
+ * vec is the plain float64 vector before scaling and quantisation.
+ */
+typedef struct fl_agent_record {
+	uint64_t job_id;
+	uint32_t round;
+	uint32_t attempt;
+	enum fl_task_kind kind;
+	uint64_t rows;          /* training rows (STATS, TRAIN) or test rows (EVAL) */
+	uint64_t nreal;
+	double weight_scale;
+	double *vec;            /* n values; owned by the reader's result */
+	size_t n;
+} fl_agent_record;
+
+#define FL_AGENT_RECORD_MAX_BYTES (64u * 1024u * 1024u)
+
+/* Writes the path of a record into out (outlen bytes). FL_E_TOOBIG. */
+int fl_agent_record_path(const char *state_dir, uint64_t job_id, uint32_t round,
+			 uint32_t attempt, char *out, size_t outlen);
+/* Writes rec (rec->vec borrowed) atomically, making state_dir/records
+ * (0700) if needed. FL_E_IO, FL_E_TOOBIG, FL_E_NOMEM, with errmsg. */
+int fl_agent_record_write(const char *state_dir, const fl_agent_record *rec,
+			  char *errmsg);
+/* Reads a record file. On success *out is filled (fl_agent_record_clear).
+ * FL_E_IO, FL_E_PARSE (errmsg names what is wrong), FL_E_TOOBIG, FL_E_NOMEM. */
+int fl_agent_record_read(const char *path, fl_agent_record *out, char *errmsg);
+void fl_agent_record_clear(fl_agent_record *rec);
+/* "stats", "train", "eval" or "none". */
+const char *fl_agent_task_name(enum fl_task_kind k);
 
 /* ---- model download: GetModel stream (agent_model.c) ---- */
 
@@ -157,7 +218,7 @@ uint32_t fl_agent_backoff_fail(fl_agent_backoff *b);
 /* Records a success; returns the number of failures it ends (0 if none). */
 uint32_t fl_agent_backoff_ok(fl_agent_backoff *b);
 
-/* ---- done set: uploads already made (agent_backoff.c) ---- */
+/* ---- done set: round attempts finished or given up (agent_backoff.c) ---- */
 
 #define FL_AGENT_DONE_SLOTS 256u
 typedef struct fl_agent_done {
@@ -176,8 +237,11 @@ void fl_agent_done_add(fl_agent_done *d, uint64_t job, uint32_t round,
 
 typedef struct fl_agent fl_agent;
 
-/* New agent for a loaded config (copied). Opens no connection yet.
- * *out owned by caller (fl_agent_free). FL_E_NOMEM. */
+/* New agent for a loaded config (copied). Loads the TLS key once (it signs
+ * round keys), the certificate and the CA file (a verifier of the peers'
+ * round keys), and makes the channel (no connection yet). Logs what is
+ * wrong on failure. *out owned by caller (fl_agent_free). FL_E_IO,
+ * FL_E_PARSE, FL_E_UNSUPPORTED (key type), FL_E_NOMEM. */
 int fl_agent_new(const fl_agent_config *cfg, fl_agent **out);
 /*
  * Polls and runs tasks until *stop becomes non-zero (then returns 0). With

@@ -72,7 +72,8 @@ static int spec_model_parse(const char *v, enum fl_model_kind *out)
 /* Names must survive an INI round trip and a comma-separated list. */
 static int spec_name_ok(const char *v, int in_list)
 {
-	if (*v == '\0' || strlen(v) >= FL_NAME_BYTES)
+	/* A leading '#' would read back as a comment on a continuation line. */
+	if (*v == '\0' || *v == '#' || strlen(v) >= FL_NAME_BYTES)
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if (*p < 0x20 || *p == 0x7f || *p == ';' || (in_list && *p == ','))

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_agent: handlers of the Agent service (Poll, GetModel, PutUpdate). */
+/* coord_agent: handlers of the Agent service (Poll, GetModel, PutUpdate of
+ * masked words only). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord_agg.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -71,42 +73,51 @@ out:
 	free(buf);
 }
 
-/* Receives data chunks until the client half-closes. */
-static int coord_agent_recv_data(fl_rpc_call *call, coord_agg_input *in,
+/* Receives data chunks until the client half-closes, adding each one's
+ * masked words straight into the attempt's accumulator. */
+static int coord_agent_recv_data(coord_service *svc, fl_rpc_call *call,
+				 const char *site, const fl_msg_update_header *h,
 				 char *msg)
 {
 	fl_msg_update_part part;
+	uint32_t *words = NULL;
 	uint8_t *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, count = 0;
 	int r;
 
+	if ((words = malloc(FL_MSG_CHUNK_MAX)) == NULL)
+		return FL_E_NOMEM;
 	for (;;) {
-		if ((r = fl_rpc_call_recv(call, &buf, &len)) == FL_E_EOF)
-			return 0;
+		if ((r = fl_rpc_call_recv(call, &buf, &len)) == FL_E_EOF) {
+			r = 0;
+			break;
+		}
 		if (r != 0) {
 			fl_errmsg_set(msg, "upload stream broke: %s", fl_strerror(r));
-			return r;
+			break;
 		}
 		r = fl_codec_decode_update_part(buf, len, &part);
 		free(buf);
 		if (r != 0) {
 			fl_errmsg_set(msg, "bad UpdateChunk: %s", fl_strerror(r));
-			return r;
+			break;
 		}
 		if (part.is_header) {
 			fl_errmsg_set(msg, "a second header in one upload stream");
 			fl_msg_update_part_clear(&part);
-			return FL_E_PARSE;
+			r = FL_E_PARSE;
+			break;
 		}
-		r = coord_agg_input_feed(in, part.data, part.len);
+		r = coord_agg_le_words(part.data, part.len, words,
+				       FL_MSG_CHUNK_MAX / 4, &count, msg);
 		fl_msg_update_part_clear(&part);
-		if (r != 0) {
-			fl_errmsg_set(msg, "update has more bytes than its header's "
-				      "%llu words", (unsigned long long)
-				      coord_agg_input_words(in));
-			return r;
-		}
+		if (r != 0 ||
+		    (r = coord_engine_upload_chunk(svc->eng, site, h, words, count,
+						   msg)) != 0)
+			break;
 	}
+	free(words);
+	return r;
 }
 
 void coord_agent_put_update(fl_rpc_call *call, void *ctx)
@@ -115,7 +126,6 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 	char msg[FL_ERRMSG_BYTES] = "";
 	coord_caller who;
 	fl_msg_update_part first;
-	coord_agg_input *in = NULL;
 	uint8_t *buf = NULL, *out = NULL;
 	size_t len = 0, outlen = 0;
 	int r, begun = 0;
@@ -138,14 +148,8 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 					   fl_time_ms(), msg)) != 0)
 		goto out;
 	begun = 1;
-	if ((r = coord_agg_input_new(first.header.words, &in)) != 0) {
-		fl_errmsg_set(msg, "cannot hold %llu words: %s",
-			      (unsigned long long)first.header.words, fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_agent_recv_data(call, in, msg)) != 0 ||
-	    (r = coord_agg_input_finish(in, msg)) != 0 ||
-	    (r = coord_engine_upload_commit(svc->eng, who.cn, &first.header, in,
+	if ((r = coord_agent_recv_data(svc, call, who.cn, &first.header, msg)) != 0 ||
+	    (r = coord_engine_upload_commit(svc->eng, who.cn, &first.header,
 					    msg)) != 0)
 		goto out;
 	begun = 0;
@@ -164,7 +168,6 @@ out:
 	if (r != 0 && r != FL_E_DENIED && r != FL_E_AUTH)
 		fl_warn("upload from %s refused: %s", who.cn, msg);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	coord_agg_input_free(in);
 	fl_msg_update_part_clear(&first);
 	free(buf);
 }

@@ -1,136 +1,102 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_agg: decode uploaded F64 vectors and add them into a running sum. */
-#include <math.h>
+/* coord_agg: masked upload words in, decoded float64 sums out. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "coord_agg.h"
 #include "fl_err.h"
+#include "fl_update.h"
 #include "fl_util.h"
 
-struct coord_agg_input {
-	uint64_t words;
-	size_t have;        /* bytes received */
-	uint8_t *bytes;     /* words * 8 */
-	double *vec;        /* decoded after finish */
-};
+#define COORD_AGG_DEFAULT_CLIP 1.0
+#define COORD_AGG_DEFAULT_BITS 20u
 
 struct coord_agg {
-	uint64_t words;
+	size_t len;
 	uint32_t count;
 	double *sum;
 };
 
-int coord_agg_input_new(uint64_t words, coord_agg_input **out)
+int coord_agg_le_words(const uint8_t *data, size_t len, uint32_t *out,
+		       size_t cap, size_t *count, char *errmsg)
 {
-	coord_agg_input *in;
+	size_t i, n = len / 4;
 
-	if (words == 0 || words > COORD_AGG_MAX_WORDS)
-		return FL_E_RANGE;
-	if ((in = calloc(1, sizeof(*in))) == NULL)
-		return FL_E_NOMEM;
-	in->words = words;
-	if ((in->bytes = malloc((size_t)words * 8u)) == NULL) {
-		free(in);
-		return FL_E_NOMEM;
+	if (len % 4 != 0) {
+		fl_errmsg_set(errmsg, "update chunk has %zu bytes, not a whole number "
+			      "of 32-bit words", len);
+		return FL_E_PARSE;
 	}
-	*out = in;
-	return 0;
-}
-
-int coord_agg_input_feed(coord_agg_input *in, const uint8_t *data, size_t len)
-{
-	size_t cap = (size_t)in->words * 8u;
-
-	if (len > cap - in->have)
+	if (n > cap) {
+		fl_errmsg_set(errmsg, "update chunk has %zu words, more than %zu", n, cap);
 		return FL_E_TOOBIG;
-	if (len)
-		memcpy(in->bytes + in->have, data, len);
-	in->have += len;
+	}
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = data + 4 * i;
+
+		out[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+			(uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	}
+	*count = n;
 	return 0;
 }
 
-static double coord_agg_le_double(const uint8_t *p)
+int coord_agg_layout(enum fl_task_kind kind, const fl_model *model, uint32_t d,
+		     double clip, uint32_t bits, fl_upvec_layout *out)
 {
-	uint64_t u = 0;
-	double d;
-	int i;
+	fl_upvec_layout l;
 
-	for (i = 7; i >= 0; i--)
-		u = (u << 8) | p[i];
-	memcpy(&d, &u, sizeof(d));
-	return d;
-}
-
-int coord_agg_input_finish(coord_agg_input *in, char *errmsg)
-{
-	size_t i, want = (size_t)in->words * 8u;
-
-	if (in->have != want) {
-		fl_errmsg_set(errmsg, "update has %zu bytes, expected %zu (%llu words)",
-			      in->have, want, (unsigned long long)in->words);
-		return FL_E_RANGE;
+	memset(&l, 0, sizeof(l));
+	l.q.clip = clip > 0 ? clip : COORD_AGG_DEFAULT_CLIP;
+	l.q.bits = bits ? bits : COORD_AGG_DEFAULT_BITS;
+	switch (kind) {
+	case FL_TASK_STATS:
+		if (d == 0)
+			return FL_E_INVAL;
+		l.nwide = fl_update_stats_len(d);
+		break;
+	case FL_TASK_TRAIN:
+		if (model == NULL)
+			return FL_E_INVAL;
+		l.nreal = model->nparams;
+		l.nwide = fl_update_train_len(model) - model->nparams;
+		break;
+	case FL_TASK_EVAL:
+		if (model == NULL)
+			return FL_E_INVAL;
+		l.nwide = fl_update_eval_len(model);
+		break;
+	case FL_TASK_NONE:
+		return FL_E_INVAL;
 	}
-	/* Decode in place: a double is exactly its 8 bytes. */
-	in->vec = (double *)(void *)in->bytes;
-	for (i = 0; i < in->words; i++) {
-		double v = coord_agg_le_double(in->bytes + 8 * i);
-
-		if (!isfinite(v)) {
-			fl_errmsg_set(errmsg, "update word %zu is not a finite number", i);
-			in->vec = NULL;
-			return FL_E_RANGE;
-		}
-		in->vec[i] = v;
-	}
+	*out = l;
 	return 0;
 }
 
-const double *coord_agg_input_vec(const coord_agg_input *in)
-{
-	return in->vec;
-}
-
-uint64_t coord_agg_input_words(const coord_agg_input *in)
-{
-	return in->words;
-}
-
-void coord_agg_input_free(coord_agg_input *in)
-{
-	if (in == NULL)
-		return;
-	free(in->bytes);
-	free(in);
-}
-
-int coord_agg_new(uint64_t words, coord_agg **out)
+int coord_agg_decode(const fl_upvec_layout *l, uint32_t n, const uint32_t *sum,
+		     double weight_scale, coord_agg **out)
 {
 	coord_agg *a;
+	size_t i;
+	int r;
 
-	if (words == 0 || words > COORD_AGG_MAX_WORDS)
-		return FL_E_RANGE;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return FL_E_NOMEM;
-	if ((a->sum = calloc((size_t)words, sizeof(double))) == NULL) {
-		free(a);
-		return FL_E_NOMEM;
+	a->len = l->nreal + l->nwide;
+	a->count = n;
+	if ((a->sum = calloc(a->len ? a->len : 1, sizeof(double))) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
 	}
-	a->words = words;
+	if ((r = fl_upvec_decode_sum(l, n, sum, a->sum)) != 0)
+		goto out;
+	for (i = 0; i < l->nreal; i++)
+		a->sum[i] *= weight_scale;
 	*out = a;
-	return 0;
-}
-
-int coord_agg_add(coord_agg *a, const double *vec, uint64_t words)
-{
-	uint64_t i;
-
-	if (words != a->words)
-		return FL_E_INVAL;
-	for (i = 0; i < words; i++)
-		a->sum[i] += vec[i];
-	a->count++;
-	return 0;
+	a = NULL;
+out:
+	coord_agg_free(a);
+	return r;
 }
 
 const double *coord_agg_sum(const coord_agg *a)
@@ -138,9 +104,9 @@ const double *coord_agg_sum(const coord_agg *a)
 	return a->sum;
 }
 
-uint64_t coord_agg_words(const coord_agg *a)
+size_t coord_agg_len(const coord_agg *a)
 {
-	return a->words;
+	return a->len;
 }
 
 uint32_t coord_agg_count(const coord_agg *a)

@@ -1,40 +1,52 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_agg: receive one site's vector from the wire and add it into a
- * round's running sum. The only place that sees individual updates, so
- * secure aggregation replaces just this module. */
+/* coord_agg: the plain side of secure aggregation at the coordinator: the
+ * masked words of an upload chunk, the vector layout of a round, and the
+ * float64 sum decoded from the unmasked word sum. No code here (or anywhere
+ * in the coordinator) receives a single site's unmasked vector. */
 #ifndef COORD_AGG_H
 #define COORD_AGG_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fl_model.h"
+#include "fl_msg.h"
+#include "fl_upvec.h"
 
-/* Upper bound on an upload's length in words (model params + extras). */
-#define COORD_AGG_MAX_WORDS (64u * 1024u * 1024u + 65536u)
+/* Upper bound on a masked vector's length in 32-bit words. */
+#define COORD_AGG_MAX_WORDS (1ull << 28)
 
-/* One upload being received: words doubles as little-endian bytes. */
-typedef struct coord_agg_input coord_agg_input;
-/* *out owned by caller (coord_agg_input_free). FL_E_RANGE if words is 0 or
- * over COORD_AGG_MAX_WORDS, FL_E_NOMEM. */
-int coord_agg_input_new(uint64_t words, coord_agg_input **out);
-/* Appends len bytes. FL_E_TOOBIG if more than words * 8 bytes arrive. */
-int coord_agg_input_feed(coord_agg_input *in, const uint8_t *data, size_t len);
-/* Checks that exactly words * 8 bytes arrived (FL_E_RANGE otherwise, with a
- * message) and that every value is finite (FL_E_RANGE). */
-int coord_agg_input_finish(coord_agg_input *in, char *errmsg);
-/* The decoded vector (valid after a successful finish), and its length. */
-const double *coord_agg_input_vec(const coord_agg_input *in);
-uint64_t coord_agg_input_words(const coord_agg_input *in);
-void coord_agg_input_free(coord_agg_input *in);
+/*
+ * Converts an upload data chunk (little-endian uint32 words) into host
+ * words. len must be a multiple of 4 (FL_E_PARSE otherwise, with a message)
+ * and len / 4 <= cap (FL_E_TOOBIG). *count receives len / 4.
+ */
+int coord_agg_le_words(const uint8_t *data, size_t len, uint32_t *out,
+		       size_t cap, size_t *count, char *errmsg);
 
-/* The running sum of one round. */
+/*
+ * The layout of a round's float64 vector (fl_update.h) in secure
+ * aggregation: nreal = model parameters for TRAIN (0 for STATS and EVAL),
+ * nwide = the rest. d is the feature count (STATS), model the global model
+ * (TRAIN, EVAL). clip <= 0 gives 1.0, bits 0 gives 20. FL_E_INVAL if the
+ * kind needs a model and model is NULL, or d is 0 for STATS.
+ */
+int coord_agg_layout(enum fl_task_kind kind, const fl_model *model, uint32_t d,
+		     double clip, uint32_t bits, fl_upvec_layout *out);
+
+/* The decoded sum of a round: nreal + nwide doubles. */
 typedef struct coord_agg coord_agg;
-/* A zero sum of words doubles. *out owned by caller (coord_agg_free). */
-int coord_agg_new(uint64_t words, coord_agg **out);
-/* sum += vec (words doubles). FL_E_INVAL on a length mismatch. */
-int coord_agg_add(coord_agg *a, const double *vec, uint64_t words);
+/*
+ * Decodes the unmasked sum of n encoded vectors (fl_upvec_words(l) words)
+ * and multiplies the first nreal values by weight_scale (the agents divided
+ * them by it before quantising). *out owned by caller (coord_agg_free).
+ * FL_E_INVAL/FL_E_RANGE from fl_upvec, FL_E_NOMEM.
+ */
+int coord_agg_decode(const fl_upvec_layout *l, uint32_t n, const uint32_t *sum,
+		     double weight_scale, coord_agg **out);
 const double *coord_agg_sum(const coord_agg *a);
-uint64_t coord_agg_words(const coord_agg *a);
-/* Number of vectors added so far. */
+/* Number of doubles (nreal + nwide). */
+size_t coord_agg_len(const coord_agg *a);
+/* Number of vectors in the sum. */
 uint32_t coord_agg_count(const coord_agg *a);
 void coord_agg_free(coord_agg *a);
 

@@ -10,6 +10,7 @@
 
 #define COORD_AGENT_PREFIX "/fedc.v1.Agent/"
 #define COORD_CONTROL_PREFIX "/fedc.v1.Control/"
+#define COORD_SECAGG_PREFIX "/fedc.v1.SecAgg/"
 
 static int coord_auth_prefix(const char *s, const char *prefix)
 {
@@ -30,9 +31,11 @@ static int coord_auth_site(coord_store *st, const char *method, const char *cn,
 	coord_site_row row;
 	int r;
 
-	if (!coord_auth_prefix(method, COORD_AGENT_PREFIX)) {
+	if (!coord_auth_prefix(method, COORD_AGENT_PREFIX) &&
+	    !coord_auth_prefix(method, COORD_SECAGG_PREFIX)) {
 		fl_errmsg_set(errmsg, "site certificates may only call the Agent "
-			      "service; use an operator certificate for fedctl");
+			      "and SecAgg services; use an operator certificate for "
+			      "fedctl");
 		return FL_E_DENIED;
 	}
 	r = coord_store_site_get(st, cn, &row);
@@ -64,7 +67,7 @@ int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 	if (strcmp(role, FL_ROLE_ADMIN) == 0 || strcmp(role, FL_ROLE_VIEWER) == 0) {
 		if (!coord_auth_prefix(method, COORD_CONTROL_PREFIX)) {
 			fl_errmsg_set(errmsg, "only site certificates may call the "
-				      "Agent service");
+				      "Agent and SecAgg services");
 			return FL_E_DENIED;
 		}
 		if (strcmp(role, FL_ROLE_VIEWER) == 0 && !coord_auth_viewer_ok(method)) {

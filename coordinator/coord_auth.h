@@ -14,8 +14,8 @@ typedef struct coord_caller {
 /*
  * Decides whether a caller with common name cn and role (certificate OU)
  * may call method (a full path like "/fedc.v1.Agent/Poll"). Sites may only
- * call the Agent service, must be registered in the store and not revoked;
- * admins may call every Control method; viewers only the read-only ones.
+ * call the Agent and SecAgg services, must be registered in the store and
+ * not revoked; admins may call every Control method; viewers only the read-only ones.
  * Returns 0, or FL_E_DENIED with a message for the caller in errmsg.
  */
 int coord_auth_decide(coord_store *st, const char *method, const char *cn,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_engine: active jobs, the site registry, tasks, models and uploads. */
+/* coord_engine: active jobs, the site registry, tasks and models. The
+ * secure-aggregation messages and masked uploads are in coord_secagg_api.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,7 @@ void coord_engine_job_remove(coord_engine *e, coord_job *j)
 	coord_job_free(j);
 }
 
-static coord_job *coord_engine_job_find(coord_engine *e, uint64_t id)
+coord_job *coord_engine_job_find(coord_engine *e, uint64_t id)
 {
 	coord_job *j;
 
@@ -146,8 +147,17 @@ static int coord_engine_resume_job(coord_engine *e, uint64_t id)
 	j->running = strcmp(info.state, "running") == 0;
 	j->rounds_done = info.rounds_done;
 	if ((r = coord_store_job_resume_point(e->st, id, &j->next_round,
-					      &j->next_attempt)) != 0)
+					      &j->next_attempt)) != 0 ||
+	    (r = coord_store_job_get_weight(e->st, id, &j->weight_n)) != 0)
 		goto out;
+	if (j->next_round > 1 && !(j->weight_n > 0)) {
+		fl_error("job %llu: no training-row count N stored (database from an "
+			 "older coordinator); marking it failed", (unsigned long long)id);
+		r = coord_store_job_set_state(e->st, id, "failed",
+					      "training-row count missing at resume",
+					      fl_time_ms());
+		goto out;
+	}
 	if (j->next_round > 0) {
 		if ((r = coord_store_model_get(e->st, id, j->next_round - 1, 0, &blob,
 					       &len, &ver)) != 0 ||
@@ -267,6 +277,14 @@ int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
 
 	if ((r = coord_job_new(0, spec, &j, errmsg)) != 0)
 		goto out;
+	if (j->spec.nfeatures == 0) {
+		/* Every site's masked STATS vector must have the same length m,
+		 * fixed before any site uploads. */
+		fl_errmsg_set(errmsg, "secure aggregation needs the feature list: add "
+			      "'features = ...' to [job]");
+		r = FL_E_SPEC;
+		goto out;
+	}
 	memset(&info, 0, sizeof(info));
 	snprintf(info.name, sizeof(info.name), "%s", j->spec.name);
 	snprintf(info.dataset, sizeof(info.dataset), "%s", j->spec.dataset);
@@ -326,7 +344,7 @@ int coord_engine_abort(coord_engine *e, uint64_t job_id, const char *who,
 		snprintf(ri.kind, sizeof(ri.kind), "%s", coord_task_kind_name(j->rs.kind));
 		snprintf(ri.state, sizeof(ri.state), "failed");
 		ri.selected = j->rs.nsel;
-		ri.survived = j->rs.nuploaded;
+		ri.survived = j->rs.nsurvivors;
 		ri.started_ms = j->rs.started_ms;
 		ri.finished_ms = now_ms;
 		ri.train_loss = 0;
@@ -392,30 +410,16 @@ static int coord_engine_site_touch(coord_engine *e, const char *name,
 	return 0;
 }
 
-static void coord_task_fill(const coord_job *j, int64_t now_ms, uint32_t poll_ms,
-			    fl_msg_task *t)
+static void coord_task_fill(const coord_job *j, const coord_slot *slot,
+			    int64_t now_ms, uint32_t poll_ms, fl_msg_task *t)
 {
-	int64_t left = j->rs.deadline_ms - now_ms;
-
 	t->job_id = j->id;
 	t->round = j->rs.round;
 	t->attempt = j->rs.attempt;
 	t->kind = j->rs.kind;
-	t->deadline_ms = left > 0 ? (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left) : 0;
 	t->poll_ms = poll_ms;
 	t->model_bytes = j->rs.kind != FL_TASK_STATS && j->blob ? j->blob->len : 0;
-}
-
-static coord_slot *coord_round_slot(coord_job *j, const char *site)
-{
-	uint32_t i;
-
-	if (!j->rs.active)
-		return NULL;
-	for (i = 0; i < j->rs.nsel; i++)
-		if (strcmp(j->rs.sel[i].name, site) == 0)
-			return &j->rs.sel[i];
-	return NULL;
+	coord_secagg_task(j, slot, now_ms, t);
 }
 
 int coord_engine_poll(coord_engine *e, const char *site,
@@ -437,13 +441,13 @@ int coord_engine_poll(coord_engine *e, const char *site,
 	t.poll_ms = e->opts.poll_ms;
 	for (j = e->jobs; j; j = j->next) {
 		slot = coord_round_slot(j, site);
-		if (slot == NULL || slot->uploaded || slot->uploading)
+		if (slot == NULL || !coord_secagg_slot_busy(&j->rs, slot))
 			continue;
 		if ((t.spec = strdup(j->spec_text)) == NULL) {
 			r = FL_E_NOMEM;
 			goto out;
 		}
-		coord_task_fill(j, now_ms, e->opts.poll_ms, &t);
+		coord_task_fill(j, slot, now_ms, e->opts.poll_ms, &t);
 		break;
 	}
 out:
@@ -496,7 +500,8 @@ int coord_engine_model(coord_engine *e, const char *site, uint64_t job_id,
 
 	pthread_mutex_lock(&e->mu);
 	j = coord_engine_job_find(e, job_id);
-	if (site != NULL && (j == NULL || coord_round_slot(j, site) == NULL)) {
+	if (site != NULL && (j == NULL || coord_round_slot(j, site) == NULL ||
+			     coord_round_slot(j, site)->out)) {
 		pthread_mutex_unlock(&e->mu);
 		fl_errmsg_set(errmsg, "site '%s' is not selected in a current round "
 			      "of job %llu", site, (unsigned long long)job_id);
@@ -533,177 +538,4 @@ int coord_engine_model(coord_engine *e, const char *site, uint64_t job_id,
 	b->refs = 1;
 	*out = b;
 	return 0;
-}
-
-/* ---- uploads ---- */
-
-/* Finds the job and checks that h addresses the open round; caller holds mu. */
-static int coord_upload_match(coord_engine *e, const fl_msg_update_header *h,
-			      coord_job **jp, char *errmsg)
-{
-	coord_job *j = coord_engine_job_find(e, h->job_id);
-
-	if (j == NULL) {
-		fl_errmsg_set(errmsg, "job %llu is not running",
-			      (unsigned long long)h->job_id);
-		return FL_E_ROUND;
-	}
-	if (!j->rs.active) {
-		fl_errmsg_set(errmsg, "update for round %u attempt %u, but job %llu "
-			      "has no round open", h->round, h->attempt,
-			      (unsigned long long)j->id);
-		return FL_E_ROUND;
-	}
-	if (h->round != j->rs.round || h->attempt != j->rs.attempt) {
-		fl_errmsg_set(errmsg, "update for round %u attempt %u, but the current "
-			      "round is %u attempt %u", h->round, h->attempt,
-			      j->rs.round, j->rs.attempt);
-		return FL_E_ROUND;
-	}
-	if (h->kind != j->rs.kind) {
-		fl_errmsg_set(errmsg, "update of kind %s, but round %u is %s",
-			      coord_task_kind_name(h->kind), j->rs.round,
-			      coord_task_kind_name(j->rs.kind));
-		return FL_E_ROUND;
-	}
-	*jp = j;
-	return 0;
-}
-
-static int coord_upload_check_len(const coord_job *j, const fl_msg_update_header *h,
-				  char *errmsg)
-{
-	uint64_t want = coord_round_expected_words(j);
-
-	if (want == 0) {
-		/* STATS with d to be learned: words = 1 + 2d. */
-		if (h->words < 3 || h->words % 2 == 0 ||
-		    (h->words - 1) / 2 > FL_JOBSPEC_MAX_FEATURES) {
-			fl_errmsg_set(errmsg, "stats update has %llu words; expected "
-				      "1 + 2d for d features (1..%u)",
-				      (unsigned long long)h->words, FL_JOBSPEC_MAX_FEATURES);
-			return FL_E_RANGE;
-		}
-		return 0;
-	}
-	if (h->words != want && h->kind == FL_TASK_STATS) {
-		fl_errmsg_set(errmsg, "stats update has %llu words (%llu features), "
-			      "but the job has %llu features (%llu words)",
-			      (unsigned long long)h->words,
-			      (unsigned long long)(h->words > 0 ? (h->words - 1) / 2 : 0),
-			      (unsigned long long)(want - 1) / 2,
-			      (unsigned long long)want);
-		return FL_E_RANGE;
-	}
-	if (h->words != want) {
-		fl_errmsg_set(errmsg, "%s update has %llu words, expected %llu",
-			      coord_task_kind_name(h->kind),
-			      (unsigned long long)h->words, (unsigned long long)want);
-		return FL_E_RANGE;
-	}
-	return 0;
-}
-
-int coord_engine_upload_begin(coord_engine *e, const char *site,
-			      const fl_msg_update_header *h, int64_t now_ms,
-			      char *errmsg)
-{
-	coord_job *j = NULL;
-	coord_slot *slot;
-	int r;
-
-	(void)now_ms;
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_upload_match(e, h, &j, errmsg)) != 0)
-		goto out;
-	if ((slot = coord_round_slot(j, site)) == NULL) {
-		fl_errmsg_set(errmsg, "site '%s' is not selected in job %llu round %u "
-			      "attempt %u", site, (unsigned long long)j->id,
-			      j->rs.round, j->rs.attempt);
-		r = FL_E_STATE;
-		goto out;
-	}
-	if (slot->uploaded || slot->uploading) {
-		fl_errmsg_set(errmsg, "site '%s' %s its update for job %llu round %u "
-			      "attempt %u", site, slot->uploaded ? "already sent" :
-			      "is already sending", (unsigned long long)j->id,
-			      j->rs.round, j->rs.attempt);
-		r = FL_E_REPLAY;
-		goto out;
-	}
-	if (h->encoding != FL_ENC_F64) {
-		fl_errmsg_set(errmsg, "encoding U32 (masked) is not supported by this "
-			      "coordinator yet; send F64");
-		r = FL_E_UNSUPPORTED;
-		goto out;
-	}
-	if ((r = coord_upload_check_len(j, h, errmsg)) != 0)
-		goto out;
-	slot->uploading = 1;
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
-}
-
-int coord_engine_upload_commit(coord_engine *e, const char *site,
-			       const fl_msg_update_header *h,
-			       const coord_agg_input *in, char *errmsg)
-{
-	coord_job *j = NULL;
-	coord_slot *slot;
-	uint64_t words = coord_agg_input_words(in);
-	int r;
-
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_upload_match(e, h, &j, errmsg)) != 0)
-		goto out;
-	if ((slot = coord_round_slot(j, site)) == NULL || !slot->uploading) {
-		fl_errmsg_set(errmsg, "the round closed while site '%s' was sending", site);
-		r = FL_E_ROUND;
-		goto out;
-	}
-	if (j->rs.kind == FL_TASK_STATS && j->spec.nfeatures == 0) {
-		uint32_t d = (uint32_t)((words - 1) / 2);
-
-		if (j->rs.stats_d != 0 && j->rs.stats_d != d) {
-			fl_errmsg_set(errmsg, "site '%s' has %u features, but the other "
-				      "sites have %u", site, d, j->rs.stats_d);
-			slot->uploading = 0;
-			r = FL_E_RANGE;
-			goto out;
-		}
-		j->rs.stats_d = d;
-	}
-	if (j->rs.agg == NULL && (r = coord_agg_new(words, &j->rs.agg)) != 0) {
-		slot->uploading = 0;
-		goto out;
-	}
-	if ((r = coord_agg_add(j->rs.agg, coord_agg_input_vec(in), words)) != 0) {
-		fl_errmsg_set(errmsg, "update length does not match the round's sum");
-		slot->uploading = 0;
-		goto out;
-	}
-	slot->uploading = 0;
-	slot->uploaded = 1;
-	j->rs.nuploaded++;
-	fl_debug("job %llu round %u: update from %s (%u/%u)",
-		 (unsigned long long)j->id, j->rs.round, site, j->rs.nuploaded,
-		 j->rs.nsel);
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
-}
-
-void coord_engine_upload_abort(coord_engine *e, const char *site,
-			       const fl_msg_update_header *h)
-{
-	coord_job *j;
-	coord_slot *slot;
-
-	pthread_mutex_lock(&e->mu);
-	j = coord_engine_job_find(e, h->job_id);
-	if (j && j->rs.active && j->rs.round == h->round &&
-	    j->rs.attempt == h->attempt && (slot = coord_round_slot(j, site)) != NULL)
-		slot->uploading = 0;
-	pthread_mutex_unlock(&e->mu);
 }

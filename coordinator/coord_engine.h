@@ -6,9 +6,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "coord_agg.h"
 #include "coord_store.h"
 #include "fl_msg.h"
+#include "fl_secagg_msg.h"
 
 #define COORD_TICK_MS 50u
 #define COORD_POLL_MS 300u
@@ -48,8 +48,10 @@ void coord_engine_tick(coord_engine *e, int64_t now_ms);
 int coord_engine_start(coord_engine *e);
 void coord_engine_stop(coord_engine *e);
 
-/* Parses spec text (FL_E_SPEC with the parser's message in errmsg), stores
- * a pending job and audits it as submitted by who. */
+/* Parses spec text (FL_E_SPEC with the parser's message in errmsg; also
+ * when the spec lists no features, since secure aggregation must know every
+ * vector's length before the first upload), stores a pending job and
+ * audits it as submitted by who. */
 int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
 			int64_t now_ms, uint64_t *job_id, char *errmsg);
 /* pending/running -> aborted. FL_E_NOTFOUND, FL_E_STATE (already ended). */
@@ -73,19 +75,64 @@ int coord_engine_model(coord_engine *e, const char *site, uint64_t job_id,
 		       char *errmsg);
 
 /*
- * Uploads. begin checks the header against the site's current task (job,
- * round, attempt, kind: FL_E_ROUND), that the site is selected (FL_E_STATE)
- * and has not uploaded (FL_E_REPLAY), the encoding (FL_E_UNSUPPORTED) and
- * the length (FL_E_RANGE); it marks the upload in progress. commit adds a
- * complete, validated vector into the round's sum, rechecking that the
- * round is still open. abort forgets an upload that broke off.
+ * Secure aggregation (coord_secagg_api.c), called by the SecAgg service
+ * handlers with the authenticated site name (and by tests directly). Each
+ * checks, under the engine lock and without any network I/O:
+ * - the message's header is the job's current round attempt (FL_E_ROUND,
+ *   "secagg message for job 1 round 3 attempt 1, but ...");
+ * - the site is selected in it (FL_E_DENIED) and still in it (FL_E_STATE);
+ * - the message's client id is the site's id (FL_E_DENIED);
+ * - the phase: a Get* before its phase gives FL_E_STATE "not ready";
+ * then passes the message to the attempt's fl_secagg_server, whose refusals
+ * (FL_E_REPLAY, FL_E_ROUND, FL_E_PARSE, FL_E_INVAL, ...) are returned as is.
+ * Outputs (*out) are deep copies owned by the caller (fl_secagg_*_clear).
+ * Inputs are borrowed.
+ */
+/* tls_fpr: SHA-256 fingerprint (lowercase hex) of the caller's TLS
+ * certificate; the advert's cert_pem must be that certificate
+ * (FL_E_DENIED otherwise). */
+int coord_engine_sa_advertise(coord_engine *e, const char *site,
+			      const char *tls_fpr, const fl_secagg_advert *a,
+			      char *errmsg);
+int coord_engine_sa_get_keys(coord_engine *e, const char *site,
+			     const fl_secagg_hdr *h, fl_secagg_keylist *out,
+			     char *errmsg);
+int coord_engine_sa_put_shares(coord_engine *e, const char *site,
+			       const fl_secagg_shares *in, char *errmsg);
+int coord_engine_sa_get_shares(coord_engine *e, const char *site,
+			       const fl_secagg_hdr *h, fl_secagg_shares *out,
+			       char *errmsg);
+int coord_engine_sa_put_consistency(coord_engine *e, const char *site,
+				    const fl_secagg_csig *cs, char *errmsg);
+/* In SA_CONSISTENCY: the request without signatures; in SA_UNMASK: the
+ * request to answer (with the signatures if the check is on). */
+int coord_engine_sa_get_unmask(coord_engine *e, const char *site,
+			       const fl_secagg_hdr *h, fl_secagg_unmask_req *out,
+			       char *errmsg);
+int coord_engine_sa_put_unmask(coord_engine *e, const char *site,
+			       const fl_secagg_unmask_resp *in, char *errmsg);
+
+/*
+ * Masked uploads (PutUpdate). begin checks the header against the site's
+ * current attempt (job, round, attempt, kind: FL_E_ROUND), that the site is
+ * selected (FL_E_DENIED) and shared its keys in SA_INPUT (FL_E_STATE), has
+ * not uploaded (FL_E_REPLAY), the encoding (ENC_F64: FL_E_STATE "plain
+ * updates are not accepted: secure aggregation is mandatory") and words ==
+ * m (FL_E_RANGE); it marks the upload in progress. chunk adds count masked
+ * words straight into the attempt's accumulator at the running offset
+ * (FL_E_TOOBIG past m; the server's errors otherwise). commit checks that
+ * all m words arrived (FL_E_RANGE). abort ends a stream that broke off (its
+ * words stay in the accumulator, so the attempt will abort at the close of
+ * SA_INPUT).
  */
 int coord_engine_upload_begin(coord_engine *e, const char *site,
 			      const fl_msg_update_header *h, int64_t now_ms,
 			      char *errmsg);
+int coord_engine_upload_chunk(coord_engine *e, const char *site,
+			      const fl_msg_update_header *h, const uint32_t *words,
+			      size_t count, char *errmsg);
 int coord_engine_upload_commit(coord_engine *e, const char *site,
-			       const fl_msg_update_header *h,
-			       const coord_agg_input *in, char *errmsg);
+			       const fl_msg_update_header *h, char *errmsg);
 void coord_engine_upload_abort(coord_engine *e, const char *site,
 			       const fl_msg_update_header *h);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_int: the engine's private structures, shared by coord_engine.c
- * (jobs, sites, uploads) and coord_round.c (round transitions). */
+ * (jobs, sites, polls, models), coord_round.c (round transitions),
+ * coord_secagg.c (the phases of a secure-aggregation attempt) and
+ * coord_secagg_api.c (the SecAgg messages and masked uploads). */
 #ifndef COORD_INT_H
 #define COORD_INT_H
 
@@ -13,6 +15,8 @@
 #include "fl_jobspec.h"
 #include "fl_model.h"
 #include "fl_msg.h"
+#include "fl_secagg.h"
+#include "fl_upvec.h"
 
 /* A site that polled this process. */
 typedef struct coord_site {
@@ -23,11 +27,19 @@ typedef struct coord_site {
 	char datasets[FL_MSG_MAX_DATASETS][FL_NAME_BYTES];
 } coord_site;
 
-/* One selected site in the current round attempt. */
+/* One selected site in the current round attempt; its secagg id is its
+ * index + 1 (slots are sorted by site name). */
 typedef struct coord_slot {
 	char name[FL_NAME_BYTES];
-	uint8_t uploading;
-	uint8_t uploaded;
+	uint8_t out;            /* missed a phase: dropped from the attempt */
+	uint8_t advertised;
+	uint8_t shared;
+	uint8_t uploading;      /* a PutUpdate stream is open */
+	uint8_t uploaded;       /* all m masked words arrived */
+	uint8_t survivor;       /* in the unmask request */
+	uint8_t signed_list;    /* consistency signature received */
+	uint8_t unmasked;       /* unmask shares received */
+	uint64_t offset;        /* masked words received so far */
 } coord_slot;
 
 typedef struct coord_round_state {
@@ -36,12 +48,18 @@ typedef struct coord_round_state {
 	uint32_t attempt;
 	enum fl_task_kind kind;
 	int64_t started_ms;
-	int64_t deadline_ms;
 	coord_slot *sel;
 	uint32_t nsel;
-	uint32_t nuploaded;
-	uint32_t stats_d;       /* STATS: feature count fixed by the first upload */
-	coord_agg *agg;         /* running sum; NULL until the length is known */
+	/* secure aggregation of this attempt */
+	enum fl_sa_phase phase;
+	int64_t phase_deadline_ms;
+	fl_secagg_params sp;
+	fl_secagg_server *sa;
+	fl_upvec_layout layout;
+	double weight_scale;
+	fl_secagg_keylist keys;         /* after ADVERTISE closed */
+	fl_secagg_unmask_req ureq;      /* after INPUT (and CONSISTENCY) closed */
+	uint32_t nsurvivors;
 } coord_round_state;
 
 typedef struct coord_job {
@@ -52,6 +70,7 @@ typedef struct coord_job {
 	uint32_t rounds_done;
 	uint32_t next_round;
 	uint32_t next_attempt;
+	double weight_n;        /* N: training rows from the STATS round; 0 before */
 	fl_model *model;        /* latest global model, NULL before STATS */
 	coord_blob *blob;       /* its encoding */
 	uint32_t waiting_logged; /* eligible count last logged + 1; 0 = none */
@@ -76,14 +95,37 @@ enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round);
 const char *coord_task_kind_name(enum fl_task_kind k);
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms);
 void coord_round_reset(coord_round_state *rs);
-/* Expected upload length for the job's current round; 0 if not yet known
- * (STATS with features learned from the first upload). */
-uint64_t coord_round_expected_words(const coord_job *j);
 
-/* coord_engine.c helpers used by coord_round.c (under e->mu). */
+/* coord_secagg.c: the phases of one attempt (under e->mu). */
+/* Smallest number of selected sites that secure aggregation can work with. */
+#define COORD_SA_MIN_SITES 3u
+/* Fills the attempt's secagg parameters, layout and server for rs->nsel
+ * selected sites. FL_E_SPEC (with a message) when the spec's threshold or
+ * neighbours cannot work, FL_E_INVAL/FL_E_NOMEM otherwise. */
+int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
+		       int64_t now_ms, char *errmsg);
+/* Outcome of a tick of the phase machine. */
+enum coord_sa_step { COORD_SA_WAIT = 0, COORD_SA_DONE, COORD_SA_FAILED };
+/* Closes the current phase if everyone answered or its deadline passed.
+ * DONE: *sum holds the decoded sum (caller frees with coord_agg_free).
+ * FAILED: why holds the reason (the attempt must be retried). */
+enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
+				     coord_agg **sum, char *why, size_t whycap);
+/* Frees the attempt's secagg state (server, key list, request). */
+void coord_secagg_end(coord_round_state *rs);
+/* Whether slot s has something to do in the current phase, and the task
+ * that says so (phase, secagg params, deadline). */
+int coord_secagg_slot_busy(const coord_round_state *rs, const coord_slot *s);
+void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
+		       fl_msg_task *t);
+/* The slot of a site in the active attempt, or NULL. */
+coord_slot *coord_round_slot(coord_job *j, const char *site);
+
+/* coord_engine.c helpers used by the files above (under e->mu). */
 int coord_blob_new(const fl_model *m, coord_blob **out);
 /* Ends a job (done/failed): unlinks and frees it. */
 void coord_engine_job_remove(coord_engine *e, coord_job *j);
 coord_site *coord_engine_site_find(coord_engine *e, const char *name);
+coord_job *coord_engine_job_find(coord_engine *e, uint64_t id);
 
 #endif

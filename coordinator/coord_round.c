@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_round: the round state machine of one job (select, collect, close,
- * apply, commit, retry). Runs under the engine mutex, from the tick. */
+/* coord_round: the round state machine of one job (select, run a secure-
+ * aggregation attempt, apply, commit, retry). Runs under the engine mutex,
+ * from the tick; the phases of an attempt are in coord_secagg.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_update.h"
+
+#include <sodium.h>
 
 enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round)
 {
@@ -31,26 +34,21 @@ const char *coord_task_kind_name(enum fl_task_kind k)
 
 void coord_round_reset(coord_round_state *rs)
 {
-	coord_agg_free(rs->agg);
+	coord_secagg_end(rs);
 	free(rs->sel);
-	memset(rs, 0, sizeof(*rs));
+	sodium_memzero(rs, sizeof(*rs));
 }
 
-uint64_t coord_round_expected_words(const coord_job *j)
+coord_slot *coord_round_slot(coord_job *j, const char *site)
 {
-	switch (j->rs.kind) {
-	case FL_TASK_STATS:
-		if (j->spec.nfeatures > 0)
-			return fl_update_stats_len(j->spec.nfeatures);
-		return j->rs.stats_d ? fl_update_stats_len(j->rs.stats_d) : 0;
-	case FL_TASK_TRAIN:
-		return j->model ? fl_update_train_len(j->model) : 0;
-	case FL_TASK_EVAL:
-		return j->model ? fl_update_eval_len(j->model) : 0;
-	case FL_TASK_NONE:
-		break;
-	}
-	return 0;
+	uint32_t i;
+
+	if (!j->rs.active)
+		return NULL;
+	for (i = 0; i < j->rs.nsel; i++)
+		if (strcmp(j->rs.sel[i].name, site) == 0)
+			return &j->rs.sel[i];
+	return NULL;
 }
 
 static int coord_site_has(const coord_site *s, const char *dataset)
@@ -61,6 +59,11 @@ static int coord_site_has(const coord_site *s, const char *dataset)
 		if (strcmp(s->datasets[i], dataset) == 0)
 			return 1;
 	return 0;
+}
+
+static int coord_slot_cmp(const void *a, const void *b)
+{
+	return strcmp(((const coord_slot *)a)->name, ((const coord_slot *)b)->name);
 }
 
 /* Online, registered, non-revoked sites that hold the job's dataset. */
@@ -84,13 +87,15 @@ static int coord_round_select(coord_engine *e, const coord_job *j, int64_t now_m
 			continue;
 		snprintf(sel[cnt++].name, FL_NAME_BYTES, "%s", s->name);
 	}
+	/* Secagg ids 1..n follow the site names' order. */
+	qsort(sel, cnt, sizeof(*sel), coord_slot_cmp);
 	*out = sel;
 	*n = cnt;
 	return 0;
 }
 
 static void coord_round_info(const coord_job *j, const char *state, int64_t now_ms,
-			     int uploaded_only, fl_msg_round_info *ri)
+			     int survivors_only, fl_msg_round_info *ri)
 {
 	const coord_round_state *rs = &j->rs;
 	uint32_t i;
@@ -101,7 +106,7 @@ static void coord_round_info(const coord_job *j, const char *state, int64_t now_
 	snprintf(ri->state, sizeof(ri->state), "%s", state);
 	snprintf(ri->kind, sizeof(ri->kind), "%s", coord_task_kind_name(rs->kind));
 	ri->selected = rs->nsel;
-	ri->survived = rs->nuploaded;
+	ri->survived = rs->nsurvivors;
 	ri->started_ms = rs->started_ms;
 	ri->finished_ms = now_ms;
 	ri->train_loss = NAN;
@@ -110,9 +115,28 @@ static void coord_round_info(const coord_job *j, const char *state, int64_t now_
 	if (ri->participants == NULL)
 		return;
 	for (i = 0; i < rs->nsel; i++)
-		if (!uploaded_only || rs->sel[i].uploaded)
+		if (!survivors_only || rs->sel[i].survivor)
 			snprintf(ri->participants[ri->nparticipants++], FL_NAME_BYTES,
 				 "%s", rs->sel[i].name);
+}
+
+/* Ends the job as failed with a message. Frees j. */
+static void coord_round_fail_job(coord_engine *e, coord_job *j, int64_t now_ms,
+				 const char *why)
+{
+	fl_error("job %llu failed: %s", (unsigned long long)j->id, why);
+	coord_store_job_set_state(e->st, j->id, "failed", why, now_ms);
+	coord_engine_job_remove(e, j);
+}
+
+/* Sites a round needs: min_clients, and enough for secure aggregation. */
+static uint32_t coord_round_min_sites(const coord_job *j)
+{
+	uint32_t min = j->spec.min_clients ? j->spec.min_clients : 1;
+	uint32_t sa = j->spec.sa_consistency ? COORD_SA_MIN_SITES + 1 :
+		COORD_SA_MIN_SITES;
+
+	return min > sa ? min : sa;
 }
 
 static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
@@ -120,15 +144,17 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
 	coord_slot *sel = NULL;
-	uint32_t n = 0, min = j->spec.min_clients ? j->spec.min_clients : 1;
-	uint64_t words;
+	char why[FL_ERRMSG_BYTES] = "";
+	uint32_t n = 0, min = coord_round_min_sites(j);
+	int r;
 
 	if (coord_round_select(e, j, now_ms, &sel, &n) != 0)
 		return;
 	if (n < min) {
 		if (j->waiting_logged != n + 1)
-			fl_info("job %llu waiting: %u of %u sites online",
-				(unsigned long long)j->id, n, min);
+			fl_info("job %llu waiting: %u of %u sites online (secure "
+				"aggregation needs at least %u)",
+				(unsigned long long)j->id, n, min, COORD_SA_MIN_SITES);
 		j->waiting_logged = n + 1;
 		free(sel);
 		return;
@@ -140,14 +166,16 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	rs->attempt = j->next_attempt;
 	rs->kind = coord_round_kind(j, rs->round);
 	rs->started_ms = now_ms;
-	rs->deadline_ms = now_ms + (int64_t)j->spec.timeout_s * 1000;
 	rs->sel = sel;
 	rs->nsel = n;
-	words = coord_round_expected_words(j);
-	if (words != 0 && coord_agg_new(words, &rs->agg) != 0) {
-		fl_error("job %llu: out of memory for the round's sum",
-			 (unsigned long long)j->id);
-		coord_round_reset(rs);
+	if ((r = coord_secagg_begin(j, rs, now_ms, why)) != 0) {
+		if (r == FL_E_NOMEM) {
+			fl_error("job %llu: %s; will retry", (unsigned long long)j->id,
+				 why);
+			coord_round_reset(rs);
+			return;
+		}
+		coord_round_fail_job(e, j, now_ms, why);
 		return;
 	}
 	if (!j->running) {
@@ -158,23 +186,17 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	coord_store_round_put(e->st, j->id, &ri);
 	free(ri.participants);
 	if (rs->kind == FL_TASK_TRAIN)
-		fl_info("job %llu round %u/%u attempt %u: %u sites selected, "
-			"deadline %u s", (unsigned long long)j->id, rs->round,
-			j->spec.rounds, rs->attempt, n, j->spec.timeout_s);
+		fl_info("job %llu round %u/%u attempt %u: %u sites selected (secagg "
+			"k=%u t=%u, %llu words), %u s per phase",
+			(unsigned long long)j->id, rs->round, j->spec.rounds,
+			rs->attempt, n, rs->sp.k, rs->sp.t,
+			(unsigned long long)rs->sp.m, j->spec.timeout_s);
 	else
-		fl_info("job %llu round %u (%s) attempt %u: %u sites selected, "
-			"deadline %u s", (unsigned long long)j->id, rs->round,
-			coord_task_kind_name(rs->kind), rs->attempt, n,
-			j->spec.timeout_s);
-}
-
-/* Ends the job as failed with a message. Frees j. */
-static void coord_round_fail_job(coord_engine *e, coord_job *j, int64_t now_ms,
-				 const char *why)
-{
-	fl_error("job %llu failed: %s", (unsigned long long)j->id, why);
-	coord_store_job_set_state(e->st, j->id, "failed", why, now_ms);
-	coord_engine_job_remove(e, j);
+		fl_info("job %llu round %u (%s) attempt %u: %u sites selected (secagg "
+			"k=%u t=%u, %llu words), %u s per phase",
+			(unsigned long long)j->id, rs->round,
+			coord_task_kind_name(rs->kind), rs->attempt, n, rs->sp.k,
+			rs->sp.t, (unsigned long long)rs->sp.m, j->spec.timeout_s);
 }
 
 static void coord_metrics_to_msg(const fl_metrics *mt, fl_msg_metrics *o)
@@ -198,16 +220,17 @@ static void coord_metrics_str(const fl_model *m, const fl_msg_metrics *mt,
 
 /* Builds the next model (or final metrics) from the sum and commits the
  * round. Returns 0, or an error after which the job has failed (j freed). */
-static int coord_round_apply(coord_engine *e, coord_job *j, int64_t now_ms)
+static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg,
+			     int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
-	const double *sum = coord_agg_sum(rs->agg);
+	const double *sum = coord_agg_sum(agg);
 	fl_msg_round_info ri;
 	fl_round_summary sm;
 	fl_metrics final;
 	fl_model *next = NULL;
 	coord_blob *blob = NULL;
-	char why[FL_MSG_ERROR_BYTES], mstr[64];
+	char why[FL_MSG_ERROR_BYTES], mstr[64], sa[64];
 	const char *state = NULL;
 	uint32_t rounds_done = j->rounds_done;
 	double secs = (double)(now_ms - rs->started_ms) / 1000.0;
@@ -216,7 +239,7 @@ static int coord_round_apply(coord_engine *e, coord_job *j, int64_t now_ms)
 	coord_round_info(j, "done", now_ms, 1, &ri);
 	switch (rs->kind) {
 	case FL_TASK_STATS: {
-		uint32_t d = j->spec.nfeatures ? j->spec.nfeatures : rs->stats_d;
+		uint32_t d = j->spec.nfeatures;
 
 		if ((r = fl_model_new_for_spec(&j->spec, d, &next)) != 0 ||
 		    (r = fl_update_stats_apply(next, sum)) != 0) {
@@ -225,6 +248,17 @@ static int coord_round_apply(coord_engine *e, coord_job *j, int64_t now_ms)
 			goto fail;
 		}
 		next->version = 0;
+		/* N scales the TRAIN rounds' quantised deltas; kept with the job
+		 * so that a restarted coordinator still has it. */
+		if (!(sum[0] > 0) || (r = coord_store_job_set_weight(e->st, j->id,
+								     sum[0])) != 0) {
+			snprintf(why, sizeof(why), "round 0 (stats): cannot keep the "
+				 "training-row count %.0f: %s", sum[0],
+				 sum[0] > 0 ? fl_strerror(r) : "no rows");
+			r = r ? r : FL_E_RANGE;
+			goto fail;
+		}
+		j->weight_n = sum[0];
 		break;
 	}
 	case FL_TASK_TRAIN:
@@ -261,21 +295,24 @@ static int coord_round_apply(coord_engine *e, coord_job *j, int64_t now_ms)
 			 fl_strerror(r));
 		goto fail;
 	}
+	snprintf(sa, sizeof(sa), "secagg n=%u k=%u t=%u", rs->sp.n, rs->sp.k,
+		 rs->sp.t);
 	if (rs->kind == FL_TASK_STATS)
-		fl_info("job %llu round 0 (stats): %u/%u sites, d %u, n %.0f, model v0 "
-			"(%.1f s)", (unsigned long long)j->id,
-			rs->nuploaded, rs->nsel, next->d, sum[0], secs);
+		fl_info("job %llu round 0 (stats, %s): %u/%u survived, d %u, n %.0f, "
+			"model v0 (%.1f s)", (unsigned long long)j->id, sa,
+			rs->nsurvivors, rs->nsel, next->d, sum[0], secs);
 	else if (rs->kind == FL_TASK_TRAIN) {
 		coord_metrics_str(j->model, &ri.eval, mstr, sizeof(mstr));
-		fl_info("job %llu round %u/%u: %u/%u sites, train_loss %.3f, model v%u "
-			"%s (%.1f s)", (unsigned long long)j->id, rs->round,
-			j->spec.rounds, rs->nuploaded, rs->nsel, sm.train_loss,
+		fl_info("job %llu round %u/%u (%s): %u/%u survived, train_loss %.3f, "
+			"model v%u %s (%.1f s)", (unsigned long long)j->id, rs->round,
+			j->spec.rounds, sa, rs->nsurvivors, rs->nsel, sm.train_loss,
 			j->model->version, mstr, secs);
 	} else {
 		coord_metrics_str(j->model, &ri.eval, mstr, sizeof(mstr));
-		fl_info("job %llu eval: %u/%u sites, model v%u %s loss %.4f (%.1f s); "
-			"job done", (unsigned long long)j->id, rs->nuploaded, rs->nsel,
-			j->model->version, mstr, ri.eval.loss, secs);
+		fl_info("job %llu eval (%s): %u/%u survived, model v%u %s loss %.4f "
+			"(%.1f s); job done", (unsigned long long)j->id, sa,
+			rs->nsurvivors, rs->nsel, j->model->version, mstr, ri.eval.loss,
+			secs);
 	}
 	free(ri.participants);
 	if (state != NULL) {
@@ -299,25 +336,23 @@ fail:
 	return r ? r : FL_E_STATE;
 }
 
-/* Closes the attempt at its deadline with too few uploads. */
-static void coord_round_fail_attempt(coord_engine *e, coord_job *j, int64_t now_ms)
+/* Ends a failed attempt: retried with attempt + 1 (fresh selection, seed
+ * and keys) unless max_attempts is used up, then the job fails. */
+static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
+				     const char *reason, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
-	uint32_t min = j->spec.min_clients ? j->spec.min_clients : 1;
 	fl_msg_round_info ri;
 	char why[FL_MSG_ERROR_BYTES];
 
 	coord_round_info(j, "failed", now_ms, 1, &ri);
 	coord_store_round_put(e->st, j->id, &ri);
 	free(ri.participants);
-	fl_warn("job %llu round %u attempt %u failed: %u of %u sites uploaded "
-		"before the deadline (min_clients %u)", (unsigned long long)j->id,
-		rs->round, rs->attempt, rs->nuploaded, rs->nsel, min);
+	fl_warn("job %llu round %u attempt %u failed: %s", (unsigned long long)j->id,
+		rs->round, rs->attempt, reason);
 	if (rs->attempt >= j->spec.max_attempts) {
-		snprintf(why, sizeof(why), "round %u failed %u times: only %u of %u "
-			 "sites uploaded before the %u s deadline (min_clients %u)",
-			 rs->round, rs->attempt, rs->nuploaded, rs->nsel,
-			 j->spec.timeout_s, min);
+		snprintf(why, sizeof(why), "round %u failed %u times; last: %s",
+			 rs->round, rs->attempt, reason);
 		coord_round_fail_job(e, j, now_ms, why);
 		return;
 	}
@@ -325,35 +360,25 @@ static void coord_round_fail_attempt(coord_engine *e, coord_job *j, int64_t now_
 	coord_round_reset(rs);
 }
 
-static void coord_round_log_silent(const coord_job *j)
-{
-	const coord_round_state *rs = &j->rs;
-	uint32_t i;
-
-	for (i = 0; i < rs->nsel; i++)
-		if (!rs->sel[i].uploaded)
-			fl_warn("job %llu round %u: site '%s' sent nothing before the "
-				"deadline; left out", (unsigned long long)j->id,
-				rs->round, rs->sel[i].name);
-}
-
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
-	uint32_t min = j->spec.min_clients ? j->spec.min_clients : 1;
+	coord_agg *sum = NULL;
+	char why[FL_MSG_ERROR_BYTES] = "";
 
 	if (!rs->active) {
 		coord_round_start(e, j, now_ms);
 		return;
 	}
-	if (rs->nuploaded < rs->nsel && now_ms < rs->deadline_ms)
+	switch (coord_secagg_tick(j, now_ms, &sum, why, sizeof(why))) {
+	case COORD_SA_WAIT:
 		return;
-	/* An upload still streaming at the deadline is not waited for. */
-	if (rs->nuploaded >= min && rs->agg != NULL) {
-		if (rs->nuploaded < rs->nsel)
-			coord_round_log_silent(j);
-		coord_round_apply(e, j, now_ms);
+	case COORD_SA_DONE:
+		coord_round_apply(e, j, sum, now_ms);
+		coord_agg_free(sum);
+		return;
+	case COORD_SA_FAILED:
+		coord_round_fail_attempt(e, j, why, now_ms);
 		return;
 	}
-	coord_round_fail_attempt(e, j, now_ms);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_service: the gRPC handlers of the Agent and Control services. */
+/* coord_service: the gRPC handlers of the Agent, SecAgg and Control
+ * services. */
 #ifndef COORD_SERVICE_H
 #define COORD_SERVICE_H
 
@@ -34,6 +35,13 @@ int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
 void coord_agent_poll(fl_rpc_call *call, void *ctx);
 void coord_agent_get_model(fl_rpc_call *call, void *ctx);
 void coord_agent_put_update(fl_rpc_call *call, void *ctx);
+void coord_sa_advertise(fl_rpc_call *call, void *ctx);
+void coord_sa_get_keys(fl_rpc_call *call, void *ctx);
+void coord_sa_put_shares(fl_rpc_call *call, void *ctx);
+void coord_sa_get_shares(fl_rpc_call *call, void *ctx);
+void coord_sa_put_consistency(fl_rpc_call *call, void *ctx);
+void coord_sa_get_unmask(fl_rpc_call *call, void *ctx);
+void coord_sa_put_unmask(fl_rpc_call *call, void *ctx);
 void coord_ctl_submit_job(fl_rpc_call *call, void *ctx);
 void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_job(fl_rpc_call *call, void *ctx);

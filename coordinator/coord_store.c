@@ -41,6 +41,12 @@ static const char coord_schema_v1[] =
 	" who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
 	"PRAGMA user_version = 1;";
 
+/* v2: N, the training rows counted by a job's STATS round (secure
+ * aggregation scales TRAIN deltas by it). */
+static const char coord_schema_v2[] =
+	"ALTER TABLE jobs ADD COLUMN weight_n REAL NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 2;";
+
 static int coord_db_fail(coord_store *st, const char *what)
 {
 	fl_error("store: %s: %s", what, sqlite3_errmsg(st->db));
@@ -113,6 +119,8 @@ static int coord_store_migrate(coord_store *st, char *errmsg)
 		goto out;
 	}
 	ver = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
 	if (ver > COORD_STORE_SCHEMA_VERSION) {
 		fl_errmsg_set(errmsg, "database schema version %d is newer than this "
 			      "coordinator understands (%d); upgrade fedc-coordinator",
@@ -120,17 +128,21 @@ static int coord_store_migrate(coord_store *st, char *errmsg)
 		r = FL_E_DB;
 		goto out;
 	}
-	if (ver == 0) {
+	if (ver < COORD_STORE_SCHEMA_VERSION) {
 		if ((r = coord_db_exec(st, "BEGIN IMMEDIATE")) != 0)
 			goto out;
-		if ((r = coord_db_exec(st, coord_schema_v1)) != 0) {
+		if ((ver < 1 && (r = coord_db_exec(st, coord_schema_v1)) != 0) ||
+		    (ver < 2 && (r = coord_db_exec(st, coord_schema_v2)) != 0)) {
+			fl_errmsg_set(errmsg, "cannot %s the schema: %s",
+				      ver ? "upgrade" : "create", sqlite3_errmsg(st->db));
 			coord_db_exec(st, "ROLLBACK");
-			fl_errmsg_set(errmsg, "cannot create the schema: %s",
-				      sqlite3_errmsg(st->db));
 			goto out;
 		}
 		if ((r = coord_db_exec(st, "COMMIT")) != 0)
 			goto out;
+		if (ver > 0)
+			fl_info("store: schema upgraded from version %d to %d", ver,
+				COORD_STORE_SCHEMA_VERSION);
 	}
 	r = 0;
 out:
@@ -505,6 +517,48 @@ int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 	if ((r = coord_db_step_done(st, s, "set job state")) == 0 &&
 	    sqlite3_changes(st->db) == 0)
 		r = FL_E_NOTFOUND;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
+int coord_store_job_set_weight(coord_store *st, uint64_t id, double n)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	pthread_mutex_lock(&st->mu);
+	if ((r = coord_db_prep(st, "UPDATE jobs SET weight_n = ? WHERE id = ?",
+			       &s)) != 0)
+		goto out;
+	sqlite3_bind_double(s, 1, n);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)id);
+	if ((r = coord_db_step_done(st, s, "set job weight")) == 0 &&
+	    sqlite3_changes(st->db) == 0)
+		r = FL_E_NOTFOUND;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
+int coord_store_job_get_weight(coord_store *st, uint64_t id, double *n)
+{
+	sqlite3_stmt *s = NULL;
+	int r, rc;
+
+	pthread_mutex_lock(&st->mu);
+	if ((r = coord_db_prep(st, "SELECT weight_n FROM jobs WHERE id = ?", &s)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_double(s, 0);
+	else if (rc == SQLITE_DONE)
+		r = FL_E_NOTFOUND;
+	else
+		r = coord_db_fail(st, "get job weight");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "fl_msg.h"
 
-#define COORD_STORE_SCHEMA_VERSION 1
+#define COORD_STORE_SCHEMA_VERSION 2
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;
@@ -20,7 +20,7 @@ typedef struct coord_site_row {
 } coord_site_row;
 
 /* Opens (creating if needed) the database at path in WAL mode with
- * synchronous=FULL and migrates the schema. *out owned by caller
+ * synchronous=FULL and migrates the schema (v1 -> v2 adds jobs.weight_n). *out owned by caller
  * (coord_store_close). Errors: FL_E_DB with the reason in errmsg (may be
  * NULL), FL_E_NOMEM. */
 int coord_store_open(const char *path, coord_store **out, char *errmsg);
@@ -56,6 +56,11 @@ int coord_store_job_active(coord_store *st, uint64_t **ids, size_t *n);
 /* Sets state (and error, may be NULL for ""). */
 int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 			      const char *error, int64_t now_ms);
+
+/* N, the total training rows that the job's STATS round counted (0 until
+ * then). FL_E_NOTFOUND if the job is absent. */
+int coord_store_job_set_weight(coord_store *st, uint64_t id, double n);
+int coord_store_job_get_weight(coord_store *st, uint64_t id, double *n);
 
 /* ---- rounds ---- */
 /* Inserts or replaces one round row (e.g. state running at round start, or

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "coord_engine.h"
 #include "coord_service.h"
@@ -292,6 +293,10 @@ int main(int argc, char **argv)
 	    coord_check_file("--cert", cfg.tls.cert) != 0 ||
 	    coord_check_file("--key", cfg.tls.key) != 0)
 		return 2;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "fedc-coordinator: libsodium cannot initialise\n");
+		return 1;
+	}
 	coord_sig_block(&set);
 	fl_rpc_global_init();
 	r = coord_serve(&cfg, a.port_file);

@@ -59,7 +59,8 @@ fl_ctl_as() {
 fl_ctl() { fl_ctl_as operator "$@"; }
 
 # fl_start_agent SITE DATASET CSV: writes the site's config and starts its
-# agent; the agent's pid is in FL_AGENT_PID[SITE].
+# agent; the agent's pid is in FL_AGENT_PID[SITE]. FL_AGENT_ENV (optional,
+# e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3") adds environment for this agent only.
 declare -A FL_AGENT_PID
 fl_start_agent() {
   local site=$1 dataset=$2 csv=$3 dir=$FL_WORK/$1
@@ -77,7 +78,8 @@ key = ../pki/$site.key
 [data]
 $dataset = $csv
 EOA
-  "$FL_BIN/fedc-agent" --config "$dir/agent.ini" >>"$dir/agent.log" 2>&1 &
+  # shellcheck disable=SC2086 # FL_AGENT_ENV is a list of NAME=VALUE words
+  env ${FL_AGENT_ENV:-} "$FL_BIN/fedc-agent" --config "$dir/agent.ini" >>"$dir/agent.log" 2>&1 &
   FL_AGENT_PID[$site]=$!
   FL_PIDS+=("$!")
 }

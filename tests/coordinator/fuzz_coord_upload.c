@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fuzz_coord_upload: arbitrary upload bytes through the receive-and-add path
- * (coord_agg): first byte picks the header's word count, the second a chunk
- * size, the rest is the stream. Must never crash or leak. */
+/* fuzz_coord_upload: arbitrary bytes through what the coordinator does with
+ * a masked upload and its sum: the first byte picks the layout (nreal and
+ * nwide up to 15 each), the second a chunk size; the rest, chunk by chunk,
+ * goes through the little-endian word conversion into a word sum, which is
+ * then decoded as the sum of 1..4 vectors. Must never crash or leak. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "coord_agg.h"
 
@@ -11,32 +14,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	coord_agg_input *in = NULL;
-	coord_agg *sum = NULL;
+	uint32_t words[64], sum[64];
+	fl_upvec_layout l;
+	coord_agg *a = NULL;
 	char msg[256];
-	uint64_t words;
-	size_t chunk, off = 2, n;
+	size_t chunk, off = 2, n, cnt, m, have = 0, i;
 
 	if (size < 2)
 		return 0;
-	words = data[0];
-	chunk = (size_t)data[1] + 1;
-	if (coord_agg_input_new(words, &in) != 0)
-		return 0;
+	memset(sum, 0, sizeof(sum));
+	l.nreal = data[0] & 15u;
+	l.nwide = data[0] >> 4;
+	l.q.clip = 1.0;
+	l.q.bits = 20;
+	m = fl_upvec_words(&l);
+	chunk = (size_t)data[1] % 64 + 1;
 	while (off < size) {
 		n = size - off < chunk ? size - off : chunk;
-		if (coord_agg_input_feed(in, data + off, n) != 0)
-			goto out;
+		if (coord_agg_le_words(data + off, n, words, 64, &cnt, msg) != 0)
+			return 0;
+		for (i = 0; i < cnt && have < m; i++)
+			sum[have++] += words[i];
 		off += n;
 	}
-	if (coord_agg_input_finish(in, msg) != 0)
-		goto out;
-	if (coord_agg_new(words, &sum) == 0) {
-		coord_agg_add(sum, coord_agg_input_vec(in), words);
-		coord_agg_add(sum, coord_agg_input_vec(in), words);
-	}
-out:
-	coord_agg_free(sum);
-	coord_agg_input_free(in);
+	if (have != m || m == 0)
+		return 0;
+	if (coord_agg_decode(&l, 1u + (data[1] & 3u), sum, 60.0, &a) == 0 &&
+	    coord_agg_len(a) != l.nreal + l.nwide)
+		__builtin_trap();
+	coord_agg_free(a);
 	return 0;
 }

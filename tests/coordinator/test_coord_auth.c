@@ -26,6 +26,12 @@ int main(void)
 
 	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_AGENT_POLL, "site1", "site", msg), 0);
 	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_AGENT_PUT_UPDATE, "site1", "site", msg), 0);
+	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_SA_ADVERTISE, "site1", "site", msg), 0);
+	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_SA_PUT_UNMASK, "site1", "site", msg), 0);
+	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_SA_GET_KEYS, "site2", "site", msg),
+			FL_E_DENIED);   /* revoked */
+	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_SA_GET_KEYS, "operator", "admin",
+					  msg), FL_E_DENIED);
 	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_AGENT_POLL, "site9", "site", msg),
 			FL_E_DENIED);
 	FL_CHECK(strstr(msg, "unknown site 'site9'") != NULL);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_coord_store: sites, jobs, rounds and models survive a reopen; a round
- * commit that fails leaves nothing half-written. */
+/* test_coord_store: sites, jobs, rounds, models and N survive a reopen; a
+ * round commit that fails leaves nothing half-written; a version 1 database
+ * is migrated to version 2 (jobs.weight_n). */
 #include <math.h>
 #include <string.h>
+#include <sqlite3.h>
 
 #include "coord_store.h"
 #include "coord_test_util.h"
@@ -104,6 +106,7 @@ static void test_rounds(coord_store *st, uint64_t id)
 	uint8_t *blob = NULL;
 	size_t len = 0;
 	uint32_t ver = 99;
+	double weight = -1;
 
 	FL_CHECK_EQ_INT(coord_store_round_put(st, id, &r), 0);
 	r = round_row(0, 1, "stats", "done");
@@ -114,6 +117,11 @@ static void test_rounds(coord_store *st, uint64_t id)
 	r.eval = met;
 	FL_CHECK_EQ_INT(coord_store_round_commit(st, id, &r, m1, sizeof(m1), 1, 1,
 						 &met, NULL, 400), 0);
+	FL_CHECK_EQ_INT(coord_store_job_get_weight(st, id, &weight), 0);
+	FL_CHECK_NEAR(weight, 0.0, 0);
+	FL_CHECK_EQ_INT(coord_store_job_set_weight(st, id, 1234.0), 0);
+	FL_CHECK_EQ_INT(coord_store_job_set_weight(st, 777, 1.0), FL_E_NOTFOUND);
+	FL_CHECK_EQ_INT(coord_store_job_get_weight(st, 777, &weight), FL_E_NOTFOUND);
 	/* Round 2 starts and the process dies before it finishes. */
 	r = round_row(2, 1, "train", "running");
 	FL_CHECK_EQ_INT(coord_store_round_put(st, id, &r), 0);
@@ -139,7 +147,10 @@ static void test_reopen(coord_store *st, uint64_t id)
 	uint8_t *blob = NULL;
 	size_t n = 0, len = 0, i;
 	int64_t audits = -1;
+	double weight = 0;
 
+	FL_CHECK_EQ_INT(coord_store_job_get_weight(st, id, &weight), 0);
+	FL_CHECK_NEAR(weight, 1234.0, 0);
 	FL_CHECK_EQ_INT(coord_store_job_resume_point(st, id, &next, &att), 0);
 	FL_CHECK_EQ_INT(next, 2);
 	FL_CHECK_EQ_INT(att, 2);
@@ -189,6 +200,60 @@ static void test_reopen(coord_store *st, uint64_t id)
 	FL_CHECK_EQ_INT(audits, 1);
 }
 
+/* Turns the database back into schema version 1 with one job. */
+static int make_v1(const char *path)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	rc = sqlite3_exec(db, "ALTER TABLE jobs DROP COLUMN weight_n;"
+			  "PRAGMA user_version = 1;", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int user_version(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_migrate(const char *path, uint64_t id)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "";
+	coord_store *st = NULL;
+	fl_msg_job_info got;
+	double weight = -1;
+
+	FL_CHECK_EQ_INT(make_v1(path), 0);
+	FL_CHECK_EQ_INT(user_version(path), 1);
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
+	if (st == NULL)
+		return;
+	FL_CHECK_EQ_INT(user_version(path), COORD_STORE_SCHEMA_VERSION);
+	FL_CHECK_EQ_INT(coord_store_job_get(st, id, &got, NULL), 0);
+	FL_CHECK(strcmp(got.name, "job-a") == 0);
+	FL_CHECK_EQ_INT(coord_store_job_get_weight(st, id, &weight), 0);
+	FL_CHECK_NEAR(weight, 0.0, 0);
+	FL_CHECK_EQ_INT(coord_store_job_set_weight(st, id, 60.0), 0);
+	FL_CHECK_EQ_INT(coord_store_job_get_weight(st, id, &weight), 0);
+	FL_CHECK_NEAR(weight, 60.0, 0);
+	coord_store_close(st);
+}
+
 int main(void)
 {
 	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
@@ -214,6 +279,7 @@ int main(void)
 		test_reopen(st, id);
 		coord_store_close(st);
 	}
+	test_migrate(path, id);
 	FL_CHECK(coord_store_open("/nonexistent-dir/x/coord.db", &st, errmsg) == FL_E_DB);
 	FL_CHECK(strstr(errmsg, "cannot open") != NULL);
 	coord_test_db_remove(dir, path);

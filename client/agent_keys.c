@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent_keys: the site's signing key, peer verifier and certificate for
+ * secure aggregation, loaded once from the [tls] files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "agent_int.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+/* FEDC_TEST_EXIT_AFTER_SHARE=<round>: the round, or -1 if unset or bad. */
+static int64_t test_exit_round(void)
+{
+	const char *s = getenv(AGENT_TEST_EXIT_ENV);
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v > UINT32_MAX || s[0] == '-') {
+		fl_warn("ignoring %s='%s': not a round number", AGENT_TEST_EXIT_ENV, s);
+		return -1;
+	}
+	fl_warn("testing: %s=%llu: this agent will exit right after sharing its "
+		"keys in round %llu", AGENT_TEST_EXIT_ENV, v, v);
+	return (int64_t)v;
+}
+
+int agent_keys_load(fl_agent *a)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = fl_file_read(a->cfg.tls.key, FL_SIGN_MAX_PEM, &pem, &len)) != 0) {
+		fl_error("cannot read the TLS key %s: %s", a->cfg.tls.key, fl_strerror(r));
+		goto out;
+	}
+	r = fl_sign_key_load_pem(pem, len, &a->sign_key);
+	sodium_memzero(pem, len);
+	free(pem);
+	pem = NULL;
+	if (r != 0) {
+		fl_error("the TLS key %s cannot sign round keys: %s", a->cfg.tls.key,
+			 fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_file_read(a->cfg.tls.ca, FL_SIGN_MAX_PEM, &pem, &len)) != 0) {
+		fl_error("cannot read the CA file %s: %s", a->cfg.tls.ca, fl_strerror(r));
+		goto out;
+	}
+	/* No CRL yet: revoked sites are refused by the coordinator's TLS. */
+	if ((r = fl_verifier_new(pem, len, NULL, 0, &a->verifier)) != 0) {
+		fl_error("the CA file %s does not parse: %s", a->cfg.tls.ca,
+			 fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_file_read(a->cfg.tls.cert, FL_SIGN_MAX_PEM, &a->cert_pem,
+			      &a->cert_len)) != 0) {
+		fl_error("cannot read the TLS certificate %s: %s", a->cfg.tls.cert,
+			 fl_strerror(r));
+		goto out;
+	}
+	a->exit_after_share = test_exit_round();
+out:
+	free(pem);
+	return r;
+}
+
+void agent_keys_free(fl_agent *a)
+{
+	fl_sign_key_free(a->sign_key);
+	fl_verifier_free(a->verifier);
+	free(a->cert_pem);
+	a->sign_key = NULL;
+	a->verifier = NULL;
+	a->cert_pem = NULL;
+	a->cert_len = 0;
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent_secagg: the agent's side of each secure-aggregation phase
+ * (proto/SECAGG_WIRE.md), one fl_secagg_client per round attempt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "agent_int.h"
+#include "fl_codec_secagg.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_pki.h"
+
+_Static_assert(FL_MSG_SEED_BYTES == FL_SEED_BYTES, "round seed sizes differ");
+
+/* "job 1 round 3 attempt 1 train share": the start of every log line. */
+typedef struct sa_ctx {
+	fl_agent *a;
+	const fl_msg_task *t;
+	fl_secagg_hdr hdr;
+	char pre[96];
+} sa_ctx;
+
+static const char *phase_name(enum fl_sa_phase p)
+{
+	switch (p) {
+	case FL_SA_ADVERTISE: return "advertise";
+	case FL_SA_SHARE: return "share";
+	case FL_SA_INPUT: return "input";
+	case FL_SA_CONSISTENCY: return "consistency";
+	case FL_SA_UNMASK: return "unmask";
+	case FL_SA_OFF: break;
+	}
+	return "off";
+}
+
+void agent_sa_drop(fl_agent *a)
+{
+	fl_secagg_client_free(a->sa.c);   /* wipes every secret of the attempt */
+	memset(&a->sa, 0, sizeof(a->sa));
+}
+
+static bool same_attempt(const fl_agent *a, const fl_msg_task *t)
+{
+	return a->sa.c && a->sa.job_id == t->job_id && a->sa.round == t->round &&
+		a->sa.attempt == t->attempt;
+}
+
+/*
+ * One unary SecAgg call: encoded request in, response bytes out (caller
+ * frees). The request buffer is wiped before it is freed by the caller.
+ */
+static int sa_call(sa_ctx *x, const char *method, const uint8_t *req, size_t len,
+		   uint8_t **resp, size_t *rlen)
+{
+	fl_rpc_status st;
+	int r;
+
+	r = fl_rpc_unary(x->a->ch, method, req, len, agent_call_timeout(x->t),
+			 resp, rlen, &st);
+	if (r != 0)
+		fl_log(agent_is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
+		       "%s: %s failed: %s (%s)", x->pre, strrchr(method, '/') + 1,
+		       st.detail[0] ? st.detail : "no detail", fl_strerror(r));
+	return r;
+}
+
+/* Sends an encoded message and checks the SaAck. */
+static int sa_put(sa_ctx *x, const char *method, uint8_t *req, size_t len)
+{
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	int ack = 0, r;
+
+	if ((r = sa_call(x, method, req, len, &resp, &rlen)) == 0 &&
+	    (r = fl_codec_decode_sa_ack(resp, rlen, &ack)) != 0)
+		fl_error("%s: bad reply to %s: %s", x->pre, strrchr(method, '/') + 1,
+			 fl_strerror(r));
+	free(resp);
+	return r;
+}
+
+/* Fetches with a header request (GetKeys, GetShares, GetUnmask). */
+static int sa_get(sa_ctx *x, const char *method, uint8_t **resp, size_t *rlen)
+{
+	uint8_t *req = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = fl_codec_encode_sa_hdr(&x->hdr, &req, &len)) != 0) {
+		fl_error("%s: cannot encode the request: %s", x->pre, fl_strerror(r));
+		return r;
+	}
+	r = sa_call(x, method, req, len, resp, rlen);
+	free(req);
+	return r;
+}
+
+static void bad_reply(sa_ctx *x, const char *what, int r)
+{
+	fl_error("%s: the coordinator's %s does not decode: %s", x->pre, what,
+		 fl_strerror(r));
+}
+
+/* ---- phase 1 ---- */
+static int sa_advertise(sa_ctx *x)
+{
+	fl_agent *a = x->a;
+	const fl_msg_task *t = x->t;
+	fl_secagg_params p;
+	fl_secagg_advert adv;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	memset(&adv, 0, sizeof(adv));
+	p.job_id = t->job_id;
+	p.round = t->round;
+	p.attempt = t->attempt;
+	p.n = t->sa.n;
+	p.t = t->sa.t;
+	p.k = t->sa.k;
+	p.m = t->sa.words;
+	memcpy(p.round_seed, t->sa.round_seed, FL_SEED_BYTES);
+	p.consistency = t->sa.consistency;
+	if ((r = fl_secagg_client_new(&p, t->sa.client_id, a->sign_key, a->verifier,
+				      a->cert_pem, a->cert_len, &a->sa.c)) != 0) {
+		fl_error("%s: unusable secure-aggregation parameters (client %u of "
+			 "n %u, t %u, k %u, %llu words): %s", x->pre, t->sa.client_id,
+			 p.n, p.t, p.k, (unsigned long long)p.m, fl_strerror(r));
+		goto out;
+	}
+	a->sa.job_id = t->job_id;
+	a->sa.round = t->round;
+	a->sa.attempt = t->attempt;
+	a->sa.done = FL_SA_OFF;
+	if ((r = fl_secagg_client_advertise(a->sa.c, &adv)) != 0 ||
+	    (r = fl_codec_encode_sa_advert(&adv, &buf, &len)) != 0) {
+		fl_error("%s: cannot make the round keys: %s", x->pre, fl_strerror(r));
+		goto out;
+	}
+	if ((r = sa_put(x, FL_RPC_SA_ADVERTISE, buf, len)) != 0)
+		goto out;
+	fl_info("%s: advertised fresh round keys as client %u of %u (t %u, k %u)",
+		x->pre, t->sa.client_id, p.n, p.t, p.k);
+out:
+	free(buf);
+	fl_secagg_advert_clear(&adv);
+	return r;
+}
+
+/* ---- phase 2 ---- */
+static const char *refusal(int st)
+{
+	switch (st) {
+	case FL_E_AUTH: return "its certificate is not from the consortium CA or has expired";
+	case FL_E_REVOKED: return "its certificate is revoked";
+	case FL_E_VERIFY: return "its round keys are not signed by its certificate";
+	case FL_E_ROUND: return "its keys are for another round attempt";
+	case FL_E_PARSE: return "its certificate does not parse";
+	default: return fl_strerror(st);
+	}
+}
+
+/* Logs each neighbour refused in phase 2 and why (public facts only). */
+static void log_refused(sa_ctx *x, const fl_secagg_keylist *kl)
+{
+	fl_secagg_client *c = x->a->sa.c;
+	uint32_t i, id, nref = fl_secagg_client_refused(c);
+
+	if (nref == 0)
+		return;
+	fl_warn("%s: refused %u peer(s): they get no shares and are treated as "
+		"dropped", x->pre, nref);
+	for (id = 1; id <= x->t->sa.n; id++) {
+		const char *cn = "?";
+		fl_cert_info ci;
+		int st = fl_secagg_client_peer_status(c, id);
+
+		if (st == 0 || st == FL_E_NOTFOUND || id == x->t->sa.client_id)
+			continue;
+		for (i = 0; i < kl->count; i++) {
+			const fl_secagg_advert *ad = &kl->adverts[i];
+
+			if (ad->client == id && ad->cert_pem &&
+			    fl_pki_cert_info(ad->cert_pem, ad->cert_len, &ci) == 0)
+				cn = ci.cn;
+		}
+		fl_warn("%s: refused peer %u (certificate CN '%s'): %s", x->pre, id,
+			cn, refusal(st));
+	}
+}
+
+static int sa_share(sa_ctx *x)
+{
+	fl_agent *a = x->a;
+	fl_secagg_keylist kl;
+	fl_secagg_shares out;
+	uint8_t *resp = NULL, *buf = NULL;
+	size_t rlen = 0, len = 0;
+	int r;
+
+	memset(&kl, 0, sizeof(kl));
+	memset(&out, 0, sizeof(out));
+	if ((r = sa_get(x, FL_RPC_SA_GET_KEYS, &resp, &rlen)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_sa_keylist(resp, rlen, &kl)) != 0) {
+		bad_reply(x, "key list", r);
+		goto out;
+	}
+	r = fl_secagg_client_share(a->sa.c, &kl, &out);
+	log_refused(x, &kl);
+	if (r != 0) {
+		fl_error("%s: cannot share keys (%u adverts listed): %s", x->pre,
+			 kl.count, r == FL_E_THRESHOLD ? "fewer than t neighbours "
+			 "have valid round keys" : fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_sa_shares(&out, &buf, &len)) != 0) {
+		fl_error("%s: cannot encode the shares: %s", x->pre, fl_strerror(r));
+		goto out;
+	}
+	if ((r = sa_put(x, FL_RPC_SA_PUT_SHARES, buf, len)) != 0)
+		goto out;
+	fl_info("%s: checked %u adverts (%u refused), sent %u encrypted shares",
+		x->pre, kl.count, fl_secagg_client_refused(a->sa.c), out.count);
+	if (a->exit_after_share >= 0 && (uint32_t)a->exit_after_share == x->t->round) {
+		fl_warn("%s: testing: %s=%u: exiting right after sharing keys",
+			x->pre, AGENT_TEST_EXIT_ENV, x->t->round);
+		fflush(NULL);
+		_exit(0);
+	}
+out:
+	free(resp);
+	free(buf);
+	fl_secagg_keylist_clear(&kl);
+	fl_secagg_shares_clear(&out);
+	return r;
+}
+
+/* ---- phase 3 ---- */
+static int sa_input(sa_ctx *x)
+{
+	fl_secagg_shares in;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	int r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = sa_get(x, FL_RPC_SA_GET_SHARES, &resp, &rlen)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_sa_shares(resp, rlen, &in)) != 0) {
+		bad_reply(x, "shares", r);
+		goto out;
+	}
+	if ((r = fl_secagg_client_recv_shares(x->a->sa.c, &in)) != 0) {
+		fl_error("%s: the shares routed to this site are refused: %s", x->pre,
+			 r == FL_E_THRESHOLD ? "fewer than t neighbours exchanged "
+			 "shares with it" : fl_strerror(r));
+		goto out;
+	}
+	r = agent_task_input(x->a, x->t, x->a->sa.c);
+out:
+	free(resp);
+	fl_secagg_shares_clear(&in);
+	return r;
+}
+
+/* ---- phases 4 and 5 ---- */
+static int get_unmask_req(sa_ctx *x, fl_secagg_unmask_req *req)
+{
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	int r;
+
+	if ((r = sa_get(x, FL_RPC_SA_GET_UNMASK, &resp, &rlen)) == 0 &&
+	    (r = fl_codec_decode_sa_unmask_req(resp, rlen, req)) != 0)
+		bad_reply(x, "survivor list", r);
+	free(resp);
+	return r;
+}
+
+static int sa_consistency(sa_ctx *x)
+{
+	fl_secagg_unmask_req req;
+	fl_secagg_csig cs;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	memset(&cs, 0, sizeof(cs));
+	if ((r = get_unmask_req(x, &req)) != 0)
+		goto out;
+	if ((r = fl_secagg_client_consistency(x->a->sa.c, &req, &cs)) != 0) {
+		fl_error("%s: refusing to sign the survivor list: %s", x->pre,
+			 fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_sa_csig(&cs, &buf, &len)) != 0 ||
+	    (r = sa_put(x, FL_RPC_SA_PUT_CONSISTENCY, buf, len)) != 0)
+		goto out;
+	fl_info("%s: signed the survivor list (%u survivors, %u dropped)", x->pre,
+		req.nsurvivors, req.ndropped);
+out:
+	free(buf);
+	fl_secagg_unmask_req_clear(&req);
+	return r;
+}
+
+static int sa_unmask(sa_ctx *x)
+{
+	fl_secagg_unmask_req req;
+	fl_secagg_unmask_resp out;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	memset(&out, 0, sizeof(out));
+	if ((r = get_unmask_req(x, &req)) != 0)
+		goto out;
+	if ((r = fl_secagg_client_unmask(x->a->sa.c, &req, &out)) != 0) {
+		fl_error("%s: refusing the unmask request (%u survivors, %u dropped): "
+			 "%s", x->pre, req.nsurvivors, req.ndropped, fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_sa_unmask_resp(&out, &buf, &len)) != 0 ||
+	    (r = sa_put(x, FL_RPC_SA_PUT_UNMASK, buf, len)) != 0)
+		goto out;
+	fl_info("%s: sent %u unmasking shares (%u survivors, %u dropped)", x->pre,
+		out.count, req.nsurvivors, req.ndropped);
+out:
+	if (buf) {
+		sodium_memzero(buf, len);   /* holds shares of secrets */
+		free(buf);
+	}
+	fl_secagg_unmask_req_clear(&req);
+	fl_secagg_unmask_resp_clear(&out);
+	return r;
+}
+
+/* ---- dispatch ---- */
+
+/* The phase that must be done before phase p of t. */
+static enum fl_sa_phase phase_before(const fl_msg_task *t, enum fl_sa_phase p)
+{
+	if (p == FL_SA_UNMASK)
+		return t->sa.consistency ? FL_SA_CONSISTENCY : FL_SA_INPUT;
+	return (enum fl_sa_phase)(p - 1);
+}
+
+static int run_phase(sa_ctx *x)
+{
+	switch (x->t->phase) {
+	case FL_SA_ADVERTISE: return sa_advertise(x);
+	case FL_SA_SHARE: return sa_share(x);
+	case FL_SA_INPUT: return sa_input(x);
+	case FL_SA_CONSISTENCY: return sa_consistency(x);
+	case FL_SA_UNMASK: return sa_unmask(x);
+	case FL_SA_OFF: break;
+	}
+	return FL_E_INVAL;
+}
+
+/* Checks the data before joining, so a site that cannot contribute does
+ * not hold up the attempt's later phases. */
+static int precheck(fl_agent *a, const fl_msg_task *t)
+{
+	const fl_dataset *train = NULL, *test = NULL;
+	fl_jobspec spec;
+	int r;
+
+	if (!t->spec)
+		return 0;   /* checked again when the input is due */
+	memset(&spec, 0, sizeof(spec));
+	r = agent_task_data(a, t, &spec, &train, &test);
+	fl_jobspec_clear(&spec);
+	return r;
+}
+
+int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
+{
+	sa_ctx x;
+	int r;
+
+	*worked = false;
+	memset(&x, 0, sizeof(x));
+	x.a = a;
+	x.t = t;
+	x.hdr.job_id = t->job_id;
+	x.hdr.round = t->round;
+	x.hdr.attempt = t->attempt;
+	snprintf(x.pre, sizeof(x.pre), "job %llu round %u attempt %u %s %s",
+		 (unsigned long long)t->job_id, t->round, t->attempt,
+		 fl_agent_task_name(t->kind), phase_name(t->phase));
+	if (t->phase == FL_SA_OFF) {
+		fl_error("%s: the coordinator asks for an upload without secure "
+			 "aggregation; this agent only sends masked vectors; skipping",
+			 x.pre);
+		r = FL_E_UNSUPPORTED;
+		goto fail;
+	}
+	if (a->sa.c && !same_attempt(a, t)) {
+		fl_info("job %llu round %u attempt %u: left unfinished; its keys are "
+			"wiped", (unsigned long long)a->sa.job_id, a->sa.round,
+			a->sa.attempt);
+		agent_sa_drop(a);
+	}
+	if (same_attempt(a, t) && a->sa.done >= t->phase)
+		return 0;   /* answered; wait for the phase to close */
+	if (t->phase != FL_SA_ADVERTISE &&
+	    (!same_attempt(a, t) || a->sa.done != phase_before(t, t->phase))) {
+		fl_warn("%s: this agent has not done the %s phase of this attempt "
+			"(restarted or too slow); leaving the attempt", x.pre,
+			phase_name(phase_before(t, t->phase)));
+		r = FL_E_STATE;
+		goto fail;
+	}
+	if (t->phase == FL_SA_ADVERTISE && (r = precheck(a, t)) != 0)
+		goto fail;
+	*worked = true;
+	if ((r = run_phase(&x)) != 0)
+		goto fail;
+	a->sa.done = t->phase;
+	if (t->phase == FL_SA_UNMASK) {
+		agent_sa_drop(a);
+		fl_agent_done_add(&a->done, t->job_id, t->round, t->attempt);
+	}
+	return 0;
+fail:
+	/* Keys are never reused: after any failure this site leaves the
+	 * attempt (the coordinator sees it as dropped) and joins the next. */
+	agent_sa_drop(a);
+	fl_agent_done_add(&a->done, t->job_id, t->round, t->attempt);
+	return r;
+}

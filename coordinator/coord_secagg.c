@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_secagg: the phases of one secure-aggregation round attempt
+ * (SA_ADVERTISE -> SA_SHARE -> SA_INPUT -> SA_CONSISTENCY -> SA_UNMASK),
+ * driven by one fl_secagg_server. Runs under the engine mutex. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "coord_int.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+#define COORD_SA_DEFAULT_DROPOUT 0.5
+
+static const char *coord_sa_phase_name(enum fl_sa_phase p)
+{
+	switch (p) {
+	case FL_SA_OFF: return "off";
+	case FL_SA_ADVERTISE: return "advertise";
+	case FL_SA_SHARE: return "share";
+	case FL_SA_INPUT: return "input";
+	case FL_SA_CONSISTENCY: return "consistency";
+	case FL_SA_UNMASK: return "unmask";
+	}
+	return "unknown";
+}
+
+/* The smallest threshold the state machine accepts for k neighbours. */
+static uint32_t coord_sa_default_t(uint32_t k, int consistency)
+{
+	if (consistency)
+		return (2 * (k + 1)) / 3 + 1;
+	return (k + 1) / 2 + 1;
+}
+
+/* k for n sites: spec neighbours (0 = n - 1), capped at n - 1, made even
+ * when n is odd. */
+static uint32_t coord_sa_k(const fl_jobspec *s, uint32_t n)
+{
+	uint32_t k = s->sa_neighbours ? s->sa_neighbours : n - 1;
+
+	if (k > n - 1)
+		k = n - 1;
+	if (((uint64_t)n * k) % 2 != 0)
+		k--;
+	return k;
+}
+
+int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
+		       int64_t now_ms, char *errmsg)
+{
+	const fl_jobspec *s = &j->spec;
+	fl_secagg_params *p = &rs->sp;
+	uint32_t n = rs->nsel;
+	int r;
+
+	if (n < 2) {
+		fl_errmsg_set(errmsg, "secure aggregation needs at least 2 sites");
+		return FL_E_INVAL;
+	}
+	if (rs->kind == FL_TASK_STATS && s->nfeatures == 0) {
+		fl_errmsg_set(errmsg, "secure aggregation needs the feature list: add "
+			      "'features = ...' to [job] so that every site's "
+			      "statistics vector has the same length");
+		return FL_E_SPEC;
+	}
+	if ((r = coord_agg_layout(rs->kind, j->model, s->nfeatures, s->sa_clip,
+				  s->sa_bits, &rs->layout)) != 0) {
+		fl_errmsg_set(errmsg, "no vector layout for a %s round: %s",
+			      coord_task_kind_name(rs->kind), fl_strerror(r));
+		return r;
+	}
+	memset(p, 0, sizeof(*p));
+	p->job_id = j->id;
+	p->round = rs->round;
+	p->attempt = rs->attempt;
+	p->n = n;
+	p->k = coord_sa_k(s, n);
+	p->consistency = s->sa_consistency;
+	p->t = s->sa_threshold ? s->sa_threshold :
+		coord_sa_default_t(p->k, p->consistency);
+	p->m = fl_upvec_words(&rs->layout);
+	randombytes_buf(p->round_seed, sizeof(p->round_seed));
+	if (fl_secagg_params_check(p) != 0) {
+		fl_errmsg_set(errmsg, "secure aggregation cannot run with n=%u sites, "
+			      "k=%u neighbours and threshold t=%u: it needs 1 <= t <= k "
+			      "and 2t > k + 1 (3t > 2(k + 1) with the consistency check)",
+			      n, p->k, p->t);
+		return FL_E_SPEC;
+	}
+	if (fl_upvec_check(&rs->layout, n) != 0) {
+		fl_errmsg_set(errmsg, "[secagg] bits = %u and clip = %g cannot sum %u "
+			      "sites without overflow", rs->layout.q.bits,
+			      rs->layout.q.clip, n);
+		return FL_E_SPEC;
+	}
+	rs->weight_scale = 1.0;
+	if (rs->kind == FL_TASK_TRAIN) {
+		if (!(j->weight_n > 0)) {
+			fl_errmsg_set(errmsg, "the job has no training-row count N from "
+				      "its STATS round");
+			return FL_E_STATE;
+		}
+		rs->weight_scale = j->weight_n;
+	}
+	if ((r = fl_secagg_server_new(p, &rs->sa)) != 0) {
+		fl_errmsg_set(errmsg, "cannot start secure aggregation: %s",
+			      fl_strerror(r));
+		return r;
+	}
+	rs->phase = FL_SA_ADVERTISE;
+	rs->phase_deadline_ms = now_ms + (int64_t)s->timeout_s * 1000;
+	return 0;
+}
+
+void coord_secagg_end(coord_round_state *rs)
+{
+	fl_secagg_server_free(rs->sa);
+	rs->sa = NULL;
+	fl_secagg_keylist_clear(&rs->keys);
+	fl_secagg_unmask_req_clear(&rs->ureq);
+	rs->phase = FL_SA_OFF;
+}
+
+int coord_secagg_slot_busy(const coord_round_state *rs, const coord_slot *s)
+{
+	if (s->out)
+		return 0;
+	switch (rs->phase) {
+	case FL_SA_ADVERTISE: return !s->advertised;
+	case FL_SA_SHARE: return s->advertised && !s->shared;
+	case FL_SA_INPUT: return s->shared && !s->uploaded && !s->uploading;
+	case FL_SA_CONSISTENCY: return s->survivor && !s->signed_list;
+	case FL_SA_UNMASK: return s->survivor && !s->unmasked;
+	case FL_SA_OFF: break;
+	}
+	return 0;
+}
+
+void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
+		       fl_msg_task *t)
+{
+	const coord_round_state *rs = &j->rs;
+	int64_t left = rs->phase_deadline_ms - now_ms;
+
+	t->phase = rs->phase;
+	t->deadline_ms = left > 0 ? (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left) : 0;
+	t->sa.client_id = (uint32_t)(s - rs->sel) + 1;
+	t->sa.n = rs->sp.n;
+	t->sa.t = rs->sp.t;
+	t->sa.k = rs->sp.k;
+	t->sa.words = rs->sp.m;
+	memcpy(t->sa.round_seed, rs->sp.round_seed, sizeof(t->sa.round_seed));
+	t->sa.consistency = rs->sp.consistency;
+	t->sa.clip = rs->layout.q.clip;
+	t->sa.bits = rs->layout.q.bits;
+	t->sa.nreal = rs->layout.nreal;
+	t->sa.weight_scale = rs->weight_scale;
+}
+
+/* Whether every site still in the attempt has answered this phase. */
+static int coord_sa_all_answered(const coord_round_state *rs)
+{
+	uint32_t i;
+
+	for (i = 0; i < rs->nsel; i++)
+		if (coord_secagg_slot_busy(rs, &rs->sel[i]) || (!rs->sel[i].out &&
+		    rs->phase == FL_SA_INPUT && rs->sel[i].uploading))
+			return 0;
+	return 1;
+}
+
+/* Drops the sites that did not answer the closing phase; returns how many
+ * sites are out of the attempt in all. */
+static uint32_t coord_sa_drop_silent(const coord_job *j, coord_round_state *rs)
+{
+	uint32_t i, out = 0;
+
+	for (i = 0; i < rs->nsel; i++) {
+		coord_slot *s = &rs->sel[i];
+
+		if (!s->out && (coord_secagg_slot_busy(rs, s) ||
+				(rs->phase == FL_SA_INPUT && !s->uploaded))) {
+			s->out = 1;
+			fl_warn("job %llu round %u attempt %u: site '%s' missed the "
+				"%s phase; dropped from the attempt",
+				(unsigned long long)j->id, rs->round, rs->attempt,
+				s->name, coord_sa_phase_name(rs->phase));
+		}
+		out += s->out;
+	}
+	return out;
+}
+
+static int coord_sa_too_many_out(const coord_job *j, const coord_round_state *rs,
+				 uint32_t out, char *why, size_t whycap)
+{
+	double f = j->spec.sa_dropout > 0 ? j->spec.sa_dropout : COORD_SA_DEFAULT_DROPOUT;
+
+	if ((double)out <= f * rs->nsel)
+		return 0;
+	snprintf(why, whycap, "%u of %u sites dropped by the %s phase (dropout "
+		 "allows %.2f)", out, rs->nsel, coord_sa_phase_name(rs->phase), f);
+	return 1;
+}
+
+static void coord_sa_next(const coord_job *j, coord_round_state *rs,
+			  enum fl_sa_phase next, int64_t now_ms)
+{
+	fl_debug("job %llu round %u attempt %u: secagg %s -> %s (%.1f s into the "
+		 "attempt)", (unsigned long long)j->id, rs->round, rs->attempt,
+		 coord_sa_phase_name(rs->phase), coord_sa_phase_name(next),
+		 (double)(now_ms - rs->started_ms) / 1000.0);
+	rs->phase = next;
+	rs->phase_deadline_ms = now_ms + (int64_t)j->spec.timeout_s * 1000;
+}
+
+/* Closes INPUT: the unmask request names the survivors. */
+static int coord_sa_close_input(coord_round_state *rs)
+{
+	uint32_t i;
+	int r;
+
+	if ((r = fl_secagg_server_close_input(rs->sa, &rs->ureq)) != 0)
+		return r;
+	rs->nsurvivors = 0;
+	for (i = 0; i < rs->ureq.nsurvivors; i++) {
+		uint32_t id = rs->ureq.survivors[i];
+
+		if (id >= 1 && id <= rs->nsel) {
+			rs->sel[id - 1].survivor = 1;
+			rs->nsurvivors++;
+		}
+	}
+	return 0;
+}
+
+static int coord_sa_close_consistency(coord_round_state *rs)
+{
+	fl_secagg_unmask_req req;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	if ((r = fl_secagg_server_close_consistency(rs->sa, &req)) != 0)
+		return r;
+	fl_secagg_unmask_req_clear(&rs->ureq);
+	rs->ureq = req;
+	return 0;
+}
+
+/* Closes UNMASK: removes the masks and decodes the sum. */
+static int coord_sa_finish(coord_round_state *rs, coord_agg **sum)
+{
+	uint32_t *words;
+	size_t bytes = (size_t)rs->sp.m * sizeof(uint32_t);
+	int r;
+
+	if ((words = malloc(bytes)) == NULL)
+		return FL_E_NOMEM;
+	if ((r = fl_secagg_server_finish(rs->sa, words)) == 0)
+		r = coord_agg_decode(&rs->layout, rs->nsurvivors, words,
+				     rs->weight_scale, sum);
+	sodium_memzero(words, bytes);
+	free(words);
+	return r;
+}
+
+static void coord_sa_why(const coord_round_state *rs, int r, char *why,
+			 size_t whycap)
+{
+	uint32_t i, alive = 0;
+
+	for (i = 0; i < rs->nsel; i++)
+		alive += !rs->sel[i].out;
+	if (r == FL_E_THRESHOLD)
+		snprintf(why, whycap, "secure aggregation %s phase: only %u of %u "
+			 "sites left, below the threshold t=%u",
+			 coord_sa_phase_name(rs->phase), alive, rs->nsel, rs->sp.t);
+	else if (r == FL_E_ABORTED)
+		snprintf(why, whycap, "secure aggregation %s phase aborted (a "
+			 "masked upload broke off)", coord_sa_phase_name(rs->phase));
+	else
+		snprintf(why, whycap, "secure aggregation %s phase failed: %s",
+			 coord_sa_phase_name(rs->phase), fl_strerror(r));
+}
+
+enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
+				     coord_agg **sum, char *why, size_t whycap)
+{
+	coord_round_state *rs = &j->rs;
+	uint32_t out;
+	int r = 0;
+
+	if (rs->sa == NULL) {
+		snprintf(why, whycap, "no secure-aggregation state");
+		return COORD_SA_FAILED;
+	}
+	if (!coord_sa_all_answered(rs) && now_ms < rs->phase_deadline_ms)
+		return COORD_SA_WAIT;
+	out = coord_sa_drop_silent(j, rs);
+	if (rs->phase != FL_SA_UNMASK && coord_sa_too_many_out(j, rs, out, why, whycap))
+		return COORD_SA_FAILED;
+	switch (rs->phase) {
+	case FL_SA_ADVERTISE:
+		if ((r = fl_secagg_server_keylist(rs->sa, &rs->keys)) == 0)
+			coord_sa_next(j, rs, FL_SA_SHARE, now_ms);
+		break;
+	case FL_SA_SHARE:
+		if ((r = fl_secagg_server_close_shares(rs->sa)) == 0)
+			coord_sa_next(j, rs, FL_SA_INPUT, now_ms);
+		break;
+	case FL_SA_INPUT:
+		if ((r = coord_sa_close_input(rs)) == 0)
+			coord_sa_next(j, rs, rs->sp.consistency ? FL_SA_CONSISTENCY :
+				      FL_SA_UNMASK, now_ms);
+		break;
+	case FL_SA_CONSISTENCY:
+		if ((r = coord_sa_close_consistency(rs)) == 0)
+			coord_sa_next(j, rs, FL_SA_UNMASK, now_ms);
+		break;
+	case FL_SA_UNMASK:
+		if ((r = coord_sa_finish(rs, sum)) == 0) {
+			fl_debug("job %llu round %u attempt %u: secagg unmask -> done",
+				 (unsigned long long)j->id, rs->round, rs->attempt);
+			return COORD_SA_DONE;
+		}
+		break;
+	case FL_SA_OFF:
+		r = FL_E_STATE;
+		break;
+	}
+	if (r != 0) {
+		coord_sa_why(rs, r, why, whycap);
+		return COORD_SA_FAILED;
+	}
+	return COORD_SA_WAIT;
+}

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_secagg_api: the SecAgg messages and masked uploads of a site,
+ * checked against its current round attempt and passed to the attempt's
+ * fl_secagg_server. Everything here runs under the engine lock and does no
+ * network I/O; the service handlers decode and reply outside it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_int.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_pki.h"
+
+/* Finds the attempt that hdr addresses and the caller's slot in it. */
+static int coord_sa_match(coord_engine *e, const char *site,
+			  const fl_secagg_hdr *h, coord_job **jp,
+			  coord_slot **sp, char *errmsg)
+{
+	coord_job *j = coord_engine_job_find(e, h->job_id);
+	coord_slot *s;
+
+	if (j == NULL || !j->rs.active || j->rs.sa == NULL) {
+		fl_errmsg_set(errmsg, "secagg message for job %llu round %u attempt "
+			      "%u, but job %llu has no round open",
+			      (unsigned long long)h->job_id, h->round, h->attempt,
+			      (unsigned long long)h->job_id);
+		return FL_E_ROUND;
+	}
+	if (h->round != j->rs.round || h->attempt != j->rs.attempt) {
+		fl_errmsg_set(errmsg, "secagg message for job %llu round %u attempt "
+			      "%u, but the current round is %u attempt %u",
+			      (unsigned long long)h->job_id, h->round, h->attempt,
+			      j->rs.round, j->rs.attempt);
+		return FL_E_ROUND;
+	}
+	if ((s = coord_round_slot(j, site)) == NULL) {
+		fl_errmsg_set(errmsg, "site '%s' is not selected in job %llu round %u "
+			      "attempt %u", site, (unsigned long long)j->id,
+			      j->rs.round, j->rs.attempt);
+		return FL_E_DENIED;
+	}
+	if (s->out) {
+		fl_errmsg_set(errmsg, "site '%s' missed a phase and was dropped from "
+			      "job %llu round %u attempt %u", site,
+			      (unsigned long long)j->id, j->rs.round, j->rs.attempt);
+		return FL_E_STATE;
+	}
+	*jp = j;
+	*sp = s;
+	return 0;
+}
+
+static uint32_t coord_sa_id(const coord_job *j, const coord_slot *s)
+{
+	return (uint32_t)(s - j->rs.sel) + 1;
+}
+
+static int coord_sa_check_id(const coord_job *j, const coord_slot *s,
+			     uint32_t client, char *errmsg)
+{
+	if (client != coord_sa_id(j, s)) {
+		fl_errmsg_set(errmsg, "message names client %u, but site '%s' is "
+			      "client %u of this attempt", client, s->name,
+			      coord_sa_id(j, s));
+		return FL_E_DENIED;
+	}
+	return 0;
+}
+
+static int coord_sa_phase_is(const coord_job *j, enum fl_sa_phase want,
+			     const char *what, char *errmsg)
+{
+	if (j->rs.phase == want)
+		return 0;
+	if (j->rs.phase < want)
+		fl_errmsg_set(errmsg, "not ready: %s comes in a later phase", what);
+	else
+		fl_errmsg_set(errmsg, "the phase for %s is over", what);
+	return FL_E_STATE;
+}
+
+static int coord_sa_refused(int r, const char *what, char *errmsg)
+{
+	fl_errmsg_set(errmsg, "%s refused by secure aggregation: %s", what,
+		      fl_strerror(r));
+	return r;
+}
+
+int coord_engine_sa_advertise(coord_engine *e, const char *site,
+			      const char *tls_fpr, const fl_secagg_advert *a,
+			      char *errmsg)
+{
+	fl_cert_info ci;
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, &a->hdr, &j, &s, errmsg)) != 0 ||
+	    (r = coord_sa_check_id(j, s, a->client, errmsg)) != 0 ||
+	    (r = coord_sa_phase_is(j, FL_SA_ADVERTISE, "Advertise", errmsg)) != 0)
+		goto out;
+	if (a->cert_pem == NULL ||
+	    fl_pki_cert_info(a->cert_pem, a->cert_len, &ci) != 0) {
+		fl_errmsg_set(errmsg, "the advert's certificate does not parse");
+		r = FL_E_PARSE;
+		goto out;
+	}
+	if (tls_fpr == NULL || strcmp(ci.fingerprint, tls_fpr) != 0) {
+		fl_errmsg_set(errmsg, "the advert's certificate is not the TLS "
+			      "certificate of site '%s'", site);
+		r = FL_E_DENIED;
+		goto out;
+	}
+	if ((r = fl_secagg_server_add_advert(j->rs.sa, a)) != 0) {
+		coord_sa_refused(r, "Advertise", errmsg);
+		goto out;
+	}
+	s->advertised = 1;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+/* dst = a deep copy of src. */
+static int coord_sa_keylist_copy(fl_secagg_keylist *dst,
+				 const fl_secagg_keylist *src)
+{
+	fl_secagg_keylist k;
+	uint32_t i;
+	int r = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.hdr = src->hdr;
+	if (src->count > 0 &&
+	    (k.adverts = calloc(src->count, sizeof(*k.adverts))) == NULL)
+		return FL_E_NOMEM;
+	for (i = 0; i < src->count; i++) {
+		if ((r = fl_secagg_advert_copy(&k.adverts[i], &src->adverts[i])) != 0)
+			break;
+		k.count = i + 1;
+	}
+	if (r != 0) {
+		fl_secagg_keylist_clear(&k);
+		return r;
+	}
+	*dst = k;
+	return 0;
+}
+
+int coord_engine_sa_get_keys(coord_engine *e, const char *site,
+			     const fl_secagg_hdr *h, fl_secagg_keylist *out,
+			     char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) != 0)
+		goto out;
+	if (j->rs.phase < FL_SA_SHARE) {
+		fl_errmsg_set(errmsg, "not ready: the key list is sent when the "
+			      "advertise phase closes");
+		r = FL_E_STATE;
+		goto out;
+	}
+	if ((r = coord_sa_keylist_copy(out, &j->rs.keys)) != 0)
+		fl_errmsg_set(errmsg, "cannot copy the key list: %s", fl_strerror(r));
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_sa_put_shares(coord_engine *e, const char *site,
+			       const fl_secagg_shares *in, char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, &in->hdr, &j, &s, errmsg)) != 0 ||
+	    (r = coord_sa_check_id(j, s, in->client, errmsg)) != 0 ||
+	    (r = coord_sa_phase_is(j, FL_SA_SHARE, "PutShares", errmsg)) != 0)
+		goto out;
+	if ((r = fl_secagg_server_add_shares(j->rs.sa, in)) != 0) {
+		coord_sa_refused(r, "PutShares", errmsg);
+		goto out;
+	}
+	s->shared = 1;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_sa_get_shares(coord_engine *e, const char *site,
+			       const fl_secagg_hdr *h, fl_secagg_shares *out,
+			       char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) != 0)
+		goto out;
+	if (j->rs.phase < FL_SA_INPUT) {
+		fl_errmsg_set(errmsg, "not ready: shares are routed when the share "
+			      "phase closes");
+		r = FL_E_STATE;
+		goto out;
+	}
+	if (!s->shared) {
+		fl_errmsg_set(errmsg, "site '%s' sent no shares in this attempt", site);
+		r = FL_E_STATE;
+		goto out;
+	}
+	if ((r = fl_secagg_server_shares_for(j->rs.sa, coord_sa_id(j, s), out)) != 0)
+		coord_sa_refused(r, "GetShares", errmsg);
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_sa_put_consistency(coord_engine *e, const char *site,
+				    const fl_secagg_csig *cs, char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, &cs->hdr, &j, &s, errmsg)) != 0 ||
+	    (r = coord_sa_check_id(j, s, cs->client, errmsg)) != 0 ||
+	    (r = coord_sa_phase_is(j, FL_SA_CONSISTENCY, "PutConsistency",
+				   errmsg)) != 0)
+		goto out;
+	if ((r = fl_secagg_server_add_consistency(j->rs.sa, cs)) != 0) {
+		coord_sa_refused(r, "PutConsistency", errmsg);
+		goto out;
+	}
+	s->signed_list = 1;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_sa_get_unmask(coord_engine *e, const char *site,
+			       const fl_secagg_hdr *h, fl_secagg_unmask_req *out,
+			       char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) != 0)
+		goto out;
+	if (j->rs.phase < FL_SA_CONSISTENCY) {
+		fl_errmsg_set(errmsg, "not ready: the unmask request is sent when the "
+			      "input phase closes");
+		r = FL_E_STATE;
+		goto out;
+	}
+	if (!s->survivor) {
+		fl_errmsg_set(errmsg, "site '%s' is not a survivor of this attempt",
+			      site);
+		r = FL_E_STATE;
+		goto out;
+	}
+	if ((r = fl_secagg_unmask_req_copy(out, &j->rs.ureq)) != 0)
+		fl_errmsg_set(errmsg, "cannot copy the unmask request: %s",
+			      fl_strerror(r));
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_sa_put_unmask(coord_engine *e, const char *site,
+			       const fl_secagg_unmask_resp *in, char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, &in->hdr, &j, &s, errmsg)) != 0 ||
+	    (r = coord_sa_check_id(j, s, in->client, errmsg)) != 0 ||
+	    (r = coord_sa_phase_is(j, FL_SA_UNMASK, "PutUnmask", errmsg)) != 0)
+		goto out;
+	if ((r = fl_secagg_server_add_unmask(j->rs.sa, in)) != 0) {
+		coord_sa_refused(r, "PutUnmask", errmsg);
+		goto out;
+	}
+	s->unmasked = 1;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+/* ---- masked uploads ---- */
+
+static int coord_upload_match(coord_engine *e, const char *site,
+			      const fl_msg_update_header *h, coord_job **jp,
+			      coord_slot **sp, char *errmsg)
+{
+	fl_secagg_hdr sh = { h->job_id, h->round, h->attempt };
+	coord_job *j;
+	int r;
+
+	if ((r = coord_sa_match(e, site, &sh, &j, sp, errmsg)) != 0)
+		return r;
+	if (h->kind != j->rs.kind) {
+		fl_errmsg_set(errmsg, "update of kind %s, but round %u is %s",
+			      coord_task_kind_name(h->kind), j->rs.round,
+			      coord_task_kind_name(j->rs.kind));
+		return FL_E_ROUND;
+	}
+	*jp = j;
+	return 0;
+}
+
+int coord_engine_upload_begin(coord_engine *e, const char *site,
+			      const fl_msg_update_header *h, int64_t now_ms,
+			      char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	(void)now_ms;
+	pthread_mutex_lock(&e->mu);
+	if (h->encoding != FL_ENC_U32) {
+		fl_errmsg_set(errmsg, "plain updates are not accepted: secure "
+			      "aggregation is mandatory");
+		r = FL_E_STATE;
+		goto out;
+	}
+	if ((r = coord_upload_match(e, site, h, &j, &s, errmsg)) != 0 ||
+	    (r = coord_sa_phase_is(j, FL_SA_INPUT, "PutUpdate", errmsg)) != 0)
+		goto out;
+	if (!s->shared) {
+		fl_errmsg_set(errmsg, "site '%s' sent no shares in this attempt", site);
+		r = FL_E_STATE;
+		goto out;
+	}
+	if (s->uploaded || s->uploading || s->offset != 0) {
+		fl_errmsg_set(errmsg, "site '%s' %s its update for job %llu round %u "
+			      "attempt %u", site, s->uploading ? "is already sending" :
+			      "already sent", (unsigned long long)j->id,
+			      j->rs.round, j->rs.attempt);
+		r = FL_E_REPLAY;
+		goto out;
+	}
+	if (h->words != j->rs.sp.m) {
+		fl_errmsg_set(errmsg, "%s update has %llu words, expected %llu",
+			      coord_task_kind_name(h->kind),
+			      (unsigned long long)h->words,
+			      (unsigned long long)j->rs.sp.m);
+		r = FL_E_RANGE;
+		goto out;
+	}
+	s->uploading = 1;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+/* The caller's open upload. */
+static int coord_upload_open(coord_engine *e, const char *site,
+			     const fl_msg_update_header *h, coord_job **jp,
+			     coord_slot **sp, char *errmsg)
+{
+	int r;
+
+	if ((r = coord_upload_match(e, site, h, jp, sp, errmsg)) != 0)
+		return r;
+	if (!(*sp)->uploading || (*jp)->rs.phase != FL_SA_INPUT) {
+		fl_errmsg_set(errmsg, "the input phase closed while site '%s' was "
+			      "sending", site);
+		return FL_E_ROUND;
+	}
+	return 0;
+}
+
+int coord_engine_upload_chunk(coord_engine *e, const char *site,
+			      const fl_msg_update_header *h, const uint32_t *words,
+			      size_t count, char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_upload_open(e, site, h, &j, &s, errmsg)) != 0)
+		goto out;
+	if (count > j->rs.sp.m - s->offset) {
+		fl_errmsg_set(errmsg, "update has more words than its header's %llu",
+			      (unsigned long long)j->rs.sp.m);
+		r = FL_E_TOOBIG;
+		goto out;
+	}
+	if (count == 0)
+		goto out;
+	if ((r = fl_secagg_server_add_chunk(j->rs.sa, coord_sa_id(j, s), s->offset,
+					    words, count)) != 0) {
+		coord_sa_refused(r, "update chunk", errmsg);
+		goto out;
+	}
+	s->offset += count;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+int coord_engine_upload_commit(coord_engine *e, const char *site,
+			       const fl_msg_update_header *h, char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_upload_open(e, site, h, &j, &s, errmsg)) != 0)
+		goto out;
+	if (s->offset != j->rs.sp.m) {
+		fl_errmsg_set(errmsg, "update has %llu words, expected %llu",
+			      (unsigned long long)s->offset,
+			      (unsigned long long)j->rs.sp.m);
+		r = FL_E_RANGE;
+		goto out;
+	}
+	s->uploading = 0;
+	s->uploaded = 1;
+	fl_debug("job %llu round %u attempt %u: masked update from %s",
+		 (unsigned long long)j->id, j->rs.round, j->rs.attempt, site);
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+void coord_engine_upload_abort(coord_engine *e, const char *site,
+			       const fl_msg_update_header *h)
+{
+	char msg[FL_ERRMSG_BYTES];
+	coord_job *j;
+	coord_slot *s;
+
+	pthread_mutex_lock(&e->mu);
+	if (coord_upload_match(e, site, h, &j, &s, msg) == 0 && s->uploading) {
+		s->uploading = 0;
+		/* Its words already in the sum cannot be taken out: the attempt
+		 * aborts when the input phase closes (unless it completes). */
+		if (s->offset != 0)
+			fl_warn("job %llu round %u attempt %u: site '%s' broke off its "
+				"masked upload after %llu words",
+				(unsigned long long)j->id, j->rs.round, j->rs.attempt,
+				site, (unsigned long long)s->offset);
+	}
+	pthread_mutex_unlock(&e->mu);
+}
