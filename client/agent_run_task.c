@@ -82,7 +82,7 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		if ((r = fetch_global(a, t, spec, test, &global)) != 0)
 			return r;
 		r = fl_agent_eval_vec(global, test, vec, n, &mt);
-		if (r == 0 && global->kind == FL_MODEL_LINEAR)
+		if (r == 0 && fl_model_nclasses(global) == 0)
 			snprintf(what, whatlen, "%zu test rows, loss %.4g", test->n,
 				 fl_metrics_loss(&mt));
 		else if (r == 0)

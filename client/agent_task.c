@@ -11,7 +11,11 @@
 int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
 			 const fl_dataset *ds, char *errmsg)
 {
-	uint32_t k = spec->model == FL_MODEL_SOFTMAX ? spec->nlabels : 1;
+	uint32_t k = 1;
+
+	if (spec->model == FL_MODEL_SOFTMAX ||
+	    (spec->model == FL_MODEL_MLP && spec->nlabels > 0))
+		k = spec->nlabels;
 
 	if (m->kind != spec->model) {
 		fl_errmsg_set(errmsg, "the global model is %s but the job spec says %s",
@@ -26,6 +30,13 @@ int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
 	if (m->k != k) {
 		fl_errmsg_set(errmsg, "the global model has %u outputs but the job "
 			      "spec needs %u", m->k, k);
+		return FL_E_INVAL;
+	}
+	if (m->kind == FL_MODEL_MLP &&
+	    (m->nhidden != spec->nhidden ||
+	     memcmp(m->hidden, spec->hidden, spec->nhidden * sizeof(uint32_t)) != 0)) {
+		fl_errmsg_set(errmsg, "the global model's hidden layers differ from "
+			      "the job spec's");
 		return FL_E_INVAL;
 	}
 	return 0;

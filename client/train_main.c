@@ -130,7 +130,7 @@ static void print_text(const train_opts *o, const train_result *r)
 		printf("%s model, %u epochs on %zu training rows (train loss %.4f), "
 		       "%zu test rows\n", fl_model_kind_name(r->kind), r->epochs,
 		       r->n_train, r->train_loss, r->n_test);
-	if (r->kind == FL_MODEL_LINEAR)
+	if (r->test.nclasses == 0)
 		printf("test R^2 %.4f  mean squared error %.4f\n",
 		       fl_metrics_r2(&r->test), fl_metrics_loss(&r->test));
 	else

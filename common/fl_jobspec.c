@@ -13,6 +13,7 @@
 typedef struct spec_ctx {
 	fl_jobspec s;
 	unsigned seen;            /* bit per key, see spec_keys[] */
+	int loss;                 /* 0 unset, 1 softmax, 2 squared */
 	char msg[FL_ERRMSG_BYTES];
 } spec_ctx;
 
@@ -20,7 +21,7 @@ enum spec_key {
 	K_NAME, K_DATASET, K_MODEL, K_LABEL, K_LABELS, K_FEATURES, K_ROUNDS,
 	K_MIN_CLIENTS, K_EPOCHS, K_BATCH, K_LR, K_L2, K_TIMEOUT, K_ATTEMPTS,
 	K_TEST_FRACTION, K_SEED, K_SA_THRESHOLD, K_SA_NEIGHBOURS, K_SA_CLIP,
-	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_COUNT_
+	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -46,6 +47,8 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_SA_BITS] = { "secagg", "bits" },
 	[K_SA_DROPOUT] = { "secagg", "dropout" },
 	[K_SA_CONSISTENCY] = { "secagg", "consistency" },
+	[K_HIDDEN] = { "job", "hidden" },
+	[K_LOSS] = { "job", "loss" },
 };
 
 const char *fl_model_kind_name(enum fl_model_kind k)
@@ -54,13 +57,14 @@ const char *fl_model_kind_name(enum fl_model_kind k)
 	case FL_MODEL_LINEAR: return "linear";
 	case FL_MODEL_LOGISTIC: return "logistic";
 	case FL_MODEL_SOFTMAX: return "softmax";
+	case FL_MODEL_MLP: return "mlp";
 	}
 	return "unknown";
 }
 
 static int spec_model_parse(const char *v, enum fl_model_kind *out)
 {
-	for (int k = FL_MODEL_LINEAR; k <= FL_MODEL_SOFTMAX; k++) {
+	for (int k = FL_MODEL_LINEAR; k <= FL_MODEL_MLP; k++) {
 		if (strcmp(v, fl_model_kind_name((enum fl_model_kind)k)) == 0) {
 			*out = (enum fl_model_kind)k;
 			return 0;
@@ -188,6 +192,33 @@ static int spec_bool(spec_ctx *c, const char *key, bool *dst, const char *v)
 	return -1;
 }
 
+/* hidden = 64, 32: 1..FL_JOBSPEC_MAX_HIDDEN layer sizes of 1..MAX_UNITS. */
+static int spec_hidden(spec_ctx *c, const char *v)
+{
+	char buf[128], *p, *next;
+	uint32_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	memcpy(buf, v, strlen(v) + 1);
+	for (p = buf; p != NULL; p = next) {
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		if (n >= FL_JOBSPEC_MAX_HIDDEN ||
+		    fl_ini_u32(spec_trim(p), 1, FL_JOBSPEC_MAX_UNITS, &c->s.hidden[n]) != 0)
+			goto bad;
+		n++;
+	}
+	c->s.nhidden = n;
+	return 0;
+bad:
+	fl_errmsg_set(c->msg, "'hidden' must be 1..%u comma-separated layer sizes "
+		      "in 1..%u, not '%.32s'", FL_JOBSPEC_MAX_HIDDEN,
+		      FL_JOBSPEC_MAX_UNITS, v);
+	return -1;
+}
+
 static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v)
 {
 	fl_jobspec *s = &c->s;
@@ -199,7 +230,8 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_MODEL:
 		if (spec_model_parse(v, &s->model) == 0)
 			return 0;
-		fl_errmsg_set(c->msg, "'model' must be linear, logistic or softmax, not '%.32s'", v);
+		fl_errmsg_set(c->msg, "'model' must be linear, logistic, softmax or mlp, "
+			      "not '%.32s'", v);
 		return -1;
 	case K_LABELS:
 		return spec_list_add(c, key, v, &s->labels, &s->nlabels, FL_JOBSPEC_MAX_LABELS);
@@ -226,6 +258,14 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_SA_BITS: return spec_u32(c, key, 2, 31, &s->sa_bits, v);
 	case K_SA_DROPOUT: return spec_dbl(c, key, &s->sa_dropout, v);
 	case K_SA_CONSISTENCY: return spec_bool(c, key, &s->sa_consistency, v);
+	case K_HIDDEN: return spec_hidden(c, v);
+	case K_LOSS:
+		if (strcmp(v, "softmax") == 0 || strcmp(v, "squared") == 0) {
+			c->loss = v[1] == 'o' ? 1 : 2;
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'loss' must be softmax or squared, not '%.32s'", v);
+		return -1;
 	case K_COUNT_: break;
 	}
 	return -1;
@@ -259,6 +299,34 @@ static int spec_handler(void *user, const char *section, const char *name,
 		fl_errmsg_set(c->msg, "unknown section [%.40s]", section);
 	else
 		fl_errmsg_set(c->msg, "unknown key '%.40s' in [%.40s]", name, section);
+	return 0;
+}
+
+static int spec_check_mlp(const spec_ctx *c, char *errmsg)
+{
+	const fl_jobspec *s = &c->s;
+
+	if (s->model != FL_MODEL_MLP) {
+		if (s->nhidden != 0 || c->loss != 0) {
+			fl_errmsg_set(errmsg, "'hidden' and 'loss' are for model 'mlp' only");
+			return FL_E_SPEC;
+		}
+		return 0;
+	}
+	if (s->nhidden == 0) {
+		fl_errmsg_set(errmsg, "model 'mlp' needs 'hidden' (e.g. hidden = 64, 32)");
+		return FL_E_SPEC;
+	}
+	if (s->nlabels == 1) {
+		fl_errmsg_set(errmsg, "model 'mlp' needs 0 labels (regression) or 2..%u",
+			      FL_JOBSPEC_MAX_LABELS);
+		return FL_E_SPEC;
+	}
+	if ((c->loss == 1 && s->nlabels == 0) || (c->loss == 2 && s->nlabels != 0)) {
+		fl_errmsg_set(errmsg, "mlp 'loss = %s' %s", c->loss == 1 ? "softmax" : "squared",
+			      c->loss == 1 ? "needs labels" : "takes no labels");
+		return FL_E_SPEC;
+	}
 	return 0;
 }
 
@@ -323,6 +391,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 			      s->sa_dropout);
 		return FL_E_SPEC;
 	}
+	if (spec_check_mlp(c, errmsg) != 0)
+		return FL_E_SPEC;
 	return spec_check_model(s, errmsg);
 }
 

@@ -15,12 +15,19 @@
 enum fl_model_kind {
 	FL_MODEL_LINEAR = 1,    /* squared loss, one output */
 	FL_MODEL_LOGISTIC = 2,  /* binary: P(class id 1), needs exactly 2 labels */
-	FL_MODEL_SOFTMAX = 3    /* k classes */
+	FL_MODEL_SOFTMAX = 3,   /* k classes */
+	FL_MODEL_MLP = 4        /* ReLU hidden layers; softmax head with labels,
+				 * squared-error head (regression) without */
 };
+
+#define FL_JOBSPEC_MAX_HIDDEN 3u
+#define FL_JOBSPEC_MAX_UNITS 4096u
 
 /*
  * Text form (INI; unknown keys are errors, so typos do not pass silently):
- *   [job]    name, dataset, model = linear|logistic|softmax, label,
+ *   [job]    name, dataset, model = linear|logistic|softmax|mlp, label,
+ *            hidden = 64, 32 (mlp only), loss = softmax|squared (mlp only;
+ *            must match: softmax needs labels, squared takes none),
  *            labels = a, b, c   (classification; ids in this order),
  *            features = f1, f2  (optional; default all but the label),
  *            rounds, min_clients
@@ -62,6 +69,9 @@ typedef struct fl_jobspec {
 	uint32_t sa_bits;
 	double sa_dropout;
 	bool sa_consistency;
+	/* [job] hidden = 64, 32 (mlp only, required): 1..3 layers of 1..4096. */
+	uint32_t hidden[3];
+	uint32_t nhidden;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with

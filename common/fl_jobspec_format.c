@@ -43,6 +43,12 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       s->name, s->dataset, fl_model_kind_name(s->model), s->label);
 	spec_format_list(&b, "labels", s->labels, s->nlabels);
 	spec_format_list(&b, "features", s->features, s->nfeatures);
+	if (s->model == FL_MODEL_MLP) {
+		fl_sbuf_printf(&b, "hidden = ");
+		for (uint32_t i = 0; i < s->nhidden && i < FL_JOBSPEC_MAX_HIDDEN; i++)
+			fl_sbuf_printf(&b, "%s%u", i ? ", " : "", s->hidden[i]);
+		fl_sbuf_printf(&b, "\nloss = %s\n", s->nlabels ? "softmax" : "squared");
+	}
 	fl_sbuf_printf(&b, "rounds = %u\nmin_clients = %u\n\n", s->rounds, s->min_clients);
 	fl_sbuf_printf(&b, "[train]\nlocal_epochs = %u\nbatch_size = %u\nlr = %.17g\nl2 = %.17g\n\n",
 		       s->local_epochs, s->batch_size, s->lr, s->l2);

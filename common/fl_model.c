@@ -9,19 +9,12 @@
 #include "fl_model.h"
 #include "fl_model_int.h"
 
-int fl_model_new(enum fl_model_kind kind, uint32_t d, uint32_t k, fl_model **out)
+/* Allocates a model of nparams np with zero weights. */
+static int model_alloc(enum fl_model_kind kind, uint32_t d, uint32_t k, uint64_t np,
+		       fl_model **out)
 {
 	fl_model *m;
-	uint64_t np;
 
-	if (out == NULL || d == 0 || k == 0)
-		return FL_E_INVAL;
-	if (kind == FL_MODEL_SOFTMAX ? (k < 2 || k > FL_MODEL_MAX_CLASSES)
-	    : (kind == FL_MODEL_LINEAR || kind == FL_MODEL_LOGISTIC) ? k != 1 : 1)
-		return FL_E_INVAL;
-	np = ((uint64_t)d + 1) * k;
-	if (np > FL_MODEL_MAX_PARAMS)
-		return FL_E_TOOBIG;
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return FL_E_NOMEM;
@@ -42,12 +35,59 @@ int fl_model_new(enum fl_model_kind kind, uint32_t d, uint32_t k, fl_model **out
 	return 0;
 }
 
+int fl_model_new(enum fl_model_kind kind, uint32_t d, uint32_t k, fl_model **out)
+{
+	uint64_t np;
+
+	if (out == NULL || d == 0 || k == 0)
+		return FL_E_INVAL;
+	if (kind == FL_MODEL_SOFTMAX ? (k < 2 || k > FL_MODEL_MAX_CLASSES)
+	    : (kind == FL_MODEL_LINEAR || kind == FL_MODEL_LOGISTIC) ? k != 1 : 1)
+		return FL_E_INVAL;
+	np = ((uint64_t)d + 1) * k;
+	if (np > FL_MODEL_MAX_PARAMS)
+		return FL_E_TOOBIG;
+	return model_alloc(kind, d, k, np, out);
+}
+
+int fl_model_new_mlp(uint32_t d, uint32_t k, uint32_t nhidden, const uint32_t *hidden,
+		     fl_model **out)
+{
+	uint64_t np;
+	int r;
+
+	if (out == NULL || d == 0 || k == 0 || k > FL_MODEL_MAX_CLASSES || hidden == NULL ||
+	    nhidden == 0 || nhidden > FL_JOBSPEC_MAX_HIDDEN)
+		return FL_E_INVAL;
+	for (uint32_t i = 0; i < nhidden; i++)
+		if (hidden[i] == 0 || hidden[i] > FL_JOBSPEC_MAX_UNITS)
+			return FL_E_INVAL;
+	if ((np = fl_mlp_nparams(d, k, nhidden, hidden)) == 0)
+		return FL_E_TOOBIG;
+	if ((r = model_alloc(FL_MODEL_MLP, d, k, np, out)) != 0)
+		return r;
+	(*out)->nhidden = nhidden;
+	memcpy((*out)->hidden, hidden, nhidden * sizeof(uint32_t));
+	return 0;
+}
+
 int fl_model_new_for_spec(const fl_jobspec *spec, uint32_t d, fl_model **out)
 {
-	if (spec == NULL)
+	int r;
+
+	if (spec == NULL || out == NULL)
 		return FL_E_INVAL;
-	return fl_model_new(spec->model, d,
-			    spec->model == FL_MODEL_SOFTMAX ? spec->nlabels : 1, out);
+	if (spec->model == FL_MODEL_MLP)
+		r = fl_model_new_mlp(d, spec->nlabels ? spec->nlabels : 1, spec->nhidden,
+				     spec->hidden, out);
+	else
+		r = fl_model_new(spec->model, d,
+				 spec->model == FL_MODEL_SOFTMAX ? spec->nlabels : 1, out);
+	if (r == 0 && (r = fl_model_init(*out, spec->seed)) != 0) {
+		fl_model_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 int fl_model_copy(const fl_model *m, fl_model **out)
@@ -57,7 +97,9 @@ int fl_model_copy(const fl_model *m, fl_model **out)
 
 	if (m == NULL || out == NULL)
 		return FL_E_INVAL;
-	if ((r = fl_model_new(m->kind, m->d, m->k, &c)) != 0)
+	r = m->kind == FL_MODEL_MLP ? fl_model_new_mlp(m->d, m->k, m->nhidden, m->hidden, &c)
+				    : fl_model_new(m->kind, m->d, m->k, &c);
+	if (r != 0)
 		return r;
 	c->version = m->version;
 	memcpy(c->mean, m->mean, m->d * sizeof(double));
@@ -85,6 +127,7 @@ uint32_t fl_model_nclasses(const fl_model *m)
 	case FL_MODEL_LINEAR: return 0;
 	case FL_MODEL_LOGISTIC: return 2;
 	case FL_MODEL_SOFTMAX: return m->k;
+	case FL_MODEL_MLP: return m->k >= 2 ? m->k : 0;
 	}
 	return 0;
 }
@@ -122,6 +165,12 @@ void fl_model_logits(const fl_model *m, const double *w, const double *xs,
 
 	if (n == 0)
 		return;
+	if (m->kind == FL_MODEL_MLP) {
+		if (fl_mlp_forward(m, w, xs, n, z) != 0)
+			for (size_t i = 0; i < n * k; i++)
+				z[i] = NAN;
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		memcpy(z + i * k, bias, k * sizeof(double));
 	if (k == 1)
@@ -167,7 +216,7 @@ double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, in
 	double loss = 0.0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (m->kind == FL_MODEL_SOFTMAX) {
+		if (m->kind == FL_MODEL_SOFTMAX || (m->kind == FL_MODEL_MLP && m->k >= 2)) {
 			loss += head_softmax_row(z + i * m->k, m->k, (uint32_t)y[i], grad);
 		} else if (m->kind == FL_MODEL_LOGISTIC) {
 			double p = head_sigmoid(z[i]);
@@ -189,7 +238,7 @@ double fl_model_decide(const fl_model *m, const double *z)
 {
 	uint32_t best = 0;
 
-	if (m->kind == FL_MODEL_LINEAR)
+	if (m->kind == FL_MODEL_LINEAR || (m->kind == FL_MODEL_MLP && m->k == 1))
 		return z[0];
 	if (m->kind == FL_MODEL_LOGISTIC)
 		return z[0] >= 0.0 ? 1.0 : 0.0;   /* p >= 0.5 */

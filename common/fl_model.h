@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_model: built-in models (linear, logistic, softmax), their native file
- * format, prediction and evaluation. Parameters are float64. */
+/* fl_model: built-in models (linear, logistic, softmax, mlp), their native
+ * file format, prediction and evaluation. Parameters are float64. */
 #ifndef FL_MODEL_H
 #define FL_MODEL_H
 
@@ -14,24 +14,41 @@
 typedef struct fl_model {
 	enum fl_model_kind kind;
 	uint32_t d;          /* input features */
-	uint32_t k;          /* outputs: 1 for linear/logistic, classes for softmax */
+	uint32_t k;          /* outputs: 1 for linear/logistic, classes for softmax;
+			      * mlp: classes (>= 2, softmax head) or 1 (regression) */
 	uint32_t version;    /* 0 = initial; r = after training round r */
 	double *mean;        /* d: standardisation, x' = (x - mean) / scale */
 	double *scale;       /* d, all > 0 */
-	size_t nparams;      /* (d + 1) * k */
-	double *w;           /* nparams: W (d x k, row-major), then bias (k) */
+	size_t nparams;      /* (d + 1) * k; mlp: sum over layers of (in + 1) * out */
+	double *w;           /* nparams: W (d x k, row-major), then bias (k).
+			      * mlp: per layer, in order d -> hidden[0] -> ... -> k,
+			      * W (in x out, row-major) then bias (out). */
+	uint32_t nhidden;    /* mlp: 1..3 hidden ReLU layers; 0 otherwise */
+	uint32_t hidden[3];  /* mlp: hidden layer sizes, 1..4096 each */
 } fl_model;
 
-/* New model with zero weights, mean 0 and scale 1. *out owned by caller. */
+/* New model with zero weights, mean 0 and scale 1. *out owned by caller.
+ * Not for FL_MODEL_MLP (FL_E_INVAL): use fl_model_new_mlp. */
 int fl_model_new(enum fl_model_kind kind, uint32_t d, uint32_t k, fl_model **out);
+/* New MLP with zero weights (call fl_model_init): k = 1 is regression
+ * (squared error), 2..256 classification (softmax); nhidden 1..3 sizes in
+ * hidden[], each 1..4096. */
+int fl_model_new_mlp(uint32_t d, uint32_t k, uint32_t nhidden, const uint32_t *hidden,
+		     fl_model **out);
 /* Model shape for a spec and a dataset's feature count: k = 1 for linear and
- * logistic, nlabels for softmax. */
+ * logistic, nlabels for softmax; mlp: nlabels, or 1 without labels. The
+ * weights are initialised with fl_model_init(m, spec->seed). */
 int fl_model_new_for_spec(const fl_jobspec *spec, uint32_t d, fl_model **out);
+/* Seeded, reproducible initial weights: mlp layers get He-normal weights
+ * (Glorot-style for the output layer) from fl_rng, biases 0. A no-op for
+ * the linear kinds, which start at zero. */
+int fl_model_init(fl_model *m, uint64_t seed);
 int fl_model_copy(const fl_model *m, fl_model **out);
 void fl_model_free(fl_model *m);
 
-/* Native format: magic "FLMODEL1", kind, d, k, version, mean, scale, w, all
- * little-endian. encode: *buf malloc'd, caller frees. decode validates every
+/* Native format: magic "FLMODEL1", kind, d, k, version, nparams, mean, scale,
+ * w, all little-endian. Kind mlp uses magic "FLMODEL2" and has nhidden u32
+ * and hidden[3] u32 (unused ones 0) after nparams. encode: *buf malloc'd, caller frees. decode validates every
  * length and that values are finite: FL_E_PARSE / FL_E_TOOBIG. */
 int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len);
 int fl_model_decode(const uint8_t *buf, size_t len, fl_model **out);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_model_codec: native FLMODEL1 binary format and a JSON summary. */
+/* fl_model_codec: native FLMODEL1/FLMODEL2 binary format and a JSON summary. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +12,26 @@
 /*
  * Layout (little-endian): "FLMODEL1", kind u32, d u32, k u32, version u32,
  * nparams u64, mean[d] f64, scale[d] f64, w[nparams] f64.
+ * Kind mlp: "FLMODEL2", and nhidden u32, hidden[3] u32 after nparams.
  */
 #define MODEL_MAGIC "FLMODEL1"
+#define MODEL_MAGIC2 "FLMODEL2"
 #define MODEL_HDR_BYTES (8u + 4u * 4u + 8u)
+#define MODEL_MLP_BYTES 16u
+
+static size_t model_hdr_bytes(uint32_t kind)
+{
+	return MODEL_HDR_BYTES + (kind == FL_MODEL_MLP ? MODEL_MLP_BYTES : 0);
+}
+
+/* nparams the shape of m calls for, 0 if invalid. */
+static uint64_t model_np(const fl_model *m)
+{
+	if (m->kind == FL_MODEL_MLP)
+		return m->nhidden >= 1 && m->nhidden <= 3 ?
+		       fl_mlp_nparams(m->d, m->k, m->nhidden, m->hidden) : 0;
+	return ((uint64_t)m->d + 1) * m->k;
+}
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -73,20 +90,24 @@ int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len)
 	size_t n;
 	uint8_t *b, *p;
 
-	if (m == NULL || buf == NULL || len == NULL ||
-	    m->nparams != ((size_t)m->d + 1) * m->k)
+	if (m == NULL || buf == NULL || len == NULL || m->nparams != model_np(m))
 		return FL_E_INVAL;
-	n = MODEL_HDR_BYTES + (2 * (size_t)m->d + m->nparams) * 8;
-	b = malloc(n);
+	n = model_hdr_bytes(m->kind) + (2 * (size_t)m->d + m->nparams) * 8;
+	b = calloc(1, n);
 	if (b == NULL)
 		return FL_E_NOMEM;
-	memcpy(b, MODEL_MAGIC, 8);
+	memcpy(b, m->kind == FL_MODEL_MLP ? MODEL_MAGIC2 : MODEL_MAGIC, 8);
 	put_u32(b + 8, (uint32_t)m->kind);
 	put_u32(b + 12, m->d);
 	put_u32(b + 16, m->k);
 	put_u32(b + 20, m->version);
 	put_u64(b + 24, m->nparams);
-	p = put_f64s(b + MODEL_HDR_BYTES, m->mean, m->d);
+	if (m->kind == FL_MODEL_MLP) {
+		put_u32(b + MODEL_HDR_BYTES, m->nhidden);
+		for (uint32_t i = 0; i < m->nhidden; i++)
+			put_u32(b + MODEL_HDR_BYTES + 4 + 4 * i, m->hidden[i]);
+	}
+	p = put_f64s(b + model_hdr_bytes(m->kind), m->mean, m->d);
 	p = put_f64s(p, m->scale, m->d);
 	put_f64s(p, m->w, m->nparams);
 	*buf = b;
@@ -94,27 +115,64 @@ int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-/* Validates the header; on success *d, *k, *np are the shape. */
-static int decode_header(const uint8_t *buf, size_t len, uint32_t *kind,
-			 uint32_t *d, uint32_t *k, uint64_t *np)
+/* Reads and checks the mlp layer sizes after the FLMODEL2 header. */
+static int decode_mlp(const uint8_t *buf, size_t len, uint32_t d, uint32_t k,
+		      uint32_t *nh, uint32_t hidden[3], uint64_t *want_np)
 {
-	uint64_t want;
+	if (len < MODEL_HDR_BYTES + MODEL_MLP_BYTES)
+		return FL_E_PARSE;
+	*nh = get_u32(buf + MODEL_HDR_BYTES);
+	if (*nh < 1 || *nh > FL_JOBSPEC_MAX_HIDDEN || k > FL_MODEL_MAX_CLASSES)
+		return FL_E_PARSE;
+	for (uint32_t i = 0; i < 3; i++) {
+		hidden[i] = get_u32(buf + MODEL_HDR_BYTES + 4 + 4 * i);
+		if (i < *nh ? (hidden[i] == 0 || hidden[i] > FL_JOBSPEC_MAX_UNITS)
+		    : hidden[i] != 0)
+			return FL_E_PARSE;
+	}
+	if ((*want_np = fl_mlp_nparams(d, k, *nh, hidden)) == 0)
+		return FL_E_TOOBIG;
+	return 0;
+}
 
-	if (buf == NULL || len < MODEL_HDR_BYTES || memcmp(buf, MODEL_MAGIC, 8) != 0)
+/* Validates the header; on success *d, *k, *np (and mlp sizes) are the shape. */
+static int decode_header(const uint8_t *buf, size_t len, uint32_t *kind,
+			 uint32_t *d, uint32_t *k, uint64_t *np, uint32_t *nh,
+			 uint32_t hidden[3])
+{
+	uint64_t want, want_np;
+	int mlp, r;
+
+	if (buf == NULL || len < MODEL_HDR_BYTES)
+		return FL_E_PARSE;
+	if (memcmp(buf, MODEL_MAGIC, 8) == 0)
+		mlp = 0;
+	else if (memcmp(buf, MODEL_MAGIC2, 8) == 0)
+		mlp = 1;
+	else
 		return FL_E_PARSE;
 	*kind = get_u32(buf + 8);
 	*d = get_u32(buf + 12);
 	*k = get_u32(buf + 16);
 	*np = get_u64(buf + 24);
-	if (*kind < FL_MODEL_LINEAR || *kind > FL_MODEL_SOFTMAX || *d == 0 || *k == 0)
+	*nh = 0;
+	if (*d == 0 || *k == 0 || mlp != (*kind == FL_MODEL_MLP))
 		return FL_E_PARSE;
-	if (*kind == FL_MODEL_SOFTMAX ? (*k < 2 || *k > FL_MODEL_MAX_CLASSES) : *k != 1)
+	if (mlp) {
+		if ((r = decode_mlp(buf, len, *d, *k, nh, hidden, &want_np)) != 0)
+			return r;
+	} else {
+		if (*kind < FL_MODEL_LINEAR || *kind > FL_MODEL_SOFTMAX)
+			return FL_E_PARSE;
+		if (*kind == FL_MODEL_SOFTMAX ? (*k < 2 || *k > FL_MODEL_MAX_CLASSES) : *k != 1)
+			return FL_E_PARSE;
+		want_np = ((uint64_t)*d + 1) * *k;
+		if (want_np > FL_MODEL_MAX_PARAMS)
+			return FL_E_TOOBIG;
+	}
+	if (*np != want_np)
 		return FL_E_PARSE;
-	if (*np != ((uint64_t)*d + 1) * *k)
-		return FL_E_PARSE;
-	if (*np > FL_MODEL_MAX_PARAMS)
-		return FL_E_TOOBIG;
-	want = MODEL_HDR_BYTES + (2 * (uint64_t)*d + *np) * 8;
+	want = model_hdr_bytes(*kind) + (2 * (uint64_t)*d + *np) * 8;
 	if ((uint64_t)len != want)
 		return FL_E_PARSE;
 	return 0;
@@ -124,18 +182,20 @@ int fl_model_decode(const uint8_t *buf, size_t len, fl_model **out)
 {
 	fl_model *m = NULL;
 	const uint8_t *p;
-	uint32_t kind, d, k;
+	uint32_t kind, d, k, nh, hidden[3];
 	uint64_t np;
 	int r;
 
 	if (out == NULL)
 		return FL_E_INVAL;
-	if ((r = decode_header(buf, len, &kind, &d, &k, &np)) != 0)
+	if ((r = decode_header(buf, len, &kind, &d, &k, &np, &nh, hidden)) != 0)
 		return r;
-	if ((r = fl_model_new((enum fl_model_kind)kind, d, k, &m)) != 0)
-		return r;
+	r = kind == FL_MODEL_MLP ? fl_model_new_mlp(d, k, nh, hidden, &m)
+				 : fl_model_new((enum fl_model_kind)kind, d, k, &m);
+	if (r != 0)
+		return r == FL_E_INVAL ? FL_E_PARSE : r;
 	m->version = get_u32(buf + 20);
-	p = buf + MODEL_HDR_BYTES;
+	p = buf + model_hdr_bytes(kind);
 	if (get_f64s(&p, m->mean, d) != 0 || get_f64s(&p, m->scale, d) != 0 ||
 	    get_f64s(&p, m->w, m->nparams) != 0) {
 		r = FL_E_PARSE;
@@ -179,6 +239,20 @@ int fl_model_to_json(const fl_model *m, char **out)
 	json_array(&b, m->mean, m->d, 1);
 	fl_sbuf_printf(&b, ",\n  \"scale\": ");
 	json_array(&b, m->scale, m->d, 1);
+	if (m->kind == FL_MODEL_MLP) {
+		/* Layer sizes, then the flat parameter vector (layout in fl_model.h). */
+		fl_sbuf_printf(&b, ",\n  \"hidden\": [");
+		for (uint32_t i = 0; i < m->nhidden && i < 3; i++)
+			fl_sbuf_printf(&b, "%s%u", i ? ", " : "", m->hidden[i]);
+		fl_sbuf_printf(&b, "],\n  \"layers\": [%u", m->d);
+		for (uint32_t i = 0; i < m->nhidden && i < 3; i++)
+			fl_sbuf_printf(&b, ", %u", m->hidden[i]);
+		fl_sbuf_printf(&b, ", %u],\n  \"loss\": \"%s\",\n  \"w\": ", m->k,
+			       m->k >= 2 ? "softmax" : "squared");
+		json_array(&b, m->w, m->nparams, 1);
+		fl_sbuf_printf(&b, "\n}\n");
+		return fl_sbuf_finish(&b, out);
+	}
 	/* One row of weights per output, then the biases. */
 	fl_sbuf_printf(&b, ",\n  \"weights\": [");
 	for (uint32_t c = 0; c < m->k; c++) {

@@ -16,13 +16,15 @@ static void eval_block(const fl_model *m, const double *z, const double *y,
 {
 	for (size_t i = 0; i < n; i++) {
 		double pred = fl_model_decide(m, z + i * m->k);
-		if (m->kind == FL_MODEL_LINEAR) {
+		if (mt->nclasses == 0) {
 			double e = pred - y[i];
 			mt->sse += e * e;
 			mt->sum_y += y[i];
 			mt->sum_y2 += y[i] * y[i];
 			continue;
 		}
+		if (!(pred >= 0 && pred < (double)mt->nclasses))
+			pred = 0;   /* non-finite logits from a failed forward pass */
 		uint32_t p = (uint32_t)pred, t = (uint32_t)y[i];
 		mt->npred[p] += 1.0;
 		mt->ntrue[t] += 1.0;

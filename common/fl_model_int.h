@@ -25,4 +25,19 @@ double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, in
 /* Class id (or value for linear) from one row of logits. */
 double fl_model_decide(const fl_model *m, const double *z);
 
+/* mlp: layer widths d, hidden..., k into sizes[nhidden + 2]; returns the
+ * number of weight layers (nhidden + 1). */
+uint32_t fl_mlp_sizes(const fl_model *m, uint32_t sizes[5]);
+/* mlp: nparams for a shape, or 0 if it overflows FL_MODEL_MAX_PARAMS. */
+uint64_t fl_mlp_nparams(uint32_t d, uint32_t k, uint32_t nhidden, const uint32_t *hidden);
+/* mlp forward pass: z (n x k) logits for n standardised rows. FL_E_NOMEM. */
+int fl_mlp_forward(const fl_model *m, const double *w, const double *xs,
+		   size_t n, double *z);
+/* mlp backprop: *loss = loss summed over the n rows (as fl_model_head);
+ * grad (nparams) = gradient of the mean objective: cross-entropy, or half
+ * the squared error for regression (matching fl_model_head's dloss/dz).
+ * No l2 term. FL_E_NOMEM. */
+int fl_mlp_grad(const fl_model *m, const double *w, const double *xs,
+		const double *y, size_t n, double *grad, double *loss);
+
 #endif

@@ -49,9 +49,29 @@ static int sgd_ws_alloc(sgd_ws *ws, const fl_model *m, size_t n, size_t b)
 	return 0;
 }
 
-/* One SGD step on rows perm[0..b); returns the batch loss before the step. */
-static double sgd_step(const fl_model *m, sgd_ws *ws, const fl_dataset *ds,
-		       const size_t *rows, size_t b, const fl_train_opts *o)
+/* mlp step: backprop, l2 on the weight matrices only, then the update. */
+static int sgd_step_mlp(const fl_model *m, sgd_ws *ws, size_t b,
+			const fl_train_opts *o, double *loss)
+{
+	uint32_t sz[5], nl = fl_mlp_sizes(m, sz);
+	size_t off = 0;
+	int r;
+
+	if ((r = fl_mlp_grad(m, ws->w, ws->xb, ws->yb, b, ws->grad, loss)) != 0)
+		return r;
+	for (uint32_t l = 0; l < nl; l++) {
+		size_t nw = (size_t)sz[l] * sz[l + 1];
+		if (o->l2 > 0)
+			cblas_daxpy((blasint)nw, o->l2, ws->w + off, 1, ws->grad + off, 1);
+		off += nw + sz[l + 1];
+	}
+	cblas_daxpy((blasint)m->nparams, -o->lr, ws->grad, 1, ws->w, 1);
+	return 0;
+}
+
+/* One SGD step on rows perm[0..b); *loss = the batch loss before the step. */
+static int sgd_step(const fl_model *m, sgd_ws *ws, const fl_dataset *ds,
+		    const size_t *rows, size_t b, const fl_train_opts *o, double *lossp)
 {
 	uint32_t d = m->d, k = m->k;
 	double *gb = ws->grad + (size_t)d * k, *wb = ws->w + (size_t)d * k;
@@ -61,6 +81,8 @@ static double sgd_step(const fl_model *m, sgd_ws *ws, const fl_dataset *ds,
 		memcpy(ws->xb + i * d, ws->xs + rows[i] * d, d * sizeof(double));
 		ws->yb[i] = ds->y[rows[i]];
 	}
+	if (m->kind == FL_MODEL_MLP)
+		return sgd_step_mlp(m, ws, b, o, lossp);
 	fl_model_logits(m, ws->w, ws->xb, b, ws->z);
 	loss = fl_model_head(m, ws->z, ws->yb, b, 1);
 	/* grad W = xb^T dz / b + l2 W ; the bias is not regularised. */
@@ -78,7 +100,8 @@ static double sgd_step(const fl_model *m, sgd_ws *ws, const fl_dataset *ds,
 	cblas_daxpy((blasint)((size_t)d * k), -o->lr, ws->grad, 1, ws->w, 1);
 	for (uint32_t c = 0; c < k; c++)
 		wb[c] -= o->lr * gb[c];
-	return loss;
+	*lossp = loss;
+	return 0;
 }
 
 static void sgd_shuffle(size_t *perm, size_t n, fl_rng *rng)
@@ -132,7 +155,10 @@ int fl_train_sgd(fl_model *m, const fl_dataset *ds, const fl_train_opts *opts,
 		loss = 0.0;
 		for (size_t i0 = 0; i0 < ds->n; i0 += b) {
 			size_t nb = ds->n - i0 < b ? ds->n - i0 : b;
-			loss += sgd_step(m, &ws, ds, ws.perm + i0, nb, opts);
+			double bl = 0.0;
+			if ((r = sgd_step(m, &ws, ds, ws.perm + i0, nb, opts, &bl)) != 0)
+				goto out;
+			loss += bl;
 		}
 		if (!sgd_finite(ws.w, m->nparams)) {
 			r = FL_E_DIVERGED;
