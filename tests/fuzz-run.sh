@@ -9,7 +9,11 @@ cd "$(dirname "$0")/.."
 secs=${1:-15}
 build=${FL_FUZZ_BUILD:-build-fuzz}
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DFL_FUZZ=ON -DFL_WERROR=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E "error|warning" || true
+if ! cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1; then
+  grep -E "error|warning" "$build/build.log" >&2 || tail -n 30 "$build/build.log" >&2
+  echo "fuzz: the clang/libFuzzer build failed" >&2
+  exit 1
+fi
 total=0
 fails=0
 for bin in "$build"/fuzz/*; do
@@ -33,4 +37,5 @@ for bin in "$build"/fuzz/*; do
   rm -rf "$work"
 done
 echo "fuzz: $total executions in total"
+[ "$total" -gt 0 ] || { echo "fuzz: no fuzz target ran" >&2; exit 1; }
 [ $fails -eq 0 ]

@@ -124,8 +124,8 @@ static void test_spec(void)
 		"[job]\nname = j\ndataset = d\nmodel = mlp\nlabel = y\nhidden = 1,2,3,4\n",
 		"[job]\nname = j\ndataset = d\nmodel = mlp\nlabel = y\nhidden = 5000\n",
 		"[job]\nname = j\ndataset = d\nmodel = mlp\nlabel = y\nhidden = 3\nloss = softmax\n",
-		"[job]\nname = j\ndataset = d\nmodel = mlp\nlabel = y\nhidden = 3\nlabels = a, b\n"
-		"loss = squared\n",
+		("[job]\nname = j\ndataset = d\nmodel = mlp\nlabel = y\nhidden = 3\nlabels = a, b\n"
+		 "loss = squared\n"),
 	};
 	char err[FL_ERRMSG_BYTES] = "", *txt = NULL;
 	fl_jobspec s, s2;
