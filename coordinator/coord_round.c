@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "coord_int.h"
+#include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_update.h"
@@ -182,9 +183,19 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 		j->running = 1;
 		coord_store_job_set_state(e->st, j->id, "running", NULL, now_ms);
 	}
+	/* The attempt is stored before any site can see it, so that a restart
+	 * after a crash never hands out the same attempt number again. */
 	coord_round_info(j, "running", 0, 0, &ri);
-	coord_store_round_put(e->st, j->id, &ri);
+	r = coord_store_round_put(e->st, j->id, &ri);
 	free(ri.participants);
+	if (r != 0) {
+		fl_error("job %llu round %u attempt %u: cannot store the attempt (%s); "
+			 "will retry", (unsigned long long)j->id, rs->round,
+			 rs->attempt, fl_strerror(r));
+		coord_round_reset(rs);
+		return;
+	}
+	coord_testhook("advertise", rs->round);
 	if (rs->kind == FL_TASK_TRAIN)
 		fl_info("job %llu round %u/%u attempt %u: %u sites selected (secagg "
 			"k=%u t=%u, %llu words), %u s per phase",
@@ -295,6 +306,7 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 			 fl_strerror(r));
 		goto fail;
 	}
+	coord_testhook("commit", rs->round);
 	snprintf(sa, sizeof(sa), "secagg n=%u k=%u t=%u", rs->sp.n, rs->sp.k,
 		 rs->sp.t);
 	if (rs->kind == FL_TASK_STATS)

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "coord_int.h"
+#include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_log.h"
 
@@ -214,6 +215,7 @@ static void coord_sa_next(const coord_job *j, coord_round_state *rs,
 		 (double)(now_ms - rs->started_ms) / 1000.0);
 	rs->phase = next;
 	rs->phase_deadline_ms = now_ms + (int64_t)j->spec.timeout_s * 1000;
+	coord_testhook(coord_sa_phase_name(next), rs->round);
 }
 
 /* Closes INPUT: the unmask request names the survivors. */

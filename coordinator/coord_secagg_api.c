@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "coord_int.h"
+#include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_pki.h"
@@ -434,6 +435,7 @@ int coord_engine_upload_commit(coord_engine *e, const char *site,
 	}
 	s->uploading = 0;
 	s->uploaded = 1;
+	coord_testhook("upload", j->rs.round);
 	fl_debug("job %llu round %u attempt %u: masked update from %s",
 		 (unsigned long long)j->id, j->rs.round, j->rs.attempt, site);
 out:

@@ -12,6 +12,7 @@
 #include "coord_engine.h"
 #include "coord_service.h"
 #include "coord_store.h"
+#include "coord_testhook.h"
 #include "fl_config.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -60,7 +61,11 @@ static void coord_usage(FILE *f)
 "  fedc-coordinator --config coordinator.ini --listen 0.0.0.0:7443\n"
 "  fedctl site add site1   # then start the agents, then: fedctl job submit job.ini\n"
 "\n"
-"SIGINT or SIGTERM stops it cleanly; a running job resumes at the next start.\n");
+"SIGINT or SIGTERM stops it cleanly; a running job resumes at the next start\n"
+"(also after kill -9: the interrupted round is retried with a new attempt).\n"
+"\n"
+"testing only: FEDC_TEST_CRASH_AT=POINT:ROUND kills the process (SIGKILL) at\n"
+"POINT (advertise, share, input, upload, consistency, unmask, commit) of ROUND.\n");
 }
 
 typedef struct coord_args {
@@ -241,6 +246,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 			 "certificate files valid PEM?)", cfg->listen, fl_strerror(r));
 		goto out;
 	}
+	coord_testhook_announce();
 	fl_info("fedc-coordinator %s listening on %s (port %d), database %s",
 		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), cfg->database);
 	if (port_file && (r = coord_write_port(port_file, fl_rpc_server_port(srv))) != 0)

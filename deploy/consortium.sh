@@ -19,7 +19,8 @@ fl_pki() {
 }
 
 # fl_start_coordinator [extra flags]: starts the coordinator on 127.0.0.1 with
-# a free port; sets FL_PORT and FL_COORD_PID.
+# a free port (or FL_PORT_WANTED); sets FL_PORT and FL_COORD_PID. FL_COORD_ENV
+# (optional, e.g. "FEDC_TEST_CRASH_AT=share:2") adds environment for it.
 fl_start_coordinator() {
   local dir=$FL_WORK/coordinator
   mkdir -p "$dir"
@@ -35,7 +36,8 @@ cert = ../pki/coordinator.pem
 key = ../pki/coordinator.key
 EOC
   rm -f "$dir/port"
-  "$FL_BIN/fedc-coordinator" --config "$dir/coordinator.ini" --port-file "$dir/port" "$@" \
+  # shellcheck disable=SC2086 # FL_COORD_ENV is a list of NAME=VALUE words
+  env ${FL_COORD_ENV:-} "$FL_BIN/fedc-coordinator" --config "$dir/coordinator.ini" --port-file "$dir/port" "$@" \
     >>"$dir/coordinator.log" 2>&1 &
   FL_COORD_PID=$!
   FL_PIDS+=("$FL_COORD_PID")
