@@ -11,6 +11,7 @@
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
 #define AGENT_TEST_EXIT_ENV "FEDC_TEST_EXIT_AFTER_SHARE"
+#define AGENT_TEST_EXIT_AT_ENV "FEDC_TEST_EXIT_AT"
 
 /* The one secure-aggregation round attempt under way. */
 typedef struct agent_sa {
@@ -34,6 +35,11 @@ struct fl_agent {
 	size_t cert_len;
 	agent_sa sa;
 	int64_t exit_after_share;  /* testing hook: a round number, or -1 */
+	/* testing hook FEDC_TEST_EXIT_AT=PHASE:ROUND: exit before answering
+	 * that phase of that round (exit_at_round -1: off) */
+	enum fl_sa_phase exit_at_phase;
+	int64_t exit_at_round;
+	char ext_root[FL_PATH_BYTES + 16];  /* state_dir/external: trainer folders */
 };
 
 /* ---- agent_keys.c ---- */
@@ -69,6 +75,20 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c);
 bool agent_is_net_err(int r);
 /* The task's deadline, at least AGENT_MIN_CALL_TIMEOUT_MS. */
 uint32_t agent_call_timeout(const fl_msg_task *t);
+
+/* ---- agent_policy.c ---- */
+/* Checks a task at advertise against [policy] (spec and train may be NULL:
+ * model or size unknown). On refusal logs one line "policy: refusing job J
+ * round R attempt A: why" and returns FL_E_DENIED. */
+int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
+		      const fl_dataset *train);
+/* Checks the number of other sites at a later stage, the same way. */
+int agent_policy_others(fl_agent *a, const fl_msg_task *t,
+			enum fl_agent_policy_stage st, uint32_t others);
+/* Other sites of the key list whose keys this site did not refuse. */
+uint32_t agent_policy_key_others(fl_secagg_client *c,
+				 const fl_secagg_keylist *kl, uint32_t self,
+				 uint32_t n);
 
 /* ---- agent_loop.c ---- */
 /* Opens (or reopens) the channel to the coordinator. */

@@ -2,6 +2,7 @@
 /* agent_loop: the agent daemon's poll loop, with reconnect backoff. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -43,6 +44,13 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 	randombytes_buf(&seed, sizeof(seed));
 	fl_agent_backoff_init(&a->bo, seed);
 	a->exit_after_share = -1;
+	snprintf(a->ext_root, sizeof(a->ext_root), "%s/external", a->cfg.state_dir);
+	if (a->cfg.trainer_program[0] && access(a->cfg.trainer_program, X_OK) != 0) {
+		fl_error("[trainer] program %s is not an executable file; fix the "
+			 "path or chmod +x it", a->cfg.trainer_program);
+		fl_agent_free(a);
+		return FL_E_CONFIG;
+	}
 	if ((r = agent_keys_load(a)) != 0 || (r = agent_channel_open(a)) != 0) {
 		fl_agent_free(a);
 		return r;

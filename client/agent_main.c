@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "agent_csr.h"
 #include "fl_agent.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: fedc-agent --config FILE [--log-level debug|info|warn|error] [--once]\n"
+"       fedc-agent csr --name SITE [--out-dir DIR]   (site key + CSR, made here)\n"
 "       fedc-agent --help | --version\n"
 "\n"
 "The agent of one factory site. It only dials out: it polls the coordinator\n"
@@ -53,11 +55,35 @@ static void usage(FILE *f)
 "  [data]\n"
 "  shuttle = /srv/data/shuttle-site1.csv\n"
 "  breast_cancer = /srv/data/bc.csv\n"
+"  [trainer]            ; optional: train with the site's own program\n"
+"  program = /srv/fedc/my_trainer.py   ; contract: client/agent_external.h\n"
+"  timeout = 600        ; seconds per round; models = mlp (default all)\n"
+"  [policy]\n"
+"  allowed_models = logistic, softmax\n"
+"  min_other_participants = 3\n"
+"\n"
+"[policy] (optional) is what this site agrees to; every key has a default:\n"
+"  allowed_kinds = stats, train, eval   task kinds taken part in (or all)\n"
+"  allowed_models = linear, logistic, softmax, mlp   models (or all)\n"
+"  max_rounds_per_day = 0     contributions per rolling 24 h, counted from\n"
+"                             the files in state_dir/records (0: no limit)\n"
+"  min_other_participants = 2 other sites that must be in each round\n"
+"  min_clip = 0               smallest [secagg] clip of a job taken (0: any)\n"
+"  max_model_params = 0       largest model taken (0: no limit)\n"
+"A task outside the policy is refused with one log line 'policy: refusing\n"
+"job J round R attempt A (kind): why' and this site sends nothing for it.\n"
+"The other sites are counted when the task arrives (SaParams n), on the key\n"
+"list before any key share is sent, and on the survivor list before the\n"
+"survivor list is signed or unmasking shares are sent.\n"
 "\n"
 "Testing (never in production):\n"
 "  FEDC_TEST_EXIT_AFTER_SHARE=R   exit (status 0, after a warning) right after\n"
 "                    this agent's key shares were accepted in round R, to\n"
 "                    test dropouts during secure aggregation\n"
+"  FEDC_TEST_EXIT_AT=PHASE:ROUND   exit (status 0, after a warning) when\n"
+"                    asked for PHASE (advertise, share, input, consistency,\n"
+"                    unmask) of round R, before answering it: a site that\n"
+"                    drops out at that phase\n"
 "\n"
 "Exit status: 0 ok, 1 runtime error, 2 usage or configuration error.\n");
 }
@@ -118,6 +144,8 @@ int main(int argc, char **argv)
 	int r, rc;
 
 	fl_log_set_prog("agent");
+	if (argc >= 2 && strcmp(argv[1], "csr") == 0)
+		return fl_agent_csr_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &config, &level, &once)) != 0)
 		return rc;
 	if (sodium_init() < 0) {

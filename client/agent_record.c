@@ -45,10 +45,14 @@ static int record_format(const fl_agent_record *rec, char **buf, size_t *len)
 		return FL_E_NOMEM;
 	fprintf(f, "{\"job_id\": %llu, \"round\": %u, \"attempt\": %u, "
 		"\"kind\": \"%s\", \"rows\": %llu, \"nreal\": %llu, "
-		"\"weight_scale\": %.17g, \"n\": %zu,\n \"vec\": [",
+		"\"weight_scale\": %.17g, ",
 		(unsigned long long)rec->job_id, rec->round, rec->attempt,
 		fl_agent_task_name(rec->kind), (unsigned long long)rec->rows,
-		(unsigned long long)rec->nreal, rec->weight_scale, rec->n);
+		(unsigned long long)rec->nreal, rec->weight_scale);
+	if (rec->has_model)
+		fprintf(f, "\"model_version\": %u, \"model_sha256\": \"%s\", ",
+			rec->model_version, rec->model_sha256);
+	fprintf(f, "\"n\": %zu,\n \"vec\": [", rec->n);
 	for (i = 0; i < rec->n; i++)
 		fprintf(f, "%s%.17g", i ? (i % 8 ? ", " : ",\n  ") : "", rec->vec[i]);
 	fprintf(f, "]}\n");
@@ -61,6 +65,13 @@ static int record_format(const fl_agent_record *rec, char **buf, size_t *len)
 	return 0;
 }
 
+/* 64 lowercase hex digits. */
+static int record_sha_ok(const char *h)
+{
+	return strlen(h) == FL_AGENT_SHA256_HEX - 1 &&
+		strspn(h, "0123456789abcdef") == FL_AGENT_SHA256_HEX - 1;
+}
+
 int fl_agent_record_write(const char *state_dir, const fl_agent_record *rec,
 			  char *errmsg)
 {
@@ -70,6 +81,8 @@ int fl_agent_record_write(const char *state_dir, const fl_agent_record *rec,
 	int r;
 
 	if (!state_dir || !rec || (!rec->vec && rec->n))
+		return FL_E_INVAL;
+	if (rec->has_model && !record_sha_ok(rec->model_sha256))
 		return FL_E_INVAL;
 	for (i = 0; i < rec->n; i++) {
 		if (!isfinite(rec->vec[i])) {
@@ -245,6 +258,17 @@ static int read_field(rd *d, fl_agent_record *rec, uint64_t *nwant, int *seen)
 	}
 	if (strcmp(key, "weight_scale") == 0)
 		return read_num(d, &rec->weight_scale);
+	if (strcmp(key, "model_sha256") == 0) {
+		if ((r = read_str(d, rec->model_sha256,
+				  sizeof(rec->model_sha256))) != 0)
+			return r;
+		if (!record_sha_ok(rec->model_sha256)) {
+			fl_errmsg_set(d->errmsg, "bad model_sha256");
+			return FL_E_PARSE;
+		}
+		*seen |= 4;
+		return 0;
+	}
 	if ((r = read_u64(d, UINT64_MAX / 2, &u)) != 0)
 		return r;
 	if (strcmp(key, "job_id") == 0)
@@ -257,6 +281,10 @@ static int read_field(rd *d, fl_agent_record *rec, uint64_t *nwant, int *seen)
 		rec->rows = u;
 	else if (strcmp(key, "nreal") == 0)
 		rec->nreal = u;
+	else if (strcmp(key, "model_version") == 0 && u <= UINT32_MAX) {
+		rec->model_version = (uint32_t)u;
+		*seen |= 8;
+	}
 	else if (strcmp(key, "n") == 0) {
 		*nwant = u;
 		*seen |= 2;
@@ -300,8 +328,11 @@ int fl_agent_record_read(const char *path, fl_agent_record *out, char *errmsg)
 			goto out;
 		break;
 	}
-	if (seen != 3 || nwant != rec.n || rec.nreal > rec.n ||
-	    rec.kind == FL_TASK_NONE) {
+	/* model_version and model_sha256 come together or not at all (older
+	 * agents wrote neither). */
+	rec.has_model = (seen & 12) == 12;
+	if ((seen & 3) != 3 || ((seen & 12) != 0 && (seen & 12) != 12) ||
+	    nwant != rec.n || rec.nreal > rec.n || rec.kind == FL_TASK_NONE) {
 		fl_errmsg_set(errmsg, "%s: missing fields, an unknown kind or %zu "
 			      "values where n says %llu", path, rec.n,
 			      (unsigned long long)nwant);

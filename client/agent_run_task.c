@@ -54,10 +54,29 @@ static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spe
 	return 0;
 }
 
-/* Computes the task's vector; *what gets the task's part of the log line. */
+/* Notes in rec the version and SHA-256 of the global model used: the
+ * digest of its native encoding, i.e. of the blob the coordinator stored
+ * (decode then encode gives the same bytes) and put in the round ledger. */
+static void note_model(const fl_model *m, fl_agent_record *rec)
+{
+	uint8_t *buf = NULL, h[crypto_hash_sha256_BYTES];
+	size_t len = 0;
+
+	if (fl_model_encode(m, &buf, &len) != 0)
+		return;
+	crypto_hash_sha256(h, buf, len);
+	sodium_bin2hex(rec->model_sha256, sizeof(rec->model_sha256), h, sizeof(h));
+	rec->model_version = m->version;
+	rec->has_model = true;
+	free(buf);
+}
+
+/* Computes the task's vector; *what gets the task's part of the log line;
+ * rec gets the model used (note_model). */
 static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		     const fl_dataset *train, const fl_dataset *test,
-		     double **vec, size_t *n, char *what, size_t whatlen)
+		     double **vec, size_t *n, char *what, size_t whatlen,
+		     fl_agent_record *rec)
 {
 	fl_agent_train_info info;
 	fl_metrics mt;
@@ -72,15 +91,33 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	case FL_TASK_TRAIN:
 		if ((r = fetch_global(a, t, spec, train, &global)) != 0)
 			return r;
-		r = fl_agent_train_vec(spec, t->job_id, t->round, global, train,
-				       test, vec, n, &info);
-		if (r == 0)
-			snprintf(what, whatlen, "%zu rows, local loss %.3f", train->n,
-				 info.local_loss);
+		note_model(global, rec);
+		{
+			fl_external_cfg ext;
+			char xerr[FL_ERRMSG_BYTES] = "";
+			bool use_ext = a->cfg.trainer_program[0] &&
+				(a->cfg.trainer_models &
+				 FL_POLICY_MODEL_BIT(global->kind)) != 0;
+
+			ext.program = a->cfg.trainer_program;
+			ext.workroot = a->ext_root;
+			ext.timeout_s = a->cfg.trainer_timeout_s;
+			r = fl_agent_train_vec_ext(spec, t->job_id, t->round, global,
+						   train, test, use_ext ? &ext : NULL,
+						   vec, n, &info, xerr);
+			if (r != 0 && xerr[0])
+				fl_error("job %llu round %u: external trainer: %s",
+					 (unsigned long long)t->job_id, t->round, xerr);
+			if (r == 0)
+				snprintf(what, whatlen, "%.0f rows%s, local loss %.3f",
+					 info.n_train, use_ext ? " (external trainer)" : "",
+					 info.local_loss);
+		}
 		break;
 	case FL_TASK_EVAL:
 		if ((r = fetch_global(a, t, spec, test, &global)) != 0)
 			return r;
+		note_model(global, rec);
 		r = fl_agent_eval_vec(global, test, vec, n, &mt);
 		if (r == 0 && fl_model_nclasses(global) == 0)
 			snprintf(what, whatlen, "%zu test rows, loss %.4g", test->n,
@@ -133,12 +170,15 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 
 /* The site-local record of what was just contributed (never sent). */
 static void record(fl_agent *a, const fl_msg_task *t, const double *vec,
-		   size_t n, size_t rows)
+		   size_t n, size_t rows, const fl_agent_record *model)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
 	fl_agent_record rec;
 
 	memset(&rec, 0, sizeof(rec));
+	rec.has_model = model->has_model;
+	rec.model_version = model->model_version;
+	memcpy(rec.model_sha256, model->model_sha256, sizeof(rec.model_sha256));
 	rec.job_id = t->job_id;
 	rec.round = t->round;
 	rec.attempt = t->attempt;
@@ -194,14 +234,17 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	char what[160] = "", msg[FL_ERRMSG_BYTES] = "";
 	const fl_dataset *train = NULL, *test = NULL;
 	fl_jobspec spec;
+	fl_agent_record used;
 	double *vec = NULL;
 	uint32_t *words = NULL;
 	size_t n = 0;
 	int r;
 
 	memset(&spec, 0, sizeof(spec));
+	memset(&used, 0, sizeof(used));
 	if ((r = agent_task_data(a, t, &spec, &train, &test)) != 0 ||
-	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what))) != 0)
+	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what),
+			   &used)) != 0)
 		goto out;
 	if ((r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u %s: %s; not uploading",
@@ -211,7 +254,7 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	}
 	if ((r = upload(a, t, words, c, what)) != 0)
 		goto out;
-	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n);
+	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
 out:
 	/* The plain vector is this site's contribution: leave no copy behind. */
 	if (vec) {

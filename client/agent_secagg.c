@@ -219,6 +219,12 @@ static int sa_share(sa_ctx *x)
 			 "have valid round keys" : fl_strerror(r));
 		goto out;
 	}
+	/* Policy: enough other sites with keys before any share leaves. */
+	if ((r = agent_policy_others(a, x->t, FL_POLICY_AT_KEYS,
+				     agent_policy_key_others(a->sa.c, &kl,
+							     x->t->sa.client_id,
+							     x->t->sa.n))) != 0)
+		goto out;
 	if ((r = fl_codec_encode_sa_shares(&out, &buf, &len)) != 0) {
 		fl_error("%s: cannot encode the shares: %s", x->pre, fl_strerror(r));
 		goto out;
@@ -283,6 +289,16 @@ static int get_unmask_req(sa_ctx *x, fl_secagg_unmask_req *req)
 	return r;
 }
 
+/* Policy: a sum of too few sites is never signed for nor unmasked. */
+static int survivors_ok(sa_ctx *x, const fl_secagg_unmask_req *req)
+{
+	return agent_policy_others(x->a, x->t, FL_POLICY_AT_SURVIVORS,
+				   fl_agent_policy_count_others(req->survivors,
+								req->nsurvivors,
+								x->t->sa.client_id,
+								x->t->sa.n));
+}
+
 static int sa_consistency(sa_ctx *x)
 {
 	fl_secagg_unmask_req req;
@@ -293,7 +309,8 @@ static int sa_consistency(sa_ctx *x)
 
 	memset(&req, 0, sizeof(req));
 	memset(&cs, 0, sizeof(cs));
-	if ((r = get_unmask_req(x, &req)) != 0)
+	if ((r = get_unmask_req(x, &req)) != 0 ||
+	    (r = survivors_ok(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_consistency(x->a->sa.c, &req, &cs)) != 0) {
 		fl_error("%s: refusing to sign the survivor list: %s", x->pre,
@@ -321,7 +338,8 @@ static int sa_unmask(sa_ctx *x)
 
 	memset(&req, 0, sizeof(req));
 	memset(&out, 0, sizeof(out));
-	if ((r = get_unmask_req(x, &req)) != 0)
+	if ((r = get_unmask_req(x, &req)) != 0 ||
+	    (r = survivors_ok(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_unmask(x->a->sa.c, &req, &out)) != 0) {
 		fl_error("%s: refusing the unmask request (%u survivors, %u dropped): "
@@ -345,6 +363,20 @@ out:
 
 /* ---- dispatch ---- */
 
+/* Testing hook FEDC_TEST_EXIT_AT=PHASE:ROUND: leaves the round silently
+ * (as a crashed or disconnected site would) when asked for that phase of
+ * that round, before answering it. */
+static void test_exit_at(const fl_agent *a, const sa_ctx *x)
+{
+	if (a->exit_at_round < 0 || (uint32_t)a->exit_at_round != x->t->round ||
+	    a->exit_at_phase != x->t->phase)
+		return;
+	fl_warn("%s: testing: %s=%s:%u: exiting before answering this phase",
+		x->pre, AGENT_TEST_EXIT_AT_ENV, phase_name(x->t->phase), x->t->round);
+	fflush(NULL);
+	_exit(0);
+}
+
 /* The phase that must be done before phase p of t. */
 static enum fl_sa_phase phase_before(const fl_msg_task *t, enum fl_sa_phase p)
 {
@@ -366,18 +398,20 @@ static int run_phase(sa_ctx *x)
 	return FL_E_INVAL;
 }
 
-/* Checks the data before joining, so a site that cannot contribute does
- * not hold up the attempt's later phases. */
+/* Checks the data and the site's [policy] before joining, so a site that
+ * cannot or will not contribute does not hold up the attempt's later phases. */
 static int precheck(fl_agent *a, const fl_msg_task *t)
 {
 	const fl_dataset *train = NULL, *test = NULL;
 	fl_jobspec spec;
 	int r;
 
-	if (!t->spec)
-		return 0;   /* checked again when the input is due */
+	if (!t->spec)   /* data checked again when the input is due */
+		return agent_policy_task(a, t, NULL, NULL);
 	memset(&spec, 0, sizeof(spec));
 	r = agent_task_data(a, t, &spec, &train, &test);
+	if (r == 0)
+		r = agent_policy_task(a, t, &spec, train);
 	fl_jobspec_clear(&spec);
 	return r;
 }
@@ -422,6 +456,7 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 	}
 	if (t->phase == FL_SA_ADVERTISE && (r = precheck(a, t)) != 0)
 		goto fail;
+	test_exit_at(a, &x);
 	*worked = true;
 	if ((r = run_phase(&x)) != 0)
 		goto fail;

@@ -5,6 +5,7 @@
 
 #include "fl_agent.h"
 #include "fl_err.h"
+#include "fl_log.h"
 #include "fl_train.h"
 #include "fl_update.h"
 
@@ -50,10 +51,11 @@ int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n)
 
 	if (!train || !vec || !n)
 		return FL_E_INVAL;
-	len = fl_update_stats_len(train->d);
+	/* Classification adds the label histogram (train->k = the job's labels). */
+	len = fl_update_stats_len_hist(train->d, train->k);
 	if ((v = calloc(len, sizeof(*v))) == NULL)
 		return FL_E_NOMEM;
-	if ((r = fl_update_stats_build(train, v)) != 0) {
+	if ((r = fl_update_stats_build_hist(train, train->k, v)) != 0) {
 		free(v);
 		return r;
 	}
@@ -67,12 +69,24 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 		       const fl_dataset *test, double **vec, size_t *n,
 		       fl_agent_train_info *info)
 {
+	return fl_agent_train_vec_ext(spec, job_id, round, global, train, test,
+				      NULL, vec, n, info, NULL);
+}
+
+int fl_agent_train_vec_ext(const fl_jobspec *spec, uint64_t job_id,
+			   uint32_t round, const fl_model *global,
+			   const fl_dataset *train, const fl_dataset *test,
+			   const fl_external_cfg *ext, double **vec, size_t *n,
+			   fl_agent_train_info *info, char *errmsg)
+{
 	fl_agent_train_info fi;
 	fl_train_opts opts;
+	fl_train_extra ex;
 	fl_model *local = NULL;
-	double *v = NULL;
+	double *v = NULL, *cw = NULL;
+	char msg[FL_ERRMSG_BYTES] = "";
 	size_t len;
-	int r;
+	int r, use_cw = 0;
 
 	if (!spec || !global || !train || !test || !vec || !n)
 		return FL_E_INVAL;
@@ -82,12 +96,37 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 		goto out;
 	opts.epochs = spec->local_epochs;
 	opts.batch_size = spec->batch_size;
-	opts.lr = spec->lr;
+	opts.lr = fl_lr_at(spec, round);
 	opts.l2 = spec->l2;
 	opts.seed = spec->seed ^ job_id ^ (uint64_t)round;
-	if ((r = fl_train_sgd(local, train, &opts, &fi.loss_sum)) != 0)
-		goto out;
-	fi.n_train = (double)train->n;
+	memset(&ex, 0, sizeof(ex));
+	ex.prox_mu = spec->prox_mu;
+	if (fl_model_nclasses(global) > 0) {
+		if ((cw = calloc(fl_model_nclasses(global), sizeof(*cw))) == NULL) {
+			r = FL_E_NOMEM;
+			goto out;
+		}
+		if ((r = fl_train_class_weights(spec, global, cw, &use_cw, msg)) != 0) {
+			fl_error("job %llu round %u: %s", (unsigned long long)job_id,
+				 round, msg);
+			goto out;
+		}
+	}
+	ex.class_weight = use_cw ? cw : NULL;
+	if (ext && ext->program && ext->program[0]) {
+		double samples = 0, loss_mean = 0;
+
+		/* The site's own program trains; the rest is the same. */
+		if ((r = fl_external_train(ext, spec, job_id, round, global, train,
+					   local, &samples, &loss_mean, errmsg)) != 0)
+			goto out;
+		fi.n_train = samples;
+		fi.loss_sum = loss_mean * samples;
+	} else {
+		if ((r = fl_train_sgd_ex(local, train, &opts, &ex, &fi.loss_sum)) != 0)
+			goto out;
+		fi.n_train = (double)train->n;
+	}
 	fi.local_loss = train->n ? fi.loss_sum / fi.n_train : 0.0;
 	len = fl_update_train_len(global);
 	if ((v = calloc(len, sizeof(*v))) == NULL) {
@@ -104,6 +143,7 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 		*info = fi;
 out:
 	free(v);
+	free(cw);
 	fl_model_free(local);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent_external.h"
 #include "fl_config.h"
 #include "fl_dataset.h"
 #include "fl_jobspec.h"
@@ -69,7 +70,9 @@ void fl_agent_cache_clear(fl_agent_cache *c);
 int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
 			 const fl_dataset *ds, char *errmsg);
 
-/* STATS: *vec (malloc'd, caller frees) of length fl_update_stats_len(d). */
+/* STATS: *vec (malloc'd, caller frees) of length
+ * fl_update_stats_len_hist(d, train->k): with the label histogram for
+ * classification (train->k classes). */
 int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n);
 
 typedef struct fl_agent_train_info {
@@ -81,7 +84,8 @@ typedef struct fl_agent_train_info {
 
 /*
  * TRAIN: evaluates global on test, trains a copy on train with the spec's
- * options (seed = spec->seed ^ job_id ^ round), and builds the TRAIN
+ * options (seed = spec->seed ^ job_id ^ round, lr = fl_lr_at(spec, round),
+ * FedProx prox_mu, class weights from fl_train_class_weights), and builds the TRAIN
  * vector. *vec malloc'd (caller frees), length fl_update_train_len(global).
  * info (may be NULL) gets the figures for the log line. Errors: those of
  * fl_train_sgd (FL_E_DIVERGED ...), FL_E_INVAL, FL_E_NOMEM.
@@ -90,6 +94,15 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 		       const fl_model *global, const fl_dataset *train,
 		       const fl_dataset *test, double **vec, size_t *n,
 		       fl_agent_train_info *info);
+/* The same with an external trainer (agent_external.h) when ext is not NULL
+ * and names a program: it trains instead of the built-in SGD and its
+ * sample count weights the update. errmsg (may be NULL) gets the reason of
+ * an external failure (FL_E_EXTERNAL, FL_E_TIMEOUT, FL_E_IO). */
+int fl_agent_train_vec_ext(const fl_jobspec *spec, uint64_t job_id,
+			   uint32_t round, const fl_model *global,
+			   const fl_dataset *train, const fl_dataset *test,
+			   const fl_external_cfg *ext, double **vec, size_t *n,
+			   fl_agent_train_info *info, char *errmsg);
 
 /* EVAL: metrics tail of global on test, length fl_update_eval_len. */
 int fl_agent_eval_vec(const fl_model *global, const fl_dataset *test,
@@ -146,9 +159,15 @@ int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
  * state_dir/records/job<J>-round<R>-attempt<A>.json (mode 0600; never sent
  * anywhere) so the site can audit what it contributed:
  *   {"job_id": J, "round": R, "attempt": A, "kind": "train", "rows": N,
- *    "nreal": P, "weight_scale": S, "n": L, "vec": [v0, v1, ...]}
+ *    "nreal": P, "weight_scale": S, "model_version": V,
+ *    "model_sha256": "<hex>", "n": L, "vec": [v0, v1, ...]}
  * vec is the plain float64 vector before scaling and quantisation.
+ * model_version and model_sha256 name the global model the site downloaded
+ * and used (TRAIN, EVAL): the SHA-256 of its native encoding, which is the
+ * blob the coordinator stored and put in the round ledger. STATS records
+ * (and records of older agents) have neither key.
  */
+#define FL_AGENT_SHA256_HEX 65   /* 64 lowercase hex digits + NUL */
 typedef struct fl_agent_record {
 	uint64_t job_id;
 	uint32_t round;
@@ -159,6 +178,9 @@ typedef struct fl_agent_record {
 	double weight_scale;
 	double *vec;            /* n values; owned by the reader's result */
 	size_t n;
+	bool has_model;         /* model_version and model_sha256 are set */
+	uint32_t model_version;
+	char model_sha256[FL_AGENT_SHA256_HEX];
 } fl_agent_record;
 
 #define FL_AGENT_RECORD_MAX_BYTES (64u * 1024u * 1024u)
@@ -232,6 +254,53 @@ bool fl_agent_done_has(const fl_agent_done *d, uint64_t job, uint32_t round,
 /* Remembers a tuple; the oldest is forgotten when the ring is full. */
 void fl_agent_done_add(fl_agent_done *d, uint64_t job, uint32_t round,
 		       uint32_t attempt);
+
+/* ---- local policy: what this site agrees to (agent_policy.c) ---- */
+
+/* Where the agent learns (part of) a round's facts. */
+enum fl_agent_policy_stage {
+	FL_POLICY_AT_TASK = 0,       /* advertise: every rule; others = SaParams.n - 1 */
+	FL_POLICY_AT_KEYS = 1,       /* before sending key shares: peers with keys */
+	FL_POLICY_AT_SURVIVORS = 2   /* before signing the survivor list or sending
+				      * unmask shares */
+};
+
+typedef struct fl_agent_policy_facts {
+	enum fl_agent_policy_stage stage;
+	enum fl_task_kind kind;
+	enum fl_model_kind model;    /* 0 if unknown (no job spec) */
+	uint64_t nparams;            /* the job's model size; 0 if unknown */
+	double clip;                 /* SaParams.clip */
+	uint32_t others;             /* other sites in the round at this stage */
+	uint32_t recent_rounds;      /* own contributions in the last 24 h */
+} fl_agent_policy_facts;
+
+/*
+ * The policy decision, a pure function. At FL_POLICY_AT_TASK every rule
+ * applies (kind, model, model size, clip, other sites, rounds in 24 h); at
+ * the later stages only min_other_participants. Returns 0 to take part or
+ * FL_E_DENIED with reason (cap bytes) naming the rule and the values, e.g.
+ * "model mlp not in allowed_models (logistic)". An unknown model is refused
+ * when allowed_models or max_model_params restricts it. FL_E_INVAL for NULL.
+ */
+int fl_agent_policy_check(const fl_agent_policy *p, const fl_agent_policy_facts *f,
+			  char *reason, size_t cap);
+/* Distinct ids among ids[0..count) in 1..min(n, FL_SECAGG_MAX_CLIENTS) other
+ * than self: the other sites a key list or survivor list names. */
+uint32_t fl_agent_policy_count_others(const uint32_t *ids, uint32_t count,
+				      uint32_t self, uint32_t n);
+/* Parameters of the spec's model on d features ((d + 1) * k; mlp: sum over
+ * layers of (in + 1) * out); 0 for an unknown kind. */
+uint64_t fl_agent_policy_nparams(const fl_jobspec *spec, uint32_t d);
+
+#define FL_AGENT_POLICY_WINDOW_S 86400
+/*
+ * Counts this site's contributions in the rolling window (now_s - 24 h,
+ * now_s]: the record files state_dir/records/job*.json (one per uploaded
+ * round attempt, see agent_record.c) by modification time, so the count
+ * survives restarts. No records folder counts 0. FL_E_IO, FL_E_TOOBIG.
+ */
+int fl_agent_policy_recent(const char *state_dir, int64_t now_s, uint32_t *count);
 
 /* ---- the daemon (agent_loop.c, agent_run_task.c) ---- */
 

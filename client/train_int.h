@@ -18,6 +18,7 @@ typedef struct train_opts {
 	int ndata;
 	const char *eval_model;   /* --eval: evaluate this native model file */
 	const char *save_model;   /* --save: write the trained model here */
+	const char *export_onnx;  /* --export-onnx: write the model as ONNX here */
 	uint32_t epochs;          /* 0: rounds * local_epochs */
 	bool json;
 } train_opts;

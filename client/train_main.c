@@ -15,8 +15,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: fedc-train --spec JOB.ini --data A.csv [--data B.csv ...] [--epochs N]\n"
-"                  [--save MODEL] [--json]\n"
-"       fedc-train --eval MODEL --spec JOB.ini --data A.csv [--data ...] [--json]\n"
+"                  [--save MODEL] [--export-onnx FILE] [--json]\n"
+"       fedc-train --eval MODEL --spec JOB.ini --data A.csv [--data ...]\n"
+"                  [--export-onnx FILE] [--json]\n"
 "       fedc-train --help | --version\n"
 "\n"
 "Each file is split with the spec's test_fraction and seed exactly as an agent\n"
@@ -25,7 +26,9 @@ static void usage(FILE *f)
 "model with SGD for N epochs (default rounds * local_epochs), then reports\n"
 "test accuracy, macro-F1 and loss (R^2 and mean squared error for linear).\n"
 "--eval evaluates a saved native model (fedctl model get) on the union of the\n"
-"test parts instead. --json prints one JSON object.\n"
+"test parts instead. --export-onnx writes the trained (or --eval) model as an\n"
+"ONNX graph that takes raw feature values (see proto/fl_onnx.h). --json prints\n"
+"one JSON object.\n"
 "\n"
 "Exit status: 0 ok, 1 error (bad file, bad spec, training diverged), 2 usage.\n");
 }
@@ -72,6 +75,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
 			o->data[o->ndata++] = v;
 		} else if (strcmp(a, "--eval") == 0) {
 			o->eval_model = v;
+		} else if (strcmp(a, "--export-onnx") == 0) {
+			o->export_onnx = v;
 		} else if (strcmp(a, "--save") == 0 || strcmp(a, "-o") == 0) {
 			o->save_model = v;
 		} else if (strcmp(a, "--epochs") == 0) {

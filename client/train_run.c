@@ -7,6 +7,7 @@
 
 #include "fl_agent.h"
 #include "fl_err.h"
+#include "fl_onnx.h"
 #include "fl_train.h"
 #include "fl_update.h"
 #include "train_int.h"
@@ -87,6 +88,22 @@ static int save_model(const char *path, const fl_model *m)
 	return r;
 }
 
+/* Prints its own reason; FL_E_IO on any failure, so callers add nothing. */
+static int export_onnx(const char *path, const fl_model *m)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = fl_onnx_export(m, &buf, &len)) == 0)
+		r = fl_file_write(path, buf, len, 0644);
+	if (r != 0)
+		fprintf(stderr, "fedc-train: cannot export the model as ONNX to %s: %s\n",
+			path, fl_strerror(r));
+	free(buf);
+	return r == 0 ? 0 : FL_E_IO;
+}
+
 int train_reference(const train_opts *o, const fl_jobspec *spec,
 		    const fl_dataset *train, const fl_dataset *test,
 		    train_result *res)
@@ -123,6 +140,8 @@ int train_reference(const train_opts *o, const fl_jobspec *spec,
 	res->train_loss = train->n ? loss_sum / (double)train->n : NAN;
 	if (o->save_model)
 		r = save_model(o->save_model, m);
+	if (r == 0 && o->export_onnx)
+		r = export_onnx(o->export_onnx, m);
 out:
 	if (r != 0 && r != FL_E_IO)
 		fprintf(stderr, "fedc-train: training failed: %s\n", fl_strerror(r));
@@ -163,6 +182,8 @@ int train_evaluate(const train_opts *o, const fl_jobspec *spec,
 	res->kind = m->kind;
 	res->n_test = test->n;
 	res->train_loss = NAN;
+	if (o->export_onnx)
+		r = export_onnx(o->export_onnx, m);
 out:
 	fl_model_free(m);
 	free(buf);

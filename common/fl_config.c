@@ -8,6 +8,7 @@
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_log.h"
+#include "fl_model.h"
 #include "fl_util.h"
 
 /* Handler state shared by both config kinds. */
@@ -112,6 +113,119 @@ static int cfg_data(cfg_ctx *c, fl_agent_config *a, const char *name, const char
 	return 0;
 }
 
+/* One name of a comma list in [policy]. */
+typedef struct cfg_name_bit {
+	const char *name;
+	uint32_t bit;
+} cfg_name_bit;
+
+static const cfg_name_bit cfg_kinds[] = {
+	{ "stats", FL_POLICY_KIND_STATS }, { "train", FL_POLICY_KIND_TRAIN },
+	{ "eval", FL_POLICY_KIND_EVAL },
+};
+static const cfg_name_bit cfg_models[] = {
+	{ "linear", FL_POLICY_MODEL_BIT(FL_MODEL_LINEAR) },
+	{ "logistic", FL_POLICY_MODEL_BIT(FL_MODEL_LOGISTIC) },
+	{ "softmax", FL_POLICY_MODEL_BIT(FL_MODEL_SOFTMAX) },
+	{ "mlp", FL_POLICY_MODEL_BIT(FL_MODEL_MLP) },
+};
+
+/* "a, b, c" or "all" -> bits; an unknown or empty name is an error. */
+static int cfg_names(cfg_ctx *c, const char *key, const cfg_name_bit *tab,
+		     size_t ntab, uint32_t all, uint32_t *dst, const char *v)
+{
+	const char *p = v, *help = tab == cfg_kinds ? "stats, train, eval" :
+		"linear, logistic, softmax, mlp";
+	uint32_t bits = 0;
+
+	if (strcmp(v, "all") == 0) {
+		*dst = all;
+		return 0;
+	}
+	for (;;) {
+		const char *e;
+		size_t len, i;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strcspn(p, ",");
+		len = (size_t)(e - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		for (i = 0; i < ntab; i++)
+			if (strlen(tab[i].name) == len && strncmp(tab[i].name, p, len) == 0)
+				break;
+		if (i == ntab) {
+			if (len == 0)
+				fl_errmsg_set(c->msg, "'%s' has an empty name (use %s or "
+					      "all)", key, help);
+			else
+				fl_errmsg_set(c->msg, "'%s': unknown name '%.*s' (use %s "
+					      "or all)", key, (int)(len > 32 ? 32 : len),
+					      p, help);
+			return -1;
+		}
+		bits |= tab[i].bit;
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	*dst = bits;
+	return 0;
+}
+
+static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
+			  const char *v)
+{
+	double d;
+
+	if (strcmp(name, "allowed_kinds") == 0)
+		return cfg_names(c, name, cfg_kinds, sizeof(cfg_kinds) / sizeof(cfg_kinds[0]),
+				 FL_POLICY_KINDS_ALL, &o->kinds, v);
+	if (strcmp(name, "allowed_models") == 0)
+		return cfg_names(c, name, cfg_models,
+				 sizeof(cfg_models) / sizeof(cfg_models[0]),
+				 FL_POLICY_MODELS_ALL, &o->models, v);
+	if (strcmp(name, "max_rounds_per_day") == 0)
+		return cfg_u32(c, name, 0, 1000000, &o->max_rounds_per_day, v);
+	if (strcmp(name, "min_other_participants") == 0)
+		return cfg_u32(c, name, 0, FL_POLICY_MAX_MIN_OTHERS,
+			       &o->min_other_participants, v);
+	if (strcmp(name, "max_model_params") == 0) {
+		if (fl_ini_u64(v, 0, (uint64_t)FL_MODEL_MAX_PARAMS, &o->max_model_params) == 0)
+			return 0;
+		fl_errmsg_set(c->msg, "'%s' must be an integer in 0..%llu, not '%.32s'",
+			      name, (unsigned long long)(uint64_t)FL_MODEL_MAX_PARAMS, v);
+		return -1;
+	}
+	if (strcmp(name, "min_clip") == 0) {
+		if (fl_ini_double(v, &d) == 0 && d >= 0.0) {
+			o->min_clip = d;
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'%s' must be a number >= 0, not '%.32s'", name, v);
+		return -1;
+	}
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [policy]", name);
+	return -1;
+}
+
+static int cfg_trainer_key(cfg_ctx *c, fl_agent_config *a, const char *name,
+			   const char *v)
+{
+	if (strcmp(name, "program") == 0)
+		return cfg_path(c, name, a->trainer_program, v);
+	if (strcmp(name, "timeout") == 0)
+		return cfg_u32(c, name, 1, 7 * 86400, &a->trainer_timeout_s, v);
+	if (strcmp(name, "models") == 0)
+		return cfg_names(c, name, cfg_models,
+				 sizeof(cfg_models) / sizeof(cfg_models[0]),
+				 FL_POLICY_MODELS_ALL, &a->trainer_models, v);
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [trainer] (program, timeout, "
+		      "models)", name);
+	return -1;
+}
+
 static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const char *v)
 {
 	if (strcmp(name, "coordinator") == 0) {
@@ -156,6 +270,10 @@ static int cfg_handler(void *user, const char *section, const char *name,
 		r = cfg_agent_key(c, c->agent, name, value);
 	else if (c->agent != NULL && strcmp(section, "data") == 0)
 		r = cfg_data(c, c->agent, name, value);
+	else if (c->agent != NULL && strcmp(section, "policy") == 0)
+		r = cfg_policy_key(c, &c->agent->policy, name, value);
+	else if (c->agent != NULL && strcmp(section, "trainer") == 0)
+		r = cfg_trainer_key(c, c->agent, name, value);
 	else if (c->coord != NULL && strcmp(section, "coordinator") == 0)
 		r = cfg_coord_key(c, c->coord, name, value);
 	else {
@@ -202,6 +320,11 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	c->base_dir = base_dir;
 	c->agent = a;
 	a->poll_interval_ms = 500;
+	a->policy.kinds = FL_POLICY_KINDS_ALL;
+	a->policy.models = FL_POLICY_MODELS_ALL;
+	a->policy.min_other_participants = FL_POLICY_DEFAULT_MIN_OTHERS;
+	a->trainer_timeout_s = 600;
+	a->trainer_models = FL_POLICY_MODELS_ALL;
 	snprintf(a->log_level, sizeof(a->log_level), "info");
 	if ((r = cfg_path(c, "state_dir", a->state_dir, ".")) != 0) {
 		fl_errmsg_set(errmsg, "%s", c->msg);

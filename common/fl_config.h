@@ -4,6 +4,7 @@
 #define FL_CONFIG_H
 
 #include <stdint.h>
+#include "fl_jobspec.h"
 #include "fl_util.h"
 
 #define FL_PATH_BYTES 512
@@ -23,7 +24,43 @@ typedef struct fl_tls_paths {
  *   [tls]    ca, cert, key  (required; relative paths are relative to the
  *            config file's folder)
  *   [data]   NAME = path/to/file.csv   (one line per dataset this site holds)
+ *   [policy] what this site agrees to take part in (see fl_agent_policy)
  */
+
+/* [policy] allowed_kinds = stats, train, eval (comma list, or "all"). */
+#define FL_POLICY_KIND_STATS (1u << 0)
+#define FL_POLICY_KIND_TRAIN (1u << 1)
+#define FL_POLICY_KIND_EVAL (1u << 2)
+#define FL_POLICY_KINDS_ALL (FL_POLICY_KIND_STATS | FL_POLICY_KIND_TRAIN | \
+			     FL_POLICY_KIND_EVAL)
+/* [policy] allowed_models = linear, logistic, softmax, mlp (or "all"). */
+#define FL_POLICY_MODEL_BIT(kind) (1u << (unsigned)(kind))   /* enum fl_model_kind */
+#define FL_POLICY_MODELS_ALL (FL_POLICY_MODEL_BIT(FL_MODEL_LINEAR) | \
+			      FL_POLICY_MODEL_BIT(FL_MODEL_LOGISTIC) | \
+			      FL_POLICY_MODEL_BIT(FL_MODEL_SOFTMAX) | \
+			      FL_POLICY_MODEL_BIT(FL_MODEL_MLP))
+#define FL_POLICY_DEFAULT_MIN_OTHERS 2u
+#define FL_POLICY_MAX_MIN_OTHERS 999u
+
+/*
+ * The site's local policy ([policy] section; every key optional):
+ *   allowed_kinds = stats, train, eval    task kinds taken part in (all)
+ *   allowed_models = linear, logistic, softmax, mlp   model kinds (all)
+ *   max_rounds_per_day = 0     contributions per rolling 24 h (0: no limit)
+ *   min_other_participants = 2 other sites that must be in a round with
+ *                              this one (at advertise, key list, survivors)
+ *   min_clip = 0               smallest quantisation clip accepted (0: any)
+ *   max_model_params = 0       largest model accepted (0: no limit)
+ */
+typedef struct fl_agent_policy {
+	uint32_t kinds;                  /* FL_POLICY_KIND_* bits */
+	uint32_t models;                 /* FL_POLICY_MODEL_BIT() bits */
+	uint32_t max_rounds_per_day;     /* 0 = unlimited */
+	uint32_t min_other_participants;
+	double min_clip;                 /* 0 = any */
+	uint64_t max_model_params;       /* 0 = unlimited */
+} fl_agent_policy;
+
 typedef struct fl_agent_config {
 	char coordinator[256];
 	uint32_t poll_interval_ms;
@@ -33,6 +70,16 @@ typedef struct fl_agent_config {
 	uint32_t ndatasets;
 	char dataset_name[FL_CONFIG_MAX_DATASETS][FL_NAME_BYTES];
 	char dataset_path[FL_CONFIG_MAX_DATASETS][FL_PATH_BYTES];
+	fl_agent_policy policy;          /* [policy]; defaults allow everything
+					  * but rounds with < 2 other sites */
+	/* [trainer] (optional): an external training program for TRAIN
+	 * rounds (client/agent_external.h): program = path ("" = the
+	 * built-in trainer), timeout = seconds (default 600), models = the
+	 * model kinds it trains (names as in [policy] allowed_models; default
+	 * all). */
+	char trainer_program[FL_PATH_BYTES];
+	uint32_t trainer_timeout_s;
+	uint32_t trainer_models;         /* FL_POLICY_MODEL_BIT set */
 } fl_agent_config;
 
 /*

@@ -34,6 +34,7 @@ static const char *fl_strerror_code(enum fl_err e)
 	case FL_E_DIVERGED: return "training diverged (non-finite values)";
 	case FL_E_ABORTED: return "aborted";
 	case FL_E_UNSUPPORTED: return "not supported";
+	case FL_E_EXTERNAL: return "external program failed";
 	case FL_E_LAST_: break;
 	}
 	return "unknown error";

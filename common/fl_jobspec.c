@@ -12,7 +12,7 @@
 /* Handler state: the spec being built, keys seen, and the first failure. */
 typedef struct spec_ctx {
 	fl_jobspec s;
-	unsigned seen;            /* bit per key, see spec_keys[] */
+	uint64_t seen;            /* bit per key, see spec_keys[] */
 	int loss;                 /* 0 unset, 1 softmax, 2 squared */
 	char msg[FL_ERRMSG_BYTES];
 } spec_ctx;
@@ -21,7 +21,9 @@ enum spec_key {
 	K_NAME, K_DATASET, K_MODEL, K_LABEL, K_LABELS, K_FEATURES, K_ROUNDS,
 	K_MIN_CLIENTS, K_EPOCHS, K_BATCH, K_LR, K_L2, K_TIMEOUT, K_ATTEMPTS,
 	K_TEST_FRACTION, K_SEED, K_SA_THRESHOLD, K_SA_NEIGHBOURS, K_SA_CLIP,
-	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS, K_COUNT_
+	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS,
+	K_PROX_MU, K_LR_SCHEDULE, K_LR_DECAY, K_LR_STEP, K_CLASS_WEIGHTS,
+	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -49,7 +51,51 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_SA_CONSISTENCY] = { "secagg", "consistency" },
 	[K_HIDDEN] = { "job", "hidden" },
 	[K_LOSS] = { "job", "loss" },
+	[K_PROX_MU] = { "train", "prox_mu" },
+	[K_LR_SCHEDULE] = { "train", "lr_schedule" },
+	[K_LR_DECAY] = { "train", "lr_decay" },
+	[K_LR_STEP] = { "train", "lr_step" },
+	[K_CLASS_WEIGHTS] = { "train", "class_weights" },
+	[K_OPTIMIZER] = { "server", "optimizer" },
+	[K_SERVER_LR] = { "server", "server_lr" },
+	[K_MOMENTUM] = { "server", "momentum" },
+	[K_BETA2] = { "server", "beta2" },
+	[K_TAU] = { "server", "tau" },
 };
+
+static const char *const spec_lr_names[] = {
+	[FL_LR_CONSTANT] = "constant", [FL_LR_STEP] = "step",
+	[FL_LR_EXPONENTIAL] = "exponential", [FL_LR_COSINE] = "cosine",
+};
+
+static const char *const spec_opt_names[] = {
+	[FL_SOPT_FEDAVG] = "fedavg", [FL_SOPT_FEDAVGM] = "fedavgm",
+	[FL_SOPT_FEDADAM] = "fedadam", [FL_SOPT_FEDYOGI] = "fedyogi",
+	[FL_SOPT_FEDADAGRAD] = "fedadagrad",
+};
+
+const char *fl_lr_schedule_name(enum fl_lr_schedule v)
+{
+	if ((unsigned)v < sizeof(spec_lr_names) / sizeof(spec_lr_names[0]))
+		return spec_lr_names[v];
+	return "unknown";
+}
+
+const char *fl_server_opt_name(enum fl_server_opt v)
+{
+	if ((unsigned)v < sizeof(spec_opt_names) / sizeof(spec_opt_names[0]))
+		return spec_opt_names[v];
+	return "unknown";
+}
+
+/* Index of v in names[n], or -1. */
+static int spec_enum(const char *const *names, int n, const char *v)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
 
 const char *fl_model_kind_name(enum fl_model_kind k)
 {
@@ -219,6 +265,97 @@ bad:
 	return -1;
 }
 
+/* class_weights = none | balanced | w1, w2, ... (the list may continue on
+ * more lines; each weight finite and >= 0). */
+static int spec_class_weights(spec_ctx *c, const char *v, int again)
+{
+	fl_jobspec *s = &c->s;
+	char *copy, *p, *next;
+	int r = 0;
+
+	if (!again && (strcmp(v, "none") == 0 || strcmp(v, "balanced") == 0)) {
+		s->cw_mode = v[0] == 'n' ? FL_CW_NONE : FL_CW_BALANCED;
+		return 0;
+	}
+	if (again && s->cw_mode != FL_CW_LIST) {
+		fl_errmsg_set(c->msg, "duplicate key 'class_weights' in [train]");
+		return -1;
+	}
+	s->cw_mode = FL_CW_LIST;
+	if ((copy = strdup(v)) == NULL) {
+		fl_errmsg_set(c->msg, "out of memory");
+		return -1;
+	}
+	for (p = copy; p != NULL; p = next) {
+		double w;
+		char *item;
+
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		item = spec_trim(p);
+		if (*item == '\0' && next == NULL && p != copy)
+			break;  /* trailing comma */
+		if (fl_ini_double(item, &w) != 0 || !(w >= 0.0) || w > 1e6) {
+			fl_errmsg_set(c->msg, "'class_weights' must be none, balanced or "
+				      "weights in [0, 1e6] (one per label), not '%.32s'", item);
+			r = -1;
+			break;
+		}
+		if (s->ncw >= FL_JOBSPEC_MAX_LABELS) {
+			fl_errmsg_set(c->msg, "'class_weights' has more than %u items",
+				      FL_JOBSPEC_MAX_LABELS);
+			r = -1;
+			break;
+		}
+		double *nw = realloc(s->class_weights, (s->ncw + 1) * sizeof(double));
+		if (nw == NULL) {
+			fl_errmsg_set(c->msg, "out of memory");
+			r = -1;
+			break;
+		}
+		s->class_weights = nw;
+		s->class_weights[s->ncw++] = w;
+	}
+	free(copy);
+	return r;
+}
+
+static int spec_set_algo(spec_ctx *c, enum spec_key k, const char *key, const char *v)
+{
+	fl_jobspec *s = &c->s;
+	int i;
+
+	switch (k) {
+	case K_PROX_MU: return spec_dbl(c, key, &s->prox_mu, v);
+	case K_LR_DECAY: return spec_dbl(c, key, &s->lr_decay, v);
+	case K_LR_STEP: return spec_u32(c, key, 1, 100000, &s->lr_step, v);
+	case K_SERVER_LR: return spec_dbl(c, key, &s->server_lr, v);
+	case K_MOMENTUM: return spec_dbl(c, key, &s->momentum, v);
+	case K_BETA2: return spec_dbl(c, key, &s->beta2, v);
+	case K_TAU: return spec_dbl(c, key, &s->tau, v);
+	case K_LR_SCHEDULE:
+		if ((i = spec_enum(spec_lr_names, 4, v)) >= 0) {
+			s->lr_schedule = (enum fl_lr_schedule)i;
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'lr_schedule' must be constant, step, exponential "
+			      "or cosine, not '%.32s'", v);
+		return -1;
+	case K_OPTIMIZER:
+		if ((i = spec_enum(spec_opt_names, 5, v)) >= 0) {
+			s->optimizer = (enum fl_server_opt)i;
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'optimizer' must be fedavg, fedavgm, fedadam, "
+			      "fedyogi or fedadagrad, not '%.32s'", v);
+		return -1;
+	default:
+		break;
+	}
+	return -1;
+}
+
 static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v)
 {
 	fl_jobspec *s = &c->s;
@@ -266,6 +403,10 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 		}
 		fl_errmsg_set(c->msg, "'loss' must be softmax or squared, not '%.32s'", v);
 		return -1;
+	case K_CLASS_WEIGHTS: return spec_class_weights(c, v, 0);
+	case K_PROX_MU: case K_LR_SCHEDULE: case K_LR_DECAY: case K_LR_STEP:
+	case K_OPTIMIZER: case K_SERVER_LR: case K_MOMENTUM: case K_BETA2: case K_TAU:
+		return spec_set_algo(c, k, key, v);
 	case K_COUNT_: break;
 	}
 	return -1;
@@ -286,11 +427,13 @@ static int spec_handler(void *user, const char *section, const char *name,
 		if (strcmp(name, spec_keys[k].name) != 0)
 			continue;
 		/* Lists may continue over several lines; scalars appear once. */
-		if ((c->seen & (1u << k)) && k != K_LABELS && k != K_FEATURES) {
+		if (k == K_CLASS_WEIGHTS && (c->seen & (1ull << k)))
+			return spec_class_weights(c, value, 1) == 0;
+		if ((c->seen & (1ull << k)) && k != K_LABELS && k != K_FEATURES) {
 			fl_errmsg_set(c->msg, "duplicate key '%.40s' in [%.40s]", name, section);
 			return 0;
 		}
-		c->seen |= 1u << k;
+		c->seen |= 1ull << k;
 		return spec_set(c, (enum spec_key)k, name, value) == 0;
 	}
 	if (!known_section && section[0] == '\0')
@@ -355,6 +498,50 @@ static int spec_check_model(const fl_jobspec *s, char *errmsg)
 	return 0;
 }
 
+/* Ranges of the [train] algorithm keys and [server]. */
+static int spec_check_algo(const fl_jobspec *s, char *errmsg)
+{
+	if (!(s->prox_mu >= 0.0 && s->prox_mu <= 1e6)) {
+		fl_errmsg_set(errmsg, "'prox_mu' must be in [0, 1e6], not %g", s->prox_mu);
+		return FL_E_SPEC;
+	}
+	if (!(s->lr_decay > 0.0 && s->lr_decay <= 1.0)) {
+		fl_errmsg_set(errmsg, "'lr_decay' must be in (0, 1], not %g", s->lr_decay);
+		return FL_E_SPEC;
+	}
+	if (s->cw_mode != FL_CW_NONE && s->nlabels == 0) {
+		fl_errmsg_set(errmsg, "'class_weights' is for classification jobs (with "
+			      "labels) only");
+		return FL_E_SPEC;
+	}
+	if (s->cw_mode == FL_CW_LIST) {
+		double tot = 0.0;
+
+		for (uint32_t i = 0; i < s->ncw; i++)
+			tot += s->class_weights[i];
+		if (s->ncw != s->nlabels || !(tot > 0.0)) {
+			fl_errmsg_set(errmsg, "'class_weights' needs one weight per label "
+				      "(%u, not %u), not all zero", s->nlabels, s->ncw);
+			return FL_E_SPEC;
+		}
+	}
+	if (!(s->server_lr > 0.0 && s->server_lr <= 100.0)) {
+		fl_errmsg_set(errmsg, "'server_lr' must be in (0, 100], not %g", s->server_lr);
+		return FL_E_SPEC;
+	}
+	if (!(s->momentum >= 0.0 && s->momentum < 1.0) ||
+	    !(s->beta2 >= 0.0 && s->beta2 < 1.0)) {
+		fl_errmsg_set(errmsg, "'momentum' and 'beta2' must be in [0, 1), not %g "
+			      "and %g", s->momentum, s->beta2);
+		return FL_E_SPEC;
+	}
+	if (!(s->tau > 0.0 && s->tau <= 1e3)) {
+		fl_errmsg_set(errmsg, "'tau' must be in (0, 1e3], not %g", s->tau);
+		return FL_E_SPEC;
+	}
+	return 0;
+}
+
 static int spec_validate(const spec_ctx *c, char *errmsg)
 {
 	static const enum spec_key required[] = { K_NAME, K_DATASET, K_MODEL, K_LABEL };
@@ -362,7 +549,7 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		enum spec_key k = required[i];
-		if (!(c->seen & (1u << k))) {
+		if (!(c->seen & (1ull << k))) {
 			fl_errmsg_set(errmsg, "missing required key '%s' in [%s]",
 				      spec_keys[k].name, spec_keys[k].section);
 			return FL_E_SPEC;
@@ -393,6 +580,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 	}
 	if (spec_check_mlp(c, errmsg) != 0)
 		return FL_E_SPEC;
+	if (spec_check_algo(s, errmsg) != 0)
+		return FL_E_SPEC;
 	return spec_check_model(s, errmsg);
 }
 
@@ -415,6 +604,16 @@ static void spec_defaults(fl_jobspec *s)
 	s->sa_bits = 20;
 	s->sa_dropout = 0.5;
 	s->sa_consistency = false;
+	s->prox_mu = 0.0;
+	s->lr_schedule = FL_LR_CONSTANT;
+	s->lr_decay = 0.9;
+	s->lr_step = 10;
+	s->cw_mode = FL_CW_NONE;
+	s->optimizer = FL_SOPT_FEDAVG;
+	s->server_lr = 1.0;
+	s->momentum = 0.9;
+	s->beta2 = 0.99;
+	s->tau = 1e-3;
 }
 
 int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg)
@@ -451,5 +650,6 @@ void fl_jobspec_clear(fl_jobspec *spec)
 		free(spec->features[i]);
 	free(spec->labels);
 	free(spec->features);
+	free(spec->class_weights);
 	memset(spec, 0, sizeof(*spec));
 }

@@ -31,18 +31,49 @@ enum fl_model_kind {
  *            labels = a, b, c   (classification; ids in this order),
  *            features = f1, f2  (optional; default all but the label),
  *            rounds, min_clients
- *   [train]  local_epochs, batch_size, lr, l2
+ *   [train]  local_epochs, batch_size, lr, l2,
+ *            prox_mu (FedProx: each site adds (mu/2)||w - w_global||^2 to
+ *            its local objective; 0 = plain FedAvg local training),
+ *            lr_schedule = constant|step|exponential|cosine, per TRAIN round
+ *            r = 1..rounds (see fl_lr_at in fl_train.h): step multiplies lr
+ *            by lr_decay every lr_step rounds, exponential by lr_decay every
+ *            round, cosine anneals lr * (1 + cos(pi (r-1)/rounds)) / 2;
+ *            lr_decay (factor in (0, 1]), lr_step (rounds, >= 1),
+ *            class_weights = none|balanced|w1, w2, ... (classification only:
+ *            per-class loss weights in label order; balanced = n / (nclasses
+ *            * count_c) from the consortium-wide label histogram that the
+ *            STATS round sums securely and the global model carries)
  *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
  *   [secagg] threshold (t per neighbourhood; 0 = floor((k+1)/2)+1),
  *            neighbours (k; 0 = n-1, full SecAgg), clip (model-delta clip
  *            range), bits (quantisation bits), dropout (largest fraction of
  *            selected sites that may drop before an attempt is abandoned),
  *            consistency (true|false)
+ *   [server] optimizer = fedavg|fedavgm|fedadam|fedyogi|fedadagrad (server
+ *            optimisers of Reddi et al., "Adaptive Federated Optimization",
+ *            ICLR 2021, on the pseudo-gradient = the FedAvg weighted mean
+ *            delta; see fl_servopt.h), server_lr (eta, in (0, 100]),
+ *            momentum (beta1 of fedavgm/fedadam/fedyogi, in [0, 1)),
+ *            beta2 (fedadam/fedyogi, in [0, 1)), tau (adaptivity eps, > 0)
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
  * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
- * consistency false.
+ * consistency false; prox_mu 0, lr_schedule constant, lr_decay 0.9,
+ * lr_step 10, class_weights none; optimizer fedavg, server_lr 1,
+ * momentum 0.9, beta2 0.99, tau 1e-3 (the defaults train exactly as plain
+ * FedAvg with a constant learning rate).
  */
+enum fl_lr_schedule {
+	FL_LR_CONSTANT = 0, FL_LR_STEP = 1, FL_LR_EXPONENTIAL = 2, FL_LR_COSINE = 3
+};
+enum fl_class_weight_mode {
+	FL_CW_NONE = 0, FL_CW_BALANCED = 1, FL_CW_LIST = 2
+};
+enum fl_server_opt {
+	FL_SOPT_FEDAVG = 0, FL_SOPT_FEDAVGM = 1, FL_SOPT_FEDADAM = 2,
+	FL_SOPT_FEDYOGI = 3, FL_SOPT_FEDADAGRAD = 4
+};
+
 typedef struct fl_jobspec {
 	char name[FL_NAME_BYTES];
 	char dataset[FL_NAME_BYTES];
@@ -72,6 +103,20 @@ typedef struct fl_jobspec {
 	/* [job] hidden = 64, 32 (mlp only, required): 1..3 layers of 1..4096. */
 	uint32_t hidden[3];
 	uint32_t nhidden;
+	/* [train] algorithms (defaults keep plain FedAvg). */
+	double prox_mu;
+	enum fl_lr_schedule lr_schedule;
+	double lr_decay;
+	uint32_t lr_step;
+	enum fl_class_weight_mode cw_mode;
+	double *class_weights;   /* ncw values (== nlabels) if cw_mode LIST, owned */
+	uint32_t ncw;
+	/* [server] */
+	enum fl_server_opt optimizer;
+	double server_lr;
+	double momentum;
+	double beta2;
+	double tau;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with
@@ -83,5 +128,7 @@ int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg
 int fl_jobspec_format(const fl_jobspec *spec, char **out);
 void fl_jobspec_clear(fl_jobspec *spec);
 const char *fl_model_kind_name(enum fl_model_kind k);
+const char *fl_lr_schedule_name(enum fl_lr_schedule s);
+const char *fl_server_opt_name(enum fl_server_opt o);
 
 #endif

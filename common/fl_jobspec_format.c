@@ -33,6 +33,47 @@ static void spec_format_list(fl_sbuf *b, const char *key, char *const *items,
 	fl_sbuf_printf(b, "\n");
 }
 
+/* The [train] algorithm keys, only where they differ from the defaults so
+ * that specs without them keep their canonical text. */
+static void spec_format_algo(fl_sbuf *b, const fl_jobspec *s)
+{
+	if (s->prox_mu != 0.0)
+		fl_sbuf_printf(b, "prox_mu = %.17g\n", s->prox_mu);
+	if (s->lr_schedule != FL_LR_CONSTANT || s->lr_decay != 0.9 || s->lr_step != 10)
+		fl_sbuf_printf(b, "lr_schedule = %s\nlr_decay = %.17g\nlr_step = %u\n",
+			       fl_lr_schedule_name(s->lr_schedule), s->lr_decay, s->lr_step);
+	if (s->cw_mode == FL_CW_BALANCED) {
+		fl_sbuf_printf(b, "class_weights = balanced\n");
+	} else if (s->cw_mode == FL_CW_LIST) {
+		size_t col = 16;
+
+		fl_sbuf_printf(b, "class_weights = ");
+		for (uint32_t i = 0; i < s->ncw; i++) {
+			if (i > 0 && col > FL_INI_MAX_LINE - 40) {
+				fl_sbuf_printf(b, ",\n    ");
+				col = 4;
+			} else if (i > 0) {
+				fl_sbuf_printf(b, ", ");
+				col += 2;
+			}
+			fl_sbuf_printf(b, "%.17g", s->class_weights[i]);
+			col += 24;
+		}
+		fl_sbuf_printf(b, "\n");
+	}
+}
+
+static void spec_format_server(fl_sbuf *b, const fl_jobspec *s)
+{
+	if (s->optimizer == FL_SOPT_FEDAVG && s->server_lr == 1.0 && s->momentum == 0.9 &&
+	    s->beta2 == 0.99 && s->tau == 1e-3)
+		return;
+	fl_sbuf_printf(b, "\n[server]\noptimizer = %s\nserver_lr = %.17g\n"
+		       "momentum = %.17g\nbeta2 = %.17g\ntau = %.17g\n",
+		       fl_server_opt_name(s->optimizer), s->server_lr, s->momentum,
+		       s->beta2, s->tau);
+}
+
 int fl_jobspec_format(const fl_jobspec *s, char **out)
 {
 	fl_sbuf b = { 0 };
@@ -50,8 +91,10 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		fl_sbuf_printf(&b, "\nloss = %s\n", s->nlabels ? "softmax" : "squared");
 	}
 	fl_sbuf_printf(&b, "rounds = %u\nmin_clients = %u\n\n", s->rounds, s->min_clients);
-	fl_sbuf_printf(&b, "[train]\nlocal_epochs = %u\nbatch_size = %u\nlr = %.17g\nl2 = %.17g\n\n",
+	fl_sbuf_printf(&b, "[train]\nlocal_epochs = %u\nbatch_size = %u\nlr = %.17g\nl2 = %.17g\n",
 		       s->local_epochs, s->batch_size, s->lr, s->l2);
+	spec_format_algo(&b, s);
+	fl_sbuf_printf(&b, "\n");
 	fl_sbuf_printf(&b, "[round]\ntimeout = %u\nmax_attempts = %u\ntest_fraction = %.17g\n"
 		       "seed = %" PRIu64 "\n", s->timeout_s, s->max_attempts,
 		       s->test_fraction, s->seed);
@@ -59,5 +102,6 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       "bits = %u\ndropout = %.17g\nconsistency = %s\n", s->sa_threshold,
 		       s->sa_neighbours, s->sa_clip, s->sa_bits, s->sa_dropout,
 		       s->sa_consistency ? "true" : "false");
+	spec_format_server(&b, s);
 	return fl_sbuf_finish(&b, out);
 }

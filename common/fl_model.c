@@ -105,7 +105,30 @@ int fl_model_copy(const fl_model *m, fl_model **out)
 	memcpy(c->mean, m->mean, m->d * sizeof(double));
 	memcpy(c->scale, m->scale, m->d * sizeof(double));
 	memcpy(c->w, m->w, m->nparams * sizeof(double));
+	if (m->nlabel_counts > 0 &&
+	    (r = fl_model_set_label_counts(c, m->label_counts, m->nlabel_counts)) != 0) {
+		fl_model_free(c);
+		return r;
+	}
 	*out = c;
+	return 0;
+}
+
+int fl_model_set_label_counts(fl_model *m, const double *counts, uint32_t n)
+{
+	double *c;
+
+	if (m == NULL || counts == NULL || n == 0 || n != fl_model_nclasses(m))
+		return FL_E_INVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (!isfinite(counts[i]) || counts[i] < 0)
+			return FL_E_INVAL;
+	if ((c = malloc(n * sizeof(double))) == NULL)
+		return FL_E_NOMEM;
+	memcpy(c, counts, n * sizeof(double));
+	free(m->label_counts);
+	m->label_counts = c;
+	m->nlabel_counts = n;
 	return 0;
 }
 
@@ -116,6 +139,7 @@ void fl_model_free(fl_model *m)
 	free(m->mean);
 	free(m->scale);
 	free(m->w);
+	free(m->label_counts);
 	free(m);
 }
 
@@ -230,6 +254,29 @@ double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, in
 			if (grad)
 				z[i] = e;
 		}
+	}
+	return loss;
+}
+
+double fl_model_head_weighted(const fl_model *m, double *z, const double *y, size_t n,
+			      const double *cw)
+{
+	double loss = 0.0, wsum = 0.0, f;
+
+	if (cw == NULL)
+		return fl_model_head(m, z, y, n, 1);
+	/* A weighted mean (as PyTorch's weighted cross-entropy): the weights
+	 * are rescaled to average 1 over the batch, so a rare class's large
+	 * weight steers the step without blowing up its size. */
+	for (size_t i = 0; i < n; i++)
+		wsum += cw[(uint32_t)y[i]];
+	f = wsum > 0 ? (double)n / wsum : 0.0;
+	for (size_t i = 0; i < n; i++) {
+		double wc = cw[(uint32_t)y[i]] * f;
+
+		loss += wc * fl_model_head(m, z + i * m->k, y + i, 1, 1);
+		for (uint32_t c = 0; c < m->k; c++)
+			z[i * m->k + c] *= wc;
 	}
 	return loss;
 }

@@ -25,6 +25,10 @@ typedef struct fl_model {
 			      * W (in x out, row-major) then bias (out). */
 	uint32_t nhidden;    /* mlp: 1..3 hidden ReLU layers; 0 otherwise */
 	uint32_t hidden[3];  /* mlp: hidden layer sizes, 1..4096 each */
+	/* Label histogram from the STATS round (classification): training rows
+	 * per class id over the whole consortium, or NULL/0 if not known. */
+	uint32_t nlabel_counts;   /* 0 or fl_model_nclasses(m) */
+	double *label_counts;     /* nlabel_counts, owned */
 } fl_model;
 
 /* New model with zero weights, mean 0 and scale 1. *out owned by caller.
@@ -44,12 +48,20 @@ int fl_model_new_for_spec(const fl_jobspec *spec, uint32_t d, fl_model **out);
  * the linear kinds, which start at zero. */
 int fl_model_init(fl_model *m, uint64_t seed);
 int fl_model_copy(const fl_model *m, fl_model **out);
+/* Sets the label histogram (n values, n == fl_model_nclasses(m) > 0, each
+ * finite and >= 0; copied). FL_E_INVAL, FL_E_NOMEM. */
+int fl_model_set_label_counts(fl_model *m, const double *counts, uint32_t n);
 void fl_model_free(fl_model *m);
 
 /* Native format: magic "FLMODEL1", kind, d, k, version, nparams, mean, scale,
  * w, all little-endian. Kind mlp uses magic "FLMODEL2" and has nhidden u32
- * and hidden[3] u32 (unused ones 0) after nparams. encode: *buf malloc'd, caller frees. decode validates every
- * length and that values are finite: FL_E_PARSE / FL_E_TOOBIG. */
+ * and hidden[3] u32 (unused ones 0) after nparams. A model that carries a
+ * label histogram (nlabel_counts > 0) uses magic "FLMODEL3" for every kind:
+ * the FLMODEL2 header (nhidden and hidden all 0 unless mlp), then
+ * nlabel_counts u32 and a zero u32, mean, scale, label_counts, w. Models
+ * without a histogram keep the FLMODEL1/2 bytes exactly. encode: *buf
+ * malloc'd, caller frees. decode validates every length and that values are
+ * finite (counts >= 0): FL_E_PARSE / FL_E_TOOBIG. */
 int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len);
 int fl_model_decode(const uint8_t *buf, size_t len, fl_model **out);
 /* Human-readable JSON summary (shape, version, standardisation, weights). */

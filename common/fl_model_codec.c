@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_model_codec: native FLMODEL1/FLMODEL2 binary format and a JSON summary. */
+/* fl_model_codec: native FLMODEL1/2/3 binary format and a JSON summary. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +13,20 @@
  * Layout (little-endian): "FLMODEL1", kind u32, d u32, k u32, version u32,
  * nparams u64, mean[d] f64, scale[d] f64, w[nparams] f64.
  * Kind mlp: "FLMODEL2", and nhidden u32, hidden[3] u32 after nparams.
+ * With a label histogram, any kind: "FLMODEL3", the FLMODEL2 header, then
+ * ncounts u32, 0 u32; mean, scale, counts[ncounts] f64, w.
  */
 #define MODEL_MAGIC "FLMODEL1"
 #define MODEL_MAGIC2 "FLMODEL2"
+#define MODEL_MAGIC3 "FLMODEL3"
 #define MODEL_HDR_BYTES (8u + 4u * 4u + 8u)
 #define MODEL_MLP_BYTES 16u
+#define MODEL_HIST_BYTES 8u
 
-static size_t model_hdr_bytes(uint32_t kind)
+static size_t model_hdr_bytes(uint32_t kind, int v3)
 {
+	if (v3)
+		return MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_HIST_BYTES;
 	return MODEL_HDR_BYTES + (kind == FL_MODEL_MLP ? MODEL_MLP_BYTES : 0);
 }
 
@@ -89,14 +95,19 @@ int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len)
 {
 	size_t n;
 	uint8_t *b, *p;
+	int v3;
 
-	if (m == NULL || buf == NULL || len == NULL || m->nparams != model_np(m))
+	if (m == NULL || buf == NULL || len == NULL || m->nparams != model_np(m) ||
+	    (m->nlabel_counts != 0 && (m->nlabel_counts != fl_model_nclasses(m) ||
+				       m->label_counts == NULL)))
 		return FL_E_INVAL;
-	n = model_hdr_bytes(m->kind) + (2 * (size_t)m->d + m->nparams) * 8;
+	v3 = m->nlabel_counts > 0;
+	n = model_hdr_bytes(m->kind, v3) +
+	    (2 * (size_t)m->d + m->nlabel_counts + m->nparams) * 8;
 	b = calloc(1, n);
 	if (b == NULL)
 		return FL_E_NOMEM;
-	memcpy(b, m->kind == FL_MODEL_MLP ? MODEL_MAGIC2 : MODEL_MAGIC, 8);
+	memcpy(b, v3 ? MODEL_MAGIC3 : m->kind == FL_MODEL_MLP ? MODEL_MAGIC2 : MODEL_MAGIC, 8);
 	put_u32(b + 8, (uint32_t)m->kind);
 	put_u32(b + 12, m->d);
 	put_u32(b + 16, m->k);
@@ -107,8 +118,12 @@ int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len)
 		for (uint32_t i = 0; i < m->nhidden; i++)
 			put_u32(b + MODEL_HDR_BYTES + 4 + 4 * i, m->hidden[i]);
 	}
-	p = put_f64s(b + model_hdr_bytes(m->kind), m->mean, m->d);
+	if (v3)
+		put_u32(b + MODEL_HDR_BYTES + MODEL_MLP_BYTES, m->nlabel_counts);
+	p = put_f64s(b + model_hdr_bytes(m->kind, v3), m->mean, m->d);
 	p = put_f64s(p, m->scale, m->d);
+	if (v3)
+		p = put_f64s(p, m->label_counts, m->nlabel_counts);
 	put_f64s(p, m->w, m->nparams);
 	*buf = b;
 	*len = n;
@@ -135,21 +150,48 @@ static int decode_mlp(const uint8_t *buf, size_t len, uint32_t d, uint32_t k,
 	return 0;
 }
 
-/* Validates the header; on success *d, *k, *np (and mlp sizes) are the shape. */
+/* FLMODEL3: the (zero) layer sizes of a non-mlp kind and the histogram
+ * length, which must be the class count. */
+static int decode_v3(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
+		     uint32_t *nc)
+{
+	uint32_t want;
+
+	if (len < MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_HIST_BYTES)
+		return FL_E_PARSE;
+	if (kind != FL_MODEL_MLP)
+		for (uint32_t i = 0; i < 4; i++)
+			if (get_u32(buf + MODEL_HDR_BYTES + 4 * i) != 0)
+				return FL_E_PARSE;
+	*nc = get_u32(buf + MODEL_HDR_BYTES + MODEL_MLP_BYTES);
+	want = kind == FL_MODEL_LOGISTIC ? 2 : kind == FL_MODEL_SOFTMAX ? k :
+	       kind == FL_MODEL_MLP && k >= 2 ? k : 0;
+	if (*nc == 0 || *nc != want ||
+	    get_u32(buf + MODEL_HDR_BYTES + MODEL_MLP_BYTES + 4) != 0)
+		return FL_E_PARSE;
+	return 0;
+}
+
+/* Validates the header; on success *d, *k, *np (and mlp sizes, histogram
+ * length *nc) are the shape. */
 static int decode_header(const uint8_t *buf, size_t len, uint32_t *kind,
 			 uint32_t *d, uint32_t *k, uint64_t *np, uint32_t *nh,
-			 uint32_t hidden[3])
+			 uint32_t hidden[3], uint32_t *nc)
 {
 	uint64_t want, want_np;
-	int mlp, r;
+	int mlp, v3 = 0, r;
 
+	*nc = 0;
 	if (buf == NULL || len < MODEL_HDR_BYTES)
 		return FL_E_PARSE;
 	if (memcmp(buf, MODEL_MAGIC, 8) == 0)
 		mlp = 0;
 	else if (memcmp(buf, MODEL_MAGIC2, 8) == 0)
 		mlp = 1;
-	else
+	else if (memcmp(buf, MODEL_MAGIC3, 8) == 0) {
+		mlp = get_u32(buf + 8) == FL_MODEL_MLP;
+		v3 = 1;
+	} else
 		return FL_E_PARSE;
 	*kind = get_u32(buf + 8);
 	*d = get_u32(buf + 12);
@@ -172,7 +214,9 @@ static int decode_header(const uint8_t *buf, size_t len, uint32_t *kind,
 	}
 	if (*np != want_np)
 		return FL_E_PARSE;
-	want = model_hdr_bytes(*kind) + (2 * (uint64_t)*d + *np) * 8;
+	if (v3 && (r = decode_v3(buf, len, *kind, *k, nc)) != 0)
+		return r;
+	want = model_hdr_bytes(*kind, v3) + (2 * (uint64_t)*d + *nc + *np) * 8;
 	if ((uint64_t)len != want)
 		return FL_E_PARSE;
 	return 0;
@@ -182,24 +226,36 @@ int fl_model_decode(const uint8_t *buf, size_t len, fl_model **out)
 {
 	fl_model *m = NULL;
 	const uint8_t *p;
-	uint32_t kind, d, k, nh, hidden[3];
+	uint32_t kind, d, k, nh, hidden[3], nc;
 	uint64_t np;
 	int r;
 
 	if (out == NULL)
 		return FL_E_INVAL;
-	if ((r = decode_header(buf, len, &kind, &d, &k, &np, &nh, hidden)) != 0)
+	if ((r = decode_header(buf, len, &kind, &d, &k, &np, &nh, hidden, &nc)) != 0)
 		return r;
 	r = kind == FL_MODEL_MLP ? fl_model_new_mlp(d, k, nh, hidden, &m)
 				 : fl_model_new((enum fl_model_kind)kind, d, k, &m);
 	if (r != 0)
 		return r == FL_E_INVAL ? FL_E_PARSE : r;
 	m->version = get_u32(buf + 20);
-	p = buf + model_hdr_bytes(kind);
+	p = buf + model_hdr_bytes(kind, nc > 0);
+	if (nc > 0 && ((m->label_counts = malloc(nc * sizeof(double))) == NULL)) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	m->nlabel_counts = nc;
 	if (get_f64s(&p, m->mean, d) != 0 || get_f64s(&p, m->scale, d) != 0 ||
+	    get_f64s(&p, m->label_counts, nc) != 0 ||
 	    get_f64s(&p, m->w, m->nparams) != 0) {
 		r = FL_E_PARSE;
 		goto out;
+	}
+	for (uint32_t c = 0; c < nc; c++) {
+		if (m->label_counts[c] < 0) {
+			r = FL_E_PARSE;
+			goto out;
+		}
 	}
 	for (uint32_t j = 0; j < d; j++) {
 		if (!(m->scale[j] > 0)) {
@@ -239,6 +295,10 @@ int fl_model_to_json(const fl_model *m, char **out)
 	json_array(&b, m->mean, m->d, 1);
 	fl_sbuf_printf(&b, ",\n  \"scale\": ");
 	json_array(&b, m->scale, m->d, 1);
+	if (m->nlabel_counts > 0) {
+		fl_sbuf_printf(&b, ",\n  \"label_counts\": ");
+		json_array(&b, m->label_counts, m->nlabel_counts, 1);
+	}
 	if (m->kind == FL_MODEL_MLP) {
 		/* Layer sizes, then the flat parameter vector (layout in fl_model.h). */
 		fl_sbuf_printf(&b, ",\n  \"hidden\": [");

@@ -22,6 +22,11 @@ void fl_model_logits(const fl_model *m, const double *w, const double *xs,
  * squared error for linear). If grad, z is overwritten with dloss/dz
  * (p - onehot(y), or pred - y for linear). */
 double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, int grad);
+/* fl_model_head with grad, each row's loss and dloss/dz multiplied by the
+ * weight of its class cw[y] times n / (sum of the n rows' weights), so the
+ * batch mean is the weighted mean (classification); cw NULL = fl_model_head. */
+double fl_model_head_weighted(const fl_model *m, double *z, const double *y, size_t n,
+			      const double *cw);
 /* Class id (or value for linear) from one row of logits. */
 double fl_model_decide(const fl_model *m, const double *z);
 
@@ -39,5 +44,10 @@ int fl_mlp_forward(const fl_model *m, const double *w, const double *xs,
  * No l2 term. FL_E_NOMEM. */
 int fl_mlp_grad(const fl_model *m, const double *w, const double *xs,
 		const double *y, size_t n, double *grad, double *loss);
+/* fl_mlp_grad with per-class loss weights cw (NULL = none), as
+ * fl_model_head_weighted. */
+int fl_mlp_grad_weighted(const fl_model *m, const double *w, const double *xs,
+			 const double *y, size_t n, const double *cw, double *grad,
+			 double *loss);
 
 #endif

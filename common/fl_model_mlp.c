@@ -122,6 +122,13 @@ int fl_mlp_forward(const fl_model *m, const double *w, const double *xs,
 int fl_mlp_grad(const fl_model *m, const double *w, const double *xs,
 		const double *y, size_t n, double *grad, double *loss)
 {
+	return fl_mlp_grad_weighted(m, w, xs, y, n, NULL, grad, loss);
+}
+
+int fl_mlp_grad_weighted(const fl_model *m, const double *w, const double *xs,
+			 const double *y, size_t n, const double *cw, double *grad,
+			 double *loss)
+{
 	uint32_t sz[5], nl = fl_mlp_sizes(m, sz), maxw = 0;
 	size_t off[3], woff[4], o = 0;
 	double *acts = NULL, *dz = NULL, *da = NULL, inv;
@@ -145,7 +152,7 @@ int fl_mlp_grad(const fl_model *m, const double *w, const double *xs,
 	if (acts == NULL || dz == NULL || da == NULL)
 		goto out;
 	mlp_forward_acts(m, w, xs, n, acts, off, dz);
-	*loss = fl_model_head(m, dz, y, n, 1);
+	*loss = fl_model_head_weighted(m, dz, y, n, cw);
 	inv = 1.0 / (double)n;
 	for (size_t i = 0; i < n * m->k; i++)
 		dz[i] *= inv;

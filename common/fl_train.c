@@ -19,6 +19,9 @@ typedef struct sgd_ws {
 	double *yb;     /* B */
 	double *z;      /* B x k logits, then dloss/dz */
 	size_t *perm;   /* n */
+	double *w0;     /* nparams: the starting weights (FedProx), or NULL */
+	double mu;      /* FedProx mu, 0 = off */
+	const double *cw; /* class weights or NULL */
 } sgd_ws;
 
 static void sgd_ws_free(sgd_ws *ws)
@@ -30,6 +33,7 @@ static void sgd_ws_free(sgd_ws *ws)
 	free(ws->yb);
 	free(ws->z);
 	free(ws->perm);
+	free(ws->w0);
 }
 
 static int sgd_ws_alloc(sgd_ws *ws, const fl_model *m, size_t n, size_t b)
@@ -57,7 +61,8 @@ static int sgd_step_mlp(const fl_model *m, sgd_ws *ws, size_t b,
 	size_t off = 0;
 	int r;
 
-	if ((r = fl_mlp_grad(m, ws->w, ws->xb, ws->yb, b, ws->grad, loss)) != 0)
+	if ((r = fl_mlp_grad_weighted(m, ws->w, ws->xb, ws->yb, b, ws->cw, ws->grad,
+					loss)) != 0)
 		return r;
 	for (uint32_t l = 0; l < nl; l++) {
 		size_t nw = (size_t)sz[l] * sz[l + 1];
@@ -65,6 +70,9 @@ static int sgd_step_mlp(const fl_model *m, sgd_ws *ws, size_t b,
 			cblas_daxpy((blasint)nw, o->l2, ws->w + off, 1, ws->grad + off, 1);
 		off += nw + sz[l + 1];
 	}
+	if (ws->mu > 0)
+		for (size_t i = 0; i < m->nparams; i++)
+			ws->grad[i] += ws->mu * (ws->w[i] - ws->w0[i]);
 	cblas_daxpy((blasint)m->nparams, -o->lr, ws->grad, 1, ws->w, 1);
 	return 0;
 }
@@ -84,7 +92,7 @@ static int sgd_step(const fl_model *m, sgd_ws *ws, const fl_dataset *ds,
 	if (m->kind == FL_MODEL_MLP)
 		return sgd_step_mlp(m, ws, b, o, lossp);
 	fl_model_logits(m, ws->w, ws->xb, b, ws->z);
-	loss = fl_model_head(m, ws->z, ws->yb, b, 1);
+	loss = fl_model_head_weighted(m, ws->z, ws->yb, b, ws->cw);
 	/* grad W = xb^T dz / b + l2 W ; the bias is not regularised. */
 	memcpy(ws->grad, ws->w, (size_t)d * k * sizeof(double));
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)d, (blasint)k,
@@ -97,6 +105,9 @@ static int sgd_step(const fl_model *m, sgd_ws *ws, const fl_dataset *ds,
 			gb[c] += ws->z[i * k + c];
 	for (uint32_t c = 0; c < k; c++)
 		gb[c] *= inv;
+	if (ws->mu > 0)   /* FedProx: mu (w - w_global) on weights and biases */
+		for (size_t i = 0; i < m->nparams; i++)
+			ws->grad[i] += ws->mu * (ws->w[i] - ws->w0[i]);
 	cblas_daxpy((blasint)((size_t)d * k), -o->lr, ws->grad, 1, ws->w, 1);
 	for (uint32_t c = 0; c < k; c++)
 		wb[c] -= o->lr * gb[c];
@@ -125,6 +136,30 @@ static int sgd_finite(const double *w, size_t n)
 int fl_train_sgd(fl_model *m, const fl_dataset *ds, const fl_train_opts *opts,
 		 double *loss_sum)
 {
+	return fl_train_sgd_ex(m, ds, opts, NULL, loss_sum);
+}
+
+static int sgd_extra_ok(const fl_model *m, const fl_train_extra *ex)
+{
+	uint32_t c = fl_model_nclasses(m);
+
+	if (ex == NULL)
+		return 1;
+	if (!(ex->prox_mu >= 0) || !isfinite(ex->prox_mu))
+		return 0;
+	if (ex->class_weight != NULL) {
+		if (c == 0)
+			return 0;
+		for (uint32_t i = 0; i < c; i++)
+			if (!(ex->class_weight[i] >= 0) || !isfinite(ex->class_weight[i]))
+				return 0;
+	}
+	return 1;
+}
+
+int fl_train_sgd_ex(fl_model *m, const fl_dataset *ds, const fl_train_opts *opts,
+		    const fl_train_extra *ex, double *loss_sum)
+{
 	sgd_ws ws;
 	fl_rng rng;
 	size_t b;
@@ -133,7 +168,7 @@ int fl_train_sgd(fl_model *m, const fl_dataset *ds, const fl_train_opts *opts,
 
 	if (m == NULL || ds == NULL || opts == NULL || opts->epochs == 0 ||
 	    opts->batch_size == 0 || !(opts->lr > 0) || !isfinite(opts->lr) ||
-	    !(opts->l2 >= 0) || !isfinite(opts->l2))
+	    !(opts->l2 >= 0) || !isfinite(opts->l2) || !sgd_extra_ok(m, ex))
 		return FL_E_INVAL;
 	if ((r = fl_model_check_data(m, ds)) != 0)
 		return r;
@@ -147,6 +182,17 @@ int fl_train_sgd(fl_model *m, const fl_dataset *ds, const fl_train_opts *opts,
 		goto out;
 	fl_model_standardise(m, ds->x, ds->n, ws.xs);
 	memcpy(ws.w, m->w, m->nparams * sizeof(double));
+	if (ex != NULL) {
+		ws.cw = ex->class_weight;
+		ws.mu = ex->prox_mu;
+	}
+	if (ws.mu > 0) {
+		if ((ws.w0 = malloc(m->nparams * sizeof(double))) == NULL) {
+			r = FL_E_NOMEM;
+			goto out;
+		}
+		memcpy(ws.w0, m->w, m->nparams * sizeof(double));
+	}
 	for (size_t i = 0; i < ds->n; i++)
 		ws.perm[i] = i;
 	fl_rng_seed(&rng, opts->seed);
@@ -172,4 +218,88 @@ int fl_train_sgd(fl_model *m, const fl_dataset *ds, const fl_train_opts *opts,
 out:
 	sgd_ws_free(&ws);
 	return r;
+}
+
+double fl_lr_at(const fl_jobspec *spec, uint32_t round)
+{
+	double t, R, f = 1.0;
+
+	if (spec == NULL)
+		return NAN;
+	R = spec->rounds ? (double)spec->rounds : 1.0;
+	t = round > 1 ? (double)(round - 1) : 0.0;
+	if (t > R - 1)
+		t = R - 1;
+	switch (spec->lr_schedule) {
+	case FL_LR_CONSTANT:
+		return spec->lr;
+	case FL_LR_STEP:
+		f = pow(spec->lr_decay, floor(t / (spec->lr_step ? spec->lr_step : 1)));
+		break;
+	case FL_LR_EXPONENTIAL:
+		f = pow(spec->lr_decay, t);
+		break;
+	case FL_LR_COSINE:
+		f = 0.5 * (1.0 + cos(3.14159265358979323846 * t / R));
+		break;
+	}
+	/* Long decays must not underflow to a zero (invalid) rate. */
+	return spec->lr * (f > 1e-12 ? f : 1e-12);
+}
+
+int fl_class_weights_balanced(const double *counts, uint32_t c, double *w)
+{
+	double n = 0.0;
+
+	if (counts == NULL || w == NULL || c == 0)
+		return FL_E_INVAL;
+	for (uint32_t i = 0; i < c; i++) {
+		if (!(counts[i] >= 0) || !isfinite(counts[i]))
+			return FL_E_RANGE;
+		n += counts[i];
+	}
+	if (!(n > 0))
+		return FL_E_RANGE;
+	for (uint32_t i = 0; i < c; i++)
+		w[i] = counts[i] > 0 ? n / ((double)c * counts[i]) : 1.0;
+	return 0;
+}
+
+int fl_train_class_weights(const fl_jobspec *spec, const fl_model *global, double *w,
+			   int *use, char *errmsg)
+{
+	uint32_t c;
+	int r;
+
+	if (spec == NULL || global == NULL || w == NULL || use == NULL)
+		return FL_E_INVAL;
+	c = fl_model_nclasses(global);
+	*use = 0;
+	switch (spec->cw_mode) {
+	case FL_CW_NONE:
+		return 0;
+	case FL_CW_LIST:
+		if (c == 0 || spec->ncw != c) {
+			fl_errmsg_set(errmsg, "class_weights lists %u weights but the model "
+				      "has %u classes", spec->ncw, c);
+			return FL_E_INVAL;
+		}
+		memcpy(w, spec->class_weights, c * sizeof(double));
+		*use = 1;
+		return 0;
+	case FL_CW_BALANCED:
+		if (c == 0 || global->nlabel_counts != c) {
+			fl_errmsg_set(errmsg, "class_weights = balanced needs the label "
+				      "histogram of the STATS round, and model v%u has none",
+				      global->version);
+			return FL_E_STATE;
+		}
+		if ((r = fl_class_weights_balanced(global->label_counts, c, w)) != 0) {
+			fl_errmsg_set(errmsg, "the label histogram has no rows");
+			return r;
+		}
+		*use = 1;
+		return 0;
+	}
+	return FL_E_INVAL;
 }

@@ -70,6 +70,61 @@ out:
 	return r;
 }
 
+size_t fl_update_stats_len_hist(uint32_t d, uint32_t nclasses)
+{
+	return fl_update_stats_len(d) + nclasses;
+}
+
+int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, double *vec)
+{
+	double *h;
+	int r;
+
+	if (train == NULL || vec == NULL || nclasses > FL_METRICS_MAX_CLASSES)
+		return FL_E_INVAL;
+	if ((r = fl_update_stats_build(train, vec)) != 0)
+		return r;
+	h = vec + fl_update_stats_len(train->d);
+	memset(h, 0, nclasses * sizeof(double));
+	for (size_t i = 0; i < train->n && nclasses > 0; i++) {
+		double y = train->y[i];
+		if (!(y >= 0 && y < (double)nclasses) || y != floor(y))
+			return FL_E_INVAL;
+		h[(uint32_t)y] += 1.0;
+	}
+	return 0;
+}
+
+int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses)
+{
+	const double *h;
+	double *c = NULL;
+	int r;
+
+	if (m == NULL || sum == NULL ||
+	    (nclasses != 0 && nclasses != fl_model_nclasses(m)))
+		return FL_E_INVAL;
+	if (nclasses == 0)
+		return fl_update_stats_apply(m, sum);
+	h = sum + fl_update_stats_len(m->d);
+	if ((c = malloc(nclasses * sizeof(double))) == NULL)
+		return FL_E_NOMEM;
+	for (uint32_t i = 0; i < nclasses; i++) {
+		/* Sums of whole counts; round away quantisation noise, if any. */
+		c[i] = floor(h[i] + 0.5);
+		if (!isfinite(h[i]) || c[i] < 0) {
+			r = FL_E_RANGE;
+			goto out;
+		}
+	}
+	if ((r = fl_update_stats_apply(m, sum)) != 0)
+		goto out;
+	r = fl_model_set_label_counts(m, c, nclasses);
+out:
+	free(c);
+	return r;
+}
+
 size_t fl_update_metrics_len(const fl_model *m)
 {
 	return 6 + 3 * (size_t)fl_model_nclasses(m);
@@ -146,10 +201,17 @@ int fl_update_train_build(const fl_model *global, const fl_model *local,
 
 int fl_update_train_apply(fl_model *global, const double *sum, fl_round_summary *out)
 {
+	return fl_update_train_apply_opt(global, sum, NULL, out);
+}
+
+int fl_update_train_apply_opt(fl_model *global, const double *sum, fl_servopt *opt,
+			      fl_round_summary *out)
+{
 	double *w, n;
 	size_t np;
+	int r;
 
-	if (global == NULL || sum == NULL)
+	if (global == NULL || sum == NULL || (opt != NULL && opt->np != global->nparams))
 		return FL_E_INVAL;
 	np = global->nparams;
 	n = sum[np];
@@ -158,11 +220,31 @@ int fl_update_train_apply(fl_model *global, const double *sum, fl_round_summary 
 	w = malloc(np * sizeof(double));
 	if (w == NULL)
 		return FL_E_NOMEM;
-	for (size_t i = 0; i < np; i++) {
-		w[i] = global->w[i] + sum[i] / n;
-		if (!isfinite(w[i])) {
+	if (opt != NULL) {
+		/* w holds the pseudo-gradient, then the step goes into a copy. */
+		double *x = malloc(np * sizeof(double));
+
+		for (size_t i = 0; i < np && x != NULL; i++)
+			w[i] = sum[i] / n;
+		r = x == NULL ? FL_E_NOMEM : 0;
+		if (r == 0) {
+			memcpy(x, global->w, np * sizeof(double));
+			r = fl_servopt_step(opt, x, w);
+		}
+		if (r == 0)
+			memcpy(w, x, np * sizeof(double));
+		free(x);
+		if (r != 0) {
 			free(w);
-			return FL_E_DIVERGED;
+			return r;
+		}
+	} else {
+		for (size_t i = 0; i < np; i++) {
+			w[i] = global->w[i] + sum[i] / n;
+			if (!isfinite(w[i])) {
+				free(w);
+				return FL_E_DIVERGED;
+			}
 		}
 	}
 	memcpy(global->w, w, np * sizeof(double));

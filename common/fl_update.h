@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "fl_dataset.h"
 #include "fl_model.h"
+#include "fl_servopt.h"
 
 /*
  * STATS vector, length 1 + 2d: [n, sum x_j (d), sum x_j^2 (d)] over the
@@ -19,6 +20,20 @@ int fl_update_stats_build(const fl_dataset *train, double *vec);
 /* Sets m->mean and m->scale from a summed STATS vector (scale floor 1e-12,
  * constant features get scale 1). FL_E_RANGE if n == 0. */
 int fl_update_stats_apply(fl_model *m, const double *sum);
+
+/*
+ * STATS vector with the label histogram of a classification job, length
+ * 1 + 2d + c: the vector above, then the site's training rows per class id
+ * 0..c-1 (c = fl_model_nclasses of the job's model = its label count; 0 for
+ * regression gives exactly the vector above). The sum over sites is the
+ * consortium-wide histogram. build: FL_E_INVAL if a label is not a class
+ * id below c. apply: as fl_update_stats_apply, and for c > 0 (which must
+ * equal fl_model_nclasses(m)) stores the summed counts in m->label_counts;
+ * FL_E_RANGE if a count is negative or not finite.
+ */
+size_t fl_update_stats_len_hist(uint32_t d, uint32_t nclasses);
+int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, double *vec);
+int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses);
 
 /*
  * Metrics tail, length 6 + 3c (c = fl_model_nclasses): n, loss_sum,
@@ -52,5 +67,10 @@ typedef struct fl_round_summary {
  * if sum n_train is 0; FL_E_DIVERGED if the result is not finite (global is
  * left unchanged). */
 int fl_update_train_apply(fl_model *global, const double *sum, fl_round_summary *out);
+/* As fl_update_train_apply, but the pseudo-gradient sum_delta / sum_n goes
+ * through the server optimiser opt (opt->np == nparams; NULL = FedAvg as
+ * above). On error neither global nor opt change. */
+int fl_update_train_apply_opt(fl_model *global, const double *sum, fl_servopt *opt,
+			      fl_round_summary *out);
 
 #endif

@@ -53,7 +53,9 @@ int coord_agg_layout(enum fl_task_kind kind, const fl_model *model, uint32_t d,
 	case FL_TASK_STATS:
 		if (d == 0)
 			return FL_E_INVAL;
-		l.nwide = fl_update_stats_len(d);
+		/* A model of the job's shape (before STATS) adds its classes'
+		 * label histogram. */
+		l.nwide = fl_update_stats_len_hist(d, model ? fl_model_nclasses(model) : 0);
 		break;
 	case FL_TASK_TRAIN:
 		if (model == NULL)

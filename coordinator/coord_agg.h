@@ -27,7 +27,9 @@ int coord_agg_le_words(const uint8_t *data, size_t len, uint32_t *out,
  * The layout of a round's float64 vector (fl_update.h) in secure
  * aggregation: nreal = model parameters for TRAIN (0 for STATS and EVAL),
  * nwide = the rest. d is the feature count (STATS), model the global model
- * (TRAIN, EVAL). clip <= 0 gives 1.0, bits 0 gives 20. FL_E_INVAL if the
+ * (TRAIN, EVAL); for STATS, model may be NULL (no label histogram) or the
+ * job's model before STATS, whose class count c adds the label histogram
+ * (fl_update_stats_len_hist(d, c)). clip <= 0 gives 1.0, bits 0 gives 20. FL_E_INVAL if the
  * kind needs a model and model is NULL, or d is 0 for STATS.
  */
 int coord_agg_layout(enum fl_task_kind kind, const fl_model *model, uint32_t d,

@@ -22,7 +22,8 @@ static int coord_auth_viewer_ok(const char *method)
 	return strcmp(method, FL_RPC_CTL_LIST_JOBS) == 0 ||
 		strcmp(method, FL_RPC_CTL_GET_JOB) == 0 ||
 		strcmp(method, FL_RPC_CTL_GET_MODEL) == 0 ||
-		strcmp(method, FL_RPC_CTL_LIST_SITES) == 0;
+		strcmp(method, FL_RPC_CTL_LIST_SITES) == 0 ||
+		strcmp(method, FL_RPC_CTL_GET_LEDGER) == 0;
 }
 
 static int coord_auth_site(coord_store *st, const char *method, const char *cn,

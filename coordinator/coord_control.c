@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord_ledger.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -267,5 +268,54 @@ void coord_ctl_list_sites(fl_rpc_call *call, void *ctx)
 out:
 	free(rows);
 	fl_msg_site_list_clear(&list);
+	COORD_CTL_END();
+}
+
+/* One page of the round ledger (entries from from_seq on) and the
+ * certificate that signed it. */
+void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_ledger_req req = { 0, 0 };
+	fl_msg_ledger_list list = { NULL, 0, NULL, 0 };
+	coord_ledger_row *rows = NULL;
+	size_t n = 0, i;
+	uint64_t next = 0;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_ledger_req(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad LedgerRequest: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_store_ledger_list(svc->st, req.job_id,
+					 req.from_seq ? req.from_seq : 1,
+					 FL_MSG_LEDGER_PAGE, &rows, &n, &next)) != 0) {
+		fl_errmsg_set(msg, "cannot read the ledger: %s", fl_strerror(r));
+		goto out;
+	}
+	if (n && (list.entries = calloc(n, sizeof(*list.entries))) == NULL) {
+		r = FL_E_NOMEM;
+		fl_errmsg_set(msg, "out of memory");
+		goto out;
+	}
+	/* The entries borrow the rows' text (freed with the rows). */
+	for (i = 0; i < n; i++) {
+		list.entries[i].seq = rows[i].seq;
+		list.entries[i].text = rows[i].text;
+		memcpy(list.entries[i].hash_hex, rows[i].hash_hex,
+		       sizeof(list.entries[i].hash_hex));
+		memcpy(list.entries[i].sig_hex, rows[i].sig_hex,
+		       sizeof(list.entries[i].sig_hex));
+	}
+	list.n = n;
+	list.cert_pem = (char *)coord_ledger_signer_cert(svc->ledger);
+	list.next_seq = next;
+	if ((r = fl_codec_encode_ledger_list(&list, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the ledger: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	free(list.entries);
+	coord_store_ledger_free(rows, n);
 	COORD_CTL_END();
 }

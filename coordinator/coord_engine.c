@@ -62,6 +62,7 @@ static void coord_job_free(coord_job *j)
 	fl_jobspec_clear(&j->spec);
 	free(j->spec_text);
 	fl_model_free(j->model);
+	fl_servopt_free(j->opt);
 	coord_blob_release(j->blob);
 	free(j);
 }
@@ -114,6 +115,15 @@ static int coord_job_new(uint64_t id, const char *text, coord_job **out,
 	}
 	if ((r = fl_jobspec_parse(text, strlen(text), &j->spec, errmsg)) != 0)
 		goto out;
+	/* Until the STATS round builds model v0, j->model is a model of the
+	 * job's shape: its class count sizes the STATS label histogram. */
+	if (j->spec.nfeatures > 0 &&
+	    (r = fl_model_new_for_spec(&j->spec, j->spec.nfeatures, &j->model)) != 0) {
+		fl_errmsg_set(errmsg, "cannot build a model for this spec: %s",
+			      fl_strerror(r));
+		fl_jobspec_clear(&j->spec);
+		goto out;
+	}
 	*out = j;
 	j = NULL;
 out:
@@ -122,6 +132,33 @@ out:
 		free(j);
 	}
 	return r;
+}
+
+/* Loads the server optimiser state that produced the job's model (TRAIN
+ * rounds done, stateful optimiser). Missing or unreadable state marks the
+ * job failed and returns 1 (the caller drops it). */
+static int coord_engine_resume_servopt(coord_engine *e, coord_job *j)
+{
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	if (j->model == NULL || j->next_round < 2 || j->model->version == 0 ||
+	    !fl_servopt_stateful(j->spec.optimizer))
+		return 0;
+	r = coord_store_servopt_get(e->st, j->id, j->model->version, &blob, &len);
+	if (r == 0)
+		r = fl_servopt_decode(&j->spec, j->model->nparams, blob, len, &j->opt);
+	free(blob);
+	if (r == 0)
+		return 0;
+	fl_error("job %llu: no usable %s server optimiser state for model v%u (%s); "
+		 "marking it failed", (unsigned long long)j->id,
+		 fl_server_opt_name(j->spec.optimizer), j->model->version,
+		 fl_strerror(r));
+	coord_store_job_set_state(e->st, j->id, "failed",
+				  "server optimiser state missing at resume", fl_time_ms());
+	return 1;
 }
 
 /* Rebuilds one stored job in memory at its resume point. */
@@ -159,6 +196,8 @@ static int coord_engine_resume_job(coord_engine *e, uint64_t id)
 		goto out;
 	}
 	if (j->next_round > 0) {
+		fl_model_free(j->model);   /* the pre-STATS shape model */
+		j->model = NULL;
 		if ((r = coord_store_model_get(e->st, id, j->next_round - 1, 0, &blob,
 					       &len, &ver)) != 0 ||
 		    (r = fl_model_decode(blob, len, &j->model)) != 0 ||
@@ -171,6 +210,10 @@ static int coord_engine_resume_job(coord_engine *e, uint64_t id)
 						      fl_time_ms());
 			goto out;
 		}
+	}
+	if ((r = coord_engine_resume_servopt(e, j)) != 0) {
+		r = 0;   /* the job is marked failed; the others resume */
+		goto out;
 	}
 	fl_info("job %llu '%s' resumes at round %u attempt %u", (unsigned long long)id,
 		j->spec.name, j->next_round, j->next_attempt);

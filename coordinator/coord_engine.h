@@ -41,6 +41,13 @@ int coord_engine_new(coord_store *st, const coord_engine_opts *opts,
 /* Stops the driver thread if running, then frees. NULL-safe. */
 void coord_engine_free(coord_engine *e);
 
+/* Sets the key that signs the round ledger (coord_ledger.h; borrowed, must
+ * outlive the engine; defined in coord_round_ledger.c). The daemon always
+ * sets it, and then a round whose entry cannot be signed is not committed.
+ * Without one (unit tests) no ledger is kept. */
+struct coord_ledger_signer;
+void coord_engine_set_ledger(coord_engine *e, struct coord_ledger_signer *s);
+
 /* Starts/closes rounds whose time has come. Called every COORD_TICK_MS by
  * the driver thread, or directly by tests. */
 void coord_engine_tick(coord_engine *e, int64_t now_ms);

@@ -16,6 +16,7 @@
 #include "fl_model.h"
 #include "fl_msg.h"
 #include "fl_secagg.h"
+#include "fl_servopt.h"
 #include "fl_upvec.h"
 
 /* A site that polled this process. */
@@ -71,8 +72,10 @@ typedef struct coord_job {
 	uint32_t next_round;
 	uint32_t next_attempt;
 	double weight_n;        /* N: training rows from the STATS round; 0 before */
-	fl_model *model;        /* latest global model, NULL before STATS */
+	fl_model *model;        /* latest global model; before STATS a model of
+				 * the job's shape (version 0, not stored) */
 	coord_blob *blob;       /* its encoding */
+	fl_servopt *opt;        /* server optimiser state that made model, or NULL */
 	uint32_t waiting_logged; /* eligible count last logged + 1; 0 = none */
 	coord_round_state rs;
 	struct coord_job *next;
@@ -88,6 +91,7 @@ struct coord_engine {
 	pthread_t thread;
 	int thread_on;
 	volatile int stop;
+	struct coord_ledger_signer *ledger;   /* coord_engine_set_ledger; borrowed */
 };
 
 /* coord_round.c: everything under e->mu. */
@@ -120,6 +124,17 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 		       fl_msg_task *t);
 /* The slot of a site in the active attempt, or NULL. */
 coord_slot *coord_round_slot(coord_job *j, const char *site);
+
+/* coord_round_ledger.c: fills *lr for the round that just finished in j
+ * (ri: its "done" row with the survivors; blob: the model it made, or
+ * NULL). lr borrows ri, j and *fprs, a malloc'd array of the participants'
+ * certificate fingerprints that the caller frees after the commit.
+ * FL_E_PARSE (an advert's certificate), FL_E_NOMEM. */
+struct coord_ledger_round;
+int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
+			       const coord_blob *blob, int64_t now_ms,
+			       struct coord_ledger_round *lr,
+			       char (**fprs)[FL_MSG_HASH_HEX_BYTES]);
 
 /* coord_engine.c helpers used by the files above (under e->mu). */
 int coord_blob_new(const fl_model *m, coord_blob **out);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "coord_int.h"
+#include "coord_ledger.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -229,6 +230,58 @@ static void coord_metrics_str(const fl_model *m, const fl_msg_metrics *mt,
 		snprintf(buf, cap, "r2 %.3f", mt->r2);
 }
 
+/* TRAIN: the next model from the current one and the sum, through the
+ * job's server optimiser. A stateful optimiser's new state (*nopt, which the
+ * caller keeps after the commit) is stored first under the new version, so
+ * a restarted coordinator resumes it with the model. */
+static int coord_round_train_next(coord_engine *e, coord_job *j, const double *sum,
+				  fl_model **next, fl_servopt **nopt,
+				  fl_round_summary *sm, char *why, size_t whycap)
+{
+	const fl_jobspec *s = &j->spec;
+	uint32_t round = j->rs.round;
+	uint8_t *st = NULL;
+	size_t stlen = 0;
+	int r;
+
+	if ((r = fl_model_copy(j->model, next)) != 0)
+		goto out;
+	if (s->optimizer == FL_SOPT_FEDAVG && s->server_lr == 1.0) {
+		r = fl_update_train_apply(*next, sum, sm);   /* plain FedAvg */
+		goto out;
+	}
+	if (j->opt == NULL && fl_servopt_stateful(s->optimizer) && j->model->version > 0) {
+		snprintf(why, whycap, "round %u: no %s server optimiser state for model "
+			 "v%u", round, fl_server_opt_name(s->optimizer), j->model->version);
+		r = FL_E_STATE;
+		goto fail;
+	}
+	r = j->opt ? fl_servopt_copy(j->opt, nopt)
+		   : fl_servopt_new(s, j->model->nparams, nopt);
+	if (r == 0)
+		r = fl_update_train_apply_opt(*next, sum, *nopt, sm);
+	if (r == 0 && fl_servopt_stateful(s->optimizer) &&
+	    (r = fl_servopt_encode(*nopt, &st, &stlen)) == 0 &&
+	    (r = coord_store_servopt_put(e->st, j->id, round, st, stlen)) != 0) {
+		snprintf(why, whycap, "round %u: cannot save the server optimiser "
+			 "state: %s", round, fl_strerror(r));
+		goto fail;
+	}
+out:
+	if (r != 0)
+		snprintf(why, whycap, "round %u: cannot apply the updates: %s", round,
+			 fl_strerror(r));
+fail:
+	free(st);
+	if (r != 0) {
+		fl_model_free(*next);
+		*next = NULL;
+		fl_servopt_free(*nopt);
+		*nopt = NULL;
+	}
+	return r;
+}
+
 /* Builds the next model (or final metrics) from the sum and commits the
  * round. Returns 0, or an error after which the job has failed (j freed). */
 static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg,
@@ -240,20 +293,26 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	fl_round_summary sm;
 	fl_metrics final;
 	fl_model *next = NULL;
+	fl_servopt *nopt = NULL;
 	coord_blob *blob = NULL;
 	char why[FL_MSG_ERROR_BYTES], mstr[64], sa[64];
 	const char *state = NULL;
 	uint32_t rounds_done = j->rounds_done;
 	double secs = (double)(now_ms - rs->started_ms) / 1000.0;
+	coord_ledger_round lr;
+	coord_ledger_ctx lctx;
+	char (*fprs)[COORD_LEDGER_HASH_HEX] = NULL;
 	int r;
 
+	memset(&lr, 0, sizeof(lr));
 	coord_round_info(j, "done", now_ms, 1, &ri);
 	switch (rs->kind) {
 	case FL_TASK_STATS: {
 		uint32_t d = j->spec.nfeatures;
 
 		if ((r = fl_model_new_for_spec(&j->spec, d, &next)) != 0 ||
-		    (r = fl_update_stats_apply(next, sum)) != 0) {
+		    (r = fl_update_stats_apply_hist(next, sum,
+						    fl_model_nclasses(next))) != 0) {
 			snprintf(why, sizeof(why), "round 0 (stats): cannot build the "
 				 "model: %s", fl_strerror(r));
 			goto fail;
@@ -273,12 +332,9 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 		break;
 	}
 	case FL_TASK_TRAIN:
-		if ((r = fl_model_copy(j->model, &next)) != 0 ||
-		    (r = fl_update_train_apply(next, sum, &sm)) != 0) {
-			snprintf(why, sizeof(why), "round %u: cannot apply the updates: %s",
-				 rs->round, fl_strerror(r));
+		if ((r = coord_round_train_next(e, j, sum, &next, &nopt, &sm, why,
+						sizeof(why))) != 0)
 			goto fail;
-		}
 		next->version = rs->round;
 		ri.train_loss = sm.train_loss;
 		coord_metrics_to_msg(&sm.eval, &ri.eval);
@@ -297,10 +353,25 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 			 fl_strerror(r));
 		goto fail;
 	}
-	r = coord_store_round_commit(e->st, j->id, &ri, blob ? blob->data : NULL,
-				     blob ? blob->len : 0, next ? next->version : 0,
-				     rounds_done, ri.eval.present ? &ri.eval : NULL,
-				     state, now_ms);
+	/* The ledger entry goes in the same transaction; no signature, no
+	 * commit. */
+	if (e->ledger != NULL &&
+	    (r = coord_round_ledger_prepare(j, &ri, blob, now_ms, &lr, &fprs)) != 0) {
+		snprintf(why, sizeof(why), "round %u: cannot build its ledger entry: %s",
+			 rs->round, fl_strerror(r));
+		goto fail;
+	}
+	lctx.signer = e->ledger;
+	lctx.round = &lr;
+	r = coord_store_round_commit_ledger(e->st, j->id, &ri,
+					    blob ? blob->data : NULL,
+					    blob ? blob->len : 0,
+					    next ? next->version : 0, rounds_done,
+					    ri.eval.present ? &ri.eval : NULL, state,
+					    now_ms, e->ledger ? coord_ledger_build :
+					    NULL, &lctx);
+	free(fprs);
+	fprs = NULL;
 	if (r != 0) {
 		snprintf(why, sizeof(why), "cannot save round %u: %s", rs->round,
 			 fl_strerror(r));
@@ -334,6 +405,10 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	fl_model_free(j->model);
 	coord_blob_release(j->blob);
 	j->model = next;
+	if (nopt != NULL) {
+		fl_servopt_free(j->opt);
+		j->opt = nopt;
+	}
 	j->blob = blob;
 	j->rounds_done = rounds_done;
 	j->next_round = rs->round + 1;
@@ -343,6 +418,7 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 fail:
 	free(ri.participants);
 	fl_model_free(next);
+	fl_servopt_free(nopt);
 	coord_blob_release(blob);
 	coord_round_fail_job(e, j, now_ms, why);
 	return r ? r : FL_E_STATE;

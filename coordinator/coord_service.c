@@ -26,6 +26,7 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_CTL_GET_MODEL, coord_ctl_get_model },
 	{ FL_RPC_CTL_ADD_SITE, coord_ctl_add_site },
 	{ FL_RPC_CTL_LIST_SITES, coord_ctl_list_sites },
+	{ FL_RPC_CTL_GET_LEDGER, coord_ctl_get_ledger },
 };
 
 const fl_rpc_method *coord_service_methods(size_t *n)

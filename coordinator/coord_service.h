@@ -15,6 +15,8 @@
 typedef struct coord_service {
 	coord_store *st;
 	coord_engine *eng;
+	/* signs the ledger; GetLedger sends its certificate (NULL: none) */
+	struct coord_ledger_signer *ledger;
 } coord_service;
 
 /* The method table (static; *n receives its length). */
@@ -49,5 +51,6 @@ void coord_ctl_abort_job(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_model(fl_rpc_call *call, void *ctx);
 void coord_ctl_add_site(fl_rpc_call *call, void *ctx);
 void coord_ctl_list_sites(fl_rpc_call *call, void *ctx);
+void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx);
 
 #endif

@@ -47,6 +47,14 @@ static const char coord_schema_v2[] =
 	"ALTER TABLE jobs ADD COLUMN weight_n REAL NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 2;";
 
+/* The round ledger (coord_ledger.h): one hash-chained, signed entry per
+ * finished round, seq from 1. */
+static const char coord_schema_ledger[] =
+	"CREATE TABLE IF NOT EXISTS ledger(seq INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL, round INTEGER NOT NULL,"
+	" attempt INTEGER NOT NULL, text TEXT NOT NULL, hash TEXT NOT NULL,"
+	" sig TEXT NOT NULL);";
+
 static int coord_db_fail(coord_store *st, const char *what)
 {
 	fl_error("store: %s: %s", what, sqlite3_errmsg(st->db));
@@ -176,6 +184,11 @@ int coord_store_open(const char *path, coord_store **out, char *errmsg)
 	}
 	if ((r = coord_store_migrate(st, errmsg)) != 0)
 		goto out;
+	if ((r = coord_db_exec(st, coord_schema_ledger)) != 0) {
+		fl_errmsg_set(errmsg, "cannot create the ledger table in %s: %s", path,
+			      sqlite3_errmsg(st->db));
+		goto out;
+	}
 	*out = st;
 	st = NULL;
 out:
@@ -726,6 +739,74 @@ int coord_store_round_commit(coord_store *st, uint64_t job_id,
 			     uint32_t rounds_done, const fl_msg_metrics *metrics,
 			     const char *job_state, int64_t now_ms)
 {
+	return coord_store_round_commit_ledger(st, job_id, r, model, model_len,
+					       version, rounds_done, metrics,
+					       job_state, now_ms, NULL, NULL);
+}
+
+/* The last ledger entry's seq and hash (0 and 64 zeros if none). */
+static int coord_ledger_tail_locked(coord_store *st, uint64_t *seq, char *hash)
+{
+	sqlite3_stmt *s = NULL;
+	int r, rc;
+
+	*seq = 0;
+	memset(hash, '0', FL_MSG_HASH_HEX_BYTES - 1);
+	hash[FL_MSG_HASH_HEX_BYTES - 1] = '\0';
+	if ((r = coord_db_prep(st, "SELECT seq, hash FROM ledger ORDER BY seq DESC "
+			       "LIMIT 1", &s)) != 0)
+		return r;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*seq = (uint64_t)sqlite3_column_int64(s, 0);
+		coord_col_str(s, 1, hash, FL_MSG_HASH_HEX_BYTES);
+	} else if (rc != SQLITE_DONE) {
+		r = coord_db_fail(st, "read the ledger's last entry");
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Builds the next entry with fn and inserts it; caller holds the mutex
+ * inside a transaction. */
+static int coord_ledger_append_locked(coord_store *st, coord_store_ledger_fn fn,
+				      void *ctx)
+{
+	coord_ledger_row row;
+	char prev[FL_MSG_HASH_HEX_BYTES];
+	sqlite3_stmt *s = NULL;
+	uint64_t seq;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	if ((r = coord_ledger_tail_locked(st, &seq, prev)) != 0)
+		return r;
+	if ((r = fn(ctx, seq + 1, prev, &row)) != 0)
+		goto out;
+	if ((r = coord_db_prep(st, "INSERT INTO ledger(seq, job_id, round, attempt, "
+			       "text, hash, sig) VALUES(?, ?, ?, ?, ?, ?, ?)", &s)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)(seq + 1));
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)row.job_id);
+	sqlite3_bind_int64(s, 3, row.round);
+	sqlite3_bind_int64(s, 4, row.attempt);
+	sqlite3_bind_text(s, 5, row.text ? row.text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, row.hash_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, row.sig_hex, -1, SQLITE_STATIC);
+	r = coord_db_step_done(st, s, "append to the ledger");
+out:
+	sqlite3_finalize(s);
+	free(row.text);
+	return r;
+}
+
+int coord_store_round_commit_ledger(coord_store *st, uint64_t job_id,
+				    const fl_msg_round_info *r,
+				    const uint8_t *model, size_t model_len,
+				    uint32_t version, uint32_t rounds_done,
+				    const fl_msg_metrics *metrics,
+				    const char *job_state, int64_t now_ms,
+				    coord_store_ledger_fn fn, void *ctx)
+{
 	int ret;
 
 	pthread_mutex_lock(&st->mu);
@@ -739,6 +820,8 @@ int coord_store_round_commit(coord_store *st, uint64_t job_id,
 	if ((ret = coord_job_progress_locked(st, job_id, rounds_done, metrics,
 					     job_state, now_ms)) != 0)
 		goto rollback;
+	if (fn != NULL && (ret = coord_ledger_append_locked(st, fn, ctx)) != 0)
+		goto rollback;
 	if ((ret = coord_db_exec(st, "COMMIT")) == 0)
 		goto out;
 rollback:
@@ -746,6 +829,92 @@ rollback:
 out:
 	pthread_mutex_unlock(&st->mu);
 	return ret;
+}
+
+void coord_store_ledger_free(coord_ledger_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(rows[i].text);
+	free(rows);
+}
+
+/* Appends the current row of s to *rows; FL_E_NOMEM. */
+static int coord_ledger_row_add(sqlite3_stmt *s, coord_ledger_row **rows,
+				size_t *n, size_t *cap)
+{
+	const unsigned char *t = sqlite3_column_text(s, 4);
+	coord_ledger_row *o;
+
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		coord_ledger_row *nr = realloc(*rows, nc * sizeof(*nr));
+
+		if (nr == NULL)
+			return FL_E_NOMEM;
+		*rows = nr;
+		*cap = nc;
+	}
+	o = &(*rows)[*n];
+	memset(o, 0, sizeof(*o));
+	if ((o->text = strdup(t ? (const char *)t : "")) == NULL)
+		return FL_E_NOMEM;
+	o->seq = (uint64_t)sqlite3_column_int64(s, 0);
+	o->job_id = (uint64_t)sqlite3_column_int64(s, 1);
+	o->round = (uint32_t)sqlite3_column_int64(s, 2);
+	o->attempt = (uint32_t)sqlite3_column_int64(s, 3);
+	coord_col_str(s, 5, o->hash_hex, sizeof(o->hash_hex));
+	coord_col_str(s, 6, o->sig_hex, sizeof(o->sig_hex));
+	(*n)++;
+	return 0;
+}
+
+int coord_store_ledger_list(coord_store *st, uint64_t job_id, uint64_t from_seq,
+			    size_t max_bytes, coord_ledger_row **out, size_t *n,
+			    uint64_t *next_seq)
+{
+	sqlite3_stmt *s = NULL;
+	coord_ledger_row *rows = NULL;
+	size_t cnt = 0, cap = 0, bytes = 0;
+	uint64_t next = 0;
+	int r, rc;
+
+	pthread_mutex_lock(&st->mu);
+	if ((r = coord_db_prep(st, "SELECT seq, job_id, round, attempt, text, hash, "
+			       "sig FROM ledger WHERE seq >= ? AND (? = 0 OR "
+			       "job_id = ?) ORDER BY seq", &s)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_seq);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)job_id);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)job_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(s, 4) + 256;
+
+		if (cnt > 0 && (bytes + len > max_bytes || cnt >= FL_MSG_MAX_LIST)) {
+			next = (uint64_t)sqlite3_column_int64(s, 0);
+			break;
+		}
+		if ((r = coord_ledger_row_add(s, &rows, &cnt, &cap)) != 0)
+			goto out;
+		bytes += len;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = coord_db_fail(st, "list the ledger");
+		goto out;
+	}
+	*out = rows;
+	*n = cnt;
+	*next_seq = next;
+	rows = NULL;
+	cnt = 0;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	coord_store_ledger_free(rows, cnt);
+	return r;
 }
 
 static int coord_round_from_row(sqlite3_stmt *s, fl_msg_round_info *o)
@@ -963,6 +1132,78 @@ int coord_store_audit_count(coord_store *st, int64_t *n)
 
 	pthread_mutex_lock(&st->mu);
 	r = coord_db_int(st, "SELECT count(*) FROM audit WHERE id > ?", 0, 0, 0, n);
+	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
+/* ---- server optimiser state ---- */
+
+/* The table is created on first use (no schema version bump). */
+static int coord_servopt_table(coord_store *st)
+{
+	return coord_db_exec(st, "CREATE TABLE IF NOT EXISTS server_opt("
+			     "job_id INTEGER NOT NULL, version INTEGER NOT NULL,"
+			     " state BLOB NOT NULL, PRIMARY KEY(job_id, version))");
+}
+
+int coord_store_servopt_put(coord_store *st, uint64_t job_id, uint32_t version,
+			    const uint8_t *state, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (st == NULL || state == NULL || len == 0 || len > INT32_MAX)
+		return FL_E_INVAL;
+	pthread_mutex_lock(&st->mu);
+	if ((r = coord_servopt_table(st)) != 0 ||
+	    (r = coord_db_prep(st, "INSERT OR REPLACE INTO server_opt(job_id, version,"
+			       " state) VALUES(?, ?, ?)", &s)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job_id);
+	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_blob(s, 3, state, (int)len, SQLITE_STATIC);
+	r = coord_db_step_done(st, s, "put server optimiser state");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
+int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
+			    uint8_t **state, size_t *len)
+{
+	sqlite3_stmt *s = NULL;
+	uint8_t *copy = NULL;
+	size_t n;
+	int r, rc;
+
+	if (st == NULL || state == NULL || len == NULL)
+		return FL_E_INVAL;
+	pthread_mutex_lock(&st->mu);
+	if ((r = coord_servopt_table(st)) != 0 ||
+	    (r = coord_db_prep(st, "SELECT state FROM server_opt WHERE job_id = ?"
+			       " AND version = ?", &s)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job_id);
+	sqlite3_bind_int64(s, 2, version);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? FL_E_NOTFOUND :
+		    coord_db_fail(st, "get server optimiser state");
+		goto out;
+	}
+	n = (size_t)sqlite3_column_bytes(s, 0);
+	if ((copy = malloc(n ? n : 1)) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	if (n)
+		memcpy(copy, sqlite3_column_blob(s, 0), n);
+	*state = copy;
+	*len = n;
+	r = 0;
+out:
+	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return r;
 }

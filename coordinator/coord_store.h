@@ -97,10 +97,54 @@ int coord_store_model_get(coord_store *st, uint64_t job_id, uint32_t version,
 			  int latest, uint8_t **blob, size_t *len,
 			  uint32_t *version_out);
 
+/* ---- ledger (coord_ledger.h builds the entries) ---- */
+/* One stored ledger entry. */
+typedef struct coord_ledger_row {
+	uint64_t seq;
+	uint64_t job_id;
+	uint32_t round;
+	uint32_t attempt;
+	char *text;                              /* malloc'd */
+	char hash_hex[FL_MSG_HASH_HEX_BYTES];
+	char sig_hex[FL_MSG_SIG_HEX_BYTES];
+} coord_ledger_row;
+/* Builds entry seq (the last entry's seq + 1) after prev_hash (the last
+ * entry's hash, or 64 zeros) into *out; called inside the commit's
+ * transaction. Nonzero aborts the commit. */
+typedef int (*coord_store_ledger_fn)(void *ctx, uint64_t seq,
+				     const char *prev_hash, coord_ledger_row *out);
+/* coord_store_round_commit plus, when fn is not NULL, one ledger entry that
+ * fn builds, all in ONE transaction: if fn fails (e.g. cannot sign) nothing
+ * is written and its error is returned. */
+int coord_store_round_commit_ledger(coord_store *st, uint64_t job_id,
+				    const fl_msg_round_info *r,
+				    const uint8_t *model, size_t model_len,
+				    uint32_t version, uint32_t rounds_done,
+				    const fl_msg_metrics *metrics,
+				    const char *job_state, int64_t now_ms,
+				    coord_store_ledger_fn fn, void *ctx);
+/* Entries with seq >= from_seq (of job_id, or all when 0) by seq, as many
+ * as fit in max_bytes of text (at least one). *next_seq is the seq of the
+ * first entry left out, 0 if none. *out malloc'd (coord_store_ledger_free). */
+int coord_store_ledger_list(coord_store *st, uint64_t job_id, uint64_t from_seq,
+			    size_t max_bytes, coord_ledger_row **out, size_t *n,
+			    uint64_t *next_seq);
+void coord_store_ledger_free(coord_ledger_row *rows, size_t n);
+
 /* ---- audit ---- */
 int coord_store_audit(coord_store *st, const char *who, const char *action,
 		      const char *detail, int64_t now_ms);
 /* Number of audit rows (for tests). */
 int coord_store_audit_count(coord_store *st, int64_t *n);
+
+/* ---- server optimiser state (table server_opt) ---- */
+/* Stores the server optimiser state that produced model `version` of a
+ * job (INSERT OR REPLACE: a retried round overwrites it). Call it before
+ * the round's commit. FL_E_DB. */
+int coord_store_servopt_put(coord_store *st, uint64_t job_id, uint32_t version,
+			    const uint8_t *state, size_t len);
+/* Loads that state; *state malloc'd (caller frees). FL_E_NOTFOUND if none. */
+int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
+			    uint8_t **state, size_t *len);
 
 #endif

@@ -298,6 +298,9 @@ int fl_secagg_server_close_input(fl_secagg_server *s, fl_secagg_unmask_req *req)
 	if (!(q.survivors = calloc(s->p.n, sizeof(uint32_t))) ||
 	    !(q.dropped = calloc(s->p.n, sizeof(uint32_t))))
 		goto out;
+	/* marks of an earlier call that failed (FL_E_NOMEM) must not hide
+	 * dropped clients from this one */
+	memset(s->mark, 0, (size_t)s->p.n + 1);
 	for (uint32_t id = 1; id <= s->p.n; id++) {
 		if (!s->cl[id].shared)
 			continue;

@@ -94,13 +94,20 @@ int fl_secagg_server_add_unmask(fl_secagg_server *s, const fl_secagg_unmask_resp
 		return FL_E_STATE;
 	if ((r = unmask_check(s, rs)) != 0)
 		return r;
+	/* Allocate first, so that FL_E_NOMEM leaves no share collected and the
+	 * same response can be added again (no duplicate x). */
+	for (uint32_t i = 0; i < rs->count; i++) {
+		server_client *o = &s->cl[rs->entries[i].owner];
+
+		if (!o->collected &&
+		    !(o->collected = sodium_malloc(((size_t)s->p.k + 1) *
+						   sizeof(*o->collected))))
+			return FL_E_NOMEM;
+	}
 	for (uint32_t i = 0; i < rs->count; i++) {
 		server_client *o = &s->cl[rs->entries[i].owner];
 		fl_shamir_share *sh;
 
-		if (!o->collected &&
-		    !(o->collected = sodium_malloc(((size_t)s->p.k + 1) * sizeof(*sh))))
-			return FL_E_NOMEM;   /* entries before i are kept: harmless */
 		if (o->kind != 0 && o->kind != rs->entries[i].kind) {
 			fprintf(stderr, "secagg: both share kinds for client %u\n",
 				rs->entries[i].owner);

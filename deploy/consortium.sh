@@ -11,12 +11,27 @@ FL_PIDS=()
 
 fl_die() { echo "error: $*" >&2; exit 1; }
 
-# fl_pki SITE...: CA and certificates for the coordinator, the sites, an admin
-# operator and a viewer, into $FL_WORK/pki.
-fl_pki() {
-  bash "$FL_TOP/deploy/gen-certs.sh" "$FL_WORK/pki" "$@" >/dev/null \
-    || fl_die "could not make certificates"
+# fl_pki_in DIR SITE...: a consortium CA in DIR made with 'fedctl ca init',
+# certificates for the coordinator (localhost), an admin operator and a
+# viewer made with 'fedctl ca issue', and for each site a key and CSR made
+# "on the site" with 'fedc-agent csr' and signed with 'fedctl ca sign' (the
+# site's key never goes through the CA). Keys are ECDSA P-256, 0600.
+fl_pki_in() {
+  local d=$1 s; shift
+  mkdir -p "$d"
+  "$FL_BIN/fedctl" ca init --dir "$d" --name "fedc test consortium CA" --days 30 >/dev/null \
+    || fl_die "could not make the CA in $d"
+  "$FL_BIN/fedctl" ca issue coordinator --role coordinator --dir "$d" \
+    --san "DNS:localhost,IP:127.0.0.1" >/dev/null || fl_die "could not issue the coordinator certificate"
+  "$FL_BIN/fedctl" ca issue operator --role admin --dir "$d" >/dev/null || fl_die "could not issue the operator certificate"
+  "$FL_BIN/fedctl" ca issue viewer --role viewer --dir "$d" >/dev/null || fl_die "could not issue the viewer certificate"
+  for s in "$@"; do
+    "$FL_BIN/fedc-agent" csr --name "$s" --out-dir "$d" >/dev/null || fl_die "could not make $s's key"
+    "$FL_BIN/fedctl" ca sign "$d/$s.csr" --dir "$d" -o "$d/$s.pem" >/dev/null || fl_die "could not sign $s's CSR"
+  done
 }
+# fl_pki SITE...: the same in $FL_WORK/pki.
+fl_pki() { fl_pki_in "$FL_WORK/pki" "$@"; }
 
 # fl_start_coordinator [extra flags]: starts the coordinator on 127.0.0.1 with
 # a free port (or FL_PORT_WANTED); sets FL_PORT and FL_COORD_PID. FL_COORD_ENV
@@ -62,7 +77,8 @@ fl_ctl() { fl_ctl_as operator "$@"; }
 
 # fl_start_agent SITE DATASET CSV: writes the site's config and starts its
 # agent; the agent's pid is in FL_AGENT_PID[SITE]. FL_AGENT_ENV (optional,
-# e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3") adds environment for this agent only.
+# e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3") adds environment for this agent only;
+# FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends its config.
 declare -A FL_AGENT_PID
 fl_start_agent() {
   local site=$1 dataset=$2 csv=$3 dir=$FL_WORK/$1
@@ -79,6 +95,10 @@ cert = ../pki/$site.pem
 key = ../pki/$site.key
 [data]
 $dataset = $csv
+# [policy] (optional; see fedc-agent --help): what this site agrees to, e.g.
+#   allowed_models = logistic, softmax
+#   min_other_participants = 2
+${FL_AGENT_POLICY:-}
 EOA
   # shellcheck disable=SC2086 # FL_AGENT_ENV is a list of NAME=VALUE words
   env ${FL_AGENT_ENV:-} "$FL_BIN/fedc-agent" --config "$dir/agent.ini" >>"$dir/agent.log" 2>&1 &

@@ -20,7 +20,9 @@ echo "== 1. Each factory gets an uneven share of data/shuttle.csv (it never leav
 bash deploy/split-csv.sh data/shuttle.csv "$FL_WORK/data" 3 \
   'Rad.Flow=5:3:2;High=1:7:2;Bypass=2:1:7;Fpv.Open=1:1:8;Fpv.Close=8:1:1;Bpv.Open=1:8:1;Bpv.Close=1:1:8'
 
-echo "== 2. Consortium CA and certificates (coordinator, site1..3, operator)"
+echo "== 2. Consortium CA (fedctl ca init), coordinator and operator certificates"
+echo "   (fedctl ca issue); each site makes its own key and CSR (fedc-agent csr)"
+echo "   and the CA signs the CSR (fedctl ca sign)"
 fl_pki site1 site2 site3
 echo "   $FL_WORK/pki/ca.pem and one key pair per member"
 
@@ -49,7 +51,13 @@ fl_ctl model get "$job" -o "$FL_WORK/shuttle-model.bin"
 fl_ctl model get "$job" --format json -o "$FL_WORK/shuttle-model.json"
 echo "   $FL_WORK/shuttle-model.bin (native), $FL_WORK/shuttle-model.json (summary)"
 
-echo "== 8. Centralised reference: the same model trained on all the data in one place"
+echo "== 8. The coordinator's signed round ledger, checked offline against the CA"
+fl_ctl ledger export -o "$FL_WORK/ledger.txt" >/dev/null
+"$FL_BIN/fedctl" ledger verify "$FL_WORK/ledger.txt" --ca "$FL_WORK/pki/ca.pem"
+"$FL_BIN/fedctl" ledger verify "$FL_WORK/ledger.txt" --ca "$FL_WORK/pki/ca.pem" \
+  --records "$FL_WORK/site1/records" --site site1 | tail -n 2
+
+echo "== 9. Centralised reference: the same model trained on all the data in one place"
 fed_acc=$(fl_ctl --json job status "$job" | jq -r .job.metrics.accuracy)
 central=$("$FL_BIN/fedc-train" --json --spec deploy/jobs/shuttle-softmax.ini \
   --data "$FL_WORK/data/site1.csv" --data "$FL_WORK/data/site2.csv" --data "$FL_WORK/data/site3.csv")
@@ -65,7 +73,7 @@ printf '   centralised reference (all data pooled):   test accuracy %.4f\n' "$ce
 awk -v f="$fed_acc" -v c="$cen_acc" 'BEGIN { d = (c - f) * 100; printf "   gap: %.2f points (%s)\n", d, (d <= 2 ? "within 2 points" : "MORE than 2 points") }'
 echo "   model: $FL_WORK/shuttle-model.bin; logs: $FL_WORK/*/*.log"
 
-echo "== 9. Stopping the consortium"
+echo "== 10. Stopping the consortium"
 fl_stop_all
 trap - EXIT
 echo "   done"

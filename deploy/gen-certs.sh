@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # gen-certs.sh: makes a throwaway consortium PKI (CA, coordinator, sites,
-# operator, viewer) with the openssl CLI. For tests and local demos only.
+# operator, viewer) with the openssl CLI. Unit tests use it as an
+# independent source of certificates; a real consortium uses 'fedctl ca'
+# (and the demo and integration tests do too, see deploy/consortium.sh).
 #
 # usage: gen-certs.sh DIR SITE1 [SITE2 ...]
 # Writes DIR/ca.pem, DIR/ca.key and DIR/<name>.pem + DIR/<name>.key for

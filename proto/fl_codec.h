@@ -35,6 +35,8 @@ FL_CODEC_DECLARE(job_status, fl_msg_job_status)
 FL_CODEC_DECLARE(site_info, fl_msg_site_info)
 FL_CODEC_DECLARE(site_add, fl_msg_site_add)
 FL_CODEC_DECLARE(site_list, fl_msg_site_list)
+FL_CODEC_DECLARE(ledger_req, fl_msg_ledger_req)
+FL_CODEC_DECLARE(ledger_list, fl_msg_ledger_list)
 
 #undef FL_CODEC_DECLARE
 

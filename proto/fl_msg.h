@@ -29,6 +29,7 @@
 #define FL_RPC_CTL_GET_MODEL "/fedc.v1.Control/GetModel"
 #define FL_RPC_CTL_ADD_SITE "/fedc.v1.Control/AddSite"
 #define FL_RPC_CTL_LIST_SITES "/fedc.v1.Control/ListSites"
+#define FL_RPC_CTL_GET_LEDGER "/fedc.v1.Control/GetLedger"
 #define FL_RPC_SA_ADVERTISE "/fedc.v1.SecAgg/Advertise"
 #define FL_RPC_SA_GET_KEYS "/fedc.v1.SecAgg/GetKeys"
 #define FL_RPC_SA_PUT_SHARES "/fedc.v1.SecAgg/PutShares"
@@ -167,6 +168,28 @@ typedef struct fl_msg_site_info {
 typedef struct fl_msg_site_add { char name[FL_NAME_BYTES]; char role[16]; } fl_msg_site_add;
 typedef struct fl_msg_site_list { fl_msg_site_info *sites; size_t n; } fl_msg_site_list;
 
+/* The round ledger (GetLedger). An entry's text is at most
+ * FL_MSG_LEDGER_TEXT_MAX bytes; a reply carries at most FL_MSG_LEDGER_PAGE
+ * bytes of entries (next_seq pages through the rest). */
+#define FL_MSG_LEDGER_TEXT_MAX (256u * 1024u)
+#define FL_MSG_LEDGER_PAGE (512u * 1024u)
+#define FL_MSG_LEDGER_CERT_MAX (64u * 1024u)
+#define FL_MSG_HASH_HEX_BYTES 65        /* 64 hex digits + NUL */
+#define FL_MSG_SIG_HEX_BYTES 161        /* up to 80 signature bytes as hex + NUL */
+typedef struct fl_msg_ledger_req { uint64_t job_id; uint64_t from_seq; } fl_msg_ledger_req;
+typedef struct fl_msg_ledger_entry {
+	uint64_t seq;
+	char *text;                          /* owned, NUL-terminated */
+	char hash_hex[FL_MSG_HASH_HEX_BYTES];
+	char sig_hex[FL_MSG_SIG_HEX_BYTES];
+} fl_msg_ledger_entry;
+typedef struct fl_msg_ledger_list {
+	fl_msg_ledger_entry *entries;        /* owned, n entries */
+	size_t n;
+	char *cert_pem;                      /* owned; NULL if none */
+	uint64_t next_seq;                   /* 0: no more pages */
+} fl_msg_ledger_list;
+
 /* Release what a struct owns (not the struct itself). NULL-safe. */
 void fl_msg_task_clear(fl_msg_task *m);
 void fl_msg_chunk_clear(fl_msg_chunk *m);
@@ -176,5 +199,6 @@ void fl_msg_job_list_clear(fl_msg_job_list *m);
 void fl_msg_round_info_clear(fl_msg_round_info *m);
 void fl_msg_job_status_clear(fl_msg_job_status *m);
 void fl_msg_site_list_clear(fl_msg_site_list *m);
+void fl_msg_ledger_list_clear(fl_msg_ledger_list *m);   /* fl_codec_ledger.c */
 
 #endif

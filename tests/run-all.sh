@@ -12,13 +12,16 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 
 run_suite() {   # run_suite BUILD_DIR
   echo "== tests in $1" >&2
-  ctest --test-dir "$1" --output-on-failure -LE integration -j2
+  ctest --test-dir "$1" --output-on-failure -LE 'integration|load' -j2
   ctest --test-dir "$1" --output-on-failure -L integration
 }
 
 start=$(date +%s)
-# clang and its runtime for the libFuzzer targets.
-export FL_EXTRA_PKGS="clang libclang-rt-14-dev"
+# clang and its runtime for the libFuzzer targets; python3 runs the example
+# external trainer.
+export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3"
+# Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
+export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=
 run_suite build
 FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined

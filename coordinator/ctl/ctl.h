@@ -64,6 +64,10 @@ extern const ctl_cmd ctl_model_cmds[];
 extern const size_t ctl_model_ncmds;
 extern const ctl_cmd ctl_site_cmds[];
 extern const size_t ctl_site_ncmds;
+extern const ctl_cmd ctl_ca_cmds[];
+extern const size_t ctl_ca_ncmds;
+extern const ctl_cmd ctl_ledger_cmds[];
+extern const size_t ctl_ledger_ncmds;
 
 /* ---- ctl_main.c ---- */
 /* Runs fedctl with its arguments (argv[0] is the program). */

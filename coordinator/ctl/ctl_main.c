@@ -14,7 +14,9 @@
 static const ctl_group ctl_groups[] = {
 	{ "job", ctl_job_cmds, &ctl_job_ncmds, "submit, list, inspect, watch and abort jobs" },
 	{ "model", ctl_model_cmds, &ctl_model_ncmds, "download a job's global model" },
+	{ "ca", ctl_ca_cmds, &ctl_ca_ncmds, "the consortium CA, offline: make it, issue, sign CSRs, revoke, rotate" },
 	{ "site", ctl_site_cmds, &ctl_site_ncmds, "register and list sites and operators" },
+	{ "ledger", ctl_ledger_cmds, &ctl_ledger_ncmds, "export and verify the signed round ledger" },
 	{ "sites", ctl_site_cmds, &ctl_site_ncmds, NULL },   /* alias: 'sites list' */
 };
 #define CTL_NGROUPS (sizeof(ctl_groups) / sizeof(ctl_groups[0]))
@@ -78,7 +80,8 @@ static void usage(FILE *f)
 "\n"
 "Exit status:\n"
 "  0 ok\n"
-"  1 the watched job failed or was aborted (job watch)\n"
+"  1 the watched job failed or was aborted (job watch), or the ledger\n"
+"    does not verify (ledger verify)\n"
 "  2 usage error\n"
 "  3 cannot reach the coordinator (unavailable, TLS refused, deadline)\n"
 "  4 not found\n"

@@ -154,9 +154,10 @@ static void test_vectors(const fl_jobspec *spec)
 	FL_CHECK_EQ_INT(fl_agent_data_load(spec, BC, &tr, &te, msg), 0);
 	if (!tr)
 		return;
-	/* STATS: [n, sum x, sum x^2]. */
+	/* STATS: [n, sum x, sum x^2, rows per class (2 labels)]. */
 	FL_CHECK_EQ_INT(fl_agent_stats_vec(tr, &v, &n), 0);
-	FL_CHECK_EQ_INT(n, 1 + 2 * 30);
+	FL_CHECK_EQ_INT(n, 1 + 2 * 30 + 2);
+	FL_CHECK_NEAR(v[61] + v[62], (double)tr->n, 0);
 	for (i = 0; i < tr->n; i++)
 		sum0 += tr->x[i * tr->d];
 	FL_CHECK_NEAR(v[0], (double)tr->n, 0);

@@ -90,6 +90,73 @@ static void test_agent_errors(void)
 	expect_agent_err("[agent]\nno equals sign here\n", "line 2");
 }
 
+static void test_policy(void)
+{
+	fl_agent_config *c = calloc(1, sizeof(*c));
+	char err[FL_ERRMSG_BYTES] = "";
+	const char *base = "[agent]\ncoordinator=h:1\n[tls]\nca=a\ncert=b\nkey=c\n";
+	const char *pol = "[agent]\ncoordinator=h:1\n[tls]\nca=a\ncert=b\nkey=c\n"
+			  "[policy]\nallowed_kinds = stats, train\n"
+			  "allowed_models = logistic,mlp\nmax_rounds_per_day = 48\n"
+			  "min_other_participants = 4\nmin_clip = 0.5\n"
+			  "max_model_params = 100000\n";
+	const char *all = "[agent]\ncoordinator=h:1\n[tls]\nca=a\ncert=b\nkey=c\n"
+			  "[policy]\nallowed_kinds = all\nallowed_models = linear\n"
+			  "min_other_participants = 0\n";
+	int r;
+
+	if (c == NULL)
+		return;
+	/* Defaults: everything allowed, but never with fewer than 2 others. */
+	r = fl_agent_config_parse(base, strlen(base), NULL, c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	FL_CHECK_EQ_INT(c->policy.kinds, FL_POLICY_KINDS_ALL);
+	FL_CHECK_EQ_INT(c->policy.models, FL_POLICY_MODELS_ALL);
+	FL_CHECK_EQ_INT(c->policy.max_rounds_per_day, 0);
+	FL_CHECK_EQ_INT(c->policy.min_other_participants, 2);
+	FL_CHECK(c->policy.min_clip == 0.0);
+	FL_CHECK(c->policy.max_model_params == 0);
+	r = fl_agent_config_parse(pol, strlen(pol), NULL, c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	FL_CHECK_EQ_INT(c->policy.kinds, FL_POLICY_KIND_STATS | FL_POLICY_KIND_TRAIN);
+	FL_CHECK_EQ_INT(c->policy.models, FL_POLICY_MODEL_BIT(FL_MODEL_LOGISTIC) |
+			FL_POLICY_MODEL_BIT(FL_MODEL_MLP));
+	FL_CHECK_EQ_INT(c->policy.max_rounds_per_day, 48);
+	FL_CHECK_EQ_INT(c->policy.min_other_participants, 4);
+	FL_CHECK_NEAR(c->policy.min_clip, 0.5, 1e-12);
+	FL_CHECK(c->policy.max_model_params == 100000);
+	r = fl_agent_config_parse(all, strlen(all), NULL, c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	FL_CHECK_EQ_INT(c->policy.kinds, FL_POLICY_KINDS_ALL);
+	FL_CHECK_EQ_INT(c->policy.models, FL_POLICY_MODEL_BIT(FL_MODEL_LINEAR));
+	FL_CHECK_EQ_INT(c->policy.min_other_participants, 0);
+	free(c);
+
+	/* Errors name the key (and the line). */
+	expect_agent_err("[agent]\ncoordinator=h:1\n[policy]\nallowed_kinds = stats, predict\n",
+			 "line 4: 'allowed_kinds': unknown name 'predict'");
+	expect_agent_err("[policy]\nallowed_models = logistic, svm\n",
+			 "'allowed_models': unknown name 'svm'");
+	expect_agent_err("[policy]\nallowed_models =\n", "'allowed_models' has an empty name");
+	expect_agent_err("[policy]\nallowed_kinds = train,\n", "'allowed_kinds' has an empty name");
+	expect_agent_err("[policy]\nallowed_kinds = Train\n", "unknown name 'Train'");
+	expect_agent_err("[policy]\nmax_rounds_per_day = -1\n", "line 2: 'max_rounds_per_day'");
+	expect_agent_err("[policy]\nmin_other_participants = -2\n", "'min_other_participants'");
+	expect_agent_err("[policy]\nmin_other_participants = 1000\n", "'min_other_participants'");
+	expect_agent_err("[policy]\nmin_clip = -0.5\n", "'min_clip' must be a number >= 0");
+	expect_agent_err("[policy]\nmin_clip = wide\n", "'min_clip'");
+	expect_agent_err("[policy]\nmax_model_params = -7\n", "'max_model_params'");
+	expect_agent_err("[policy]\nmin_participants = 3\n",
+			 "unknown key 'min_participants' in [policy]");
+	/* The coordinator has no [policy]. */
+	{
+		fl_coord_config cc;
+
+		FL_CHECK_EQ_INT(fl_coord_config_parse("[policy]\nmin_clip=1\n", 21, NULL,
+						      &cc, err), FL_E_CONFIG);
+	}
+}
+
 static void test_coord(void)
 {
 	fl_coord_config c;
@@ -166,6 +233,7 @@ int main(void)
 {
 	test_agent();
 	test_agent_errors();
+	test_policy();
 	test_coord();
 	test_load();
 	return FL_TEST_DONE();

@@ -15,8 +15,9 @@ coord_dir=$FL_WORK/coordinator
 
 sites="site1 site2 site3 site4"
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 '0=6:2:1:1;1=1:2:3:4' >/dev/null
-# Crash points, one per start: POINT:ROUND. Round 0 is the STATS round.
-plan="unmask:0 advertise:1 share:2 input:3 upload:4 consistency:5 unmask:6 commit:7"
+# Crash points, one per start: POINT:ROUND. Round 0 is the STATS round,
+# rounds 1-8 train, round 9 is the final evaluation.
+plan="unmask:0 advertise:1 share:2 input:3 upload:4 consistency:5 unmask:6 commit:7 share:9"
 first=${plan%% *}
 
 fl_pki $sites
@@ -124,6 +125,23 @@ for point in $plan; do
   else
     it_check "round $r (crash at $p) finished in a later attempt ($a >= 2)" test "$a" -ge 2
   fi
+done
+
+# The signed round ledger survived the crashes: it verifies offline, has one
+# entry per finished round (stats, 8 train, eval) and its model digests are
+# the ones the coordinator serves; every site's own records match it.
+fl_ctl ledger export -o "$FL_WORK/ledger.txt" >/dev/null
+out=$("$FL_BIN/fedctl" ledger verify "$FL_WORK/ledger.txt" --ca "$FL_WORK/pki/ca.pem" 2>&1) || true
+echo "$out"
+it_check "the ledger verifies after $crashes crashes" grep -q "^ledger: 10 entries verified" <<<"$out"
+for v in $(seq 1 8); do
+  it_check "ledger digest of model v$v matches the served model" \
+    grep -q "\"model_version\":$v,.*\"model_sha256\":\"${digest[$v]:-none}\"\|\"model_sha256\":\"${digest[$v]:-none}\".*\"model_version\":$v[,}]" "$FL_WORK/ledger.txt"
+done
+for s in $sites; do
+  it_check "$s's own round records match the ledger" \
+    "$FL_BIN/fedctl" ledger verify "$FL_WORK/ledger.txt" --ca "$FL_WORK/pki/ca.pem" \
+      --records "$FL_WORK/$s/records" --site "$s"
 done
 
 # The agents were never restarted and rejoined by themselves.

@@ -86,6 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      fl_secagg_unmask_resp_clear(o));
 		break;
 	case FUZZ_SA_ACK: ROUND(sa_ack, int, (void)o); break;
+	case FUZZ_LEDGER_REQ: ROUND(ledger_req, fl_msg_ledger_req, (void)o); break;
+	case FUZZ_LEDGER_LIST:
+		ROUND(ledger_list, fl_msg_ledger_list, fl_msg_ledger_list_clear(o));
+		break;
 	default:
 		break;
 	}

@@ -13,6 +13,8 @@ enum {
 	/* fl_codec_secagg.h */
 	FUZZ_SA_HDR, FUZZ_SA_ADVERT, FUZZ_SA_KEYLIST, FUZZ_SA_SHARES,
 	FUZZ_SA_CSIG, FUZZ_SA_UNMASK_REQ, FUZZ_SA_UNMASK_RESP, FUZZ_SA_ACK,
+	/* the round ledger (fl_codec.h) */
+	FUZZ_LEDGER_REQ, FUZZ_LEDGER_LIST,
 	FUZZ_NDECODERS
 };
 
@@ -25,7 +27,8 @@ static inline unsigned fuzz_codec_id(const char *name)
 		"update_reply", "empty", "job_submit", "job_ref", "job_info",
 		"job_list", "job_status", "site_info", "site_add", "site_list",
 		"sa_hdr", "sa_advert", "sa_keylist", "sa_shares", "sa_csig",
-		"sa_unmask_req", "sa_unmask_resp", "sa_ack",
+		"sa_unmask_req", "sa_unmask_resp", "sa_ack", "ledger_req",
+		"ledger_list",
 	};
 
 	for (unsigned i = 0; i < FUZZ_NDECODERS; i++)

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
+# onnx_npm.sh: sourced by the ONNX tests. onnx_npm_install DIR installs the
+# pinned onnxruntime-node (package-lock.json) into DIR/node_modules once per
+# lock file; it exits 1 with a clear message (the test FAILS, never skips)
+# when node, npm or the npm registry is missing. Its CPU binaries ship inside
+# the package; ONNXRUNTIME_NODE_INSTALL=skip stops its install script from
+# fetching the optional CUDA ones from outside the registry.
+onnx_npm_install() {
+  local dir=$1 src tool t0
+  src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  for tool in node npm; do
+    command -v $tool >/dev/null || {
+      echo "FAIL: '$tool' is not installed; the ONNX tests need Node.js and npm" \
+           "(Debian 12: apt-get install nodejs npm, or FL_WITH_NODE=1 deploy/setup.sh)" >&2
+      exit 1; }
+  done
+  echo "node $(node -v), npm $(npm -v)"
+  mkdir -p "$dir"
+  (
+    flock 9   # tests running in parallel share the folder
+    if cmp -s "$src/package-lock.json" "$dir/.installed-lock" &&
+       [ -d "$dir/node_modules/onnxruntime-node" ]; then
+      exit 0
+    fi
+    cp "$src/package.json" "$src/package-lock.json" "$dir/"
+    t0=$(date +%s)
+    if ! (cd "$dir" && ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
+          timeout 600 npm ci --no-audit --no-fund --loglevel=error) >"$dir/npm.log" 2>&1; then
+      cat "$dir/npm.log" >&2
+      echo "FAIL: npm ci of onnxruntime-node failed (is the npm registry reachable?)" >&2
+      exit 1
+    fi
+    cp "$src/package-lock.json" "$dir/.installed-lock"
+    echo "npm ci: onnxruntime-node installed in $(( $(date +%s) - t0 )) s"
+  ) 9>"$dir/.lock" || exit 1
+}
