@@ -78,7 +78,8 @@ fl_ctl() { fl_ctl_as operator "$@"; }
 # fl_start_agent SITE DATASET CSV: writes the site's config and starts its
 # agent; the agent's pid is in FL_AGENT_PID[SITE]. FL_AGENT_ENV (optional,
 # e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3") adds environment for this agent only;
-# FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends its config.
+# FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends its config;
+# FL_AGENT_EXTRA_DATA (optional) adds "name = csv" lines to [data].
 declare -A FL_AGENT_PID
 fl_start_agent() {
   local site=$1 dataset=$2 csv=$3 dir=$FL_WORK/$1
@@ -95,6 +96,7 @@ cert = ../pki/$site.pem
 key = ../pki/$site.key
 [data]
 $dataset = $csv
+${FL_AGENT_EXTRA_DATA:-}
 # [policy] (optional; see fedc-agent --help): what this site agrees to, e.g.
 #   allowed_models = logistic, softmax
 #   min_other_participants = 2
