@@ -291,7 +291,7 @@ static void test_histogram(void)
 	size_t words = fl_upvec_words(&l);
 	uint32_t *enc = calloc(words, 4), *sum = calloc(words, 4);
 	double *v = calloc(len, sizeof(double)), *dec = calloc(len, sizeof(double));
-	double plain[TK] = { 0 }, w[TK], n = 0, sx0 = 0, sxx0 = 0;
+	double plain[TK] = { 0 }, w[TK], n = 0, sx[TD] = { 0 }, sxx[TD] = { 0 };
 	fl_model *m = model_of(FL_MODEL_SOFTMAX), *back = NULL;
 	char err[FL_ERRMSG_BYTES];
 	uint8_t *buf = NULL;
@@ -313,8 +313,12 @@ static void test_histogram(void)
 			sum[i] += enc[i];
 		for (size_t i = 0; i < site[s]->n; i++) {
 			plain[(uint32_t)site[s]->y[i]] += 1;
-			sx0 += site[s]->x[i * TD];
-			sxx0 += site[s]->x[i * TD] * site[s]->x[i * TD];
+			for (uint32_t j = 0; j < TD; j++) {
+				double x = site[s]->x[i * TD + j];
+
+				sx[j] += x;
+				sxx[j] += x * x;
+			}
 		}
 		n += (double)site[s]->n;
 	}
@@ -323,8 +327,13 @@ static void test_histogram(void)
 	FL_CHECK_EQ_INT(m->nlabel_counts, TK);
 	for (uint32_t c = 0; c < TK && m->label_counts; c++)
 		FL_CHECK(m->label_counts[c] == plain[c]);
-	FL_CHECK_NEAR(m->mean[0], sx0 / n, 1e-4);
-	FL_CHECK_NEAR(m->scale[0], sqrt(sxx0 / n - (sx0 / n) * (sx0 / n)), 1e-3);
+	/* Every feature's secure-sum mean and standard deviation equal the
+	 * plain ones over the union of the sites' rows. */
+	for (uint32_t j = 0; j < TD; j++) {
+		FL_CHECK_NEAR(m->mean[j], sx[j] / n, 1e-4);
+		FL_CHECK_NEAR(m->scale[j], sqrt(sxx[j] / n - (sx[j] / n) * (sx[j] / n)),
+			      1e-3);
+	}
 	/* A wrong class count is refused; regression takes none. */
 	FL_CHECK_EQ_INT(fl_update_stats_apply_hist(m, dec, 2), FL_E_INVAL);
 	v[0] = -1;
