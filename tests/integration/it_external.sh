@@ -24,15 +24,9 @@ for s in $sites; do fl_ctl site add "$s" >/dev/null; done
 
 # start_site SITE [PROGRAM]: the agent config gets a [trainer] section.
 start_site() {
-  local s=$1 prog=${2:-}
-  fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"
-  if [ -n "$prog" ]; then
-    kill -TERM "${FL_AGENT_PID[$s]}"; wait "${FL_AGENT_PID[$s]}" 2>/dev/null || true
-    printf '[trainer]\nprogram = %s\ntimeout = 60\n' "$prog" >> "$FL_WORK/$s/agent.ini"
-    env ${FL_AGENT_ENV:-} "$FL_BIN/fedc-agent" --config "$FL_WORK/$s/agent.ini" >>"$FL_WORK/$s/agent.log" 2>&1 &
-    FL_AGENT_PID[$s]=$!
-    FL_PIDS+=("$!")
-  fi
+  local s=$1 prog=${2:-} extra=""
+  [ -z "$prog" ] || extra=$(printf '[trainer]\nprogram = %s\ntimeout = 60' "$prog")
+  FL_AGENT_POLICY="$extra" fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"
 }
 start_site site1
 start_site site2 "$py"
