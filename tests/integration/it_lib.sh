@@ -13,9 +13,13 @@ it_cleanup() {
   fl_stop_all
   if [ $rc -ne 0 ] || [ $IT_FAILS -ne 0 ]; then
     echo "---- logs ($FL_WORK) ----" >&2
-    for f in "$FL_WORK"/*/*.log; do echo "== $f" >&2; tail -n 40 "$f" >&2; done
+    for f in "$FL_WORK"/*/*.log; do
+      [ -e "$f" ] || continue
+      echo "== $f" >&2; tail -n 40 "$f" >&2 || true
+    done
   fi
   [ -n "${IT_KEEP:-}" ] || rm -rf "$FL_WORK"
+  exit "$rc"   # the script's own status (77 = skipped), whatever ran here
 }
 trap it_cleanup EXIT
 
