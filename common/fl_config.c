@@ -256,6 +256,24 @@ static int cfg_coord_key(cfg_ctx *c, fl_coord_config *o, const char *name, const
 	return -1;
 }
 
+static int cfg_ca_key(cfg_ctx *c, fl_ca_config *o, const char *name, const char *v)
+{
+	if (strcmp(name, "cert") == 0)
+		return cfg_path(c, name, o->cert, v);
+	if (strcmp(name, "key") == 0)
+		return cfg_path(c, name, o->key, v);
+	if (strcmp(name, "passphrase_file") == 0)
+		return cfg_path(c, name, o->passphrase_file, v);
+	if (strcmp(name, "leaf_days") == 0)
+		return cfg_u32(c, name, 1, 3650, &o->leaf_days, v);
+	if (strcmp(name, "token_ttl_s") == 0)
+		return cfg_u32(c, name, 60, FL_CA_MAX_TOKEN_TTL_S, &o->token_ttl_s, v);
+	if (strcmp(name, "renew_days") == 0)
+		return cfg_u32(c, name, 1, 365, &o->renew_days, v);
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [ca]", name);
+	return -1;
+}
+
 static int cfg_handler(void *user, const char *section, const char *name,
 		       const char *value)
 {
@@ -276,6 +294,8 @@ static int cfg_handler(void *user, const char *section, const char *name,
 		r = cfg_trainer_key(c, c->agent, name, value);
 	else if (c->coord != NULL && strcmp(section, "coordinator") == 0)
 		r = cfg_coord_key(c, c->coord, name, value);
+	else if (c->coord != NULL && strcmp(section, "ca") == 0)
+		r = cfg_ca_key(c, &c->coord->ca, name, value);
 	else {
 		if (section[0] == '\0')
 			fl_errmsg_set(c->msg, "key '%.40s' outside a section", name);
@@ -361,6 +381,9 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
 	snprintf(o->log_level, sizeof(o->log_level), "info");
 	o->offline_after_ms = 10000;
+	o->ca.leaf_days = 397;
+	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
+	o->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
 	if ((r = cfg_path(c, "database", o->database, "coordinator.db")) != 0) {
 		fl_errmsg_set(errmsg, "%s", c->msg);
 		r = FL_E_CONFIG;
@@ -370,6 +393,12 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 			 where, FL_E_CONFIG, errmsg);
 	if (r == 0)
 		r = cfg_require(c, S_CA | S_CERT | S_KEY, where, errmsg);
+	if (r == 0 && (o->ca.cert[0] == '\0') != (o->ca.key[0] == '\0')) {
+		fl_errmsg_set(errmsg, "%s%s[ca] needs both 'cert' and 'key' (or "
+			      "neither, for a CA kept offline)", where ? where : "",
+			      where ? ": " : "");
+		r = FL_E_CONFIG;
+	}
 	if (r == 0)
 		*out = *o;
 out:

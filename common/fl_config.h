@@ -82,11 +82,30 @@ typedef struct fl_agent_config {
 	uint32_t trainer_models;         /* FL_POLICY_MODEL_BIT set */
 } fl_agent_config;
 
+#define FL_CA_DEFAULT_TOKEN_TTL_S 86400u      /* enrollment tokens: 24 h */
+#define FL_CA_MAX_TOKEN_TTL_S (30u * 86400u)
+#define FL_CA_DEFAULT_RENEW_DAYS 30u          /* renew when fewer days are left */
+
+/* [ca] of the coordinator: the consortium CA kept online, for enrollment by
+ * token, certificate renewal and signed CRLs (coordinator/coord_ca.h).
+ * Optional: with cert empty, those features are off (sites are then
+ * certified by hand with 'fedctl ca sign' and CRLs published by hand). */
+typedef struct fl_ca_config {
+	char cert[FL_PATH_BYTES];            /* CA certificate (PEM) */
+	char key[FL_PATH_BYTES];             /* CA private key (PEM, 0600) */
+	char passphrase_file[FL_PATH_BYTES]; /* "" = key not encrypted */
+	uint32_t leaf_days;                  /* issued site certificates (397) */
+	uint32_t token_ttl_s;                /* default token lifetime (86400) */
+	uint32_t renew_days;                 /* agents renew with fewer days left (30) */
+} fl_ca_config;
+
 /*
  * Coordinator config:
  *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db,
  *                 log_level = info, offline_after_ms = 10000
  *   [tls]         ca, cert, key (required)
+ *   [ca]          cert, key (both or neither), passphrase_file,
+ *                 leaf_days = 397, token_ttl_s = 86400, renew_days = 30
  */
 typedef struct fl_coord_config {
 	char listen[256];
@@ -94,6 +113,7 @@ typedef struct fl_coord_config {
 	char log_level[16];
 	uint32_t offline_after_ms;
 	fl_tls_paths tls;
+	fl_ca_config ca;
 } fl_coord_config;
 
 /* Parse from text (base_dir resolves relative paths; may be NULL) or from a

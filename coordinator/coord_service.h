@@ -17,6 +17,9 @@ typedef struct coord_service {
 	coord_engine *eng;
 	/* signs the ledger; GetLedger sends its certificate (NULL: none) */
 	struct coord_ledger_signer *ledger;
+	/* the online CA ([ca] of the config): enrollment, renewal, CRLs;
+	 * NULL when the CA is kept offline */
+	struct coord_ca *ca;
 } coord_service;
 
 /* The method table (static; *n receives its length). */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "coord_ca.h"
 #include "coord_engine.h"
 #include "coord_ledger.h"
 #include "coord_service.h"
@@ -59,6 +60,13 @@ static void coord_usage(FILE *f)
 "  ca = ca.pem\n"
 "  cert = coordinator.pem\n"
 "  key = coordinator.key\n"
+"  [ca]               ; optional: keep the CA online for enrollment tokens,\n"
+"  cert = ca.pem      ; certificate renewal and signed CRLs\n"
+"  key = ca.key\n"
+"  passphrase_file =  ; if the CA key is encrypted\n"
+"  leaf_days = 397    ; lifetime of the site certificates it issues\n"
+"  token_ttl_s = 86400 ; default lifetime of enrollment tokens\n"
+"  renew_days = 30    ; agents renew when fewer days are left\n"
 "\n"
 "example:\n"
 "  fedctl ca init --dir pki\n"
@@ -146,6 +154,9 @@ static int coord_load_config(const coord_args *a, fl_coord_config *cfg)
 		snprintf(cfg->database, sizeof(cfg->database), "coordinator.db");
 		snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 		cfg->offline_after_ms = 10000;
+		cfg->ca.leaf_days = 397;
+		cfg->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
+		cfg->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
 	}
 	coord_set(cfg->listen, sizeof(cfg->listen), a->listen);
 	coord_set(cfg->database, sizeof(cfg->database), a->db);
@@ -225,6 +236,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_store *st = NULL;
 	coord_engine *eng = NULL;
 	coord_ledger_signer *signer = NULL;
+	coord_ca *ca = NULL;
 	fl_rpc_server *srv = NULL;
 	coord_service svc;
 	coord_sig sig;
@@ -247,14 +259,26 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 			 "P-256 or Ed25519 key, as 'fedctl ca issue' makes)", errmsg);
 		goto out;
 	}
+	if ((r = coord_ca_open(&cfg->ca, &ca, errmsg)) != 0) {
+		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
+		goto out;
+	}
+	if (ca)
+		fl_info("online CA %s loaded: enrollment by token, renewal and CRLs "
+			"are on", cfg->ca.cert);
+	else
+		fl_info("no [ca] in the config: the CA is kept offline (certify "
+			"sites with 'fedctl ca sign'; no enrollment tokens)");
 	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
 		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
 		goto out;
 	}
 	coord_engine_set_ledger(eng, signer);
+	memset(&svc, 0, sizeof(svc));
 	svc.st = st;
 	svc.eng = eng;
 	svc.ledger = signer;
+	svc.ca = ca;
 	methods = coord_service_methods(&nmethods);
 	if ((r = fl_rpc_server_new(cfg->listen, &tls, methods, nmethods, &svc,
 				   FL_MSG_MAX_BYTES, &srv)) != 0) {
@@ -289,6 +313,7 @@ out:
 	fl_rpc_server_free(srv);
 	coord_engine_free(eng);
 	coord_ledger_signer_free(signer);
+	coord_ca_free(ca);
 	coord_store_close(st);
 	return r;
 }

@@ -51,8 +51,9 @@ cert = ../pki/coordinator.pem
 key = ../pki/coordinator.key
 EOC
   rm -f "$dir/port"
-  # shellcheck disable=SC2086 # FL_COORD_ENV is a list of NAME=VALUE words
-  env ${FL_COORD_ENV:-} "$FL_BIN/fedc-coordinator" --config "$dir/coordinator.ini" --port-file "$dir/port" "$@" \
+  # FL_COORD_WRAP (diagnosis only, e.g. "heaptrack -o FILE") prefixes the command.
+  # shellcheck disable=SC2086 # FL_COORD_ENV, FL_COORD_WRAP are lists of words
+  env ${FL_COORD_ENV:-} ${FL_COORD_WRAP:-} "$FL_BIN/fedc-coordinator" --config "$dir/coordinator.ini" --port-file "$dir/port" "$@" \
     >>"$dir/coordinator.log" 2>&1 &
   FL_COORD_PID=$!
   FL_PIDS+=("$FL_COORD_PID")

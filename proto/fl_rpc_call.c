@@ -125,7 +125,8 @@ int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len)
 	ops[n].op = GRPC_OP_RECV_MESSAGE;
 	ops[n].data.recv_message.recv_message = &bb;
 	n++;
-	if ((r = fl_rpc_batch(c->call, c->cq, ops, n)) != 0)
+	if ((r = fl_rpc_batch_timed(c->call, c->cq, ops, n,
+				     FL_RPC_SERVER_OP_MS)) != 0)
 		goto out;
 	if (!bb) {
 		/* The client half-closed, or it went away. */
@@ -157,7 +158,7 @@ int fl_rpc_call_send(fl_rpc_call *c, const uint8_t *buf, size_t len)
 	ops[n].op = GRPC_OP_SEND_MESSAGE;
 	ops[n].data.send_message.send_message = bb;
 	n++;
-	r = fl_rpc_batch(c->call, c->cq, ops, n);
+	r = fl_rpc_batch_timed(c->call, c->cq, ops, n, FL_RPC_SERVER_OP_MS);
 	grpc_byte_buffer_destroy(bb);
 	return r;
 }

@@ -205,6 +205,31 @@ int fl_rpc_batch(grpc_call *call, grpc_completion_queue *cq,
 	return 0;
 }
 
+int fl_rpc_batch_timed(grpc_call *call, grpc_completion_queue *cq,
+		       const grpc_op *ops, size_t nops, uint32_t timeout_ms)
+{
+	gpr_timespec until = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+		gpr_time_from_millis((int64_t)timeout_ms, GPR_TIMESPAN));
+	grpc_event ev;
+	int tag;
+
+	if (grpc_call_start_batch(call, ops, nops, &tag, NULL) != GRPC_CALL_OK)
+		return FL_E_NET;
+	ev = grpc_completion_queue_pluck(cq, &tag, until, NULL);
+	if (ev.type == GRPC_QUEUE_TIMEOUT) {
+		grpc_call_cancel_with_status(call, GRPC_STATUS_DEADLINE_EXCEEDED,
+					     "the server waited too long for this "
+					     "call's peer", NULL);
+		/* A cancelled batch still completes; collect it. */
+		grpc_completion_queue_pluck(cq, &tag,
+					    gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+		return FL_E_TIMEOUT;
+	}
+	if (ev.type != GRPC_OP_COMPLETE || !ev.success)
+		return FL_E_NET;
+	return 0;
+}
+
 void fl_rpc_cq_destroy(grpc_completion_queue *cq)
 {
 	if (!cq)

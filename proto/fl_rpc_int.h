@@ -38,6 +38,13 @@ int fl_rpc_bb_read(grpc_byte_buffer *bb, uint8_t **buf, size_t *len);
  * FL_E_NET if the batch could not start or completed without success. */
 int fl_rpc_batch(grpc_call *call, grpc_completion_queue *cq,
 		 const grpc_op *ops, size_t nops);
+/* The same, but when the batch has not completed within timeout_ms the call
+ * is cancelled (DEADLINE_EXCEEDED to the peer) and FL_E_TIMEOUT returned.
+ * The server uses it so that a peer that stalls cannot hold a worker. */
+int fl_rpc_batch_timed(grpc_call *call, grpc_completion_queue *cq,
+		       const grpc_op *ops, size_t nops, uint32_t timeout_ms);
+/* Longest wait of one server-side receive or send (a stalled client). */
+#define FL_RPC_SERVER_OP_MS 60000u
 
 /* Shuts down and destroys a pluck queue that has no pending events. */
 void fl_rpc_cq_destroy(grpc_completion_queue *cq);
@@ -64,6 +71,7 @@ struct fl_rpc_call {
 	bool close_done;               /* its completion was plucked */
 	bool md_sent;
 	bool finished;
+	struct fl_rpc_call *next;      /* the server's queue of accepted calls */
 };
 
 /* A fresh context for one grpc_server_request_call. */

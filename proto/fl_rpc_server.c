@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_rpc_server: the mutual-TLS server: a dispatcher loop on the server
- * queue that hands each call to its own worker thread. */
+ * queue that hands each call to a fixed pool of worker threads. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,20 @@
 #define FL_RPC_WORKER_STACK (256u * 1024u)
 #endif
 
+/*
+ * Calls run on FL_RPC_WORKERS threads, in arrival order. A thread per call
+ * let hundreds of sites that answer a phase at once run hundreds of
+ * handlers at once, each with its touched stack and buffers, and glibc
+ * kept the stacks cached afterwards (tests/load, 200 sites: peak RSS
+ * 97.6 -> 81 MiB, and 12 MiB less after the job). Queued calls cost
+ * little: their clients wait within their HTTP/2 flow-control windows.
+ * Handlers never wait for other calls, so a fixed pool cannot deadlock; a
+ * client that stalls holds a worker for at most FL_RPC_SERVER_OP_MS per
+ * operation (fl_rpc_call.c).
+ */
+#define FL_RPC_WORKERS 16u
+#define FL_RPC_MAX_QUEUE 4096u      /* accepted calls waiting for a worker */
+
 struct fl_rpc_server {
 	grpc_server *server;
 	grpc_completion_queue *cq;     /* notifications: new calls, shutdown */
@@ -26,8 +40,12 @@ struct fl_rpc_server {
 	int shutdown_tag;              /* its address is the shutdown tag */
 	size_t pending;                /* outstanding request_call (run thread) */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned workers;              /* live handler threads */
+	pthread_cond_t cv;             /* the queue changed, or stop_workers */
+	fl_rpc_call *q_head, *q_tail;  /* accepted calls, oldest first */
+	size_t qlen;
+	pthread_t threads[FL_RPC_WORKERS];
+	unsigned nthreads;             /* worker threads started */
+	bool stop_workers;             /* set once no call can arrive */
 	bool stopping;
 	bool running;
 	bool drained;                  /* run() saw the shutdown complete */
@@ -118,10 +136,9 @@ static const fl_rpc_method *method_find(const fl_rpc_server *s,
 	return NULL;
 }
 
-static void *worker_main(void *arg)
+/* Runs one call's handler, ends it if the handler did not, frees it. */
+static void call_run(fl_rpc_server *s, fl_rpc_call *c)
 {
-	fl_rpc_call *c = arg;
-	fl_rpc_server *s = c->srv;
 	const fl_rpc_method *m = method_find(s, c->method);
 
 	if (!m || !m->fn) {
@@ -134,19 +151,64 @@ static void *worker_main(void *arg)
 						"handler ended without a status");
 	}
 	fl_rpc_call_free(c);
-	pthread_mutex_lock(&s->mu);
-	s->workers--;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+}
+
+/* A worker: runs queued calls until the queue is empty and stop_workers. */
+static void *worker_main(void *arg)
+{
+	fl_rpc_server *s = arg;
+
+	for (;;) {
+		fl_rpc_call *c;
+
+		pthread_mutex_lock(&s->mu);
+		while (!s->q_head && !s->stop_workers)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if ((c = s->q_head) == NULL) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		s->q_head = c->next;
+		if (!s->q_head)
+			s->q_tail = NULL;
+		s->qlen--;
+		pthread_mutex_unlock(&s->mu);
+		c->next = NULL;
+		call_run(s, c);
+	}
 	return NULL;
 }
 
-/* Runs c on a detached worker thread; on failure answers it inline. */
-static void worker_start(fl_rpc_server *s, fl_rpc_call *c)
+/* Starts the worker pool; FL_E_NOMEM if not even one thread starts. */
+static int workers_start(fl_rpc_server *s)
 {
 	pthread_attr_t attr;
-	pthread_t tid;
-	int r;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, FL_RPC_WORKER_STACK);
+	while (s->nthreads < FL_RPC_WORKERS &&
+	       pthread_create(&s->threads[s->nthreads], &attr, worker_main, s) == 0)
+		s->nthreads++;
+	pthread_attr_destroy(&attr);
+	return s->nthreads > 0 ? 0 : FL_E_NOMEM;
+}
+
+/* Lets the workers finish the queue, then joins them. */
+static void workers_stop(fl_rpc_server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stop_workers = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
+	s->nthreads = 0;
+}
+
+/* Queues c for a worker; when the queue is full, answers it inline. */
+static void worker_start(fl_rpc_server *s, fl_rpc_call *c)
+{
+	bool full;
 
 	if (fl_rpc_call_accept(c) != 0) {
 		fl_rpc_call_finish_code(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
@@ -155,19 +217,22 @@ static void worker_start(fl_rpc_server *s, fl_rpc_call *c)
 		return;
 	}
 	pthread_mutex_lock(&s->mu);
-	s->workers++;
+	full = s->qlen >= FL_RPC_MAX_QUEUE;
+	if (!full) {
+		c->next = NULL;
+		if (s->q_tail)
+			s->q_tail->next = c;
+		else
+			s->q_head = c;
+		s->q_tail = c;
+		s->qlen++;
+		pthread_cond_signal(&s->cv);
+	}
 	pthread_mutex_unlock(&s->mu);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, FL_RPC_WORKER_STACK);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&tid, &attr, worker_main, c);
-	pthread_attr_destroy(&attr);
-	if (r != 0) {
-		pthread_mutex_lock(&s->mu);
-		s->workers--;
-		pthread_mutex_unlock(&s->mu);
+	if (full) {
 		fl_rpc_call_finish_code(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
-					"server busy");
+					"server busy: too many calls waiting; "
+					"retry later");
 		fl_rpc_call_free(c);
 	}
 }
@@ -204,6 +269,12 @@ int fl_rpc_server_run(fl_rpc_server *s)
 	}
 	s->running = true;
 	pthread_mutex_unlock(&s->mu);
+	if (workers_start(s) != 0) {
+		pthread_mutex_lock(&s->mu);
+		s->running = false;
+		pthread_mutex_unlock(&s->mu);
+		return FL_E_NOMEM;
+	}
 
 	request_next(s);
 	while (!shut || s->pending > 0) {
@@ -235,9 +306,8 @@ int fl_rpc_server_run(fl_rpc_server *s)
 			request_next(s);
 	}
 
+	workers_stop(s);
 	pthread_mutex_lock(&s->mu);
-	while (s->workers > 0)
-		pthread_cond_wait(&s->cv, &s->mu);
 	s->drained = true;
 	s->running = false;
 	pthread_mutex_unlock(&s->mu);

@@ -205,7 +205,7 @@ log "job $job: $state"
 # ---- report -----------------------------------------------------------------
 echo "rounds (from fedctl job status --json):"
 echo "$status" | jq -r '.rounds[] | "  round \(.round) \(.kind) attempt \(.attempt): \(.state), survivors \(.survived)/\(.selected), \((.finished_ms - .started_ms) / 1000) s"'
-exited=$(grep -l 'FEDC_TEST_EXIT_AT=.*exiting before answering' "$FL_WORK"/site*/agent.log 2>/dev/null | wc -l)
+exited=$({ grep -l 'FEDC_TEST_EXIT_AT=.*exiting before answering' "$FL_WORK"/site*/agent.log 2>/dev/null || true; } | wc -l)
 acc=$(echo "$status" | jq -r .job.metrics.accuracy)
 awk -v h="$hwm_kb" -v r="$rss_kb" -v b="$bound" -v mb="$model_bytes" -v blob="$blob_bytes" -v th="$threads" 'BEGIN {
   printf "coordinator peak RSS (VmHWM) %.1f MiB (now %.1f MiB, %d threads)\n", h / 1024, r / 1024, th
