@@ -93,5 +93,15 @@ uint32_t agent_policy_key_others(fl_secagg_client *c,
 /* ---- agent_loop.c ---- */
 /* Opens (or reopens) the channel to the coordinator. */
 int agent_channel_open(fl_agent *a);
+/*
+ * After an upload of bytes_sent bytes: at or over AGENT_RECYCLE_BYTES, the
+ * channel is replaced by a fresh one (the connection closes; the next call
+ * opens a new one). gRPC sizes each connection's read buffer by its
+ * largest recent burst and keeps it while the connection lives: after a
+ * masked upload, ~300 KiB per site on the coordinator (tests/load: 200
+ * sites, peak RSS 93 -> 81 MiB). One TLS handshake per round costs less.
+ */
+#define AGENT_RECYCLE_BYTES (64u * 1024u)
+void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent);
 
 #endif

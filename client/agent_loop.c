@@ -24,6 +24,17 @@ int agent_channel_open(fl_agent *a)
 	return 0;
 }
 
+void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent)
+{
+	int r;
+
+	if (bytes_sent < AGENT_RECYCLE_BYTES)
+		return;
+	if ((r = agent_channel_open(a)) != 0)
+		fl_warn("cannot reopen the channel to %s: %s (keeping the old one)",
+			a->cfg.coordinator, fl_strerror(r));
+}
+
 int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 {
 	fl_agent *a;

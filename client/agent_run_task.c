@@ -151,13 +151,24 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 	h.kind = t->kind;
 	h.encoding = FL_ENC_U32;
 	h.words = t->sa.words;
-	r = fl_agent_upload(a->ch, &h, words, t->sa.words, c, agent_call_timeout(t),
-			    &st);
+	/* The coordinator admits a few uploads at a time and defers the rest
+	 * before they send anything: retry until the phase closes. */
+	for (int64_t until = fl_mono_ms() + t->deadline_ms;;) {
+		uint32_t wait = 50u + (uint32_t)(fl_mix64((uint64_t)fl_mono_ms() ^
+						(uint64_t)(uintptr_t)a) % 200u);
+
+		r = fl_agent_upload(a->ch, &h, words, t->sa.words, c,
+				    agent_call_timeout(t), &st);
+		if (r != FL_E_BUSY || fl_mono_ms() + wait >= until)
+			break;
+		fl_sleep_ms(wait);
+	}
 	if (r == 0) {
 		fl_info("job %llu round %u attempt %u %s: %s, uploaded %llu masked "
 			"words", (unsigned long long)t->job_id, t->round, t->attempt,
 			fl_agent_task_name(t->kind), what,
 			(unsigned long long)t->sa.words);
+		agent_channel_recycle(a, t->sa.words * sizeof(uint32_t));
 		return 0;
 	}
 	fl_log(agent_is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,

@@ -8,6 +8,7 @@
 
 #include "fl_agent.h"
 #include "fl_codec.h"
+#include <grpc/status.h>
 #include "fl_err.h"
 
 #define WORD_BYTES 4u
@@ -89,39 +90,73 @@ out:
 	return r;
 }
 
+/* The upload's sink: after the header, waits for the coordinator's go
+ * ahead (it admits a few uploads at a time) before sending the data. */
+typedef struct upload_sink {
+	fl_rpc_stream *s;
+	unsigned sent;
+	bool refused;            /* the coordinator ended the call instead */
+} upload_sink;
+
 static int stream_sink(void *ctx, const uint8_t *msg, size_t len)
 {
-	return fl_rpc_stream_send(ctx, msg, len);
+	upload_sink *u = ctx;
+	bool go = false;
+	int r;
+
+	if ((r = fl_rpc_stream_send(u->s, msg, len)) != 0)
+		return r;
+	if (u->sent++ == 0) {
+		if ((r = fl_rpc_stream_wait_go(u->s, &go)) != 0)
+			return r;
+		if (!go) {
+			u->refused = true;
+			return FL_E_ABORTED;
+		}
+	}
+	return 0;
 }
 
 int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
 		    const uint32_t *x, uint64_t m, fl_secagg_client *sa,
 		    uint32_t timeout_ms, fl_rpc_status *st)
 {
-	fl_rpc_stream *s = NULL;
+	upload_sink u = { NULL, 0, false };
 	fl_msg_update_reply rep;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int r, rf;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = fl_rpc_stream_open(ch, FL_RPC_AGENT_PUT_UPDATE, timeout_ms, &s)) != 0) {
+	if ((r = fl_rpc_stream_open(ch, FL_RPC_AGENT_PUT_UPDATE, timeout_ms, &u.s)) != 0) {
 		snprintf(st->detail, sizeof(st->detail), "cannot open the upload: %s",
 			 fl_strerror(r));
 		goto out;
 	}
-	r = fl_agent_upload_encode(h, x, m, sa, stream_sink, s);
+	r = fl_agent_upload_encode(h, x, m, sa, stream_sink, &u);
+	if (u.refused) {
+		/* Refused before any data was sent: the status says why. */
+		r = fl_rpc_stream_finish(u.s, st);
+		if (r == 0) {
+			r = FL_E_PARSE;
+			snprintf(st->detail, sizeof(st->detail), "the coordinator "
+				 "neither admitted nor refused the upload");
+		} else if (st->code == GRPC_STATUS_RESOURCE_EXHAUSTED) {
+			r = FL_E_BUSY;
+		}
+		goto out;
+	}
 	if (r == 0)
-		r = fl_rpc_stream_close_send(s);
+		r = fl_rpc_stream_close_send(u.s);
 	/* Read the reply before finishing: the glue otherwise waits for the
 	 * deadline. */
-	if (r == 0 && (r = fl_rpc_stream_recv(s, &buf, &len)) == 0) {
+	if (r == 0 && (r = fl_rpc_stream_recv(u.s, &buf, &len)) == 0) {
 		if (fl_codec_decode_update_reply(buf, len, &rep) != 0 ||
 		    rep.words != m)
 			r = FL_E_PARSE;
 	}
 	/* The server's status explains a broken send better than the send. */
-	rf = fl_rpc_stream_finish(s, st);
+	rf = fl_rpc_stream_finish(u.s, st);
 	if (rf != 0)
 		r = rf;
 	else if (r == FL_E_PARSE)
@@ -131,6 +166,6 @@ int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
 		snprintf(st->detail, sizeof(st->detail), "%s", fl_strerror(r));
 out:
 	free(buf);
-	fl_rpc_stream_free(s);
+	fl_rpc_stream_free(u.s);
 	return r;
 }

@@ -147,7 +147,10 @@ int fl_agent_upload_encode(const fl_msg_update_header *h, const uint32_t *x,
 			   uint64_t m, fl_secagg_client *sa,
 			   fl_agent_sink_fn sink, void *ctx);
 /* Streams the masked upload with PutUpdate and reads the reply (which must
- * confirm m words). st gets the server's status. 0 or an FL_E_* code. */
+ * confirm m words). The data goes only after the coordinator's go-ahead:
+ * FL_E_BUSY when it deferred the upload (nothing but the header was sent;
+ * sa can still mask: retry shortly). st gets the server's status. 0 or an
+ * FL_E_* code. */
 int fl_agent_upload(fl_rpc_channel *ch, const fl_msg_update_header *h,
 		    const uint32_t *x, uint64_t m, fl_secagg_client *sa,
 		    uint32_t timeout_ms, fl_rpc_status *st);

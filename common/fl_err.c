@@ -35,6 +35,7 @@ static const char *fl_strerror_code(enum fl_err e)
 	case FL_E_ABORTED: return "aborted";
 	case FL_E_UNSUPPORTED: return "not supported";
 	case FL_E_EXTERNAL: return "external program failed";
+	case FL_E_BUSY: return "busy, retry later";
 	case FL_E_LAST_: break;
 	}
 	return "unknown error";

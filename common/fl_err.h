@@ -38,7 +38,8 @@ enum fl_err {
 	FL_E_ABORTED = -26,       /* operation aborted */
 	FL_E_UNSUPPORTED = -27,   /* feature not supported */
 	FL_E_EXTERNAL = -28,      /* external program failed or gave bad output */
-	FL_E_LAST_ = -29
+	FL_E_BUSY = -29,          /* the peer is busy: retry a little later */
+	FL_E_LAST_ = -30
 };
 
 /* Returns a static, human-readable message for an FL_E_* code. Never NULL. */

@@ -128,13 +128,19 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 	fl_msg_update_part first;
 	uint8_t *buf = NULL, *out = NULL;
 	size_t len = 0, outlen = 0;
-	int r, begun = 0;
+	int r, begun = 0, admitted = 0;
 
 	memset(&first, 0, sizeof(first));
 	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0)
 		goto out;
+	/* The header only: the agent sends its data after the go-ahead. */
+	if ((r = fl_rpc_call_recv_held(call, &buf, &len)) != 0) {
+		if (r == FL_E_EOF)
+			r = FL_E_PARSE;
+		fl_errmsg_set(msg, "no upload header: %s", fl_strerror(r));
+		goto out;
+	}
 	if ((r = fl_codec_decode_update_part(buf, len, &first)) != 0) {
 		fl_errmsg_set(msg, "bad UpdateChunk: %s", fl_strerror(r));
 		goto out;
@@ -144,10 +150,22 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 		r = FL_E_PARSE;
 		goto out;
 	}
+	if (atomic_fetch_add(&svc->uploads, 1u) >= COORD_MAX_UPLOADS) {
+		atomic_fetch_sub(&svc->uploads, 1u);
+		fl_errmsg_set(msg, "busy: %u uploads in progress; retry in a "
+			      "moment", COORD_MAX_UPLOADS);
+		r = FL_E_BUSY;
+		goto out;
+	}
+	admitted = 1;
 	if ((r = coord_engine_upload_begin(svc->eng, who.cn, &first.header,
 					   fl_time_ms(), msg)) != 0)
 		goto out;
 	begun = 1;
+	if ((r = fl_rpc_call_go(call)) != 0) {
+		fl_errmsg_set(msg, "the upload broke: %s", fl_strerror(r));
+		goto out;
+	}
 	if ((r = coord_agent_recv_data(svc, call, who.cn, &first.header, msg)) != 0 ||
 	    (r = coord_engine_upload_commit(svc->eng, who.cn, &first.header,
 					    msg)) != 0)
@@ -165,7 +183,11 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 out:
 	if (begun)
 		coord_engine_upload_abort(svc->eng, who.cn, &first.header);
-	if (r != 0 && r != FL_E_DENIED && r != FL_E_AUTH)
+	if (admitted)
+		atomic_fetch_sub(&svc->uploads, 1u);
+	if (r == FL_E_BUSY)
+		fl_debug("upload from %s deferred: %s", who.cn, msg);
+	else if (r != 0 && r != FL_E_DENIED && r != FL_E_AUTH)
 		fl_warn("upload from %s refused: %s", who.cn, msg);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_update_part_clear(&first);

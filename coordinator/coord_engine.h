@@ -11,6 +11,7 @@
 #include "fl_secagg_msg.h"
 
 #define COORD_TICK_MS 50u
+#define COORD_TRIM_TICKS 2u   /* malloc_trim every 2 ticks (coord_engine.c) */
 #define COORD_POLL_MS 300u
 #define COORD_MODEL_CHUNK_BYTES (256u * 1024u)
 

@@ -5,6 +5,7 @@
 #ifndef FL_RPC_H
 #define FL_RPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,14 @@ const char *fl_rpc_call_peer_pem(const fl_rpc_call *c);
 /* Receives the next client message into a malloc'd *buf (caller frees).
  * FL_E_EOF when the client half-closed; FL_E_NET if the call broke. */
 int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len);
+/*
+ * Admission of a client stream's data: fl_rpc_call_recv_held receives the
+ * first message without answering the call's start (no initial metadata),
+ * so a client waiting in fl_rpc_stream_wait_go sends nothing more; then
+ * fl_rpc_call_go lets it go on, or a finish refuses it (e.g. FL_E_BUSY).
+ */
+int fl_rpc_call_recv_held(fl_rpc_call *c, uint8_t **buf, size_t *len);
+int fl_rpc_call_go(fl_rpc_call *c);
 /* Sends one message (waits until gRPC accepted it). FL_E_NET on failure. */
 int fl_rpc_call_send(fl_rpc_call *c, const uint8_t *buf, size_t len);
 /* Ends the call with a status: err == 0 gives OK, else the FL_E_* code maps
@@ -91,6 +100,10 @@ int fl_rpc_stream_open(fl_rpc_channel *ch, const char *method,
 		       uint32_t timeout_ms, fl_rpc_stream **out);
 int fl_rpc_stream_send(fl_rpc_stream *s, const uint8_t *buf, size_t len);
 int fl_rpc_stream_close_send(fl_rpc_stream *s);
+/* After the first send: waits for the server's answer to the call's start.
+ * *go is true if the server said go on (fl_rpc_call_go), false if it ended
+ * the call instead (fl_rpc_stream_finish then gives its status). */
+int fl_rpc_stream_wait_go(fl_rpc_stream *s, bool *go);
 /* FL_E_EOF at the end of the server's messages. */
 int fl_rpc_stream_recv(fl_rpc_stream *s, uint8_t **buf, size_t *len);
 /* Waits for the final status; returns 0 or the mapped FL_E_* code. */

@@ -109,7 +109,8 @@ static size_t add_initial_md(fl_rpc_call *c, grpc_op *ops, size_t n)
 	return n + 1;
 }
 
-int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len)
+/* Receives one message; with_md answers the call's start on the way. */
+static int call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len, bool with_md)
 {
 	grpc_byte_buffer *bb = NULL;
 	grpc_op ops[2];
@@ -120,7 +121,7 @@ int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len)
 		return FL_E_INVAL;
 	if (c->finished)
 		return FL_E_STATE;
-	n = add_initial_md(c, ops, 0);
+	n = with_md ? add_initial_md(c, ops, 0) : 0;
 	memset(&ops[n], 0, sizeof(ops[n]));
 	ops[n].op = GRPC_OP_RECV_MESSAGE;
 	ops[n].data.recv_message.recv_message = &bb;
@@ -138,6 +139,36 @@ out:
 	if (bb)
 		grpc_byte_buffer_destroy(bb);
 	return r;
+}
+
+int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len)
+{
+	return call_recv(c, buf, len, true);
+}
+
+int fl_rpc_call_recv_held(fl_rpc_call *c, uint8_t **buf, size_t *len)
+{
+	return call_recv(c, buf, len, false);
+}
+
+int fl_rpc_call_go(fl_rpc_call *c)
+{
+	grpc_metadata md;
+	grpc_op op;
+
+	if (!c)
+		return FL_E_INVAL;
+	if (c->finished || c->md_sent)
+		return FL_E_STATE;
+	memset(&md, 0, sizeof(md));
+	md.key = grpc_slice_from_static_string(FL_RPC_GO_KEY);
+	md.value = grpc_slice_from_static_string("1");
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_INITIAL_METADATA;
+	op.data.send_initial_metadata.count = 1;
+	op.data.send_initial_metadata.metadata = &md;
+	c->md_sent = true;
+	return fl_rpc_batch_timed(c->call, c->cq, &op, 1, FL_RPC_SERVER_OP_MS);
 }
 
 int fl_rpc_call_send(fl_rpc_call *c, const uint8_t *buf, size_t len)

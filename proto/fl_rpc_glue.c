@@ -140,6 +140,15 @@ void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		arg_int(&args[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
 		arg_int(&args[n++], GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 500);
 		arg_int(&args[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+	} else {
+		/*
+		 * The TLS frame protector keeps a buffer of the largest record
+		 * it makes for every connection, 16 KiB by default. The server
+		 * holds one connection per site: small records save ~14 KiB
+		 * each (tests/load, 200 sites: peak RSS 66.6 -> 63.7 MiB) for
+		 * ~1% more bytes on the wire.
+		 */
+		arg_int(&args[n++], GRPC_ARG_TSI_MAX_FRAME_SIZE, FL_RPC_SERVER_TLS_FRAME);
 	}
 	ca->num_args = n;
 	ca->args = args;

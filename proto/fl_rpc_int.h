@@ -23,8 +23,10 @@ int fl_rpc_pems_load(const fl_rpc_tls *tls, fl_rpc_pems *out);
 void fl_rpc_pems_release(fl_rpc_pems *p);
 
 /* Channel args setting both message-size limits (and, for clients, the
- * reconnect backoff). args must hold FL_RPC_MAX_ARGS entries. */
-#define FL_RPC_MAX_ARGS 5
+ * reconnect backoff; for servers, small TLS records). args must hold
+ * FL_RPC_MAX_ARGS entries. */
+#define FL_RPC_MAX_ARGS 6
+#define FL_RPC_SERVER_TLS_FRAME 2048
 void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		      size_t max_msg_bytes, bool client);
 
@@ -43,6 +45,8 @@ int fl_rpc_batch(grpc_call *call, grpc_completion_queue *cq,
  * The server uses it so that a peer that stalls cannot hold a worker. */
 int fl_rpc_batch_timed(grpc_call *call, grpc_completion_queue *cq,
 		       const grpc_op *ops, size_t nops, uint32_t timeout_ms);
+/* The initial-metadata key of fl_rpc_call_go. */
+#define FL_RPC_GO_KEY "fedc-go"
 /* Longest wait of one server-side receive or send (a stalled client). */
 #define FL_RPC_SERVER_OP_MS 60000u
 

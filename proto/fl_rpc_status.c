@@ -38,6 +38,7 @@ int fl_rpc_status_from_err(int err)
 	case FL_E_UNSUPPORTED:
 		return GRPC_STATUS_UNIMPLEMENTED;
 	case FL_E_NOMEM:
+	case FL_E_BUSY:
 		return GRPC_STATUS_RESOURCE_EXHAUSTED;
 	case FL_E_NET:
 		return GRPC_STATUS_UNAVAILABLE;

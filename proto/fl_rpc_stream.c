@@ -104,6 +104,26 @@ int fl_rpc_stream_close_send(fl_rpc_stream *s)
 	return fl_rpc_batch(s->call, s->cq, ops, n);
 }
 
+int fl_rpc_stream_wait_go(fl_rpc_stream *s, bool *go)
+{
+	grpc_op ops[2];
+	size_t n;
+	int r;
+
+	if (!s || !go)
+		return FL_E_INVAL;
+	*go = false;
+	if (s->finished || s->md_recv)
+		return FL_E_STATE;
+	n = add_md_ops(s, ops, 0, true);
+	if ((r = fl_rpc_batch(s->call, s->cq, ops, n)) != 0)
+		return r;
+	for (size_t i = 0; i < s->imd.count; i++)
+		if (grpc_slice_str_cmp(s->imd.metadata[i].key, FL_RPC_GO_KEY) == 0)
+			*go = true;
+	return 0;
+}
+
 int fl_rpc_stream_recv(fl_rpc_stream *s, uint8_t **buf, size_t *len)
 {
 	grpc_byte_buffer *bb = NULL;
