@@ -40,7 +40,35 @@ struct fl_agent {
 	enum fl_sa_phase exit_at_phase;
 	int64_t exit_at_round;
 	char ext_root[FL_PATH_BYTES + 16];  /* state_dir/external: trainer folders */
+	/* certificate renewal (agent_renew.c) */
+	int64_t renew_next_ms;     /* next check */
+	uint32_t renew_days;       /* renew with fewer days left */
+	bool renew_now;            /* testing hook FEDC_TEST_RENEW_NOW=1 */
+	/* the coordinator's CRL (agent_crl.c) */
+	uint64_t crl_number;       /* in use; 0 = none */
+	uint64_t crl_refused;      /* an announced number that failed its check */
 };
+
+/* ---- agent_crl.c ---- */
+/* A verifier for peers' round keys from the CA bundle and, if it checks,
+ * state_dir/crl.pem (sets crl_number). *out owned by caller. */
+int agent_crl_verifier(fl_agent *a, const char *ca_pem, size_t ca_len,
+		       fl_verifier **out);
+/* After a poll announcing CRL number announced: if it is newer and no
+ * round attempt is open, fetches it (Agent/GetCrl), checks it against the
+ * CA, stores it and swaps the verifier. Failures are logged; the old CRL
+ * stays in use. */
+void agent_crl_update(fl_agent *a, uint64_t announced);
+
+/* ---- agent_renew.c ---- */
+/* Reads the testing hook and finishes a key/certificate swap that a crash
+ * cut short. Call before agent_keys_load. */
+void agent_renew_init(fl_agent *a);
+/* Between round attempts, at most about hourly: renews the certificate
+ * when fewer than renew_days and fewer than a third of its lifetime are
+ * left (Agent/Renew with a new key made here), then reloads the key,
+ * certificate and channel. 0 when nothing was due or it worked. */
+int agent_renew_maybe(fl_agent *a);
 
 /* ---- agent_keys.c ---- */
 /* Loads the signing key, verifier and certificate from the [tls] files and
@@ -75,6 +103,13 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c);
 bool agent_is_net_err(int r);
 /* The task's deadline, at least AGENT_MIN_CALL_TIMEOUT_MS. */
 uint32_t agent_call_timeout(const fl_msg_task *t);
+
+/* ---- agent_report.c ---- */
+/* With [policy] report_own_metrics = true (else nothing): logs at info level
+ * and sends mt, this site's own figures on its test split for the task's
+ * round, in clear to the coordinator (Agent ReportMetrics). Failures are
+ * logged as warnings; the round goes on either way. */
+void agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_metrics *mt);
 
 /* ---- agent_policy.c ---- */
 /* Checks a task at advertise against [policy] (spec and train may be NULL:

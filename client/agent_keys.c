@@ -111,8 +111,8 @@ int agent_keys_load(fl_agent *a)
 		fl_error("cannot read the CA file %s: %s", a->cfg.tls.ca, fl_strerror(r));
 		goto out;
 	}
-	/* No CRL yet: revoked sites are refused by the coordinator's TLS. */
-	if ((r = fl_verifier_new(pem, len, NULL, 0, &a->verifier)) != 0) {
+	/* With the coordinator's latest CRL, if the agent has one. */
+	if ((r = agent_crl_verifier(a, pem, len, &a->verifier)) != 0) {
 		fl_error("the CA file %s does not parse: %s", a->cfg.tls.ca,
 			 fl_strerror(r));
 		goto out;

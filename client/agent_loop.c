@@ -62,6 +62,7 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 		fl_agent_free(a);
 		return FL_E_CONFIG;
 	}
+	agent_renew_init(a);
 	if ((r = agent_keys_load(a)) != 0 || (r = agent_channel_open(a)) != 0) {
 		fl_agent_free(a);
 		return r;
@@ -152,6 +153,7 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 
 	memset(&task, 0, sizeof(task));
 	*wait_ms = a->cfg.poll_interval_ms;
+	(void)agent_renew_maybe(a);   /* between attempts; logs its failures */
 	if ((r = poll_once(a, &task, &st)) != 0) {
 		*wait_ms = poll_failed(a, r, &st);
 		goto out;
@@ -161,6 +163,7 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 			a->cfg.coordinator, n);
 	if (task.poll_ms > 0)
 		*wait_ms = task.poll_ms;
+	agent_crl_update(a, task.crl_number);
 	if (task.kind == FL_TASK_NONE)
 		goto out;
 	if (fl_agent_done_has(&a->done, task.job_id, task.round, task.attempt))

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "agent_csr.h"
+#include "agent_enroll.h"
 #include "fl_agent.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -25,6 +26,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: fedc-agent --config FILE [--log-level debug|info|warn|error] [--once]\n"
 "       fedc-agent csr --name SITE [--out-dir DIR]   (site key + CSR, made here)\n"
+"       fedc-agent enroll --coordinator HOST:PORT --token T --ca CA.pem [--dir DIR]\n"
+"                                      (site key here + certificate by token)\n"
 "       fedc-agent --help | --version\n"
 "\n"
 "The agent of one factory site. It only dials out: it polls the coordinator\n"
@@ -48,6 +51,8 @@ static void usage(FILE *f)
 "  poll_interval_ms = 500\n"
 "  state_dir = .\n"
 "  log_level = info\n"
+"  renew_days = 0     ; renew the certificate with fewer days left (0: as the\n"
+"                     ; coordinator says, else 30); needs its CA online\n"
 "  [tls]\n"
 "  ca = pki/ca.pem\n"
 "  cert = pki/site1.pem\n"
@@ -70,6 +75,12 @@ static void usage(FILE *f)
 "  min_other_participants = 2 other sites that must be in each round\n"
 "  min_clip = 0               smallest [secagg] clip of a job taken (0: any)\n"
 "  max_model_params = 0       largest model taken (0: no limit)\n"
+"  report_own_metrics = false true: also send this site's own evaluation\n"
+"                             figures (test rows, loss, accuracy, macro-F1\n"
+"                             or R^2) IN CLEAR to the coordinator in rounds\n"
+"                             that evaluate the global model; 'fedctl job\n"
+"                             status' shows them per site. The secure sum\n"
+"                             is unchanged. Default false: never sent.\n"
 "A task outside the policy is refused with one log line 'policy: refusing\n"
 "job J round R attempt A (kind): why' and this site sends nothing for it.\n"
 "The other sites are counted when the task arrives (SaParams n), on the key\n"
@@ -146,6 +157,8 @@ int main(int argc, char **argv)
 	fl_log_set_prog("agent");
 	if (argc >= 2 && strcmp(argv[1], "csr") == 0)
 		return fl_agent_csr_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
+		return fl_agent_enroll_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &config, &level, &once)) != 0)
 		return rc;
 	if (sodium_init() < 0) {

@@ -76,7 +76,7 @@ static void note_model(const fl_model *m, fl_agent_record *rec)
 static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		     const fl_dataset *train, const fl_dataset *test,
 		     double **vec, size_t *n, char *what, size_t whatlen,
-		     fl_agent_record *rec)
+		     fl_agent_record *rec, fl_metrics *own)
 {
 	fl_agent_train_info info;
 	fl_metrics mt;
@@ -109,6 +109,8 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 				fl_error("job %llu round %u: external trainer: %s",
 					 (unsigned long long)t->job_id, t->round, xerr);
 			if (r == 0)
+				*own = info.eval;   /* the incoming global model */
+			if (r == 0)
 				snprintf(what, whatlen, "%.0f rows%s, local loss %.3f",
 					 info.n_train, use_ext ? " (external trainer)" : "",
 					 info.local_loss);
@@ -119,6 +121,8 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			return r;
 		note_model(global, rec);
 		r = fl_agent_eval_vec(global, test, vec, n, &mt);
+		if (r == 0)
+			*own = mt;
 		if (r == 0 && fl_model_nclasses(global) == 0)
 			snprintf(what, whatlen, "%zu test rows, loss %.4g", test->n,
 				 fl_metrics_loss(&mt));
@@ -246,6 +250,7 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	const fl_dataset *train = NULL, *test = NULL;
 	fl_jobspec spec;
 	fl_agent_record used;
+	fl_metrics own;
 	double *vec = NULL;
 	uint32_t *words = NULL;
 	size_t n = 0;
@@ -253,9 +258,10 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 
 	memset(&spec, 0, sizeof(spec));
 	memset(&used, 0, sizeof(used));
+	memset(&own, 0, sizeof(own));
 	if ((r = agent_task_data(a, t, &spec, &train, &test)) != 0 ||
 	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what),
-			   &used)) != 0)
+			   &used, &own)) != 0)
 		goto out;
 	if ((r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u %s: %s; not uploading",
@@ -266,6 +272,7 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	if ((r = upload(a, t, words, c, what)) != 0)
 		goto out;
 	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
+	agent_report_own(a, t, &own);   /* only with report_own_metrics */
 out:
 	/* The plain vector is this site's contribution: leave no copy behind. */
 	if (vec) {

@@ -24,8 +24,14 @@ static int load_spec(const char *path, fl_jobspec *spec)
 			fl_strerror(r));
 		return r;
 	}
-	if ((r = fl_jobspec_parse(text, len, spec, msg)) != 0)
+	if ((r = fl_jobspec_parse(text, len, spec, msg)) != 0) {
 		fprintf(stderr, "fedc-train: %s: %s\n", path, msg[0] ? msg : fl_strerror(r));
+	} else if (spec->stats_only) {
+		fprintf(stderr, "fedc-train: %s: a statistics-only job ('type = stats') "
+			"trains no model; use a training spec\n", path);
+		fl_jobspec_clear(spec);
+		r = FL_E_SPEC;
+	}
 	free(text);
 	return r;
 }
@@ -104,37 +110,105 @@ static int export_onnx(const char *path, const fl_model *m)
 	return r == 0 ? 0 : FL_E_IO;
 }
 
+/* The class weights the federated job would train with: the spec's list, or
+ * balanced weights from the train union's label histogram (which m carries
+ * after the stats). *cw is NULL for class_weights = none. */
+static int train_class_weights(const fl_jobspec *spec, const fl_model *m,
+			       double **cw)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	uint32_t c = fl_model_nclasses(m);
+	double *w = NULL;
+	int use = 0, r;
+
+	*cw = NULL;
+	if (spec->cw_mode == FL_CW_NONE || c == 0)
+		return 0;
+	if ((w = calloc(c, sizeof(*w))) == NULL)
+		return FL_E_NOMEM;
+	if ((r = fl_train_class_weights(spec, m, w, &use, msg)) != 0) {
+		fprintf(stderr, "fedc-train: class_weights: %s\n",
+			msg[0] ? msg : fl_strerror(r));
+		free(w);
+		return FL_E_IO;   /* reported */
+	}
+	if (use)
+		*cw = w;
+	else
+		free(w);
+	return 0;
+}
+
+/*
+ * SGD with the spec's [train] keys as the federated job applies them: the
+ * run is `rounds` rounds of `local_epochs` epochs (--epochs N overrides the
+ * total; epoch e belongs to round e / local_epochs + 1), each round with
+ * the learning rate of lr_schedule (fl_lr_at), batch_size, l2 and the class
+ * weights. A constant schedule trains in one call, as before.
+ */
+static int train_sgd_spec(const train_opts *o, const fl_jobspec *spec, fl_model *m,
+			  const fl_dataset *train, const double *cw,
+			  uint32_t *epochs, double *loss_sum)
+{
+	fl_train_extra ex;
+	fl_train_opts to;
+	uint32_t e, total, per;
+	int r = 0;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.class_weight = cw;   /* prox_mu has no meaning without a global model */
+	per = spec->local_epochs ? spec->local_epochs : 1;
+	total = o->epochs ? o->epochs : spec->rounds * per;
+	to.batch_size = spec->batch_size;
+	to.l2 = spec->l2;
+	to.seed = spec->seed;
+	if (spec->lr_schedule == FL_LR_CONSTANT) {
+		to.epochs = total;
+		to.lr = spec->lr;
+		r = fl_train_sgd_ex(m, train, &to, &ex, loss_sum);
+	} else {
+		for (e = 0; e < total && r == 0; e += per) {
+			to.epochs = total - e < per ? total - e : per;
+			to.lr = fl_lr_at(spec, e / per + 1);
+			to.seed = spec->seed + e;   /* a fresh shuffle per round */
+			r = fl_train_sgd_ex(m, train, &to, &ex, loss_sum);
+		}
+	}
+	*epochs = total;
+	return r;
+}
+
 int train_reference(const train_opts *o, const fl_jobspec *spec,
 		    const fl_dataset *train, const fl_dataset *test,
 		    train_result *res)
 {
-	fl_train_opts to;
 	fl_model *m = NULL;
-	double *stats = NULL, loss_sum = 0;
+	double *stats = NULL, *cw = NULL, loss_sum = 0;
+	uint32_t epochs = 0, c;
+	size_t slen;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	if ((r = fl_model_new_for_spec(spec, train->d, &m)) != 0)
 		goto out;
-	/* Standardise with the train union, as the federated stats round does. */
-	if ((stats = calloc(fl_update_stats_len(train->d), sizeof(*stats))) == NULL) {
+	/* Standardise with the train union, as the federated stats round does,
+	 * which also sums the label histogram (class_weights = balanced). */
+	c = fl_model_nclasses(m);
+	slen = fl_update_stats_len_hist(train->d, c);
+	if ((stats = calloc(slen, sizeof(*stats))) == NULL) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
-	if ((r = fl_update_stats_build(train, stats)) != 0 ||
-	    (r = fl_update_stats_apply(m, stats)) != 0)
+	if ((r = fl_update_stats_build_hist(train, c, stats)) != 0 ||
+	    (r = fl_update_stats_apply_hist(m, stats, c)) != 0 ||
+	    (r = train_class_weights(spec, m, &cw)) != 0)
 		goto out;
-	to.epochs = o->epochs ? o->epochs : spec->rounds * spec->local_epochs;
-	to.batch_size = spec->batch_size;
-	to.lr = spec->lr;
-	to.l2 = spec->l2;
-	to.seed = spec->seed;
-	if ((r = fl_train_sgd(m, train, &to, &loss_sum)) != 0)
+	if ((r = train_sgd_spec(o, spec, m, train, cw, &epochs, &loss_sum)) != 0)
 		goto out;
 	if ((r = fl_model_eval(m, test, &res->test)) != 0)
 		goto out;
 	res->kind = m->kind;
-	res->epochs = to.epochs;
+	res->epochs = epochs;
 	res->n_train = train->n;
 	res->n_test = test->n;
 	res->train_loss = train->n ? loss_sum / (double)train->n : NAN;
@@ -146,6 +220,7 @@ out:
 	if (r != 0 && r != FL_E_IO)
 		fprintf(stderr, "fedc-train: training failed: %s\n", fl_strerror(r));
 	free(stats);
+	free(cw);
 	fl_model_free(m);
 	return r;
 }

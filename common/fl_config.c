@@ -206,6 +206,14 @@ static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 		fl_errmsg_set(c->msg, "'%s' must be a number >= 0, not '%.32s'", name, v);
 		return -1;
 	}
+	if (strcmp(name, "report_own_metrics") == 0) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+			o->report_own_metrics = v[0] == 't';
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
+		return -1;
+	}
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [policy]", name);
 	return -1;
 }
@@ -234,6 +242,8 @@ static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const
 	}
 	if (strcmp(name, "poll_interval_ms") == 0)
 		return cfg_u32(c, name, 1, 3600000, &a->poll_interval_ms, v);
+	if (strcmp(name, "renew_days") == 0)
+		return cfg_u32(c, name, 0, 365, &a->renew_days, v);
 	if (strcmp(name, "state_dir") == 0)
 		return cfg_path(c, name, a->state_dir, v);
 	if (strcmp(name, "log_level") == 0)

@@ -20,6 +20,8 @@ typedef struct fl_tls_paths {
 /*
  * Agent config:
  *   [agent]  coordinator = host:port (required), poll_interval_ms = 500,
+ *            renew_days = 0 (renew the certificate with fewer days left;
+ *            0: the coordinator's value, else 30),
  *            state_dir = . , log_level = info
  *   [tls]    ca, cert, key  (required; relative paths are relative to the
  *            config file's folder)
@@ -51,6 +53,15 @@ typedef struct fl_tls_paths {
  *                              this one (at advertise, key list, survivors)
  *   min_clip = 0               smallest quantisation clip accepted (0: any)
  *   max_model_params = 0       largest model accepted (0: no limit)
+ *   report_own_metrics = false true: in rounds that evaluate the global
+ *                              model on this site's test split (TRAIN rounds
+ *                              before training, the final EVAL round), also
+ *                              send this site's own figures (test rows,
+ *                              loss, accuracy, macro-F1 or R^2) IN CLEAR to
+ *                              the coordinator, which shows them per site in
+ *                              'fedctl job status'. The secure aggregate is
+ *                              unchanged. Default false: nothing of this
+ *                              site's own is revealed.
  */
 typedef struct fl_agent_policy {
 	uint32_t kinds;                  /* FL_POLICY_KIND_* bits */
@@ -59,11 +70,13 @@ typedef struct fl_agent_policy {
 	uint32_t min_other_participants;
 	double min_clip;                 /* 0 = any */
 	uint64_t max_model_params;       /* 0 = unlimited */
+	bool report_own_metrics;         /* opt in to reveal own eval figures */
 } fl_agent_policy;
 
 typedef struct fl_agent_config {
 	char coordinator[256];
 	uint32_t poll_interval_ms;
+	uint32_t renew_days;             /* 0 = the coordinator's (else 30) */
 	char state_dir[FL_PATH_BYTES];
 	char log_level[16];
 	fl_tls_paths tls;

@@ -23,7 +23,7 @@ enum spec_key {
 	K_TEST_FRACTION, K_SEED, K_SA_THRESHOLD, K_SA_NEIGHBOURS, K_SA_CLIP,
 	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS,
 	K_PROX_MU, K_LR_SCHEDULE, K_LR_DECAY, K_LR_STEP, K_CLASS_WEIGHTS,
-	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_COUNT_
+	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_TYPE, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -61,6 +61,7 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_MOMENTUM] = { "server", "momentum" },
 	[K_BETA2] = { "server", "beta2" },
 	[K_TAU] = { "server", "tau" },
+	[K_TYPE] = { "job", "type" },
 };
 
 static const char *const spec_lr_names[] = {
@@ -404,6 +405,13 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 		fl_errmsg_set(c->msg, "'loss' must be softmax or squared, not '%.32s'", v);
 		return -1;
 	case K_CLASS_WEIGHTS: return spec_class_weights(c, v, 0);
+	case K_TYPE:
+		if (strcmp(v, "train") == 0 || strcmp(v, "stats") == 0) {
+			s->stats_only = v[0] == 's';
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'type' must be train or stats, not '%.32s'", v);
+		return -1;
 	case K_PROX_MU: case K_LR_SCHEDULE: case K_LR_DECAY: case K_LR_STEP:
 	case K_OPTIMIZER: case K_SERVER_LR: case K_MOMENTUM: case K_BETA2: case K_TAU:
 		return spec_set_algo(c, k, key, v);
@@ -549,6 +557,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		enum spec_key k = required[i];
+		if (k == K_MODEL && s->stats_only)
+			continue;   /* spec_stats_defaults picks one */
 		if (!(c->seen & (1ull << k))) {
 			fl_errmsg_set(errmsg, "missing required key '%s' in [%s]",
 				      spec_keys[k].name, spec_keys[k].section);
@@ -563,7 +573,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 		fl_errmsg_set(errmsg, "'l2' must be >= 0, not %g", s->l2);
 		return FL_E_SPEC;
 	}
-	if (!(s->test_fraction > 0.0 && s->test_fraction < 1.0)) {
+	if (!((s->test_fraction > 0.0 || (s->stats_only && s->test_fraction == 0.0)) &&
+	      s->test_fraction < 1.0)) {
 		fl_errmsg_set(errmsg, "'test_fraction' must be in (0, 1), not %g",
 			      s->test_fraction);
 		return FL_E_SPEC;
@@ -616,6 +627,20 @@ static void spec_defaults(fl_jobspec *s)
 	s->tau = 1e-3;
 }
 
+/* A stats job: the statistics of all rows unless test_fraction is given,
+ * and a model kind that only sizes the label histogram. */
+static void spec_stats_defaults(spec_ctx *c)
+{
+	fl_jobspec *s = &c->s;
+
+	if (!s->stats_only)
+		return;
+	if (!(c->seen & (1ull << K_TEST_FRACTION)))
+		s->test_fraction = 0.0;
+	if (!(c->seen & (1ull << K_MODEL)))
+		s->model = s->nlabels >= 2 ? FL_MODEL_SOFTMAX : FL_MODEL_LINEAR;
+}
+
 int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg)
 {
 	spec_ctx *c;
@@ -629,8 +654,10 @@ int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg
 	spec_defaults(&c->s);
 	r = fl_ini_parse(text, len, FL_JOBSPEC_MAX_BYTES, spec_handler, c, c->msg,
 			 NULL, FL_E_SPEC, errmsg);
-	if (r == 0)
+	if (r == 0) {
+		spec_stats_defaults(c);
 		r = spec_validate(c, errmsg);
+	}
 	if (r == 0) {
 		*out = c->s;
 		memset(&c->s, 0, sizeof(c->s));

@@ -30,7 +30,7 @@ enum fl_model_kind {
  *            must match: softmax needs labels, squared takes none),
  *            labels = a, b, c   (classification; ids in this order),
  *            features = f1, f2  (optional; default all but the label),
- *            rounds, min_clients
+ *            rounds, min_clients, type = train|stats (see stats_only)
  *   [train]  local_epochs, batch_size, lr, l2,
  *            prox_mu (FedProx: each site adds (mu/2)||w - w_global||^2 to
  *            its local objective; 0 = plain FedAvg local training),
@@ -117,6 +117,13 @@ typedef struct fl_jobspec {
 	double momentum;
 	double beta2;
 	double tau;
+	/* [job] type = train|stats (default train). A stats job runs only the
+	 * STATS round (secure per-feature count, sum, sum of squares and label
+	 * histogram over all of each site's rows) and is then done: model and
+	 * rounds are optional (the model defaults to softmax with >= 2 labels,
+	 * else linear, and only sizes the label histogram), test_fraction
+	 * defaults to 0 and may be 0. */
+	bool stats_only;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with

@@ -82,6 +82,8 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		return FL_E_INVAL;
 	fl_sbuf_printf(&b, "[job]\nname = %s\ndataset = %s\nmodel = %s\nlabel = %s\n",
 		       s->name, s->dataset, fl_model_kind_name(s->model), s->label);
+	if (s->stats_only)
+		fl_sbuf_printf(&b, "type = stats\n");
 	spec_format_list(&b, "labels", s->labels, s->nlabels);
 	spec_format_list(&b, "features", s->features, s->nfeatures);
 	if (s->model == FL_MODEL_MLP) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "coord_agg.h"
+#include "coord_certs.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -34,6 +35,7 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot poll: %s", fl_strerror(r));
 		goto out;
 	}
+	task.crl_number = coord_certs_crl_number(svc->certs);
 	if ((r = fl_codec_encode_task(&task, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot encode the task: %s", fl_strerror(r));
 		goto out;
@@ -191,5 +193,42 @@ out:
 		fl_warn("upload from %s refused: %s", who.cn, msg);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_update_part_clear(&first);
+	free(buf);
+}
+
+/* GetCrl: the latest CRL the coordinator published (number 0: none). */
+void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
+{
+	coord_service *svc = ctx;
+	char msg[FL_ERRMSG_BYTES] = "";
+	coord_caller who;
+	fl_msg_crl req, rep;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	memset(&req, 0, sizeof(req));
+	memset(&rep, 0, sizeof(rep));
+	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
+	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad CrlInfo: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_certs_crl_get(svc->certs, svc->st, &rep.number, &rep.pem)) != 0) {
+		fl_errmsg_set(msg, "cannot read the CRL: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_crl(&rep, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the CRL: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	fl_msg_crl_clear(&req);
+	fl_msg_crl_clear(&rep);
 	free(buf);
 }

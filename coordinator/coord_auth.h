@@ -9,6 +9,9 @@
 typedef struct coord_caller {
 	char cn[FL_NAME_BYTES];
 	char role[16];
+	char fingerprint[65];   /* of the caller's certificate (SHA-256 hex) */
+	char serial[66];
+	int64_t not_after_ms;
 } coord_caller;
 
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "coord_ledger.h"
+#include "coord_certs.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -219,6 +220,64 @@ void coord_ctl_add_site(fl_rpc_call *call, void *ctx)
 	}
 	if ((r = fl_codec_encode_site_info(&row.info, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot encode the site: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	COORD_CTL_END();
+}
+
+/* RevokeSite: refused from its next call; with the CA online, a new CRL
+ * that the agents fetch at their next poll (then they refuse its keys). */
+void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx)
+{
+	fl_msg_site_add req;
+	coord_site_row row;
+	char detail[160];
+	uint64_t number = 0;
+	size_t nserials = 0;
+	int64_t now = fl_time_ms();
+	int rc;
+	COORD_CTL_BEGIN();
+
+	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0) {
+		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
+			      "list' shows the sites)" : "cannot read site '%s'",
+			      req.name);
+		goto out;
+	}
+	if (strcmp(row.info.role, FL_ROLE_SITE) != 0) {
+		fl_errmsg_set(msg, "'%s' is an operator (%s), not a site: revoke its "
+			      "certificate with 'fedctl ca revoke'", req.name,
+			      row.info.role);
+		r = FL_E_INVAL;
+		goto out;
+	}
+	if ((r = coord_store_site_set_revoked(svc->st, req.name, 1)) != 0) {
+		fl_errmsg_set(msg, "cannot revoke site '%s': %s", req.name,
+			      fl_strerror(r));
+		goto out;
+	}
+	rc = coord_certs_publish_crl(svc->certs, svc->st, svc->ca, now, &number,
+				     &nserials);
+	if (rc == 0)
+		snprintf(detail, sizeof(detail), "site %s; CRL %llu (%zu serials)",
+			 req.name, (unsigned long long)number, nserials);
+	else
+		snprintf(detail, sizeof(detail), "site %s; no CRL (%s)", req.name,
+			 rc == FL_E_STATE ? "the CA is offline" : fl_strerror(rc));
+	coord_store_audit(svc->st, who.cn, "revoke site", detail, now);
+	fl_warn("site '%s' revoked by %s: refused from its next call; %s", req.name,
+		who.cn, rc == 0 ? "the agents get the new CRL at their next poll" :
+		rc == FL_E_STATE ? "the CA is offline, so no CRL: publish one made "
+		"with 'fedctl ca revoke'" : "the CRL could not be made");
+	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0 ||
+	    (r = fl_codec_encode_site_info(&row.info, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot send the site back: %s", fl_strerror(r));
 		goto out;
 	}
 	r = coord_svc_send(call, out, outlen, msg);

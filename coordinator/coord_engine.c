@@ -62,6 +62,7 @@ static void coord_job_free(coord_job *j)
 	if (j == NULL)
 		return;
 	coord_round_reset(&j->rs);
+	free(j->benched);
 	fl_jobspec_clear(&j->spec);
 	free(j->spec_text);
 	fl_model_free(j->model);
@@ -355,7 +356,7 @@ int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
 	snprintf(info.dataset, sizeof(info.dataset), "%s", j->spec.dataset);
 	snprintf(info.model, sizeof(info.model), "%s", fl_model_kind_name(j->spec.model));
 	snprintf(info.submitted_by, sizeof(info.submitted_by), "%s", who);
-	info.rounds_total = j->spec.rounds;
+	info.rounds_total = j->spec.stats_only ? 0 : j->spec.rounds;
 	if ((r = coord_store_job_insert(e->st, &info, spec, now_ms, &id)) != 0) {
 		fl_errmsg_set(errmsg, "cannot store the job: %s", fl_strerror(r));
 		goto out;

@@ -78,6 +78,11 @@ typedef struct coord_job {
 	fl_servopt *opt;        /* server optimiser state that made model, or NULL */
 	uint32_t waiting_logged; /* eligible count last logged + 1; 0 = none */
 	coord_round_state rs;
+	/* Sites left out of the current round's later attempts: they broke
+	 * off a masked upload in a failed attempt (what they sent could not
+	 * be taken out of the sum, so that attempt failed). Malloc'd. */
+	char (*benched)[FL_NAME_BYTES];
+	uint32_t nbenched;
 	struct coord_job *next;
 } coord_job;
 

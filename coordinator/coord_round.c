@@ -68,7 +68,16 @@ static int coord_slot_cmp(const void *a, const void *b)
 	return strcmp(((const coord_slot *)a)->name, ((const coord_slot *)b)->name);
 }
 
-/* Online, registered, non-revoked sites that hold the job's dataset. */
+static int coord_round_benched(const coord_job *j, const char *site)
+{
+	for (uint32_t i = 0; i < j->nbenched; i++)
+		if (strcmp(j->benched[i], site) == 0)
+			return 1;
+	return 0;
+}
+
+/* Online, registered, non-revoked sites that hold the job's dataset (and
+ * are not benched for this round). */
 static int coord_round_select(coord_engine *e, const coord_job *j, int64_t now_ms,
 			      coord_slot **out, uint32_t *n)
 {
@@ -83,9 +92,10 @@ static int coord_round_select(coord_engine *e, const coord_job *j, int64_t now_m
 		const coord_site *s = &e->sites[i];
 
 		if (now_ms - s->last_seen_ms > (int64_t)e->opts.offline_after_ms ||
-		    !coord_site_has(s, j->spec.dataset))
+		    !coord_site_has(s, j->spec.dataset) || coord_round_benched(j, s->name))
 			continue;
-		if (coord_store_site_get(e->st, s->name, &row) != 0 || row.info.revoked)
+		if (coord_store_site_get(e->st, s->name, &row) != 0 ||
+		    (row.info.revoked && !coord_testhook_serve_revoked()))
 			continue;
 		snprintf(sel[cnt++].name, FL_NAME_BYTES, "%s", s->name);
 	}
@@ -150,8 +160,24 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	uint32_t n = 0, min = coord_round_min_sites(j);
 	int r;
 
+	if (j->next_attempt == 1 && j->nbenched > 0) {
+		/* A new round: the benched sites may take part again. */
+		free(j->benched);
+		j->benched = NULL;
+		j->nbenched = 0;
+	}
 	if (coord_round_select(e, j, now_ms, &sel, &n) != 0)
 		return;
+	if (n < min && j->nbenched > 0) {
+		fl_warn("job %llu round %u: too few sites without the %u that broke "
+			"off an upload; they may take part again",
+			(unsigned long long)j->id, j->next_round, j->nbenched);
+		free(j->benched);
+		j->benched = NULL;
+		j->nbenched = 0;
+		free(sel);
+		return;
+	}
 	if (n < min) {
 		if (j->waiting_logged != n + 1)
 			fl_info("job %llu waiting: %u of %u sites online (secure "
@@ -329,6 +355,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 			goto fail;
 		}
 		j->weight_n = sum[0];
+		if (j->spec.stats_only)
+			state = "done";   /* model v0 and N hold the statistics */
 		break;
 	}
 	case FL_TASK_TRAIN:
@@ -382,8 +410,9 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 		 rs->sp.t);
 	if (rs->kind == FL_TASK_STATS)
 		fl_info("job %llu round 0 (stats, %s): %u/%u survived, d %u, n %.0f, "
-			"model v0 (%.1f s)", (unsigned long long)j->id, sa,
-			rs->nsurvivors, rs->nsel, next->d, sum[0], secs);
+			"model v0 (%.1f s)%s", (unsigned long long)j->id, sa,
+			rs->nsurvivors, rs->nsel, next->d, sum[0], secs,
+			state ? "; stats-only job done" : "");
 	else if (rs->kind == FL_TASK_TRAIN) {
 		coord_metrics_str(j->model, &ri.eval, mstr, sizeof(mstr));
 		fl_info("job %llu round %u/%u (%s): %u/%u survived, train_loss %.3f, "
@@ -399,6 +428,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	}
 	free(ri.participants);
 	if (state != NULL) {
+		fl_model_free(next);
+		coord_blob_release(blob);
 		coord_engine_job_remove(e, j);
 		return 0;
 	}
@@ -424,6 +455,28 @@ fail:
 	return r ? r : FL_E_STATE;
 }
 
+/* Benches the sites of the failed attempt that broke off a masked upload
+ * (their words are in its sum): the round's next attempts go without them. */
+static void coord_round_bench(coord_job *j)
+{
+	const coord_round_state *rs = &j->rs;
+	char (*b)[FL_NAME_BYTES];
+
+	for (uint32_t i = 0; i < rs->nsel; i++) {
+		const coord_slot *s = &rs->sel[i];
+
+		if (s->offset == 0 || s->uploaded || coord_round_benched(j, s->name))
+			continue;
+		if ((b = realloc(j->benched, (j->nbenched + 1) * sizeof(*b))) == NULL)
+			return;
+		j->benched = b;
+		snprintf(b[j->nbenched++], FL_NAME_BYTES, "%s", s->name);
+		fl_warn("job %llu round %u: site '%s' broke off its masked upload; "
+			"it is left out of this round's next attempts",
+			(unsigned long long)j->id, rs->round, s->name);
+	}
+}
+
 /* Ends a failed attempt: retried with attempt + 1 (fresh selection, seed
  * and keys) unless max_attempts is used up, then the job fails. */
 static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
@@ -438,6 +491,7 @@ static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
 	free(ri.participants);
 	fl_warn("job %llu round %u attempt %u failed: %s", (unsigned long long)j->id,
 		rs->round, rs->attempt, reason);
+	coord_round_bench(j);
 	if (rs->attempt >= j->spec.max_attempts) {
 		snprintf(why, sizeof(why), "round %u failed %u times; last: %s",
 			 rs->round, rs->attempt, reason);

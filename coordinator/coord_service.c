@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_service: the method table and helpers shared by the handlers. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "coord_certs.h"
 #include "coord_service.h"
+#include "coord_enroll.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_msg.h"
+#include "fl_pki.h"
 
 static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_AGENT_POLL, coord_agent_poll },
@@ -26,7 +30,15 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_CTL_GET_MODEL, coord_ctl_get_model },
 	{ FL_RPC_CTL_ADD_SITE, coord_ctl_add_site },
 	{ FL_RPC_CTL_LIST_SITES, coord_ctl_list_sites },
+	{ FL_RPC_CTL_REVOKE_SITE, coord_ctl_revoke_site },
+	{ FL_RPC_AGENT_GET_CRL, coord_agent_get_crl },
 	{ FL_RPC_CTL_GET_LEDGER, coord_ctl_get_ledger },
+	{ FL_RPC_CTL_GET_STATS, coord_ctl_get_stats },
+	{ FL_RPC_CTL_GET_SITE_METRICS, coord_ctl_get_site_metrics },
+	{ FL_RPC_AGENT_REPORT_METRICS, coord_agent_report_metrics },
+	{ FL_RPC_ENROLL, coord_enroll_enroll },
+	{ FL_RPC_CTL_ISSUE_TOKEN, coord_ctl_issue_token },
+	{ FL_RPC_AGENT_RENEW, coord_agent_renew },
 };
 
 const fl_rpc_method *coord_service_methods(size_t *n)
@@ -43,6 +55,8 @@ int coord_svc_auth(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 
 	r = coord_auth_check(svc->st, method ? method : "", fl_rpc_call_peer_pem(call),
 			     who, errmsg);
+	if (r == 0 && strcmp(who->role, FL_ROLE_SITE) == 0)
+		coord_certs_note(svc->certs, svc->st, who, fl_time_ms());
 	if (r != 0) {
 		const char *cn = fl_rpc_call_peer_cn(call);
 

@@ -21,6 +21,8 @@ typedef struct coord_service {
 	/* the online CA ([ca] of the config): enrollment, renewal, CRLs;
 	 * NULL when the CA is kept offline */
 	struct coord_ca *ca;
+	/* certificates seen per site, recorded once (coord_certs.h) */
+	struct coord_certs *certs;
 	/* masked uploads streaming now (at most COORD_MAX_UPLOADS) */
 	atomic_uint uploads;
 } coord_service;
@@ -68,6 +70,11 @@ void coord_ctl_abort_job(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_model(fl_rpc_call *call, void *ctx);
 void coord_ctl_add_site(fl_rpc_call *call, void *ctx);
 void coord_ctl_list_sites(fl_rpc_call *call, void *ctx);
+void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx);
+void coord_agent_get_crl(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx);
+void coord_ctl_get_stats(fl_rpc_call *call, void *ctx);    /* coord_stats.c */
+void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */
+void coord_agent_report_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */
 
 #endif

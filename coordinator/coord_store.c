@@ -1207,3 +1207,14 @@ out:
 	pthread_mutex_unlock(&st->mu);
 	return r;
 }
+
+void *coord_store_db_lock(coord_store *st)
+{
+	pthread_mutex_lock(&st->mu);
+	return st->db;
+}
+
+void coord_store_db_unlock(coord_store *st)
+{
+	pthread_mutex_unlock(&st->mu);
+}

@@ -147,4 +147,26 @@ int coord_store_servopt_put(coord_store *st, uint64_t job_id, uint32_t version,
 int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
 			    uint8_t **state, size_t *len);
 
+/* ---- for store files with their own tables (coord_store_tokens.c) ---- */
+/* Locks the store's mutex and returns its connection (a sqlite3 *); pair
+ * with coord_store_db_unlock. */
+void *coord_store_db_lock(coord_store *st);
+void coord_store_db_unlock(coord_store *st);
+
+/* ---- certificates and CRLs (coord_store_certs.c) ---- */
+/* Records a certificate a site connected with or was issued (once per
+ * fingerprint). */
+int coord_store_cert_seen(coord_store *st, const char *site,
+			  const char *fingerprint, const char *serial,
+			  int64_t not_after_ms, int64_t now_ms);
+/* Every recorded serial of every revoked site (malloc'd array; caller
+ * frees). */
+int coord_store_revoked_serials(coord_store *st, char (**serials)[66], size_t *n);
+/* The published CRLs, numbered from 1. put: FL_E_EXISTS for a number
+ * already used. latest: *number 0 (and *pem NULL) when none; *pem
+ * malloc'd (pem may be NULL). */
+int coord_store_crl_put(coord_store *st, uint64_t number, const char *pem,
+			int64_t now_ms);
+int coord_store_crl_latest(coord_store *st, uint64_t *number, char **pem);
+
 #endif

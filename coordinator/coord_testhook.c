@@ -52,6 +52,21 @@ void coord_testhook_announce(void)
 		fl_warn("testing: %s=%s:%u: this coordinator will kill itself "
 			"(SIGKILL) at that point", COORD_TESTHOOK_ENV, hook_point,
 			hook_round);
+	if (coord_testhook_serve_revoked())
+		fl_warn("testing: %s=1: revoked sites are still served (as a "
+			"compromised coordinator would); only the agents' CRL "
+			"keeps them out", COORD_TESTHOOK_SERVE_REVOKED_ENV);
+	/* coord_enroll.c: FEDC_TEST_DUMP_ENROLL */
+	if (getenv("FEDC_TEST_DUMP_ENROLL"))
+		fl_warn("testing: FEDC_TEST_DUMP_ENROLL=%s: every Enroll request "
+			"and reply is written there", getenv("FEDC_TEST_DUMP_ENROLL"));
+}
+
+int coord_testhook_serve_revoked(void)
+{
+	const char *s = getenv(COORD_TESTHOOK_SERVE_REVOKED_ENV);
+
+	return s != NULL && strcmp(s, "1") == 0;
 }
 
 void coord_testhook(const char *point, uint32_t round)

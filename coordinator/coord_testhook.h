@@ -23,5 +23,9 @@
 void coord_testhook(const char *point, uint32_t round);
 /* Logs a warning if the hook is armed (called once at startup). */
 void coord_testhook_announce(void);
+/* FEDC_TEST_SERVE_REVOKED=1 (tests only): revoked sites keep being served
+ * and selected, to show that the agents' CRL alone refuses their keys. */
+#define COORD_TESTHOOK_SERVE_REVOKED_ENV "FEDC_TEST_SERVE_REVOKED"
+int coord_testhook_serve_revoked(void);
 
 #endif

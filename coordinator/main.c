@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "coord_ca.h"
+#include "coord_certs.h"
 #include "coord_engine.h"
 #include "coord_ledger.h"
 #include "coord_service.h"
@@ -237,6 +238,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_engine *eng = NULL;
 	coord_ledger_signer *signer = NULL;
 	coord_ca *ca = NULL;
+	coord_certs *certs = NULL;
 	fl_rpc_server *srv = NULL;
 	coord_service svc;
 	coord_sig sig;
@@ -269,6 +271,11 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	else
 		fl_info("no [ca] in the config: the CA is kept offline (certify "
 			"sites with 'fedctl ca sign'; no enrollment tokens)");
+	if ((r = coord_certs_new(st, &certs)) != 0) {
+		fl_error("cannot read the published CRLs from %s: %s", cfg->database,
+			 fl_strerror(r));
+		goto out;
+	}
 	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
 		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
 		goto out;
@@ -279,9 +286,13 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	svc.eng = eng;
 	svc.ledger = signer;
 	svc.ca = ca;
+	svc.certs = certs;
 	methods = coord_service_methods(&nmethods);
-	if ((r = fl_rpc_server_new(cfg->listen, &tls, methods, nmethods, &svc,
-				   FL_MSG_MAX_BYTES, &srv)) != 0) {
+	/* client certificate optional at the TLS level so that sites can
+	 * enroll; coord_auth refuses every other method without one */
+	if ((r = fl_rpc_server_new_ex(cfg->listen, &tls, methods, nmethods, &svc,
+				      FL_MSG_MAX_BYTES, FL_RPC_CLIENT_CERT_OPTIONAL,
+				      &srv)) != 0) {
 		fl_error("cannot listen on %s: %s (is the port in use, or are the "
 			 "certificate files valid PEM?)", cfg->listen, fl_strerror(r));
 		goto out;
@@ -314,6 +325,7 @@ out:
 	coord_engine_free(eng);
 	coord_ledger_signer_free(signer);
 	coord_ca_free(ca);
+	coord_certs_free(certs);
 	coord_store_close(st);
 	return r;
 }

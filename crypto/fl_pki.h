@@ -24,5 +24,12 @@ typedef struct fl_cert_info {
 /* Parses the first certificate of a PEM text (len bytes). Errors:
  * FL_E_PARSE (not a certificate), FL_E_TOOBIG (CN/OU too long). */
 int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out);
+/* Checks an untrusted CRL (PEM): it parses, and its issuer is a
+ * certificate of the CA bundle whose key verifies its signature. *number
+ * (may be NULL) receives its CRL number (0 if absent), *count (may be NULL)
+ * how many certificates it revokes. FL_E_PARSE, FL_E_VERIFY (not signed by
+ * the bundle), FL_E_RANGE, with the reason in errmsg. */
+int fl_pki_crl_check(const char *ca_pem, size_t ca_len, const char *crl_pem,
+		     size_t crl_len, uint64_t *number, size_t *count, char *errmsg);
 
 #endif

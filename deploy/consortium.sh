@@ -50,6 +50,13 @@ ca = ../pki/ca.pem
 cert = ../pki/coordinator.pem
 key = ../pki/coordinator.key
 EOC
+  # FL_COORD_CA=1 (optional) keeps the consortium CA online on the
+  # coordinator ([ca]): enrollment tokens, Enroll and certificate renewal.
+  # FL_COORD_CA_EXTRA adds lines to [ca] (e.g. "renew_days = 30").
+  if [ "${FL_COORD_CA:-0}" = 1 ]; then
+    printf '[ca]\ncert = ../pki/ca.pem\nkey = ../pki/ca.key\n%s\n' \
+      "${FL_COORD_CA_EXTRA:-}" >> "$dir/coordinator.ini"
+  fi
   rm -f "$dir/port"
   # FL_COORD_WRAP (diagnosis only, e.g. "heaptrack -o FILE") prefixes the command.
   # shellcheck disable=SC2086 # FL_COORD_ENV, FL_COORD_WRAP are lists of words

@@ -26,6 +26,7 @@ FL_CODEC_DECLARE(model_req, fl_msg_model_req)
 FL_CODEC_DECLARE(chunk, fl_msg_chunk)
 FL_CODEC_DECLARE(update_part, fl_msg_update_part)   /* UpdateChunk */
 FL_CODEC_DECLARE(update_reply, fl_msg_update_reply)
+FL_CODEC_DECLARE(crl, fl_msg_crl)                   /* CrlInfo */
 FL_CODEC_DECLARE(empty, int)                        /* Empty; *in ignored */
 FL_CODEC_DECLARE(job_submit, fl_msg_job_submit)
 FL_CODEC_DECLARE(job_ref, fl_msg_job_ref)
@@ -37,6 +38,9 @@ FL_CODEC_DECLARE(site_add, fl_msg_site_add)
 FL_CODEC_DECLARE(site_list, fl_msg_site_list)
 FL_CODEC_DECLARE(ledger_req, fl_msg_ledger_req)
 FL_CODEC_DECLARE(ledger_list, fl_msg_ledger_list)
+FL_CODEC_DECLARE(job_stats, fl_msg_job_stats)       /* fl_codec_stats.c */
+FL_CODEC_DECLARE(own_metrics, fl_msg_own_metrics)   /* fl_codec_stats.c */
+FL_CODEC_DECLARE(site_metrics_list, fl_msg_site_metrics_list)
 
 #undef FL_CODEC_DECLARE
 

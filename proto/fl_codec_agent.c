@@ -148,6 +148,7 @@ int fl_codec_encode_task(const fl_msg_task *in, uint8_t **buf, size_t *len)
 	t.poll_ms = in->poll_ms;
 	t.model_bytes = in->model_bytes;
 	m.task = &t;
+	m.crl_number = in->crl_number;
 	return fl_codec_pack(&m.base, buf, len);
 }
 
@@ -181,6 +182,7 @@ int fl_codec_decode_task(const uint8_t *buf, size_t len, fl_msg_task *out)
 	}
 	o.kind = (enum fl_task_kind)kind;
 	o.phase = (enum fl_sa_phase)phase;
+	o.crl_number = m->crl_number;
 	*out = o;
 out:
 	fl_codec_free(m ? &m->base : NULL);
@@ -398,4 +400,39 @@ int fl_codec_decode_update_reply(const uint8_t *buf, size_t len,
 	out->words = m->words;
 	fl_codec_free(&m->base);
 	return 0;
+}
+
+/* ---- CrlInfo ---- */
+
+int fl_codec_encode_crl(const fl_msg_crl *in, uint8_t **buf, size_t *len)
+{
+	Fedc__V1__CrlInfo m = FEDC__V1__CRL_INFO__INIT;
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	if (in->pem && strlen(in->pem) > FL_MSG_CRL_MAX)
+		return FL_E_TOOBIG;
+	m.number = in->number;
+	if (in->pem)
+		m.crl_pem = in->pem;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+int fl_codec_decode_crl(const uint8_t *buf, size_t len, fl_msg_crl *out)
+{
+	Fedc__V1__CrlInfo *m = NULL;
+	fl_msg_crl o;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	memset(&o, 0, sizeof(o));
+	if ((m = UNPACK(fedc__v1__crl_info__descriptor)) == NULL)
+		return r;
+	r = fl_codec_str_dup(m->crl_pem, FL_MSG_CRL_MAX, true, &o.pem);
+	o.number = m->number;
+	fl_codec_free(&m->base);
+	if (r == 0)
+		*out = o;
+	return r;
 }

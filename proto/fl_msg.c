@@ -12,6 +12,14 @@ void fl_msg_task_clear(fl_msg_task *m)
 	m->spec = NULL;
 }
 
+void fl_msg_crl_clear(fl_msg_crl *m)
+{
+	if (!m)
+		return;
+	free(m->pem);
+	m->pem = NULL;
+}
+
 void fl_msg_chunk_clear(fl_msg_chunk *m)
 {
 	if (!m)

@@ -29,7 +29,12 @@
 #define FL_RPC_CTL_GET_MODEL "/fedc.v1.Control/GetModel"
 #define FL_RPC_CTL_ADD_SITE "/fedc.v1.Control/AddSite"
 #define FL_RPC_CTL_LIST_SITES "/fedc.v1.Control/ListSites"
+#define FL_RPC_CTL_REVOKE_SITE "/fedc.v1.Control/RevokeSite"
+#define FL_RPC_AGENT_GET_CRL "/fedc.v1.Agent/GetCrl"
 #define FL_RPC_CTL_GET_LEDGER "/fedc.v1.Control/GetLedger"
+#define FL_RPC_CTL_GET_STATS "/fedc.v1.Control/GetStats"
+#define FL_RPC_CTL_GET_SITE_METRICS "/fedc.v1.Control/GetSiteMetrics"
+#define FL_RPC_AGENT_REPORT_METRICS "/fedc.v1.Agent/ReportMetrics"
 #define FL_RPC_SA_ADVERTISE "/fedc.v1.SecAgg/Advertise"
 #define FL_RPC_SA_GET_KEYS "/fedc.v1.SecAgg/GetKeys"
 #define FL_RPC_SA_PUT_SHARES "/fedc.v1.SecAgg/PutShares"
@@ -78,7 +83,15 @@ typedef struct fl_msg_task {
 	uint64_t model_bytes;
 	enum fl_sa_phase phase;
 	fl_msg_sa_params sa;     /* meaningful when phase != FL_SA_OFF */
+	uint64_t crl_number;     /* PollReply.crl_number, with or without a task */
 } fl_msg_task;
+
+/* CrlInfo: a CA-signed CRL (PEM) and its number. */
+#define FL_MSG_CRL_MAX (1024u * 1024u)
+typedef struct fl_msg_crl {
+	uint64_t number;
+	char *pem;               /* owned, NUL-terminated; NULL if none */
+} fl_msg_crl;
 
 typedef struct fl_msg_model_req {
 	uint64_t job_id;
@@ -190,8 +203,51 @@ typedef struct fl_msg_ledger_list {
 	uint64_t next_seq;                   /* 0: no more pages */
 } fl_msg_ledger_list;
 
+/* Consortium-wide statistics of a job (GetStats). features and labels:
+ * at most FL_JOBSPEC_MAX_FEATURES / FL_JOBSPEC_MAX_LABELS entries. */
+#define FL_MSG_STATS_MAX_FEATURES 4096u
+#define FL_MSG_STATS_MAX_LABELS 256u
+typedef struct fl_msg_feature_stats {
+	char name[FL_NAME_BYTES];
+	double mean, std;
+} fl_msg_feature_stats;
+typedef struct fl_msg_label_count {
+	char label[FL_NAME_BYTES];
+	double count;
+} fl_msg_label_count;
+typedef struct fl_msg_job_stats {
+	uint64_t job_id;
+	char state[16];
+	bool ready;
+	double count;
+	uint32_t sites;
+	fl_msg_feature_stats *features;      /* owned, nfeatures */
+	size_t nfeatures;
+	fl_msg_label_count *labels;          /* owned, nlabels */
+	size_t nlabels;
+} fl_msg_job_stats;
+
+/* A site's own evaluation figures (Agent ReportMetrics, opt-in). */
+typedef struct fl_msg_own_metrics {
+	uint64_t job_id;
+	uint32_t round, attempt;
+	double n, loss, accuracy, macro_f1, r2;   /* NaN: does not apply */
+} fl_msg_own_metrics;
+/* What opted-in sites reported, per round and site (GetSiteMetrics). */
+typedef struct fl_msg_site_metrics {
+	uint32_t round;
+	char site[FL_NAME_BYTES];
+	fl_msg_metrics metrics;
+	int64_t reported_ms;
+} fl_msg_site_metrics;
+typedef struct fl_msg_site_metrics_list {
+	fl_msg_site_metrics *entries;        /* owned, n <= FL_MSG_MAX_LIST */
+	size_t n;
+} fl_msg_site_metrics_list;
+
 /* Release what a struct owns (not the struct itself). NULL-safe. */
 void fl_msg_task_clear(fl_msg_task *m);
+void fl_msg_crl_clear(fl_msg_crl *m);
 void fl_msg_chunk_clear(fl_msg_chunk *m);
 void fl_msg_update_part_clear(fl_msg_update_part *m);
 void fl_msg_job_submit_clear(fl_msg_job_submit *m);
@@ -200,5 +256,7 @@ void fl_msg_round_info_clear(fl_msg_round_info *m);
 void fl_msg_job_status_clear(fl_msg_job_status *m);
 void fl_msg_site_list_clear(fl_msg_site_list *m);
 void fl_msg_ledger_list_clear(fl_msg_ledger_list *m);   /* fl_codec_ledger.c */
+void fl_msg_job_stats_clear(fl_msg_job_stats *m);       /* fl_codec_stats.c */
+void fl_msg_site_metrics_list_clear(fl_msg_site_metrics_list *m); /* fl_codec_stats.c */
 
 #endif

@@ -15,6 +15,8 @@ typedef struct fl_rpc_tls {
 	const char *cert_file;
 	const char *key_file;
 } fl_rpc_tls;
+/* Client side: NULL or "" cert_file and key_file open a server-
+ * authenticated channel without a client certificate (enrollment). */
 
 /* Call once per process, before anything else here, and once at exit. */
 void fl_rpc_global_init(void);
@@ -42,6 +44,15 @@ typedef struct fl_rpc_method {
 int fl_rpc_server_new(const char *addr, const fl_rpc_tls *tls,
 		      const fl_rpc_method *methods, size_t nmethods, void *ctx,
 		      size_t max_msg_bytes, fl_rpc_server **out);
+/* As fl_rpc_server_new, with flags: FL_RPC_CLIENT_CERT_OPTIONAL requests
+ * a client certificate and verifies it when one is presented, but lets
+ * clients without one connect (their calls see fl_rpc_call_peer_pem() ==
+ * NULL, e.g. enrollment); the handlers must then check each call. */
+#define FL_RPC_CLIENT_CERT_OPTIONAL 1u
+int fl_rpc_server_new_ex(const char *addr, const fl_rpc_tls *tls,
+			 const fl_rpc_method *methods, size_t nmethods,
+			 void *ctx, size_t max_msg_bytes, unsigned flags,
+			 fl_rpc_server **out);
 /* The bound port. */
 int fl_rpc_server_port(const fl_rpc_server *s);
 /* Serves until fl_rpc_server_stop; returns 0 after a clean shutdown that

@@ -25,6 +25,10 @@ int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 		return FL_E_INVAL;
 	if ((r = fl_rpc_pems_load(tls, &pems)) != 0)
 		goto out;
+	if (!pems.cert != !pems.key) {   /* a certificate needs its key */
+		r = FL_E_IO;
+		goto out;
+	}
 	if ((ch = calloc(1, sizeof(*ch))) == NULL) {
 		r = FL_E_NOMEM;
 		goto out;
@@ -32,7 +36,8 @@ int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 	pair.private_key = pems.key;
 	pair.cert_chain = pems.cert;
 	/* grpc copies the PEM texts, so ours are wiped right after. */
-	if ((creds = grpc_ssl_credentials_create(pems.ca, &pair, NULL, NULL)) == NULL) {
+	if ((creds = grpc_ssl_credentials_create(pems.ca, pems.cert && pems.key ?
+						 &pair : NULL, NULL, NULL)) == NULL) {
 		r = FL_E_IO;
 		goto out;
 	}

@@ -94,9 +94,13 @@ int fl_rpc_pems_load(const fl_rpc_tls *tls, fl_rpc_pems *out)
 
 	if (!tls || !out)
 		return FL_E_INVAL;
+	/* no client certificate (cert_file and key_file NULL or empty): a
+	 * server-authenticated client channel (fl_rpc_channel_new) */
 	if ((r = pem_read(tls->ca_file, &p.ca)) != 0 ||
-	    (r = pem_read(tls->cert_file, &p.cert)) != 0 ||
-	    (r = pem_read(tls->key_file, &p.key)) != 0) {
+	    (tls->cert_file && tls->cert_file[0] &&
+	     (r = pem_read(tls->cert_file, &p.cert)) != 0) ||
+	    (tls->key_file && tls->key_file[0] &&
+	     (r = pem_read(tls->key_file, &p.key)) != 0)) {
 		fl_rpc_pems_release(&p);
 		return r;
 	}

@@ -55,6 +55,15 @@ int fl_rpc_server_new(const char *addr, const fl_rpc_tls *tls,
 		      const fl_rpc_method *methods, size_t nmethods, void *ctx,
 		      size_t max_msg_bytes, fl_rpc_server **out)
 {
+	return fl_rpc_server_new_ex(addr, tls, methods, nmethods, ctx,
+				    max_msg_bytes, 0, out);
+}
+
+int fl_rpc_server_new_ex(const char *addr, const fl_rpc_tls *tls,
+			 const fl_rpc_method *methods, size_t nmethods,
+			 void *ctx, size_t max_msg_bytes, unsigned flags,
+			 fl_rpc_server **out)
+{
 	grpc_ssl_pem_key_cert_pair pair;
 	grpc_server_credentials *creds = NULL;
 	grpc_arg args[FL_RPC_MAX_ARGS];
@@ -67,6 +76,10 @@ int fl_rpc_server_new(const char *addr, const fl_rpc_tls *tls,
 		return FL_E_INVAL;
 	if ((r = fl_rpc_pems_load(tls, &pems)) != 0)
 		goto out;
+	if (!pems.cert || !pems.key) {   /* a server always has its own */
+		r = FL_E_IO;
+		goto out;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (nmethods && (s->methods = calloc(nmethods, sizeof(*methods))) == NULL)) {
 		r = FL_E_NOMEM;
@@ -86,6 +99,8 @@ int fl_rpc_server_new(const char *addr, const fl_rpc_tls *tls,
 	pair.cert_chain = pems.cert;
 	/* grpc copies the PEM texts, so ours are wiped right after. */
 	creds = grpc_ssl_server_credentials_create_ex(pems.ca, &pair, 1,
+		(flags & FL_RPC_CLIENT_CERT_OPTIONAL) ?
+		GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY :
 		GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
 	if (!creds) {
 		r = FL_E_IO;

@@ -66,6 +66,21 @@ extern const ctl_cmd ctl_site_cmds[];
 extern const size_t ctl_site_ncmds;
 extern const ctl_cmd ctl_ca_cmds[];
 extern const size_t ctl_ca_ncmds;
+/* A name and its description (global options, exit codes). */
+typedef struct ctl_kv {
+	const char *k, *v;
+} ctl_kv;
+
+/* ---- ctl_man.c ---- */
+/* Writes fedctl(1) in troff from the same tables as 'fedctl help': the
+ * groups (those with help text) and their commands, the stats command,
+ * the global options and the exit codes. */
+void ctl_man(FILE *f, const ctl_group *groups, size_t ngroups,
+	     const ctl_cmd *stats, const ctl_kv *globals, size_t nglobals,
+	     const ctl_kv *exits, size_t nexits);
+
+extern const ctl_cmd ctl_round_cmds[];
+extern const size_t ctl_round_ncmds;
 extern const ctl_cmd ctl_ledger_cmds[];
 extern const size_t ctl_ledger_ncmds;
 
@@ -117,6 +132,35 @@ int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 /* Downloads a model file with Control GetModel. *buf malloc'd. Exit code. */
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
+
+/* ---- ctl_site_token.c ---- */
+/* --token-ttl SECONDS (NULL: 0, the coordinator's default). Exit code. */
+int ctl_parse_ttl(ctl_ctx *c, const char *what, const char *s, uint32_t *out);
+/* Issues and prints a one-time enrollment token for site. after_add: the
+ * call follows a site add on the open channel; a coordinator whose CA is
+ * offline then only gets the manual path printed (exit 0), and --json
+ * output is a member ("enroll":{...}) of site add's object. Exit code. */
+int ctl_site_token_issue(ctl_ctx *c, const char *what, const char *site,
+			 uint32_t ttl_s, bool after_add);
+int ctl_site_token(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* ---- ctl_round.c ---- */
+int ctl_model_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* ---- ctl_site_revoke.c ---- */
+int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+
+/* ---- ctl_stats.c ---- */
+/* fedctl stats DATASET ... (dispatched by ctl_main) and job stats ID. */
+extern const ctl_cmd ctl_stats_cmd;
+int ctl_job_stats(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* GetSiteMetrics: what opted-in sites reported about themselves. Quiet on
+ * failure (*out is then empty); exit code. */
+int ctl_site_metrics_get(ctl_ctx *c, uint64_t id, fl_msg_site_metrics_list *out);
+/* job status --json with each round's "site_metrics" list. */
+void ctl_job_status_json_sites(FILE *f, const fl_msg_job_status *st,
+			       const fl_msg_site_metrics_list *sm);
+/* The per-site table of the last round that has reported figures. */
+void ctl_site_metrics_table(FILE *f, const fl_msg_site_metrics_list *sm);
+int ctl_stats_run(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 
 /* ---- ctl_output.c ---- */
 void ctl_json_str(FILE *f, const char *s);

@@ -210,6 +210,7 @@ void ctl_job_status_json(FILE *f, const fl_msg_job_status *st)
 
 static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
+	fl_msg_site_metrics_list sm;
 	fl_msg_job_status st;
 	const char *pos[1];
 	uint64_t id;
@@ -221,12 +222,15 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		return rc;
 	if ((rc = ctl_job_get(c, id, &st, "job status")) != 0)
 		return rc;
+	ctl_site_metrics_get(c, id, &sm);   /* opted-in sites' own figures */
 	if (c->json) {
-		ctl_job_status_json(c->out, &st);
+		ctl_job_status_json_sites(c->out, &st, &sm);
 	} else {
 		job_summary(c->out, &st.job);
 		rounds_table(c->out, &st);
+		ctl_site_metrics_table(c->out, &sm);
 	}
+	fl_msg_site_metrics_list_clear(&sm);
 	fl_msg_job_status_clear(&st);
 	return 0;
 }
@@ -276,5 +280,9 @@ const ctl_cmd ctl_job_cmds[] = {
 	  "Print a line per finished round until the job ends; exit 0 when it is "
 	  "done, 1 if it failed or was aborted." },
 	{ "abort", job_abort, "ID", "Abort a pending or running job." },
+	{ "stats", ctl_job_stats, "ID",
+	  "Print the consortium-wide statistics of a job's STATS round: rows, sites, "
+	  "per-feature mean and standard deviation, label histogram (training jobs "
+	  "too; --json: one object)." },
 };
 const size_t ctl_job_ncmds = sizeof(ctl_job_cmds) / sizeof(ctl_job_cmds[0]);

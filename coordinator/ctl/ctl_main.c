@@ -13,9 +13,10 @@
 
 static const ctl_group ctl_groups[] = {
 	{ "job", ctl_job_cmds, &ctl_job_ncmds, "submit, list, inspect, watch and abort jobs" },
-	{ "model", ctl_model_cmds, &ctl_model_ncmds, "download a job's global model" },
+	{ "model", ctl_model_cmds, &ctl_model_ncmds, "list and download a job's global models" },
+	{ "round", ctl_round_cmds, &ctl_round_ncmds, "a round's attempts, participants and timings" },
 	{ "ca", ctl_ca_cmds, &ctl_ca_ncmds, "the consortium CA, offline: make it, issue, sign CSRs, revoke, rotate" },
-	{ "site", ctl_site_cmds, &ctl_site_ncmds, "register and list sites and operators" },
+	{ "site", ctl_site_cmds, &ctl_site_ncmds, "register, enroll, list and revoke sites and operators" },
 	{ "ledger", ctl_ledger_cmds, &ctl_ledger_ncmds, "export and verify the signed round ledger" },
 	{ "sites", ctl_site_cmds, &ctl_site_ncmds, NULL },   /* alias: 'sites list' */
 };
@@ -36,6 +37,31 @@ static const ctl_group *group_find(const char *name)
 	return NULL;
 }
 
+/* The global options and exit codes: 'fedctl help' and the man page. */
+static const ctl_kv ctl_globals[] = {
+	{ "--coordinator HOST:PORT", "the coordinator, or $FEDC_COORDINATOR" },
+	{ "--ca FILE", "the consortium CA (PEM), or $FEDC_CA" },
+	{ "--cert FILE --key FILE", "the operator's certificate and key, or $FEDC_CERT, $FEDC_KEY" },
+	{ "--profile FILE", "INI with [fedctl] coordinator, ca, cert, key (default "
+	  "~/.config/fedc/fedctl.ini if present); relative paths are relative to it" },
+	{ "--json", "machine-readable output (one JSON object)" },
+	{ "--timeout MS", "per-call deadline in milliseconds (default 15000)" },
+	{ "--help, --version", "this help; the version" },
+};
+static const ctl_kv ctl_exits[] = {
+	{ "0", "ok" },
+	{ "1", "the watched job failed or was aborted (job watch), or the ledger does "
+	  "not verify (ledger verify)" },
+	{ "2", "usage error" },
+	{ "3", "cannot reach the coordinator (unavailable, TLS refused, deadline)" },
+	{ "4", "not found" },
+	{ "5", "permission denied or not authenticated" },
+	{ "6", "invalid argument (e.g. a bad job spec; the server's message is printed)" },
+	{ "7", "other error" },
+};
+#define CTL_NGLOBALS (sizeof(ctl_globals) / sizeof(ctl_globals[0]))
+#define CTL_NEXITS (sizeof(ctl_exits) / sizeof(ctl_exits[0]))
+
 static void usage(FILE *f)
 {
 	size_t i, j;
@@ -43,21 +69,15 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: fedctl [GLOBAL OPTIONS] GROUP COMMAND [ARGS]\n"
 "       fedctl help [GROUP [COMMAND]]   |   fedctl GROUP [COMMAND] --help\n"
+"       fedctl help --man               (this reference as a man page)\n"
 "\n"
 "Drives a fedc coordinator through its Control service over mutual TLS.\n"
 "\n"
-"Global options (before the group):\n"
-"  --coordinator HOST:PORT   or $FEDC_COORDINATOR\n"
-"  --ca FILE                 consortium CA (PEM), or $FEDC_CA\n"
-"  --cert FILE --key FILE    operator certificate and key, or $FEDC_CERT, $FEDC_KEY\n"
-"  --profile FILE            INI with [fedctl] coordinator, ca, cert, key\n"
-"                            (default ~/.config/fedc/fedctl.ini if present)\n"
-"  --json                    machine-readable output (one JSON object)\n"
-"  --timeout MS              per-call deadline (default %u)\n"
-"  --help, --version\n"
-"Flags win over environment variables, which win over the profile.\n"
-"\n"
-"Commands:\n", CTL_DEFAULT_TIMEOUT_MS);
+"Global options (before the group):\n");
+	for (i = 0; i < CTL_NGLOBALS; i++)
+		fprintf(f, "  %-25s %s\n", ctl_globals[i].k, ctl_globals[i].v);
+	fprintf(f, "Flags win over environment variables, which win over the profile.\n"
+		"\nCommands:\n");
 	for (i = 0; i < CTL_NGROUPS; i++) {
 		if (!ctl_groups[i].help)
 			continue;
@@ -75,19 +95,11 @@ static void usage(FILE *f)
 				cmd->help);
 		}
 	}
-	fprintf(f,
-"  sites list\n      Alias of 'site list'.\n"
-"\n"
-"Exit status:\n"
-"  0 ok\n"
-"  1 the watched job failed or was aborted (job watch), or the ledger\n"
-"    does not verify (ledger verify)\n"
-"  2 usage error\n"
-"  3 cannot reach the coordinator (unavailable, TLS refused, deadline)\n"
-"  4 not found\n"
-"  5 permission denied or not authenticated\n"
-"  6 invalid argument (e.g. a bad job spec; the server's message is printed)\n"
-"  7 other error\n");
+	fprintf(f, "  stats %s\n      Consortium-wide statistics without training "
+		"(a stats job).\n", ctl_stats_cmd.args);
+	fprintf(f, "  sites list\n      Alias of 'site list'.\n\nExit status:\n");
+	for (i = 0; i < CTL_NEXITS; i++)
+		fprintf(f, "  %s %s\n", ctl_exits[i].k, ctl_exits[i].v);
 }
 
 static void group_usage(FILE *f, const ctl_group *g)
@@ -195,6 +207,11 @@ static int help(ctl_ctx *c, int argc, char **argv)
 		usage(c->out);
 		return 0;
 	}
+	if (strcmp(argv[1], "--man") == 0) {
+		ctl_man(c->out, ctl_groups, CTL_NGROUPS, &ctl_stats_cmd, ctl_globals,
+			CTL_NGLOBALS, ctl_exits, CTL_NEXITS);
+		return 0;
+	}
 	if ((g = group_find(argv[1])) == NULL) {
 		fprintf(c->err, "fedctl: no command group '%s'\nTry 'fedctl help'.\n",
 			argv[1]);
@@ -227,6 +244,8 @@ int ctl_main(ctl_ctx *c, int argc, char **argv)
 	}
 	if (strcmp(argv[i], "help") == 0)
 		return help(c, argc - i, argv + i);
+	if (strcmp(argv[i], "stats") == 0)   /* fedctl stats DATASET ... */
+		return ctl_stats_run(c, &ctl_stats_cmd, argc - i, argv + i);
 	if ((g = group_find(argv[i])) == NULL) {
 		fprintf(c->err, "fedctl: unknown command '%s'\nTry 'fedctl help'.\n",
 			argv[i]);

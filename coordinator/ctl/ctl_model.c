@@ -117,5 +117,10 @@ const ctl_cmd ctl_model_cmds[] = {
 	  "(IR 8, opset 13) that takes raw feature values: input \"input\" "
 	  "float32 [N, features], output \"output\" (value, P(class 1) or class "
 	  "probabilities)." },
+	{ "list", ctl_model_list, "ID [--no-digest]",
+	  "List the job's model versions (0 from the statistics round, N after "
+	  "training round N) with when each was made, its size and SHA-256 "
+	  "(the digest the round ledger records; --no-digest skips the "
+	  "downloads)." },
 };
 const size_t ctl_model_ncmds = sizeof(ctl_model_cmds) / sizeof(ctl_model_cmds[0]);

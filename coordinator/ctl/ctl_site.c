@@ -9,16 +9,22 @@
 
 static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	const char *pos[1], *role = "site";
-	const ctl_opt opts[] = { { "--role", NULL, &role, NULL } };
+	const char *pos[1], *role = "site", *ttl = NULL;
+	bool no_token = false;
+	uint32_t ttl_s = 0;
+	const ctl_opt opts[] = { { "--role", NULL, &role, NULL },
+				 { "--token-ttl", NULL, &ttl, NULL },
+				 { "--no-token", NULL, NULL, &no_token } };
 	fl_msg_site_add add;
 	fl_msg_site_info info;
 	uint8_t *req = NULL, *resp = NULL;
 	size_t len = 0, rlen = 0;
 	int r, rc;
 
-	if ((rc = ctl_args_parse(c, "site", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
+	if ((rc = ctl_args_parse(c, "site", self, argc, argv, opts, 3, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if ((rc = ctl_parse_ttl(c, "site add", ttl, &ttl_s)) != 0)
+		return rc;
 	if (strcmp(role, "site") != 0 && strcmp(role, "admin") != 0 &&
 	    strcmp(role, "viewer") != 0) {
 		fprintf(c->err, "fedctl: site add: --role is site, admin or viewer, not "
@@ -42,12 +48,27 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		rc = CTL_EXIT_OTHER;
 		goto out;
 	}
+	/* a site also gets a one-time enrollment token (when the CA is online) */
+	if (strcmp(info.role, "site") != 0 || no_token) {
+		if (c->json) {
+			ctl_json_site_info(c->out, &info);
+			fputc('\n', c->out);
+		} else {
+			fprintf(c->out, "site '%s' added (role %s)\n", info.name,
+				info.role);
+		}
+		goto out;
+	}
 	if (c->json) {
+		fputs("{\"site\":", c->out);
 		ctl_json_site_info(c->out, &info);
-		fputc('\n', c->out);
+		fputc(',', c->out);
 	} else {
 		fprintf(c->out, "site '%s' added (role %s)\n", info.name, info.role);
 	}
+	rc = ctl_site_token_issue(c, "site add", info.name, ttl_s, true);
+	if (c->json)
+		fputs("}\n", c->out);
 out:
 	free(req);
 	free(resp);
@@ -110,8 +131,15 @@ out:
 }
 
 const ctl_cmd ctl_site_cmds[] = {
-	{ "add", site_add, "NAME [--role site|admin|viewer]",
-	  "Register a site (or an operator) by its certificate's common name." },
+	{ "add", site_add, "NAME [--role site|admin|viewer] [--token-ttl SECONDS] [--no-token]",
+	  "Register a site (or an operator) by its certificate's common name; "
+	  "a site also gets a one-time enrollment token if the CA is online." },
+	{ "token", ctl_site_token, "NAME [--token-ttl SECONDS]",
+	  "Issue a fresh one-time enrollment token for a registered site." },
 	{ "list", site_list, "", "List the registered sites, online or not." },
+	{ "revoke", ctl_site_revoke, "NAME",
+	  "Revoke a site: the coordinator refuses it from its next call, and with "
+	  "its CA online publishes a CRL with which the agents refuse its keys. "
+	  "Exit 4 if there is no such site." },
 };
 const size_t ctl_site_ncmds = sizeof(ctl_site_cmds) / sizeof(ctl_site_cmds[0]);

@@ -13,6 +13,7 @@ static const char *agent_text =
 	"[agent]\n"
 	"coordinator = coord.example:7443\n"
 	"poll_interval_ms = 250\n"
+	"renew_days = 14\n"
 	"state_dir = state\n"
 	"log_level = debug\n"
 	"[tls]\n"
@@ -36,6 +37,7 @@ static void test_agent(void)
 	if (r == 0) {
 		FL_CHECK(strcmp(c->coordinator, "coord.example:7443") == 0);
 		FL_CHECK_EQ_INT(c->poll_interval_ms, 250);
+		FL_CHECK_EQ_INT(c->renew_days, 14);
 		FL_CHECK(strcmp(c->state_dir, "/opt/site/state") == 0);
 		FL_CHECK(strcmp(c->log_level, "debug") == 0);
 		FL_CHECK(strcmp(c->tls.ca, "/opt/site/pki/ca.pem") == 0);
@@ -53,6 +55,7 @@ static void test_agent(void)
 	FL_CHECK_EQ_INT(r, 0);
 	if (r == 0) {
 		FL_CHECK_EQ_INT(c->poll_interval_ms, 500);
+		FL_CHECK_EQ_INT(c->renew_days, 0);
 		FL_CHECK(strcmp(c->state_dir, ".") == 0);
 		FL_CHECK(strcmp(c->log_level, "info") == 0);
 		FL_CHECK(strcmp(c->tls.ca, "a") == 0);
@@ -195,6 +198,30 @@ static void test_coord(void)
 	/* Agent-only sections are unknown to the coordinator. */
 	r = fl_coord_config_parse("[data]\nx=y\n", 12, NULL, &c, err);
 	FL_CHECK_EQ_INT(r, FL_E_CONFIG);
+	/* [ca]: the CA kept online; off by default, both files or neither. */
+	FL_CHECK_EQ_INT(fl_coord_config_parse(min, strlen(min), NULL, &c, err), 0);
+	FL_CHECK(c.ca.cert[0] == '\0' && c.ca.leaf_days == 397 &&
+		 c.ca.token_ttl_s == FL_CA_DEFAULT_TOKEN_TTL_S &&
+		 c.ca.renew_days == FL_CA_DEFAULT_RENEW_DAYS);
+	const char *ca = "[tls]\nca=a\ncert=b\nkey=c\n[ca]\ncert = pki/ca.pem\n"
+			 "key = pki/ca.key\npassphrase_file = pass\nleaf_days = 30\n"
+			 "token_ttl_s = 600\nrenew_days = 10\n";
+	r = fl_coord_config_parse(ca, strlen(ca), "/etc/fedc", &c, err);
+	FL_CHECK_EQ_INT(r, 0);
+	if (r == 0)
+		FL_CHECK(strcmp(c.ca.cert, "/etc/fedc/pki/ca.pem") == 0 &&
+			 strcmp(c.ca.key, "/etc/fedc/pki/ca.key") == 0 &&
+			 strcmp(c.ca.passphrase_file, "/etc/fedc/pass") == 0 &&
+			 c.ca.leaf_days == 30 && c.ca.token_ttl_s == 600 &&
+			 c.ca.renew_days == 10);
+	const char *half = "[tls]\nca=a\ncert=b\nkey=c\n[ca]\ncert = ca.pem\n";
+	FL_CHECK_EQ_INT(fl_coord_config_parse(half, strlen(half), NULL, &c, err),
+			FL_E_CONFIG);
+	FL_CHECK(strstr(err, "[ca] needs both") != NULL);
+	const char *ttl = "[tls]\nca=a\ncert=b\nkey=c\n[ca]\ntoken_ttl_s = 5\n";
+	FL_CHECK_EQ_INT(fl_coord_config_parse(ttl, strlen(ttl), NULL, &c, err),
+			FL_E_CONFIG);
+	FL_CHECK(strstr(err, "token_ttl_s") != NULL);
 }
 
 static void test_load(void)

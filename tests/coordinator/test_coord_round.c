@@ -5,8 +5,9 @@
  * equal plain FedAvg within quantisation error, a site dropping after SHARE
  * leaves the survivors' FedAvg, F64 uploads and wrong headers are refused,
  * too few sites (or below the threshold) retry then fail the job, the
- * consistency phase with 4 sites, waiting, abort, and resume after a
- * restart (with N kept in the store). */
+ * consistency phase with 4 sites, waiting, abort, resume after a restart
+ * (with N kept in the store), and a site that broke off its upload left
+ * out of the round's next attempt. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -225,8 +226,11 @@ out:
 	return r;
 }
 
-/* GetShares, encode vec as the agent would, mask and upload. */
-static int agent_input(coord_engine *e, agent *a, const double *vec, size_t len)
+/* GetShares, encode vec as the agent would, mask and upload; partial:
+ * only the first half of the words, then the stream breaks (as a site
+ * whose connection dies mid-upload). */
+static int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
+			 bool partial)
 {
 	const fl_msg_sa_params *sp = &a->task.sa;
 	fl_msg_update_header h = { a->hdr.job_id, a->hdr.round, a->hdr.attempt,
@@ -259,12 +263,22 @@ static int agent_input(coord_engine *e, agent *a, const double *vec, size_t len)
 	if ((r = fl_upvec_encode(&l, v, x)) != 0 ||
 	    (r = fl_secagg_client_mask_chunk(a->c, 0, x, x, sp->words)) != 0)
 		goto out;
-	r = upload_words(e, names[a->idx], &h, x, sp->words, msg);
+	if (!partial) {
+		r = upload_words(e, names[a->idx], &h, x, sp->words, msg);
+	} else if ((r = coord_engine_upload_begin(e, names[a->idx], &h, 0, msg)) == 0) {
+		r = coord_engine_upload_chunk(e, names[a->idx], &h, x, sp->words / 2, msg);
+		coord_engine_upload_abort(e, names[a->idx], &h);
+	}
 out:
 	fl_secagg_shares_clear(&in);
 	free(x);
 	free(v);
 	return r;
+}
+
+static int agent_input(coord_engine *e, agent *a, const double *vec, size_t len)
+{
+	return agent_input_n(e, a, vec, len, false);
 }
 
 static int agent_unmask(coord_engine *e, agent *a)
@@ -868,6 +882,66 @@ static void test_wait_abort(coord_store *st)
 	coord_engine_free(e);
 }
 
+/* A site that breaks off its masked upload fails the attempt (its words
+ * are in the sum); the next attempt of the round goes without it, and the
+ * round completes with the other three. */
+static void test_bench_partial(coord_store *st)
+{
+	coord_engine_opts o = { 3000, 300 };
+	char msg[FL_ERRMSG_BYTES];
+	coord_engine *e = NULL;
+	fl_msg_round_info *rows = NULL;
+	fl_msg_task task;
+	agent a[NSITES];
+	uint64_t job = 0;
+	size_t n = 0;
+	int64_t t = 1500000;
+	int i;
+
+	FL_CHECK_EQ_INT(coord_engine_new(st, &o, &e), 0);
+	if (e == NULL)
+		return;
+	FL_CHECK_EQ_INT(coord_engine_submit(e, spec_text(1, 3, 1, 3), "operator", t,
+					    &job, msg), 0);
+	/* Jobs the earlier tests left running were resumed: end them. */
+	for (uint64_t id = 1; id < job; id++)
+		coord_engine_abort(e, id, "operator", t, msg);
+	poll_all(e, t, NSITES);
+	coord_engine_tick(e, t);
+	for (i = 0; i < NSITES; i++)
+		FL_CHECK_EQ_INT(agent_advertise(e, &a[i], i, t), 0);
+	coord_engine_tick(e, t += 10);
+	for (i = 0; i < NSITES; i++)
+		FL_CHECK_EQ_INT(agent_share(e, &a[i]), 0);
+	coord_engine_tick(e, t += 10);
+	for (i = 0; i < 3; i++)
+		FL_CHECK_EQ_INT(agent_input(e, &a[i], stv[i], 5), 0);
+	FL_CHECK_EQ_INT(agent_input_n(e, &a[3], stv[3], 5, true), 0);
+	for (i = 0; i < NSITES; i++)
+		agent_clear(&a[i]);
+	coord_engine_tick(e, t += 1100);   /* input deadline: attempt 1 fails */
+	poll_all(e, t += 10, NSITES);
+	coord_engine_tick(e, t);           /* attempt 2, without site4 */
+	task = poll_one(e, "site4", t);
+	FL_CHECK_EQ_INT(task.kind, FL_TASK_NONE);
+	fl_msg_task_clear(&task);
+	task = poll_one(e, "site1", t);
+	FL_CHECK(task.kind == FL_TASK_STATS && task.attempt == 2 && task.sa.n == 3);
+	fl_msg_task_clear(&task);
+	run_round(e, stv, 5, -1, 1, &t);
+	FL_CHECK_EQ_INT(coord_store_round_list(st, job, &rows, &n), 0);
+	FL_CHECK(n >= 2);
+	if (n >= 2) {
+		FL_CHECK(strcmp(rows[0].state, "failed") == 0 && rows[0].attempt == 1);
+		FL_CHECK(strcmp(rows[1].state, "done") == 0 && rows[1].attempt == 2 &&
+			 rows[1].selected == 3 && rows[1].survived == 3);
+		for (size_t k = 0; k < rows[1].nparticipants; k++)
+			FL_CHECK(strcmp(rows[1].participants[k], "site4") != 0);
+	}
+	coord_store_round_list_free(rows, n);
+	coord_engine_free(e);
+}
+
 int main(void)
 {
 	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
@@ -892,6 +966,7 @@ int main(void)
 	test_wait_abort(st);
 	coord_store_site_add(st, "site4", "site", 1);
 	test_consistency(st);
+	test_bench_partial(st);
 	coord_store_close(st);
 	coord_test_db_remove(dir, path);
 	pki_free();

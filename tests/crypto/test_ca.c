@@ -193,6 +193,30 @@ int main(void)
 		FL_CHECK_EQ_INT(sign_and_verify(ca_pem, crl, cert, skey), FL_E_REVOKED);
 		FL_CHECK_EQ_INT(fl_ca_crl(back, other, 1, 3, 7, &crl2, &len), 0);
 		FL_CHECK_EQ_INT(sign_and_verify(ca_pem, crl2, cert, skey), 0);
+		/* An agent's check of a CRL from the coordinator: the CA's own
+		 * passes with its number; another CA's or garbage does not. */
+		{
+			uint64_t num = 0;
+			size_t cnt = 0;
+			fl_ca *ca3 = NULL;
+			char *c4 = NULL;
+
+			FL_CHECK_EQ_INT(fl_pki_crl_check(ca_pem, strlen(ca_pem), crl,
+							 strlen(crl), &num, &cnt, err), 0);
+			FL_CHECK(num == 2 && cnt == 1);
+			/* same name as the consortium CA: only its key differs */
+			FL_CHECK_EQ_INT(fl_ca_create("test consortium CA", 30, &ca3), 0);
+			if (ca3 && fl_ca_crl(ca3, rev, 1, 99, 7, &c4, &len) == 0) {
+				FL_CHECK_EQ_INT(fl_pki_crl_check(ca_pem, strlen(ca_pem), c4,
+								 strlen(c4), &num, NULL,
+								 err), FL_E_VERIFY);
+				FL_CHECK(strstr(err, "not signed by the consortium CA") != NULL);
+			}
+			FL_CHECK_EQ_INT(fl_pki_crl_check(ca_pem, strlen(ca_pem), "garbage",
+							 7, &num, NULL, err), FL_E_PARSE);
+			free(c4);
+			fl_ca_free(ca3);
+		}
 		{
 			const char *badser[1] = { "xyz" };
 			char *c3 = NULL;

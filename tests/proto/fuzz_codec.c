@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fl_codec.h"
+#include "fl_codec_enroll.h"
 #include "fl_codec_secagg.h"
 #include "fuzz_codec_ids.h"
 
@@ -89,6 +90,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case FUZZ_LEDGER_REQ: ROUND(ledger_req, fl_msg_ledger_req, (void)o); break;
 	case FUZZ_LEDGER_LIST:
 		ROUND(ledger_list, fl_msg_ledger_list, fl_msg_ledger_list_clear(o));
+		break;
+	case FUZZ_ENROLL_REQ:
+		ROUND(enroll_req, fl_msg_enroll_req, fl_msg_enroll_req_clear(o));
+		break;
+	case FUZZ_ENROLL_REPLY:
+		ROUND(enroll_reply, fl_msg_enroll_reply, fl_msg_enroll_reply_clear(o));
+		break;
+	case FUZZ_ENROLL_TOKEN_REQ:
+		ROUND(enroll_token_req, fl_msg_enroll_token_req, (void)o);
+		break;
+	case FUZZ_ENROLL_TOKEN: ROUND(enroll_token, fl_msg_enroll_token, (void)o); break;
+	case FUZZ_JOB_STATS:
+		ROUND(job_stats, fl_msg_job_stats, fl_msg_job_stats_clear(o));
+		break;
+	case FUZZ_OWN_METRICS: ROUND(own_metrics, fl_msg_own_metrics, (void)o); break;
+	case FUZZ_CRL: ROUND(crl, fl_msg_crl, fl_msg_crl_clear(o)); break;
+	case FUZZ_SITE_METRICS_LIST:
+		ROUND(site_metrics_list, fl_msg_site_metrics_list,
+		      fl_msg_site_metrics_list_clear(o));
 		break;
 	default:
 		break;

@@ -15,6 +15,12 @@ enum {
 	FUZZ_SA_CSIG, FUZZ_SA_UNMASK_REQ, FUZZ_SA_UNMASK_RESP, FUZZ_SA_ACK,
 	/* the round ledger (fl_codec.h) */
 	FUZZ_LEDGER_REQ, FUZZ_LEDGER_LIST,
+	/* enrollment (fl_codec_enroll.h) */
+	FUZZ_ENROLL_REQ, FUZZ_ENROLL_REPLY, FUZZ_ENROLL_TOKEN_REQ, FUZZ_ENROLL_TOKEN,
+	/* statistics (fl_codec.h, GetStats) */
+	FUZZ_JOB_STATS, FUZZ_OWN_METRICS, FUZZ_SITE_METRICS_LIST,
+	/* revocation (fl_codec.h, GetCrl) */
+	FUZZ_CRL,
 	FUZZ_NDECODERS
 };
 
@@ -28,7 +34,9 @@ static inline unsigned fuzz_codec_id(const char *name)
 		"job_list", "job_status", "site_info", "site_add", "site_list",
 		"sa_hdr", "sa_advert", "sa_keylist", "sa_shares", "sa_csig",
 		"sa_unmask_req", "sa_unmask_resp", "sa_ack", "ledger_req",
-		"ledger_list",
+		"ledger_list", "enroll_req", "enroll_reply", "enroll_token_req",
+		"enroll_token", "job_stats", "own_metrics", "site_metrics_list",
+		"crl",
 	};
 
 	for (unsigned i = 0; i < FUZZ_NDECODERS; i++)

@@ -30,6 +30,7 @@ DEC(model_req, fl_msg_model_req, (void)o)
 DEC(chunk, fl_msg_chunk, fl_msg_chunk_clear(&o))
 DEC(update_part, fl_msg_update_part, fl_msg_update_part_clear(&o))
 DEC(update_reply, fl_msg_update_reply, (void)o)
+DEC(crl, fl_msg_crl, fl_msg_crl_clear(&o))
 DEC(empty, int, (void)o)
 DEC(job_submit, fl_msg_job_submit, fl_msg_job_submit_clear(&o))
 DEC(job_ref, fl_msg_job_ref, (void)o)
@@ -154,6 +155,30 @@ static void rt_task(sample *s)
 	free(b);
 	FL_CHECK_EQ_INT(fl_codec_decode_task((const uint8_t *)"", 0, &out), 0);
 	FL_CHECK(out.kind == FL_TASK_NONE && out.spec == NULL && out.job_id == 0);
+}
+
+/* CrlInfo, and the CRL number a poll reply carries. */
+static void rt_crl(sample *s)
+{
+	fl_msg_crl in = { 7, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n" };
+	fl_msg_crl out;
+	fl_msg_task t = { .kind = FL_TASK_NONE, .poll_ms = 500, .crl_number = 9 }, to;
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	FL_CHECK_EQ_INT(fl_codec_encode_crl(&in, &s->buf, &s->len), 0);
+	FL_CHECK_EQ_INT(fl_codec_decode_crl(s->buf, s->len, &out), 0);
+	FL_CHECK(out.number == 7 && out.pem && !strcmp(out.pem, in.pem));
+	fl_msg_crl_clear(&out);
+	FL_CHECK(out.pem == NULL);
+	/* an empty request: number 0, no PEM */
+	FL_CHECK_EQ_INT(fl_codec_decode_crl((const uint8_t *)"", 0, &out), 0);
+	FL_CHECK(out.number == 0 && out.pem == NULL);
+	FL_CHECK_EQ_INT(fl_codec_encode_task(&t, &b, &n), 0);
+	FL_CHECK_EQ_INT(fl_codec_decode_task(b, n, &to), 0);
+	FL_CHECK(to.kind == FL_TASK_NONE && to.crl_number == 9);
+	fl_msg_task_clear(&to);
+	free(b);
 }
 
 static void rt_model_req(sample *s)
@@ -443,6 +468,12 @@ static void check_caps(void)
 	w_fill(&w, 3, 1, 3);
 	EXPECT(chunk, &w, FL_E_RANGE);
 
+	/* A CRL over its cap, or with a NUL in its text. */
+	w_fill(&w, 2, 'c', FL_MSG_CRL_MAX + 1);
+	EXPECT(crl, &w, FL_E_TOOBIG);
+	w_bytes(&w, 2, "crl\0", 4);
+	EXPECT(crl, &w, FL_E_PARSE);
+
 	/* Specs over 64 KiB. */
 	w_fill(&w, 1, 's', FL_MSG_SPEC_MAX + 1);
 	EXPECT(job_submit, &w, FL_E_TOOBIG);
@@ -538,7 +569,7 @@ static int write_corpus(const char *dir, const sample *s, size_t n)
 
 int main(int argc, char **argv)
 {
-	enum { N = 16 };
+	enum { N = 17 };
 	sample s[N] = {
 		{ "poll_req", dec_poll_req, NULL, 0 },
 		{ "task", dec_task, NULL, 0 },
@@ -556,6 +587,7 @@ int main(int argc, char **argv)
 		{ "site_info", dec_site_info, NULL, 0 },
 		{ "site_add", dec_site_add, NULL, 0 },
 		{ "site_list", dec_site_list, NULL, 0 },
+		{ "crl", dec_crl, NULL, 0 },
 	};
 	int rc = 0;
 
@@ -567,6 +599,7 @@ int main(int argc, char **argv)
 	rt_small(&s[6], &s[7], &s[8], &s[9]);
 	rt_jobs(&s[10], &s[11], &s[12]);
 	rt_sites(&s[13], &s[14], &s[15]);
+	rt_crl(&s[16]);
 	for (int i = 0; i < N; i++)
 		check_common_refusals(&s[i]);
 	check_caps();

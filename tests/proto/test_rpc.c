@@ -509,6 +509,57 @@ static void check_foreign(const char *target)
 	FL_CHECK_EQ_INT(fl_rpc_channel_new(target, &f.t, FL_MSG_MAX_BYTES, &ch), FL_E_IO);
 }
 
+/* Without a client certificate: refused by a server that requires one;
+ * served (no peer) by one made with FL_RPC_CLIENT_CERT_OPTIONAL, which
+ * still verifies a certificate that is presented. */
+static void check_optional(const char *target, const tlsfiles *srv)
+{
+	fl_rpc_server *opt = NULL;
+	fl_rpc_channel *ch = NULL;
+	fl_rpc_tls nocert = { srv->ca, NULL, "" };
+	fl_rpc_status st;
+	tlsfiles f;
+	pthread_t th;
+	char t2[64], *resp = NULL;
+
+	f.t.ca_file = srv->ca;   /* a certificate without its key */
+	f.t.cert_file = srv->cert;
+	f.t.key_file = "";
+	FL_CHECK_EQ_INT(fl_rpc_channel_new(target, &f.t, FL_MSG_MAX_BYTES, &ch), FL_E_IO);
+	FL_CHECK_EQ_INT(fl_rpc_channel_new(target, &nocert, FL_MSG_MAX_BYTES, &ch), 0);
+	FL_CHECK_EQ_INT(unary_str(ch, M_ECHO, "x", &resp, &st), FL_E_NET);
+	FL_CHECK(resp == NULL);
+	fl_rpc_channel_free(ch);
+	FL_CHECK_EQ_INT(fl_rpc_server_new_ex("127.0.0.1:0", &srv->t, methods, 1,
+					     NULL, FL_MSG_MAX_BYTES,
+					     FL_RPC_CLIENT_CERT_OPTIONAL, &opt), 0);
+	if (!opt)
+		return;
+	snprintf(t2, sizeof(t2), "127.0.0.1:%d", fl_rpc_server_port(opt));
+	pthread_create(&th, NULL, server_thread, opt);
+	FL_CHECK_EQ_INT(fl_rpc_channel_new(t2, &nocert, FL_MSG_MAX_BYTES, &ch), 0);
+	FL_CHECK_EQ_INT(unary_str(ch, M_ECHO, "x", &resp, &st), 0);
+	FL_CHECK(resp && strcmp(resp, "||x") == 0);
+	free(resp);
+	resp = NULL;
+	fl_rpc_channel_free(ch);
+	tls_set(&f, "a", "a", "site1");
+	FL_CHECK_EQ_INT(fl_rpc_channel_new(t2, &f.t, FL_MSG_MAX_BYTES, &ch), 0);
+	FL_CHECK_EQ_INT(unary_str(ch, M_ECHO, "x", &resp, &st), 0);
+	FL_CHECK(resp && strcmp(resp, "site1|site|x") == 0);
+	free(resp);
+	resp = NULL;
+	fl_rpc_channel_free(ch);
+	tls_set(&f, "a", "b", "site1");   /* another CA's certificate */
+	FL_CHECK_EQ_INT(fl_rpc_channel_new(t2, &f.t, FL_MSG_MAX_BYTES, &ch), 0);
+	FL_CHECK_EQ_INT(unary_str(ch, M_ECHO, "x", &resp, &st), FL_E_NET);
+	FL_CHECK(resp == NULL);
+	fl_rpc_channel_free(ch);
+	fl_rpc_server_stop(opt);
+	pthread_join(th, NULL);
+	fl_rpc_server_free(opt);
+}
+
 int main(void)
 {
 	char cmd[1024], target[64];
@@ -540,6 +591,9 @@ int main(void)
 
 		FL_CHECK_EQ_INT(fl_rpc_server_new("256.0.0.1:notaport", &srv.t,
 			methods, 1, NULL, FL_MSG_MAX_BYTES, &bad), FL_E_NET);
+		nokey.t.key_file = "";   /* a server needs its key */
+		FL_CHECK_EQ_INT(fl_rpc_server_new("127.0.0.1:0", &nokey.t,
+			methods, 1, NULL, FL_MSG_MAX_BYTES, &bad), FL_E_IO);
 		nokey.t.key_file = "/nonexistent.key";
 		FL_CHECK_EQ_INT(fl_rpc_server_new("127.0.0.1:0", &nokey.t,
 			methods, 1, NULL, FL_MSG_MAX_BYTES, &bad), FL_E_IO);
@@ -562,6 +616,7 @@ int main(void)
 	check_download(ch);
 	upload(ch, 0);
 	check_foreign(target);
+	check_optional(target, &srv);
 	check_refusals(ch);
 	check_oversize(&site1, target);
 	check_cancel(ch);

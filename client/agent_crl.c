@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent_crl: the CA-signed CRL the coordinator distributes. The agent keeps
+ * the latest in state_dir/crl.pem and checks peers' round keys with it, so a
+ * revoked site's keys are refused even by a coordinator that still serves
+ * the site. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_int.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_pki.h"
+
+#define AGENT_CRL_FILE "crl.pem"
+
+static void crl_path(const fl_agent *a, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s", a->cfg.state_dir, AGENT_CRL_FILE);
+}
+
+int agent_crl_verifier(fl_agent *a, const char *ca_pem, size_t ca_len,
+		       fl_verifier **out)
+{
+	char path[FL_PATH_BYTES + 16], why[FL_ERRMSG_BYTES] = "";
+	char *crl = NULL;
+	size_t len = 0, count = 0;
+	uint64_t number = 0;
+	int r;
+
+	crl_path(a, path, sizeof(path));
+	if (fl_file_read(path, FL_MSG_CRL_MAX, &crl, &len) != 0)
+		return fl_verifier_new(ca_pem, ca_len, NULL, 0, out);
+	if ((r = fl_pki_crl_check(ca_pem, ca_len, crl, len, &number, &count, why)) != 0) {
+		fl_warn("ignoring %s: %s", path, why[0] ? why : fl_strerror(r));
+		free(crl);
+		return fl_verifier_new(ca_pem, ca_len, NULL, 0, out);
+	}
+	r = fl_verifier_new(ca_pem, ca_len, crl, len, out);
+	if (r == 0 && number != a->crl_number) {
+		a->crl_number = number;
+		fl_info("CRL %llu in use (%s): %zu revoked certificate(s) refused",
+			(unsigned long long)number, path, count);
+	}
+	free(crl);
+	return r;
+}
+
+/* Fetches the coordinator's latest CRL into *crl (checked against ca). */
+static int crl_fetch(fl_agent *a, const char *ca, size_t ca_len, fl_msg_crl *crl,
+		     uint64_t *number, size_t *count)
+{
+	fl_msg_crl req = { a->crl_number, NULL };
+	char why[FL_ERRMSG_BYTES] = "";
+	fl_rpc_status st;
+	uint8_t *buf = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r;
+
+	if ((r = fl_codec_encode_crl(&req, &buf, &len)) != 0)
+		return r;
+	r = fl_rpc_unary(a->ch, FL_RPC_AGENT_GET_CRL, buf, len, 10000, &resp, &rlen, &st);
+	free(buf);
+	if (r != 0) {
+		fl_warn("cannot fetch the CRL: %s (%s)", st.detail, fl_strerror(r));
+		return r;
+	}
+	r = fl_codec_decode_crl(resp, rlen, crl);
+	free(resp);
+	if (r != 0 || !crl->pem) {
+		fl_warn("the coordinator's CRL reply is unusable: %s",
+			r ? fl_strerror(r) : "no CRL in it");
+		return r ? r : FL_E_PARSE;
+	}
+	if ((r = fl_pki_crl_check(ca, ca_len, crl->pem, strlen(crl->pem), number,
+				  count, why)) != 0) {
+		fl_error("refusing the coordinator's CRL: %s; keeping CRL %llu",
+			 why[0] ? why : fl_strerror(r), (unsigned long long)a->crl_number);
+		return r;
+	}
+	if (*number <= a->crl_number) {
+		fl_warn("the coordinator's CRL is number %llu, not newer than %llu; "
+			"ignored", (unsigned long long)*number,
+			(unsigned long long)a->crl_number);
+		return FL_E_REPLAY;
+	}
+	return 0;
+}
+
+void agent_crl_update(fl_agent *a, uint64_t announced)
+{
+	char path[FL_PATH_BYTES + 16];
+	fl_msg_crl crl;
+	fl_verifier *v = NULL;
+	char *ca = NULL;
+	size_t ca_len = 0, count = 0;
+	uint64_t number = 0;
+	int r;
+
+	/* The secure-aggregation client of an attempt borrows the verifier:
+	 * swap it between attempts (a poll later) only. */
+	if (announced <= a->crl_number || a->sa.c != NULL ||
+	    announced == a->crl_refused)
+		return;
+	memset(&crl, 0, sizeof(crl));
+	if ((r = fl_file_read(a->cfg.tls.ca, FL_SIGN_MAX_PEM, &ca, &ca_len)) != 0) {
+		fl_error("cannot read the CA file %s to check the CRL: %s",
+			 a->cfg.tls.ca, fl_strerror(r));
+		goto out;
+	}
+	if ((r = crl_fetch(a, ca, ca_len, &crl, &number, &count)) != 0) {
+		if (r != FL_E_NET)
+			a->crl_refused = announced;   /* do not ask again for it */
+		goto out;
+	}
+	crl_path(a, path, sizeof(path));
+	if ((r = fl_file_write(path, crl.pem, strlen(crl.pem), 0644)) != 0) {
+		fl_error("cannot write %s: %s", path, fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_verifier_new(ca, ca_len, crl.pem, strlen(crl.pem), &v)) != 0) {
+		fl_error("cannot use CRL %llu: %s", (unsigned long long)number,
+			 fl_strerror(r));
+		goto out;
+	}
+	fl_verifier_free(a->verifier);
+	a->verifier = v;
+	a->crl_number = number;
+	fl_info("installed CRL %llu from the coordinator: %zu revoked certificate(s); "
+		"their round keys are refused from now on", (unsigned long long)number,
+		count);
+out:
+	fl_msg_crl_clear(&crl);
+	free(ca);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent_report: a site's own evaluation figures, sent in clear to the
+ * coordinator only when its config says [policy] report_own_metrics = true
+ * (Agent ReportMetrics). Separate from the masked upload, which is the
+ * same whether or not the site reports. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_int.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+void agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_metrics *mt)
+{
+	fl_msg_own_metrics m;
+	fl_rpc_status st;
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r;
+
+	if (!a->cfg.policy.report_own_metrics || mt == NULL || mt->n == 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.job_id = t->job_id;
+	m.round = t->round;
+	m.attempt = t->attempt;
+	m.n = mt->n;
+	m.loss = fl_metrics_loss(mt);
+	m.accuracy = mt->nclasses > 0 ? fl_metrics_accuracy(mt) : NAN;
+	m.macro_f1 = mt->nclasses > 0 ? fl_metrics_macro_f1(mt) : NAN;
+	m.r2 = mt->nclasses == 0 ? fl_metrics_r2(mt) : NAN;
+	fl_info("job %llu round %u attempt %u %s: reporting this site's own figures "
+		"in clear (report_own_metrics = true): %.0f test rows, loss %.6g, %s "
+		"%.6g", (unsigned long long)t->job_id, t->round, t->attempt,
+		fl_agent_task_name(t->kind), m.n, m.loss,
+		mt->nclasses > 0 ? "accuracy" : "r2",
+		mt->nclasses > 0 ? m.accuracy : m.r2);
+	if ((r = fl_codec_encode_own_metrics(&m, &req, &len)) != 0) {
+		fl_warn("job %llu round %u: cannot encode this site's figures: %s",
+			(unsigned long long)t->job_id, t->round, fl_strerror(r));
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	r = fl_rpc_unary(a->ch, FL_RPC_AGENT_REPORT_METRICS, req, len,
+			 agent_call_timeout(t), &resp, &rlen, &st);
+	if (r != 0)
+		fl_warn("job %llu round %u: the coordinator did not take this site's "
+			"figures: %s (%s)", (unsigned long long)t->job_id, t->round,
+			st.detail[0] ? st.detail : "no detail", fl_strerror(r));
+	free(req);
+	free(resp);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctl_site_revoke: fedctl site revoke NAME. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+
+int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	const char *pos[1];
+	fl_msg_site_add ref;
+	fl_msg_site_info info;
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r, rc;
+
+	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+		return rc == CTL_HELP_SHOWN ? 0 : rc;
+	if (pos[0][0] == '\0' || strlen(pos[0]) >= sizeof(ref.name)) {
+		fprintf(c->err, "fedctl: site revoke: the name must be 1..%zu "
+			"characters\n", sizeof(ref.name) - 1);
+		return CTL_EXIT_USAGE;
+	}
+	memset(&ref, 0, sizeof(ref));
+	memcpy(ref.name, pos[0], strlen(pos[0]) + 1);
+	if ((r = fl_codec_encode_site_add(&ref, &req, &len)) != 0)
+		return ctl_report(c, "site revoke", r, NULL);
+	if ((rc = ctl_call(c, FL_RPC_CTL_REVOKE_SITE, req, len, &resp, &rlen,
+			   "site revoke")) != 0)
+		goto out;
+	if ((r = fl_codec_decode_site_info(resp, rlen, &info)) != 0) {
+		fprintf(c->err, "fedctl: site revoke: bad reply: %s\n", fl_strerror(r));
+		rc = CTL_EXIT_OTHER;
+		goto out;
+	}
+	if (c->json) {
+		ctl_json_site_info(c->out, &info);
+		fputc('\n', c->out);
+	} else {
+		fprintf(c->out, "site '%s' revoked: the coordinator refuses it from "
+			"its next call.\nIf its CA is online ([ca] in its config), the "
+			"agents fetch the new CRL at their next poll and refuse the "
+			"site's keys; otherwise revoke its certificate with 'fedctl ca "
+			"revoke' and give the CRL to the sites.\n", info.name);
+	}
+out:
+	free(req);
+	free(resp);
+	return rc;
+}
