@@ -36,6 +36,15 @@ static const char *fl_strerror_code(enum fl_err e)
 	case FL_E_UNSUPPORTED: return "not supported";
 	case FL_E_EXTERNAL: return "external program failed";
 	case FL_E_BUSY: return "busy, retry later";
+	case FL_E_MEMBER: return "not a consortium member with this name, role and key";
+	case FL_E_CONTEXT: return "signed for another round context";
+	case FL_E_UNSAFE: return "round parameters are unsafe under this site's policy";
+	case FL_E_PAIRING: return "too few paired peers for this site's policy";
+	case FL_E_SURVIVORS: return "survivor list not signed by a quorum of sites";
+	case FL_E_INPUT_USED: return "this input was already summed with another set of sites";
+	case FL_E_WRAP: return "a sum wrapped around its modulus";
+	case FL_E_STALE: return "certificate revocation list is past its next update";
+	case FL_E_PROVENANCE: return "model does not follow from the previous round";
 	case FL_E_LAST_: break;
 	}
 	return "unknown error";

@@ -39,7 +39,17 @@ enum fl_err {
 	FL_E_UNSUPPORTED = -27,   /* feature not supported */
 	FL_E_EXTERNAL = -28,      /* external program failed or gave bad output */
 	FL_E_BUSY = -29,          /* the peer is busy: retry a little later */
-	FL_E_LAST_ = -30
+	/* Refusals of the untrusted-coordinator rules (SECAGG.md R1-R11). */
+	FL_E_MEMBER = -30,        /* R1: not a member (list, role, name or key) */
+	FL_E_CONTEXT = -31,       /* R2: another round context */
+	FL_E_UNSAFE = -32,        /* R3/R5/R7: parameters unsafe for the policy */
+	FL_E_PAIRING = -33,       /* R4: too few paired peers */
+	FL_E_SURVIVORS = -34,     /* R5: survivor list not signed by a quorum */
+	FL_E_INPUT_USED = -35,    /* R6: this input was already summed */
+	FL_E_WRAP = -36,          /* R8: a sum wrapped around its modulus */
+	FL_E_STALE = -37,         /* R10: CRL past its nextUpdate */
+	FL_E_PROVENANCE = -38,    /* R11: model does not follow from the last */
+	FL_E_LAST_ = -39
 };
 
 /* Returns a static, human-readable message for an FL_E_* code. Never NULL. */
