@@ -31,5 +31,11 @@ int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out);
  * the bundle), FL_E_RANGE, with the reason in errmsg. */
 int fl_pki_crl_check(const char *ca_pem, size_t ca_len, const char *crl_pem,
 		     size_t crl_len, uint64_t *number, size_t *count, char *errmsg);
+/* Checks that the first certificate of cert_pem chains to the CA bundle
+ * ca_pem and is in its validity period (no CRL). 0, FL_E_PARSE (either
+ * does not parse), FL_E_AUTH (not issued by the bundle, or expired),
+ * FL_E_NOMEM. */
+int fl_pki_cert_issued_by(const char *ca_pem, size_t ca_len, const char *cert_pem,
+			  size_t cert_len);
 
 #endif

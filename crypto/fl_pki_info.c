@@ -14,6 +14,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include "fl_err.h"
 #include "fl_pki.h"
 
@@ -132,5 +133,49 @@ out:
 	ERR_clear_error();
 	X509_free(x);
 	BIO_free(bio);
+	return r;
+}
+
+int fl_pki_cert_issued_by(const char *ca_pem, size_t ca_len, const char *cert_pem,
+			  size_t cert_len)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *sctx = NULL;
+	X509 *x = NULL, *ca;
+	BIO *b = NULL;
+	int r = FL_E_PARSE, nca = 0;
+
+	if (!ca_pem || !cert_pem || ca_len == 0 || cert_len == 0 ||
+	    ca_len > INT32_MAX || cert_len > INT32_MAX)
+		return FL_E_PARSE;
+	if (!(store = X509_STORE_new()) || !(b = BIO_new_mem_buf(ca_pem, (int)ca_len))) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	while ((ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		int ok = X509_STORE_add_cert(store, ca) == 1;
+
+		X509_free(ca);
+		if (!ok)
+			goto out;
+		nca++;
+	}
+	BIO_free(b);
+	b = NULL;
+	if (nca == 0 || !(b = BIO_new_mem_buf(cert_pem, (int)cert_len)) ||
+	    !(x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+		goto out;
+	if (!(sctx = X509_STORE_CTX_new()) ||
+	    X509_STORE_CTX_init(sctx, store, x, NULL) != 1) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	r = X509_verify_cert(sctx) == 1 ? 0 : FL_E_AUTH;
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(sctx);
+	X509_free(x);
+	BIO_free(b);
+	X509_STORE_free(store);
 	return r;
 }
