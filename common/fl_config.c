@@ -262,6 +262,8 @@ static int cfg_coord_key(cfg_ctx *c, fl_coord_config *o, const char *name, const
 		return cfg_level(c, o->log_level, sizeof(o->log_level), v);
 	if (strcmp(name, "offline_after_ms") == 0)
 		return cfg_u32(c, name, 1, 86400000, &o->offline_after_ms, v);
+	if (strcmp(name, "members") == 0)
+		return cfg_path(c, name, o->members, v);
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [coordinator]", name);
 	return -1;
 }

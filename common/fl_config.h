@@ -115,7 +115,9 @@ typedef struct fl_ca_config {
 /*
  * Coordinator config:
  *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db,
- *                 log_level = info, offline_after_ms = 10000
+ *                 log_level = info, offline_after_ms = 10000,
+ *                 members = FILE (optional: the CA-signed member list,
+ *                 SECAGG.md R1, that it hands to the agents)
  *   [tls]         ca, cert, key (required)
  *   [ca]          cert, key (both or neither), passphrase_file,
  *                 leaf_days = 397, token_ttl_s = 86400, renew_days = 30
@@ -125,6 +127,7 @@ typedef struct fl_coord_config {
 	char database[FL_PATH_BYTES];
 	char log_level[16];
 	uint32_t offline_after_ms;
+	char members[FL_PATH_BYTES];     /* "" = no member list */
 	fl_tls_paths tls;
 	fl_ca_config ca;
 } fl_coord_config;

@@ -32,6 +32,7 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_CTL_LIST_SITES, coord_ctl_list_sites },
 	{ FL_RPC_CTL_REVOKE_SITE, coord_ctl_revoke_site },
 	{ FL_RPC_AGENT_GET_CRL, coord_agent_get_crl },
+	{ FL_RPC_AGENT_GET_MEMBERS, coord_agent_get_members },
 	{ FL_RPC_CTL_GET_LEDGER, coord_ctl_get_ledger },
 	{ FL_RPC_CTL_GET_STATS, coord_ctl_get_stats },
 	{ FL_RPC_CTL_GET_SITE_METRICS, coord_ctl_get_site_metrics },

@@ -23,6 +23,9 @@ typedef struct coord_service {
 	struct coord_ca *ca;
 	/* certificates seen per site, recorded once (coord_certs.h) */
 	struct coord_certs *certs;
+	/* the CA-signed member list it hands out (coord_members.h); NULL or
+	 * version 0: none */
+	const struct coord_members *members;
 	/* masked uploads streaming now (at most COORD_MAX_UPLOADS) */
 	atomic_uint uploads;
 } coord_service;
@@ -72,6 +75,7 @@ void coord_ctl_add_site(fl_rpc_call *call, void *ctx);
 void coord_ctl_list_sites(fl_rpc_call *call, void *ctx);
 void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx);
 void coord_agent_get_crl(fl_rpc_call *call, void *ctx);
+void coord_agent_get_members(fl_rpc_call *call, void *ctx);   /* coord_members.c */
 void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_stats(fl_rpc_call *call, void *ctx);    /* coord_stats.c */
 void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */

@@ -16,6 +16,7 @@
 #include "coord_certs.h"
 #include "coord_engine.h"
 #include "coord_ledger.h"
+#include "coord_members.h"
 #include "coord_service.h"
 #include "coord_store.h"
 #include "coord_testhook.h"
@@ -57,6 +58,8 @@ static void coord_usage(FILE *f)
 "  database = coordinator.db\n"
 "  log_level = info\n"
 "  offline_after_ms = 10000   ; a site that has not polled for this long is offline\n"
+"  members = members.txt      ; optional: the CA-signed member list for the\n"
+"                             ; agents ('fedctl ca members'); read at start\n"
 "  [tls]\n"
 "  ca = ca.pem\n"
 "  cert = coordinator.pem\n"
@@ -239,6 +242,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_ledger_signer *signer = NULL;
 	coord_ca *ca = NULL;
 	coord_certs *certs = NULL;
+	coord_members members;
 	fl_rpc_server *srv = NULL;
 	coord_service svc;
 	coord_sig sig;
@@ -248,6 +252,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	int r, sig_on = 0;
 
 	memset(&sig, 0, sizeof(sig));
+	memset(&members, 0, sizeof(members));
 	coord_sig_block(&sig.set);
 
 	if ((r = coord_store_open(cfg->database, &st, errmsg)) != 0) {
@@ -271,6 +276,17 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	else
 		fl_info("no [ca] in the config: the CA is kept offline (certify "
 			"sites with 'fedctl ca sign'; no enrollment tokens)");
+	if ((r = coord_members_load(cfg->members, cfg->tls.ca, &members, errmsg)) != 0) {
+		fl_error("%s", errmsg);
+		goto out;
+	}
+	if (members.version)
+		fl_info("member list version %llu (%u sites) from %s, signed by the "
+			"CA: served to the agents (Agent/GetMembers)",
+			(unsigned long long)members.version, members.count, cfg->members);
+	else
+		fl_info("no [coordinator] members list: agents keep the list they "
+			"hold (make one with 'fedctl ca members')");
 	if ((r = coord_certs_new(st, &certs)) != 0) {
 		fl_error("cannot read the published CRLs from %s: %s", cfg->database,
 			 fl_strerror(r));
@@ -287,6 +303,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	svc.ledger = signer;
 	svc.ca = ca;
 	svc.certs = certs;
+	svc.members = &members;
 	methods = coord_service_methods(&nmethods);
 	/* client certificate optional at the TLS level so that sites can
 	 * enroll; coord_auth refuses every other method without one */
@@ -326,6 +343,7 @@ out:
 	coord_ledger_signer_free(signer);
 	coord_ca_free(ca);
 	coord_certs_free(certs);
+	coord_members_clear(&members);
 	coord_store_close(st);
 	return r;
 }

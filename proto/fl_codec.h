@@ -27,6 +27,7 @@ FL_CODEC_DECLARE(chunk, fl_msg_chunk)
 FL_CODEC_DECLARE(update_part, fl_msg_update_part)   /* UpdateChunk */
 FL_CODEC_DECLARE(update_reply, fl_msg_update_reply)
 FL_CODEC_DECLARE(crl, fl_msg_crl)                   /* CrlInfo */
+FL_CODEC_DECLARE(members, fl_msg_members)           /* MembersInfo */
 FL_CODEC_DECLARE(empty, int)                        /* Empty; *in ignored */
 FL_CODEC_DECLARE(job_submit, fl_msg_job_submit)
 FL_CODEC_DECLARE(job_ref, fl_msg_job_ref)

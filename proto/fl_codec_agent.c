@@ -149,6 +149,7 @@ int fl_codec_encode_task(const fl_msg_task *in, uint8_t **buf, size_t *len)
 	t.model_bytes = in->model_bytes;
 	m.task = &t;
 	m.crl_number = in->crl_number;
+	m.members_version = in->members_version;
 	return fl_codec_pack(&m.base, buf, len);
 }
 
@@ -183,6 +184,7 @@ int fl_codec_decode_task(const uint8_t *buf, size_t len, fl_msg_task *out)
 	o.kind = (enum fl_task_kind)kind;
 	o.phase = (enum fl_sa_phase)phase;
 	o.crl_number = m->crl_number;
+	o.members_version = m->members_version;
 	*out = o;
 out:
 	fl_codec_free(m ? &m->base : NULL);
@@ -431,6 +433,41 @@ int fl_codec_decode_crl(const uint8_t *buf, size_t len, fl_msg_crl *out)
 		return r;
 	r = fl_codec_str_dup(m->crl_pem, FL_MSG_CRL_MAX, true, &o.pem);
 	o.number = m->number;
+	fl_codec_free(&m->base);
+	if (r == 0)
+		*out = o;
+	return r;
+}
+
+/* ---- MembersInfo ---- */
+
+int fl_codec_encode_members(const fl_msg_members *in, uint8_t **buf, size_t *len)
+{
+	Fedc__V1__MembersInfo m = FEDC__V1__MEMBERS_INFO__INIT;
+
+	if (!in || !buf || !len)
+		return FL_E_INVAL;
+	if (in->text && strlen(in->text) > FL_MSG_MEMBERS_MAX)
+		return FL_E_TOOBIG;
+	m.version = in->version;
+	if (in->text)
+		m.text = in->text;
+	return fl_codec_pack(&m.base, buf, len);
+}
+
+int fl_codec_decode_members(const uint8_t *buf, size_t len, fl_msg_members *out)
+{
+	Fedc__V1__MembersInfo *m = NULL;
+	fl_msg_members o;
+	int r;
+
+	if (!out)
+		return FL_E_INVAL;
+	memset(&o, 0, sizeof(o));
+	if ((m = UNPACK(fedc__v1__members_info__descriptor)) == NULL)
+		return r;
+	r = fl_codec_str_dup(m->text, FL_MSG_MEMBERS_MAX, true, &o.text);
+	o.version = m->version;
 	fl_codec_free(&m->base);
 	if (r == 0)
 		*out = o;

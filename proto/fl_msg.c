@@ -20,6 +20,14 @@ void fl_msg_crl_clear(fl_msg_crl *m)
 	m->pem = NULL;
 }
 
+void fl_msg_members_clear(fl_msg_members *m)
+{
+	if (!m)
+		return;
+	free(m->text);
+	m->text = NULL;
+}
+
 void fl_msg_chunk_clear(fl_msg_chunk *m)
 {
 	if (!m)

@@ -31,6 +31,7 @@
 #define FL_RPC_CTL_LIST_SITES "/fedc.v1.Control/ListSites"
 #define FL_RPC_CTL_REVOKE_SITE "/fedc.v1.Control/RevokeSite"
 #define FL_RPC_AGENT_GET_CRL "/fedc.v1.Agent/GetCrl"
+#define FL_RPC_AGENT_GET_MEMBERS "/fedc.v1.Agent/GetMembers"
 #define FL_RPC_CTL_GET_LEDGER "/fedc.v1.Control/GetLedger"
 #define FL_RPC_CTL_GET_STATS "/fedc.v1.Control/GetStats"
 #define FL_RPC_CTL_GET_SITE_METRICS "/fedc.v1.Control/GetSiteMetrics"
@@ -84,6 +85,7 @@ typedef struct fl_msg_task {
 	enum fl_sa_phase phase;
 	fl_msg_sa_params sa;     /* meaningful when phase != FL_SA_OFF */
 	uint64_t crl_number;     /* PollReply.crl_number, with or without a task */
+	uint64_t members_version; /* PollReply.members_version, likewise */
 } fl_msg_task;
 
 /* CrlInfo: a CA-signed CRL (PEM) and its number. */
@@ -92,6 +94,14 @@ typedef struct fl_msg_crl {
 	uint64_t number;
 	char *pem;               /* owned, NUL-terminated; NULL if none */
 } fl_msg_crl;
+
+/* MembersInfo: the CA-signed member list (text form of fl_members.h) and
+ * its version. The cap is FL_MEMBERS_MAX_BYTES (512 KiB). */
+#define FL_MSG_MEMBERS_MAX (512u * 1024u)
+typedef struct fl_msg_members {
+	uint64_t version;
+	char *text;              /* owned, NUL-terminated; NULL if none */
+} fl_msg_members;
 
 typedef struct fl_msg_model_req {
 	uint64_t job_id;
@@ -248,6 +258,7 @@ typedef struct fl_msg_site_metrics_list {
 /* Release what a struct owns (not the struct itself). NULL-safe. */
 void fl_msg_task_clear(fl_msg_task *m);
 void fl_msg_crl_clear(fl_msg_crl *m);
+void fl_msg_members_clear(fl_msg_members *m);
 void fl_msg_chunk_clear(fl_msg_chunk *m);
 void fl_msg_update_part_clear(fl_msg_update_part *m);
 void fl_msg_job_submit_clear(fl_msg_job_submit *m);

@@ -133,6 +133,16 @@ int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
 
+/* ---- ctl_ca.c ---- */
+struct fl_ca;
+/* Loads DIR/ca.pem and DIR/ca.key (passphrase from passfile or
+ * $FEDC_CA_PASSPHRASE); *ca owned by the caller (fl_ca_free). Exit code,
+ * after printing what is wrong. */
+int ctl_ca_open(ctl_ctx *c, const char *cmd, const char *dir,
+		const char *passfile, struct fl_ca **ca);
+/* ---- ctl_ca_members.c ---- */
+int ctl_ca_members(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+
 /* ---- ctl_site_token.c ---- */
 /* --token-ttl SECONDS (NULL: 0, the coordinator's default). Exit code. */
 int ctl_parse_ttl(ctl_ctx *c, const char *what, const char *s, uint32_t *out);

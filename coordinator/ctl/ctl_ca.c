@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ctl_ca: fedctl ca init, issue, sign, revoke and cross-sign: the
+/* ctl_ca: fedctl ca init, issue, sign, revoke and cross-sign (members in
+ * ctl_ca_members.c): the
  * consortium CA, kept in a folder (ca.pem, ca.key 0600, revoked.txt,
  * crlnumber, crl.pem). Offline: these commands never connect. */
 #include <errno.h>
@@ -101,6 +102,12 @@ out:
 	free(cert);
 	ca_pass_free(pass);
 	return rc;
+}
+
+int ctl_ca_open(ctl_ctx *c, const char *cmd, const char *dir,
+		const char *passfile, struct fl_ca **ca)
+{
+	return ca_open(c, cmd, dir, passfile, ca);
 }
 
 /* Writes a file that must not exist yet. Exit code. */
@@ -614,5 +621,14 @@ const ctl_cmd ctl_ca_cmds[] = {
 	  "CA rotation: certify a new CA with the old one, so that sites trusting "
 	  "only the old CA accept certificates of the new one during the "
 	  "transition." },
+	{ "members", ctl_ca_members, "--version N -o FILE [--dir DIR] "
+	  "CERT.pem[=ORG] ...",
+	  "Write the consortium's member list (SECAGG.md R1), signed with the CA "
+	  "key: one entry per site certificate (issued by this CA, role site): "
+	  "its CN, its member organisation ORG (default: the CN) and the hash of "
+	  "its public key. Every agent pins the list and accepts round keys only "
+	  "from its members; the coordinator hands it out ([coordinator] members "
+	  "= FILE) but cannot forge it. N must be 1 or more and higher than the "
+	  "version FILE holds: agents refuse an older list." },
 };
 const size_t ctl_ca_ncmds = sizeof(ctl_ca_cmds) / sizeof(ctl_ca_cmds[0]);

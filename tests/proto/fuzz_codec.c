@@ -106,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case FUZZ_OWN_METRICS: ROUND(own_metrics, fl_msg_own_metrics, (void)o); break;
 	case FUZZ_CRL: ROUND(crl, fl_msg_crl, fl_msg_crl_clear(o)); break;
+	case FUZZ_MEMBERS: ROUND(members, fl_msg_members, fl_msg_members_clear(o)); break;
 	case FUZZ_SITE_METRICS_LIST:
 		ROUND(site_metrics_list, fl_msg_site_metrics_list,
 		      fl_msg_site_metrics_list_clear(o));

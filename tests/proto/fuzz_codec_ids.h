@@ -21,6 +21,8 @@ enum {
 	FUZZ_JOB_STATS, FUZZ_OWN_METRICS, FUZZ_SITE_METRICS_LIST,
 	/* revocation (fl_codec.h, GetCrl) */
 	FUZZ_CRL,
+	/* the member list (fl_codec.h, GetMembers) */
+	FUZZ_MEMBERS,
 	FUZZ_NDECODERS
 };
 
@@ -36,7 +38,7 @@ static inline unsigned fuzz_codec_id(const char *name)
 		"sa_unmask_req", "sa_unmask_resp", "sa_ack", "ledger_req",
 		"ledger_list", "enroll_req", "enroll_reply", "enroll_token_req",
 		"enroll_token", "job_stats", "own_metrics", "site_metrics_list",
-		"crl",
+		"crl", "members",
 	};
 
 	for (unsigned i = 0; i < FUZZ_NDECODERS; i++)

@@ -31,6 +31,7 @@ DEC(chunk, fl_msg_chunk, fl_msg_chunk_clear(&o))
 DEC(update_part, fl_msg_update_part, fl_msg_update_part_clear(&o))
 DEC(update_reply, fl_msg_update_reply, (void)o)
 DEC(crl, fl_msg_crl, fl_msg_crl_clear(&o))
+DEC(members, fl_msg_members, fl_msg_members_clear(&o))
 DEC(empty, int, (void)o)
 DEC(job_submit, fl_msg_job_submit, fl_msg_job_submit_clear(&o))
 DEC(job_ref, fl_msg_job_ref, (void)o)
@@ -179,6 +180,38 @@ static void rt_crl(sample *s)
 	FL_CHECK(to.kind == FL_TASK_NONE && to.crl_number == 9);
 	fl_msg_task_clear(&to);
 	free(b);
+}
+
+/* MembersInfo, and the member list version a poll reply carries. */
+static void rt_members(sample *s)
+{
+	fl_msg_members in = { 3, "fedc-members-v1\nversion 3\nsignature AAAA\n" };
+	fl_msg_members out;
+	fl_msg_task t = { .kind = FL_TASK_NONE, .crl_number = 2,
+			  .members_version = 12 }, to;
+	uint8_t *b = NULL;
+	size_t n = 0;
+	char *big;
+
+	FL_CHECK_EQ_INT(fl_codec_encode_members(&in, &s->buf, &s->len), 0);
+	FL_CHECK_EQ_INT(fl_codec_decode_members(s->buf, s->len, &out), 0);
+	FL_CHECK(out.version == 3 && out.text && !strcmp(out.text, in.text));
+	fl_msg_members_clear(&out);
+	FL_CHECK(out.text == NULL);
+	FL_CHECK_EQ_INT(fl_codec_decode_members((const uint8_t *)"", 0, &out), 0);
+	FL_CHECK(out.version == 0 && out.text == NULL);
+	FL_CHECK_EQ_INT(fl_codec_encode_task(&t, &b, &n), 0);
+	FL_CHECK_EQ_INT(fl_codec_decode_task(b, n, &to), 0);
+	FL_CHECK(to.members_version == 12 && to.crl_number == 2);
+	fl_msg_task_clear(&to);
+	free(b);
+	/* over the cap */
+	big = malloc(FL_MSG_MEMBERS_MAX + 2);
+	memset(big, 'a', FL_MSG_MEMBERS_MAX + 1);
+	big[FL_MSG_MEMBERS_MAX + 1] = '\0';
+	in.text = big;
+	FL_CHECK_EQ_INT(fl_codec_encode_members(&in, &b, &n), FL_E_TOOBIG);
+	free(big);
 }
 
 static void rt_model_req(sample *s)
@@ -569,7 +602,7 @@ static int write_corpus(const char *dir, const sample *s, size_t n)
 
 int main(int argc, char **argv)
 {
-	enum { N = 17 };
+	enum { N = 18 };
 	sample s[N] = {
 		{ "poll_req", dec_poll_req, NULL, 0 },
 		{ "task", dec_task, NULL, 0 },
@@ -588,6 +621,7 @@ int main(int argc, char **argv)
 		{ "site_add", dec_site_add, NULL, 0 },
 		{ "site_list", dec_site_list, NULL, 0 },
 		{ "crl", dec_crl, NULL, 0 },
+		{ "members", dec_members, NULL, 0 },
 	};
 	int rc = 0;
 
@@ -600,6 +634,7 @@ int main(int argc, char **argv)
 	rt_jobs(&s[10], &s[11], &s[12]);
 	rt_sites(&s[13], &s[14], &s[15]);
 	rt_crl(&s[16]);
+	rt_members(&s[17]);
 	for (int i = 0; i < N; i++)
 		check_common_refusals(&s[i]);
 	check_caps();
