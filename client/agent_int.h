@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "fl_agent.h"
+#include "fl_members.h"
 
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
@@ -47,7 +48,29 @@ struct fl_agent {
 	/* the coordinator's CRL (agent_crl.c) */
 	uint64_t crl_number;       /* in use; 0 = none */
 	uint64_t crl_refused;      /* an announced number that failed its check */
+	/* the pinned member list, SECAGG.md R1 (agent_members.c) */
+	fl_members members;        /* version 0: none yet */
+	uint64_t members_refused;  /* an announced version that failed its check */
+	uint64_t members_seen;     /* an older announced version, logged once */
 };
+
+/* ---- agent_members.c ---- */
+/* The member list the agent holds (checked against the CA, sorted by
+ * name; fl_members_find), or NULL when it holds none. Borrowed: valid
+ * until the next poll swaps in a newer list (between round attempts). */
+const fl_members *agent_members(const fl_agent *a);
+/* At start: loads state_dir/members.txt if present and checks it against
+ * the CA file. A present but bad file is an error (logged): dropping it
+ * would let the coordinator roll the list back. */
+int agent_members_load(fl_agent *a);
+/* After a poll announcing member list version announced: if it is higher
+ * than the one held and no round attempt is open, fetches it
+ * (Agent/GetMembers), checks it against the CA, refuses a version not
+ * higher than the one held (a rollback), stores it atomically in
+ * state_dir/members.txt and swaps it in. Failures are logged; the old list
+ * stays in use. */
+void agent_members_update(fl_agent *a, uint64_t announced);
+void agent_members_free(fl_agent *a);
 
 /* ---- agent_crl.c ---- */
 /* A verifier for peers' round keys from the CA bundle and, if it checks,

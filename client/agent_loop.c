@@ -63,7 +63,8 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 		return FL_E_CONFIG;
 	}
 	agent_renew_init(a);
-	if ((r = agent_keys_load(a)) != 0 || (r = agent_channel_open(a)) != 0) {
+	if ((r = agent_keys_load(a)) != 0 || (r = agent_members_load(a)) != 0 ||
+	    (r = agent_channel_open(a)) != 0) {
 		fl_agent_free(a);
 		return r;
 	}
@@ -77,6 +78,7 @@ void fl_agent_free(fl_agent *a)
 		return;
 	agent_sa_drop(a);
 	agent_keys_free(a);
+	agent_members_free(a);
 	fl_rpc_channel_free(a->ch);
 	fl_agent_cache_clear(&a->cache);
 	free(a);
@@ -164,6 +166,7 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 	if (task.poll_ms > 0)
 		*wait_ms = task.poll_ms;
 	agent_crl_update(a, task.crl_number);
+	agent_members_update(a, task.members_version);
 	if (task.kind == FL_TASK_NONE)
 		goto out;
 	if (fl_agent_done_has(&a->done, task.job_id, task.round, task.attempt))
