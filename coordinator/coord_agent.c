@@ -8,6 +8,7 @@
 #include "coord_certs.h"
 #include "coord_members.h"
 #include "coord_service.h"
+#include "coord_testhook.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -37,7 +38,8 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 		goto out;
 	}
 	task.crl_number = coord_certs_crl_number(svc->certs);
-	task.members_version = svc->members ? svc->members->version : 0;
+	task.members_version = coord_testhook_members_announce(svc->members ?
+							       svc->members->version : 0);
 	if ((r = fl_codec_encode_task(&task, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot encode the task: %s", fl_strerror(r));
 		goto out;

@@ -56,6 +56,10 @@ void coord_testhook_announce(void)
 		fl_warn("testing: %s=1: revoked sites are still served (as a "
 			"compromised coordinator would); only the agents' CRL "
 			"keeps them out", COORD_TESTHOOK_SERVE_REVOKED_ENV);
+	if (getenv(COORD_TESTHOOK_MEMBERS_ANNOUNCE_ENV))
+		fl_warn("testing: %s=%s: polls announce that member list version, "
+			"whatever list is served", COORD_TESTHOOK_MEMBERS_ANNOUNCE_ENV,
+			getenv(COORD_TESTHOOK_MEMBERS_ANNOUNCE_ENV));
 	/* coord_enroll.c: FEDC_TEST_DUMP_ENROLL */
 	if (getenv("FEDC_TEST_DUMP_ENROLL"))
 		fl_warn("testing: FEDC_TEST_DUMP_ENROLL=%s: every Enroll request "
@@ -67,6 +71,13 @@ int coord_testhook_serve_revoked(void)
 	const char *s = getenv(COORD_TESTHOOK_SERVE_REVOKED_ENV);
 
 	return s != NULL && strcmp(s, "1") == 0;
+}
+
+uint64_t coord_testhook_members_announce(uint64_t version)
+{
+	const char *s = getenv(COORD_TESTHOOK_MEMBERS_ANNOUNCE_ENV);
+
+	return s && s[0] >= '0' && s[0] <= '9' ? strtoull(s, NULL, 10) : version;
 }
 
 void coord_testhook(const char *point, uint32_t round)

@@ -27,5 +27,10 @@ void coord_testhook_announce(void);
  * and selected, to show that the agents' CRL alone refuses their keys. */
 #define COORD_TESTHOOK_SERVE_REVOKED_ENV "FEDC_TEST_SERVE_REVOKED"
 int coord_testhook_serve_revoked(void);
+/* FEDC_TEST_MEMBERS_ANNOUNCE=N (tests only): polls announce member list
+ * version N whatever list is served, as a coordinator trying to roll the
+ * agents' list back would. Returns version when unset. */
+#define COORD_TESTHOOK_MEMBERS_ANNOUNCE_ENV "FEDC_TEST_MEMBERS_ANNOUNCE"
+uint64_t coord_testhook_members_announce(uint64_t version);
 
 #endif

@@ -15,7 +15,9 @@ fl_die() { echo "error: $*" >&2; exit 1; }
 # certificates for the coordinator (localhost), an admin operator and a
 # viewer made with 'fedctl ca issue', and for each site a key and CSR made
 # "on the site" with 'fedc-agent csr' and signed with 'fedctl ca sign' (the
-# site's key never goes through the CA). Keys are ECDSA P-256, 0600.
+# site's key never goes through the CA). Keys are ECDSA P-256, 0600. With
+# sites, DIR/members.txt is the member list (SECAGG.md R1) of all of them,
+# version 1, each site its own organisation ('fedctl ca members').
 fl_pki_in() {
   local d=$1 s; shift
   mkdir -p "$d"
@@ -29,6 +31,19 @@ fl_pki_in() {
     "$FL_BIN/fedc-agent" csr --name "$s" --out-dir "$d" >/dev/null || fl_die "could not make $s's key"
     "$FL_BIN/fedctl" ca sign "$d/$s.csr" --dir "$d" -o "$d/$s.pem" >/dev/null || fl_die "could not sign $s's CSR"
   done
+  if [ $# -gt 0 ]; then
+    fl_members_in "$d" 1 "${@/#/$d/}"
+  fi
+}
+# fl_members_in DIR VERSION CERT.pem[=ORG]...: (re)writes DIR/members.txt,
+# the member list signed with DIR's CA, e.g. with a higher version when a
+# site joins later (a coordinator reads it at its next start).
+fl_members_in() {
+  local d=$1 v=$2; shift 2
+  local certs=() c
+  for c in "$@"; do case $c in *.pem|*=*) certs+=("$c") ;; *) certs+=("$c.pem") ;; esac; done
+  "$FL_BIN/fedctl" ca members --dir "$d" --version "$v" -o "$d/members.txt" "${certs[@]}" >/dev/null \
+    || fl_die "could not write the member list $d/members.txt"
 }
 # fl_pki SITE...: the same in $FL_WORK/pki.
 fl_pki() { fl_pki_in "$FL_WORK/pki" "$@"; }
@@ -39,12 +54,16 @@ fl_pki() { fl_pki_in "$FL_WORK/pki" "$@"; }
 fl_start_coordinator() {
   local dir=$FL_WORK/coordinator
   mkdir -p "$dir"
+  # the member list fl_pki made, if any (FL_MEMBERS=0: none)
+  local members=
+  [ -f "$FL_WORK/pki/members.txt" ] && [ "${FL_MEMBERS:-1}" = 1 ] && members="members = ../pki/members.txt"
   cat > "$dir/coordinator.ini" <<EOC
 [coordinator]
 listen = 127.0.0.1:${FL_PORT_WANTED:-0}
 database = coordinator.db
 offline_after_ms = ${FL_OFFLINE_MS:-3000}
 log_level = ${FL_LOG_LEVEL:-info}
+$members
 [tls]
 ca = ../pki/ca.pem
 cert = ../pki/coordinator.pem
