@@ -21,6 +21,9 @@ typedef struct agent_sa {
 	uint32_t round;
 	uint32_t attempt;
 	enum fl_sa_phase done;     /* last phase answered */
+	uint8_t ctx[FL_SECAGG_DIGEST_BYTES];  /* the attempt's context (R2) */
+	char **names;              /* owned copy of the context's site names */
+	fl_secagg_trust trust;     /* what c borrows: names, members, policy */
 } agent_sa;
 
 struct fl_agent {

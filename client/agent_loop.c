@@ -111,6 +111,8 @@ static int poll_once(fl_agent *a, fl_msg_task *task, fl_rpc_status *st)
 		snprintf(req.datasets[i], sizeof(req.datasets[i]), "%s",
 			 a->cfg.dataset_name[i]);
 	req.ndatasets = i;
+	req.min_honest = a->cfg.policy.min_honest;
+	req.colluders = a->cfg.policy.colluders;
 	if ((r = fl_codec_encode_poll_req(&req, &buf, &len)) != 0)
 		goto out;
 	if ((r = fl_rpc_unary(a->ch, FL_RPC_AGENT_POLL, buf, len,

@@ -57,18 +57,28 @@ static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spe
 /* Notes in rec the version and SHA-256 of the global model used: the
  * digest of its native encoding, i.e. of the blob the coordinator stored
  * (decode then encode gives the same bytes) and put in the round ledger. */
-static void note_model(const fl_model *m, fl_agent_record *rec)
+static int note_model(const fl_msg_task *t, const fl_model *m,
+		      fl_agent_record *rec)
 {
 	uint8_t *buf = NULL, h[crypto_hash_sha256_BYTES];
 	size_t len = 0;
 
 	if (fl_model_encode(m, &buf, &len) != 0)
-		return;
+		return FL_E_NOMEM;
 	crypto_hash_sha256(h, buf, len);
+	free(buf);
+	/* R2: train only on the model whose digest every site signed */
+	if (!t->sa.has_model || sodium_memcmp(h, t->sa.model_sha256, sizeof(h)) != 0) {
+		fl_warn("refused job %llu round %u attempt %u (%s input): R2: the "
+			"model the coordinator serves is not the one in the round "
+			"context that every site signed", (unsigned long long)t->job_id,
+			t->round, t->attempt, fl_agent_task_name(t->kind));
+		return FL_E_CONTEXT;
+	}
 	sodium_bin2hex(rec->model_sha256, sizeof(rec->model_sha256), h, sizeof(h));
 	rec->model_version = m->version;
 	rec->has_model = true;
-	free(buf);
+	return 0;
 }
 
 /* Computes the task's vector; *what gets the task's part of the log line;
@@ -89,9 +99,19 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			snprintf(what, whatlen, "%zu rows", train->n);
 		return r;
 	case FL_TASK_TRAIN:
+		/* R7: N, the consortium's training rows, is at least ours; a
+		 * smaller weight scale would inflate this site's update */
+		if (!(t->sa.weight_scale >= (double)train->n)) {
+			fl_warn("refused job %llu round %u attempt %u (train input): R7: "
+				"the weight scale %g is below this site's %zu training "
+				"rows", (unsigned long long)t->job_id, t->round,
+				t->attempt, t->sa.weight_scale, train->n);
+			return FL_E_UNSAFE;
+		}
 		if ((r = fetch_global(a, t, spec, train, &global)) != 0)
 			return r;
-		note_model(global, rec);
+		if ((r = note_model(t, global, rec)) != 0)
+			break;
 		{
 			fl_external_cfg ext;
 			char xerr[FL_ERRMSG_BYTES] = "";
@@ -119,7 +139,8 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	case FL_TASK_EVAL:
 		if ((r = fetch_global(a, t, spec, test, &global)) != 0)
 			return r;
-		note_model(global, rec);
+		if ((r = note_model(t, global, rec)) != 0)
+			break;
 		r = fl_agent_eval_vec(global, test, vec, n, &mt);
 		if (r == 0)
 			*own = mt;

@@ -12,6 +12,7 @@
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_pki.h"
+#include "fl_sa_context.h"
 
 _Static_assert(FL_MSG_SEED_BYTES == FL_SEED_BYTES, "round seed sizes differ");
 
@@ -39,7 +40,17 @@ static const char *phase_name(enum fl_sa_phase p)
 void agent_sa_drop(fl_agent *a)
 {
 	fl_secagg_client_free(a->sa.c);   /* wipes every secret of the attempt */
+	free(a->sa.names);
 	memset(&a->sa, 0, sizeof(a->sa));
+}
+
+/* "job 1 round 3: R4: ...": one line for every refusal under the rules. */
+static void log_rule(const sa_ctx *x, const char *why, int r)
+{
+	fl_warn("refused job %llu round %u attempt %u (%s %s): %s",
+		(unsigned long long)x->t->job_id, x->t->round, x->t->attempt,
+		fl_agent_task_name(x->t->kind), phase_name(x->t->phase),
+		why && why[0] ? why : fl_strerror(r));
 }
 
 static bool same_attempt(const fl_agent *a, const fl_msg_task *t)
@@ -111,12 +122,28 @@ static int sa_advertise(sa_ctx *x)
 	const fl_msg_task *t = x->t;
 	fl_secagg_params p;
 	fl_secagg_advert adv;
+	char why[FL_ERRMSG_BYTES] = "";
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	memset(&p, 0, sizeof(p));
 	memset(&adv, 0, sizeof(adv));
+	if ((r = fl_sa_context_digest(t, p.ctx)) != 0) {
+		fl_error("%s: the task carries no round context (%s)", x->pre,
+			 fl_strerror(r));
+		goto out;
+	}
+	if (!(a->sa.names = fl_msg_names_dup((const char *const *)t->sa.names,
+					     t->sa.n))) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	memcpy(a->sa.ctx, p.ctx, sizeof(a->sa.ctx));
+	a->sa.trust.members = agent_members(a);
+	a->sa.trust.names = (const char *const *)a->sa.names;
+	a->sa.trust.min_honest = a->cfg.policy.min_honest;
+	a->sa.trust.colluders = a->cfg.policy.colluders;
 	p.job_id = t->job_id;
 	p.round = t->round;
 	p.attempt = t->attempt;
@@ -126,11 +153,17 @@ static int sa_advertise(sa_ctx *x)
 	p.m = t->sa.words;
 	memcpy(p.round_seed, t->sa.round_seed, FL_SEED_BYTES);
 	p.consistency = t->sa.consistency;
+	p.q = t->sa.q;
 	if ((r = fl_secagg_client_new(&p, t->sa.client_id, a->sign_key, a->verifier,
-				      a->cert_pem, a->cert_len, &a->sa.c)) != 0) {
-		fl_error("%s: unusable secure-aggregation parameters (client %u of "
-			 "n %u, t %u, k %u, %llu words): %s", x->pre, t->sa.client_id,
-			 p.n, p.t, p.k, (unsigned long long)p.m, fl_strerror(r));
+				      a->cert_pem, a->cert_len, &a->sa.trust,
+				      &a->sa.c, why)) != 0) {
+		if (r == FL_E_INVAL || r == FL_E_NOMEM)
+			fl_error("%s: unusable secure-aggregation parameters (client %u "
+				 "of n %u, t %u, k %u, %llu words): %s", x->pre,
+				 t->sa.client_id, p.n, p.t, p.k,
+				 (unsigned long long)p.m, fl_strerror(r));
+		else
+			log_rule(x, why, r);
 		goto out;
 	}
 	a->sa.job_id = t->job_id;
@@ -158,9 +191,14 @@ static const char *refusal(int st)
 	switch (st) {
 	case FL_E_AUTH: return "its certificate is not from the consortium CA or has expired";
 	case FL_E_REVOKED: return "its certificate is revoked";
-	case FL_E_VERIFY: return "its round keys are not signed by its certificate";
+	case FL_E_VERIFY: return "R2: its round keys are not signed by its "
+		"certificate for this site's round context";
 	case FL_E_ROUND: return "its keys are for another round attempt";
 	case FL_E_PARSE: return "its certificate does not parse";
+	case FL_E_MEMBER: return "R1: its certificate is not the member that the "
+		"context names for its id (role, name or key)";
+	case FL_E_REPLAY: return "R1: its advertised public key appears twice in "
+		"the key list";
 	default: return fl_strerror(st);
 	}
 }
@@ -213,10 +251,13 @@ static int sa_share(sa_ctx *x)
 	}
 	r = fl_secagg_client_share(a->sa.c, &kl, &out);
 	log_refused(x, &kl);
+	if (r == FL_E_PAIRING) {
+		log_rule(x, fl_secagg_client_why(a->sa.c), r);
+		goto out;
+	}
 	if (r != 0) {
 		fl_error("%s: cannot share keys (%u adverts listed): %s", x->pre,
-			 kl.count, r == FL_E_THRESHOLD ? "fewer than t neighbours "
-			 "have valid round keys" : fl_strerror(r));
+			 kl.count, fl_strerror(r));
 		goto out;
 	}
 	/* Policy: enough other sites with keys before any share leaves. */
@@ -263,9 +304,11 @@ static int sa_input(sa_ctx *x)
 		goto out;
 	}
 	if ((r = fl_secagg_client_recv_shares(x->a->sa.c, &in)) != 0) {
-		fl_error("%s: the shares routed to this site are refused: %s", x->pre,
-			 r == FL_E_THRESHOLD ? "fewer than t neighbours exchanged "
-			 "shares with it" : fl_strerror(r));
+		if (r == FL_E_PAIRING)
+			log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+		else
+			fl_error("%s: the shares routed to this site are refused: %s",
+				 x->pre, fl_strerror(r));
 		goto out;
 	}
 	r = agent_task_input(x->a, x->t, x->a->sa.c);
@@ -313,8 +356,7 @@ static int sa_consistency(sa_ctx *x)
 	    (r = survivors_ok(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_consistency(x->a->sa.c, &req, &cs)) != 0) {
-		fl_error("%s: refusing to sign the survivor list: %s", x->pre,
-			 fl_strerror(r));
+		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
 		goto out;
 	}
 	if ((r = fl_codec_encode_sa_csig(&cs, &buf, &len)) != 0 ||
@@ -342,8 +384,7 @@ static int sa_unmask(sa_ctx *x)
 	    (r = survivors_ok(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_unmask(x->a->sa.c, &req, &out)) != 0) {
-		fl_error("%s: refusing the unmask request (%u survivors, %u dropped): "
-			 "%s", x->pre, req.nsurvivors, req.ndropped, fl_strerror(r));
+		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
 		goto out;
 	}
 	if ((r = fl_codec_encode_sa_unmask_resp(&out, &buf, &len)) != 0 ||
@@ -375,6 +416,19 @@ static void test_exit_at(const fl_agent *a, const sa_ctx *x)
 		x->pre, AGENT_TEST_EXIT_AT_ENV, phase_name(x->t->phase), x->t->round);
 	fflush(NULL);
 	_exit(0);
+}
+
+/* R2: every phase of an attempt comes with the context its keys signed. */
+static int context_same(fl_agent *a, const sa_ctx *x)
+{
+	uint8_t ctx[FL_SECAGG_DIGEST_BYTES];
+
+	if (fl_sa_context_digest(x->t, ctx) == 0 &&
+	    sodium_memcmp(ctx, a->sa.ctx, sizeof(ctx)) == 0)
+		return 0;
+	log_rule(x, "R2: the coordinator changed the round context (parameters, "
+		 "spec, model or participants) after this site signed its keys", 0);
+	return FL_E_CONTEXT;
 }
 
 /* The phase that must be done before phase p of t. */
@@ -446,6 +500,8 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 	}
 	if (same_attempt(a, t) && a->sa.done >= t->phase)
 		return 0;   /* answered; wait for the phase to close */
+	if (same_attempt(a, t) && (r = context_same(a, &x)) != 0)
+		goto fail;
 	if (t->phase != FL_SA_ADVERTISE &&
 	    (!same_attempt(a, t) || a->sa.done != phase_before(t, t->phase))) {
 		fl_warn("%s: this agent has not done the %s phase of this attempt "

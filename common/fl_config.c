@@ -191,6 +191,10 @@ static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 	if (strcmp(name, "min_other_participants") == 0)
 		return cfg_u32(c, name, 0, FL_POLICY_MAX_MIN_OTHERS,
 			       &o->min_other_participants, v);
+	if (strcmp(name, "min_honest_sites") == 0)
+		return cfg_u32(c, name, 2, FL_POLICY_MAX_MIN_OTHERS, &o->min_honest, v);
+	if (strcmp(name, "colluders") == 0)
+		return cfg_u32(c, name, 0, FL_POLICY_MAX_MIN_OTHERS, &o->colluders, v);
 	if (strcmp(name, "max_model_params") == 0) {
 		if (fl_ini_u64(v, 0, (uint64_t)FL_MODEL_MAX_PARAMS, &o->max_model_params) == 0)
 			return 0;
@@ -355,6 +359,8 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	a->policy.kinds = FL_POLICY_KINDS_ALL;
 	a->policy.models = FL_POLICY_MODELS_ALL;
 	a->policy.min_other_participants = FL_POLICY_DEFAULT_MIN_OTHERS;
+	a->policy.min_honest = FL_POLICY_DEFAULT_MIN_HONEST;
+	a->policy.colluders = FL_POLICY_DEFAULT_COLLUDERS;
 	a->trainer_timeout_s = 600;
 	a->trainer_models = FL_POLICY_MODELS_ALL;
 	snprintf(a->log_level, sizeof(a->log_level), "info");

@@ -43,6 +43,12 @@ typedef struct fl_tls_paths {
 			      FL_POLICY_MODEL_BIT(FL_MODEL_MLP))
 #define FL_POLICY_DEFAULT_MIN_OTHERS 2u
 #define FL_POLICY_MAX_MIN_OTHERS 999u
+/* Against an untrusted coordinator (SECAGG.md "Threat model"), counted in
+ * member organisations: T, the smallest group of honest sites this site's
+ * update may be summed with, and c, the sites that may collude with the
+ * coordinator. */
+#define FL_POLICY_DEFAULT_MIN_HONEST 3u
+#define FL_POLICY_DEFAULT_COLLUDERS 1u
 
 /*
  * The site's local policy ([policy] section; every key optional):
@@ -51,6 +57,15 @@ typedef struct fl_tls_paths {
  *   max_rounds_per_day = 0     contributions per rolling 24 h (0: no limit)
  *   min_other_participants = 2 other sites that must be in a round with
  *                              this one (at advertise, key list, survivors)
+ *   min_honest_sites = 3       T: the smallest group of honest sites (in
+ *                              member organisations, this one included)
+ *                              that this site's update may be summed with
+ *   colluders = 1              c: sites (organisations) that may collude
+ *                              with the coordinator; with T it sets the
+ *                              thresholds the site demands (SECAGG.md R4,
+ *                              R5): pairing with T - 1 + c other
+ *                              organisations, 2t > k + 1 + c, and survivor
+ *                              lists signed by q sites with 2q > n + c
  *   min_clip = 0               smallest quantisation clip accepted (0: any)
  *   max_model_params = 0       largest model accepted (0: no limit)
  *   report_own_metrics = false true: in rounds that evaluate the global
@@ -68,6 +83,8 @@ typedef struct fl_agent_policy {
 	uint32_t models;                 /* FL_POLICY_MODEL_BIT() bits */
 	uint32_t max_rounds_per_day;     /* 0 = unlimited */
 	uint32_t min_other_participants;
+	uint32_t min_honest;             /* T >= 2 */
+	uint32_t colluders;              /* c */
 	double min_clip;                 /* 0 = any */
 	uint64_t max_model_params;       /* 0 = unlimited */
 	bool report_own_metrics;         /* opt in to reveal own eval figures */

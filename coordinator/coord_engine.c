@@ -468,6 +468,8 @@ static int coord_engine_site_touch(coord_engine *e, const char *name,
 		       sizeof(s->datasets[0]) * req->ndatasets) != 0;
 	s->ndatasets = req->ndatasets;
 	memcpy(s->datasets, req->datasets, sizeof(s->datasets[0]) * req->ndatasets);
+	s->min_honest = req->min_honest;
+	s->colluders = req->colluders;
 	s->last_seen_ms = now_ms;
 	/* Throttle store writes: polls come several times a second. */
 	*flush = changed || now_ms - s->flushed_ms >= 5000;

@@ -26,6 +26,8 @@ typedef struct coord_site {
 	int64_t flushed_ms;                 /* last_seen last written to the store */
 	uint32_t ndatasets;
 	char datasets[FL_MSG_MAX_DATASETS][FL_NAME_BYTES];
+	uint32_t min_honest;                /* its policy's T and c (poll) */
+	uint32_t colluders;
 } coord_site;
 
 /* One selected site in the current round attempt; its secagg id is its
@@ -41,6 +43,8 @@ typedef struct coord_slot {
 	uint8_t signed_list;    /* consistency signature received */
 	uint8_t unmasked;       /* unmask shares received */
 	uint64_t offset;        /* masked words received so far */
+	uint32_t min_honest;    /* the site's declared T and c */
+	uint32_t colluders;
 } coord_slot;
 
 typedef struct coord_round_state {
@@ -58,6 +62,9 @@ typedef struct coord_round_state {
 	fl_secagg_server *sa;
 	fl_upvec_layout layout;
 	double weight_scale;
+	bool has_model;                     /* the round starts from a model */
+	uint8_t model_sha256[FL_MSG_DIGEST_BYTES];
+	char **names;                       /* nsel site names by id (one block) */
 	fl_secagg_keylist keys;         /* after ADVERTISE closed */
 	fl_secagg_unmask_req ureq;      /* after INPUT (and CONSISTENCY) closed */
 	uint32_t nsurvivors;

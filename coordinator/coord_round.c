@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "coord_int.h"
+#include "fl_config.h"
 #include "coord_ledger.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
@@ -97,6 +98,8 @@ static int coord_round_select(coord_engine *e, const coord_job *j, int64_t now_m
 		if (coord_store_site_get(e->st, s->name, &row) != 0 ||
 		    (row.info.revoked && !coord_testhook_serve_revoked()))
 			continue;
+		sel[cnt].min_honest = s->min_honest;
+		sel[cnt].colluders = s->colluders;
 		snprintf(sel[cnt++].name, FL_NAME_BYTES, "%s", s->name);
 	}
 	/* Secagg ids 1..n follow the site names' order. */
@@ -141,13 +144,20 @@ static void coord_round_fail_job(coord_engine *e, coord_job *j, int64_t now_ms,
 	coord_engine_job_remove(e, j);
 }
 
-/* Sites a round needs: min_clients, and enough for secure aggregation. */
-static uint32_t coord_round_min_sites(const coord_job *j)
+/* Sites a round needs: min_clients, enough for secure aggregation, and
+ * the T + c that the candidate sites' policies demand (SECAGG.md R5). */
+static uint32_t coord_round_min_sites(const coord_job *j, const coord_slot *sel,
+				      uint32_t n)
 {
 	uint32_t min = j->spec.min_clients ? j->spec.min_clients : 1;
-	uint32_t sa = j->spec.sa_consistency ? COORD_SA_MIN_SITES + 1 :
-		COORD_SA_MIN_SITES;
+	uint32_t sa = COORD_SA_MIN_SITES;
 
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t need = sel[i].min_honest ? sel[i].min_honest + sel[i].colluders :
+			FL_POLICY_DEFAULT_MIN_HONEST + FL_POLICY_DEFAULT_COLLUDERS;
+
+		sa = need > sa ? need : sa;
+	}
 	return min > sa ? min : sa;
 }
 
@@ -157,7 +167,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	fl_msg_round_info ri;
 	coord_slot *sel = NULL;
 	char why[FL_ERRMSG_BYTES] = "";
-	uint32_t n = 0, min = coord_round_min_sites(j);
+	uint32_t n = 0, min;
 	int r;
 
 	if (j->next_attempt == 1 && j->nbenched > 0) {
@@ -168,6 +178,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	}
 	if (coord_round_select(e, j, now_ms, &sel, &n) != 0)
 		return;
+	min = coord_round_min_sites(j, sel, n);
 	if (n < min && j->nbenched > 0) {
 		fl_warn("job %llu round %u: too few sites without the %u that broke "
 			"off an upload; they may take part again",
@@ -181,8 +192,8 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	if (n < min) {
 		if (j->waiting_logged != n + 1)
 			fl_info("job %llu waiting: %u of %u sites online (secure "
-				"aggregation needs at least %u)",
-				(unsigned long long)j->id, n, min, COORD_SA_MIN_SITES);
+				"aggregation under the sites' policies needs at least "
+				"%u)", (unsigned long long)j->id, n, min, min);
 		j->waiting_logged = n + 1;
 		free(sel);
 		return;

@@ -9,6 +9,7 @@
 
 #include "coord_int.h"
 #include "coord_testhook.h"
+#include "fl_config.h"
 #include "fl_err.h"
 #include "fl_log.h"
 
@@ -27,12 +28,33 @@ static const char *coord_sa_phase_name(enum fl_sa_phase p)
 	return "unknown";
 }
 
-/* The smallest threshold the state machine accepts for k neighbours. */
-static uint32_t coord_sa_default_t(uint32_t k, int consistency)
+/* The smallest threshold that every selected site accepts (SECAGG.md R3,
+ * R5): 2t > k + 1 + c, and for SecAgg+ (the coordinator picks the graph
+ * seed) t >= T + c. */
+static uint32_t coord_sa_default_t(uint32_t n, uint32_t k, uint32_t T, uint32_t c)
 {
-	if (consistency)
-		return (2 * (k + 1)) / 3 + 1;
-	return (k + 1) / 2 + 1;
+	uint32_t t = (k + 1 + c) / 2 + 1;
+
+	if (k < n - 1 && t < T + c)
+		t = T + c;
+	return t;
+}
+
+/* The strictest policy among the selected sites: the largest T and c they
+ * declared (a site that declared nothing counts with the defaults). */
+static void coord_sa_policy(const coord_round_state *rs, uint32_t *T, uint32_t *c)
+{
+	*T = 0;
+	*c = 0;
+	for (uint32_t i = 0; i < rs->nsel; i++) {
+		uint32_t t = rs->sel[i].min_honest ? rs->sel[i].min_honest :
+			FL_POLICY_DEFAULT_MIN_HONEST;
+		uint32_t cc = rs->sel[i].min_honest ? rs->sel[i].colluders :
+			FL_POLICY_DEFAULT_COLLUDERS;
+
+		*T = t > *T ? t : *T;
+		*c = cc > *c ? cc : *c;
+	}
 }
 
 /* k for n sites: spec neighbours (0 = n - 1), capped at n - 1, made even
@@ -53,7 +75,9 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 {
 	const fl_jobspec *s = &j->spec;
 	fl_secagg_params *p = &rs->sp;
-	uint32_t n = rs->nsel;
+	uint32_t n = rs->nsel, T, c;
+	const char **names = NULL;
+	char why[FL_ERRMSG_BYTES];
 	int r;
 
 	if (n < 2) {
@@ -77,17 +101,23 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 	p->round = rs->round;
 	p->attempt = rs->attempt;
 	p->n = n;
+	coord_sa_policy(rs, &T, &c);
 	p->k = coord_sa_k(s, n);
-	p->consistency = s->sa_consistency;
-	p->t = s->sa_threshold ? s->sa_threshold :
-		coord_sa_default_t(p->k, p->consistency);
+	/* Sites sign the survivor list in every round (SECAGG.md R4, R5). */
+	p->consistency = true;
+	p->t = coord_sa_default_t(n, p->k, T, c);
+	if (s->sa_threshold > p->t)
+		p->t = s->sa_threshold;
+	p->q = fl_secagg_quorum(n, c);
 	p->m = fl_upvec_words(&rs->layout);
 	randombytes_buf(p->round_seed, sizeof(p->round_seed));
-	if (fl_secagg_params_check(p) != 0) {
+	if (fl_secagg_params_check(p) != 0 ||
+	    fl_secagg_params_safe(p, T, c, why) != 0) {
 		fl_errmsg_set(errmsg, "secure aggregation cannot run with n=%u sites, "
-			      "k=%u neighbours and threshold t=%u: it needs 1 <= t <= k "
-			      "and 2t > k + 1 (3t > 2(k + 1) with the consistency check)",
-			      n, p->k, p->t);
+			      "k=%u neighbours and threshold t=%u under the sites' "
+			      "policies (T=%u honest sites, c=%u colluders): %s", n,
+			      p->k, p->t, T, c, fl_secagg_params_check(p) != 0 ?
+			      "it needs 1 <= t <= k and 2t > k + 1" : why);
 		return FL_E_SPEC;
 	}
 	if (fl_upvec_check(&rs->layout, n) != 0) {
@@ -105,6 +135,21 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 		}
 		rs->weight_scale = j->weight_n;
 	}
+	rs->has_model = rs->kind != FL_TASK_STATS && j->blob;
+	if (rs->has_model)
+		crypto_hash_sha256(rs->model_sha256, j->blob->data, j->blob->len);
+	if (!(names = malloc((size_t)n * sizeof(*names)))) {
+		fl_errmsg_set(errmsg, "out of memory");
+		return FL_E_NOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		names[i] = rs->sel[i].name;
+	rs->names = fl_msg_names_dup(names, n);
+	free(names);
+	if (!rs->names) {
+		fl_errmsg_set(errmsg, "out of memory");
+		return FL_E_NOMEM;
+	}
 	if ((r = fl_secagg_server_new(p, &rs->sa)) != 0) {
 		fl_errmsg_set(errmsg, "cannot start secure aggregation: %s",
 			      fl_strerror(r));
@@ -121,6 +166,8 @@ void coord_secagg_end(coord_round_state *rs)
 	rs->sa = NULL;
 	fl_secagg_keylist_clear(&rs->keys);
 	fl_secagg_unmask_req_clear(&rs->ureq);
+	free(rs->names);
+	rs->names = NULL;
 	rs->phase = FL_SA_OFF;
 }
 
@@ -158,6 +205,12 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 	t->sa.bits = rs->layout.q.bits;
 	t->sa.nreal = rs->layout.nreal;
 	t->sa.weight_scale = rs->weight_scale;
+	t->sa.q = rs->sp.q;
+	t->sa.has_model = rs->has_model;
+	memcpy(t->sa.model_sha256, rs->model_sha256, sizeof(t->sa.model_sha256));
+	/* A copy: the task is cleared after it is sent. */
+	t->sa.names = rs->names ? fl_msg_names_dup((const char *const *)rs->names,
+						   rs->nsel) : NULL;
 }
 
 /* Whether every site still in the attempt has answered this phase. */

@@ -18,6 +18,7 @@ void fl_aead_ad_encode(const fl_aead_ad *ad, uint8_t out[static FL_AEAD_AD_BYTES
 	put_le(out + 8, ad->job_id, 8);
 	put_le(out + 16, ad->round, 4);
 	put_le(out + 20, ad->attempt, 4);
+	memcpy(out + 24, ad->digest, FL_AEAD_DIGEST_BYTES);
 }
 
 int fl_aead_seal(const uint8_t key[static FL_AEAD_KEY_BYTES],

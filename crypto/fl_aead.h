@@ -10,16 +10,19 @@
 #define FL_AEAD_NONCE_BYTES 24
 #define FL_AEAD_TAG_BYTES 16
 #define FL_AEAD_OVERHEAD (FL_AEAD_NONCE_BYTES + FL_AEAD_TAG_BYTES)
-#define FL_AEAD_AD_BYTES 24
+#define FL_AEAD_DIGEST_BYTES 32
+#define FL_AEAD_AD_BYTES (24 + FL_AEAD_DIGEST_BYTES)
 
-/* Who sends what to whom, in which round attempt: the associated data,
- * encoded as sender(4) recipient(4) job(8) round(4) attempt(4), little-endian. */
+/* Who sends what to whom, in which round attempt, under which key list: the
+ * associated data, encoded as sender(4) recipient(4) job(8) round(4)
+ * attempt(4), little-endian, then digest (the key list both sides saw). */
 typedef struct fl_aead_ad {
 	uint32_t sender;
 	uint32_t recipient;
 	uint64_t job_id;
 	uint32_t round;
 	uint32_t attempt;
+	uint8_t digest[FL_AEAD_DIGEST_BYTES];
 } fl_aead_ad;
 
 void fl_aead_ad_encode(const fl_aead_ad *ad, uint8_t out[static FL_AEAD_AD_BYTES]);

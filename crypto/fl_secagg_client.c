@@ -4,29 +4,96 @@
 #include <string.h>
 #include <sodium.h>
 #include "fl_err.h"
+#include "fl_pki.h"
 #include "fl_prg.h"
 #include "fl_secagg_client_int.h"
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Own checks before anything is made (R1, R3-R5): the context's names are
+ * distinct, ours is our certificate's, and the parameters are safe. */
+static int client_precheck(const fl_secagg_params *p, uint32_t id,
+			   const char *cert_pem, size_t cert_len,
+			   const fl_secagg_trust *tr, char *why)
+{
+	const char **sorted = NULL;
+	uint8_t h[FL_PKHASH_BYTES];
+	const fl_member *m;
+	fl_cert_info ci;
+	int r;
+
+	if (!tr || !tr->members || !tr->names) {
+		fl_errmsg_set(why, "R1: this site holds no member list signed by the CA");
+		return FL_E_MEMBER;
+	}
+	if ((r = fl_secagg_params_safe(p, tr->min_honest, tr->colluders, why)) != 0)
+		return r;
+	if (!(sorted = malloc((size_t)p->n * sizeof(*sorted))))
+		return FL_E_NOMEM;
+	r = 0;
+	for (uint32_t i = 0; i < p->n && r == 0; i++)
+		if (!(sorted[i] = tr->names[i]) || !fl_members_find(tr->members, sorted[i])) {
+			fl_errmsg_set(why, "R1: the context names '%.64s' as site %u, "
+				      "not a member of list version %llu",
+				      sorted[i] ? sorted[i] : "", i + 1,
+				      (unsigned long long)tr->members->version);
+			r = FL_E_MEMBER;
+		}
+	if (r == 0) {
+		qsort(sorted, p->n, sizeof(*sorted), str_ptr_cmp);
+		for (uint32_t i = 1; i < p->n && r == 0; i++)
+			if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+				fl_errmsg_set(why, "R1: the context names site '%.64s' twice",
+					      sorted[i]);
+				r = FL_E_MEMBER;
+			}
+	}
+	free(sorted);
+	if (r != 0)
+		return r;
+	if (fl_pki_cert_info(cert_pem, cert_len, &ci) != 0 ||
+	    strcmp(ci.cn, tr->names[id - 1]) != 0 ||
+	    !(m = fl_members_find(tr->members, ci.cn)) ||
+	    fl_pki_cert_pkhash(cert_pem, cert_len, h) != 0 ||
+	    sodium_memcmp(h, m->pkhash, sizeof(h)) != 0) {
+		fl_errmsg_set(why, "R1: the context gives this site's id %u to '%.64s', "
+			      "which is not this site's certificate on the member list",
+			      id, tr->names[id - 1]);
+		return FL_E_MEMBER;
+	}
+	return 0;
+}
 
 int fl_secagg_client_new(const fl_secagg_params *p, uint32_t id,
 			 fl_sign_key *key, fl_verifier *verifier,
 			 const char *cert_pem, size_t cert_len,
-			 fl_secagg_client **out)
+			 const fl_secagg_trust *trust, fl_secagg_client **out,
+			 char *why)
 {
 	fl_secagg_client *c = NULL;
 	fl_secagg_graph *g = NULL;
-	uint32_t *nb = NULL;
+	uint32_t *nb = NULL, T, cc;
 	int r;
 
+	fl_errmsg_set(why, "%s", "");
 	if (!out || !key || !verifier || !cert_pem || cert_len == 0 ||
 	    cert_len > FL_SIGN_MAX_PEM || fl_secagg_params_check(p) != 0 ||
-	    id < 1 || id > p->n)
+	    id < 1 || id > p->n) {
+		fl_errmsg_set(why, "invalid secure-aggregation parameters");
 		return FL_E_INVAL;
+	}
+	if ((r = client_precheck(p, id, cert_pem, cert_len, trust, why)) != 0)
+		return r;
 	if ((r = fl_secagg_graph_new(p->n, p->k, p->round_seed, &g)) != 0)
 		return r;
 	r = FL_E_NOMEM;
 	if (!(c = calloc(1, sizeof(*c))) ||
 	    !(nb = malloc((size_t)p->k * sizeof(uint32_t))) ||
 	    !(c->peers = calloc(p->k, sizeof(client_peer))) ||
+	    !(c->sites = calloc((size_t)p->n + 1, sizeof(client_site))) ||
 	    !(c->sec = sodium_malloc(sizeof(client_secrets))) ||
 	    !(c->seeds = sodium_malloc((size_t)p->k * FL_SEED_BYTES)) ||
 	    !(c->cert_pem = malloc(cert_len)))
@@ -39,6 +106,19 @@ int fl_secagg_client_new(const fl_secagg_params *p, uint32_t id,
 	c->id = id;
 	c->key = key;
 	c->ver = verifier;
+	c->trust = *trust;
+	T = trust->min_honest ? trust->min_honest : 1;
+	cc = trust->colluders;
+	c->need_orgs = T - 1 + cc;
+	c->need_pairs = c->need_orgs > p->t ? c->need_orgs : p->t;
+	c->quorum = fl_secagg_quorum(p->n, cc);
+	if (p->q > c->quorum)
+		c->quorum = p->q;
+	for (uint32_t i = 1; i <= p->n; i++) {
+		const fl_member *m = fl_members_find(trust->members, trust->names[i - 1]);
+
+		c->sites[i].org = m ? m->org : NULL;
+	}
 	c->k = fl_secagg_graph_neighbours(g, id, nb);
 	for (uint32_t i = 0; i < c->k; i++)
 		c->peers[i].id = nb[i];
@@ -51,6 +131,11 @@ out:
 	fl_secagg_graph_free(g);
 	fl_secagg_client_free(c);
 	return r;
+}
+
+const char *fl_secagg_client_why(const fl_secagg_client *c)
+{
+	return c ? c->why : "";
 }
 
 void fl_secagg_client_wipe(fl_secagg_client *c)
@@ -66,8 +151,9 @@ void fl_secagg_client_free(fl_secagg_client *c)
 	if (!c)
 		return;
 	fl_secagg_client_wipe(c);
-	for (uint32_t i = 0; c->peers && i < c->k; i++)
-		free(c->peers[i].cert_pem);
+	for (uint32_t i = 0; c->sites && i <= c->p.n; i++)
+		free(c->sites[i].cert_pem);
+	free(c->sites);
 	free(c->peers);
 	sodium_free(c->sec);   /* wipes too */
 	sodium_free(c->seeds);
@@ -83,11 +169,9 @@ uint32_t fl_secagg_client_refused(const fl_secagg_client *c)
 
 int fl_secagg_client_peer_status(fl_secagg_client *c, uint32_t id)
 {
-	client_peer *pe = c ? fl_secagg_client_peer(c, id) : NULL;
-
-	if (!pe)
+	if (!c || id < 1 || id > c->p.n || id == c->id)
 		return FL_E_NOTFOUND;
-	return pe->refusal;
+	return c->sites[id].status;
 }
 
 int fl_secagg_client_advertise(fl_secagg_client *c, fl_secagg_advert *out)
@@ -109,7 +193,7 @@ int fl_secagg_client_advertise(fl_secagg_client *c, fl_secagg_advert *out)
 	a.client = c->id;
 	memcpy(a.c_pk, c->c_pk, sizeof(a.c_pk));
 	memcpy(a.s_pk, c->s_pk, sizeof(a.s_pk));
-	fl_secagg_advert_msg(&a, msg);
+	fl_secagg_advert_msg(&a, c->p.ctx, msg);
 	if ((r = fl_sign(c->key, msg, sizeof(msg), a.sig, &siglen)) != 0)
 		goto out;
 	a.sig_len = (uint32_t)siglen;
@@ -147,21 +231,6 @@ client_peer *fl_secagg_client_peer(fl_secagg_client *c, uint32_t id)
 	return NULL;
 }
 
-/* Checks one neighbour's advert: sizes, round attempt, certificate, signature. */
-static int peer_check(fl_secagg_client *c, const fl_secagg_advert *a)
-{
-	uint8_t msg[FL_SECAGG_ADVERT_MSG_BYTES];
-
-	if (!fl_secagg_hdr_eq(&a->hdr, &c->p))
-		return FL_E_ROUND;
-	if (a->sig_len == 0 || a->sig_len > FL_SIG_MAX_BYTES || !a->cert_pem ||
-	    a->cert_len == 0)
-		return FL_E_PARSE;
-	fl_secagg_advert_msg(a, msg);
-	return fl_verifier_check(c->ver, a->cert_pem, a->cert_len, msg,
-				 sizeof(msg), a->sig, a->sig_len);
-}
-
 /* Index the key list by client id; FL_E_INVAL on out-of-range or repeats. */
 static int keylist_index(const fl_secagg_client *c, const fl_secagg_keylist *kl,
 			 const fl_secagg_advert **idx)
@@ -185,9 +254,10 @@ static int share_seal(fl_secagg_client *c, client_peer *pe,
 {
 	uint8_t key[FL_SEED_BYTES], pt[FL_SECAGG_SHARE_PT_BYTES];
 	fl_kx_ctx kx = fl_secagg_kx_ctx(&c->p);
-	fl_aead_ad ad = { c->id, pe->id, c->p.job_id, c->p.round, c->p.attempt };
+	fl_aead_ad ad = { c->id, pe->id, c->p.job_id, c->p.round, c->p.attempt, { 0 } };
 	int r;
 
+	memcpy(ad.digest, c->kl, sizeof(ad.digest));
 	if ((r = fl_kx_derive(c->sec->c_sk, pe->c_pk, FL_SECAGG_LABEL_ENC, &kx,
 			      c->id, pe->id, key)) != 0)
 		goto out;
@@ -202,36 +272,25 @@ out:
 	return r;
 }
 
-/* Marks the neighbours whose adverts pass; returns how many. */
-static uint32_t peers_verify(fl_secagg_client *c, const fl_secagg_advert **idx)
+/* R4: the neighbours we share with (masked = false) or pair with (true)
+ * must number max(t, T - 1 + c) and span T - 1 + c other organisations. */
+static int pairing_check(fl_secagg_client *c, bool masked)
 {
-	uint32_t nok = 0;
+	uint32_t *ids, n = 0, orgs;
 
-	for (uint32_t i = 0; i < c->k; i++) {
-		client_peer *pe = &c->peers[i];
-		const fl_secagg_advert *a = idx[pe->id];
-		int r;
-
-		pe->verified = false;
-		pe->refusal = 0;
-		if (!a)
-			continue;   /* dropped before advertising */
-		if ((r = peer_check(c, a)) != 0) {
-			pe->refusal = r;
-			c->refused++;
-			continue;
-		}
-		memcpy(pe->c_pk, a->c_pk, FL_KX_PUBLIC_BYTES);
-		memcpy(pe->s_pk, a->s_pk, FL_KX_PUBLIC_BYTES);
-		if (c->p.consistency && !pe->cert_pem &&
-		    (pe->cert_pem = malloc(a->cert_len)) != NULL) {
-			memcpy(pe->cert_pem, a->cert_pem, a->cert_len);
-			pe->cert_len = a->cert_len;
-		}
-		pe->verified = true;
-		nok++;
-	}
-	return nok;
+	if (!(ids = malloc(((size_t)c->k + 1) * sizeof(*ids))))
+		return FL_E_NOMEM;
+	for (uint32_t i = 0; i < c->k; i++)
+		if (masked ? c->peers[i].masked : c->peers[i].verified)
+			ids[n++] = c->peers[i].id;
+	orgs = fl_secagg_client_orgs(c, ids, n);
+	free(ids);
+	if (n >= c->need_pairs && orgs >= c->need_orgs)
+		return 0;
+	return fl_secagg_client_refuse(c, FL_E_PAIRING, "R4: only %u of my %u "
+		"neighbours %s (%u other organisations); this site needs %u in %u "
+		"organisations", n, c->k, masked ? "exchanged shares with me" :
+		"have valid member keys", orgs, c->need_pairs, c->need_orgs);
 }
 
 int fl_secagg_client_share(fl_secagg_client *c, const fl_secagg_keylist *kl,
@@ -259,13 +318,11 @@ int fl_secagg_client_share(fl_secagg_client *c, const fl_secagg_keylist *kl,
 		r = FL_E_VERIFY;
 		goto out;
 	}
-	c->refused = 0;
-	nok = peers_verify(c, idx);
-	/* holders: the verified neighbours and this client itself */
-	if (nok + 1 < c->p.t) {
-		r = FL_E_THRESHOLD;
+	if ((r = fl_secagg_keylist_digest(kl, c->p.ctx, c->kl)) != 0 ||
+	    (r = fl_secagg_client_check_adverts(c, idx, &nok)) != 0)
 		goto fail;
-	}
+	if ((r = pairing_check(c, false)) != 0)
+		goto fail;
 	r = FL_E_NOMEM;
 	if (!(xs = malloc((nok + 1) * sizeof(*xs))) ||
 	    !(bs = sodium_malloc((nok + 1) * sizeof(*bs))) ||
@@ -332,7 +389,6 @@ static int recv_check(fl_secagg_client *c, const fl_secagg_shares *in)
 int fl_secagg_client_recv_shares(fl_secagg_client *c, const fl_secagg_shares *in)
 {
 	fl_kx_ctx kx;
-	uint32_t npairs = 0;
 	int r;
 
 	if (!c || !in)
@@ -350,21 +406,20 @@ int fl_secagg_client_recv_shares(fl_secagg_client *c, const fl_secagg_shares *in
 		memcpy(pe->ct, in->items[i].ct, sizeof(pe->ct));
 		pe->received = true;
 	}
+	for (uint32_t i = 0; i < c->k; i++)
+		c->peers[i].masked = c->peers[i].verified && c->peers[i].received;
+	/* R4: upload only with enough paired peers */
+	if ((r = pairing_check(c, true)) != 0)
+		goto fail;
 	kx = fl_secagg_kx_ctx(&c->p);
 	for (uint32_t i = 0; i < c->k; i++) {
 		client_peer *pe = &c->peers[i];
 
-		pe->masked = pe->verified && pe->received;
 		if (!pe->masked)
 			continue;
-		npairs++;
 		if ((r = fl_kx_derive(c->sec->s_sk, pe->s_pk, FL_SECAGG_LABEL_MASK,
 				      &kx, c->id, pe->id, c->seeds[i])) != 0)
 			goto fail;
-	}
-	if (npairs + 1 < c->p.t) {
-		r = FL_E_THRESHOLD;
-		goto fail;
 	}
 	/* s_sk now lives only in the neighbours' shares. */
 	sodium_memzero(c->sec->s_sk, sizeof(c->sec->s_sk));

@@ -4,6 +4,7 @@
 #define FL_SECAGG_CLIENT_INT_H
 
 #include "fl_secagg_int.h"
+#include "fl_util.h"
 
 enum client_state {
 	C_NEW, C_ADVERTISED, C_SHARED, C_MASKING, C_MASKED, C_SIGNED, C_DONE,
@@ -19,9 +20,17 @@ typedef struct client_peer {
 	uint8_t c_pk[FL_KX_PUBLIC_BYTES];
 	uint8_t s_pk[FL_KX_PUBLIC_BYTES];
 	uint8_t ct[FL_SECAGG_SHARE_CT_BYTES];
-	char *cert_pem;     /* kept for the consistency check only */
-	size_t cert_len;
 } client_peer;
+
+/* What phase 2 learnt about every id of the context (neighbours or not). */
+typedef struct client_site {
+	int status;         /* 0: advert passed every check; else why not */
+	bool listed;        /* it had an advert in the key list */
+	const char *org;    /* its member organisation (borrowed), NULL if none */
+	char *cert_pem;     /* verified certificate: checks survivor-list
+			     * signatures (R5) */
+	size_t cert_len;
+} client_site;
 
 /* Lives in sodium_malloc memory. */
 typedef struct client_secrets {
@@ -36,6 +45,13 @@ struct fl_secagg_client {
 	uint32_t id;
 	fl_sign_key *key;
 	fl_verifier *ver;
+	fl_secagg_trust trust;               /* borrowed pointers */
+	uint32_t need_pairs;                 /* R4: max(t, T - 1 + c) */
+	uint32_t need_orgs;                  /* R4: T - 1 + c other organisations */
+	uint32_t quorum;                     /* R5: max(p.q, 2q > n + c) */
+	client_site *sites;                  /* n + 1, by id */
+	uint8_t kl[FL_SECAGG_DIGEST_BYTES];  /* key-list digest (phase 2) */
+	char why[FL_ERRMSG_BYTES];           /* last refusal, rule first */
 	char *cert_pem;
 	size_t cert_len;
 	uint32_t k;
@@ -55,5 +71,17 @@ struct fl_secagg_client {
 client_peer *fl_secagg_client_peer(fl_secagg_client *c, uint32_t id);
 /* Wipes every secret the client holds. */
 void fl_secagg_client_wipe(fl_secagg_client *c);
+/* Checks every advert of the key list (R1, R2, signatures, repeated keys)
+ * into c->sites and the neighbours' c_pk/s_pk and verified flags; returns
+ * how many neighbours passed. FL_E_NOMEM. */
+int fl_secagg_client_check_adverts(fl_secagg_client *c,
+				   const fl_secagg_advert **idx, uint32_t *nok);
+/* Number of distinct organisations among ids (count of them), not counting
+ * this client's own. */
+uint32_t fl_secagg_client_orgs(const fl_secagg_client *c, const uint32_t *ids,
+			       uint32_t count);
+/* Sets c->why (printf-style) and returns err. */
+int fl_secagg_client_refuse(fl_secagg_client *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -18,14 +18,21 @@ static int req_check(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 		return FL_E_ROUND;
 	if (!(mk = calloc((size_t)c->p.n + 1, 1)))
 		return FL_E_NOMEM;
-	if ((r = fl_secagg_lists_mark(req, c->p.n, mk)) != 0)
+	if ((r = fl_secagg_lists_mark(req, c->p.n, mk)) != 0) {
+		fl_secagg_client_refuse(c, r, "R5: the survivor and dropped lists "
+			"repeat an id or name one out of range");
 		goto out;
+	}
 	if (req->nsurvivors < c->p.t) {
-		r = FL_E_THRESHOLD;
+		r = fl_secagg_client_refuse(c, FL_E_THRESHOLD, "the survivor list "
+			"names %u sites, fewer than the threshold t=%u",
+			req->nsurvivors, c->p.t);
 		goto out;
 	}
 	if (mk[c->id] != FL_SECAGG_SHARE_B) {
-		r = FL_E_DENIED;
+		r = fl_secagg_client_refuse(c, FL_E_DENIED, "R4: the survivor list "
+			"does not name this site; a site listed as dropped signs "
+			"and reveals nothing");
 		goto out;
 	}
 	*mark = mk;
@@ -33,6 +40,36 @@ static int req_check(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 out:
 	free(mk);
 	return r;
+}
+
+/* Before signing S (phase 4): S can gather the quorum (R5) and our paired
+ * peers on S span T - 1 + c other organisations (R4). */
+static int survivors_check(fl_secagg_client *c, const fl_secagg_unmask_req *req,
+			   const uint8_t *mark)
+{
+	uint32_t *ids, n = 0, npaired = 0, orgs;
+
+	if (req->nsurvivors < c->quorum)
+		return fl_secagg_client_refuse(c, FL_E_SURVIVORS, "R5: the survivor "
+			"list names %u sites; it can never gather the %u signatures "
+			"that a single list needs (2q > n + c)", req->nsurvivors,
+			c->quorum);
+	if (!(ids = malloc(((size_t)c->k + 1) * sizeof(*ids))))
+		return FL_E_NOMEM;
+	for (uint32_t i = 0; i < c->k; i++) {
+		if (!c->peers[i].masked)
+			continue;
+		npaired++;
+		if (mark[c->peers[i].id] == FL_SECAGG_SHARE_B)
+			ids[n++] = c->peers[i].id;
+	}
+	orgs = fl_secagg_client_orgs(c, ids, n);
+	free(ids);
+	if (orgs >= c->need_orgs)
+		return 0;
+	return fl_secagg_client_refuse(c, FL_E_PAIRING, "R4: only %u of my %u "
+		"paired peers survive (%u other organisations); this site's policy "
+		"needs %u", n, npaired, orgs, c->need_orgs);
 }
 
 int fl_secagg_client_consistency(fl_secagg_client *c,
@@ -48,9 +85,10 @@ int fl_secagg_client_consistency(fl_secagg_client *c,
 		return FL_E_INVAL;
 	if (!c->p.consistency || c->state != C_MASKED)
 		return FL_E_STATE;
-	if ((r = req_check(c, req, &mark)) != 0)
+	if ((r = req_check(c, req, &mark)) != 0 ||
+	    (r = survivors_check(c, req, mark)) != 0)
 		goto out;
-	if (!(msg = fl_secagg_survivors_msg(req, &len))) {
+	if (!(msg = fl_secagg_survivors_msg(req, c->p.ctx, c->kl, &len))) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
@@ -71,23 +109,43 @@ out:
 	return r;
 }
 
-/* The request must carry the list we signed and, from our surviving
- * neighbours (whose certificates we checked in phase 2), at least t valid
- * signatures of it. Signatures from other clients cannot be checked here
- * and are ignored; a bad one from a neighbour fails the whole request. */
-static int req_check_csigs(fl_secagg_client *c, const fl_secagg_unmask_req *req,
-			   const uint8_t *mark)
+/* Checks one survivor-list signature from site id; its certificate is the
+ * one its advert passed phase 2 with (our own for ourselves). 0 valid,
+ * FL_E_NOTFOUND unverifiable (no checked advert), FL_E_VERIFY bad. */
+static int csig_check(fl_secagg_client *c, const fl_secagg_csig *cs,
+		      const uint8_t *msg, size_t len)
 {
-	uint8_t *msg = NULL, *seen = NULL;
+	const char *pem = cs->client == c->id ? c->cert_pem :
+		c->sites[cs->client].cert_pem;
+	size_t plen = cs->client == c->id ? c->cert_len :
+		c->sites[cs->client].cert_len;
+
+	if (!pem || (cs->client != c->id && c->sites[cs->client].status != 0))
+		return FL_E_NOTFOUND;
+	if (cs->sig_len == 0 || cs->sig_len > FL_SIG_MAX_BYTES ||
+	    fl_verifier_check(c->ver, pem, plen, msg, len, cs->sig, cs->sig_len) != 0)
+		return FL_E_VERIFY;
+	return 0;
+}
+
+/* The request must carry the list we signed and valid signatures of it
+ * from at least the quorum of distinct sites (R5); sigok[id] marks the
+ * sites whose signature is valid (R4: only their b shares are revealed).
+ * A bad signature from a site whose advert we accepted fails the request;
+ * one we cannot check does not count. */
+static int req_check_csigs(fl_secagg_client *c, const fl_secagg_unmask_req *req,
+			   const uint8_t *mark, uint8_t *sigok)
+{
+	uint8_t *msg = NULL;
 	uint32_t good = 0;
 	size_t len = 0;
 	int r = FL_E_NOMEM;
 
-	if (!(msg = fl_secagg_survivors_msg(req, &len)) ||
-	    !(seen = calloc((size_t)c->p.n + 1, 1)))
+	if (!(msg = fl_secagg_survivors_msg(req, c->p.ctx, c->kl, &len)))
 		goto out;
 	if (len != c->signed_len || memcmp(msg, c->signed_msg, len) != 0) {
-		r = FL_E_DENIED;
+		r = fl_secagg_client_refuse(c, FL_E_DENIED, "R5: the unmask request's "
+			"survivor list is not the one this site signed");
 		goto out;
 	}
 	r = FL_E_VERIFY;
@@ -95,26 +153,30 @@ static int req_check_csigs(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 		goto out;
 	for (uint32_t i = 0; i < req->ncsigs; i++) {
 		const fl_secagg_csig *cs = &req->csigs[i];
-		client_peer *pe;
+		int e;
 
-		if (cs->client < 1 || cs->client > c->p.n || seen[cs->client] ||
+		if (cs->client < 1 || cs->client > c->p.n || sigok[cs->client] ||
 		    mark[cs->client] != FL_SECAGG_SHARE_B ||
 		    !fl_secagg_hdr_eq(&cs->hdr, &c->p))
 			goto out;
-		seen[cs->client] = 1;
-		pe = fl_secagg_client_peer(c, cs->client);
-		if (!pe || !pe->verified || !pe->cert_pem)
+		if ((e = csig_check(c, cs, msg, len)) == FL_E_NOTFOUND)
 			continue;
-		if (cs->sig_len == 0 || cs->sig_len > FL_SIG_MAX_BYTES ||
-		    fl_verifier_check(c->ver, pe->cert_pem, pe->cert_len, msg, len,
-				      cs->sig, cs->sig_len) != 0)
+		if (e != 0) {
+			fl_secagg_client_refuse(c, FL_E_VERIFY, "R5: site %u's "
+				"signature of the survivor list does not verify",
+				cs->client);
 			goto out;
+		}
+		sigok[cs->client] = 1;
 		good++;
 	}
-	r = good >= c->p.t ? 0 : FL_E_THRESHOLD;
+	r = 0;
+	if (good < c->quorum)
+		r = fl_secagg_client_refuse(c, FL_E_SURVIVORS, "R5: the survivor list "
+			"carries %u valid signatures; %u are needed (2q > n + c)",
+			good, c->quorum);
 out:
 	free(msg);
-	free(seen);
 	return r;
 }
 
@@ -124,9 +186,10 @@ static int share_open(fl_secagg_client *c, const client_peer *pe,
 {
 	uint8_t key[FL_SEED_BYTES];
 	fl_kx_ctx kx = fl_secagg_kx_ctx(&c->p);
-	fl_aead_ad ad = { pe->id, c->id, c->p.job_id, c->p.round, c->p.attempt };
+	fl_aead_ad ad = { pe->id, c->id, c->p.job_id, c->p.round, c->p.attempt, { 0 } };
 	int r;
 
+	memcpy(ad.digest, c->kl, sizeof(ad.digest));
 	if ((r = fl_kx_derive(c->sec->c_sk, pe->c_pk, FL_SECAGG_LABEL_ENC, &kx,
 			      c->id, pe->id, key)) == 0)
 		r = fl_aead_open(key, &ad, pe->ct, sizeof(pe->ct), pt);
@@ -135,7 +198,7 @@ static int share_open(fl_secagg_client *c, const client_peer *pe,
 }
 
 static int resp_build(fl_secagg_client *c, const uint8_t *mark,
-		      fl_secagg_unmask_resp *out)
+		      const uint8_t *sigok, fl_secagg_unmask_resp *out)
 {
 	uint8_t pt[FL_SECAGG_SHARE_PT_BYTES];
 	fl_secagg_unmask_entry *e;
@@ -154,6 +217,9 @@ static int resp_build(fl_secagg_client *c, const uint8_t *mark,
 		uint32_t kind = mark[pe->id];
 
 		if (!pe->received || !pe->verified || kind == 0)
+			continue;
+		/* R4: a survivor's self-mask only if it signed the list */
+		if (kind == FL_SECAGG_SHARE_B && !sigok[pe->id])
 			continue;
 		/* a share that does not open (tampered) is simply not sent */
 		if ((r = share_open(c, pe, pt)) != 0)
@@ -177,18 +243,21 @@ static int resp_build(fl_secagg_client *c, const uint8_t *mark,
 int fl_secagg_client_unmask(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 			    fl_secagg_unmask_resp *out)
 {
-	uint8_t *mark = NULL;
+	uint8_t *mark = NULL, *sigok = NULL;
 	int r;
 
 	if (!c || !req || !out)
 		return FL_E_INVAL;
-	if (c->state != (c->p.consistency ? C_SIGNED : C_MASKED))
+	if (!c->p.consistency || c->state != C_SIGNED)
 		return FL_E_STATE;
 	if ((r = req_check(c, req, &mark)) != 0)
 		goto out;
-	if (c->p.consistency && (r = req_check_csigs(c, req, mark)) != 0)
+	if (!(sigok = calloc((size_t)c->p.n + 1, 1))) {
+		r = FL_E_NOMEM;
 		goto out;
-	if ((r = resp_build(c, mark, out)) != 0)
+	}
+	if ((r = req_check_csigs(c, req, mark, sigok)) != 0 ||
+	    (r = resp_build(c, mark, sigok, out)) != 0)
 		goto out;
 	/* One answer per attempt: a second request can never get the other
 	 * kind of share. */
@@ -198,5 +267,6 @@ int fl_secagg_client_unmask(fl_secagg_client *c, const fl_secagg_unmask_req *req
 	c->state = C_DONE;
 out:
 	free(mark);
+	free(sigok);
 	return r;
 }

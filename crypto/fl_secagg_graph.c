@@ -19,9 +19,7 @@ int fl_secagg_params_check(const fl_secagg_params *p)
 	/* k + 1 holders of each secret (neighbours and the client itself) */
 	if (p->t < 1 || p->t > p->k || 2 * p->t <= p->k + 1)
 		return FL_E_INVAL;
-	if (p->consistency && 3 * p->t <= 2 * (p->k + 1))
-		return FL_E_INVAL;
-	if (p->m < 1 || p->m > FL_SECAGG_MAX_WORDS)
+	if (p->m < 1 || p->m > FL_SECAGG_MAX_WORDS || p->q > p->n)
 		return FL_E_INVAL;
 	return 0;
 }

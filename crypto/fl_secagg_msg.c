@@ -7,8 +7,9 @@
 #include "fl_secagg_int.h"
 #include "fl_secagg_msg.h"
 
-#define ADVERT_TAG "fedc-secagg-advert-v1"
-#define SURV_TAG "fedc-secagg-survivors-v1"
+#define ADVERT_TAG "fedc-secagg-advert-v2"
+#define SURV_TAG "fedc-secagg-survivors-v2"
+#define KEYLIST_TAG "fedc-secagg-keylist-v1"
 
 void fl_secagg_advert_clear(fl_secagg_advert *m)
 {
@@ -114,28 +115,77 @@ static uint8_t *put_hdr(uint8_t *p, const fl_secagg_hdr *h)
 	return put_le(p, h->attempt, 4);
 }
 
+_Static_assert(sizeof(ADVERT_TAG) - 1 == 21, "advert tag length");
+
 void fl_secagg_advert_msg(const fl_secagg_advert *a,
+			  const uint8_t ctx[static FL_SECAGG_DIGEST_BYTES],
 			  uint8_t out[static FL_SECAGG_ADVERT_MSG_BYTES])
 {
 	uint8_t *p = out;
 
 	memcpy(p, ADVERT_TAG, sizeof(ADVERT_TAG) - 1);
-	p = put_hdr(p + sizeof(ADVERT_TAG) - 1, &a->hdr);
+	p += sizeof(ADVERT_TAG) - 1;
+	memcpy(p, ctx, FL_SECAGG_DIGEST_BYTES);
+	p = put_hdr(p + FL_SECAGG_DIGEST_BYTES, &a->hdr);
 	p = put_le(p, a->client, 4);
 	memcpy(p, a->c_pk, FL_KX_PUBLIC_BYTES);
 	memcpy(p + FL_KX_PUBLIC_BYTES, a->s_pk, FL_KX_PUBLIC_BYTES);
 }
 
-uint8_t *fl_secagg_survivors_msg(const fl_secagg_unmask_req *r, size_t *len)
+int fl_secagg_keylist_digest(const fl_secagg_keylist *kl,
+			     const uint8_t ctx[static FL_SECAGG_DIGEST_BYTES],
+			     uint8_t out[static FL_SECAGG_DIGEST_BYTES])
 {
-	size_t n = sizeof(SURV_TAG) - 1 + 16 + 8 +
+	crypto_hash_sha256_state st;
+	uint8_t b[8], ch[crypto_hash_sha256_BYTES];
+
+	if (!kl || (kl->count && !kl->adverts))
+		return FL_E_INVAL;
+	for (uint32_t i = 1; i < kl->count; i++)
+		if (kl->adverts[i].client <= kl->adverts[i - 1].client)
+			return FL_E_INVAL;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)KEYLIST_TAG,
+				  sizeof(KEYLIST_TAG) - 1);
+	crypto_hash_sha256_update(&st, ctx, FL_SECAGG_DIGEST_BYTES);
+	put_le(b, kl->count, 4);
+	crypto_hash_sha256_update(&st, b, 4);
+	for (uint32_t i = 0; i < kl->count; i++) {
+		const fl_secagg_advert *a = &kl->adverts[i];
+
+		if (a->sig_len > FL_SIG_MAX_BYTES)
+			return FL_E_INVAL;
+		put_le(b, a->client, 4);
+		crypto_hash_sha256_update(&st, b, 4);
+		crypto_hash_sha256_update(&st, a->c_pk, FL_KX_PUBLIC_BYTES);
+		crypto_hash_sha256_update(&st, a->s_pk, FL_KX_PUBLIC_BYTES);
+		put_le(b, a->sig_len, 4);
+		crypto_hash_sha256_update(&st, b, 4);
+		crypto_hash_sha256_update(&st, a->sig, a->sig_len);
+		crypto_hash_sha256(ch, (const uint8_t *)(a->cert_pem ? a->cert_pem : ""),
+				   a->cert_pem ? a->cert_len : 0);
+		crypto_hash_sha256_update(&st, ch, sizeof(ch));
+	}
+	crypto_hash_sha256_final(&st, out);
+	return 0;
+}
+
+uint8_t *fl_secagg_survivors_msg(const fl_secagg_unmask_req *r,
+				 const uint8_t ctx[static FL_SECAGG_DIGEST_BYTES],
+				 const uint8_t kl[static FL_SECAGG_DIGEST_BYTES],
+				 size_t *len)
+{
+	size_t n = sizeof(SURV_TAG) - 1 + 2 * FL_SECAGG_DIGEST_BYTES + 16 + 8 +
 		4 * ((size_t)r->nsurvivors + r->ndropped);
 	uint8_t *buf = malloc(n), *p;
 
 	if (!buf)
 		return NULL;
 	memcpy(buf, SURV_TAG, sizeof(SURV_TAG) - 1);
-	p = put_hdr(buf + sizeof(SURV_TAG) - 1, &r->hdr);
+	p = buf + sizeof(SURV_TAG) - 1;
+	memcpy(p, ctx, FL_SECAGG_DIGEST_BYTES);
+	memcpy(p + FL_SECAGG_DIGEST_BYTES, kl, FL_SECAGG_DIGEST_BYTES);
+	p = put_hdr(p + 2 * FL_SECAGG_DIGEST_BYTES, &r->hdr);
 	p = put_le(p, r->nsurvivors, 4);
 	for (uint32_t i = 0; i < r->nsurvivors; i++)
 		p = put_le(p, r->survivors[i], 4);

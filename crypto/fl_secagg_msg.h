@@ -18,6 +18,8 @@
  * (which wipes and zeroes the struct and accepts NULL or a zeroed struct).
  * A transport can serialise each field as-is.
  */
+#define FL_SECAGG_DIGEST_BYTES 32
+
 typedef struct fl_secagg_hdr {
 	uint64_t job_id;
 	uint32_t round;
@@ -116,15 +118,30 @@ int fl_secagg_advert_copy(fl_secagg_advert *dst, const fl_secagg_advert *src);
 int fl_secagg_unmask_req_copy(fl_secagg_unmask_req *dst,
 			      const fl_secagg_unmask_req *src);
 
-/* The bytes a client signs in phase 1: "fedc-secagg-advert-v1" || job(8) ||
- * round(4) || attempt(4) || client(4) || c_pk || s_pk (integers LE). */
-#define FL_SECAGG_ADVERT_MSG_BYTES (21 + 20 + 2 * FL_KX_PUBLIC_BYTES)
+/* The bytes a client signs in phase 1: "fedc-secagg-advert-v2" || ctx(32)
+ * || job(8) || round(4) || attempt(4) || client(4) || c_pk || s_pk
+ * (integers LE); ctx is the signer's round-context digest (R2). */
+#define FL_SECAGG_ADVERT_MSG_BYTES (21 + FL_SECAGG_DIGEST_BYTES + 20 + \
+				    2 * FL_KX_PUBLIC_BYTES)
 void fl_secagg_advert_msg(const fl_secagg_advert *a,
+			  const uint8_t ctx[static FL_SECAGG_DIGEST_BYTES],
 			  uint8_t out[static FL_SECAGG_ADVERT_MSG_BYTES]);
 
-/* The bytes signed in phase 4: "fedc-secagg-survivors-v1" || job || round ||
- * attempt || nsurvivors(4) || survivors (4 each) || ndropped(4) || dropped.
- * Returns a malloc'd buffer (caller frees) or NULL. */
-uint8_t *fl_secagg_survivors_msg(const fl_secagg_unmask_req *r, size_t *len);
+/* The key-list digest: SHA-256 of "fedc-secagg-keylist-v1" || ctx ||
+ * count(4) || for each advert by increasing id: client(4) || c_pk || s_pk
+ * || sig_len(4) || sig || SHA-256(cert PEM). Adverts must be sorted by id
+ * and unique (FL_E_INVAL otherwise). */
+int fl_secagg_keylist_digest(const fl_secagg_keylist *kl,
+			     const uint8_t ctx[static FL_SECAGG_DIGEST_BYTES],
+			     uint8_t out[static FL_SECAGG_DIGEST_BYTES]);
+
+/* The bytes signed in phase 4: "fedc-secagg-survivors-v2" || ctx(32) ||
+ * keylist digest(32) || job || round || attempt || nsurvivors(4) ||
+ * survivors (4 each) || ndropped(4) || dropped. Returns a malloc'd buffer
+ * (caller frees) or NULL. */
+uint8_t *fl_secagg_survivors_msg(const fl_secagg_unmask_req *r,
+				 const uint8_t ctx[static FL_SECAGG_DIGEST_BYTES],
+				 const uint8_t kl[static FL_SECAGG_DIGEST_BYTES],
+				 size_t *len);
 
 #endif

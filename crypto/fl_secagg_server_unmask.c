@@ -41,6 +41,13 @@ int fl_secagg_server_close_consistency(fl_secagg_server *s, fl_secagg_unmask_req
 		fl_secagg_server_abort(s);
 		return FL_E_THRESHOLD;
 	}
+	/* Holders reveal a survivor's self-mask share only if the survivor
+	 * signed the list (R4), so one silent survivor makes the sum
+	 * unrecoverable: abort now (the attempt is retried without it). */
+	if (s->ncsigs < s->req.nsurvivors || s->ncsigs < s->p.q) {
+		fl_secagg_server_abort(s);
+		return FL_E_SURVIVORS;
+	}
 	q = s->req;
 	q.ncsigs = s->ncsigs;
 	q.csigs = s->csigs;

@@ -29,6 +29,8 @@ int fl_codec_encode_poll_req(const fl_msg_poll_req *in, uint8_t **buf,
 		names[i] = (char *)in->datasets[i];
 	}
 	m.agent_version = (char *)in->agent_version;
+	m.min_honest = in->min_honest;
+	m.colluders = in->colluders;
 	m.n_datasets = in->ndatasets;
 	m.datasets = in->ndatasets ? names : NULL;
 	return fl_codec_pack(&m.base, buf, len);
@@ -58,6 +60,8 @@ int fl_codec_decode_poll_req(const uint8_t *buf, size_t len,
 					 m->datasets[i])) != 0)
 			goto out;
 	t.ndatasets = (uint32_t)m->n_datasets;
+	t.min_honest = m->min_honest;
+	t.colluders = m->colluders;
 	*out = t;
 out:
 	fl_codec_free(m ? &m->base : NULL);
@@ -81,6 +85,28 @@ static void sa_params_out(const fl_msg_sa_params *p, Fedc__V1__SaParams *sa)
 	sa->bits = p->bits;
 	sa->nreal = p->nreal;
 	sa->weight_scale = p->weight_scale;
+	sa->q = p->q;
+	if (p->has_model) {
+		sa->model_sha256.len = FL_MSG_DIGEST_BYTES;
+		sa->model_sha256.data = (uint8_t *)p->model_sha256;
+	}
+	sa->n_names = p->names ? p->n : 0;
+	sa->names = p->names;
+}
+
+/* The participants' names: exactly n, each a non-empty name shorter than
+ * FL_NAME_BYTES (a copy in one allocation goes to *out). */
+static int names_in(const Fedc__V1__SaParams *sa, uint32_t n, char ***out)
+{
+	for (size_t i = 0; i < sa->n_names; i++)
+		if (!sa->names[i] || !sa->names[i][0] ||
+		    strlen(sa->names[i]) >= FL_NAME_BYTES)
+			return FL_E_RANGE;
+	if (sa->n_names != n)
+		return FL_E_RANGE;
+	if (!(*out = fl_msg_names_dup((const char *const *)sa->names, n)))
+		return FL_E_NOMEM;
+	return 0;
 }
 
 /* An empty round_seed decodes as all zeros; any other length but 32 is
@@ -109,8 +135,17 @@ static int sa_params_in(const Fedc__V1__SaParams *sa, int phase,
 		o.bits = sa->bits;
 		o.nreal = sa->nreal;
 		o.weight_scale = sa->weight_scale;
+		o.q = sa->q;
+		if (sa->model_sha256.len != 0 &&
+		    sa->model_sha256.len != FL_MSG_DIGEST_BYTES)
+			return FL_E_RANGE;
+		if ((o.has_model = sa->model_sha256.len != 0))
+			memcpy(o.model_sha256, sa->model_sha256.data,
+			       FL_MSG_DIGEST_BYTES);
 	}
 	if ((r = fl_codec_sa_params_check(&o, phase)) != 0)
+		return r;
+	if (sa && phase != FL_SA_OFF && (r = names_in(sa, o.n, &o.names)) != 0)
 		return r;
 	*p = o;
 	return 0;
@@ -130,7 +165,7 @@ int fl_codec_encode_task(const fl_msg_task *in, uint8_t **buf, size_t *len)
 		return FL_E_RANGE;
 	/* The parameters travel only with a secure-aggregation phase. */
 	if (phase != FL_SA_OFF) {
-		if (fl_codec_sa_params_check(&in->sa, phase) != 0)
+		if (fl_codec_sa_params_check(&in->sa, phase) != 0 || !in->sa.names)
 			return FL_E_RANGE;
 		sa_params_out(&in->sa, &sa);
 		t.secagg = &sa;
@@ -172,8 +207,10 @@ int fl_codec_decode_task(const uint8_t *buf, size_t len, fl_msg_task *out)
 		    (r = sa_params_in(t->secagg, phase, &o.sa)) != 0)
 			goto out;
 		if ((r = fl_codec_str_dup(t->spec, FL_MSG_SPEC_MAX, true,
-					  &o.spec)) != 0)
+					  &o.spec)) != 0) {
+			free(o.sa.names);
 			goto out;
+		}
 		o.job_id = t->job_id;
 		o.round = t->round;
 		o.attempt = t->attempt;

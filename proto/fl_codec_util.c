@@ -141,7 +141,7 @@ int fl_codec_sa_params_check(const fl_msg_sa_params *p, int phase)
 	if (p->n < 2 || p->n > FL_MSG_MAX_PARTICIPANTS ||
 	    p->client_id < 1 || p->client_id > p->n || p->k >= p->n ||
 	    p->t < 1 || p->t > p->k || p->bits < 2 || p->bits > 31 ||
-	    p->words < 1 || p->nreal > p->words)
+	    p->words < 1 || p->nreal > p->words || p->q > p->n)
 		return FL_E_RANGE;
 	return 0;
 }

@@ -10,6 +10,31 @@ void fl_msg_task_clear(fl_msg_task *m)
 		return;
 	free(m->spec);
 	m->spec = NULL;
+	free(m->sa.names);
+	m->sa.names = NULL;
+}
+
+char **fl_msg_names_dup(const char *const *names, uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(char *), off;
+	char **out;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (!names[i] || strlen(names[i]) >= FL_NAME_BYTES)
+			return NULL;
+		bytes += strlen(names[i]) + 1;
+	}
+	if (!(out = malloc(bytes ? bytes : 1)))
+		return NULL;
+	off = (size_t)n * sizeof(char *);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]) + 1;
+
+		out[i] = (char *)out + off;
+		memcpy(out[i], names[i], len);
+		off += len;
+	}
+	return out;
 }
 
 void fl_msg_crl_clear(fl_msg_crl *m)

@@ -53,6 +53,8 @@ enum fl_sa_phase {
 
 #define FL_MSG_SEED_BYTES 32
 /* A site's part in a secure-aggregation round attempt (agent.proto SaParams). */
+#define FL_MSG_DIGEST_BYTES 32
+
 typedef struct fl_msg_sa_params {
 	uint32_t client_id;
 	uint32_t n;
@@ -65,12 +67,24 @@ typedef struct fl_msg_sa_params {
 	uint32_t bits;
 	uint64_t nreal;
 	double weight_scale;
+	uint32_t q;
+	bool has_model;                          /* model_sha256 is set */
+	uint8_t model_sha256[FL_MSG_DIGEST_BYTES];
+	/* n site names by id (names[id - 1]); one owned allocation (the
+	 * strings live in it too), released by fl_msg_task_clear. */
+	char **names;
 } fl_msg_sa_params;
+
+/* A copy of n names as one allocation (free() releases it all), or NULL
+ * (FL_E_NOMEM). Each name must be shorter than FL_NAME_BYTES. */
+char **fl_msg_names_dup(const char *const *names, uint32_t n);
 
 typedef struct fl_msg_poll_req {
 	char agent_version[32];
 	uint32_t ndatasets;
 	char datasets[FL_MSG_MAX_DATASETS][FL_NAME_BYTES];
+	uint32_t min_honest;     /* the site's T (0: not said) */
+	uint32_t colluders;      /* the site's c */
 } fl_msg_poll_req;
 
 typedef struct fl_msg_task {

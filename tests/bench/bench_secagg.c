@@ -11,11 +11,13 @@
 #include "fl_quant.h"
 #include "fl_secagg.h"
 #include "fl_test_pki.h"
+#include "fl_test_trust.h"
 
 #define CHUNK_WORDS (64u * 1024u)
 
 typedef struct opts {
 	uint32_t n, k, t, reps;
+	uint32_t honest, colluders;   /* every site's policy: T and c */
 	uint64_t m;
 	double dropout;
 } opts;
@@ -25,6 +27,7 @@ typedef struct party {
 	fl_test_site *site;
 	fl_sign_key **key;
 	fl_verifier **ver;     /* one per client, as on real sites */
+	fl_test_trust *tr;     /* the member list and the sites' policy */
 } party;
 
 typedef struct rep_out {
@@ -37,12 +40,16 @@ typedef struct rep_out {
 void bench_secagg_help(void)
 {
 	printf("\nfedc-bench secagg [--clients N] [--length M] [--neighbours K]\n"
-	       "    [--threshold T] [--dropout D] [--reps R]\n"
+	       "    [--threshold T] [--dropout D] [--reps R] [--honest H]\n"
+	       "    [--colluders C]\n"
 	       "  N clients (ids 1..N) with K neighbours (K = N-1: full SecAgg),\n"
-	       "  threshold T per neighbourhood, M-word vectors, a fraction D of the\n"
-	       "  clients dropping after sharing keys. Prints client_ms (median per\n"
-	       "  client over all client phases), server_ms (median per round),\n"
-	       "  keystream_gbps, mask_gbps and ok (exact sum).\n");
+	       "  threshold T per neighbourhood (default: the smallest that the\n"
+	       "  sites' rules accept), M-word vectors, a fraction D of the clients\n"
+	       "  dropping after sharing keys; every site's policy demands H honest\n"
+	       "  sites (default 3) against C colluders (default 1), and every\n"
+	       "  round runs the signed survivor list (phase 4). Prints client_ms\n"
+	       "  (median per client over all client phases), server_ms (median\n"
+	       "  per round), keystream_gbps, mask_gbps and ok (exact sum).\n");
 }
 
 static uint64_t mix(uint64_t *s)
@@ -62,6 +69,8 @@ static int parse(int argc, char **argv, opts *o)
 	o->m = 100000;
 	o->dropout = 0;
 	o->reps = 3;
+	o->honest = 3;
+	o->colluders = 1;
 	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -85,6 +94,10 @@ static int parse(int argc, char **argv, opts *o)
 			o->dropout = strtod(v, NULL);
 		else if (strcmp(a, "--reps") == 0)
 			o->reps = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(a, "--honest") == 0)
+			o->honest = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(a, "--colluders") == 0)
+			o->colluders = (uint32_t)strtoul(v, NULL, 10);
 		else {
 			fprintf(stderr, "secagg: unknown option %s\n", a);
 			return -1;
@@ -92,15 +105,21 @@ static int parse(int argc, char **argv, opts *o)
 	}
 	if (o->k == 0)
 		o->k = o->n - 1;
-	if (o->t == 0)
-		o->t = (o->k + 1) / 2 + 1;
+	if (o->t == 0) {
+		/* 2t > k + 1 + c (R5), and for SecAgg+ t >= T + c (R3) */
+		o->t = (o->k + 1 + o->colluders) / 2 + 1;
+		if (o->k < o->n - 1 && o->t < o->honest + o->colluders)
+			o->t = o->honest + o->colluders;
+	}
 	if (o->reps == 0 || !(o->dropout >= 0 && o->dropout < 1))
 		return -1;
 	return 0;
 }
 
-static int party_new(party *pt, uint32_t n)
+static int party_new(party *pt, const opts *o)
 {
+	uint32_t n = o->n;
+
 	memset(pt, 0, sizeof(*pt));
 	if (fl_test_ca_new("fedc bench CA", &pt->ca) != 0 ||
 	    !(pt->site = calloc(n + 1, sizeof(*pt->site))) ||
@@ -117,6 +136,9 @@ static int party_new(party *pt, uint32_t n)
 		    fl_verifier_new(pt->ca.pem, pt->ca.pem_len, NULL, 0, &pt->ver[i]) != 0)
 			return -1;
 	}
+	if (!(pt->tr = malloc(sizeof(*pt->tr))) ||
+	    fl_test_trust_init(pt->tr, &pt->site[1], n, o->honest, o->colluders) != 0)
+		return -1;
 	return 0;
 }
 
@@ -130,6 +152,9 @@ static void party_free(party *pt, uint32_t n)
 	free(pt->site);
 	free(pt->key);
 	free(pt->ver);
+	if (pt->tr)
+		fl_test_trust_free(pt->tr);
+	free(pt->tr);
 	fl_test_ca_free(&pt->ca);
 }
 
@@ -211,13 +236,39 @@ static int round_upload(round_ctx *rc, uint32_t i, uint64_t *rng)
 	return r;
 }
 
+/* Phase 4: every survivor signs the survivor list; req2 gets the request
+ * with the signatures. */
+static int round_sign(round_ctx *rc, const fl_secagg_unmask_req *req,
+		      fl_secagg_unmask_req *req2)
+{
+	int r = 0;
+
+	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
+		fl_secagg_csig cs;
+
+		if (rc->drop[i])
+			continue;
+		if ((r = TIMED(rc->cns[i], fl_secagg_client_consistency(rc->c[i], req,
+									&cs))) == 0)
+			r = TIMED(rc->sns, fl_secagg_server_add_consistency(rc->s, &cs));
+		if (r != 0)
+			fprintf(stderr, "  client %u: %s\n", i,
+				fl_secagg_client_why(rc->c[i]));
+	}
+	if (r == 0)
+		r = TIMED(rc->sns, fl_secagg_server_close_consistency(rc->s, req2));
+	return r;
+}
+
 static int round_unmask(round_ctx *rc)
 {
-	fl_secagg_unmask_req req = { 0 };
+	fl_secagg_unmask_req req0 = { 0 }, req = { 0 };
 	int r;
 
-	if ((r = TIMED(rc->sns, fl_secagg_server_close_input(rc->s, &req))) != 0)
+	if ((r = TIMED(rc->sns, fl_secagg_server_close_input(rc->s, &req0))) != 0)
 		return r;
+	r = round_sign(rc, &req0, &req);
+	fl_secagg_unmask_req_clear(&req0);
 	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
 		fl_secagg_unmask_resp rs = { 0 };
 
@@ -246,8 +297,9 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 	rc.o = o;
 	rc.pt = pt;
 	rc.p = (fl_secagg_params){ .job_id = 1, .round = 1, .attempt = rep + 1,
-		.n = o->n, .t = o->t, .k = o->k, .m = o->m };
+		.n = o->n, .t = o->t, .k = o->k, .m = o->m, .consistency = true };
 	randombytes_buf(rc.p.round_seed, sizeof(rc.p.round_seed));
+	randombytes_buf(rc.p.ctx, sizeof(rc.p.ctx));
 	if (!(rc.c = calloc(o->n + 1, sizeof(*rc.c))) ||
 	    !(rc.cns = calloc(o->n + 1, sizeof(*rc.cns))) ||
 	    !(rc.drop = calloc(o->n + 1, 1)) ||
@@ -268,7 +320,7 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 	for (uint32_t i = 1; i <= o->n; i++)
 		if ((r = TIMED(rc.cns[i], fl_secagg_client_new(&rc.p, i, pt->key[i],
 				pt->ver[i], pt->site[i].cert_pem, pt->site[i].cert_len,
-				&rc.c[i]))) != 0)
+				&pt->tr->trust, &rc.c[i], NULL))) != 0)
 			goto out;
 	if ((r = round_keys(&rc)) != 0)
 		goto out;
@@ -355,15 +407,27 @@ int bench_secagg(int argc, char **argv)
 		bench_secagg_help();
 		return 2;
 	}
-	chk = (fl_secagg_params){ .n = o.n, .t = o.t, .k = o.k, .m = o.m };
+	chk = (fl_secagg_params){ .n = o.n, .t = o.t, .k = o.k, .m = o.m,
+		.consistency = true };
 	if (sodium_init() < 0 || fl_secagg_params_check(&chk) != 0) {
-		fprintf(stderr, "secagg: bad parameters (need 2t > k+1, t <= k < n, k*n even)\n");
+		fprintf(stderr, "secagg: bad parameters (need 2t > k+1, t <= k < n, "
+			"k*n even)\n");
 		return 2;
 	}
+	{
+		char why[FL_ERRMSG_BYTES];
+
+		if (fl_secagg_params_safe(&chk, o.honest, o.colluders, why) != 0) {
+			fprintf(stderr, "secagg: the sites would refuse these parameters: "
+				"%s\n", why);
+			return 2;
+		}
+	}
 	memset(&ro, 0, sizeof(ro));
-	fprintf(stderr, "secagg: n=%u k=%u t=%u m=%llu dropout=%.3f reps=%u\n", o.n,
-		o.k, o.t, (unsigned long long)o.m, o.dropout, o.reps);
-	if (party_new(&pt, o.n) != 0 ||
+	fprintf(stderr, "secagg: n=%u k=%u t=%u m=%llu dropout=%.3f reps=%u "
+		"honest=%u colluders=%u\n", o.n, o.k, o.t, (unsigned long long)o.m,
+		o.dropout, o.reps, o.honest, o.colluders);
+	if (party_new(&pt, &o) != 0 ||
 	    !(cms = calloc((size_t)o.n * o.reps, sizeof(double))) ||
 	    !(sms = calloc(o.reps, sizeof(double))) ||
 	    !(ro.client_ms = calloc(o.n + 1, sizeof(double)))) {
@@ -374,7 +438,8 @@ int bench_secagg(int argc, char **argv)
 	measure_prg(o.m, &ks, &mk);
 	fprintf(stderr, "secagg: keystream %.2f GB/s, fused mask %.2f GB/s\n", ks, mk);
 	for (uint32_t rep = 0; rep < o.reps; rep++) {
-		if ((r = run_rep(&o, &pt, rep, &ro)) == FL_E_THRESHOLD) {
+		if ((r = run_rep(&o, &pt, rep, &ro)) == FL_E_THRESHOLD ||
+		    r == FL_E_PAIRING || r == FL_E_SURVIVORS) {
 			aborted++;   /* too many dropped neighbours: a real abort */
 			continue;
 		}

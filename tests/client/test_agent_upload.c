@@ -14,6 +14,7 @@
 #include "fl_secagg.h"
 #include "fl_test.h"
 #include "fl_test_pki.h"
+#include "fl_test_trust.h"
 #include "fl_upvec.h"
 
 #define NC 3u
@@ -95,7 +96,8 @@ int main(void)
 	fl_secagg_server *srv = NULL;
 	fl_secagg_params p;
 	fl_secagg_keylist kl = { 0 };
-	fl_secagg_unmask_req req = { 0 };
+	fl_secagg_unmask_req req = { 0 }, req0 = { 0 };
+	static fl_test_trust tr;
 	fl_msg_sa_params sa;
 	fl_msg_update_header h;
 	fl_upvec_layout lay = { NREAL, NWIDE, { 1.0, 20 } };
@@ -122,7 +124,9 @@ int main(void)
 	p.k = 2;
 	p.t = 2;
 	p.m = m;
+	p.consistency = true;
 	randombytes_buf(p.round_seed, sizeof(p.round_seed));
+	randombytes_buf(p.ctx, sizeof(p.ctx));
 	FL_CHECK_EQ_INT(fl_secagg_server_new(&p, &srv), 0);
 
 	memset(&sa, 0, sizeof(sa));
@@ -148,16 +152,21 @@ int main(void)
 			FL_E_RANGE);
 	FL_CHECK(words[1] == NULL);
 
-	/* Phases 1 and 2 for NC clients. */
+	/* Phases 1 and 2 for NC clients (T = 2, c = 0). */
 	for (i = 1; i <= NC; i++) {
 		char cn[16];
-		fl_secagg_advert a = { 0 };
 
 		snprintf(cn, sizeof(cn), "site%u", i);
 		FL_CHECK(fl_test_site_new(&ca, cn, 10 + i, 0, &site[i]) == 0);
 		FL_CHECK(fl_sign_key_load_pem(site[i].key_pem, site[i].key_len, &key[i]) == 0);
+	}
+	FL_CHECK_EQ_INT(fl_test_trust_init(&tr, &site[1], NC, 2, 0), 0);
+	for (i = 1; i <= NC; i++) {
+		fl_secagg_advert a = { 0 };
+
 		FL_CHECK_EQ_INT(fl_secagg_client_new(&p, i, key[i], ver, site[i].cert_pem,
-						     site[i].cert_len, &cl[i]), 0);
+						     site[i].cert_len, &tr.trust, &cl[i],
+						     NULL), 0);
 		FL_CHECK_EQ_INT(fl_secagg_client_advertise(cl[i], &a), 0);
 		FL_CHECK_EQ_INT(fl_secagg_server_add_advert(srv, &a), 0);
 		fl_secagg_advert_clear(&a);
@@ -232,9 +241,16 @@ int main(void)
 		FL_CHECK(fl_agent_upload_encode(&h, words[i], m, cl[i], sink, &sc) != 0);
 	}
 
-	/* Phase 5 and the sum. */
-	FL_CHECK_EQ_INT(fl_secagg_server_close_input(srv, &req), 0);
-	FL_CHECK_EQ_INT(req.nsurvivors, NC);
+	/* Phases 4, 5 and the sum. */
+	FL_CHECK_EQ_INT(fl_secagg_server_close_input(srv, &req0), 0);
+	FL_CHECK_EQ_INT(req0.nsurvivors, NC);
+	for (i = 1; i <= NC; i++) {
+		fl_secagg_csig cs;
+
+		FL_CHECK_EQ_INT(fl_secagg_client_consistency(cl[i], &req0, &cs), 0);
+		FL_CHECK_EQ_INT(fl_secagg_server_add_consistency(srv, &cs), 0);
+	}
+	FL_CHECK_EQ_INT(fl_secagg_server_close_consistency(srv, &req), 0);
 	for (i = 1; i <= NC; i++) {
 		fl_secagg_unmask_resp resp = { 0 };
 
@@ -267,6 +283,8 @@ int main(void)
 		free(words[i]);
 	}
 	fl_secagg_unmask_req_clear(&req);
+	fl_secagg_unmask_req_clear(&req0);
+	fl_test_trust_free(&tr);
 	fl_secagg_keylist_clear(&kl);
 	fl_secagg_server_free(srv);
 	fl_verifier_free(ver);

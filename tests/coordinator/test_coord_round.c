@@ -26,6 +26,8 @@
 #include "fl_secagg.h"
 #include "fl_test.h"
 #include "fl_test_pki.h"
+#include "fl_test_trust.h"
+#include "fl_sa_context.h"
 #include "fl_update.h"
 #include "fl_upvec.h"
 
@@ -41,6 +43,7 @@ static struct {
 	fl_sign_key *key[NSITES];
 	fl_verifier *ver;
 	char fpr[NSITES][65];
+	fl_test_trust tr;    /* members site1..site4; T = 2, c = 0 */
 } pki;
 
 static int pki_init(void)
@@ -59,7 +62,7 @@ static int pki_init(void)
 			return -1;
 		memcpy(pki.fpr[i], ci.fingerprint, sizeof(pki.fpr[i]));
 	}
-	return 0;
+	return fl_test_trust_init(&pki.tr, pki.site, NSITES, 2, 0);
 }
 
 static void pki_free(void)
@@ -72,6 +75,7 @@ static void pki_free(void)
 	}
 	fl_verifier_free(pki.ver);
 	fl_test_ca_free(&pki.ca);
+	fl_test_trust_free(&pki.tr);
 }
 
 static const char *spec_text_sa(uint32_t rounds, uint32_t min, uint32_t timeout,
@@ -92,6 +96,9 @@ static const char *spec_text(uint32_t rounds, uint32_t min, uint32_t timeout,
 	return spec_text_sa(rounds, min, timeout, attempts, "");
 }
 
+/* What the polling sites declare: T and c (test_consistency raises them). */
+static uint32_t poll_T = 2, poll_c = 0;
+
 static fl_msg_task poll_one(coord_engine *e, const char *site, int64_t now)
 {
 	fl_msg_poll_req req;
@@ -99,6 +106,8 @@ static fl_msg_task poll_one(coord_engine *e, const char *site, int64_t now)
 
 	memset(&req, 0, sizeof(req));
 	memset(&t, 0, sizeof(t));
+	req.min_honest = poll_T;   /* the sites' policy */
+	req.colluders = poll_c;
 	req.ndatasets = 1;
 	snprintf(req.datasets[0], FL_NAME_BYTES, "d");
 	FL_CHECK_EQ_INT(coord_engine_poll(e, site, &req, now, &t), 0);
@@ -122,6 +131,7 @@ typedef struct agent {
 	fl_msg_task task;
 	fl_secagg_client *c;
 	fl_secagg_hdr hdr;
+	fl_secagg_trust trust;   /* names from the task */
 } agent;
 
 static void agent_clear(agent *a)
@@ -155,12 +165,19 @@ static int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now)
 	p.m = a->task.sa.words;
 	memcpy(p.round_seed, a->task.sa.round_seed, sizeof(p.round_seed));
 	p.consistency = a->task.sa.consistency;
+	p.q = a->task.sa.q;
+	FL_CHECK_EQ_INT(fl_sa_context_digest(&a->task, p.ctx), 0);
+	a->trust = pki.tr.trust;
+	a->trust.names = (const char *const *)a->task.sa.names;
+	a->trust.min_honest = poll_T;
+	a->trust.colluders = poll_c;
 	a->hdr.job_id = p.job_id;
 	a->hdr.round = p.round;
 	a->hdr.attempt = p.attempt;
 	FL_CHECK_EQ_INT(fl_secagg_client_new(&p, a->task.sa.client_id, pki.key[idx],
 					     pki.ver, pki.site[idx].cert_pem,
-					     pki.site[idx].cert_len, &a->c), 0);
+					     pki.site[idx].cert_len, &a->trust, &a->c,
+					     NULL), 0);
 	if (a->c == NULL)
 		return FL_E_STATE;
 	memset(&adv, 0, sizeof(adv));
@@ -391,7 +408,8 @@ static void run_round_n(coord_engine *e, int ns, const double *const *vec,
 static void run_round(coord_engine *e, const double *const *vec, size_t len,
 		      int drop_after_share, uint32_t timeout_s, int64_t *t)
 {
-	run_round_n(e, 3, vec, len, drop_after_share, timeout_s, 0, t);
+	/* the consistency phase runs in every round (SECAGG.md R4, R5) */
+	run_round_n(e, 3, vec, len, drop_after_share, timeout_s, 1, t);
 }
 
 static fl_model *get_model(coord_engine *e, uint64_t job, uint32_t version)
@@ -488,6 +506,7 @@ static void check_refusals_advertise(coord_engine *e, uint64_t job, int64_t t)
 	fl_secagg_advert adv;
 	fl_secagg_params p;
 	fl_secagg_client *c = NULL;
+	fl_secagg_trust trust;
 	fl_msg_task task = poll_one(e, "site1", t);
 	char msg[FL_ERRMSG_BYTES];
 
@@ -502,6 +521,11 @@ static void check_refusals_advertise(coord_engine *e, uint64_t job, int64_t t)
 	p.k = task.sa.k;
 	p.m = task.sa.words;
 	memcpy(p.round_seed, task.sa.round_seed, sizeof(p.round_seed));
+	p.consistency = task.sa.consistency;
+	p.q = task.sa.q;
+	FL_CHECK_EQ_INT(fl_sa_context_digest(&task, p.ctx), 0);
+	trust = pki.tr.trust;
+	trust.names = (const char *const *)task.sa.names;
 	FL_CHECK_EQ_INT(task.sa.client_id, 1);   /* site1 < site2 < site3 */
 	FL_CHECK_EQ_INT(task.sa.n, 3);
 	FL_CHECK_EQ_INT(task.sa.k, 2);
@@ -515,7 +539,7 @@ static void check_refusals_advertise(coord_engine *e, uint64_t job, int64_t t)
 	FL_CHECK(strstr(msg, "but the current round is 1 attempt 1") != NULL);
 	FL_CHECK_EQ_INT(fl_secagg_client_new(&p, 1, pki.key[0], pki.ver,
 					     pki.site[0].cert_pem, pki.site[0].cert_len,
-					     &c), 0);
+					     &trust, &c, NULL), 0);
 	if (c != NULL && fl_secagg_client_advertise(c, &adv) == 0) {
 		/* site2 replays site1's advert (wrong client id). */
 		FL_CHECK_EQ_INT(coord_engine_sa_advertise(e, "site2", pki.fpr[1], &adv,
@@ -643,6 +667,10 @@ static void test_fedavg(coord_store *st)
 		FL_CHECK_EQ_INT(agent_input(e, &a[i], tv[i], 11), 0);
 	/* A second upload of the same site is a replay. */
 	FL_CHECK_EQ_INT(coord_engine_upload_begin(e, "site1", &h, t, msg), FL_E_REPLAY);
+	coord_engine_tick(e, t += 10);
+	expect_phase(e, all, FL_SA_CONSISTENCY, t);
+	for (i = 0; i < 3; i++)
+		FL_CHECK_EQ_INT(agent_consistency(e, &a[i]), 0);
 	coord_engine_tick(e, t += 10);
 	expect_phase(e, all, FL_SA_UNMASK, t);
 	for (i = 0; i < 3; i++)
@@ -804,8 +832,9 @@ static void test_threshold(coord_store *st)
 	coord_engine_free(e);
 }
 
-/* Four sites with the consistency check (t = 3 of k = 3): STATS and a TRAIN
- * round through SA_CONSISTENCY. */
+/* Sites whose policy is the default T = 3, c = 1 need T + c = 4 sites: 3
+ * are too few; with 4, t = 3 of k = 3 (2t > k + 1 + c) and q = 3 (2q >
+ * n + c). STATS and a TRAIN round through SA_CONSISTENCY. */
 static void test_consistency(coord_store *st)
 {
 	coord_engine_opts o = { 3000, 300 };
@@ -820,10 +849,12 @@ static void test_consistency(coord_store *st)
 	FL_CHECK_EQ_INT(coord_engine_new(st, &o, &e), 0);
 	if (e == NULL)
 		return;
+	poll_T = 3;
+	poll_c = 1;
 	FL_CHECK_EQ_INT(coord_engine_submit(e, spec_text_sa(1, 2, 10, 1,
 			"[secagg]\nconsistency = true\n"), "operator", t, &job, msg), 0);
 	poll_all(e, t, 3);
-	coord_engine_tick(e, t);          /* 3 sites: too few with the check */
+	coord_engine_tick(e, t);          /* 3 sites: too few for T + c = 4 */
 	task = poll_one(e, "site1", t);
 	FL_CHECK_EQ_INT(task.kind, FL_TASK_NONE);
 	fl_msg_task_clear(&task);
@@ -834,6 +865,7 @@ static void test_consistency(coord_store *st)
 	FL_CHECK_EQ_INT(task.sa.k, 3);
 	FL_CHECK_EQ_INT(task.sa.t, 3);
 	FL_CHECK_EQ_INT(task.sa.client_id, 4);
+	FL_CHECK_EQ_INT(task.sa.q, 3);
 	FL_CHECK(task.sa.consistency);
 	fl_msg_task_clear(&task);
 	run_round_n(e, 4, stv, 5, -1, 10, 1, &t);
@@ -849,6 +881,8 @@ static void test_consistency(coord_store *st)
 	fl_model_free(m0);
 	fl_model_free(m1);
 	coord_engine_free(e);
+	poll_T = 2;
+	poll_c = 0;
 }
 
 static void test_wait_abort(coord_store *st)

@@ -2,11 +2,13 @@
 /* Fuzz target: secure-aggregation server and client message handlers fed
  * with structs built from fuzz bytes, interleaved with honest steps. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 #include "fl_secagg.h"
 #include "fl_test_pki.h"
+#include "fl_test_trust.h"
 
 #define FN 4
 #define FM 8
@@ -15,6 +17,7 @@ static fl_test_ca ca;
 static fl_test_site site[FN + 1];
 static fl_sign_key *key[FN + 1];
 static fl_verifier *ver;
+static fl_test_trust tr;
 static int ready;
 
 typedef struct rd { const uint8_t *p; size_t n; } rd;
@@ -42,11 +45,15 @@ static int init(void)
 	if (sodium_init() < 0 || fl_test_ca_new("fuzz CA", &ca) != 0 ||
 	    fl_verifier_new(ca.pem, ca.pem_len, NULL, 0, &ver) != 0)
 		return -1;
-	for (uint32_t i = 1; i <= FN; i++)
-		if (fl_test_site_new(&ca, "fuzz", 10 + i, 0, &site[i]) != 0 ||
+	for (uint32_t i = 1; i <= FN; i++) {
+		char cn[32];
+
+		snprintf(cn, sizeof(cn), "fuzz-%u", i);
+		if (fl_test_site_new(&ca, cn, 10 + i, 0, &site[i]) != 0 ||
 		    fl_sign_key_load_pem(site[i].key_pem, site[i].key_len, &key[i]) != 0)
 			return -1;
-	return 0;
+	}
+	return fl_test_trust_init(&tr, &site[1], FN, 2, 0);
 }
 
 typedef struct fz {
@@ -175,6 +182,47 @@ static void op_close_input(fz *z, rd *r)
 	fl_secagg_unmask_resp_clear(&rs);
 }
 
+/* Phase 4: honest signatures of the current request (then the request
+ * with signatures replaces it), or a fuzzed signature and request. */
+static void op_consistency(fz *z, rd *r, int honest)
+{
+	fl_secagg_csig cs;
+	fl_secagg_unmask_req q;
+	uint32_t surv[FN + 1], drop[FN + 1];
+
+	if (honest) {
+		fl_secagg_unmask_req signed_req = { 0 };
+
+		for (uint32_t i = 1; i <= FN; i++)
+			if (fl_secagg_client_consistency(z->c[i], &z->req, &cs) == 0)
+				fl_secagg_server_add_consistency(z->s, &cs);
+		if (fl_secagg_server_close_consistency(z->s, &signed_req) == 0) {
+			fl_secagg_unmask_req_clear(&z->req);
+			z->req = signed_req;
+		}
+		return;
+	}
+	memset(&cs, 0, sizeof(cs));
+	hdr(r, &cs.hdr, &z->p);
+	cs.client = u8(r) % (FN + 2);
+	cs.sig_len = u8(r) % (FL_SIG_MAX_BYTES + 2);
+	bytes(r, cs.sig, sizeof(cs.sig));
+	fl_secagg_server_add_consistency(z->s, &cs);
+	memset(&q, 0, sizeof(q));
+	hdr(r, &q.hdr, &z->p);
+	q.nsurvivors = u8(r) % (FN + 2);
+	q.ndropped = u8(r) % (FN + 2);
+	for (uint32_t i = 0; i < FN + 1; i++) {
+		surv[i] = u8(r) % (FN + 2);
+		drop[i] = u8(r) % (FN + 2);
+	}
+	q.survivors = surv;
+	q.dropped = drop;
+	q.ncsigs = u8(r) % 2;
+	q.csigs = &cs;
+	fl_secagg_client_consistency(z->c[1 + u8(r) % FN], &q, &cs);
+}
+
 static void op_unmask(fz *z, rd *r, int honest)
 {
 	fl_secagg_unmask_entry e[FN + 1];
@@ -224,14 +272,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z.p.k = FN - 1;
 	z.p.t = 3;
 	z.p.m = FM;
+	z.p.consistency = true;
 	if (fl_secagg_server_new(&z.p, &z.s) != 0)
 		abort();
 	for (uint32_t i = 1; i <= FN; i++)
 		if (fl_secagg_client_new(&z.p, i, key[i], ver, site[i].cert_pem,
-					 site[i].cert_len, &z.c[i]) != 0)
+					 site[i].cert_len, &tr.trust, &z.c[i], NULL) != 0)
 			abort();
 	while (r.n > 0) {
-		switch (u8(&r) % 10) {
+		switch (u8(&r) % 12) {
 		case 0: op_advert(&z, &r); break;
 		case 1: op_honest_keys(&z); break;
 		case 2: op_shares(&z, &r, 0); break;
@@ -241,6 +290,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6: op_close_input(&z, &r); break;
 		case 7: op_unmask(&z, &r, 0); break;
 		case 8: op_unmask(&z, &r, 1); break;
+		case 9: op_consistency(&z, &r, 0); break;
+		case 10: op_consistency(&z, &r, 1); break;
 		default: fl_secagg_server_finish(z.s, out); break;
 		}
 	}

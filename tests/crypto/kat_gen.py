@@ -48,7 +48,7 @@ def hchacha20(key, n16):
         qr(s, 0, 5, 10, 15); qr(s, 1, 6, 11, 12); qr(s, 2, 7, 8, 13); qr(s, 3, 4, 9, 14)
     return struct.pack('<8I', *(s[0:4] + s[12:16]))
 key = bytes(range(0x80, 0xa0)); nonce = bytes(range(0x40, 0x58)); pt = b'fedc share plaintext'
-ad = struct.pack('<IIQII', 3, 8, 7, 3, 2)   # sender 3 recipient 8 job 7 round 3 attempt 2
+ad = struct.pack('<IIQII', 3, 8, 7, 3, 2) + bytes(range(0xd0, 0xf0))   # sender 3 recipient 8 job 7 round 3 attempt 2, key-list digest d0..ef
 sub = hchacha20(key, nonce[:16])
 ct = ChaCha20Poly1305(sub).encrypt(bytes(4) + nonce[16:], pt, ad)
 print('xchacha nonce||ct ', hx(nonce + ct))

@@ -29,7 +29,7 @@ int sim_pki_init(sim_pki *pki, uint32_t n)
 					 &pki->key[i]) != 0)
 			return -1;
 	}
-	return 0;
+	return fl_test_trust_init(&pki->tr, &pki->site[1], n, 2, 0);
 }
 
 void sim_pki_free(sim_pki *pki, uint32_t n)
@@ -40,6 +40,7 @@ void sim_pki_free(sim_pki *pki, uint32_t n)
 	}
 	fl_verifier_free(pki->ver);
 	fl_test_ca_free(&pki->ca);
+	fl_test_trust_free(&pki->tr);
 }
 
 typedef struct sim_state {
@@ -87,9 +88,13 @@ static int run_keys(sim_state *st, const int *drop)
 			st->alive[i] = 0;
 			continue;
 		}
-		if (fl_secagg_client_share(st->c[i], &kl, &sh) != 0 ||
-		    fl_secagg_server_add_shares(st->s, &sh) != 0)
+		if ((r = fl_secagg_client_share(st->c[i], &kl, &sh)) != 0 ||
+		    (r = fl_secagg_server_add_shares(st->s, &sh)) != 0) {
 			st->alive[i] = 0;
+			if (getenv("SIM_DEBUG"))
+				fprintf(stderr, "sim: client %u share: %s %s\n", i,
+					fl_strerror(r), fl_secagg_client_why(st->c[i]));
+		}
 		fl_secagg_shares_clear(&sh);
 	}
 	fl_secagg_keylist_clear(&kl);
@@ -153,28 +158,27 @@ sim_result sim_run(const fl_secagg_params *p, sim_pki *pki, const int *drop,
 	FAIL(0, fl_secagg_server_new(p, &st.s));
 	for (uint32_t i = 1; i <= p->n; i++)
 		FAIL(0, fl_secagg_client_new(p, i, pki->key[i], pki->ver,
-			pki->site[i].cert_pem, pki->site[i].cert_len, &st.c[i]));
+			pki->site[i].cert_pem, pki->site[i].cert_len, &pki->tr.trust,
+			&st.c[i], NULL));
 	FAIL(2, run_keys(&st, drop));
 	run_input(&st, drop, seed);
 	FAIL(3, fl_secagg_server_close_input(st.s, &req));
 	res.nsurvivors = req.nsurvivors;
 	res.ndropped = req.ndropped;
-	if (p->consistency) {
-		for (uint32_t i = 1; i <= p->n; i++) {
-			fl_secagg_csig cs;
+	for (uint32_t i = 1; i <= p->n; i++) {
+		fl_secagg_csig cs;
 
-			if (st.alive[i] && drop[i] != SIM_DROP_UNMASK &&
-			    fl_secagg_client_consistency(st.c[i], &req, &cs) == 0)
-				fl_secagg_server_add_consistency(st.s, &cs);
-		}
-		FAIL(4, fl_secagg_server_close_consistency(st.s, &req2));
+		if (st.alive[i] && drop[i] != SIM_DROP_SIGN &&
+		    fl_secagg_client_consistency(st.c[i], &req, &cs) == 0)
+			fl_secagg_server_add_consistency(st.s, &cs);
 	}
+	FAIL(4, fl_secagg_server_close_consistency(st.s, &req2));
 	for (uint32_t i = 1; i <= p->n; i++) {
 		fl_secagg_unmask_resp rs = { 0 };
 
 		if (!st.alive[i] || drop[i] == SIM_DROP_UNMASK)
 			continue;
-		if (fl_secagg_client_unmask(st.c[i], p->consistency ? &req2 : &req, &rs) == 0)
+		if (fl_secagg_client_unmask(st.c[i], &req2, &rs) == 0)
 			fl_secagg_server_add_unmask(st.s, &rs);
 		fl_secagg_unmask_resp_clear(&rs);
 	}

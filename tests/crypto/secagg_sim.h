@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "fl_secagg.h"
 #include "fl_test_pki.h"
+#include "fl_test_trust.h"
 
 /* When a client stops talking. */
 enum sim_drop {
@@ -14,7 +15,8 @@ enum sim_drop {
 	SIM_DROP_SHARE,      /* advertises, never shares */
 	SIM_DROP_INPUT,      /* shares, never uploads */
 	SIM_DROP_PARTIAL,    /* uploads half of its vector */
-	SIM_DROP_UNMASK      /* uploads, never answers the unmask request */
+	SIM_DROP_UNMASK,     /* uploads and signs, never answers the unmask request */
+	SIM_DROP_SIGN        /* uploads, never signs the survivor list */
 };
 
 #define SIM_MAX 32
@@ -24,6 +26,7 @@ typedef struct sim_pki {
 	fl_test_site site[SIM_MAX + 1];
 	fl_sign_key *key[SIM_MAX + 1];
 	fl_verifier *ver;
+	fl_test_trust tr;    /* member list of the n sites, T = 2, c = 0 */
 } sim_pki;
 
 typedef struct sim_result {

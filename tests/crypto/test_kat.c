@@ -102,13 +102,15 @@ static void test_hkdf_kx(void)
 static void test_aead(void)
 {
 	uint8_t key[32], ct[24 + 20 + 16], pt[20], ct2[20 + FL_AEAD_OVERHEAD];
-	fl_aead_ad ad = { 3, 8, 7, 3, 2 };
+	fl_aead_ad ad = { 3, 8, 7, 3, 2, { 0 } };
 
-	for (int i = 0; i < 32; i++)
+	for (int i = 0; i < 32; i++) {
 		key[i] = (uint8_t)(0x80 + i);
+		ad.digest[i] = (uint8_t)(0xd0 + i);   /* the key-list digest */
+	}
 	/* kat_gen.py 4: HChaCha20 + ChaCha20-Poly1305 in Python */
 	unhex("404142434445464748494a4b4c4d4e4f5051525354555657976917977b839c3b"
-	      "897757a39acff43b46220a1a3462d92e2a0f6d0f0a76f1b3c6713914", ct, sizeof(ct));
+	      "897757a39acff43b46220a1a117871e7d1ed407a3166002d2a9b0c9f", ct, sizeof(ct));
 	FL_CHECK_EQ_INT(fl_aead_open(key, &ad, ct, sizeof(ct), pt), 0);
 	FL_CHECK(memcmp(pt, "fedc share plaintext", 20) == 0);
 	/* wrong associated data (swapped sender/recipient), tampered tag */
@@ -126,6 +128,11 @@ static void test_aead(void)
 	FL_CHECK_EQ_INT(fl_aead_open(key, &ad, ct2, sizeof(ct2), pt), 0);
 	FL_CHECK(memcmp(pt, "fedc share plaintext", 20) == 0);
 	ad.round = 4;
+	FL_CHECK_EQ_INT(fl_aead_open(key, &ad, ct2, sizeof(ct2), pt), FL_E_VERIFY);
+	/* another key list (R2: both ends must have seen the same one) */
+	ad.round = 3;
+	FL_CHECK_EQ_INT(fl_aead_open(key, &ad, ct2, sizeof(ct2), pt), 0);
+	ad.digest[31] ^= 1;
 	FL_CHECK_EQ_INT(fl_aead_open(key, &ad, ct2, sizeof(ct2), pt), FL_E_VERIFY);
 }
 

@@ -23,9 +23,9 @@
  *  - after fl_secagg_server_free and the clearing of every message the
  *    server returned, no tracked allocation is live (and ASan/LSan finds no
  *    leak in the sanitizer build).
- * The round has dropouts in every phase (advert, share, input, unmask), so
- * the dropped-client recovery paths run; it is run without and with the
- * phase-4 consistency check. */
+ * The rounds have dropouts in every phase (advert, share, input, unmask), so
+ * the dropped-client recovery paths run, with the phase-4 consistency check
+ * that clients always require. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +36,7 @@
 #include "fl_secagg.h"
 #include "fl_test.h"
 #include "fl_test_pki.h"
+#include "fl_test_trust.h"
 
 /* ---- allocation wrappers ---- */
 
@@ -204,6 +205,7 @@ typedef struct pki {
 	fl_test_site site[N_CLIENTS + 1];
 	fl_sign_key *key[N_CLIENTS + 1];
 	fl_verifier *ver;
+	fl_test_trust tr;
 } pki;
 
 typedef struct run {
@@ -323,7 +325,8 @@ static int phase_unmask(fl_secagg_server *s, fl_secagg_client **c,
 	for (uint32_t i = 1; p->consistency && i <= N_CLIENTS && r == 0; i++) {
 		fl_secagg_csig cs;
 
-		if (!alive[i] || drop[i] == DROP_UNMASK)
+		/* DROP_UNMASK signs, then never answers the unmask request */
+		if (!alive[i])
 			continue;
 		if ((r = fl_secagg_client_consistency(c[i], &req, &cs)) == 0)
 			SV(r, fl_secagg_server_add_consistency(s, &cs));
@@ -370,7 +373,7 @@ static run round_once(const fl_secagg_params *p, pki *k, const int *drop,
 		goto out;
 	for (uint32_t i = 1; i <= N_CLIENTS && r == 0; i++)
 		r = fl_secagg_client_new(p, i, k->key[i], k->ver, k->site[i].cert_pem,
-					 k->site[i].cert_len, &c[i]);
+					 k->site[i].cert_len, &k->tr.trust, &c[i], NULL);
 	if (r == 0)
 		r = phase_keys(s, c, drop, alive);
 	if (r == 0)
@@ -456,7 +459,7 @@ static int pki_init(pki *k)
 					 &k->key[i]) != 0)
 			return -1;
 	}
-	return 0;
+	return fl_test_trust_init(&k->tr, &k->site[1], N_CLIENTS, 2, 0);
 }
 
 static void pki_free(pki *k)
@@ -467,6 +470,7 @@ static void pki_free(pki *k)
 	}
 	fl_verifier_free(k->ver);
 	fl_test_ca_free(&k->ca);
+	fl_test_trust_free(&k->tr);
 }
 
 static fl_secagg_params params(uint32_t t, int consistency)
@@ -483,6 +487,7 @@ static fl_secagg_params params(uint32_t t, int consistency)
 	p.m = M_WORDS;
 	p.consistency = consistency != 0;
 	randombytes_buf(p.round_seed, sizeof(p.round_seed));
+	randombytes_buf(p.ctx, sizeof(p.ctx));
 	return p;
 }
 
@@ -496,20 +501,18 @@ int main(void)
 		fprintf(stderr, "test_secagg_oom: setup failed\n");
 		return 1;
 	}
-	/* 10 clients, t = 6: 2 never advertises, 3 never shares, 4 shares
-	 * but never uploads (its s_sk is recovered), 5 uploads but never
-	 * answers the unmask request; 6 answers remain. */
+	/* 10 clients, t = 7 (> 2(k + 1) / 3: the consistency check is always
+	 * on): 2 never advertises, 4 shares but never uploads (its s_sk is
+	 * recovered), 5 uploads and signs the survivor list but never
+	 * answers the unmask request; 7 answers remain. */
 	drop[2] = DROP_ADVERT;
-	drop[3] = DROP_SHARE;
 	drop[4] = DROP_INPUT;
 	drop[5] = DROP_UNMASK;
-	p = params(6, 0);
-	oom_sweep(&p, &k, drop);
-	/* with the consistency check (t = 7 > 2(k + 1) / 3; a client counts
-	 * t signatures of other survivors): 2 never advertises, 4 never uploads */
-	drop[3] = STAY;
-	drop[5] = STAY;
 	p = params(7, 1);
+	oom_sweep(&p, &k, drop);
+	/* 2 never advertises, 3 never shares, 4 never uploads */
+	drop[3] = DROP_SHARE;
+	drop[5] = STAY;
 	oom_sweep(&p, &k, drop);
 	printf("%zu distinct allocation sites of the server exercised\n", nsites);
 	FL_CHECK(nsites >= 8);

@@ -17,6 +17,7 @@
 #include "fl_codec_secagg.h"
 #include "fl_err.h"
 #include "fl_rpc.h"
+#include "fl_sa_context.h"
 #include "fl_secagg.h"
 
 static int fails;
@@ -170,6 +171,9 @@ typedef struct sa_bad {
 	char *cert, *other;        /* PEM: ours, another site's */
 	size_t cert_len, other_len;
 	const char *dataset;
+	fl_members members;        /* CA_DIR/members.txt */
+	char **names;              /* the attempt's participants */
+	fl_secagg_trust trust;
 } sa_bad;
 
 /* A growing byte buffer, for hand-made protobuf. */
@@ -655,6 +659,26 @@ static void sa_attack_dropped(sa_bad *x)
 	sa_send_shares(x, &x->sh, "dropped: the shares again", ST_PRECONDITION);
 }
 
+/* The member list signed by the CA, members.txt beside the CA file. */
+static int sa_members(sa_bad *x, const char *ca_path, const char *ca, size_t ca_len)
+{
+	char path[4096], msg[FL_ERRMSG_BYTES] = "";
+	const char *slash = strrchr(ca_path, '/');
+	size_t len = 0;
+	char *text;
+	int r;
+
+	snprintf(path, sizeof(path), "%.*smembers.txt",
+		 slash ? (int)(slash - ca_path + 1) : 0, ca_path);
+	if (!(text = sa_read(path, &len)))
+		return FL_E_IO;
+	r = fl_members_parse_verified(text, len, ca, ca_len, &x->members, msg);
+	free(text);
+	if (r != 0)
+		fprintf(stderr, "%s: %s\n", path, msg);
+	return r;
+}
+
 static int it_sa_setup(sa_bad *x, char **argv)
 {
 	fl_rpc_tls tls = { argv[2], argv[3], argv[4] };
@@ -672,6 +696,8 @@ static int it_sa_setup(sa_bad *x, char **argv)
 	if (r != 0 || !(pem = sa_read(argv[2], &n)))
 		return r ? r : FL_E_IO;
 	r = fl_verifier_new(pem, n, NULL, 0, &x->ver);
+	if (r == 0)
+		r = sa_members(x, argv[2], pem, n);
 	free(pem);
 	if (r != 0)
 		return r;
@@ -730,8 +756,20 @@ static int it_sa_main(int argc, char **argv)
 	x.p.m = x.t.sa.words;
 	memcpy(x.p.round_seed, x.t.sa.round_seed, FL_SEED_BYTES);
 	x.p.consistency = x.t.sa.consistency;
+	x.p.q = x.t.sa.q;
+	if (fl_sa_context_digest(&x.t, x.p.ctx) != 0 ||
+	    !(x.names = fl_msg_names_dup((const char *const *)x.t.sa.names, x.t.sa.n))) {
+		printf("FAIL: the task carries no usable round context\n");
+		fails++;
+		goto out;
+	}
+	/* this hostile site's own policy: T = 2, c = 0 */
+	x.trust.members = &x.members;
+	x.trust.names = (const char *const *)x.names;
+	x.trust.min_honest = 2;
+	x.trust.colluders = 0;
 	if ((r = fl_secagg_client_new(&x.p, x.t.sa.client_id, x.key, x.ver, x.cert,
-				      x.cert_len, &x.c)) != 0) {
+				      x.cert_len, &x.trust, &x.c, NULL)) != 0) {
 		printf("FAIL: unusable parameters: %s\n", fl_strerror(r));
 		fails++;
 		goto out;
@@ -751,6 +789,8 @@ out:
 	fl_secagg_advert_clear(&x.adv);
 	fl_secagg_shares_clear(&x.sh);
 	fl_secagg_client_free(x.c);
+	free(x.names);
+	fl_members_clear(&x.members);
 	fl_sign_key_free(x.key);
 	fl_verifier_free(x.ver);
 	free(x.cert);

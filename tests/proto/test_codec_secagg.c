@@ -432,6 +432,9 @@ static fl_msg_sa_params good_params(void)
 	return p;
 }
 
+static const char *const good_names[10] = { "s1", "s2", "s3", "s4", "s5",
+	"s6", "s7", "s8", "s9", "s10" };
+
 static void rt_task_sa(void)
 {
 	fl_msg_task in, o;
@@ -447,6 +450,7 @@ static void rt_task_sa(void)
 	in.deadline_ms = 5000;
 	in.poll_ms = 200;
 	in.sa = good_params();
+	in.sa.names = (char **)good_names;
 	for (int ph = FL_SA_ADVERTISE; ph <= FL_SA_UNMASK; ph++) {
 		in.phase = (enum fl_sa_phase)ph;
 		FL_CHECK_EQ_INT(fl_codec_encode_task(&in, &b, &n), 0);
@@ -463,6 +467,8 @@ static void rt_task_sa(void)
 			 o.sa.weight_scale == 58000.0 &&
 			 !memcmp(o.sa.round_seed, in.sa.round_seed,
 				 FL_MSG_SEED_BYTES));
+		FL_CHECK(o.sa.names && !strcmp(o.sa.names[0], "s1") &&
+			 !strcmp(o.sa.names[9], "s10"));
 		fl_msg_task_clear(&o);
 		if (ph == FL_SA_SHARE) {
 			check_common("task_sa", dec_task, b, n);
@@ -653,6 +659,13 @@ static void w_params(wbuf *p, unsigned field, uint64_t v, double d)
 		w_fill(p, 6, 0xab, FL_MSG_SEED_BYTES);
 	w_f64(p, 8, field == 8 ? d : 2.0);
 	w_f64(p, 11, field == 11 ? d : 1.0);
+	/* the participants' names: one per client (field 2, n) */
+	for (uint64_t i = 0; i < (field == 2 ? v : vals[1]) && i < 1001; i++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "site-%llu", (unsigned long long)i);
+		w_str(p, 14, name);
+	}
 }
 
 static void check_task_refusals(void)
