@@ -263,6 +263,12 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what),
 			   &used, &own)) != 0)
 		goto out;
+	if (t->kind == FL_TASK_STATS &&
+	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
+		fl_error("job %llu round %u attempt %u stats: %s; not uploading",
+			 (unsigned long long)t->job_id, t->round, t->attempt, msg);
+		goto out;
+	}
 	if ((r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u %s: %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, t->attempt,
