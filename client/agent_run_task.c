@@ -278,7 +278,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	if ((r = upload(a, t, words, c, what)) != 0)
 		goto out;
 	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
-	agent_report_own(a, t, &own);   /* only with report_own_metrics */
+	/* Only for a job with site_figures = true, when this site opted in. */
+	(void)agent_report_own(a, t, &spec, &own);
 out:
 	/* The plain vector is this site's contribution: leave no copy behind. */
 	if (vec) {

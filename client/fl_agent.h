@@ -287,11 +287,15 @@ typedef struct fl_agent_policy_facts {
 	double clip;                 /* SaParams.clip */
 	uint32_t others;             /* other sites in the round at this stage */
 	uint32_t recent_rounds;      /* own contributions in the last 24 h */
+	bool site_figures;           /* the spec's [job] site_figures (R9) */
 } fl_agent_policy_facts;
 
 /*
  * The policy decision, a pure function. At FL_POLICY_AT_TASK every rule
- * applies (kind, model, model size, clip, other sites, rounds in 24 h); at
+ * applies (R9 first: a job with site_figures = true is refused unless
+ * report_own_metrics = true, with the reason "R9: the job publishes
+ * per-site figures and this site's policy does not (report_own_metrics =
+ * false)"; then kind, model, model size, clip, other sites, rounds in 24 h); at
  * the later stages only min_other_participants. Returns 0 to take part or
  * FL_E_DENIED with reason (cap bytes) naming the rule and the values, e.g.
  * "model mlp not in allowed_models (logistic)". An unknown model is refused
@@ -306,6 +310,11 @@ uint32_t fl_agent_policy_count_others(const uint32_t *ids, uint32_t count,
 /* Parameters of the spec's model on d features ((d + 1) * k; mlp: sum over
  * layers of (in + 1) * out); 0 for an unknown kind. */
 uint64_t fl_agent_policy_nparams(const fl_jobspec *spec, uint32_t d);
+
+/* R9: whether this site sends its own figures in clear for a job: only
+ * when the job's spec has site_figures = true AND the policy has
+ * report_own_metrics = true (spec NULL: no). */
+bool fl_agent_policy_site_figures(const fl_agent_policy *p, const fl_jobspec *spec);
 
 #define FL_AGENT_POLICY_WINDOW_S 86400
 /*
