@@ -131,16 +131,22 @@ bool agent_is_net_err(int r);
 uint32_t agent_call_timeout(const fl_msg_task *t);
 
 /* ---- agent_report.c ---- */
-/* With [policy] report_own_metrics = true (else nothing): logs at info level
- * and sends mt, this site's own figures on its test split for the task's
- * round, in clear to the coordinator (Agent ReportMetrics). Failures are
- * logged as warnings; the round goes on either way. */
-void agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_metrics *mt);
+/* R9: only when the task's spec has [job] site_figures = true and [policy]
+ * report_own_metrics = true (fl_agent_policy_site_figures): logs at info
+ * level and sends mt, this site's own figures on its test split for the
+ * task's round, in clear to the coordinator (Agent ReportMetrics). Returns
+ * FL_E_DENIED when it sends nothing for that reason (no network use), 0
+ * once sent, or the error of a failed send (logged as a warning; the round
+ * goes on either way). */
+int agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
+		     const fl_metrics *mt);
 
 /* ---- agent_policy.c ---- */
 /* Checks a task at advertise against [policy] (spec and train may be NULL:
  * model or size unknown). On refusal logs one line "policy: refusing job J
- * round R attempt A: why" and returns FL_E_DENIED. */
+ * round R attempt A: why" ("policy: refused job J round R: R9: ..." for a
+ * job that publishes per-site figures this site does not) and returns
+ * FL_E_DENIED. */
 int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		      const fl_dataset *train);
 /* Checks the number of other sites at a later stage, the same way. */

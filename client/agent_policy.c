@@ -129,6 +129,9 @@ static int check_task(const fl_agent_policy *p, const fl_agent_policy_facts *f,
 	return 0;
 }
 
+#define AGENT_R9_REASON "R9: the job publishes per-site figures and this " \
+	"site's policy does not (report_own_metrics = false)"
+
 int fl_agent_policy_check(const fl_agent_policy *p, const fl_agent_policy_facts *f,
 			  char *reason, size_t cap)
 {
@@ -138,6 +141,10 @@ int fl_agent_policy_check(const fl_agent_policy *p, const fl_agent_policy_facts 
 		return FL_E_INVAL;
 	if (reason && cap)
 		reason[0] = '\0';
+	/* R9: within one job every participant's figures are public or none
+	 * are, else the one silent site's figures follow by subtraction. */
+	if (f->stage == FL_POLICY_AT_TASK && f->site_figures && !p->report_own_metrics)
+		return deny(reason, cap, "%s", AGENT_R9_REASON);
 	if (f->stage == FL_POLICY_AT_TASK && (r = check_task(p, f, reason, cap)) != 0)
 		return r;
 	if ((r = check_others(p, f, reason, cap)) != 0)
@@ -148,6 +155,11 @@ int fl_agent_policy_check(const fl_agent_policy *p, const fl_agent_policy_facts 
 			    "last 24 h (max_rounds_per_day %u)", f->recent_rounds,
 			    f->recent_rounds == 1 ? "" : "s", p->max_rounds_per_day);
 	return 0;
+}
+
+bool fl_agent_policy_site_figures(const fl_agent_policy *p, const fl_jobspec *spec)
+{
+	return p && spec && spec->site_figures && p->report_own_metrics;
 }
 
 uint32_t fl_agent_policy_count_others(const uint32_t *ids, uint32_t count,
@@ -262,6 +274,7 @@ int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	f.clip = t->sa.clip;
 	f.others = t->sa.n > 0 ? t->sa.n - 1 : 0;
 	if (spec) {
+		f.site_figures = spec->site_figures;
 		f.model = spec->model;
 		if (train)
 			f.nparams = fl_agent_policy_nparams(spec, train->d);
@@ -274,8 +287,15 @@ int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			 "set", a->cfg.state_dir, fl_strerror(r));
 		return refuse(t, reason);
 	}
-	if (fl_agent_policy_check(p, &f, reason, sizeof(reason)) != 0)
+	if (fl_agent_policy_check(p, &f, reason, sizeof(reason)) != 0) {
+		if (strncmp(reason, "R9:", 3) == 0) {
+			/* A job-wide refusal: one line names the job and round. */
+			fl_warn("policy: refused job %llu round %u: %s",
+				(unsigned long long)t->job_id, t->round, reason);
+			return FL_E_DENIED;
+		}
 		return refuse(t, reason);
+	}
 	return 0;
 }
 

@@ -284,6 +284,12 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what),
 			   &used, &own)) != 0)
 		goto out;
+	if (t->kind == FL_TASK_STATS &&
+	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
+		fl_error("job %llu round %u attempt %u stats: %s; not uploading",
+			 (unsigned long long)t->job_id, t->round, t->attempt, msg);
+		goto out;
+	}
 	if ((r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u %s: %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, t->attempt,
@@ -293,7 +299,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	if ((r = upload(a, t, words, c, what)) != 0)
 		goto out;
 	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
-	agent_report_own(a, t, &own);   /* only with report_own_metrics */
+	/* Only for a job with site_figures = true, when this site opted in. */
+	(void)agent_report_own(a, t, &spec, &own);
 out:
 	/* The plain vector is this site's contribution: leave no copy behind. */
 	if (vec) {

@@ -15,7 +15,7 @@ int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
 	fl_upvec_layout lay;
 	double *scaled = NULL;
 	uint32_t *w = NULL;
-	size_t m, i;
+	size_t m, i, bad = 0;
 	int r;
 
 	if (!sa || !vec || !out || n == 0)
@@ -23,6 +23,11 @@ int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
 	if (sa->nreal > n) {
 		fl_errmsg_set(errmsg, "the task quantises %llu values but the vector "
 			      "has only %zu", (unsigned long long)sa->nreal, n);
+		return FL_E_INVAL;
+	}
+	if (sa->n == 0 || sa->n > FL_UPVEC_MAX_CLIENTS) {
+		fl_errmsg_set(errmsg, "the task has %u sites (1..%u)", sa->n,
+			      FL_UPVEC_MAX_CLIENTS);
 		return FL_E_INVAL;
 	}
 	if (!(sa->weight_scale > 0.0) || !isfinite(sa->weight_scale)) {
@@ -57,9 +62,17 @@ int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
 	memcpy(scaled, vec, n * sizeof(*scaled));
 	for (i = 0; i < lay.nreal; i++)
 		scaled[i] /= sa->weight_scale;
-	if ((r = fl_upvec_encode(&lay, scaled, w)) != 0) {
-		fl_errmsg_set(errmsg, "the vector cannot be encoded (a value is not "
-			      "finite or too large): %s", fl_strerror(r));
+	/* R8: bounded so that the sum over sa->n sites cannot wrap. */
+	if ((r = fl_upvec_encode_bounded(&lay, sa->n, scaled, w, &bad)) != 0) {
+		if (r == FL_E_WRAP)
+			fl_errmsg_set(errmsg, "R8: value %zu of the vector (%.2g) is "
+				      "above the bound %.2g for %u sites; not encoding "
+				      "it, as the sum would wrap", lay.nreal + bad + 1,
+				      scaled[lay.nreal + bad],
+				      fl_upvec_wide_bound(sa->n), sa->n);
+		else
+			fl_errmsg_set(errmsg, "the vector cannot be encoded (a value "
+				      "is not finite): %s", fl_strerror(r));
 		goto out;
 	}
 	*out = w;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent_task: the vectors a site uploads for STATS, TRAIN and EVAL tasks. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "fl_log.h"
 #include "fl_train.h"
 #include "fl_update.h"
+#include "fl_upvec.h"
 
 int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
 			 const fl_dataset *ds, char *errmsg)
@@ -61,6 +63,33 @@ int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n)
 	}
 	*vec = v;
 	*n = len;
+	return 0;
+}
+
+int fl_agent_stats_check(const fl_jobspec *spec, const fl_dataset *train,
+			 const double *vec, size_t n, uint32_t nsites, char *errmsg)
+{
+	double bound = fl_upvec_wide_bound(nsites);
+	char what[FL_NAME_BYTES + 48];
+	uint32_t d, c;
+	size_t i;
+
+	if (!train || !vec || bound <= 0 ||
+	    n != fl_update_stats_len_hist(train->d, train->k))
+		return FL_E_INVAL;
+	d = train->d;
+	c = train->k;
+	for (i = 0; i < n; i++) {
+		if (!(fabs(vec[i]) > bound))
+			continue;
+		fl_update_stats_name(i, d, c,
+				     spec && spec->nfeatures == d ? spec->features : NULL,
+				     spec && spec->nlabels == c ? spec->labels : NULL,
+				     what, sizeof(what));
+		fl_errmsg_set(errmsg, "R8: %s %.2g is above the bound %.2g for %u "
+			      "sites; rescale the column", what, vec[i], bound, nsites);
+		return FL_E_WRAP;
+	}
 	return 0;
 }
 

@@ -75,6 +75,16 @@ int fl_agent_model_check(const fl_jobspec *spec, const fl_model *m,
  * classification (train->k classes). */
 int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n);
 
+/* R8, no silent wrap: 0 if every value of the STATS vector vec (n values,
+ * built by fl_agent_stats_vec from train) is within fl_upvec_wide_bound
+ * (nsites), so that the sum over the round's nsites sites cannot wrap.
+ * Else FL_E_WRAP, and errmsg names the feature and the bound, e.g.
+ * "R8: feature 'x' sum of squares 4.5e+12 is above the bound 8.8e+11 for
+ * 10 sites; rescale the column". spec (may be NULL) gives the names.
+ * FL_E_INVAL for a vector of the wrong length or nsites out of range. */
+int fl_agent_stats_check(const fl_jobspec *spec, const fl_dataset *train,
+			 const double *vec, size_t n, uint32_t nsites, char *errmsg);
+
 typedef struct fl_agent_train_info {
 	double n_train;
 	double loss_sum;
@@ -117,8 +127,9 @@ int fl_agent_eval_vec(const fl_model *global, const fl_dataset *test,
  * with layout {nreal, n - nreal, {sa->clip, sa->bits}}. *out is malloc'd
  * (sa->words words; the caller wipes and frees it). Errors, with errmsg
  * saying what disagrees: FL_E_INVAL (nreal > n, weight_scale not positive,
- * the layout's words differ from sa->words), FL_E_RANGE (a value fl_upvec
- * cannot encode), FL_E_NOMEM.
+ * the layout's words differ from sa->words, sa->n out of 1..
+ * FL_UPVEC_MAX_CLIENTS), FL_E_RANGE (a value not finite), FL_E_WRAP (R8: a
+ * value above fl_upvec_wide_bound(sa->n), whose sum could wrap), FL_E_NOMEM.
  */
 int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
 		       uint32_t **out, char *errmsg);
@@ -276,11 +287,15 @@ typedef struct fl_agent_policy_facts {
 	double clip;                 /* SaParams.clip */
 	uint32_t others;             /* other sites in the round at this stage */
 	uint32_t recent_rounds;      /* own contributions in the last 24 h */
+	bool site_figures;           /* the spec's [job] site_figures (R9) */
 } fl_agent_policy_facts;
 
 /*
  * The policy decision, a pure function. At FL_POLICY_AT_TASK every rule
- * applies (kind, model, model size, clip, other sites, rounds in 24 h); at
+ * applies (R9 first: a job with site_figures = true is refused unless
+ * report_own_metrics = true, with the reason "R9: the job publishes
+ * per-site figures and this site's policy does not (report_own_metrics =
+ * false)"; then kind, model, model size, clip, other sites, rounds in 24 h); at
  * the later stages only min_other_participants. Returns 0 to take part or
  * FL_E_DENIED with reason (cap bytes) naming the rule and the values, e.g.
  * "model mlp not in allowed_models (logistic)". An unknown model is refused
@@ -295,6 +310,11 @@ uint32_t fl_agent_policy_count_others(const uint32_t *ids, uint32_t count,
 /* Parameters of the spec's model on d features ((d + 1) * k; mlp: sum over
  * layers of (in + 1) * out); 0 for an unknown kind. */
 uint64_t fl_agent_policy_nparams(const fl_jobspec *spec, uint32_t d);
+
+/* R9: whether this site sends its own figures in clear for a job: only
+ * when the job's spec has site_figures = true AND the policy has
+ * report_own_metrics = true (spec NULL: no). */
+bool fl_agent_policy_site_figures(const fl_agent_policy *p, const fl_jobspec *spec);
 
 #define FL_AGENT_POLICY_WINDOW_S 86400
 /*

@@ -75,8 +75,10 @@ typedef struct fl_tls_paths {
  *                              loss, accuracy, macro-F1 or R^2) IN CLEAR to
  *                              the coordinator, which shows them per site in
  *                              'fedctl job status'. The secure aggregate is
- *                              unchanged. Default false: nothing of this
- *                              site's own is revealed.
+ *                              unchanged. Only in jobs whose spec has
+ *                              [job] site_figures = true (R9); with false,
+ *                              such jobs are refused. Default false:
+ *                              nothing of this site's own is revealed.
  */
 typedef struct fl_agent_policy {
 	uint32_t kinds;                  /* FL_POLICY_KIND_* bits */

@@ -23,7 +23,8 @@ enum spec_key {
 	K_TEST_FRACTION, K_SEED, K_SA_THRESHOLD, K_SA_NEIGHBOURS, K_SA_CLIP,
 	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS,
 	K_PROX_MU, K_LR_SCHEDULE, K_LR_DECAY, K_LR_STEP, K_CLASS_WEIGHTS,
-	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_TYPE, K_COUNT_
+	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_TYPE,
+	K_SITE_FIGURES, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -62,6 +63,7 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_BETA2] = { "server", "beta2" },
 	[K_TAU] = { "server", "tau" },
 	[K_TYPE] = { "job", "type" },
+	[K_SITE_FIGURES] = { "job", "site_figures" },
 };
 
 static const char *const spec_lr_names[] = {
@@ -396,6 +398,7 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_SA_BITS: return spec_u32(c, key, 2, 31, &s->sa_bits, v);
 	case K_SA_DROPOUT: return spec_dbl(c, key, &s->sa_dropout, v);
 	case K_SA_CONSISTENCY: return spec_bool(c, key, &s->sa_consistency, v);
+	case K_SITE_FIGURES: return spec_bool(c, key, &s->site_figures, v);
 	case K_HIDDEN: return spec_hidden(c, v);
 	case K_LOSS:
 		if (strcmp(v, "softmax") == 0 || strcmp(v, "squared") == 0) {

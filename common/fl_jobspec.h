@@ -30,7 +30,8 @@ enum fl_model_kind {
  *            must match: softmax needs labels, squared takes none),
  *            labels = a, b, c   (classification; ids in this order),
  *            features = f1, f2  (optional; default all but the label),
- *            rounds, min_clients, type = train|stats (see stats_only)
+ *            rounds, min_clients, type = train|stats (see stats_only),
+ *            site_figures = true|false (R9, see site_figures)
  *   [train]  local_epochs, batch_size, lr, l2,
  *            prox_mu (FedProx: each site adds (mu/2)||w - w_global||^2 to
  *            its local objective; 0 = plain FedAvg local training),
@@ -124,6 +125,17 @@ typedef struct fl_jobspec {
 	 * else linear, and only sizes the label histogram), test_fraction
 	 * defaults to 0 and may be 0. */
 	bool stats_only;
+	/* [job] site_figures = true|false (default false). R9: whether every
+	 * participant's own evaluation figures are published in clear beside
+	 * the secure sum (Agent ReportMetrics). Per-site clear figures are a
+	 * property of the job, signed into the spec, so that within one job
+	 * either every participant's figures are public or none are: a site
+	 * sends its figures only when this is true and its [policy]
+	 * report_own_metrics = true, and a site whose policy has
+	 * report_own_metrics = false refuses a job with site_figures = true.
+	 * Otherwise the figures of the one site that did not report would
+	 * follow from the sum minus the others' clear figures. */
+	bool site_figures;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with

@@ -84,6 +84,8 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       s->name, s->dataset, fl_model_kind_name(s->model), s->label);
 	if (s->stats_only)
 		fl_sbuf_printf(&b, "type = stats\n");
+	if (s->site_figures)   /* absent = false: older specs keep their text */
+		fl_sbuf_printf(&b, "site_figures = true\n");
 	spec_format_list(&b, "labels", s->labels, s->nlabels);
 	spec_format_list(&b, "features", s->features, s->nfeatures);
 	if (s->model == FL_MODEL_MLP) {

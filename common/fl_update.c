@@ -104,6 +104,8 @@ int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses
 	if (m == NULL || sum == NULL ||
 	    (nclasses != 0 && nclasses != fl_model_nclasses(m)))
 		return FL_E_INVAL;
+	if ((r = fl_update_stats_check_sum(sum, m->d, nclasses, NULL)) != 0)
+		return r;
 	if (nclasses == 0)
 		return fl_update_stats_apply(m, sum);
 	h = sum + fl_update_stats_len(m->d);

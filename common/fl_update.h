@@ -36,6 +36,22 @@ int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, doubl
 int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses);
 
 /*
+ * R8, no silent wrap (fl_update_bound.c). name: what coordinate i of a
+ * STATS vector of d features and nclasses labels holds, for messages:
+ * "row count", "feature 'x' sum", "feature 'x' sum of squares", "label 'y'
+ * count" (features / labels may be NULL: then by number). check_sum: a
+ * summed STATS vector whose row count, sum of squares or label count is
+ * negative, or any value not finite, cannot come from honest sites (the
+ * sum wrapped or a site lied): FL_E_WRAP, *bad (may be NULL) = its index.
+ * fl_update_stats_apply_hist refuses such a sum with FL_E_WRAP too.
+ */
+void fl_update_stats_name(size_t i, uint32_t d, uint32_t nclasses,
+			  char *const *features, char *const *labels,
+			  char *out, size_t cap);
+int fl_update_stats_check_sum(const double *sum, uint32_t d, uint32_t nclasses,
+			      size_t *bad);
+
+/*
  * Metrics tail, length 6 + 3c (c = fl_model_nclasses): n, loss_sum,
  * correct, sse, sum_y, sum_y2, tp[c], npred[c], ntrue[c].
  */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_agg: masked upload words in, decoded float64 sums out. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +76,10 @@ int coord_agg_layout(enum fl_task_kind kind, const fl_model *model, uint32_t d,
 	return 0;
 }
 
-int coord_agg_decode(const fl_upvec_layout *l, uint32_t n, const uint32_t *sum,
-		     double weight_scale, coord_agg **out)
+/* nsites 0: the unchecked decode. */
+static int coord_agg_decode_n(const fl_upvec_layout *l, uint32_t nsites,
+			      uint32_t n, const uint32_t *sum, double weight_scale,
+			      coord_agg **out, size_t *bad)
 {
 	coord_agg *a;
 	size_t i;
@@ -90,10 +93,76 @@ int coord_agg_decode(const fl_upvec_layout *l, uint32_t n, const uint32_t *sum,
 		r = FL_E_NOMEM;
 		goto out;
 	}
-	if ((r = fl_upvec_decode_sum(l, n, sum, a->sum)) != 0)
+	r = nsites ? fl_upvec_decode_sum_bounded(l, nsites, n, sum, a->sum, bad) :
+		fl_upvec_decode_sum(l, n, sum, a->sum);
+	if (r != 0)
 		goto out;
 	for (i = 0; i < l->nreal; i++)
 		a->sum[i] *= weight_scale;
+	*out = a;
+	a = NULL;
+out:
+	coord_agg_free(a);
+	return r;
+}
+
+int coord_agg_decode(const fl_upvec_layout *l, uint32_t n, const uint32_t *sum,
+		     double weight_scale, coord_agg **out)
+{
+	return coord_agg_decode_n(l, 0, n, sum, weight_scale, out, NULL);
+}
+
+/* Names wide value i (STATS: by feature and label, from the spec). */
+static void coord_agg_name(const fl_upvec_layout *l, enum fl_task_kind kind,
+			   const fl_jobspec *spec, size_t i, char *out, size_t cap)
+{
+	uint32_t d = spec ? spec->nfeatures : 0, c;
+
+	if (kind == FL_TASK_STATS && d > 0 && l->nwide >= fl_update_stats_len(d)) {
+		c = (uint32_t)(l->nwide - fl_update_stats_len(d));
+		fl_update_stats_name(i, d, c, spec->features,
+				     c == spec->nlabels ? spec->labels : NULL, out, cap);
+		return;
+	}
+	snprintf(out, cap, "value %zu after the model's parameters", i + 1);
+}
+
+int coord_agg_decode_checked(const fl_upvec_layout *l, enum fl_task_kind kind,
+			     const fl_jobspec *spec, uint32_t nsites, uint32_t n,
+			     const uint32_t *sum, double weight_scale,
+			     coord_agg **out, char *why, size_t cap)
+{
+	coord_agg *a = NULL;
+	char what[FL_NAME_BYTES + 48];
+	double lim = (double)n * fl_upvec_wide_bound(nsites);
+	size_t bad = 0;
+	uint32_t d = spec ? spec->nfeatures : 0;
+	int r;
+
+	if (nsites == 0)
+		return FL_E_INVAL;
+	r = coord_agg_decode_n(l, nsites, n, sum, weight_scale, &a, &bad);
+	if (r == FL_E_WRAP) {
+		coord_agg_name(l, kind, spec, bad, what, sizeof(what));
+		snprintf(why, cap, "R8: the summed %s is beyond +-%.2g, more than %u "
+			 "of %u sites can send within their bound %.2g: the sum "
+			 "wrapped or a site ignored its bound; the round's sum is "
+			 "not used", what, lim, n, nsites, fl_upvec_wide_bound(nsites));
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if (kind == FL_TASK_STATS && d > 0 &&
+	    (r = fl_update_stats_check_sum(a->sum, d,
+					   (uint32_t)(l->nwide - fl_update_stats_len(d)),
+					   &bad)) != 0) {
+		coord_agg_name(l, kind, spec, bad, what, sizeof(what));
+		snprintf(why, cap, "R8: the summed %s decodes as %.2g, outside "
+			 "[0, %.2g] for %u of %u sites: the sum wrapped or a site "
+			 "ignored its bound; the round's sum is not used", what,
+			 a->sum[bad], lim, n, nsites);
+		goto out;
+	}
 	*out = a;
 	a = NULL;
 out:

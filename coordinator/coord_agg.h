@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fl_jobspec.h"
 #include "fl_model.h"
 #include "fl_msg.h"
 #include "fl_upvec.h"
@@ -45,6 +46,20 @@ typedef struct coord_agg coord_agg;
  */
 int coord_agg_decode(const fl_upvec_layout *l, uint32_t n, const uint32_t *sum,
 		     double weight_scale, coord_agg **out);
+/*
+ * R8, no silent wrap: coord_agg_decode for an attempt of kind whose context
+ * has nsites sites, of which n were summed. A sum that no n sites keeping to
+ * their bound (fl_upvec_wide_bound(nsites)) can produce is refused, never
+ * used: a wide value beyond n x bound, and for STATS a negative (or not
+ * finite) row count, sum of squares or label count. Then FL_E_WRAP and why
+ * (cap bytes) names the value, e.g. "R8: the summed feature 'x' sum of
+ * squares decodes as -8.6e+12, outside [0, 8.8e+12] for 2 of 2 sites (...)"
+ * (spec gives the names; may be NULL). Other errors as coord_agg_decode.
+ */
+int coord_agg_decode_checked(const fl_upvec_layout *l, enum fl_task_kind kind,
+			     const fl_jobspec *spec, uint32_t nsites, uint32_t n,
+			     const uint32_t *sum, double weight_scale,
+			     coord_agg **out, char *why, size_t cap);
 const double *coord_agg_sum(const coord_agg *a);
 /* Number of doubles (nreal + nwide). */
 size_t coord_agg_len(const coord_agg *a);

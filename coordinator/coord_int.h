@@ -121,10 +121,13 @@ void coord_round_reset(coord_round_state *rs);
 int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 		       int64_t now_ms, char *errmsg);
 /* Outcome of a tick of the phase machine. */
-enum coord_sa_step { COORD_SA_WAIT = 0, COORD_SA_DONE, COORD_SA_FAILED };
+enum coord_sa_step { COORD_SA_WAIT = 0, COORD_SA_DONE, COORD_SA_FAILED,
+		     COORD_SA_WRAPPED };
 /* Closes the current phase if everyone answered or its deadline passed.
  * DONE: *sum holds the decoded sum (caller frees with coord_agg_free).
- * FAILED: why holds the reason (the attempt must be retried). */
+ * FAILED: why holds the reason (the attempt must be retried). WRAPPED: the
+ * unmasked sum is out of range (R8, FL_E_WRAP) and must not be used; why
+ * says which value (the same inputs would wrap again: the job fails). */
 enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 				     coord_agg **sum, char *why, size_t whycap);
 /* Frees the attempt's secagg state (server, key list, request). */

@@ -513,6 +513,23 @@ static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
 	coord_round_reset(rs);
 }
 
+/* R8: the attempt's sum wrapped. It is not used and, since the same data
+ * would wrap again, the job fails with the reason (fedctl job show). */
+static void coord_round_wrapped(coord_engine *e, coord_job *j, const char *reason,
+				int64_t now_ms)
+{
+	coord_round_state *rs = &j->rs;
+	fl_msg_round_info ri;
+	char why[FL_MSG_ERROR_BYTES];
+
+	coord_round_info(j, "failed", now_ms, 1, &ri);
+	coord_store_round_put(e->st, j->id, &ri);
+	free(ri.participants);
+	snprintf(why, sizeof(why), "round %u attempt %u: %s", rs->round, rs->attempt,
+		 reason);
+	coord_round_fail_job(e, j, now_ms, why);
+}
+
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
@@ -532,6 +549,9 @@ void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
 		return;
 	case COORD_SA_FAILED:
 		coord_round_fail_attempt(e, j, why, now_ms);
+		return;
+	case COORD_SA_WRAPPED:
+		coord_round_wrapped(e, j, why, now_ms);
 		return;
 	}
 }

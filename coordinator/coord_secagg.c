@@ -304,8 +304,10 @@ static int coord_sa_close_consistency(coord_round_state *rs)
 	return 0;
 }
 
-/* Closes UNMASK: removes the masks and decodes the sum. */
-static int coord_sa_finish(coord_round_state *rs, coord_agg **sum)
+/* Closes UNMASK: removes the masks and decodes the sum, refusing one that
+ * wrapped (R8; why says which value). */
+static int coord_sa_finish(const coord_job *j, coord_round_state *rs,
+			   coord_agg **sum, char *why, size_t whycap)
 {
 	uint32_t *words;
 	size_t bytes = (size_t)rs->sp.m * sizeof(uint32_t);
@@ -314,8 +316,9 @@ static int coord_sa_finish(coord_round_state *rs, coord_agg **sum)
 	if ((words = malloc(bytes)) == NULL)
 		return FL_E_NOMEM;
 	if ((r = fl_secagg_server_finish(rs->sa, words)) == 0)
-		r = coord_agg_decode(&rs->layout, rs->nsurvivors, words,
-				     rs->weight_scale, sum);
+		r = coord_agg_decode_checked(&rs->layout, rs->kind, &j->spec,
+					     rs->sp.n, rs->nsurvivors, words,
+					     rs->weight_scale, sum, why, whycap);
 	sodium_memzero(words, bytes);
 	free(words);
 	return r;
@@ -375,11 +378,13 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 			coord_sa_next(j, rs, FL_SA_UNMASK, now_ms);
 		break;
 	case FL_SA_UNMASK:
-		if ((r = coord_sa_finish(rs, sum)) == 0) {
+		if ((r = coord_sa_finish(j, rs, sum, why, whycap)) == 0) {
 			fl_debug("job %llu round %u attempt %u: secagg unmask -> done",
 				 (unsigned long long)j->id, rs->round, rs->attempt);
 			return COORD_SA_DONE;
 		}
+		if (r == FL_E_WRAP)
+			return COORD_SA_WRAPPED;   /* why is set */
 		break;
 	case FL_SA_OFF:
 		r = FL_E_STATE;

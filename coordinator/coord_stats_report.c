@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_stats_report: the figures opted-in sites report about themselves
- * (Agent ReportMetrics), kept per job, round and site in the site_metrics
+/* coord_stats_report: the figures sites report about themselves (Agent
+ * ReportMetrics) in a job whose spec has [job] site_figures = true (R9:
+ * every participant opted in), kept per job, round and site in the site_metrics
  * table, and listed for fedctl (Control GetSiteMetrics). Separate from the
  * secure aggregate, which they do not change. */
 #include <math.h>
@@ -136,18 +137,26 @@ out:
 	return r;
 }
 
-/* Only a site selected for that very attempt may report on it. */
+/* Only a site selected for that very attempt may report on it, and only
+ * for a job whose spec publishes per-site figures (R9). */
 static int coord_sm_check(coord_engine *e, const char *site,
 			  const fl_msg_own_metrics *m, char *msg)
 {
 	coord_job *j;
-	int ok;
+	int ok, figures = 0;
 
 	pthread_mutex_lock(&e->mu);
 	j = coord_engine_job_find(e, m->job_id);
 	ok = j && j->rs.active && j->rs.round == m->round &&
 		j->rs.attempt == m->attempt && coord_round_slot(j, site) != NULL;
+	figures = j && j->spec.site_figures;
 	pthread_mutex_unlock(&e->mu);
+	if (ok && !figures) {
+		fl_errmsg_set(msg, "job %llu does not publish per-site figures "
+			      "([job] site_figures = false); not storing them (R9)",
+			      (unsigned long long)m->job_id);
+		return FL_E_DENIED;
+	}
 	if (ok)
 		return 0;
 	fl_errmsg_set(msg, "site %s is not taking part in job %llu round %u attempt %u "

@@ -41,4 +41,28 @@ int fl_upvec_encode(const fl_upvec_layout *l, const double *x, uint32_t *out);
 int fl_upvec_decode_sum(const fl_upvec_layout *l, uint32_t n,
 			const uint32_t *sum, double *out);
 
+/*
+ * R8, no silent wrap: a wide sum decodes exactly only while |sum| < 2^43.
+ * With nsites sites in the round's context, each site may encode at most
+ * fl_upvec_wide_bound(nsites) in a wide coordinate (floor((2^59 - 1) /
+ * nsites) units of 2^-16, and never more than FL_UPVEC_WIDE_MAX), so that
+ * nsites x bound < 2^43: about 8.8e11 for 10 sites. 0 for nsites 0 or above
+ * FL_UPVEC_MAX_CLIENTS.
+ */
+double fl_upvec_wide_bound(uint32_t nsites);
+/* fl_upvec_encode for a round of nsites sites: FL_E_WRAP if a wide value
+ * is above fl_upvec_wide_bound(nsites) in magnitude (*bad, may be NULL,
+ * gets its index among the nwide values); FL_E_RANGE for a value that is
+ * not finite; FL_E_INVAL for nsites 0 or above FL_UPVEC_MAX_CLIENTS. */
+int fl_upvec_encode_bounded(const fl_upvec_layout *l, uint32_t nsites,
+			    const double *x, uint32_t *out, size_t *bad);
+/* fl_upvec_decode_sum of n <= nsites vectors from a round of nsites sites:
+ * FL_E_WRAP (out unusable) if a decoded wide value is beyond
+ * n x fl_upvec_wide_bound(nsites) in magnitude, which no n sites that keep
+ * to their bound can reach; *bad (may be NULL) gets its wide index.
+ * FL_E_INVAL if n > nsites. */
+int fl_upvec_decode_sum_bounded(const fl_upvec_layout *l, uint32_t nsites,
+				uint32_t n, const uint32_t *sum, double *out,
+				size_t *bad);
+
 #endif

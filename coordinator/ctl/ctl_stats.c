@@ -451,8 +451,8 @@ void ctl_site_metrics_table(FILE *f, const fl_msg_site_metrics_list *sm)
 	for (k = 0; k < sm->n; k++)
 		if (sm->entries[k].round > last)
 			last = sm->entries[k].round;
-	fprintf(f, "\nround %u, figures the sites reported about themselves (only "
-		"sites with report_own_metrics = true):\n%-20s %-8s %-8s %-8s %-8s %s\n",
+	fprintf(f, "\nround %u, figures the sites reported about themselves (the "
+		"job has site_figures = true):\n%-20s %-8s %-8s %-8s %-8s %s\n",
 		last, "SITE", "ROWS", "ACC", "F1", "LOSS", "R2");
 	for (k = 0; k < sm->n; k++) {
 		const fl_msg_site_metrics *x = &sm->entries[k];

@@ -352,12 +352,82 @@ static void test_glue(void)
 	free(a);
 }
 
+/* R9 adversary: a coordinator hands a site that did not opt in a job that
+ * publishes per-site figures (if it took part, its figures would follow by
+ * subtracting the others' clear figures from the sum): refused at the
+ * advertise precheck. And an opted-in site sends nothing in clear for a
+ * job whose spec does not ask for it. */
+static void test_site_figures_adversary(void)
+{
+	fl_agent *a = calloc(1, sizeof(*a));
+	fl_agent_policy p = defaults();
+	fl_agent_policy_facts f = task_facts();
+	fl_msg_task t;
+	fl_jobspec spec;
+	fl_dataset ds;
+	fl_metrics mt;
+
+	if (a == NULL) {
+		FL_CHECK(0);
+		return;
+	}
+	/* The pure decision: R9 comes first, whatever else is allowed. */
+	f.site_figures = true;
+	expect_deny(&p, &f, "R9: the job publishes per-site figures and this "
+		    "site's policy does not (report_own_metrics = false)");
+	f.kind = FL_TASK_STATS;
+	expect_deny(&p, &f, "R9:");
+	p.report_own_metrics = true;
+	expect_allow(&p, &f);
+	f.site_figures = false;
+	expect_allow(&p, &f);
+	p.report_own_metrics = false;
+	expect_allow(&p, &f);
+	/* The agent's glue, with the spec the task carries. */
+	a->cfg.policy = defaults();
+	snprintf(a->cfg.state_dir, sizeof(a->cfg.state_dir), "/nonexistent");
+	memset(&t, 0, sizeof(t));
+	t.job_id = 7;
+	t.round = 1;
+	t.attempt = 1;
+	t.kind = FL_TASK_TRAIN;
+	t.sa.n = 4;
+	t.sa.clip = 1.0;
+	memset(&spec, 0, sizeof(spec));
+	spec.model = FL_MODEL_LOGISTIC;
+	spec.nlabels = 2;
+	spec.site_figures = true;
+	memset(&ds, 0, sizeof(ds));
+	ds.d = 3;
+	FL_CHECK_EQ_INT(agent_policy_task(a, &t, &spec, &ds), FL_E_DENIED);
+	a->cfg.policy.report_own_metrics = true;
+	FL_CHECK_EQ_INT(agent_policy_task(a, &t, &spec, &ds), 0);
+	FL_CHECK(fl_agent_policy_site_figures(&a->cfg.policy, &spec));
+	/* Opted in, but the job does not publish figures: nothing is sent
+	 * (no channel is touched: a->ch is NULL). */
+	memset(&mt, 0, sizeof(mt));
+	mt.n = 50;
+	mt.nclasses = 2;
+	spec.site_figures = false;
+	FL_CHECK_EQ_INT(agent_policy_task(a, &t, &spec, &ds), 0);
+	FL_CHECK(!fl_agent_policy_site_figures(&a->cfg.policy, &spec));
+	FL_CHECK_EQ_INT(agent_report_own(a, &t, &spec, &mt), FL_E_DENIED);
+	FL_CHECK_EQ_INT(agent_report_own(a, &t, NULL, &mt), FL_E_DENIED);
+	/* Not opted in: nothing either way. */
+	a->cfg.policy.report_own_metrics = false;
+	FL_CHECK_EQ_INT(agent_report_own(a, &t, &spec, &mt), FL_E_DENIED);
+	spec.site_figures = true;
+	FL_CHECK_EQ_INT(agent_report_own(a, &t, &spec, &mt), FL_E_DENIED);
+	free(a);
+}
+
 int main(void)
 {
 	test_defaults();
 	test_kinds_models();
 	test_sizes();
 	test_rounds_and_stages();
+	test_site_figures_adversary();
 	test_count_others();
 	test_nparams();
 	test_recent();

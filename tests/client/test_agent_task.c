@@ -217,6 +217,52 @@ out:
 	fl_dataset_free(te);
 }
 
+/* R8 at the site: the review's example, feature 'x' with a sum of squares
+ * of 4.5e12 at two sites. 2 x 4.5e12 > 2^43 would wrap to -8.6e12, so the
+ * site refuses to encode it (before: it was encoded and the sum wrapped). */
+static void test_stats_wrap(void)
+{
+	static const char *text = "[job]\nname = w\ndataset = d\nmodel = linear\n"
+		"label = y\nfeatures = x\n";
+	char msg[FL_ERRMSG_BYTES] = "";
+	double x[2] = { 1.5e6, 1.5e6 }, y[2] = { 0, 0 }, *v = NULL;
+	fl_dataset tr = { 2, 1, 0, x, y };
+	fl_msg_sa_params sa;
+	fl_jobspec spec;
+	uint32_t *w = NULL;
+	size_t n = 0;
+
+	memset(&spec, 0, sizeof(spec));
+	FL_CHECK_EQ_INT(spec_parse(text, &spec), 0);
+	FL_CHECK_EQ_INT(fl_agent_stats_vec(&tr, &v, &n), 0);
+	if (v == NULL)
+		goto out;
+	FL_CHECK_NEAR(v[2], 4.5e12, 1);
+	/* The encoder the upload goes through refuses it for 2 sites... */
+	memset(&sa, 0, sizeof(sa));
+	sa.n = 2;
+	sa.words = 3 * n;
+	sa.clip = 1.0;
+	sa.bits = 20;
+	sa.weight_scale = 1.0;
+	FL_CHECK_EQ_INT(fl_agent_sa_encode(&sa, v, n, &w, msg), FL_E_WRAP);
+	FL_CHECK(w == NULL);
+	FL_CHECK(strstr(msg, "R8") != NULL && strstr(msg, "4.4e+12") != NULL);
+	/* ...and the STATS check names the feature and the bound. */
+	FL_CHECK_EQ_INT(fl_agent_stats_check(&spec, &tr, v, n, 10, msg), FL_E_WRAP);
+	FL_CHECK(strstr(msg, "feature 'x' sum of squares 4.5e+12 is above the "
+			"bound 8.8e+11 for 10 sites; rescale the column") != NULL);
+	FL_CHECK_EQ_INT(fl_agent_stats_check(&spec, &tr, v, n, 2, msg), FL_E_WRAP);
+	/* One site alone may send it; the sum of one cannot wrap. */
+	FL_CHECK_EQ_INT(fl_agent_stats_check(&spec, &tr, v, n, 1, msg), 0);
+	sa.n = 1;
+	FL_CHECK_EQ_INT(fl_agent_sa_encode(&sa, v, n, &w, msg), 0);
+	free(w);
+out:
+	free(v);
+	fl_jobspec_clear(&spec);
+}
+
 int main(void)
 {
 	fl_jobspec spec;
@@ -227,6 +273,7 @@ int main(void)
 	test_load_errors(&spec);
 	test_cache(&spec);
 	test_vectors(&spec);
+	test_stats_wrap();
 	fl_jobspec_clear(&spec);
 	return FL_TEST_DONE();
 }

@@ -55,7 +55,8 @@ static int same_spec(const fl_jobspec *a, const fl_jobspec *b)
 	    a->seed != b->seed || a->sa_threshold != b->sa_threshold ||
 	    a->sa_neighbours != b->sa_neighbours || a->sa_clip != b->sa_clip ||
 	    a->sa_bits != b->sa_bits || a->sa_dropout != b->sa_dropout ||
-	    a->sa_consistency != b->sa_consistency)
+	    a->sa_consistency != b->sa_consistency ||
+	    a->site_figures != b->site_figures)
 		return 0;
 	for (uint32_t i = 0; i < a->nlabels; i++)
 		if (strcmp(a->labels[i], b->labels[i]))
@@ -142,6 +143,7 @@ static void test_defaults(void)
 	FL_CHECK_EQ_INT(js.sa_bits, 20);
 	FL_CHECK_NEAR(js.sa_dropout, 0.5, 0);
 	FL_CHECK(!js.sa_consistency);
+	FL_CHECK(!js.site_figures);
 	fl_jobspec_clear(&js);
 }
 
@@ -253,11 +255,49 @@ static void test_errors(void)
 	}
 }
 
+/* R9: [job] site_figures is part of the spec, parsed, formatted (only when
+ * true: older specs keep their canonical text) and round-tripped. */
+static void test_site_figures(void)
+{
+	static const char *bases[] = {
+		"[job]\nname=bc\ndataset=breast\nmodel=logistic\nlabel=label\n"
+		"labels=0,1\n",
+		"[job]\nname=bc\ndataset=breast\nmodel=logistic\nlabel=label\n"
+		"labels=0,1\nsite_figures = true\n",
+		"[job]\nname=bc\ndataset=breast\nmodel=logistic\nlabel=label\n"
+		"labels=0,1\nsite_figures = false\n",
+	};
+	char err[FL_ERRMSG_BYTES], *text = NULL;
+	fl_jobspec js, back;
+
+	for (int i = 0; i < 3; i++) {
+		FL_CHECK_EQ_INT(parse(bases[i], &js, err), 0);
+		FL_CHECK(js.site_figures == (i == 1));
+		FL_CHECK_EQ_INT(fl_jobspec_format(&js, &text), 0);
+		if (text == NULL) {
+			fl_jobspec_clear(&js);
+			continue;
+		}
+		FL_CHECK((strstr(text, "site_figures = true\n") != NULL) == (i == 1));
+		FL_CHECK(strstr(text, "site_figures = false") == NULL);
+		FL_CHECK_EQ_INT(parse(text, &back, err), 0);
+		FL_CHECK(back.site_figures == js.site_figures && same_spec(&js, &back));
+		fl_jobspec_clear(&back);
+		fl_jobspec_clear(&js);
+		free(text);
+		text = NULL;
+	}
+	expect_err(SOFT "site_figures = yes please\n", "'site_figures'");
+	expect_err(SOFT "[round]\nsite_figures = true\n",
+		   "unknown key 'site_figures' in [round]");
+}
+
 int main(void)
 {
 	test_full();
 	test_defaults();
 	test_long_lists();
 	test_errors();
+	test_site_figures();
 	return FL_TEST_DONE();
 }

@@ -976,6 +976,42 @@ static void test_bench_partial(coord_store *st)
 	coord_engine_free(e);
 }
 
+/* R8 adversary: two sites ignore their bound and send feature a's sum of
+ * squares as 4.5e12 (under 8e12, so the unbounded encoding takes it). The
+ * sum 9e12 passes 2^43 and wraps to -8.6e12: the coordinator must refuse
+ * the sum (the job fails saying why) instead of building model v0 with
+ * feature a silently left unstandardised. */
+static void test_stats_wrap_adversary(coord_store *st)
+{
+	static const double big[] = { 10, 1, 1, 4.5e12, 1 };
+	static const double zero[] = { 10, 1, 1, 1, 1 };
+	const double *const vec[] = { big, big, zero };
+	coord_engine_opts o = { 3000, 300 };
+	char msg[FL_ERRMSG_BYTES];
+	coord_engine *e = NULL;
+	fl_msg_job_info ji;
+	coord_blob *b = NULL;
+	uint64_t job = 0;
+	int64_t t = 900000;
+
+	FL_CHECK_EQ_INT(coord_engine_new(st, &o, &e), 0);
+	if (e == NULL)
+		return;
+	FL_CHECK_EQ_INT(coord_engine_submit(e, spec_text(1, 2, 10, 2), "operator", t,
+					    &job, msg), 0);
+	poll_all(e, t, 3);
+	coord_engine_tick(e, t);
+	run_round(e, vec, 5, -1, 10, &t);
+	FL_CHECK_EQ_INT(coord_store_job_get(st, job, &ji, NULL), 0);
+	FL_CHECK(strcmp(ji.state, "failed") == 0);
+	FL_CHECK(strstr(ji.error, "R8") != NULL);
+	FL_CHECK(strstr(ji.error, "feature 'a' sum of squares") != NULL);
+	/* Nothing was built from the wrapped sum. */
+	FL_CHECK(coord_engine_model(e, NULL, job, 0, 0, &b, msg) != 0);
+	coord_blob_release(b);
+	coord_engine_free(e);
+}
+
 int main(void)
 {
 	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
@@ -998,6 +1034,7 @@ int main(void)
 	test_retry_then_fail(st);
 	test_threshold(st);
 	test_wait_abort(st);
+	test_stats_wrap_adversary(st);
 	coord_store_site_add(st, "site4", "site", 1);
 	test_consistency(st);
 	test_bench_partial(st);

@@ -13,6 +13,46 @@
 #define NWIDE 40
 #define NCLI 37
 
+/* R8: the bound per site, the refusal at encode, and a crafted wrapped
+ * aggregate refused at decode. The adversary: two sites that ignore their
+ * bound and encode 4.5e12 each without it. */
+static void test_wrap_adversary(void)
+{
+	fl_upvec_layout l = { 0, 2, { 1.0, 20 } };
+	double v[2] = { 10, 4.5e12 }, out[2];
+	uint32_t a[6], sum[6];
+	size_t bad = 99;
+	int i;
+
+	FL_CHECK(fl_upvec_wide_bound(10) > 8.79e11 && fl_upvec_wide_bound(10) < 8.8e11);
+	FL_CHECK(fl_upvec_wide_bound(1) == FL_UPVEC_WIDE_MAX);
+	FL_CHECK(fl_upvec_wide_bound(0) == 0);
+	FL_CHECK(2 * fl_upvec_wide_bound(2) <= 8796093022208.0);   /* 2^43 */
+	FL_CHECK_EQ_INT(fl_upvec_encode_bounded(&l, 2, v, a, &bad), FL_E_WRAP);
+	FL_CHECK_EQ_INT(bad, 1);
+	FL_CHECK_EQ_INT(fl_upvec_encode_bounded(&l, 1, v, a, NULL), 0);
+	FL_CHECK_EQ_INT(fl_upvec_encode_bounded(&l, 0, v, a, NULL), FL_E_INVAL);
+	/* The unbounded encoding takes it; the sum of two wraps. */
+	FL_CHECK_EQ_INT(fl_upvec_encode(&l, v, a), 0);
+	for (i = 0; i < 6; i++)
+		sum[i] = 2 * a[i];
+	FL_CHECK_EQ_INT(fl_upvec_decode_sum(&l, 2, sum, out), 0);
+	FL_CHECK(out[1] < -8.5e12);   /* the silent wrap of the review */
+	/* 2 of 3 sites can reach only 2 x 2.9e12: refused. */
+	bad = 99;
+	FL_CHECK_EQ_INT(fl_upvec_decode_sum_bounded(&l, 3, 2, sum, out, &bad), FL_E_WRAP);
+	FL_CHECK_EQ_INT(bad, 1);
+	FL_CHECK_EQ_INT(fl_upvec_decode_sum_bounded(&l, 3, 4, sum, out, NULL),
+			FL_E_INVAL);
+	/* Within the bound, the bounded decode gives the plain sum. */
+	v[1] = 1e12;
+	FL_CHECK_EQ_INT(fl_upvec_encode_bounded(&l, 3, v, a, NULL), 0);
+	for (i = 0; i < 6; i++)
+		sum[i] = 2 * a[i];
+	FL_CHECK_EQ_INT(fl_upvec_decode_sum_bounded(&l, 3, 2, sum, out, NULL), 0);
+	FL_CHECK(out[0] == 20 && out[1] == 2e12);
+}
+
 int main(void)
 {
 	fl_upvec_layout l = { NREAL, NWIDE, { 2.0, 20 } };
@@ -61,5 +101,6 @@ int main(void)
 	x[NREAL] = NAN;
 	FL_CHECK_EQ_INT(fl_upvec_encode(&l, x, enc), FL_E_RANGE);
 	free(enc); free(sum); free(x); free(plain); free(dec);
+	test_wrap_adversary();
 	return FL_TEST_DONE();
 }

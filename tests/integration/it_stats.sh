@@ -9,11 +9,14 @@
 #    union of site1..site4's CSV files (python3), within quantisation error.
 # 2. fedctl job stats ID (text and --json) returns the same figures; a
 #    viewer may read them; site5 logged its refusal and kept no record.
-# 3. site1 opted in to report its own figures ([policy] report_own_metrics =
-#    true): after a short training job, job status shows site1's figures
-#    for every round (and no other site's), and those of the final EVAL
-#    round equal an offline 'fedc-train --eval' of the same global model
-#    on site1's file. job stats also works for the training job.
+# 3. Per-site figures are a property of the job (R9): site1..site4 opted in
+#    ([policy] report_own_metrics = true) and a short training job asks for
+#    them ([job] site_figures = true). site5 did not opt in and refuses that
+#    job with one R9 log line. job status shows site1..site4's figures for
+#    every round, and site1's of the final EVAL round equal an offline
+#    'fedc-train --eval' of the same global model on site1's file. The stats
+#    job (no site_figures) got no figures. job stats also works for the
+#    training job.
 # 4. fedc-train honours the spec's [train] keys (lr_schedule, class_weights)
 #    and refuses a stats-only spec.
 source "$(dirname "$0")/it_lib.sh"
@@ -25,9 +28,10 @@ bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 5 
 fl_pki site1 site2 site3 site4 site5
 fl_start_coordinator
 for s in site1 site2 site3 site4 site5; do fl_ctl site add "$s" >/dev/null; done
-FL_AGENT_POLICY=$'[policy]\nreport_own_metrics = true' \
-  fl_start_agent site1 breast_cancer "$FL_WORK/data/site1.csv"
-for s in site2 site3 site4; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
+for s in site1 site2 site3 site4; do
+  FL_AGENT_POLICY=$'[policy]\nreport_own_metrics = true' \
+    fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"
+done
 FL_AGENT_POLICY=$'[policy]\nallowed_kinds = train' \
   fl_start_agent site5 breast_cancer "$FL_WORK/data/site5.csv"
 for i in $(seq 1 100); do
@@ -112,9 +116,13 @@ it_check "site5 refused the stats job (allowed_kinds = train)" \
 it_check "site5 kept no record of job $job" \
   test "$(find "$FL_WORK/site5/records" -name "job$job-*.json" 2>/dev/null | wc -l)" = 0
 
-# ---- 3. a site's own figures, opt-in ----
-sed -e 's/^rounds = .*/rounds = 2/' -e 's/^timeout = .*/timeout = 3/' \
+it_check "no site reported figures for the stats job (no site_figures)" \
+  test "$(fl_ctl --json job status "$job" | jq '[.rounds[].site_metrics[]?] | length')" = 0
+
+# ---- 3. per-site figures: the job asks, every participant opted in ----
+sed -e 's/^rounds = .*/rounds = 2\nsite_figures = true/' -e 's/^timeout = .*/timeout = 3/' \
   "$top/deploy/jobs/breast-cancer-logistic.ini" > "$FL_WORK/train.ini"
+it_check "the training spec asks for per-site figures" grep -q '^site_figures = true' "$FL_WORK/train.ini"
 tjob=$(fl_ctl --json job submit "$FL_WORK/train.ini" | jq -r .job_id)
 wrc=0
 fl_ctl job watch "$tjob" --interval 200 >/dev/null || wrc=$?
@@ -123,29 +131,31 @@ fl_ctl --json job status "$tjob" > "$FL_WORK/tstatus.json"
 fl_ctl job status "$tjob" > "$FL_WORK/tstatus.txt"
 sed -n '/reported about themselves/,$p' "$FL_WORK/tstatus.txt"
 last=$(jq '[.rounds[] | select(.state == "done")] | last' "$FL_WORK/tstatus.json")
-it_check "the eval round lists site1's own figures only" \
-  test "$(jq -c '[.site_metrics[].site]' <<<"$last")" = '["site1"]'
-it_check "every training round lists site1's figures only" \
-  test "$(jq -c '[.rounds[] | select(.kind == "train" and .state == "done") | [.site_metrics[].site]] | unique' "$FL_WORK/tstatus.json")" = '[["site1"]]'
+it_check "the eval round lists every participant's figures" \
+  test "$(jq -c '[.site_metrics[].site]' <<<"$last")" = '["site1","site2","site3","site4"]'
+it_check "every training round lists every participant's figures" \
+  test "$(jq -c '[.rounds[] | select(.kind == "train" and .state == "done") | [.site_metrics[].site]] | unique' "$FL_WORK/tstatus.json")" = '[["site1","site2","site3","site4"]]'
 it_check "the stats round lists none" \
   test "$(jq '[.rounds[] | select(.kind == "stats") | .site_metrics[]] | length' "$FL_WORK/tstatus.json")" = 0
 it_check "job status text shows site1's row" grep -q "^site1 " "$FL_WORK/tstatus.txt"
-it_check "job status text shows no other site's row" \
-  bash -c "! grep -Eq '^site[2-5] ' '$FL_WORK/tstatus.txt'"
+it_check "job status text shows no row of site5 (refused)" \
+  bash -c "! grep -Eq '^site5 ' '$FL_WORK/tstatus.txt'"
 it_check "site1 logged that it reports its own figures" \
   grep -q "job $tjob round 3 attempt 1 eval: reporting this site's own figures in clear" "$FL_WORK/site1/agent.log"
-it_check "site2 did not" bash -c "! grep -q 'reporting this site' '$FL_WORK/site2/agent.log'"
+it_check "site5 (report_own_metrics = false) refused the job under R9" \
+  grep -q "refused job $tjob round 0: R9: the job publishes per-site figures and this site's policy does not (report_own_metrics = false)" "$FL_WORK/site5/agent.log"
+it_check "site5 reported nothing" bash -c "! grep -q 'reporting this site' '$FL_WORK/site5/agent.log'"
 # The same global model evaluated offline on site1's file (same split).
 ver=$(jq -r .job.rounds_done "$FL_WORK/tstatus.json")
 fl_ctl model get "$tjob" --version "$ver" -o "$FL_WORK/final.model" >/dev/null
 "$FL_BIN/fedc-train" --eval "$FL_WORK/final.model" --spec "$FL_WORK/train.ini" \
   --data "$FL_WORK/data/site1.csv" --json > "$FL_WORK/offline.json"
-echo "site1 reported: $(jq -c '.site_metrics[0].metrics' <<<"$last"); offline: $(cat "$FL_WORK/offline.json")"
+echo "site1 reported: $(jq -c '.site_metrics[] | select(.site == "site1") | .metrics' <<<"$last"); offline: $(cat "$FL_WORK/offline.json")"
 it_check "site1's reported eval figures equal fedc-train --eval of model v$ver on its file" \
   python3 - "$FL_WORK/offline.json" <<PY
 import json, sys
 off = json.load(open(sys.argv[1]))
-rep = json.loads('''$(jq -c '.site_metrics[0].metrics' <<<"$last")''')
+rep = json.loads('''$(jq -c '.site_metrics[] | select(.site == "site1") | .metrics' <<<"$last")''')
 ok = rep["n"] == off["n_test"] and all(
     abs(rep[k] - off[k]) <= 1e-9 * max(1.0, abs(off[k])) for k in ("loss", "accuracy", "macro_f1"))
 sys.exit(0 if ok else 1)
