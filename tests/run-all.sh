@@ -26,10 +26,11 @@ export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON
-# The shipped configuration (deploy/setup.sh's and demo.sh's defaults): only
-# the four binaries, and not one FEDC_TEST_ string in them.
+# The shipped configuration, as deploy/setup.sh and demo.sh build it (Release,
+# every option at its default): only the four shipped binaries, and not one
+# FEDC_TEST_ string in them. (-U: defaults, whatever a stale cache says.)
 echo "== shipped binaries (build-ship/, default configuration)" >&2
-cmake -S . -B build-ship -DCMAKE_BUILD_TYPE=Release -DFL_WERROR=ON -DFL_SANITIZE= -UFL_TEST_HOOKS >/dev/null
+cmake -S . -B build-ship -DCMAKE_BUILD_TYPE=Release -UFL_WERROR -UFL_SANITIZE -UFL_FUZZ -UFL_TEST_HOOKS >/dev/null
 cmake --build build-ship -j2 --target fedc-coordinator fedc-agent fedctl fedc-train 2>&1 |
   grep -E "error|warning|Error" || true
 bash tests/ship_check.sh bin build-ship/bin

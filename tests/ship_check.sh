@@ -8,18 +8,25 @@
 #     fedc-agent, fedctl and fedc-train must contain no FEDC_TEST_ string and
 #     must not say "test hooks: on" in --version. (tests/run-all.sh runs this
 #     on build-ship/, and CTest on the build's own bin/ when hooks are off.)
-#   ship_check.sh objects SRC_DIR OBJECT...
+#   ship_check.sh objects SRC_DIR HOOK_BINARY OBJECT...
 #     For a hook build: every source file of the shipped code that names a
 #     FEDC_TEST_ variable is a *testhook* file, and the OBJECTs (those files,
 #     and the mains that print their help, compiled once more without
-#     FL_TEST_HOOKS) contain no FEDC_TEST_ string.
+#     FL_TEST_HOOKS) contain no FEDC_TEST_ string, while HOOK_BINARY (the
+#     hook build's coordinator: a control that the search finds them) does.
 set -euo pipefail
 fails=0
 bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
+hook_strings() {   # hook_strings FILE: the FEDC_TEST_ names in FILE
+  local s
+  [ -f "$1" ] || { echo "ship_check: no file $1" >&2; exit 1; }
+  s=$(strings -a "$1")
+  grep -o 'FEDC_TEST_[A-Z_]*' <<<"$s" | sort -u | tr '\n' ' ' || true
+}
 no_hook_strings() {   # no_hook_strings FILE
   local hits
-  hits=$(strings -a "$1" | grep -o 'FEDC_TEST_[A-Z_]*' | sort -u | tr '\n' ' ' || true)
+  hits=$(hook_strings "$1")
   if [ -n "$hits" ]; then bad "$1 contains $hits"; else echo "ok: $1 has no FEDC_TEST_ string"; fi
 }
 
@@ -35,8 +42,14 @@ bin)
   done
   ;;
 objects)
-  src=${2:?usage: ship_check.sh objects SRC_DIR OBJECT...}
-  shift 2
+  src=${2:?usage: ship_check.sh objects SRC_DIR HOOK_BINARY OBJECT...}
+  control=${3:?usage: ship_check.sh objects SRC_DIR HOOK_BINARY OBJECT...}
+  shift 3
+  if [ -z "$(hook_strings "$control")" ]; then
+    bad "control: no FEDC_TEST_ string found in the hook build's $control"
+  else
+    echo "ok: control: the hook build's $control has $(hook_strings "$control")"
+  fi
   [ $# -gt 0 ] || { bad "no objects given"; exit 1; }
   others=$(cd "$src" && grep -rl --include='*.[ch]' 'FEDC_TEST_' coordinator client common crypto proto |
            grep -v 'testhook' || true)
@@ -48,7 +61,7 @@ objects)
   for o in "$@"; do no_hook_strings "$o"; done
   ;;
 *)
-  echo "usage: ship_check.sh bin DIR | objects SRC_DIR OBJECT..." >&2
+  echo "usage: ship_check.sh bin DIR | objects SRC_DIR HOOK_BINARY OBJECT..." >&2
   exit 2
   ;;
 esac
