@@ -6,13 +6,12 @@
 
 #include <stdbool.h>
 
+#include "agent_testhook.h"
 #include "fl_agent.h"
 #include "fl_members.h"
 
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
-#define AGENT_TEST_EXIT_ENV "FEDC_TEST_EXIT_AFTER_SHARE"
-#define AGENT_TEST_EXIT_AT_ENV "FEDC_TEST_EXIT_AT"
 
 /* The one secure-aggregation round attempt under way. */
 typedef struct agent_sa {
@@ -38,16 +37,10 @@ struct fl_agent {
 	char *cert_pem;            /* own certificate, sent with the advert */
 	size_t cert_len;
 	agent_sa sa;
-	int64_t exit_after_share;  /* testing hook: a round number, or -1 */
-	/* testing hook FEDC_TEST_EXIT_AT=PHASE:ROUND: exit before answering
-	 * that phase of that round (exit_at_round -1: off) */
-	enum fl_sa_phase exit_at_phase;
-	int64_t exit_at_round;
 	char ext_root[FL_PATH_BYTES + 16];  /* state_dir/external: trainer folders */
 	/* certificate renewal (agent_renew.c) */
 	int64_t renew_next_ms;     /* next check */
 	uint32_t renew_days;       /* renew with fewer days left */
-	bool renew_now;            /* testing hook FEDC_TEST_RENEW_NOW=1 */
 	/* the coordinator's CRL (agent_crl.c) */
 	uint64_t crl_number;       /* in use; 0 = none */
 	uint64_t crl_refused;      /* an announced number that failed its check */
@@ -55,6 +48,9 @@ struct fl_agent {
 	fl_members members;        /* version 0: none yet */
 	uint64_t members_refused;  /* an announced version that failed its check */
 	uint64_t members_seen;     /* an older announced version, logged once */
+#ifdef FL_TEST_HOOKS
+	agent_testhook_state test; /* agent_testhook.c; test builds only */
+#endif
 };
 
 /* ---- agent_members.c ---- */
@@ -87,8 +83,7 @@ int agent_crl_verifier(fl_agent *a, const char *ca_pem, size_t ca_len,
 void agent_crl_update(fl_agent *a, uint64_t announced);
 
 /* ---- agent_renew.c ---- */
-/* Reads the testing hook and finishes a key/certificate swap that a crash
- * cut short. Call before agent_keys_load. */
+/* Finishes a key/certificate swap that a crash cut short. Call before agent_keys_load. */
 void agent_renew_init(fl_agent *a);
 /* Between round attempts, at most about hourly: renews the certificate
  * when fewer than renew_days and fewer than a third of its lifetime are
@@ -97,8 +92,8 @@ void agent_renew_init(fl_agent *a);
 int agent_renew_maybe(fl_agent *a);
 
 /* ---- agent_keys.c ---- */
-/* Loads the signing key, verifier and certificate from the [tls] files and
- * reads the testing hook; logs what is wrong. FL_E_IO, FL_E_PARSE ... */
+/* Loads the signing key, verifier and certificate from the [tls] files;
+ * logs what is wrong. FL_E_IO, FL_E_PARSE ... */
 int agent_keys_load(fl_agent *a);
 /* Frees them (the key is wiped). NULL-safe members. */
 void agent_keys_free(fl_agent *a);

@@ -54,7 +54,6 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 	/* Jitter only needs to differ between agents; it is not a secret. */
 	randombytes_buf(&seed, sizeof(seed));
 	fl_agent_backoff_init(&a->bo, seed);
-	a->exit_after_share = -1;
 	snprintf(a->ext_root, sizeof(a->ext_root), "%s/external", a->cfg.state_dir);
 	if (a->cfg.trainer_program[0] && access(a->cfg.trainer_program, X_OK) != 0) {
 		fl_error("[trainer] program %s is not an executable file; fix the "
@@ -62,6 +61,7 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 		fl_agent_free(a);
 		return FL_E_CONFIG;
 	}
+	agent_testhook_init(a);
 	agent_renew_init(a);
 	if ((r = agent_keys_load(a)) != 0 || (r = agent_members_load(a)) != 0 ||
 	    (r = agent_channel_open(a)) != 0) {

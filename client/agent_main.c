@@ -9,9 +9,11 @@
 
 #include "agent_csr.h"
 #include "agent_enroll.h"
+#include "agent_testhook.h"
 #include "fl_agent.h"
 #include "fl_err.h"
 #include "fl_log.h"
+#include "fl_testhooks.h"
 
 static volatile sig_atomic_t agent_stop;
 
@@ -89,16 +91,8 @@ static void usage(FILE *f)
 "list before any key share is sent, and on the survivor list before the\n"
 "survivor list is signed or unmasking shares are sent.\n"
 "\n"
-"Testing (never in production):\n"
-"  FEDC_TEST_EXIT_AFTER_SHARE=R   exit (status 0, after a warning) right after\n"
-"                    this agent's key shares were accepted in round R, to\n"
-"                    test dropouts during secure aggregation\n"
-"  FEDC_TEST_EXIT_AT=PHASE:ROUND   exit (status 0, after a warning) when\n"
-"                    asked for PHASE (advertise, share, input, consistency,\n"
-"                    unmask) of round R, before answering it: a site that\n"
-"                    drops out at that phase\n"
-"\n"
 "Exit status: 0 ok, 1 runtime error, 2 usage or configuration error.\n");
+	fputs(AGENT_TESTHOOK_HELP, f);
 }
 
 static int parse_args(int argc, char **argv, const char **config,
@@ -111,7 +105,7 @@ static int parse_args(int argc, char **argv, const char **config,
 			usage(stdout);
 			exit(0);
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("fedc-agent %s\n", FL_AGENT_VERSION);
+			printf("fedc-agent %s\n%s", FL_AGENT_VERSION, FL_TESTHOOKS_VERSION_LINE);
 			exit(0);
 		} else if (strcmp(argv[i], "--once") == 0) {
 			*once = true;

@@ -22,7 +22,6 @@
 
 #define RENEW_CHECK_MS (3600 * 1000)
 #define RENEW_RETRY_MS (10 * 60 * 1000)
-#define RENEW_TEST_ENV "FEDC_TEST_RENEW_NOW"
 
 static X509 *cert_parse(const char *pem, size_t len)
 {
@@ -64,15 +63,10 @@ void agent_renew_init(fl_agent *a)
 	char path[FL_PATH_BYTES + 8];
 	char *cert = NULL, *key = NULL;
 	size_t clen = 0, klen = 0;
-	const char *s = getenv(RENEW_TEST_ENV);
 
 	a->renew_days = a->cfg.renew_days ? a->cfg.renew_days :
 		FL_CA_DEFAULT_RENEW_DAYS;
 	a->renew_next_ms = 0;
-	a->renew_now = s && strcmp(s, "1") == 0;
-	if (a->renew_now)
-		fl_warn("testing: %s=1: this agent renews its certificate once at "
-			"start", RENEW_TEST_ENV);
 	snprintf(path, sizeof(path), "%s.new", a->cfg.tls.cert);
 	if (access(path, F_OK) != 0)
 		return;
@@ -166,11 +160,13 @@ int agent_renew_maybe(fl_agent *a)
 	int64_t now = fl_time_ms(), nb, na, left;
 	fl_cert_info ci;
 	X509 *x;
+	bool forced;
 	int r;
 
 	if (a->sa.c != NULL)   /* never in the middle of a round attempt */
 		return 0;
-	if (!a->renew_now && now < a->renew_next_ms)
+	forced = agent_testhook_renew_take(a);   /* test builds only */
+	if (!forced && now < a->renew_next_ms)
 		return 0;
 	a->renew_next_ms = now + RENEW_CHECK_MS;
 	if (!a->cert_pem || (x = cert_parse(a->cert_pem, a->cert_len)) == NULL)
@@ -181,10 +177,9 @@ int agent_renew_maybe(fl_agent *a)
 	left = na - now;
 	/* fewer than renew_days left, and fewer than a third of the lifetime
 	 * (no renewal loop with short-lived certificates) */
-	if (!a->renew_now && !(left < (int64_t)a->renew_days * 86400000 &&
+	if (!forced && !(left < (int64_t)a->renew_days * 86400000 &&
 			       left < (na - nb) / 3))
 		return 0;
-	a->renew_now = false;
 	if (fl_pki_cert_info(a->cert_pem, a->cert_len, &ci) != 0)
 		return 0;
 	fl_info("renewing the site certificate (%lld h left)",

@@ -274,12 +274,7 @@ static int sa_share(sa_ctx *x)
 		goto out;
 	fl_info("%s: checked %u adverts (%u refused), sent %u encrypted shares",
 		x->pre, kl.count, fl_secagg_client_refused(a->sa.c), out.count);
-	if (a->exit_after_share >= 0 && (uint32_t)a->exit_after_share == x->t->round) {
-		fl_warn("%s: testing: %s=%u: exiting right after sharing keys",
-			x->pre, AGENT_TEST_EXIT_ENV, x->t->round);
-		fflush(NULL);
-		_exit(0);
-	}
+	agent_testhook_shared(a, x->pre, x->t->round);
 out:
 	free(resp);
 	free(buf);
@@ -404,20 +399,6 @@ out:
 
 /* ---- dispatch ---- */
 
-/* Testing hook FEDC_TEST_EXIT_AT=PHASE:ROUND: leaves the round silently
- * (as a crashed or disconnected site would) when asked for that phase of
- * that round, before answering it. */
-static void test_exit_at(const fl_agent *a, const sa_ctx *x)
-{
-	if (a->exit_at_round < 0 || (uint32_t)a->exit_at_round != x->t->round ||
-	    a->exit_at_phase != x->t->phase)
-		return;
-	fl_warn("%s: testing: %s=%s:%u: exiting before answering this phase",
-		x->pre, AGENT_TEST_EXIT_AT_ENV, phase_name(x->t->phase), x->t->round);
-	fflush(NULL);
-	_exit(0);
-}
-
 /* R2: every phase of an attempt comes with the context its keys signed. */
 static int context_same(fl_agent *a, const sa_ctx *x)
 {
@@ -512,7 +493,8 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 	}
 	if (t->phase == FL_SA_ADVERTISE && (r = precheck(a, t)) != 0)
 		goto fail;
-	test_exit_at(a, &x);
+	/* test builds: leave silently, as a crashed site would */
+	agent_testhook_phase(a, x.pre, t->phase, t->round);
 	*worked = true;
 	if ((r = run_phase(&x)) != 0)
 		goto fail;

@@ -9,6 +9,7 @@
 
 #include "fl_agent.h"
 #include "fl_err.h"
+#include "fl_testhooks.h"
 #include "train_int.h"
 
 static void usage(FILE *f)
@@ -65,7 +66,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
 			usage(stdout);
 			exit(0);
 		} else if (strcmp(a, "--version") == 0) {
-			printf("fedc-train %s\n", FL_AGENT_VERSION);
+			printf("fedc-train %s\n%s", FL_AGENT_VERSION, FL_TESTHOOKS_VERSION_LINE);
 			exit(0);
 		} else if (strcmp(a, "--json") == 0) {
 			o->json = true;

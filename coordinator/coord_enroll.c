@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_enroll: the Enroll RPC (a site with a one-time token gets its
  * certificate from the online CA) and Control/IssueEnrollToken. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "coord_certs.h"
 #include "coord_enroll.h"
 #include "coord_service.h"
+#include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_pki.h"
@@ -61,22 +61,6 @@ int coord_enroll_token_make(const char *ca_pem, char token[FL_ENROLL_TOKEN_BYTES
 	return 0;
 }
 
-/* ---- test hook: dump Enroll requests and replies as they crossed ---- */
-static atomic_uint dump_seq;
-
-static void enroll_dump(const char *kind, unsigned n, const uint8_t *b,
-			size_t len)
-{
-	const char *dir = getenv(COORD_ENROLL_DUMP_ENV);
-	char path[1100];
-
-	if (!dir || !*dir || !b)
-		return;
-	snprintf(path, sizeof(path), "%s/%s-%u.bin", dir, kind, n);
-	if (fl_file_write(path, b, len, 0600) != 0)
-		fl_warn("test hook: cannot write %s", path);
-}
-
 /* The site must be registered with role site and not revoked. */
 static int site_ok(coord_store *st, const char *site, char *msg)
 {
@@ -121,7 +105,7 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	uint8_t *buf = NULL, *out = NULL;
 	size_t len = 0, outlen = 0, certlen = 0, calen = 0;
 	int64_t not_after = 0, now = fl_time_ms();
-	unsigned n = atomic_fetch_add(&dump_seq, 1);
+	unsigned n = coord_testhook_enroll_seq();
 	int r;
 
 	memset(&req, 0, sizeof(req));
@@ -130,7 +114,7 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	 * credential. The channel is TLS, authenticated by our certificate. */
 	if ((r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
 		goto out;
-	enroll_dump("req", n, buf, len);
+	coord_testhook_enroll_dump("req", n, buf, len);
 	if ((r = ca_online(svc, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_enroll_req(buf, len, &req)) != 0) {
@@ -177,7 +161,7 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
 		goto out;
 	}
-	enroll_dump("reply", n, out, outlen);
+	coord_testhook_enroll_dump("reply", n, out, outlen);
 	r = coord_svc_send(call, out, outlen, msg);
 out:
 	if (r)

@@ -17,10 +17,6 @@
 #include "fl_codec_enroll.h"
 #include "fl_rpc.h"
 
-/* Set to a folder: every Enroll request and reply is written there as
- * received/sent (protobuf bytes; req-N.bin, reply-N.bin). Tests only. */
-#define COORD_ENROLL_DUMP_ENV "FEDC_TEST_DUMP_ENROLL"
-
 /* Makes a token for the CA certificate ca_pem; hash_hex receives its
  * SHA-256 (64 hex + NUL). */
 int coord_enroll_token_make(const char *ca_pem, char token[FL_ENROLL_TOKEN_BYTES],

@@ -20,6 +20,7 @@
 #include "coord_service.h"
 #include "coord_store.h"
 #include "coord_testhook.h"
+#include "fl_testhooks.h"
 #include "fl_config.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -80,10 +81,8 @@ static void coord_usage(FILE *f)
 "  fedctl site add site1   # then start the agents, then: fedctl job submit job.ini\n"
 "\n"
 "SIGINT or SIGTERM stops it cleanly; a running job resumes at the next start\n"
-"(also after kill -9: the interrupted round is retried with a new attempt).\n"
-"\n"
-"testing only: FEDC_TEST_CRASH_AT=POINT:ROUND kills the process (SIGKILL) at\n"
-"POINT (advertise, share, input, upload, consistency, unmask, commit) of ROUND.\n");
+"(also after kill -9: the interrupted round is retried with a new attempt).\n");
+	fputs(COORD_TESTHOOK_HELP, f);
 }
 
 typedef struct coord_args {
@@ -120,7 +119,10 @@ static int coord_parse_args(int argc, char **argv, coord_args *a)
 		case 'v': a->log_level = optarg; break;
 		case 'p': a->port_file = optarg; break;
 		case 'h': coord_usage(stdout); return 1;
-		case 'V': printf("fedc-coordinator %s\n", FL_VERSION); return 1;
+		case 'V':
+			printf("fedc-coordinator %s\n%s", FL_VERSION,
+			       FL_TESTHOOKS_VERSION_LINE);
+			return 1;
 		default:
 			fprintf(stderr, "fedc-coordinator: try --help\n");
 			return -1;

@@ -50,7 +50,8 @@ fl_pki() { fl_pki_in "$FL_WORK/pki" "$@"; }
 
 # fl_start_coordinator [extra flags]: starts the coordinator on 127.0.0.1 with
 # a free port (or FL_PORT_WANTED); sets FL_PORT and FL_COORD_PID. FL_COORD_ENV
-# (optional, e.g. "FEDC_TEST_CRASH_AT=share:2") adds environment for it.
+# (optional, e.g. "FEDC_TEST_CRASH_AT=share:2", a test hook that only
+# -DFL_TEST_HOOKS=ON builds have) adds environment for it.
 fl_start_coordinator() {
   local dir=$FL_WORK/coordinator
   mkdir -p "$dir"
@@ -104,7 +105,8 @@ fl_ctl() { fl_ctl_as operator "$@"; }
 
 # fl_start_agent SITE DATASET CSV: writes the site's config and starts its
 # agent; the agent's pid is in FL_AGENT_PID[SITE]. FL_AGENT_ENV (optional,
-# e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3") adds environment for this agent only;
+# e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3", a test hook of -DFL_TEST_HOOKS=ON
+# builds) adds environment for this agent only;
 # FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends its config;
 # FL_AGENT_EXTRA_DATA (optional) adds "name = csv" lines to [data].
 declare -A FL_AGENT_PID

@@ -3,7 +3,10 @@
 # run-all.sh: the test command. Installs what is missing (apt-get), builds
 # with -Werror, runs every test (unit, known-answer, fuzz-corpus replay,
 # integration with real processes on loopback), then does the same with an
-# ASan+UBSan build, and finally runs every libFuzzer target briefly.
+# ASan+UBSan build, and finally runs every libFuzzer target briefly. Both
+# test builds have the FEDC_TEST_* test hooks (-DFL_TEST_HOOKS=ON); the
+# shipped configuration (build-ship/, no hooks) is built too, and its
+# binaries are checked to contain no test switch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -22,9 +25,17 @@ start=$(date +%s)
 export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
-FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=
+FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON
+# The shipped configuration, as deploy/setup.sh and demo.sh build it (Release,
+# every option at its default): only the four shipped binaries, and not one
+# FEDC_TEST_ string in them. (-U: defaults, whatever a stale cache says.)
+echo "== shipped binaries (build-ship/, default configuration)" >&2
+cmake -S . -B build-ship -DCMAKE_BUILD_TYPE=Release -UFL_WERROR -UFL_SANITIZE -UFL_FUZZ -UFL_TEST_HOOKS >/dev/null
+cmake --build build-ship -j2 --target fedc-coordinator fedc-agent fedctl fedc-train 2>&1 |
+  grep -E "error|warning|Error" || true
+bash tests/ship_check.sh bin build-ship/bin
 run_suite build
-FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined
+FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined -DFL_TEST_HOOKS=ON
 # The model-quality targets (it_targets) and the README walkthrough only in
 # the normal build: under ASan they add minutes and no code path the other
 # tests do not cover.

@@ -6,6 +6,7 @@
 
 #include "ctl.h"
 #include "fl_err.h"
+#include "fl_testhooks.h"
 
 #ifndef FL_VERSION
 #define FL_VERSION "0.1.0"
@@ -151,7 +152,7 @@ int ctl_parse_globals(ctl_ctx *c, int argc, char **argv, int *next)
 			usage(c->out);
 			return CTL_HELP_SHOWN;
 		} else if (strcmp(a, "--version") == 0) {
-			fprintf(c->out, "fedctl %s\n", FL_VERSION);
+			fprintf(c->out, "fedctl %s\n%s", FL_VERSION, FL_TESTHOOKS_VERSION_LINE);
 			return CTL_HELP_SHOWN;
 		} else if (strcmp(a, "--json") == 0) {
 			c->json = true;

@@ -8,6 +8,7 @@
 # resumes the optimiser state stored with model v3 and the job completes
 # with a sensible accuracy.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 command -v sqlite3 >/dev/null || fl_die "sqlite3 is needed to look into the database (apt-get install sqlite3)"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 spec=$top/deploy/jobs/breast-cancer-algo.ini

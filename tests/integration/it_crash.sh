@@ -10,6 +10,7 @@
 # each interrupted round was retried with a higher attempt number; and the
 # agents that were never restarted took part in the last round.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 coord_dir=$FL_WORK/coordinator
 

@@ -9,6 +9,7 @@
 # and the database holds no token in clear. A site renews its certificate
 # (FEDC_TEST_RENEW_NOW=1) and goes on taking part.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 '0=3:3:2:2;1=2:3:2:3' >/dev/null

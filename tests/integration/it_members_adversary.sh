@@ -9,6 +9,7 @@
 # keeps version 2 through its own restart. Also: 'fedctl ca members'
 # refusals and a coordinator that will not start with a bad list.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks   # FEDC_TEST_MEMBERS_ANNOUNCE
 
 fl_pki site1 site2 site3
 fl_pki_in "$FL_WORK/evil" site1 site2 site3

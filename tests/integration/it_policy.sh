@@ -11,6 +11,7 @@
 #    sharing its keys: the three survivors refuse to send unmasking shares
 #    for a sum of only three sites, so the round is not completed.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 '0=4:2:2:2;1=2:3:3:2' >/dev/null

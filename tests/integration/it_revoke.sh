@@ -11,6 +11,7 @@
 # CRL, and a second job still completes without it. A viewer cannot
 # revoke; an unknown site is exit 4.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sites=(site1 site2 site3 site4 site5)

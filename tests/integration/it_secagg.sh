@@ -8,6 +8,7 @@
 # plain vectors they masked, within quantisation error. The coordinator
 # never sees a plain vector, and the job still reaches the accuracy target.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 check=$FL_BIN/it_fedavg_check
 [ -x "$check" ] || fl_die "$check is missing (build the it_fedavg_check target)"

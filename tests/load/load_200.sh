@@ -9,6 +9,8 @@
 # coordinator's peak RSS (VmHWM) must stay under 64 MiB + 3 x the model size
 # (model size = parameters x 8 bytes). Prints peak RSS, the bound, each
 # round's wall time and survivors, and the final accuracy.
+# Needs a build with the test hooks (-DFL_TEST_HOOKS=ON, as tests/run-all.sh
+# makes build/); skipped otherwise.
 #   FL_BIN=build/bin bash tests/load/load_200.sh
 # Knobs (for quick runs by hand): FL_LOAD_AGENTS (200), FL_LOAD_DROPS (20),
 # FL_LOAD_ROUNDS (3), FL_LOAD_SEED (random; printed, to replay a plan),
@@ -18,6 +20,7 @@
 # end; FL_LOAD_TRACE=close also closes every agent's connection and measures
 # again. Keep the folder with IT_KEEP=1.
 source "$(dirname "$0")/../integration/it_lib.sh"
+it_need_hooks   # agents drop out via FEDC_TEST_EXIT_AT
 top=$(cd "$(dirname "$0")/../.." && pwd)
 t0=$(date +%s)
 
