@@ -36,6 +36,7 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 		goto out;
 	}
 	task.crl_number = coord_certs_crl_number(svc->certs);
+	coord_certs_crl_warn(svc->certs, fl_time_ms());   /* hourly at most */
 	if ((r = fl_codec_encode_task(&task, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot encode the task: %s", fl_strerror(r));
 		goto out;

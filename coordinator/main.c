@@ -24,6 +24,7 @@
 #include "fl_log.h"
 #include "fl_msg.h"
 #include "fl_rpc.h"
+#include "fl_sign.h"
 #include "fl_util.h"
 
 #ifndef FL_VERSION
@@ -239,6 +240,8 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_ledger_signer *signer = NULL;
 	coord_ca *ca = NULL;
 	coord_certs *certs = NULL;
+	char *ca_pem = NULL;
+	size_t ca_len = 0;
 	fl_rpc_server *srv = NULL;
 	coord_service svc;
 	coord_sig sig;
@@ -271,11 +274,16 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	else
 		fl_info("no [ca] in the config: the CA is kept offline (certify "
 			"sites with 'fedctl ca sign'; no enrollment tokens)");
-	if ((r = coord_certs_new(st, &certs)) != 0) {
+	if ((r = fl_file_read(cfg->tls.ca, FL_SIGN_MAX_PEM, &ca_pem, &ca_len)) != 0) {
+		fl_error("cannot read the CA bundle %s: %s", cfg->tls.ca, fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_certs_new(st, ca_pem, ca_len, &certs)) != 0) {
 		fl_error("cannot read the published CRLs from %s: %s", cfg->database,
 			 fl_strerror(r));
 		goto out;
 	}
+	coord_certs_crl_warn(certs, fl_time_ms());
 	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
 		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
 		goto out;
@@ -326,6 +334,7 @@ out:
 	coord_ledger_signer_free(signer);
 	coord_ca_free(ca);
 	coord_certs_free(certs);
+	free(ca_pem);
 	coord_store_close(st);
 	return r;
 }
