@@ -68,8 +68,8 @@ out:
 
 const ctl_cmd ctl_crl_cmds[] = {
 	{ "publish", crl_publish, "FILE",
-	  "Hand a CRL made with the offline CA key to the coordinator, admin "
-	  "only ('fedctl ca revoke' writes it to DIR/crl.pem). It must be signed by the "
+	  "Hand a CRL made with the offline CA key to the coordinator (admin "
+	  "only). 'fedctl ca revoke' writes it to DIR/crl.pem. It must be signed by the "
 	  "CA, not expired, and numbered above the coordinator's current CRL; the "
 	  "coordinator then refuses the certificates it lists (sites and "
 	  "operators), keeps it across restarts and announces it to the agents. "
