@@ -15,6 +15,8 @@
 
 #define COORD_CRL_WARN_BEFORE_MS (24 * 3600 * 1000LL)
 #define COORD_CRL_WARN_EVERY_MS (3600 * 1000LL)
+/* With the CA online, a CRL is re-signed this long before its nextUpdate. */
+#define COORD_CRL_REFRESH_BEFORE_MS (7 * 24 * 3600 * 1000LL)
 
 struct coord_certs {
 	pthread_mutex_t mu;
@@ -27,6 +29,7 @@ struct coord_certs {
 	size_t nrevoked;
 	int64_t crl_next_update_ms;
 	int64_t crl_warned_ms;
+	int64_t crl_refresh_ms;    /* last automatic re-signing attempt */
 	char *ca_pem;              /* the CA bundle CRLs must be signed by */
 	size_t ca_len;
 };
@@ -367,4 +370,31 @@ void coord_certs_crl_warn(coord_certs *c, int64_t now_ms)
 			"('fedctl ca revoke', then 'fedctl crl publish'), or agents "
 			"refuse rounds from then on (R10)", (unsigned long long)number,
 			when);
+}
+
+void coord_certs_crl_maintain(coord_certs *c, coord_store *st, struct coord_ca *ca,
+			      int64_t now_ms)
+{
+	uint64_t number = 0;
+	size_t n = 0;
+	int due, r;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	due = ca && st && c->crl_number && c->crl_next_update_ms &&
+		now_ms >= c->crl_next_update_ms - COORD_CRL_REFRESH_BEFORE_MS &&
+		now_ms - c->crl_refresh_ms >= COORD_CRL_WARN_EVERY_MS;
+	if (due)
+		c->crl_refresh_ms = now_ms;
+	pthread_mutex_unlock(&c->mu);
+	if (due) {
+		if ((r = coord_certs_publish_crl(c, st, ca, now_ms, &number, &n)) == 0)
+			fl_info("CRL re-signed by the online CA before its next update: "
+				"CRL %llu (%zu serials)", (unsigned long long)number, n);
+		else
+			fl_warn("cannot re-sign the CRL with the online CA: %s",
+				fl_strerror(r));
+	}
+	coord_certs_crl_warn(c, now_ms);
 }

@@ -56,6 +56,11 @@ int coord_certs_publish_pem(coord_certs *c, coord_store *st, const char *pem,
 /* Logs a warning (at most hourly) when the current CRL is within a day of
  * its nextUpdate or past it: agents then refuse rounds (R10). */
 void coord_certs_crl_warn(coord_certs *c, int64_t now_ms);
+/* With the CA online (ca not NULL), re-signs the current CRL (next number,
+ * same serials) once it is within a week of its nextUpdate, so agents never
+ * hold an expired one (R10); then coord_certs_crl_warn. At most hourly. */
+void coord_certs_crl_maintain(coord_certs *c, coord_store *st, struct coord_ca *ca,
+			      int64_t now_ms);
 /* The latest CRL: *pem malloc'd (NULL and *number 0 when none). */
 int coord_certs_crl_get(coord_certs *c, coord_store *st, uint64_t *number,
 			char **pem);

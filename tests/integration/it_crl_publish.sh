@@ -7,7 +7,8 @@
 # refused, and the other agents install CRL 2; the older CRL 1, and CRL 2
 # again, are refused with the number held; a viewer cannot publish; the CRL
 # survives a coordinator restart; a CRL within a day of its nextUpdate
-# makes the coordinator warn (R10).
+# makes the coordinator warn (R10), and with the CA online it is re-signed
+# before it expires, keeping its serials.
 source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -86,7 +87,20 @@ for _ in $(seq 1 50); do
 done
 it_check "the coordinator warns that CRL 3 expires within a day" \
   grep -q "CRL 3 expires at .* (within a day)" "$FL_WORK/coordinator/coordinator.log"
-"$FL_BIN/it_mkcrl" "$FL_WORK/pki/ca.pem" "$FL_WORK/pki/ca.key" 4 -60 > "$FL_WORK/crl4.pem"
-rc=0; fl_ctl crl publish "$FL_WORK/crl4.pem" >"$FL_WORK/out" 2>&1 || rc=$?
-it_check "an expired CRL is refused (exit $rc)" grep -q "CRL 4 refused: it expired at" "$FL_WORK/out"
+"$FL_BIN/it_mkcrl" "$FL_WORK/pki/ca.pem" "$FL_WORK/pki/ca.key" 10 -60 > "$FL_WORK/crl10.pem"
+rc=0; fl_ctl crl publish "$FL_WORK/crl10.pem" >"$FL_WORK/out" 2>&1 || rc=$?
+it_check "an expired CRL is refused (exit $rc)" grep -q "CRL 10 refused: it expired at" "$FL_WORK/out"
+
+# With the CA online, the coordinator re-signs a CRL near its nextUpdate
+# (same serials, next number), so agents never hold an expired one.
+kill -TERM "$FL_COORD_PID"; wait "$FL_COORD_PID" 2>/dev/null || true
+FL_PORT_WANTED=$FL_PORT FL_COORD_CA=1 fl_start_coordinator
+for _ in $(seq 1 100); do
+  grep -q "installed CRL 4" "$FL_WORK/site1/agent.log" && break
+  sleep 0.1
+done
+it_check "the online CA re-signed CRL 3 as CRL 4"   grep -q "CRL re-signed by the online CA before its next update: CRL 4 (2 serials)" "$FL_WORK/coordinator/coordinator.log"
+it_check "  and the agents installed it" grep -q "installed CRL 4" "$FL_WORK/site1/agent.log"
+rc=0; fl_ctl_as operator2 job list >"$FL_WORK/out" 2>&1 || rc=$?
+it_check "  and it still revokes operator2 (exit $rc)" grep -q "revoked by CRL 4" "$FL_WORK/out"
 it_done
