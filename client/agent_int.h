@@ -51,6 +51,9 @@ struct fl_agent {
 #ifdef FL_TEST_HOOKS
 	agent_testhook_state test; /* agent_testhook.c; test builds only */
 #endif
+	int64_t crl_next_update_ms; /* of the CRL in use; 0: none or no date */
+	bool crl_seen;             /* state_dir holds a CRL: one must stay fresh */
+	bool crl_ok;               /* and it checked against the CA */
 };
 
 /* ---- agent_members.c ---- */
@@ -81,6 +84,15 @@ int agent_crl_verifier(fl_agent *a, const char *ca_pem, size_t ca_len,
  * CA, stores it and swaps the verifier. Failures are logged; the old CRL
  * stays in use. */
 void agent_crl_update(fl_agent *a, uint64_t announced);
+/*
+ * R10, before the agent takes part in a round attempt: once it has seen a
+ * CRL, the one it holds must be usable and not past its nextUpdate (the
+ * coordinator chooses which CRLs to announce, so it could keep a revoked
+ * peer in by announcing none). Otherwise logs "refused round J/R: R10:
+ * ..." and returns FL_E_STALE; a fresher CRL announced later is still
+ * fetched (agent_crl_update), and the agent then takes part again.
+ */
+int agent_crl_fresh(fl_agent *a, const fl_msg_task *t, int64_t now_ms);
 
 /* ---- agent_renew.c ---- */
 /* Finishes a key/certificate swap that a crash cut short. Call before agent_keys_load. */

@@ -433,14 +433,17 @@ static int run_phase(sa_ctx *x)
 	return FL_E_INVAL;
 }
 
-/* Checks the data and the site's [policy] before joining, so a site that
- * cannot or will not contribute does not hold up the attempt's later phases. */
+/* Checks the CRL's freshness (R10), the data and the site's [policy]
+ * before joining, so a site that cannot or will not contribute does not
+ * hold up the attempt's later phases. */
 static int precheck(fl_agent *a, const fl_msg_task *t)
 {
 	const fl_dataset *train = NULL, *test = NULL;
 	fl_jobspec spec;
 	int r;
 
+	if ((r = agent_crl_fresh(a, t, fl_time_ms())) != 0)
+		return r;
 	if (!t->spec)   /* data checked again when the input is due */
 		return agent_policy_task(a, t, NULL, NULL);
 	memset(&spec, 0, sizeof(spec));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "coord_auth.h"
+#include "coord_certs.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_msg.h"
@@ -77,7 +78,8 @@ int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 		}
 		if (strcmp(role, FL_ROLE_VIEWER) == 0 && !coord_auth_viewer_ok(method)) {
 			fl_errmsg_set(errmsg, "viewer certificates cannot submit or "
-				      "abort jobs, or add, enroll or revoke sites: "
+				      "abort jobs, add, enroll or revoke sites, or "
+				      "publish CRLs: "
 				      "use an admin certificate");
 			return FL_E_DENIED;
 		}
@@ -88,8 +90,28 @@ int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 	return FL_E_DENIED;
 }
 
-int coord_auth_check(coord_store *st, const char *method, const char *peer_pem,
-		     coord_caller *out, char *errmsg)
+/* The certificate is on the CA-signed CRL the coordinator holds: refused,
+ * operators and sites alike (a compromised coordinator's test hook that
+ * keeps serving revoked sites skips it for sites only). */
+static int coord_auth_crl(struct coord_certs *certs, const fl_cert_info *info,
+			  char *errmsg)
+{
+	uint64_t number = 0;
+
+	if (!certs || !coord_certs_revoked(certs, info->serial, &number))
+		return 0;
+	if (strcmp(info->role, FL_ROLE_SITE) == 0 && coord_testhook_serve_revoked())
+		return 0;
+	fl_errmsg_set(errmsg, "the certificate of '%s' (role %s, serial %s) is "
+		      "revoked by CRL %llu; it is no longer accepted: ask the CA "
+		      "for a new certificate", info->cn, info->role[0] ? info->role :
+		      "none", info->serial, (unsigned long long)number);
+	return FL_E_REVOKED;
+}
+
+int coord_auth_check(coord_store *st, struct coord_certs *certs,
+		     const char *method, const char *peer_pem, coord_caller *out,
+		     char *errmsg)
 {
 	fl_cert_info info;
 	int r;
@@ -107,7 +129,8 @@ int coord_auth_check(coord_store *st, const char *method, const char *peer_pem,
 			      fl_strerror(r));
 		return FL_E_AUTH;
 	}
-	if ((r = coord_auth_decide(st, method, info.cn, info.role, errmsg)) != 0)
+	if ((r = coord_auth_crl(certs, &info, errmsg)) != 0 ||
+	    (r = coord_auth_decide(st, method, info.cn, info.role, errmsg)) != 0)
 		return r;
 	snprintf(out->cn, sizeof(out->cn), "%s", info.cn);
 	snprintf(out->role, sizeof(out->role), "%s", info.role);

@@ -23,9 +23,12 @@ typedef struct coord_caller {
  */
 int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 		      const char *role, char *errmsg);
-/* Parses the peer's PEM (FL_E_AUTH if missing or unreadable), fills *out and
- * applies coord_auth_decide. */
-int coord_auth_check(coord_store *st, const char *method, const char *peer_pem,
-		     coord_caller *out, char *errmsg);
+struct coord_certs;
+/* Parses the peer's PEM (FL_E_AUTH if missing or unreadable), refuses a
+ * certificate on the current CRL of certs (FL_E_REVOKED; certs may be NULL:
+ * no CRL check), then applies coord_auth_decide and fills *out. */
+int coord_auth_check(coord_store *st, struct coord_certs *certs,
+		     const char *method, const char *peer_pem, coord_caller *out,
+		     char *errmsg);
 
 #endif

@@ -252,8 +252,8 @@ void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx)
 	}
 	if (strcmp(row.info.role, FL_ROLE_SITE) != 0) {
 		fl_errmsg_set(msg, "'%s' is an operator (%s), not a site: revoke its "
-			      "certificate with 'fedctl ca revoke'", req.name,
-			      row.info.role);
+			      "certificate with 'fedctl ca revoke', then 'fedctl crl "
+			      "publish'", req.name, row.info.role);
 		r = FL_E_INVAL;
 		goto out;
 	}
@@ -274,7 +274,8 @@ void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx)
 	fl_warn("site '%s' revoked by %s: refused from its next call; %s", req.name,
 		who.cn, rc == 0 ? "the agents get the new CRL at their next poll" :
 		rc == FL_E_STATE ? "the CA is offline, so no CRL: publish one made "
-		"with 'fedctl ca revoke'" : "the CRL could not be made");
+		"with 'fedctl ca revoke' with 'fedctl crl publish'" :
+		"the CRL could not be made");
 	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0 ||
 	    (r = fl_codec_encode_site_info(&row.info, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot send the site back: %s", fl_strerror(r));

@@ -33,6 +33,7 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_CTL_REVOKE_SITE, coord_ctl_revoke_site },
 	{ FL_RPC_AGENT_GET_CRL, coord_agent_get_crl },
 	{ FL_RPC_AGENT_GET_MEMBERS, coord_agent_get_members },
+	{ FL_RPC_CTL_PUBLISH_CRL, coord_ctl_publish_crl },
 	{ FL_RPC_CTL_GET_LEDGER, coord_ctl_get_ledger },
 	{ FL_RPC_CTL_GET_STATS, coord_ctl_get_stats },
 	{ FL_RPC_CTL_GET_SITE_METRICS, coord_ctl_get_site_metrics },
@@ -54,8 +55,8 @@ int coord_svc_auth(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 	const char *method = fl_rpc_call_method(call);
 	int r;
 
-	r = coord_auth_check(svc->st, method ? method : "", fl_rpc_call_peer_pem(call),
-			     who, errmsg);
+	r = coord_auth_check(svc->st, svc->certs, method ? method : "",
+			     fl_rpc_call_peer_pem(call), who, errmsg);
 	if (r == 0 && strcmp(who->role, FL_ROLE_SITE) == 0)
 		coord_certs_note(svc->certs, svc->st, who, fl_time_ms());
 	if (r != 0) {

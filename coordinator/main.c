@@ -26,6 +26,7 @@
 #include "fl_log.h"
 #include "fl_msg.h"
 #include "fl_rpc.h"
+#include "fl_sign.h"
 #include "fl_util.h"
 
 #ifndef FL_VERSION
@@ -245,6 +246,8 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_ca *ca = NULL;
 	coord_certs *certs = NULL;
 	coord_members members;
+	char *ca_pem = NULL;
+	size_t ca_len = 0;
 	fl_rpc_server *srv = NULL;
 	coord_service svc;
 	coord_sig sig;
@@ -289,11 +292,16 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	else
 		fl_info("no [coordinator] members list: agents keep the list they "
 			"hold (make one with 'fedctl ca members')");
-	if ((r = coord_certs_new(st, &certs)) != 0) {
+	if ((r = fl_file_read(cfg->tls.ca, FL_SIGN_MAX_PEM, &ca_pem, &ca_len)) != 0) {
+		fl_error("cannot read the CA bundle %s: %s", cfg->tls.ca, fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_certs_new(st, ca_pem, ca_len, &certs)) != 0) {
 		fl_error("cannot read the published CRLs from %s: %s", cfg->database,
 			 fl_strerror(r));
 		goto out;
 	}
+	coord_certs_crl_warn(certs, fl_time_ms());
 	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
 		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
 		goto out;
@@ -346,6 +354,7 @@ out:
 	coord_ca_free(ca);
 	coord_certs_free(certs);
 	coord_members_clear(&members);
+	free(ca_pem);
 	coord_store_close(st);
 	return r;
 }

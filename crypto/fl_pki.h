@@ -13,11 +13,14 @@
 #define FL_ROLE_VIEWER "viewer"
 #define FL_ROLE_COORDINATOR "coordinator"
 
+/* A serial number in hex with its NUL (fl_cert_info.serial). */
+#define FL_PKI_SERIAL_BYTES 66
+
 typedef struct fl_cert_info {
 	char cn[FL_NAME_BYTES];       /* subject CN */
 	char role[16];                /* subject OU, "" if none */
 	char fingerprint[65];         /* SHA-256 of the DER, lowercase hex */
-	char serial[66];              /* hex */
+	char serial[FL_PKI_SERIAL_BYTES]; /* hex */
 	int64_t not_after_ms;
 } fl_cert_info;
 
@@ -37,5 +40,24 @@ int fl_pki_crl_check(const char *ca_pem, size_t ca_len, const char *crl_pem,
  * FL_E_NOMEM. */
 int fl_pki_cert_issued_by(const char *ca_pem, size_t ca_len, const char *cert_pem,
 			  size_t cert_len);
+
+/* What a CRL says about itself (times in ms since the epoch, UTC). */
+typedef struct fl_crl_info {
+	uint64_t number;          /* CRL number, 0 if absent */
+	size_t count;             /* revoked certificates */
+	int64_t this_update_ms;
+	int64_t next_update_ms;   /* 0 if the CRL has no nextUpdate */
+} fl_crl_info;
+
+/* fl_pki_crl_check, filling *info (may be NULL) with the CRL's number,
+ * size and update times. Same errors. */
+int fl_pki_crl_check_info(const char *ca_pem, size_t ca_len, const char *crl_pem,
+			  size_t crl_len, fl_crl_info *info, char *errmsg);
+/* The revoked serials of a CRL (PEM, not checked here: check it first), as
+ * hex as in fl_cert_info.serial (uppercase), sorted for bsearch with strcmp.
+ * *serials malloc'd (caller frees; NULL when *n is 0). FL_E_PARSE,
+ * FL_E_TOOBIG (a serial over 64 hex digits), FL_E_NOMEM. */
+int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
+		       char (**serials)[FL_PKI_SERIAL_BYTES], size_t *n);
 
 #endif

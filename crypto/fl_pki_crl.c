@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_pki_crl: checks a CRL received from the coordinator against the
  * consortium CA bundle before an agent uses it. */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -35,20 +39,43 @@ static int crl_signed_by_bundle(X509_CRL *crl, const char *ca_pem, size_t ca_len
 	return r;
 }
 
-int fl_pki_crl_check(const char *ca_pem, size_t ca_len, const char *crl_pem,
-		     size_t crl_len, uint64_t *number, size_t *count, char *errmsg)
+/* An ASN1 time in ms since the epoch; 0 for NULL. */
+static int crl_time_ms(const ASN1_TIME *t, int64_t *ms)
+{
+	struct tm tm;
+
+	*ms = 0;
+	if (!t)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return FL_E_PARSE;
+	*ms = (int64_t)timegm(&tm) * 1000;
+	return 0;
+}
+
+static X509_CRL *crl_parse(const char *crl_pem, size_t crl_len)
+{
+	BIO *b = BIO_new_mem_buf(crl_pem, (int)crl_len);
+	X509_CRL *crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	return crl;
+}
+
+int fl_pki_crl_check_info(const char *ca_pem, size_t ca_len, const char *crl_pem,
+			  size_t crl_len, fl_crl_info *info, char *errmsg)
 {
 	X509_CRL *crl = NULL;
 	ASN1_INTEGER *num = NULL;
-	BIO *b = NULL;
-	uint64_t n = 0;
+	STACK_OF(X509_REVOKED) *rev;
+	fl_crl_info t;
 	int r;
 
 	if (!ca_pem || !crl_pem || ca_len > INT32_MAX || crl_len > INT32_MAX)
 		return FL_E_INVAL;
-	if ((b = BIO_new_mem_buf(crl_pem, (int)crl_len)) == NULL)
-		return FL_E_NOMEM;
-	if ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) == NULL) {
+	memset(&t, 0, sizeof(t));
+	if ((crl = crl_parse(crl_pem, crl_len)) == NULL) {
 		fl_errmsg_set(errmsg, "not a PEM certificate revocation list");
 		r = FL_E_PARSE;
 		goto out;
@@ -58,22 +85,103 @@ int fl_pki_crl_check(const char *ca_pem, size_t ca_len, const char *crl_pem,
 		goto out;
 	}
 	if ((num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL)) != NULL &&
-	    ASN1_INTEGER_get_uint64(&n, num) != 1) {
+	    ASN1_INTEGER_get_uint64(&t.number, num) != 1) {
 		fl_errmsg_set(errmsg, "the CRL number is out of range");
 		r = FL_E_RANGE;
 		goto out;
 	}
-	if (number)
-		*number = n;
-	if (count) {
-		STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
-
-		*count = rev ? (size_t)sk_X509_REVOKED_num(rev) : 0;
+	if (crl_time_ms(X509_CRL_get0_lastUpdate(crl), &t.this_update_ms) != 0 ||
+	    crl_time_ms(X509_CRL_get0_nextUpdate(crl), &t.next_update_ms) != 0) {
+		fl_errmsg_set(errmsg, "the CRL's update times do not parse");
+		r = FL_E_PARSE;
+		goto out;
 	}
+	rev = X509_CRL_get_REVOKED(crl);
+	t.count = rev ? (size_t)sk_X509_REVOKED_num(rev) : 0;
+	if (info)
+		*info = t;
 	r = 0;
 out:
+	ERR_clear_error();
 	ASN1_INTEGER_free(num);
 	X509_CRL_free(crl);
-	BIO_free(b);
+	return r;
+}
+
+int fl_pki_crl_check(const char *ca_pem, size_t ca_len, const char *crl_pem,
+		     size_t crl_len, uint64_t *number, size_t *count, char *errmsg)
+{
+	fl_crl_info info;
+	int r;
+
+	if ((r = fl_pki_crl_check_info(ca_pem, ca_len, crl_pem, crl_len, &info,
+				       errmsg)) != 0)
+		return r;
+	if (number)
+		*number = info.number;
+	if (count)
+		*count = info.count;
+	return 0;
+}
+
+static int serial_cmp(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
+		       char (**serials)[FL_PKI_SERIAL_BYTES], size_t *n)
+{
+	char (*list)[FL_PKI_SERIAL_BYTES] = NULL;
+	STACK_OF(X509_REVOKED) *rev;
+	X509_CRL *crl = NULL;
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	size_t cnt = 0, i;
+	int r;
+
+	if (!crl_pem || !serials || !n || crl_len > INT32_MAX)
+		return FL_E_INVAL;
+	if ((crl = crl_parse(crl_pem, crl_len)) == NULL) {
+		r = FL_E_PARSE;
+		goto out;
+	}
+	rev = X509_CRL_get_REVOKED(crl);
+	cnt = rev ? (size_t)sk_X509_REVOKED_num(rev) : 0;
+	if (cnt && (list = calloc(cnt, sizeof(*list))) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		const ASN1_INTEGER *sn =
+			X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(rev, (int)i));
+
+		if ((bn = ASN1_INTEGER_to_BN(sn, NULL)) == NULL ||
+		    (hex = BN_bn2hex(bn)) == NULL) {
+			r = FL_E_PARSE;
+			goto out;
+		}
+		if (strlen(hex) >= FL_PKI_SERIAL_BYTES) {
+			r = FL_E_TOOBIG;
+			goto out;
+		}
+		memcpy(list[i], hex, strlen(hex) + 1);
+		OPENSSL_free(hex);
+		hex = NULL;
+		BN_free(bn);
+		bn = NULL;
+	}
+	if (cnt)
+		qsort(list, cnt, sizeof(*list), serial_cmp);
+	*serials = list;
+	*n = cnt;
+	list = NULL;
+	r = 0;
+out:
+	ERR_clear_error();
+	OPENSSL_free(hex);
+	BN_free(bn);
+	free(list);
+	X509_CRL_free(crl);
 	return r;
 }

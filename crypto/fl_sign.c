@@ -2,6 +2,7 @@
 /* fl_sign: sign round keys with the site key; verify peers against CA + CRL. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -15,9 +16,13 @@ struct fl_sign_key {
 	EVP_PKEY *pkey;
 };
 
+/* A certificate whose chain checked, with its validity period: a cache hit
+ * is re-checked against the clock, so a certificate that expires while the
+ * verifier lives is refused from then on. */
 typedef struct verifier_entry {
 	uint8_t fp[crypto_hash_sha256_BYTES];
 	EVP_PKEY *pub;
+	time_t not_before, not_after;
 } verifier_entry;
 
 struct fl_verifier {
@@ -168,8 +173,26 @@ size_t fl_verifier_cached(const fl_verifier *v)
 	return v ? v->ncache : 0;
 }
 
-/* Chain check of one certificate; on success *pub is its (new) public key. */
-static int verify_chain(fl_verifier *v, const char *pem, size_t len, EVP_PKEY **pub)
+/* The certificate's validity period as time_t. FL_E_AUTH if unreadable. */
+static int cert_validity(const X509 *cert, time_t *nb, time_t *na)
+{
+	const ASN1_TIME *t[2] = { X509_get0_notBefore(cert), X509_get0_notAfter(cert) };
+	time_t *out[2] = { nb, na };
+	struct tm tm;
+
+	for (int i = 0; i < 2; i++) {
+		memset(&tm, 0, sizeof(tm));
+		if (!t[i] || ASN1_TIME_to_tm(t[i], &tm) != 1)
+			return FL_E_AUTH;
+		*out[i] = timegm(&tm);
+	}
+	return 0;
+}
+
+/* Chain check of one certificate; on success *pub is its (new) public key
+ * and e's validity period is set. */
+static int verify_chain(fl_verifier *v, const char *pem, size_t len, EVP_PKEY **pub,
+			verifier_entry *e)
 {
 	X509_STORE_CTX *sctx = NULL;
 	X509 *cert = NULL;
@@ -192,6 +215,8 @@ static int verify_chain(fl_verifier *v, const char *pem, size_t len, EVP_PKEY **
 		r = err == X509_V_ERR_CERT_REVOKED ? FL_E_REVOKED : FL_E_AUTH;
 		goto out;
 	}
+	if ((r = cert_validity(cert, &e->not_before, &e->not_after)) != 0)
+		goto out;
 	if (!(*pub = X509_get_pubkey(cert)) || !key_supported(*pub)) {
 		EVP_PKEY_free(*pub);
 		*pub = NULL;
@@ -218,6 +243,13 @@ static int cache_lookup(fl_verifier *v, const char *pem, size_t len,
 	crypto_hash_sha256(fp, (const unsigned char *)pem, len);
 	for (size_t i = 0; i < v->ncache; i++) {
 		if (memcmp(v->cache[i].fp, fp, sizeof(fp)) == 0) {
+			time_t now = time(NULL);
+
+			/* The chain and CRL do not change for this verifier,
+			 * but time moves on: expired (or not yet valid)
+			 * certificates are refused as a fresh check would. */
+			if (now < v->cache[i].not_before || now > v->cache[i].not_after)
+				return FL_E_AUTH;
 			*pub = v->cache[i].pub;
 			return 0;
 		}
@@ -230,10 +262,12 @@ static int cache_lookup(fl_verifier *v, const char *pem, size_t len,
 		v->cache = e;
 		v->capcache = cap;
 	}
-	if ((r = verify_chain(v, pem, len, pub)) != 0)
+	e = &v->cache[v->ncache];
+	if ((r = verify_chain(v, pem, len, pub, e)) != 0)
 		return r;
-	memcpy(v->cache[v->ncache].fp, fp, sizeof(fp));
-	v->cache[v->ncache++].pub = *pub;
+	memcpy(e->fp, fp, sizeof(fp));
+	e->pub = *pub;
+	v->ncache++;
 	return 0;
 }
 

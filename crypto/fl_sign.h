@@ -27,8 +27,9 @@ int fl_sign(fl_sign_key *key, const uint8_t *msg, size_t msglen,
 /* A verifier trusts the CA certificate(s) in ca_pem and, if crl_pem is not
  * NULL, checks certificates against that CRL (a CRL is then required for
  * the CA). Successful chain checks are cached by the SHA-256 of the
- * certificate PEM for the verifier's lifetime: make a new verifier when the
- * CRL changes. Not thread-safe. Caller owns *out (fl_verifier_free).
+ * certificate PEM for the verifier's lifetime, with the certificate's
+ * validity period, which every cache hit checks against the clock again:
+ * make a new verifier when the CRL changes. Not thread-safe. Caller owns *out (fl_verifier_free).
  * Errors: FL_E_PARSE (CA or CRL does not parse), FL_E_NOMEM. */
 int fl_verifier_new(const char *ca_pem, size_t ca_len, const char *crl_pem,
 		    size_t crl_len, fl_verifier **out);

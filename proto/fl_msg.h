@@ -32,6 +32,7 @@
 #define FL_RPC_CTL_REVOKE_SITE "/fedc.v1.Control/RevokeSite"
 #define FL_RPC_AGENT_GET_CRL "/fedc.v1.Agent/GetCrl"
 #define FL_RPC_AGENT_GET_MEMBERS "/fedc.v1.Agent/GetMembers"
+#define FL_RPC_CTL_PUBLISH_CRL "/fedc.v1.Control/PublishCrl"
 #define FL_RPC_CTL_GET_LEDGER "/fedc.v1.Control/GetLedger"
 #define FL_RPC_CTL_GET_STATS "/fedc.v1.Control/GetStats"
 #define FL_RPC_CTL_GET_SITE_METRICS "/fedc.v1.Control/GetSiteMetrics"

@@ -66,6 +66,8 @@ extern const ctl_cmd ctl_site_cmds[];
 extern const size_t ctl_site_ncmds;
 extern const ctl_cmd ctl_ca_cmds[];
 extern const size_t ctl_ca_ncmds;
+extern const ctl_cmd ctl_crl_cmds[];
+extern const size_t ctl_crl_ncmds;
 /* A name and its description (global options, exit codes). */
 typedef struct ctl_kv {
 	const char *k, *v;

@@ -412,23 +412,29 @@ static int ca_revoked_read(const char *dir, char **text, char ***list, size_t *n
 static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	const char *pos[1] = { NULL }, *dir = CA_DEFAULT_DIR, *passfile = NULL;
-	const char *days_s = NULL;
+	const char *days_s = NULL, *number_s = NULL;
 	const ctl_opt opts[] = {
 		{ "--dir", NULL, &dir, NULL }, { "--days", NULL, &days_s, NULL },
 		{ "--passphrase-file", NULL, &passfile, NULL },
+		{ "--number", NULL, &number_s, NULL },
 	};
 	char path[CA_PATH_BYTES], numbuf[32], *text = NULL, *crl = NULL, *cert = NULL;
 	char **list = NULL, serial[80] = "";
 	size_t n = 0, len = 0, i;
-	uint64_t number = 1;
+	uint64_t number = 1, wanted = 0;
 	fl_ca *ca = NULL;
 	uint32_t days;
 	int r, rc;
 
-	if ((rc = ctl_args_parse(c, "ca", self, argc, argv, opts, 3, pos, 0, 1)) != 0)
+	if ((rc = ctl_args_parse(c, "ca", self, argc, argv, opts, 4, pos, 0, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
 	if ((rc = ca_days(c, "revoke", days_s, 30, &days)) != 0)
 		return rc;
+	if (number_s && ctl_parse_u64(number_s, 1, INT64_MAX, &wanted) != 0) {
+		fprintf(c->err, "fedctl: ca revoke: --number must be a positive "
+			"integer, not '%s'\n", number_s);
+		return CTL_EXIT_USAGE;
+	}
 	if (pos[0]) {
 		fl_cert_info info;
 
@@ -469,6 +475,15 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			free(nt);
 		}
 	}
+	if (wanted && wanted < number) {
+		fprintf(c->err, "fedctl: ca revoke: --number %llu: CRL numbers only go "
+			"up, and %s/crlnumber is at %llu\n", (unsigned long long)wanted,
+			dir, (unsigned long long)number - 1);
+		rc = CTL_EXIT_USAGE;
+		goto out;
+	}
+	if (wanted)
+		number = wanted;
 	if (serial[0]) {
 		for (i = 0; i < n; i++)
 			if (strcasecmp(list[i], serial) == 0)
@@ -613,10 +628,13 @@ const ctl_cmd ctl_ca_cmds[] = {
 	  "Issue a certificate for a site's CSR by hand (for a CA kept offline): "
 	  "the site ran 'fedc-agent csr' and sent only the CSR. The name defaults "
 	  "to the CSR's CN; the role to site. Writes NAME.pem or FILE." },
-	{ "revoke", ca_revoke, "[CERT.pem|SERIAL] [--dir DIR] [--days N]",
+	{ "revoke", ca_revoke, "[CERT.pem|SERIAL] [--dir DIR] [--days N] [--number N]",
 	  "Add a certificate to DIR/revoked.txt and write a new CA-signed DIR/crl.pem "
 	  "(next update in N days, default 30); without an argument, re-sign the "
-	  "CRL. For an online coordinator, prefer 'fedctl site revoke'." },
+	  "CRL. Its number is one above DIR/crlnumber, or --number (higher only: "
+	  "to pass the coordinator's). Hand it to the coordinator with 'fedctl crl "
+	  "publish DIR/crl.pem'; for a site and an online CA, 'fedctl site revoke' "
+	  "does both." },
 	{ "cross-sign", ca_cross, "NEW_CA.pem -o FILE [--dir OLD_DIR]",
 	  "CA rotation: certify a new CA with the old one, so that sites trusting "
 	  "only the old CA accept certificates of the new one during the "

@@ -212,7 +212,11 @@ int ctl_report(ctl_ctx *c, const char *what, int err, const fl_rpc_status *st)
 			what, c->coordinator, detail);
 	else
 		fprintf(c->err, "fedctl: %s: %s\n", what, detail);
-	fprintf(c->err, "hint: %s\n", hint(c, code));
+	if (code == CTL_EXIT_DENIED && strstr(detail, "is revoked by CRL"))
+		fprintf(c->err, "hint: this certificate was revoked by the consortium "
+			"CA; an operator must issue you a new one ('fedctl ca issue')\n");
+	else
+		fprintf(c->err, "hint: %s\n", hint(c, code));
 	return code;
 }
 

@@ -17,6 +17,7 @@ static const ctl_group ctl_groups[] = {
 	{ "model", ctl_model_cmds, &ctl_model_ncmds, "list and download a job's global models" },
 	{ "round", ctl_round_cmds, &ctl_round_ncmds, "a round's attempts, participants and timings" },
 	{ "ca", ctl_ca_cmds, &ctl_ca_ncmds, "the consortium CA, offline: make it, issue, sign CSRs, revoke, rotate" },
+	{ "crl", ctl_crl_cmds, &ctl_crl_ncmds, "hand a CRL made with the offline CA key to the coordinator" },
 	{ "site", ctl_site_cmds, &ctl_site_ncmds, "register, enroll, list and revoke sites and operators" },
 	{ "ledger", ctl_ledger_cmds, &ctl_ledger_ncmds, "export and verify the signed round ledger" },
 	{ "sites", ctl_site_cmds, &ctl_site_ncmds, NULL },   /* alias: 'sites list' */

@@ -43,7 +43,7 @@ int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			"its next call.\nIf its CA is online ([ca] in its config), the "
 			"agents fetch the new CRL at their next poll and refuse the "
 			"site's keys; otherwise revoke its certificate with 'fedctl ca "
-			"revoke' and give the CRL to the sites.\n", info.name);
+			"revoke' and hand the CRL over with 'fedctl crl publish'.\n", info.name);
 	}
 out:
 	free(req);

@@ -1,13 +1,104 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_coord_auth: which role may call which method. */
+/* test_coord_auth: which role may call which method, and certificates on
+ * the CA-signed CRL the coordinator holds (operators included). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "coord_auth.h"
+#include "coord_certs.h"
 #include "coord_store.h"
 #include "coord_test_util.h"
 #include "fl_err.h"
 #include "fl_msg.h"
 #include "fl_test.h"
+#include "fl_test_pki.h"
+#include "fl_util.h"
+
+/* A revoked operator keeps no Control access; a published CRL survives a
+ * restart; older, expired or foreign CRLs are refused. */
+static void test_revoked_operators(coord_store *st)
+{
+	const long rev[] = { 21, 22, 23 };
+	char msg[FL_ERRMSG_BYTES] = "", *crl1 = NULL, *crl_old = NULL;
+	char *crl_stale = NULL, *crl_foreign = NULL;
+	fl_test_ca ca, other;
+	fl_test_site admin, viewer, site, admin2;
+	coord_certs *certs = NULL;
+	coord_caller who;
+	size_t len = 0;
+	int64_t now = fl_time_ms();
+
+	FL_CHECK_EQ_INT(fl_test_ca_new("consortium CA", &ca), 0);
+	FL_CHECK_EQ_INT(fl_test_ca_new("rogue CA", &other), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "operator", "admin", 21, 0, -60, 86400,
+					 &admin), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "viewer", "viewer", 22, 0, -60, 86400,
+					 &viewer), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "site1", "site", 23, 0, -60, 86400,
+					 &site), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "operator2", "admin", 24, 0, -60, 86400,
+					 &admin2), 0);
+	crl1 = fl_test_crl_at(&ca, rev, 3, 1, 86400, &len);
+	crl_old = fl_test_crl_at(&ca, rev, 1, 1, 86400, &len);
+	crl_stale = fl_test_crl_at(&ca, rev, 3, 5, -60, &len);
+	crl_foreign = fl_test_crl_at(&other, rev, 3, 9, 86400, &len);
+	FL_CHECK(crl1 && crl_old && crl_stale && crl_foreign);
+	FL_CHECK_EQ_INT(coord_certs_new(st, ca.pem, ca.pem_len, &certs), 0);
+	if (!certs || !crl1 || !crl_old || !crl_stale || !crl_foreign)
+		goto out;
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_SUBMIT_JOB,
+					 admin.cert_pem, &who, msg), 0);
+	FL_CHECK_EQ_INT(coord_certs_publish_pem(certs, st, crl_foreign, now, NULL, msg),
+			FL_E_VERIFY);
+	FL_CHECK(strstr(msg, "not signed by the consortium CA") != NULL);
+	FL_CHECK_EQ_INT(coord_certs_publish_pem(certs, st, crl_stale, now, NULL, msg),
+			FL_E_STALE);
+	FL_CHECK(strstr(msg, "expired at") != NULL);
+	FL_CHECK_EQ_INT(coord_certs_crl_number(certs), 0);
+	FL_CHECK_EQ_INT(coord_certs_publish_pem(certs, st, crl1, now, NULL, msg), 0);
+	FL_CHECK_EQ_INT(coord_certs_crl_number(certs), 1);
+
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_SUBMIT_JOB,
+					 admin.cert_pem, &who, msg), FL_E_REVOKED);
+	FL_CHECK(strstr(msg, "'operator' (role admin, serial 15) is revoked by CRL 1")
+		 != NULL);
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_PUBLISH_CRL,
+					 admin.cert_pem, &who, msg), FL_E_REVOKED);
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_LIST_JOBS,
+					 viewer.cert_pem, &who, msg), FL_E_REVOKED);
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_AGENT_POLL,
+					 site.cert_pem, &who, msg), FL_E_REVOKED);
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_SUBMIT_JOB,
+					 admin2.cert_pem, &who, msg), 0);
+	/* Viewers cannot publish; an older or equal number is refused. */
+	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_CTL_PUBLISH_CRL, "viewer",
+					  "viewer", msg), FL_E_DENIED);
+	FL_CHECK_EQ_INT(coord_certs_publish_pem(certs, st, crl_old, now, NULL, msg),
+			FL_E_REPLAY);
+	FL_CHECK(strstr(msg, "CRL 1 refused: the coordinator holds CRL 1") != NULL);
+
+	/* A restart keeps the CRL in force. */
+	coord_certs_free(certs);
+	certs = NULL;
+	FL_CHECK_EQ_INT(coord_certs_new(st, ca.pem, ca.pem_len, &certs), 0);
+	FL_CHECK_EQ_INT(coord_certs_crl_number(certs), 1);
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_SUBMIT_JOB,
+					 admin.cert_pem, &who, msg), FL_E_REVOKED);
+	FL_CHECK_EQ_INT(coord_auth_check(st, certs, FL_RPC_CTL_SUBMIT_JOB,
+					 admin2.cert_pem, &who, msg), 0);
+out:
+	coord_certs_free(certs);
+	free(crl1);
+	free(crl_old);
+	free(crl_stale);
+	free(crl_foreign);
+	fl_test_site_free(&admin);
+	fl_test_site_free(&viewer);
+	fl_test_site_free(&site);
+	fl_test_site_free(&admin2);
+	fl_test_ca_free(&ca);
+	fl_test_ca_free(&other);
+}
 
 int main(void)
 {
@@ -63,9 +154,11 @@ int main(void)
 					  "coordinator", msg), FL_E_DENIED);
 	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_CTL_LIST_JOBS, "x", "", msg), FL_E_DENIED);
 	FL_CHECK_EQ_INT(coord_auth_decide(st, FL_RPC_CTL_LIST_JOBS, "", "admin", msg), FL_E_DENIED);
-	FL_CHECK_EQ_INT(coord_auth_check(st, FL_RPC_AGENT_POLL, NULL, &who, msg), FL_E_AUTH);
-	FL_CHECK_EQ_INT(coord_auth_check(st, FL_RPC_AGENT_POLL, "not a pem", &who, msg),
+	FL_CHECK_EQ_INT(coord_auth_check(st, NULL, FL_RPC_AGENT_POLL, NULL, &who, msg),
 			FL_E_AUTH);
+	FL_CHECK_EQ_INT(coord_auth_check(st, NULL, FL_RPC_AGENT_POLL, "not a pem", &who,
+					 msg), FL_E_AUTH);
+	test_revoked_operators(st);
 
 	coord_store_close(st);
 	coord_test_db_remove(dir, path);

@@ -38,8 +38,9 @@ static char *cert_pem(X509 *x, size_t *len)
 	return s;
 }
 
-static X509 *cert_make(EVP_PKEY *subj_key, const char *cn, const char *ou,
-		       long serial, X509 *issuer, EVP_PKEY *issuer_key, int ca)
+static X509 *cert_make_at(EVP_PKEY *subj_key, const char *cn, const char *ou,
+			  long serial, X509 *issuer, EVP_PKEY *issuer_key, int ca,
+			  long nb_s, long na_s)
 {
 	X509 *x = X509_new();
 	X509_NAME *name;
@@ -52,8 +53,8 @@ static X509 *cert_make(EVP_PKEY *subj_key, const char *cn, const char *ou,
 		return NULL;
 	X509_set_version(x, 2);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_gmtime_adj(X509_getm_notBefore(x), nb_s);
+	X509_gmtime_adj(X509_getm_notAfter(x), na_s);
 	X509_set_pubkey(x, subj_key);
 	name = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
@@ -80,6 +81,13 @@ static X509 *cert_make(EVP_PKEY *subj_key, const char *cn, const char *ou,
 	return x;
 }
 
+static X509 *cert_make(EVP_PKEY *subj_key, const char *cn, const char *ou,
+		       long serial, X509 *issuer, EVP_PKEY *issuer_key, int ca)
+{
+	return cert_make_at(subj_key, cn, ou, serial, issuer, issuer_key, ca,
+			    -3600, 86400);
+}
+
 int fl_test_ca_new(const char *cn, fl_test_ca *ca)
 {
 	memset(ca, 0, sizeof(*ca));
@@ -103,13 +111,21 @@ void fl_test_ca_free(fl_test_ca *ca)
 int fl_test_site_new(fl_test_ca *ca, const char *cn, long serial, int ed25519,
 		     fl_test_site *out)
 {
+	return fl_test_cert_new(ca, cn, "site", serial, ed25519, -3600, 86400, out);
+}
+
+int fl_test_cert_new(fl_test_ca *ca, const char *cn, const char *ou, long serial,
+		     int ed25519, long not_before_s, long not_after_s,
+		     fl_test_site *out)
+{
 	EVP_PKEY *k = key_new(ed25519);
 	X509 *x = NULL;
 	BIO *b = BIO_new(BIO_s_mem());
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!k || !b || !(x = cert_make(k, cn, "site", serial, ca->cert, ca->key, 0)) ||
+	if (!k || !b || !(x = cert_make_at(k, cn, ou, serial, ca->cert, ca->key, 0,
+					 not_before_s, not_after_s)) ||
 	    !(out->cert_pem = cert_pem(x, &out->cert_len)) ||
 	    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    !(out->key_pem = bio_take(b, &out->key_len)))
@@ -133,6 +149,13 @@ void fl_test_site_free(fl_test_site *s)
 
 char *fl_test_crl(fl_test_ca *ca, const long *serials, size_t n, size_t *len)
 {
+	return fl_test_crl_at(ca, serials, n, 0, 86400, len);
+}
+
+char *fl_test_crl_at(fl_test_ca *ca, const long *serials, size_t n,
+		     unsigned long number, long next_s, size_t *len)
+{
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *now = ASN1_TIME_new(), *next = ASN1_TIME_new();
 	BIO *b = BIO_new(BIO_s_mem());
@@ -140,8 +163,8 @@ char *fl_test_crl(fl_test_ca *ca, const long *serials, size_t n, size_t *len)
 
 	if (!crl || !now || !next || !b)
 		goto out;
-	X509_gmtime_adj(now, -60);
-	X509_gmtime_adj(next, 86400);
+	X509_gmtime_adj(now, next_s < 0 ? next_s - 60 : -60);
+	X509_gmtime_adj(next, next_s);
 	X509_CRL_set_version(crl, 1);
 	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert));
 	X509_CRL_set1_lastUpdate(crl, now);
@@ -156,6 +179,9 @@ char *fl_test_crl(fl_test_ca *ca, const long *serials, size_t n, size_t *len)
 		X509_CRL_add0_revoked(crl, rv);
 		ASN1_INTEGER_free(sn);
 	}
+	if (number && (!num || ASN1_INTEGER_set(num, (long)number) != 1 ||
+		       X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1))
+		goto out;
 	X509_CRL_sort(crl);
 	if (X509_CRL_sign(crl, ca->key, EVP_sha256()) <= 0 ||
 	    PEM_write_bio_X509_CRL(b, crl) != 1)
@@ -165,6 +191,7 @@ out:
 	BIO_free(b);
 	ASN1_TIME_free(now);
 	ASN1_TIME_free(next);
+	ASN1_INTEGER_free(num);
 	X509_CRL_free(crl);
 	return out;
 }

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_control_crl: Control PublishCrl, a CRL made with the offline CA key
+ * (fedctl crl publish) becomes the coordinator's current one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_certs.h"
+#include "coord_service.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+/* Admin only (coord_auth): the CRL is checked against the CA bundle, must
+ * be numbered above the current one, is stored, refuses the certificates
+ * it lists from the next call on and is announced to the agents. */
+void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
+{
+	coord_service *svc = ctx;
+	char msg[FL_ERRMSG_BYTES] = "", detail[96];
+	coord_caller who;
+	fl_msg_crl req, rep;
+	fl_crl_info info;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int64_t now = fl_time_ms();
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	memset(&req, 0, sizeof(req));
+	memset(&rep, 0, sizeof(rep));
+	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
+	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0 || !req.pem) {
+		fl_errmsg_set(msg, "bad CrlInfo: %s", r ? fl_strerror(r) : "no CRL in it");
+		r = r ? r : FL_E_INVAL;
+		goto out;
+	}
+	if ((r = coord_certs_publish_pem(svc->certs, svc->st, req.pem, now, &info,
+					 msg)) != 0) {
+		fl_warn("PublishCrl from %s refused: %s", who.cn, msg);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "CRL %llu (%zu serials)",
+		 (unsigned long long)info.number, info.count);
+	coord_store_audit(svc->st, who.cn, "publish crl", detail, now);
+	fl_warn("CRL %llu published by %s: %zu revoked certificate(s) refused from "
+		"their next call; the agents get it at their next poll",
+		(unsigned long long)info.number, who.cn, info.count);
+	rep.number = info.number;
+	if ((r = fl_codec_encode_crl(&rep, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	fl_msg_crl_clear(&req);
+	fl_msg_crl_clear(&rep);
+	free(buf);
+}
