@@ -45,6 +45,7 @@ typedef struct coord_slot {
 	uint64_t offset;        /* masked words received so far */
 	uint32_t min_honest;    /* the site's declared T and c */
 	uint32_t colluders;
+	uint8_t missed;         /* the phase it missed (enum fl_sa_phase), 0 */
 } coord_slot;
 
 typedef struct coord_round_state {

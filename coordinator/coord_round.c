@@ -180,14 +180,17 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 		return;
 	min = coord_round_min_sites(j, sel, n);
 	if (n < min && j->nbenched > 0) {
-		fl_warn("job %llu round %u: too few sites without the %u that broke "
-			"off an upload; they may take part again",
+		fl_warn("job %llu round %u: too few sites without the %u left out "
+			"after the last attempt; they may take part again",
 			(unsigned long long)j->id, j->next_round, j->nbenched);
 		free(j->benched);
 		j->benched = NULL;
 		j->nbenched = 0;
 		free(sel);
-		return;
+		sel = NULL;
+		if (coord_round_select(e, j, now_ms, &sel, &n) != 0)
+			return;
+		min = coord_round_min_sites(j, sel, n);
 	}
 	if (n < min) {
 		if (j->waiting_logged != n + 1)
@@ -467,24 +470,40 @@ fail:
 }
 
 /* Benches the sites of the failed attempt that broke off a masked upload
- * (their words are in its sum): the round's next attempts go without them. */
+ * (their words are in its sum), and those that missed the phase where the
+ * attempt failed (a site that withheld its survivor-list signature
+ * included), or else the earliest phase any site missed: sites that
+ * dropped out later may only have refused under their rules because of
+ * them. The round's next attempts go without the benched sites (while
+ * enough sites remain). */
 static void coord_round_bench(coord_job *j)
 {
 	const coord_round_state *rs = &j->rs;
 	char (*b)[FL_NAME_BYTES];
+	uint8_t first = 0;
 
+	for (uint32_t i = 0; i < rs->nsel; i++)
+		if (rs->sel[i].missed && (!first || rs->sel[i].missed < first))
+			first = rs->sel[i].missed;
+	for (uint32_t i = 0; i < rs->nsel; i++)
+		if (rs->sel[i].missed == (uint8_t)rs->phase)
+			first = (uint8_t)rs->phase;
 	for (uint32_t i = 0; i < rs->nsel; i++) {
 		const coord_slot *s = &rs->sel[i];
+		int broke = s->offset != 0 && !s->uploaded;
 
-		if (s->offset == 0 || s->uploaded || coord_round_benched(j, s->name))
+		if ((!broke && (!first || s->missed != first)) ||
+		    coord_round_benched(j, s->name))
 			continue;
 		if ((b = realloc(j->benched, (j->nbenched + 1) * sizeof(*b))) == NULL)
 			return;
 		j->benched = b;
 		snprintf(b[j->nbenched++], FL_NAME_BYTES, "%s", s->name);
-		fl_warn("job %llu round %u: site '%s' broke off its masked upload; "
-			"it is left out of this round's next attempts",
-			(unsigned long long)j->id, rs->round, s->name);
+		fl_warn("job %llu round %u: site '%s' %s; it is left out of this "
+			"round's next attempts", (unsigned long long)j->id, rs->round,
+			s->name, broke ? "broke off its masked upload" :
+			s->missed == FL_SA_CONSISTENCY ? "withheld its survivor-list "
+			"signature" : "went silent first");
 	}
 }
 

@@ -237,6 +237,7 @@ static uint32_t coord_sa_drop_silent(const coord_job *j, coord_round_state *rs)
 		if (!s->out && (coord_secagg_slot_busy(rs, s) ||
 				(rs->phase == FL_SA_INPUT && !s->uploaded))) {
 			s->out = 1;
+			s->missed = (uint8_t)rs->phase;
 			fl_warn("job %llu round %u attempt %u: site '%s' missed the "
 				"%s phase; dropped from the attempt",
 				(unsigned long long)j->id, rs->round, rs->attempt,
@@ -343,6 +344,41 @@ static void coord_sa_why(const coord_round_state *rs, int r, char *why,
 			 coord_sa_phase_name(rs->phase), fl_strerror(r));
 }
 
+/* After the advertise phase: every site that advertised needs t neighbours
+ * with keys, or it will refuse to share (SECAGG.md R4). Rather than wait
+ * for the share deadline, end the attempt now (the next one goes without
+ * the silent sites). 1 and why if so. */
+static int coord_sa_doomed(const coord_round_state *rs, char *why, size_t whycap)
+{
+	fl_secagg_graph *g = NULL;
+	uint32_t *nb = NULL;
+	int doomed = 0;
+
+	if (fl_secagg_graph_new(rs->sp.n, rs->sp.k, rs->sp.round_seed, &g) != 0 ||
+	    !(nb = malloc((size_t)rs->sp.k * sizeof(*nb))))
+		goto out;
+	for (uint32_t u = 1; u <= rs->nsel && !doomed; u++) {
+		uint32_t live = 0, k;
+
+		if (rs->sel[u - 1].out)
+			continue;
+		k = fl_secagg_graph_neighbours(g, u, nb);
+		for (uint32_t i = 0; i < k; i++)
+			live += !rs->sel[nb[i] - 1].out;
+		if (live < rs->sp.t) {
+			snprintf(why, whycap, "after the advertise phase site '%s' has "
+				 "only %u of its %u neighbours with round keys, fewer "
+				 "than t=%u: it cannot pair (SECAGG.md R4)",
+				 rs->sel[u - 1].name, live, k, rs->sp.t);
+			doomed = 1;
+		}
+	}
+out:
+	free(nb);
+	fl_secagg_graph_free(g);
+	return doomed;
+}
+
 enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 				     coord_agg **sum, char *why, size_t whycap)
 {
@@ -361,6 +397,8 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 		return COORD_SA_FAILED;
 	switch (rs->phase) {
 	case FL_SA_ADVERTISE:
+		if (out > 0 && coord_sa_doomed(rs, why, whycap))
+			return COORD_SA_FAILED;
 		if ((r = fl_secagg_server_keylist(rs->sa, &rs->keys)) == 0)
 			coord_sa_next(j, rs, FL_SA_SHARE, now_ms);
 		break;

@@ -107,7 +107,10 @@ fl_ctl() { fl_ctl_as operator "$@"; }
 # agent; the agent's pid is in FL_AGENT_PID[SITE]. FL_AGENT_ENV (optional,
 # e.g. "FEDC_TEST_EXIT_AFTER_SHARE=3", a test hook of -DFL_TEST_HOOKS=ON
 # builds) adds environment for this agent only;
-# FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends its config;
+# FL_AGENT_TRUST (optional, e.g. "colluders = 0") goes into its [policy]
+# section (the site's T and c against an untrusted coordinator; default
+# T = 3, c = 1); FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends
+# its config;
 # FL_AGENT_EXTRA_DATA (optional) adds "name = csv" lines to [data].
 declare -A FL_AGENT_PID
 fl_start_agent() {
@@ -129,6 +132,9 @@ ${FL_AGENT_EXTRA_DATA:-}
 # [policy] (optional; see fedc-agent --help): what this site agrees to, e.g.
 #   allowed_models = logistic, softmax
 #   min_other_participants = 2
+#   min_honest_sites = 3   (T) and colluders = 1 (c): see SECAGG.md
+[policy]
+${FL_AGENT_TRUST:-}
 ${FL_AGENT_POLICY:-}
 EOA
   # shellcheck disable=SC2086 # FL_AGENT_ENV is a list of NAME=VALUE words

@@ -799,8 +799,10 @@ static void test_retry_then_fail(coord_store *st)
 	coord_engine_free(e);
 }
 
-/* dropout = 0.9 lets the state machine's own threshold decide: 1 advert of 3
- * is below t = 2, the attempt is retried, then the job fails. */
+/* dropout = 0.9 lets the threshold decide: with 1 advert of 3 the site has
+ * no neighbour with keys, below t = 2 (it could not pair, SECAGG.md R4), so
+ * the attempt ends right after the advertise phase, is retried, then the
+ * job fails. */
 static void test_threshold(coord_store *st)
 {
 	coord_engine_opts o = { 3000, 300 };
@@ -828,7 +830,7 @@ static void test_threshold(coord_store *st)
 	}
 	FL_CHECK_EQ_INT(coord_store_job_get(st, job, &ji, NULL), 0);
 	FL_CHECK(strcmp(ji.state, "failed") == 0);
-	FL_CHECK(strstr(ji.error, "below the threshold t=2") != NULL);
+	FL_CHECK(strstr(ji.error, "fewer than t=2: it cannot pair") != NULL);
 	coord_engine_free(e);
 }
 

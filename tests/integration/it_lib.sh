@@ -5,6 +5,11 @@ FL_BIN=${FL_BIN:?FL_BIN must name the folder with the binaries}
 FL_WORK=$(mktemp -d -t fedc-it.XXXXXX)
 export FL_WORK FL_BIN
 source "$(dirname "${BASH_SOURCE[0]}")/../../deploy/consortium.sh"
+# Most tests run 3 or 4 sites of one organisation each. With the default
+# policy (T = 3 honest sites, c = 1 colluder) a round needs T + c = 4 sites
+# that all survive; the tests' sites trust each other not to collude
+# (c = 0) unless a test sets FL_AGENT_TRUST itself (empty: the defaults).
+export FL_AGENT_TRUST=${FL_AGENT_TRUST-colluders = 0}
 IT_FAILS=0
 IT_CHECKS=0
 
