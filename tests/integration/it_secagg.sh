@@ -18,8 +18,11 @@ fl_pki site1 site2 site3
 fl_start_coordinator
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done
 # Round 3 is unmasked from 2 survivors on purpose: allow 1 other site
-# (the agents' [policy] default, 2, would refuse that unmasking).
+# (the agents' [policy] default, 2, would refuse that unmasking), and a sum
+# of T = 2 honest sites with no colluder (with the default T = 3 each
+# survivor would refuse to be summed with just one other, SECAGG.md R4).
 export FL_AGENT_POLICY=$'[policy]\nmin_other_participants = 1'
+export FL_AGENT_TRUST=$'colluders = 0\nmin_honest_sites = 2'
 fl_start_agent site1 breast_cancer "$FL_WORK/data/site1.csv"
 fl_start_agent site2 breast_cancer "$FL_WORK/data/site2.csv"
 FL_AGENT_ENV="FEDC_TEST_EXIT_AFTER_SHARE=3" \
