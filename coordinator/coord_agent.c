@@ -38,8 +38,9 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 		goto out;
 	}
 	task.crl_number = coord_certs_crl_number(svc->certs);
-	task.members_version = coord_testhook_members_announce(svc->members ?
-							       svc->members->version : 0);
+	coord_members_refresh(svc->members, fl_time_ms());
+	task.members_version = coord_testhook_members_announce(
+		coord_members_version(svc->members));
 	/* hourly at most; the announced number may go up next poll */
 	coord_certs_crl_maintain(svc->certs, svc->st, svc->ca, fl_time_ms());
 	if ((r = fl_codec_encode_task(&task, &out, &outlen)) != 0) {

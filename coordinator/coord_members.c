@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_members: load the member list at start and serve it
  * (Agent/GetMembers). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "coord_members.h"
 #include "coord_service.h"
@@ -13,18 +15,17 @@
 #include "fl_sign.h"
 #include "fl_util.h"
 
-int coord_members_load(const char *path, const char *ca_path, coord_members *out,
-		       char *errmsg)
+/* Reads and checks the file into *text (caller frees), *version, *count. */
+static int members_read(const char *path, const char *ca_path, char **textp,
+			size_t *lenp, uint64_t *version, uint32_t *count,
+			char *errmsg)
 {
 	char why[FL_ERRMSG_BYTES] = "", *text = NULL, *ca = NULL;
 	size_t len = 0, ca_len = 0;
 	fl_members m;
 	int r;
 
-	memset(out, 0, sizeof(*out));
 	memset(&m, 0, sizeof(m));
-	if (!path || !path[0])
-		return 0;
 	if ((r = fl_file_read(path, FL_MEMBERS_MAX_BYTES, &text, &len)) != 0) {
 		fl_errmsg_set(errmsg, "cannot read the member list %s ([coordinator] "
 			      "members): %s", path, fl_strerror(r));
@@ -40,10 +41,10 @@ int coord_members_load(const char *path, const char *ca_path, coord_members *out
 			      "'fedctl ca members')", path, why[0] ? why : fl_strerror(r));
 		goto out;
 	}
-	out->text = text;
-	out->len = len;
-	out->version = m.version;
-	out->count = m.count;
+	*textp = text;
+	*lenp = len;
+	*version = m.version;
+	*count = m.count;
 	text = NULL;
 out:
 	fl_members_clear(&m);
@@ -52,11 +53,102 @@ out:
 	return r;
 }
 
+/* The file's mtime (ns) and size; -1 if it cannot be looked at. */
+static int members_stat(const char *path, int64_t *mtime_ns, off_t *size)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return -1;
+	*mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	*size = sb.st_size;
+	return 0;
+}
+
+int coord_members_load(const char *path, const char *ca_path, coord_members *out,
+		       char *errmsg)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_init(&out->lock, NULL);
+	if (!path || !path[0])
+		return 0;
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	snprintf(out->ca_path, sizeof(out->ca_path), "%s", ca_path);
+	if (members_stat(path, &out->mtime_ns, &out->size) != 0) {
+		fl_warn("the member list %s ([coordinator] members) does not exist "
+			"yet: it is served from when it appears (make it with "
+			"'fedctl ca members')", path);
+		return 0;
+	}
+	r = members_read(path, ca_path, &out->text, &out->len, &out->version,
+			 &out->count, errmsg);
+	return r;
+}
+
+void coord_members_refresh(coord_members *m, int64_t now_ms)
+{
+	char err[FL_ERRMSG_BYTES] = "", *text = NULL;
+	uint64_t version = 0;
+	uint32_t count = 0;
+	int64_t mt = 0;
+	off_t size = 0;
+	size_t len = 0;
+
+	if (!m || !m->path[0])
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (now_ms - m->checked_ms < 2000 || members_stat(m->path, &mt, &size) != 0 ||
+	    (mt == m->mtime_ns && size == m->size && m->checked_ms)) {
+		if (now_ms - m->checked_ms >= 2000)
+			m->checked_ms = now_ms;
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	m->checked_ms = now_ms;
+	m->mtime_ns = mt;
+	m->size = size;
+	if (members_read(m->path, m->ca_path, &text, &len, &version, &count, err) != 0)
+		fl_warn("%s; still serving version %llu", err,
+			(unsigned long long)m->version);
+	else if (version <= m->version)
+		fl_warn("the member list %s has version %llu, not above the %llu "
+			"served: not served (agents refuse a rollback anyway)", m->path,
+			(unsigned long long)version, (unsigned long long)m->version);
+	else {
+		fl_info("member list version %llu (%u sites) from %s, signed by the "
+			"CA: served to the agents", (unsigned long long)version, count,
+			m->path);
+		free(m->text);
+		m->text = text;
+		m->len = len;
+		m->version = version;
+		m->count = count;
+		text = NULL;
+	}
+	pthread_mutex_unlock(&m->lock);
+	free(text);
+}
+
+uint64_t coord_members_version(coord_members *m)
+{
+	uint64_t v;
+
+	if (!m)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	v = m->version;
+	pthread_mutex_unlock(&m->lock);
+	return v;
+}
+
 void coord_members_clear(coord_members *m)
 {
 	if (!m)
 		return;
 	free(m->text);
+	pthread_mutex_destroy(&m->lock);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -81,12 +173,15 @@ void coord_agent_get_members(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "bad MembersInfo: %s", fl_strerror(r));
 		goto out;
 	}
-	/* borrowed: the list does not change while the server runs */
 	if (svc->members) {
+		pthread_mutex_lock(&svc->members->lock);
 		rep.version = svc->members->version;
 		rep.text = svc->members->text;
+		r = fl_codec_encode_members(&rep, &out, &outlen);
+		pthread_mutex_unlock(&svc->members->lock);
+	} else {
+		r = fl_codec_encode_members(&rep, &out, &outlen);
 	}
-	r = fl_codec_encode_members(&rep, &out, &outlen);
 	rep.text = NULL;
 	if (r != 0) {
 		fl_errmsg_set(msg, "cannot encode the member list: %s", fl_strerror(r));

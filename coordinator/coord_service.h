@@ -25,7 +25,7 @@ typedef struct coord_service {
 	struct coord_certs *certs;
 	/* the CA-signed member list it hands out (coord_members.h); NULL or
 	 * version 0: none */
-	const struct coord_members *members;
+	struct coord_members *members;
 	/* masked uploads streaming now (at most COORD_MAX_UPLOADS) */
 	atomic_uint uploads;
 } coord_service;

@@ -61,7 +61,8 @@ static void coord_usage(FILE *f)
 "  log_level = info\n"
 "  offline_after_ms = 10000   ; a site that has not polled for this long is offline\n"
 "  members = members.txt      ; optional: the CA-signed member list for the\n"
-"                             ; agents ('fedctl ca members'); read at start\n"
+"                             ; agents ('fedctl ca members'); re-read when\n"
+"                             ; the file changes\n"
 "  [tls]\n"
 "  ca = ca.pem\n"
 "  cert = coordinator.pem\n"
@@ -289,9 +290,16 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		fl_info("member list version %llu (%u sites) from %s, signed by the "
 			"CA: served to the agents (Agent/GetMembers)",
 			(unsigned long long)members.version, members.count, cfg->members);
-	else
-		fl_info("no [coordinator] members list: agents keep the list they "
+	else if (!cfg->members[0])
+		fl_warn("no [coordinator] members list: agents take part only in "
+			"rounds whose sites are all on a CA-signed member list they "
 			"hold (make one with 'fedctl ca members')");
+	if (cfg->ca.cert[0])
+		fl_warn("the CA key is online here ([ca]): whoever runs this "
+			"coordinator can mint certificates and sign member lists, so "
+			"the sites trust it with membership; a consortium that does "
+			"not keeps the CA offline and signs each member list there "
+			"(see README, 'Secure aggregation')");
 	if ((r = fl_file_read(cfg->tls.ca, FL_SIGN_MAX_PEM, &ca_pem, &ca_len)) != 0) {
 		fl_error("cannot read the CA bundle %s: %s", cfg->tls.ca, fl_strerror(r));
 		goto out;

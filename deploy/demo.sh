@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # demo.sh: the main job. Installs and builds fedc (deploy/setup.sh), then runs
 # a local consortium on loopback: a CA, a coordinator with its SQLite store,
-# three factory sites each holding an uneven (non-IID) share of the NASA
+# four factory sites each holding an uneven (non-IID) share of the NASA
 # shuttle sensor data, and an operator who submits a 7-class job with fedctl
 # and watches it round by round. Ends with the global model's accuracy beside
 # a centralised reference trained on the union of the sites' data, and stops
@@ -17,27 +17,30 @@ source deploy/consortium.sh
 trap fl_stop_all EXIT
 
 echo "== 1. Each factory gets an uneven share of data/shuttle.csv (it never leaves the site)"
-bash deploy/split-csv.sh data/shuttle.csv "$FL_WORK/data" 3 \
-  'Rad.Flow=5:3:2;High=1:7:2;Bypass=2:1:7;Fpv.Open=1:1:8;Fpv.Close=8:1:1;Bpv.Open=1:8:1;Bpv.Close=1:1:8'
+bash deploy/split-csv.sh data/shuttle.csv "$FL_WORK/data" 4 \
+  'Rad.Flow=5:3:1:1;High=1:6:2:1;Bypass=2:1:6:1;Fpv.Open=1:1:6:2;Fpv.Close=6:1:1:2;Bpv.Open=1:6:1:2;Bpv.Close=1:1:2:6'
 
 echo "== 2. Consortium CA (fedctl ca init), coordinator and operator certificates"
 echo "   (fedctl ca issue); each site makes its own key and CSR (fedc-agent csr)"
-echo "   and the CA signs the CSR (fedctl ca sign)"
-fl_pki site1 site2 site3
-echo "   $FL_WORK/pki/ca.pem and one key pair per member"
+echo "   and the CA signs the CSR (fedctl ca sign); the CA signs the member list"
+echo "   offline (fedctl ca members), which every agent pins"
+fl_pki site1 site2 site3 site4
+echo "   $FL_WORK/pki/ca.pem, one key pair per member, $FL_WORK/pki/members.txt"
 
 echo "== 3. Coordinator on loopback (mutual TLS, SQLite store)"
 fl_start_coordinator
 echo "   listening on 127.0.0.1:$FL_PORT, state in $FL_WORK/coordinator/coordinator.db"
 
-echo "== 4. The operator registers the three sites"
-for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done
+echo "== 4. The operator registers the four sites"
+for s in site1 site2 site3 site4; do fl_ctl site add "$s" >/dev/null; done
 fl_ctl site list
 
-echo "== 5. Three factory agents dial out to the coordinator"
-for s in site1 site2 site3; do fl_start_agent "$s" shuttle "$FL_WORK/data/$s.csv"; done
+echo "== 5. Four factory agents dial out to the coordinator (each with the default"
+echo "   policy against an untrusted coordinator: summed only with at least 3"
+echo "   honest sites, 1 of the others possibly colluding: so 4 sites per round)"
+for s in site1 site2 site3 site4; do fl_start_agent "$s" shuttle "$FL_WORK/data/$s.csv"; done
 for i in $(seq 1 50); do
-  [ "$(fl_ctl --json site list | jq '[.sites[] | select(.online)] | length')" -ge 3 ] && break
+  [ "$(fl_ctl --json site list | jq '[.sites[] | select(.online)] | length')" -ge 4 ] && break
   sleep 0.2
 done
 
@@ -60,14 +63,16 @@ fl_ctl ledger export -o "$FL_WORK/ledger.txt" >/dev/null
 echo "== 9. Centralised reference: the same model trained on all the data in one place"
 fed_acc=$(fl_ctl --json job status "$job" | jq -r .job.metrics.accuracy)
 central=$("$FL_BIN/fedc-train" --json --spec deploy/jobs/shuttle-softmax.ini \
-  --data "$FL_WORK/data/site1.csv" --data "$FL_WORK/data/site2.csv" --data "$FL_WORK/data/site3.csv")
+  --data "$FL_WORK/data/site1.csv" --data "$FL_WORK/data/site2.csv" --data "$FL_WORK/data/site3.csv" \
+  --data "$FL_WORK/data/site4.csv")
 cen_acc=$(echo "$central" | jq -r .accuracy)
 check=$("$FL_BIN/fedc-train" --json --eval "$FL_WORK/shuttle-model.bin" --spec deploy/jobs/shuttle-softmax.ini \
-  --data "$FL_WORK/data/site1.csv" --data "$FL_WORK/data/site2.csv" --data "$FL_WORK/data/site3.csv" | jq -r .accuracy)
+  --data "$FL_WORK/data/site1.csv" --data "$FL_WORK/data/site2.csv" --data "$FL_WORK/data/site3.csv" \
+  --data "$FL_WORK/data/site4.csv" | jq -r .accuracy)
 
 echo
 echo "== Result"
-printf '   federated global model (3 sites, non-IID): test accuracy %.4f\n' "$fed_acc"
+printf '   federated global model (4 sites, non-IID): test accuracy %.4f\n' "$fed_acc"
 printf '   saved model re-evaluated offline:          test accuracy %.4f\n' "$check"
 printf '   centralised reference (all data pooled):   test accuracy %.4f\n' "$cen_acc"
 awk -v f="$fed_acc" -v c="$cen_acc" 'BEGIN { d = (c - f) * 100; printf "   gap: %.2f points (%s)\n", d, (d <= 2 ? "within 2 points" : "MORE than 2 points") }'
