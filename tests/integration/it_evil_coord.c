@@ -147,6 +147,10 @@ static void h_poll(fl_rpc_call *call, void *ctx)
 		t = e->at.task;   /* shallow: only encoded, under the lock */
 		t.phase = e->at.phase;
 		t.sa.client_id = id;
+		if (e->at.phase == FL_SA_ADVERTISE && !e->at.served[id]) {
+			e->at.served[id] = true;
+			e->at.last_fetch_ms = fl_mono_ms();
+		}
 	} else {
 		t.kind = FL_TASK_NONE;
 	}

@@ -36,6 +36,7 @@ typedef struct evil_attempt {
 	fl_msg_task task;              /* template; client_id set per site */
 	uint8_t ctx[FL_MSG_DIGEST_BYTES];
 	/* phase 1 */
+	bool served[EVIL_IDS];                /* polled and got the task */
 	bool advert_ok[EVIL_IDS];
 	fl_secagg_advert advert[EVIL_IDS];
 	/* phase 2: what each site was served, and what it sent */

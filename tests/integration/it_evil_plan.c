@@ -2,6 +2,8 @@
 /* it_evil_plan: the attack scenarios of the malicious test coordinator.
  * Each is one round attempt (a STATS task, n = 4, t = 3, k = 3, q = 3)
  * driven phase by phase; what each site is served is decided here.
+ *   extra-id   the context names a fifth participant, the coordinator's
+ *              certificate's CN, beside the four sites.
  *   sybil      GetKeys gives every site a key list in which two of its three
  *              peers are forged under the peers' names: one advert signed
  *              with the coordinator's certificate, one with an admin's.
@@ -72,17 +74,21 @@ static int spec_words(const char *spec, uint64_t *words)
 	return 0;
 }
 
-/* Starts serving a new attempt's advertise phase. */
-static int attempt_begin(evil *e, const char *scenario, uint64_t job)
+/* Starts serving a new attempt's advertise phase; extra (or NULL) is a
+ * fifth name in the context. */
+static int attempt_begin(evil *e, const char *scenario, uint64_t job,
+			 const char *extra)
 {
 	char spec[sizeof(evil_spec_fmt) + 32];
-	const char *names[EVIL_NSITES];
+	const char *names[EVIL_NSITES + 1];
+	uint32_t n = extra ? EVIL_NSITES + 1 : EVIL_NSITES;
 	evil_attempt *at = &e->at;
 	int r;
 
 	snprintf(spec, sizeof(spec), evil_spec_fmt, scenario);
 	for (uint32_t i = 0; i < EVIL_NSITES; i++)
 		names[i] = e->names[i + 1];
+	names[EVIL_NSITES] = extra;
 	pthread_mutex_lock(&e->mu);
 	attempt_clear(at);
 	at->scenario = scenario;
@@ -92,9 +98,9 @@ static int attempt_begin(evil *e, const char *scenario, uint64_t job)
 	at->task.kind = FL_TASK_STATS;
 	at->task.deadline_ms = EVIL_PHASE_MS;
 	at->task.phase = FL_SA_ADVERTISE;
-	at->task.sa.n = EVIL_NSITES;
-	at->task.sa.k = EVIL_NSITES - 1;
-	at->task.sa.t = 3;
+	at->task.sa.n = n;
+	at->task.sa.k = n - 1;
+	at->task.sa.t = extra ? 4 : 3;   /* 3t > 2(k + 1) */
 	at->task.sa.q = 3;
 	at->task.sa.consistency = true;
 	at->task.sa.clip = EVIL_CLIP;
@@ -102,17 +108,18 @@ static int attempt_begin(evil *e, const char *scenario, uint64_t job)
 	at->task.sa.weight_scale = 1.0;
 	randombytes_buf(at->task.sa.round_seed, sizeof(at->task.sa.round_seed));
 	if (!(at->task.spec = strdup(spec)) ||
-	    !(at->task.sa.names = fl_msg_names_dup(names, EVIL_NSITES)))
+	    !(at->task.sa.names = fl_msg_names_dup(names, n)))
 		r = FL_E_NOMEM;
 	else if ((r = spec_words(spec, &at->task.sa.words)) == 0)
 		r = fl_sa_context_digest(&at->task, at->ctx);
 	if (r == 0)
 		at->phase = FL_SA_ADVERTISE;
 	pthread_mutex_unlock(&e->mu);
-	evil_say("[%s] job %llu round 0 attempt 1: STATS task, n 4, t 3, k 3, q 3, "
-		 "%llu words, consistency on: advertise phase served to all four",
-		 scenario, (unsigned long long)job,
-		 (unsigned long long)at->task.sa.words);
+	evil_say("[%s] job %llu round 0 attempt 1: STATS task, n %u (%s%s%s), t %u, "
+		 "k %u, q 3, %llu words, consistency on: advertise phase served to "
+		 "all four sites", scenario, (unsigned long long)job, n,
+		 "site ids 1-4", extra ? ", id 5 named " : "", extra ? extra : "",
+		 at->task.sa.t, at->task.sa.k, (unsigned long long)at->task.sa.words);
 	return r;
 }
 
@@ -140,6 +147,12 @@ static bool p_adverts(const evil *e, int64_t now)
 {
 	(void)now;
 	return ALL(at.advert_ok);
+}
+/* Every site was served the task, then said nothing more. */
+static bool p_task_answered(const evil *e, int64_t now)
+{
+	return ALL(at.advert_ok) || (ALL(at.served) &&
+				     now - e->at.last_fetch_ms >= EVIL_GRACE_MS);
 }
 static bool p_shared(const evil *e, int64_t now)
 {
@@ -339,11 +352,30 @@ int evil_plan_unmask_req(evil *e, uint32_t id, fl_secagg_unmask_req *out)
 }
 
 /* ---- scenarios ---- */
+static int run_extra_id(evil *e)
+{
+	uint32_t n = 0;
+	int r;
+
+	if ((r = attempt_begin(e, "extra-id", 100, e->coord.cn)) != 0)
+		return r;
+	r = wait_for(e, p_task_answered, "every site to get the task");
+	pthread_mutex_lock(&e->mu);
+	for (uint32_t s = 1; s <= EVIL_NSITES; s++)
+		n += e->at.advert_ok[s];
+	evil_say("RESULT extra-id: tasks served %u, adverts received %u",
+		 (unsigned)(e->at.served[1] + e->at.served[2] + e->at.served[3] +
+			    e->at.served[4]), n);
+	e->at.phase = FL_SA_OFF;
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
 static int run_sybil(evil *e)
 {
 	int r;
 
-	if ((r = attempt_begin(e, "sybil", 101)) != 0 ||
+	if ((r = attempt_begin(e, "sybil", 101, NULL)) != 0 ||
 	    (r = wait_for(e, p_adverts, "4 adverts")) != 0)
 		return r;
 	phase_set(e, FL_SA_SHARE, "share");
@@ -363,7 +395,7 @@ static int run_to_lists(evil *e, const char *scenario, uint64_t job)
 {
 	int r;
 
-	if ((r = attempt_begin(e, scenario, job)) != 0 ||
+	if ((r = attempt_begin(e, scenario, job, NULL)) != 0 ||
 	    (r = wait_for(e, p_adverts, "4 adverts")) != 0)
 		return r;
 	phase_set(e, FL_SA_SHARE, "share");
@@ -429,7 +461,8 @@ int evil_plan_run(evil *e)
 	if ((r = wait_for(e, p_polled, "the four sites")) != 0)
 		return r;
 	fl_sleep_ms(500);   /* let each agent pin the list before its first task */
-	r = run_sybil(e);
+	r = run_extra_id(e);
+	r = run_sybil(e) ? -1 : r;
 	r = run_survivors(e, "survivors", 102, false) ? -1 : r;
 	r = run_survivors(e, "mixed", 103, true) ? -1 : r;
 	pthread_mutex_lock(&e->mu);
