@@ -48,12 +48,12 @@ fl_pki $sites
   --members "$pki/members.txt" $sites >"$FL_WORK/evil.out" 2>&1 &
 evil=$!
 FL_PIDS+=("$evil")
-for i in $(seq 1 100); do [ -s "$FL_WORK/evil.port" ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -s "$FL_WORK/evil.port" ] && break; sleep 0.1; done
 [ -s "$FL_WORK/evil.port" ] || { cat "$FL_WORK/evil.out" >&2; fl_die "it_evil_coord did not start"; }
 FL_PORT=$(cat "$FL_WORK/evil.port")
 for s in $sites; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
 set +e
-for i in $(seq 1 1200); do kill -0 "$evil" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 1200); do kill -0 "$evil" 2>/dev/null || break; sleep 0.1; done
 kill "$evil" 2>/dev/null
 wait "$evil"
 rc=$?
@@ -133,7 +133,7 @@ status=$(fl_ctl --json job status "$job")
 state=$(echo "$status" | jq -r .job.state)
 acc=$(echo "$status" | jq -r .job.metrics.accuracy)
 echo "real coordinator afterwards: job $job state $state, $(echo "$status" | jq -r .job.rounds_done) rounds, accuracy $acc"
-it_check "the same agents finish a normal job with the real coordinator" test "$state" = done
+it_check "the same agents finish a normal job with the real coordinator" test "$state" = "done"
 it_check "accuracy $acc >= 0.9" it_ge "$acc" 0.9
 
 it_done

@@ -228,10 +228,12 @@ static void h_put_update(fl_rpc_call *call, void *ctx)
 		answer(call, FL_E_DENIED, NULL, 0, "not a site of this test");
 		return;
 	}
+	memset(&first, 0, sizeof(first));
 	if ((r = fl_rpc_call_recv_held(call, &buf, &len)) == 0)
 		r = fl_codec_decode_update_part(buf, len, &first);
 	free(buf);
 	if (r != 0 || !first.is_header) {
+		fl_msg_update_part_clear(&first);
 		answer(call, r ? r : FL_E_PARSE, NULL, 0, "no upload header");
 		return;
 	}
