@@ -176,6 +176,8 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 	h.kind = t->kind;
 	h.encoding = FL_ENC_U32;
 	h.words = t->sa.words;
+	h.has_context = true;
+	memcpy(h.context, a->sa.ctx, sizeof(h.context));
 	/* The coordinator admits a few uploads at a time and defers the rest
 	 * before they send anything: retry until the phase closes. */
 	for (int64_t until = fl_mono_ms() + t->deadline_ms;;) {

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "coord_int.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
+#include "fl_sa_context.h"
 #include "fl_log.h"
 #include "fl_pki.h"
 
@@ -339,6 +341,40 @@ static int coord_upload_match(coord_engine *e, const char *site,
 	return 0;
 }
 
+/* R2: the upload must carry the context digest of the task this
+ * coordinator gave the site; anything else is not added to the sum. */
+static int coord_upload_context(const coord_job *j, const coord_slot *s,
+				const fl_msg_update_header *h, int64_t now_ms,
+				char *errmsg)
+{
+	uint8_t want[FL_MSG_DIGEST_BYTES];
+	fl_msg_task t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	t.job_id = j->id;
+	t.round = j->rs.round;
+	t.attempt = j->rs.attempt;
+	t.kind = j->rs.kind;
+	t.spec = j->spec_text;
+	coord_secagg_task(j, s, now_ms, &t);
+	r = fl_sa_context_digest(&t, want);
+	free(t.sa.names);
+	if (r != 0) {
+		fl_errmsg_set(errmsg, "cannot compute the round context: %s",
+			      fl_strerror(r));
+		return r;
+	}
+	if (!h->has_context || sodium_memcmp(h->context, want, sizeof(want)) != 0) {
+		fl_errmsg_set(errmsg, "the update of site '%s' is for %s round context "
+			      "than the one this coordinator gave it (SECAGG.md R2): "
+			      "not added to the sum", s->name,
+			      h->has_context ? "another" : "no stated");
+		return FL_E_CONTEXT;
+	}
+	return 0;
+}
+
 int coord_engine_upload_begin(coord_engine *e, const char *site,
 			      const fl_msg_update_header *h, int64_t now_ms,
 			      char *errmsg)
@@ -347,7 +383,6 @@ int coord_engine_upload_begin(coord_engine *e, const char *site,
 	coord_slot *s;
 	int r;
 
-	(void)now_ms;
 	pthread_mutex_lock(&e->mu);
 	if (h->encoding != FL_ENC_U32) {
 		fl_errmsg_set(errmsg, "plain updates are not accepted: secure "
@@ -379,6 +414,8 @@ int coord_engine_upload_begin(coord_engine *e, const char *site,
 		r = FL_E_RANGE;
 		goto out;
 	}
+	if ((r = coord_upload_context(j, s, h, now_ms, errmsg)) != 0)
+		goto out;
 	s->uploading = 1;
 out:
 	pthread_mutex_unlock(&e->mu);

@@ -342,6 +342,10 @@ int fl_codec_encode_update_part(const fl_msg_update_part *in, uint8_t **buf,
 		h.kind = (Fedc__V1__TaskKind)s->kind;
 		h.encoding = (Fedc__V1__Encoding)s->encoding;
 		h.words = s->words;
+		if (s->has_context) {
+			h.context.len = FL_MSG_DIGEST_BYTES;
+			h.context.data = (uint8_t *)s->context;
+		}
 		m.part_case = FEDC__V1__UPDATE_CHUNK__PART_HEADER;
 		m.header = &h;
 	} else {
@@ -370,6 +374,10 @@ static int update_header_in(const Fedc__V1__UpdateHeader *h,
 	o->kind = (enum fl_task_kind)kind;
 	o->encoding = (enum fl_encoding)enc;
 	o->words = h->words;
+	if (h->context.len != 0 && h->context.len != FL_MSG_DIGEST_BYTES)
+		return FL_E_RANGE;
+	if ((o->has_context = h->context.len != 0))
+		memcpy(o->context, h->context.data, FL_MSG_DIGEST_BYTES);
 	return 0;
 }
 

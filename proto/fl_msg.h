@@ -138,6 +138,8 @@ typedef struct fl_msg_update_header {
 	enum fl_task_kind kind;
 	enum fl_encoding encoding;
 	uint64_t words;
+	bool has_context;                       /* context is set */
+	uint8_t context[FL_MSG_DIGEST_BYTES];   /* the round-context digest */
 } fl_msg_update_header;
 
 /* One message of the upload stream: a header or a data chunk. */

@@ -251,7 +251,7 @@ static int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t le
 {
 	const fl_msg_sa_params *sp = &a->task.sa;
 	fl_msg_update_header h = { a->hdr.job_id, a->hdr.round, a->hdr.attempt,
-				   a->task.kind, FL_ENC_U32, sp->words };
+				   a->task.kind, FL_ENC_U32, sp->words, true, { 0 } };
 	char msg[FL_ERRMSG_BYTES];
 	fl_secagg_shares in;
 	fl_upvec_layout l;
@@ -260,6 +260,7 @@ static int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t le
 	size_t i;
 	int r;
 
+	FL_CHECK_EQ_INT(fl_sa_context_digest(&a->task, h.context), 0);
 	memset(&in, 0, sizeof(in));
 	l.nreal = (size_t)sp->nreal;
 	l.nwide = len - l.nreal;
@@ -663,6 +664,15 @@ static void test_fedavg(coord_store *st)
 	FL_CHECK_EQ_INT(coord_engine_upload_begin(e, "site1", &h, t, msg), FL_E_ROUND);
 	h.kind = FL_TASK_TRAIN;
 	FL_CHECK_EQ_INT(coord_engine_upload_begin(e, "site9", &h, t, msg), FL_E_DENIED);
+	/* R2: an upload for no stated or another round context is refused
+	 * before anything is added to the sum */
+	FL_CHECK_EQ_INT(coord_engine_upload_begin(e, "site1", &h, t, msg), FL_E_CONTEXT);
+	FL_CHECK(strstr(msg, "no stated round context") != NULL);
+	FL_CHECK_EQ_INT(fl_sa_context_digest(&a[0].task, h.context), 0);
+	h.context[0] ^= 1;
+	h.has_context = true;
+	FL_CHECK_EQ_INT(coord_engine_upload_begin(e, "site1", &h, t, msg), FL_E_CONTEXT);
+	h.context[0] ^= 1;
 	for (i = 0; i < 3; i++)
 		FL_CHECK_EQ_INT(agent_input(e, &a[i], tv[i], 11), 0);
 	/* A second upload of the same site is a replay. */

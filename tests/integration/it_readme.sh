@@ -29,13 +29,16 @@ rc=0
 (cd "$top" && timeout 300 bash -e -o pipefail -c "$script") >"$FL_WORK/walk.out" 2>&1 || rc=$?
 cat "$FL_WORK/walk.out"
 it_check "the walkthrough ran to its end (exit $rc)" test "$rc" = 0
-it_check "three factories enrolled" test "$(ls "$walk"/factory*/factory*.key 2>/dev/null | wc -l)" = 3
+it_check "four factories enrolled" test "$(ls "$walk"/factory*/factory*.key 2>/dev/null | wc -l)" = 4
+it_check "the offline-signed member list (version 1, 4 sites)" \
+  bash -c "grep -qx 'version 1' '$walk/members.txt' && test \$(grep -c '^member ' '$walk/members.txt') = 4"
+it_check "factory1 pinned the member list" test -s "$walk/factory1/members.txt"
 it_check "the keys stayed 0600" test "$(stat -c %a "$walk/factory1/factory1.key")" = 600
 it_check "the job finished" grep -q "done" "$FL_WORK/walk.out"
 it_check "the model was saved" test -s "$walk/model.json"
 it_check "round show gave round 1's attempt and its survivors" \
-  bash -c "grep -q '^round 1 attempt 1 (train): done, 3 of 3' '$FL_WORK/walk.out' &&
-           grep -q '^  survivors: factory1 factory2 factory3' '$FL_WORK/walk.out'"
+  bash -c "grep -q '^round 1 attempt 1 (train): done, 4 of 4' '$FL_WORK/walk.out' &&
+           grep -q '^  survivors: factory1 factory2 factory3 factory4' '$FL_WORK/walk.out'"
 it_check "model list gave version 0 and a SHA-256" grep -Eq '^0 +0 .* [0-9a-f]{64}$' "$FL_WORK/walk.out"
 it_check "bob could not abort (exit 5)" grep -q "bob may not abort (exit 5)" "$FL_WORK/walk.out"
 it_check "the ledger verified" grep -qi "ledger.*ok\|verified" "$FL_WORK/walk.out"

@@ -246,13 +246,15 @@ static void rt_update_part(sample *s, sample *s2)
 	memset(&in, 0, sizeof(in));
 	in.is_header = true;
 	in.header = (fl_msg_update_header){ 9, 4, 2, FL_TASK_EVAL, FL_ENC_U32,
-					    1u << 20 };
+					    1u << 20, true, { 0 } };
+	memset(in.header.context, 0xc7, sizeof(in.header.context));
 	FL_CHECK_EQ_INT(fl_codec_encode_update_part(&in, &s->buf, &s->len), 0);
 	FL_CHECK_EQ_INT(fl_codec_decode_update_part(s->buf, s->len, &out), 0);
 	FL_CHECK(out.is_header && out.data == NULL);
 	FL_CHECK(out.header.job_id == 9 && out.header.round == 4 &&
 		 out.header.attempt == 2 && out.header.words == (1u << 20));
 	FL_CHECK(out.header.kind == FL_TASK_EVAL && out.header.encoding == FL_ENC_U32);
+	FL_CHECK(out.header.has_context && out.header.context[31] == 0xc7);
 	fl_msg_update_part_clear(&out);
 	/* A full 1 MiB data part is the largest legal one. */
 	for (size_t i = 0; i < FL_MSG_CHUNK_MAX; i++)
