@@ -284,6 +284,14 @@ static int cfg_ca_key(cfg_ctx *c, fl_ca_config *o, const char *name, const char 
 		return cfg_u32(c, name, 1, 3650, &o->leaf_days, v);
 	if (strcmp(name, "token_ttl_s") == 0)
 		return cfg_u32(c, name, 60, FL_CA_MAX_TOKEN_TTL_S, &o->token_ttl_s, v);
+	if (strcmp(name, "sign_members") == 0) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+			o->sign_members = v[0] == 't';
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
+		return -1;
+	}
 	if (strcmp(name, "renew_days") == 0)
 		return cfg_u32(c, name, 1, 365, &o->renew_days, v);
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [ca]", name);

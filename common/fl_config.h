@@ -129,6 +129,10 @@ typedef struct fl_ca_config {
 	uint32_t leaf_days;                  /* issued site certificates (397) */
 	uint32_t token_ttl_s;                /* default token lifetime (86400) */
 	uint32_t renew_days;                 /* agents renew with fewer days left (30) */
+	/* sign_members = true: the coordinator signs a new member list version
+	 * with the online CA key after each enrollment and renewal (needs
+	 * [coordinator] members; trusts the coordinator with membership) */
+	bool sign_members;
 } fl_ca_config;
 
 /*
@@ -139,7 +143,8 @@ typedef struct fl_ca_config {
  *                 SECAGG.md R1, that it hands to the agents)
  *   [tls]         ca, cert, key (required)
  *   [ca]          cert, key (both or neither), passphrase_file,
- *                 leaf_days = 397, token_ttl_s = 86400, renew_days = 30
+ *                 leaf_days = 397, token_ttl_s = 86400, renew_days = 30,
+ *                 sign_members = false
  */
 typedef struct fl_coord_config {
 	char listen[256];

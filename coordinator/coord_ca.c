@@ -6,6 +6,8 @@
 #include <sodium.h>
 
 #include "coord_ca.h"
+#include "fl_members.h"
+#include "fl_sign.h"
 #include "fl_ca.h"
 #include "fl_err.h"
 #include "fl_pki.h"
@@ -175,4 +177,19 @@ uint32_t coord_ca_token_ttl_s(const coord_ca *ca)
 uint32_t coord_ca_renew_days(const coord_ca *ca)
 {
 	return ca ? ca->renew_days : FL_CA_DEFAULT_RENEW_DAYS;
+}
+
+int coord_ca_sign_members(coord_ca *ca, fl_members *m, char **out, size_t *len)
+{
+	fl_sign_key *key = NULL;
+	int r;
+
+	if (!ca || !m || !out || !len)
+		return FL_E_INVAL;
+	pthread_mutex_lock(&ca->mu);
+	if ((r = fl_ca_sign_key(ca->ca, &key)) == 0)
+		r = fl_members_sign(m, key, out, len);
+	pthread_mutex_unlock(&ca->mu);
+	fl_sign_key_free(key);
+	return r;
 }

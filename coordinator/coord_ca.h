@@ -37,6 +37,12 @@ int coord_ca_issue_site(coord_ca *ca, const char *csr_pem, size_t csr_len,
 int coord_ca_crl(coord_ca *ca, const char *const *serials_hex, size_t n,
 		 uint64_t crl_number, char **crl_pem, size_t *len);
 
+/* The signed text of the member list m (fl_members_sign) with the CA key;
+ * *out malloc'd (caller frees). */
+struct fl_members;
+int coord_ca_sign_members(coord_ca *ca, struct fl_members *m, char **out,
+			  size_t *len);
+
 /* The CA certificate (PEM, NUL-terminated), borrowed, valid until free. */
 const char *coord_ca_cert_pem(const coord_ca *ca, size_t *len);
 

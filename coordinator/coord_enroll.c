@@ -9,6 +9,7 @@
 #include "coord_ca.h"
 #include "coord_certs.h"
 #include "coord_enroll.h"
+#include "coord_members.h"
 #include "coord_service.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
@@ -85,6 +86,18 @@ static int site_ok(coord_store *st, const char *site, char *msg)
 	return 0;
 }
 
+/* With the CA online, the member list follows enrollments and renewals
+ * (a renewed certificate has a new key); a failure is logged, the
+ * certificate stays issued. */
+static void members_note(coord_service *svc, const char *site, const char *cert,
+			 size_t certlen)
+{
+	char why[FL_ERRMSG_BYTES] = "";
+
+	if (coord_members_add_site(svc->members, svc->ca, site, cert, certlen, why) != 0)
+		fl_error("site '%s' is not on the member list: %s", site, why);
+}
+
 static int ca_online(coord_service *svc, char *msg)
 {
 	if (svc->ca)
@@ -151,6 +164,7 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	coord_store_audit(svc->st, site, "enroll", detail, now);
 	coord_certs_note_pem(svc->certs, svc->st, site, cert, now);
 	fl_info("site '%s' enrolled by token (certificate serial %s)", site, serial);
+	members_note(svc, site, cert, certlen);
 	snprintf(rep.site, sizeof(rep.site), "%s", site);
 	snprintf(rep.serial, sizeof(rep.serial), "%s", serial);
 	rep.cert_pem = cert;
@@ -267,6 +281,7 @@ void coord_agent_renew(fl_rpc_call *call, void *ctx)
 	coord_store_audit(svc->st, who.cn, "renew certificate", detail, now);
 	coord_certs_note_pem(svc->certs, svc->st, who.cn, cert, now);
 	fl_info("site '%s' renewed its certificate (serial %s)", who.cn, serial);
+	members_note(svc, who.cn, cert, certlen);
 	snprintf(rep.site, sizeof(rep.site), "%s", who.cn);
 	snprintf(rep.serial, sizeof(rep.serial), "%s", serial);
 	rep.cert_pem = cert;

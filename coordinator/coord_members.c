@@ -6,12 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "coord_ca.h"
 #include "coord_members.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_members.h"
+#include "fl_pki.h"
 #include "fl_sign.h"
 #include "fl_util.h"
 
@@ -141,6 +143,101 @@ uint64_t coord_members_version(coord_members *m)
 	v = m->version;
 	pthread_mutex_unlock(&m->lock);
 	return v;
+}
+
+/* The served list parsed (unchecked signature: it was checked when read),
+ * or an empty list of version 0. Called under m->lock. */
+static int members_current(coord_members *m, const char *ca_pem, size_t ca_len,
+			   fl_members *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!m->text)
+		return 0;
+	return fl_members_parse_verified(m->text, m->len, ca_pem, ca_len, out, NULL);
+}
+
+/* Adds or updates name's entry; FL_E_NOMEM. */
+static int members_put(fl_members *l, const char *name, const uint8_t *h)
+{
+	fl_member *it;
+
+	for (uint32_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i].name, name) == 0) {
+			memcpy(l->items[i].pkhash, h, FL_PKHASH_BYTES);
+			return 0;
+		}
+	if (l->count >= FL_MEMBERS_MAX)
+		return FL_E_TOOBIG;
+	if (!(it = realloc(l->items, (l->count + 1) * sizeof(*it))))
+		return FL_E_NOMEM;
+	l->items = it;
+	memset(&it[l->count], 0, sizeof(*it));
+	snprintf(it[l->count].name, sizeof(it->name), "%s", name);
+	snprintf(it[l->count].org, sizeof(it->org), "%s", name);
+	memcpy(it[l->count].pkhash, h, FL_PKHASH_BYTES);
+	l->count++;
+	return 0;
+}
+
+int coord_members_add_site(coord_members *m, struct coord_ca *ca,
+			   const char *name, const char *cert_pem, size_t cert_len,
+			   char *errmsg)
+{
+	uint8_t h[FL_PKHASH_BYTES];
+	const char *ca_pem;
+	char *text = NULL, tmp[4200];
+	size_t ca_len = 0, len = 0;
+	fl_members l;
+	int r;
+
+	if (!m || !ca || !m->path[0] || !m->sign) {
+		fl_warn("site '%s' has a new certificate key: it takes part in rounds "
+			"once a member list with it is signed ('fedctl ca members', "
+			"or [ca] sign_members = true)", name);
+		return 0;
+	}
+	memset(&l, 0, sizeof(l));
+	ca_pem = coord_ca_cert_pem(ca, &ca_len);
+	if ((r = fl_pki_cert_pkhash(cert_pem, cert_len, h)) != 0) {
+		fl_errmsg_set(errmsg, "the new certificate of '%s' does not parse", name);
+		return r;
+	}
+	pthread_mutex_lock(&m->lock);
+	if ((r = members_current(m, ca_pem, ca_len, &l)) != 0) {
+		fl_errmsg_set(errmsg, "the member list served does not check against "
+			      "the online CA");
+		goto out;
+	}
+	l.version = m->version + 1;
+	if ((r = members_put(&l, name, h)) != 0 ||
+	    (r = coord_ca_sign_members(ca, &l, &text, &len)) != 0) {
+		fl_errmsg_set(errmsg, "cannot sign member list version %llu: %s",
+			      (unsigned long long)l.version, fl_strerror(r));
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", m->path);
+	if ((r = fl_file_write(tmp, text, len, 0644)) != 0 ||
+	    (rename(tmp, m->path) != 0 && (r = FL_E_IO))) {
+		fl_errmsg_set(errmsg, "cannot write the member list %s: %s", m->path,
+			      fl_strerror(r));
+		goto out;
+	}
+	free(m->text);
+	m->text = text;
+	m->len = len;
+	m->version = l.version;
+	m->count = l.count;
+	members_stat(m->path, &m->mtime_ns, &m->size);
+	text = NULL;
+	fl_warn("member list version %llu (%u sites) signed by the online CA for "
+		"'%s' and written to %s: with [ca] online the sites trust this "
+		"coordinator with membership", (unsigned long long)m->version,
+		m->count, name, m->path);
+out:
+	pthread_mutex_unlock(&m->lock);
+	fl_members_clear(&l);
+	free(text);
+	return r;
 }
 
 void coord_members_clear(coord_members *m)

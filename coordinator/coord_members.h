@@ -21,6 +21,7 @@ typedef struct coord_members {
 	uint32_t count;
 	char path[4096];       /* "" when no [coordinator] members */
 	char ca_path[4096];
+	int sign;              /* [ca] sign_members: coord_members_add_site signs */
 	int64_t checked_ms;    /* last look at the file */
 	int64_t mtime_ns;      /* of the file last read, and its size */
 	off_t size;
@@ -40,6 +41,15 @@ int coord_members_load(const char *path, const char *ca_path, coord_members *out
 void coord_members_refresh(coord_members *m, int64_t now_ms);
 /* The version served (0: none). */
 uint64_t coord_members_version(coord_members *m);
+/* With the CA online: after site name enrolled or renewed with cert_pem,
+ * puts (name, key hash, organisation: kept, or the name) on the list,
+ * signs version + 1 with the CA key, writes it to the file (atomically)
+ * and serves it. This trusts the coordinator with membership (README). */
+struct coord_ca;
+int coord_members_add_site(coord_members *m, struct coord_ca *ca,
+			   const char *name, const char *cert_pem, size_t cert_len,
+			   char *errmsg);
+
 /* Frees the text and zeroes *m; NULL-safe. */
 void coord_members_clear(coord_members *m);
 

@@ -286,6 +286,13 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		fl_error("%s", errmsg);
 		goto out;
 	}
+	if (cfg->ca.sign_members && (!cfg->ca.cert[0] || !cfg->members[0])) {
+		fl_error("[ca] sign_members = true needs the CA online ([ca] cert and "
+			 "key) and [coordinator] members = FILE to write the list to");
+		r = FL_E_CONFIG;
+		goto out;
+	}
+	members.sign = cfg->ca.sign_members;
 	if (members.version)
 		fl_info("member list version %llu (%u sites) from %s, signed by the "
 			"CA: served to the agents (Agent/GetMembers)",

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "fl_ca.h"
+#include "fl_sign.h"
 #include "fl_err.h"
 #include "fl_pki.h"
 #include "fl_util.h"
@@ -206,6 +207,13 @@ static int ca_pass_cb(char *buf, int size, int rwflag, void *u)
 		return 0;
 	memcpy(buf, pass, n);
 	return (int)n;
+}
+
+int fl_ca_sign_key(const fl_ca *ca, struct fl_sign_key **out)
+{
+	if (!ca)
+		return FL_E_INVAL;
+	return fl_sign_key_from_pkey(ca->key, out);
 }
 
 int fl_ca_load(const char *cert_pem, size_t cert_len, const char *key_pem,

@@ -43,6 +43,10 @@ int fl_ca_cert_pem(const fl_ca *ca, char **pem, size_t *len);
 int fl_ca_key_pem(const fl_ca *ca, const char *passphrase, char **pem,
 		  size_t *len);
 void fl_ca_free(fl_ca *ca);
+/* The CA's signing key, shared (fl_sign_key_free it; the CA keeps its own
+ * reference). FL_E_UNSUPPORTED, FL_E_NOMEM. */
+struct fl_sign_key;
+int fl_ca_sign_key(const fl_ca *ca, struct fl_sign_key **out);
 
 /* On the site: a new P-256 key and a CSR for it with subject CN=cn. */
 int fl_ca_keygen_csr(const char *cn, char **key_pem, size_t *key_len,

@@ -40,6 +40,24 @@ static int key_supported(EVP_PKEY *pkey)
 	return id == EVP_PKEY_EC && EVP_PKEY_get_bits(pkey) == 256;
 }
 
+int fl_sign_key_from_pkey(void *evp_pkey, fl_sign_key **out)
+{
+	EVP_PKEY *pkey = evp_pkey;
+	fl_sign_key *k;
+
+	if (!pkey || !out)
+		return FL_E_INVAL;
+	if (!key_supported(pkey))
+		return FL_E_UNSUPPORTED;
+	if (!(k = calloc(1, sizeof(*k))) || EVP_PKEY_up_ref(pkey) != 1) {
+		free(k);
+		return FL_E_NOMEM;
+	}
+	k->pkey = pkey;
+	*out = k;
+	return 0;
+}
+
 int fl_sign_key_load_pem(const char *pem, size_t len, fl_sign_key **out)
 {
 	fl_sign_key *k = NULL;

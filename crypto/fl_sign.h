@@ -18,6 +18,9 @@ typedef struct fl_verifier fl_verifier;
  * key), FL_E_UNSUPPORTED (other algorithm), FL_E_NOMEM. */
 int fl_sign_key_load_pem(const char *pem, size_t len, fl_sign_key **out);
 void fl_sign_key_free(fl_sign_key *key);
+/* A signing key sharing evp_pkey (an EVP_PKEY *, reference taken; the
+ * caller keeps its own). FL_E_UNSUPPORTED, FL_E_NOMEM. */
+int fl_sign_key_from_pkey(void *evp_pkey, fl_sign_key **out);
 
 /* Signs msg: ECDSA with SHA-256 (DER) or pure Ed25519. sig must hold
  * FL_SIG_MAX_BYTES; *siglen gets the length. FL_E_CRYPTO on failure. */

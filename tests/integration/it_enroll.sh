@@ -15,7 +15,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 '0=3:3:2:2;1=2:3:2:3' >/dev/null
 fl_pki site1 site2 site3
 mkdir -p "$FL_WORK/dump"
-FL_COORD_CA=1 FL_COORD_ENV="FEDC_TEST_DUMP_ENROLL=$FL_WORK/dump" fl_start_coordinator
+# sign_members: the online CA signs a new member list version for each
+# enrolled or renewed site (its new key), so they take part in rounds.
+FL_COORD_CA=1 FL_COORD_CA_EXTRA="sign_members = true" \
+  FL_COORD_ENV="FEDC_TEST_DUMP_ENROLL=$FL_WORK/dump" fl_start_coordinator
 it_check "the dump hook is announced" grep -q "FEDC_TEST_DUMP_ENROLL" "$FL_WORK/coordinator/coordinator.log"
 for s in site1 site2 site3; do fl_ctl site add "$s" --no-token >/dev/null; done
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
