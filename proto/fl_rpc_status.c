@@ -30,7 +30,18 @@ int fl_rpc_status_from_err(int err)
 	case FL_E_ROUND:
 	case FL_E_REPLAY:
 	case FL_E_THRESHOLD:
+	/* refusals under the untrusted-coordinator rules */
+	case FL_E_MEMBER:
+	case FL_E_CONTEXT:
+	case FL_E_UNSAFE:
+	case FL_E_PAIRING:
+	case FL_E_SURVIVORS:
+	case FL_E_INPUT_USED:
+	case FL_E_STALE:
+	case FL_E_PROVENANCE:
 		return GRPC_STATUS_FAILED_PRECONDITION;
+	case FL_E_WRAP:
+		return GRPC_STATUS_INVALID_ARGUMENT;
 	case FL_E_TIMEOUT:
 		return GRPC_STATUS_DEADLINE_EXCEEDED;
 	case FL_E_ABORTED:

@@ -351,6 +351,8 @@ static fl_msg_update_header sa_upd_hdr(const sa_bad *x)
 	h.kind = x->t.kind;
 	h.encoding = FL_ENC_U32;
 	h.words = x->t.sa.words;
+	h.has_context = true;                  /* the context our keys signed */
+	memcpy(h.context, x->p.ctx, sizeof(h.context));
 	return h;
 }
 
@@ -400,8 +402,10 @@ static int sa_wait(sa_bad *x, enum fl_sa_phase phase, int seconds)
 		if (r == 0 && phase != FL_SA_OFF && t.kind != FL_TASK_NONE &&
 		    same && t.phase == phase) {
 			if (x->t.job_id == 0) {
+				/* keep the task (spec and names: the round context) */
 				x->t = t;
-				x->t.spec = NULL;
+				t.spec = NULL;
+				t.sa.names = NULL;
 			}
 			fl_msg_task_clear(&t);
 			return 0;
@@ -631,6 +635,11 @@ static void sa_attack_input(sa_bad *x)
 	uh.job_id += 1000;
 	sa_update(x, &uh, NULL, 0, "upload: another job", ST_PRECONDITION);
 	uh = sa_upd_hdr(x);
+	uh.context[0] ^= 1;
+	sa_update(x, &uh, NULL, 0, "upload: another round context (R2)", ST_PRECONDITION);
+	uh.has_context = false;
+	sa_update(x, &uh, NULL, 0, "upload: no round context (R2)", ST_PRECONDITION);
+	uh = sa_upd_hdr(x);
 	if (words) {
 		sa_update(x, &uh, words, (m + 1) * 4,
 			  "upload: a chunk past m (offset + count > m)", ST_INVALID);
@@ -789,6 +798,7 @@ out:
 	fl_secagg_advert_clear(&x.adv);
 	fl_secagg_shares_clear(&x.sh);
 	fl_secagg_client_free(x.c);
+	fl_msg_task_clear(&x.t);
 	free(x.names);
 	fl_members_clear(&x.members);
 	fl_sign_key_free(x.key);
