@@ -13,6 +13,42 @@
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
 
+/* ---- R6 types (agent_inputs.c, agent_inputs_rec.c) ---- */
+#define AGENT_INPUT_ID_BYTES 32u      /* F, a SHA-256 */
+#define AGENT_INPUT_MAX_ATTEMPTS 3u   /* attempts joined per F, in all */
+#define AGENT_INPUT_HEX_SHOWN 8u      /* hex digits of F in log lines */
+#define AGENT_DV_SLOTS 8u             /* data versions cached */
+
+/* SHA-256 of dataset files, keyed by path and what stat says. */
+typedef struct agent_dv_cache {
+	struct {
+		bool used;
+		char path[FL_PATH_BYTES];
+		int64_t size, mtime_ns, ctime_ns;
+		uint64_t dev, ino, last;
+		uint8_t sha[AGENT_INPUT_ID_BYTES];
+	} e[AGENT_DV_SLOTS];
+	uint64_t tick;
+} agent_dv_cache;
+
+/* One attempt joined on an input. */
+typedef struct agent_input_attempt {
+	uint64_t job_id;
+	uint32_t round, attempt;
+	bool open;
+} agent_input_attempt;
+
+/* The persistent record of one input F: state_dir/inputs/<F hex>. */
+typedef struct agent_input_rec {
+	uint8_t f[AGENT_INPUT_ID_BYTES];
+	uint32_t nattempts;                          /* joined, in order */
+	agent_input_attempt at[AGENT_INPUT_MAX_ATTEMPTS];
+	bool has_s;                                  /* a survivor list signed */
+	uint8_t hs[AGENT_INPUT_ID_BYTES];            /* H(S), agent_input_s_hash */
+	uint32_t ns;
+	char (*s)[FL_NAME_BYTES];                    /* S: sorted distinct names; owned */
+} agent_input_rec;
+
 /* The one secure-aggregation round attempt under way. */
 typedef struct agent_sa {
 	fl_secagg_client *c;       /* owned; NULL when no attempt is under way */
@@ -23,6 +59,9 @@ typedef struct agent_sa {
 	uint8_t ctx[FL_SECAGG_DIGEST_BYTES];  /* the attempt's context (R2) */
 	char **names;              /* owned copy of the context's site names */
 	fl_secagg_trust trust;     /* what c borrows: names, members, policy */
+	/* R6 (agent_inputs.c): the input this attempt is open on, if any */
+	bool has_input;
+	uint8_t input_id[AGENT_INPUT_ID_BYTES];
 } agent_sa;
 
 struct fl_agent {
@@ -54,7 +93,102 @@ struct fl_agent {
 	int64_t crl_next_update_ms; /* of the CRL in use; 0: none or no date */
 	bool crl_seen;             /* state_dir holds a CRL: one must stay fresh */
 	bool crl_ok;               /* and it checked against the CA */
+	/* R6 (agent_lock.c, agent_inputs.c) */
+	bool locked;               /* lock_fd holds state_dir/agent.lock */
+	int lock_fd;
+	agent_dv_cache dv;         /* data versions of the datasets */
 };
+
+/* ---- agent_lock.c ---- */
+/*
+ * One agent per site certificate (R6): takes an exclusive, non-blocking
+ * flock on state_dir/agent.lock (made 0600 if missing, close-on-exec) and
+ * writes the process id into it. *fd gets the descriptor; the lock lasts
+ * until agent_lock_release or the process ends. FL_E_BUSY when another
+ * process holds it (errmsg names the file and that process's id),
+ * FL_E_IO when the file cannot be opened (errmsg says why).
+ */
+int agent_lock_take(const char *state_dir, int *fd, char *errmsg);
+void agent_lock_release(int fd);
+
+/* ---- agent_inputs_rec.c: the R6 record of each input ---- */
+/* Sorted distinct names: all n names (ids NULL) or names[id - 1] for the
+ * nids ids. *out (malloc'd, caller frees) and *nout on success. FL_E_INVAL
+ * for an id out of 1..n or a NULL or too long name, FL_E_NOMEM. */
+int agent_input_names(const char *const *names, uint32_t n, const uint32_t *ids,
+		      uint32_t nids, char (**out)[FL_NAME_BYTES], uint32_t *nout);
+/* H(S) over sorted distinct names: SHA-256 of a tag and each name with
+ * its length. */
+void agent_input_s_hash(char (*s)[FL_NAME_BYTES], uint32_t ns,
+			uint8_t out[static AGENT_INPUT_ID_BYTES]);
+/*
+ * Reads state_dir/inputs/<F hex>. 0 and *out filled (agent_input_rec_clear);
+ * FL_E_NOTFOUND when this site never joined F; FL_E_INPUT_USED when it
+ * did (F in state_dir/inputs.index) but the record is gone, or the index
+ * is there and the inputs folder is not (errmsg: the state was lost, an
+ * operator must reset it); FL_E_PARSE for a damaged record (errmsg), FL_E_IO.
+ */
+int agent_input_rec_load(const char *state_dir,
+			 const uint8_t f[static AGENT_INPUT_ID_BYTES],
+			 agent_input_rec *out, char *errmsg);
+/* Writes rec durably: temp file, fsync, rename, fsync of the folder
+ * (state_dir/inputs, made 0700), then lists F in state_dir/inputs.index
+ * the same way. FL_E_IO, FL_E_NOMEM, with errmsg. */
+int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
+			 char *errmsg);
+void agent_input_rec_clear(agent_input_rec *rec);
+/* At start, under the lock: marks open every attempt that a previous
+ * agent left open (its keys died with it) as closed, so it neither blocks
+ * F nor is rejoined. *closed counts them. FL_E_IO, FL_E_PARSE (errmsg). */
+int agent_input_close_stale(const char *state_dir, uint32_t *closed,
+			    char *errmsg);
+
+/* ---- agent_inputs.c: R6, one sum per input ---- */
+/*
+ * F, the identity of a site's input: SHA-256 of a tag, the task kind, the
+ * digest of the canonical spec (fl_jobspec_format of spec_text parsed),
+ * the starting model's digest (model NULL or kind STATS: zeros) and the
+ * SHA-256 of the dataset file's bytes at data_path (cached in dv by path,
+ * size, times and inode). No job id, round or attempt, on purpose.
+ * FL_E_SPEC, FL_E_IO (errmsg), FL_E_NOMEM.
+ */
+int agent_input_id(enum fl_task_kind kind, const char *spec_text,
+		   const uint8_t *model, const char *data_path, agent_dv_cache *dv,
+		   uint8_t f[static AGENT_INPUT_ID_BYTES], char *errmsg);
+/*
+ * The join decision for attempt (job, round, attempt) with participants p
+ * (np sorted distinct names) on the input of rec: FL_E_INPUT_USED with why
+ * (cap bytes) if another attempt on it is open, the attempt was joined
+ * and left before (a replay), AGENT_INPUT_MAX_ATTEMPTS were joined, or a
+ * survivor list was signed and p is not exactly it. *rejoin is set when
+ * the attempt is the one open (nothing to add).
+ */
+int agent_input_admit(const agent_input_rec *rec, uint64_t job, uint32_t round,
+		      uint32_t attempt, char (*p)[FL_NAME_BYTES], uint32_t np,
+		      bool *rejoin, char *why, size_t cap);
+/* At start: closes attempts left open (agent_input_close_stale) and logs
+ * them. A failure is logged; the records stay and refuse what they must. */
+void agent_inputs_init(fl_agent *a);
+/*
+ * At advertise, before the client is made: computes F for the task (a
+ * task without a spec has none: its input phase fails anyway), applies
+ * agent_input_admit and notes the attempt as open, durably, in F's record
+ * (a->sa.has_input, a->sa.input_id). FL_E_INPUT_USED with why for a
+ * refusal (the caller logs it), or another code after logging it.
+ */
+int agent_inputs_begin(fl_agent *a, const fl_msg_task *t, char *why);
+/*
+ * In phase 4, after the signature is made and before it is sent: refuses
+ * (FL_E_INPUT_USED, why) if F's record holds another signed survivor list
+ * or the site's data changed since advertise; else stores H(S) and S's
+ * names (the context's names of the nids survivor ids) durably. Other
+ * codes are logged here.
+ */
+int agent_inputs_sign(fl_agent *a, const fl_msg_task *t, const uint32_t *ids,
+		      uint32_t nids, char *why);
+/* When the attempt ends, however: marks it no longer open (the signed S
+ * and the attempt count stay). Failures are logged. */
+void agent_inputs_end(fl_agent *a);
 
 /* ---- agent_members.c ---- */
 /* The member list the agent holds (checked against the CA, sorted by

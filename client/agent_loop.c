@@ -37,6 +37,7 @@ void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent)
 
 int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 {
+	char msg[FL_ERRMSG_BYTES] = "";
 	fl_agent *a;
 	uint64_t seed;
 	int r;
@@ -46,6 +47,14 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return FL_E_NOMEM;
 	a->cfg = *cfg;
+	/* R6: one agent per state folder, before anything in it changes */
+	if ((r = agent_lock_take(a->cfg.state_dir, &a->lock_fd, msg)) != 0) {
+		fl_error("%s", msg[0] ? msg : fl_strerror(r));
+		free(a);
+		return r;
+	}
+	a->locked = true;
+	agent_inputs_init(a);
 	a->tls.ca_file = a->cfg.tls.ca;
 	a->tls.cert_file = a->cfg.tls.cert;
 	a->tls.key_file = a->cfg.tls.key;
@@ -81,6 +90,8 @@ void fl_agent_free(fl_agent *a)
 	agent_members_free(a);
 	fl_rpc_channel_free(a->ch);
 	fl_agent_cache_clear(&a->cache);
+	if (a->locked)
+		agent_lock_release(a->lock_fd);
 	free(a);
 }
 

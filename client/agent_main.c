@@ -178,7 +178,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	fl_rpc_global_init();
-	if ((r = fl_agent_new(&cfg, &a)) != 0) {
+	if ((r = fl_agent_new(&cfg, &a)) == FL_E_BUSY) {
+		/* logged: another agent holds state_dir/agent.lock */
+		rc = 3;
+		goto out;
+	}
+	if (r != 0) {
 		fl_error("cannot set up the channel to %s: %s (check the [tls] files "
 			 "%s, %s, %s)", cfg.coordinator, fl_strerror(r), cfg.tls.ca,
 			 cfg.tls.cert, cfg.tls.key);

@@ -39,6 +39,7 @@ static const char *phase_name(enum fl_sa_phase p)
 
 void agent_sa_drop(fl_agent *a)
 {
+	agent_inputs_end(a);              /* R6: the attempt is no longer open */
 	fl_secagg_client_free(a->sa.c);   /* wipes every secret of the attempt */
 	free(a->sa.names);
 	memset(&a->sa, 0, sizeof(a->sa));
@@ -341,6 +342,7 @@ static int sa_consistency(sa_ctx *x)
 {
 	fl_secagg_unmask_req req;
 	fl_secagg_csig cs;
+	char why[FL_ERRMSG_BYTES] = "";
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -352,6 +354,14 @@ static int sa_consistency(sa_ctx *x)
 		goto out;
 	if ((r = fl_secagg_client_consistency(x->a->sa.c, &req, &cs)) != 0) {
 		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+		goto out;
+	}
+	/* R6: (F, H(S)) is on disk before the signature leaves, and no
+	 * second S is ever signed for F */
+	if ((r = agent_inputs_sign(x->a, x->t, req.survivors, req.nsurvivors,
+				   why)) != 0) {
+		if (r == FL_E_INPUT_USED)
+			log_rule(x, why, r);
 		goto out;
 	}
 	if ((r = fl_codec_encode_sa_csig(&cs, &buf, &len)) != 0 ||
@@ -456,6 +466,7 @@ static int precheck(fl_agent *a, const fl_msg_task *t)
 
 int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 {
+	char why[FL_ERRMSG_BYTES] = "";
 	sa_ctx x;
 	int r;
 
@@ -496,6 +507,13 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 	}
 	if (t->phase == FL_SA_ADVERTISE && (r = precheck(a, t)) != 0)
 		goto fail;
+	/* R6: noted as open on its input, durably, before keys are made */
+	if (t->phase == FL_SA_ADVERTISE &&
+	    (r = agent_inputs_begin(a, t, why)) != 0) {
+		if (r == FL_E_INPUT_USED)
+			log_rule(&x, why, r);
+		goto fail;
+	}
 	/* test builds: leave silently, as a crashed site would */
 	agent_testhook_phase(a, x.pre, t->phase, t->round);
 	*worked = true;

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent_inputs_rec: the durable R6 record of each input, state_dir/inputs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "agent_int.h"
+#include "fl_err.h"
+
+#define REC_MAGIC "fedc-r6-input 1"
+#define REC_MAX_BYTES (512u * 1024u)
+#define INDEX_MAX_BYTES (16u * 1024u * 1024u)
+#define S_HASH_TAG "fedc-r6-survivors-v1"
+#define F_HEX_BYTES (2u * AGENT_INPUT_ID_BYTES + 1u)
+
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp((const char *)x, (const char *)y);
+}
+
+int agent_input_names(const char *const *names, uint32_t n, const uint32_t *ids,
+		      uint32_t nids, char (**out)[FL_NAME_BYTES], uint32_t *nout)
+{
+	char (*s)[FL_NAME_BYTES];
+	uint32_t i, k, m = ids ? nids : n;
+
+	if (!names || !out || !nout || m == 0)
+		return FL_E_INVAL;
+	if ((s = calloc(m, sizeof(*s))) == NULL)
+		return FL_E_NOMEM;
+	for (i = 0; i < m; i++) {
+		uint32_t id = ids ? ids[i] : i + 1;
+		const char *nm = id >= 1 && id <= n ? names[id - 1] : NULL;
+
+		if (!nm || strlen(nm) >= FL_NAME_BYTES) {
+			free(s);
+			return FL_E_INVAL;
+		}
+		memcpy(s[i], nm, strlen(nm) + 1);
+	}
+	qsort(s, m, sizeof(*s), cmp_name);
+	for (i = k = 0; i < m; i++)
+		if (k == 0 || strcmp(s[k - 1], s[i]) != 0)
+			memmove(s[k++], s[i], sizeof(*s));
+	*out = s;
+	*nout = k;
+	return 0;
+}
+
+void agent_input_s_hash(char (*s)[FL_NAME_BYTES], uint32_t ns,
+			uint8_t out[static AGENT_INPUT_ID_BYTES])
+{
+	crypto_hash_sha256_state st;
+	uint8_t len[4];
+	uint32_t i;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)S_HASH_TAG, sizeof(S_HASH_TAG));
+	for (i = 0; i < ns; i++) {
+		size_t l = strlen(s[i]);
+
+		len[0] = (uint8_t)l;   /* names are shorter than FL_NAME_BYTES */
+		len[1] = len[2] = len[3] = 0;
+		crypto_hash_sha256_update(&st, len, sizeof(len));
+		crypto_hash_sha256_update(&st, (const uint8_t *)s[i], l);
+	}
+	crypto_hash_sha256_final(&st, out);
+}
+
+void agent_input_rec_clear(agent_input_rec *rec)
+{
+	if (!rec)
+		return;
+	free(rec->s);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static int rec_path(const char *state_dir, const uint8_t *f, char *out, size_t len)
+{
+	char hex[F_HEX_BYTES];
+	int k;
+
+	if (f)
+		sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
+	k = f ? snprintf(out, len, "%s/inputs/%s", state_dir, hex) :
+		snprintf(out, len, "%s/inputs", state_dir);
+	return k < 0 || (size_t)k >= len ? FL_E_TOOBIG : 0;
+}
+
+/* fl_file_write (temp file, fsync, rename), then an fsync of the folder
+ * so that the rename itself survives a crash. */
+static int write_durable(const char *dir, const char *path, const void *buf,
+			 size_t len, char *errmsg)
+{
+	int fd, r;
+
+	if ((r = fl_file_write(path, buf, len, 0600)) != 0) {
+		fl_errmsg_set(errmsg, "cannot write %s: %s", path, fl_strerror(r));
+		return r;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0) {
+		fl_errmsg_set(errmsg, "cannot sync the folder %s: %s", dir,
+			      strerror(errno));
+		r = FL_E_IO;
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Adds F's line to state_dir/inputs.index: the marker that this site has
+ * joined rounds, and the list of the inputs whose records must exist. */
+static int index_add(const char *state_dir, const uint8_t *f, char *errmsg)
+{
+	char path[FL_PATH_BYTES + 32], hex[F_HEX_BYTES], *text = NULL, *nt = NULL;
+	size_t len = 0;
+	int r;
+
+	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
+	snprintf(path, sizeof(path), "%s/inputs.index", state_dir);
+	r = fl_file_read(path, INDEX_MAX_BYTES, &text, &len);
+	if (r == FL_E_IO && access(path, F_OK) != 0 && errno == ENOENT)
+		r = 0;   /* the first input this site ever joins */
+	if (r != 0) {
+		fl_errmsg_set(errmsg, "cannot read %s: %s", path, fl_strerror(r));
+		goto out;
+	}
+	if (text && strstr(text, hex))
+		goto out;
+	if ((nt = malloc(len + sizeof(hex) + 1)) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	if (len)
+		memcpy(nt, text, len);
+	memcpy(nt + len, hex, sizeof(hex) - 1);
+	nt[len + sizeof(hex) - 1] = '\n';
+	r = write_durable(state_dir, path, nt, len + sizeof(hex), errmsg);
+out:
+	free(text);
+	free(nt);
+	return r;
+}
+
+static int rec_format(const agent_input_rec *rec, char **buf, size_t *len)
+{
+	char hex[2 * FL_NAME_BYTES + 1];
+	uint32_t i;
+	FILE *f;
+	int bad;
+
+	if ((f = open_memstream(buf, len)) == NULL)
+		return FL_E_NOMEM;
+	sodium_bin2hex(hex, sizeof(hex), rec->f, sizeof(rec->f));
+	fprintf(f, REC_MAGIC "\nf %s\n", hex);
+	for (i = 0; i < rec->nattempts; i++)
+		fprintf(f, "attempt %" PRIu64 " %" PRIu32 " %" PRIu32 " %s\n",
+			rec->at[i].job_id, rec->at[i].round, rec->at[i].attempt,
+			rec->at[i].open ? "open" : "closed");
+	if (rec->has_s) {
+		sodium_bin2hex(hex, sizeof(hex), rec->hs, sizeof(rec->hs));
+		fprintf(f, "signed %s\n", hex);
+		/* hex: a name from the coordinator cannot inject a line */
+		for (i = 0; i < rec->ns; i++) {
+			sodium_bin2hex(hex, sizeof(hex), (const uint8_t *)rec->s[i],
+				       strlen(rec->s[i]));
+			fprintf(f, "s %s\n", hex);
+		}
+	}
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		free(*buf);
+		*buf = NULL;
+		return FL_E_NOMEM;
+	}
+	return 0;
+}
+
+int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
+			 char *errmsg)
+{
+	char dir[FL_PATH_BYTES + 16], path[FL_PATH_BYTES + 96];
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!state_dir || !rec || rec->nattempts > AGENT_INPUT_MAX_ATTEMPTS ||
+	    (rec->has_s && (!rec->s || rec->ns == 0)))
+		return FL_E_INVAL;
+	if (rec_path(state_dir, NULL, dir, sizeof(dir)) != 0 ||
+	    rec_path(state_dir, rec->f, path, sizeof(path)) != 0) {
+		fl_errmsg_set(errmsg, "state_dir '%s' is too long", state_dir);
+		return FL_E_TOOBIG;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fl_errmsg_set(errmsg, "cannot make %s: %s", dir, strerror(errno));
+		return FL_E_IO;
+	}
+	if ((r = rec_format(rec, &buf, &len)) != 0)
+		return r;
+	/* The record first: an index line without its record refuses F. */
+	if ((r = write_durable(dir, path, buf, len, errmsg)) == 0)
+		r = index_add(state_dir, rec->f, errmsg);
+	free(buf);
+	return r;
+}
+
+/* One line of a record into rec. */
+static int rec_line(char *ln, agent_input_rec *rec, uint32_t *cap)
+{
+	char word[16], hex[2 * FL_NAME_BYTES + 2], state[8];
+	agent_input_attempt *at;
+	size_t got = 0;
+
+	if (sscanf(ln, "%15s", word) != 1)
+		return FL_E_PARSE;
+	if (strcmp(word, "attempt") == 0) {
+		if (rec->nattempts >= AGENT_INPUT_MAX_ATTEMPTS)
+			return FL_E_PARSE;
+		at = &rec->at[rec->nattempts++];
+		if (sscanf(ln, "attempt %" SCNu64 " %" SCNu32 " %" SCNu32 " %7s",
+			   &at->job_id, &at->round, &at->attempt, state) != 4 ||
+		    (strcmp(state, "open") != 0 && strcmp(state, "closed") != 0))
+			return FL_E_PARSE;
+		at->open = strcmp(state, "open") == 0;
+		return 0;
+	}
+	if (sscanf(ln, "%*s %129s", hex) != 1)
+		return FL_E_PARSE;
+	if (strcmp(word, "signed") == 0 && !rec->has_s) {
+		rec->has_s = true;
+		return sodium_hex2bin(rec->hs, sizeof(rec->hs), hex, strlen(hex), NULL,
+				      &got, NULL) == 0 && got == sizeof(rec->hs) ?
+			0 : FL_E_PARSE;
+	}
+	if (strcmp(word, "s") == 0 && rec->has_s) {
+		if (rec->ns == *cap) {
+			char (*ns)[FL_NAME_BYTES];
+
+			if (*cap >= FL_SECAGG_MAX_CLIENTS)
+				return FL_E_PARSE;
+			*cap = *cap ? *cap * 2 : 16;
+			if ((ns = realloc(rec->s, *cap * sizeof(*ns))) == NULL)
+				return FL_E_NOMEM;
+			rec->s = ns;
+		}
+		memset(rec->s[rec->ns], 0, FL_NAME_BYTES);
+		if (sodium_hex2bin((uint8_t *)rec->s[rec->ns], FL_NAME_BYTES - 1, hex,
+				   strlen(hex), NULL, &got, NULL) != 0 || got == 0 ||
+		    memchr(rec->s[rec->ns], '\0', got))
+			return FL_E_PARSE;
+		rec->ns++;
+		return 0;
+	}
+	return FL_E_PARSE;
+}
+
+/* Parses a record's text (modified in place) and checks it is F's. */
+static int rec_parse(char *text, const uint8_t *f, agent_input_rec *rec)
+{
+	char *save = NULL, *ln, hex[F_HEX_BYTES], want[F_HEX_BYTES];
+	uint8_t hs[AGENT_INPUT_ID_BYTES];
+	uint32_t cap = 0, i;
+	int r;
+
+	sodium_bin2hex(want, sizeof(want), f, AGENT_INPUT_ID_BYTES);
+	if ((ln = strtok_r(text, "\n", &save)) == NULL || strcmp(ln, REC_MAGIC) != 0 ||
+	    (ln = strtok_r(NULL, "\n", &save)) == NULL ||
+	    sscanf(ln, "f %64s", hex) != 1 || strcmp(hex, want) != 0)
+		return FL_E_PARSE;
+	memcpy(rec->f, f, sizeof(rec->f));
+	while ((ln = strtok_r(NULL, "\n", &save)) != NULL)
+		if ((r = rec_line(ln, rec, &cap)) != 0)
+			return r;
+	if (rec->has_s) {
+		/* S sorted and distinct, as signed; its hash must match */
+		for (i = 1; i < rec->ns; i++)
+			if (strcmp(rec->s[i - 1], rec->s[i]) >= 0)
+				return FL_E_PARSE;
+		agent_input_s_hash(rec->s, rec->ns, hs);
+		if (rec->ns == 0 || memcmp(hs, rec->hs, sizeof(hs)) != 0)
+			return FL_E_PARSE;
+	}
+	return 0;
+}
+
+/* Why a missing record still refuses F (state lost), or FL_E_NOTFOUND. */
+static int rec_missing(const char *state_dir, const uint8_t *f, char *errmsg)
+{
+	char path[FL_PATH_BYTES + 32], dir[FL_PATH_BYTES + 16], hex[F_HEX_BYTES];
+	char *text = NULL;
+	size_t len = 0;
+	struct stat sb;
+	int r = FL_E_NOTFOUND;
+
+	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
+	snprintf(path, sizeof(path), "%s/inputs.index", state_dir);
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT ? FL_E_NOTFOUND : FL_E_IO;
+	(void)rec_path(state_dir, NULL, dir, sizeof(dir));
+	if (stat(dir, &sb) != 0) {
+		fl_errmsg_set(errmsg, "R6: %s is missing but %s says this site has "
+			      "joined rounds: its record of which inputs were summed "
+			      "is lost; an operator must reset the state folder "
+			      "(README, secure aggregation)", dir, path);
+		return FL_E_INPUT_USED;
+	}
+	if ((r = fl_file_read(path, INDEX_MAX_BYTES, &text, &len)) != 0)
+		return r;
+	r = FL_E_NOTFOUND;
+	if (strstr(text, hex)) {
+		fl_errmsg_set(errmsg, "R6: the record of this input (F %.*s...) is "
+			      "missing from %s although %s lists it: the state "
+			      "folder was damaged; an operator must reset it (README, "
+			      "secure aggregation)", (int)AGENT_INPUT_HEX_SHOWN, hex,
+			      dir, path);
+		r = FL_E_INPUT_USED;
+	}
+	free(text);
+	return r;
+}
+
+int agent_input_rec_load(const char *state_dir,
+			 const uint8_t f[static AGENT_INPUT_ID_BYTES],
+			 agent_input_rec *out, char *errmsg)
+{
+	char path[FL_PATH_BYTES + 96], *text = NULL;
+	agent_input_rec rec;
+	size_t len = 0;
+	int r;
+
+	if (!state_dir || !out)
+		return FL_E_INVAL;
+	memset(&rec, 0, sizeof(rec));
+	if (rec_path(state_dir, f, path, sizeof(path)) != 0)
+		return FL_E_TOOBIG;
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return rec_missing(state_dir, f, errmsg);
+	if ((r = fl_file_read(path, REC_MAX_BYTES, &text, &len)) != 0) {
+		fl_errmsg_set(errmsg, "cannot read %s: %s", path, fl_strerror(r));
+		goto out;
+	}
+	if ((r = rec_parse(text, f, &rec)) != 0) {
+		fl_errmsg_set(errmsg, "%s is damaged (%s); this site refuses the "
+			      "input until an operator resets it", path, fl_strerror(r));
+		goto out;
+	}
+	*out = rec;
+	memset(&rec, 0, sizeof(rec));
+out:
+	agent_input_rec_clear(&rec);
+	free(text);
+	return r;
+}
+
+int agent_input_close_stale(const char *state_dir, uint32_t *closed,
+			    char *errmsg)
+{
+	char dir[FL_PATH_BYTES + 16];
+	uint8_t f[AGENT_INPUT_ID_BYTES];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	*closed = 0;
+	(void)rec_path(state_dir, NULL, dir, sizeof(dir));
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : FL_E_IO;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		agent_input_rec rec;
+		size_t got = 0;
+		bool changed = false;
+		uint32_t i;
+
+		if (strlen(de->d_name) != 2 * AGENT_INPUT_ID_BYTES ||
+		    sodium_hex2bin(f, sizeof(f), de->d_name, strlen(de->d_name),
+				   NULL, &got, NULL) != 0 || got != sizeof(f))
+			continue;   /* temp files and the like */
+		memset(&rec, 0, sizeof(rec));
+		if ((r = agent_input_rec_load(state_dir, f, &rec, errmsg)) != 0)
+			break;
+		for (i = 0; i < rec.nattempts; i++) {
+			changed |= rec.at[i].open;
+			*closed += rec.at[i].open;
+			rec.at[i].open = false;
+		}
+		if (changed)
+			r = agent_input_rec_save(state_dir, &rec, errmsg);
+		agent_input_rec_clear(&rec);
+	}
+	closedir(d);
+	return r;
+}
