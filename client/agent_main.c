@@ -46,6 +46,17 @@ static void usage(FILE *f)
 "  --log-level L     overrides [agent] log_level\n"
 "  --once            poll once, run the task if there is one, then exit\n"
 "                    (exit 0 if it went well or there was nothing to do)\n"
+"\n");
+	/* two parts: C keeps string literals under 4095 bytes */
+	fputs(
+"One sum per input (R6): state_dir/inputs/<F> records, per input F (task\n"
+"kind, spec, starting model, dataset bytes), the attempts joined (at most 3,\n"
+"one at a time) and the survivor list signed; a later attempt on F must have\n"
+"exactly those sites. state_dir/inputs.index lists every F: a lost record\n"
+"refuses its input. Never delete these; removing the whole state folder\n"
+"re-arms every input and is the operator's responsibility.\n"
+"One agent per state folder: it holds state_dir/agent.lock; a second agent\n"
+"on the same folder exits with status 3.\n"
 "\n"
 "Example site.ini (relative paths are relative to the config's folder):\n"
 "  [agent]\n"
@@ -91,7 +102,8 @@ static void usage(FILE *f)
 "list before any key share is sent, and on the survivor list before the\n"
 "survivor list is signed or unmasking shares are sent.\n"
 "\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage or configuration error.\n");
+"Exit status: 0 ok, 1 runtime error, 2 usage or configuration error,\n"
+"3 another agent already runs with this state_dir.\n", f);
 	fputs(AGENT_TESTHOOK_HELP, f);
 }
 

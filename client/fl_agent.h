@@ -329,11 +329,14 @@ int fl_agent_policy_recent(const char *state_dir, int64_t now_s, uint32_t *count
 
 typedef struct fl_agent fl_agent;
 
-/* New agent for a loaded config (copied). Loads the TLS key once (it signs
+/* New agent for a loaded config (copied). First takes the lock on
+ * state_dir/agent.lock (R6: one agent per state folder; FL_E_BUSY when
+ * another process holds it) and closes round attempts that a stopped agent
+ * left open in state_dir/inputs. Loads the TLS key once (it signs
  * round keys), the certificate and the CA file (a verifier of the peers'
  * round keys), and makes the channel (no connection yet). Logs what is
- * wrong on failure. *out owned by caller (fl_agent_free). FL_E_IO,
- * FL_E_PARSE, FL_E_UNSUPPORTED (key type), FL_E_NOMEM. */
+ * wrong on failure. *out owned by caller (fl_agent_free, which releases
+ * the lock). FL_E_IO, FL_E_PARSE, FL_E_UNSUPPORTED (key type), FL_E_NOMEM. */
 int fl_agent_new(const fl_agent_config *cfg, fl_agent **out);
 /*
  * Polls and runs tasks until *stop becomes non-zero (then returns 0). With
