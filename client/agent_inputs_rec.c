@@ -368,13 +368,15 @@ int agent_input_close_stale(const char *state_dir, uint32_t *closed,
 	uint8_t f[AGENT_INPUT_ID_BYTES];
 	struct dirent *de;
 	DIR *d;
-	int r = 0;
+	int r = 0, e;
 
 	*closed = 0;
 	(void)rec_path(state_dir, NULL, dir, sizeof(dir));
 	if ((d = opendir(dir)) == NULL)
 		return errno == ENOENT ? 0 : FL_E_IO;
-	while (r == 0 && (de = readdir(d)) != NULL) {
+	/* A damaged record is reported (the first) and skipped: it refuses
+	 * its own input anyway; the others still get closed. */
+	while ((de = readdir(d)) != NULL) {
 		agent_input_rec rec;
 		size_t got = 0;
 		bool changed = false;
@@ -385,15 +387,16 @@ int agent_input_close_stale(const char *state_dir, uint32_t *closed,
 				   NULL, &got, NULL) != 0 || got != sizeof(f))
 			continue;   /* temp files and the like */
 		memset(&rec, 0, sizeof(rec));
-		if ((r = agent_input_rec_load(state_dir, f, &rec, errmsg)) != 0)
-			break;
-		for (i = 0; i < rec.nattempts; i++) {
+		e = agent_input_rec_load(state_dir, f, &rec, r ? NULL : errmsg);
+		for (i = 0; e == 0 && i < rec.nattempts; i++) {
 			changed |= rec.at[i].open;
 			*closed += rec.at[i].open;
 			rec.at[i].open = false;
 		}
-		if (changed)
-			r = agent_input_rec_save(state_dir, &rec, errmsg);
+		if (e == 0 && changed)
+			e = agent_input_rec_save(state_dir, &rec, r ? NULL : errmsg);
+		if (r == 0)
+			r = e;
 		agent_input_rec_clear(&rec);
 	}
 	closedir(d);
