@@ -446,6 +446,22 @@ static int run_phase(sa_ctx *x)
 /* Checks the CRL's freshness (R10), the data and the site's [policy]
  * before joining, so a site that cannot or will not contribute does not
  * hold up the attempt's later phases. */
+/* R7: the quantisation the task asks for is the one its spec sets (the
+ * spec is in the signed round context, so every site checks the same). */
+static int params_from_spec(const fl_msg_task *t, const fl_jobspec *spec)
+{
+	double clip = spec->sa_clip > 0 ? spec->sa_clip : 1.0;
+	uint32_t bits = spec->sa_bits ? spec->sa_bits : 20;
+
+	if (t->sa.clip == clip && t->sa.bits == bits)
+		return 0;
+	fl_warn("refused job %llu round %u attempt %u (%s advertise): R7: the task "
+		"quantises with clip %g and %u bits, the job spec with clip %g and "
+		"%u bits", (unsigned long long)t->job_id, t->round, t->attempt,
+		fl_agent_task_name(t->kind), t->sa.clip, t->sa.bits, clip, bits);
+	return FL_E_UNSAFE;
+}
+
 static int precheck(fl_agent *a, const fl_msg_task *t)
 {
 	const fl_dataset *train = NULL, *test = NULL;
@@ -454,10 +470,10 @@ static int precheck(fl_agent *a, const fl_msg_task *t)
 
 	if ((r = agent_crl_fresh(a, t, fl_time_ms())) != 0)
 		return r;
-	if (!t->spec)   /* data checked again when the input is due */
-		return agent_policy_task(a, t, NULL, NULL);
 	memset(&spec, 0, sizeof(spec));
 	r = agent_task_data(a, t, &spec, &train, &test);
+	if (r == 0)
+		r = params_from_spec(t, &spec);
 	if (r == 0)
 		r = agent_policy_task(a, t, &spec, train);
 	fl_jobspec_clear(&spec);

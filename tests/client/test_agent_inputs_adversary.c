@@ -71,6 +71,8 @@ static fl_msg_task task(uint64_t job, uint32_t round, uint32_t attempt,
 	t.spec = (char *)spec;
 	t.phase = FL_SA_ADVERTISE;
 	t.sa.n = n;
+	t.sa.clip = 1.0;     /* the spec's quantisation (R7) */
+	t.sa.bits = 20;
 	t.sa.client_id = 1;
 	t.sa.has_model = true;
 	memset(t.sa.model_sha256, model, sizeof(t.sa.model_sha256));
@@ -292,6 +294,23 @@ static int rm_one(const char *path, const struct stat *sb, int flag,
 	return remove(path);
 }
 
+/* R7: a task whose quantisation differs from its spec's is refused at
+ * advertise, before any key or record is made. */
+static void test_params_adversary(void)
+{
+	fl_agent *a = agent_make();
+	fl_msg_task t = task(31, 2, 1, spec_a, 7, g_names, 4);
+	bool worked = false;
+
+	t.sa.clip = 1e-9;   /* a clip that zeroes everybody's update */
+	FL_CHECK_EQ_INT(agent_task_run(a, &t, &worked), FL_E_UNSAFE);
+	FL_CHECK(!a->sa.c);
+	t.sa.clip = 1.0;
+	t.sa.bits = 30;
+	FL_CHECK_EQ_INT(agent_task_run(a, &t, &worked), FL_E_UNSAFE);
+	agent_gone(a);
+}
+
 int main(void)
 {
 	char *text = NULL;
@@ -309,6 +328,7 @@ int main(void)
 	test_open_replay_count();
 	test_lost_state();
 	test_lock();
+	test_params_adversary();
 	(void)nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return FL_TEST_DONE();
 }
