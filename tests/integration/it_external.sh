@@ -72,7 +72,11 @@ for mode in crash garbage; do
   env EXT_TRAINER_FAIL=$mode "$FL_BIN/fedc-agent" --config "$FL_WORK/site3/agent.ini" >>"$FL_WORK/site3/agent.log" 2>&1 &
   FL_AGENT_PID[site3]=$!
   FL_PIDS+=("$!")
-  status=$(run_job "$FL_WORK/ext-short.ini")
+  # a spec of its own per job: the same spec and starting model are the
+  # same input at every site, which each sums with one set of sites only
+  # (SECAGG.md R6), and this job's site set differs from the last one's
+  sed -e "s/^name = .*/name = external-$mode/" "$FL_WORK/ext-short.ini" > "$FL_WORK/ext-$mode.ini"
+  status=$(run_job "$FL_WORK/ext-$mode.ini")
   state=$(echo "$status" | jq -r .job.state)
   last=$(echo "$status" | jq '[.rounds[] | select(.state == "done" and .kind == "train")] | last | .survived')
   echo "job with site3's trainer failing ($mode): state $state, last round survivors $last"
