@@ -53,11 +53,8 @@ static int coord_ctl_send_job(coord_service *svc, fl_rpc_call *call,
 	return coord_svc_send(call, out, outlen, msg);
 }
 
-/* The spec must be signed by the caller itself, an admin (SECAGG.md R2,
- * R7, R11): the caller's TLS certificate is the one sent with it, and its
- * key verifies the signature. Sites check the same again. */
-static int coord_ctl_spec_check(const coord_caller *who,
-				const fl_msg_job_submit *req, char *msg)
+int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
+			 char *msg)
 {
 	const char *spec = req->spec ? req->spec : "";
 	fl_cert_info ci;
