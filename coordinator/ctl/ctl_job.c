@@ -319,7 +319,8 @@ out:
 
 const ctl_cmd ctl_job_cmds[] = {
 	{ "submit", job_submit, "SPEC_FILE",
-	  "Submit a job spec (INI); prints the new job id (--json: the JobInfo)." },
+	  "Submit a job spec (INI), signed with your operator key for the sites "
+	  "to check; prints the new job id (--json: the JobInfo)." },
 	{ "list", job_list, "", "List the jobs with their state and progress." },
 	{ "status", job_status, "ID", "Show a job and a table of its rounds." },
 	{ "watch", ctl_job_watch, "ID [--interval MS]",
