@@ -9,6 +9,7 @@
 #include "agent_testhook.h"
 #include "fl_agent.h"
 #include "fl_members.h"
+#include "fl_pki.h"
 
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
@@ -227,6 +228,15 @@ void agent_crl_update(fl_agent *a, uint64_t announced);
  * fetched (agent_crl_update), and the agent then takes part again.
  */
 int agent_crl_fresh(fl_agent *a, const fl_msg_task *t, int64_t now_ms);
+
+/* ---- agent_spec.c ---- */
+/* R2: refuses a task whose spec is not signed (DOMAIN || spec, see
+ * crypto/fl_spec_sig.h) by a certificate with role admin that chains to
+ * the agent's CA and is not on its CRL. *signer (may be NULL) gets the
+ * signer on success. FL_E_CONTEXT with "R2: the job spec is not signed by
+ * a consortium admin (why)" in why; FL_E_NOMEM. */
+int agent_spec_check(fl_agent *a, const fl_msg_task *t, fl_cert_info *signer,
+		     char *why);
 
 /* ---- agent_renew.c ---- */
 /* Finishes a key/certificate swap that a crash cut short. Call before agent_keys_load. */

@@ -443,9 +443,6 @@ static int run_phase(sa_ctx *x)
 	return FL_E_INVAL;
 }
 
-/* Checks the CRL's freshness (R10), the data and the site's [policy]
- * before joining, so a site that cannot or will not contribute does not
- * hold up the attempt's later phases. */
 /* R7: the quantisation the task asks for is the one its spec sets (the
  * spec is in the signed round context, so every site checks the same). */
 static int params_from_spec(const fl_msg_task *t, const fl_jobspec *spec)
@@ -462,14 +459,25 @@ static int params_from_spec(const fl_msg_task *t, const fl_jobspec *spec)
 	return FL_E_UNSAFE;
 }
 
-static int precheck(fl_agent *a, const fl_msg_task *t)
+/* Checks the CRL's freshness (R10), that an admin signed the spec (R2),
+ * the data, the spec's quantisation (R7) and the site's [policy] before
+ * joining, so a site that cannot or will not contribute does not hold up
+ * the attempt's later phases. */
+static int precheck(sa_ctx *x)
 {
 	const fl_dataset *train = NULL, *test = NULL;
+	char why[FL_ERRMSG_BYTES] = "";
+	fl_agent *a = x->a;
+	const fl_msg_task *t = x->t;
 	fl_jobspec spec;
 	int r;
 
 	if ((r = agent_crl_fresh(a, t, fl_time_ms())) != 0)
 		return r;
+	if ((r = agent_spec_check(a, t, NULL, why)) != 0) {
+		log_rule(x, why, r);
+		return r;
+	}
 	memset(&spec, 0, sizeof(spec));
 	r = agent_task_data(a, t, &spec, &train, &test);
 	if (r == 0)
@@ -521,7 +529,7 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 		r = FL_E_STATE;
 		goto fail;
 	}
-	if (t->phase == FL_SA_ADVERTISE && (r = precheck(a, t)) != 0)
+	if (t->phase == FL_SA_ADVERTISE && (r = precheck(&x)) != 0)
 		goto fail;
 	/* R6: noted as open on its input, durably, before keys are made */
 	if (t->phase == FL_SA_ADVERTISE &&

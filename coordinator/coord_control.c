@@ -11,6 +11,7 @@
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_pki.h"
+#include "fl_spec_sig.h"
 #include "fl_util.h"
 
 /* Common frame of a unary Control call: auth, receive. */
@@ -52,18 +53,63 @@ static int coord_ctl_send_job(coord_service *svc, fl_rpc_call *call,
 	return coord_svc_send(call, out, outlen, msg);
 }
 
+int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
+			 char *msg)
+{
+	const char *spec = req->spec ? req->spec : "";
+	fl_cert_info ci;
+	int r;
+
+	if (req->spec_sig_len == 0 || req->spec_cert == NULL) {
+		fl_errmsg_set(msg, "the job spec is not signed: every site refuses "
+			      "unsigned specs; submit it with a fedctl that signs it "
+			      "with your operator key");
+		return FL_E_INVAL;
+	}
+	if (fl_pki_cert_info(req->spec_cert, strlen(req->spec_cert), &ci) != 0) {
+		fl_errmsg_set(msg, "the spec signer's certificate does not parse");
+		return FL_E_INVAL;
+	}
+	if (strcmp(ci.fingerprint, who->fingerprint) != 0) {
+		fl_errmsg_set(msg, "the spec is signed by '%s', not by the caller "
+			      "'%s': sign it with your own operator key", ci.cn,
+			      who->cn);
+		return FL_E_DENIED;
+	}
+	if (strcmp(who->role, FL_ROLE_ADMIN) != 0) {
+		fl_errmsg_set(msg, "only an admin may sign and submit a job spec");
+		return FL_E_DENIED;
+	}
+	if ((r = fl_spec_verify_self(spec, strlen(spec), req->spec_sig,
+				     req->spec_sig_len, req->spec_cert,
+				     strlen(req->spec_cert))) != 0) {
+		fl_errmsg_set(msg, "the spec signature does not verify with your "
+			      "certificate (%s)", fl_strerror(r));
+		return FL_E_DENIED;
+	}
+	return 0;
+}
+
 void coord_ctl_submit_job(fl_rpc_call *call, void *ctx)
 {
-	fl_msg_job_submit req = { NULL };
+	fl_msg_job_submit req;
+	coord_spec_sig sig;
 	uint64_t id = 0;
+
+	memset(&req, 0, sizeof(req));
 	COORD_CTL_BEGIN();
 
 	if ((r = fl_codec_decode_job_submit(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad JobSubmit: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = coord_engine_submit(svc->eng, req.spec ? req.spec : "", who.cn,
-				     fl_time_ms(), &id, msg)) != 0)
+	if ((r = coord_ctl_spec_check(&who, &req, msg)) != 0)
+		goto out;
+	sig.sig = req.spec_sig;
+	sig.sig_len = req.spec_sig_len;
+	sig.cert_pem = req.spec_cert;
+	if ((r = coord_engine_submit_signed(svc->eng, req.spec ? req.spec : "", &sig,
+					    who.cn, fl_time_ms(), &id, msg)) != 0)
 		goto out;
 	r = coord_ctl_send_job(svc, call, id, msg);
 out:

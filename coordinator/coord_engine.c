@@ -65,6 +65,7 @@ static void coord_job_free(coord_job *j)
 	free(j->benched);
 	fl_jobspec_clear(&j->spec);
 	free(j->spec_text);
+	free(j->spec_cert);
 	fl_model_free(j->model);
 	fl_servopt_free(j->opt);
 	coord_blob_release(j->blob);
@@ -185,6 +186,13 @@ static int coord_engine_resume_job(coord_engine *e, uint64_t id)
 					      "spec no longer parses", fl_time_ms());
 		goto out;
 	}
+	if ((r = coord_store_job_get_spec_sig(e->st, id, j->spec_sig,
+					      &j->spec_sig_len, &j->spec_cert)) != 0)
+		goto out;
+	if (j->spec_sig_len == 0)
+		fl_warn("job %llu: its spec is not signed by an admin (submitted "
+			"before signed specs); sites will refuse its rounds",
+			(unsigned long long)id);
 	j->running = strcmp(info.state, "running") == 0;
 	j->rounds_done = info.rounds_done;
 	if ((r = coord_store_job_resume_point(e->st, id, &j->next_round,
@@ -335,12 +343,49 @@ void coord_engine_stop(coord_engine *e)
 int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
 			int64_t now_ms, uint64_t *job_id, char *errmsg)
 {
+	return coord_engine_submit_signed(e, spec, NULL, who, now_ms, job_id, errmsg);
+}
+
+/* Keeps the signature with the job in memory and in the store. On a store
+ * failure the job is marked failed: it must never run unsigned. */
+static int coord_job_sign(coord_engine *e, coord_job *j, const coord_spec_sig *sig,
+			  int64_t now_ms, char *errmsg)
+{
+	int r;
+
+	if (sig == NULL)
+		return 0;
+	memcpy(j->spec_sig, sig->sig, sig->sig_len);
+	j->spec_sig_len = sig->sig_len;
+	if ((j->spec_cert = strdup(sig->cert_pem)) == NULL)
+		r = FL_E_NOMEM;
+	else
+		r = coord_store_job_set_spec_sig(e->st, j->id, sig->sig, sig->sig_len,
+						 sig->cert_pem);
+	if (r != 0) {
+		fl_errmsg_set(errmsg, "cannot store the spec signature: %s",
+			      fl_strerror(r));
+		coord_store_job_set_state(e->st, j->id, "failed",
+					  "spec signature not stored", now_ms);
+	}
+	return r;
+}
+
+int coord_engine_submit_signed(coord_engine *e, const char *spec,
+			       const coord_spec_sig *sig, const char *who,
+			       int64_t now_ms, uint64_t *job_id, char *errmsg)
+{
 	fl_msg_job_info info;
 	coord_job *j = NULL;
 	char detail[160];
 	uint64_t id = 0;
 	int r;
 
+	if (sig && (sig->sig_len == 0 || sig->sig_len > FL_MSG_SPEC_SIG_MAX ||
+		    !sig->sig || !sig->cert_pem)) {
+		fl_errmsg_set(errmsg, "the spec signature is empty or too long");
+		return FL_E_INVAL;
+	}
 	if ((r = coord_job_new(0, spec, &j, errmsg)) != 0)
 		goto out;
 	if (j->spec.nfeatures == 0) {
@@ -362,8 +407,10 @@ int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
 		goto out;
 	}
 	j->id = id;
-	snprintf(detail, sizeof(detail), "job %llu '%s'", (unsigned long long)id,
-		 j->spec.name);
+	if ((r = coord_job_sign(e, j, sig, now_ms, errmsg)) != 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "job %llu '%s'%s", (unsigned long long)id,
+		 j->spec.name, sig ? ", spec signed" : "");
 	coord_store_audit(e->st, who, "submit job", detail, now_ms);
 	fl_info("job %llu '%s' submitted by %s: %s on %s, %u rounds, min_clients %u",
 		(unsigned long long)id, j->spec.name, who, info.model,
@@ -511,10 +558,13 @@ int coord_engine_poll(coord_engine *e, const char *site,
 		slot = coord_round_slot(j, site);
 		if (slot == NULL || !coord_secagg_slot_busy(&j->rs, slot))
 			continue;
-		if ((t.spec = strdup(j->spec_text)) == NULL) {
+		if ((t.spec = strdup(j->spec_text)) == NULL ||
+		    (j->spec_cert && (t.spec_cert = strdup(j->spec_cert)) == NULL)) {
 			r = FL_E_NOMEM;
 			goto out;
 		}
+		memcpy(t.spec_sig, j->spec_sig, j->spec_sig_len);
+		t.spec_sig_len = j->spec_sig_len;
 		coord_task_fill(j, slot, now_ms, e->opts.poll_ms, &t);
 		break;
 	}

@@ -62,6 +62,18 @@ void coord_engine_stop(coord_engine *e);
  * audits it as submitted by who. */
 int coord_engine_submit(coord_engine *e, const char *spec, const char *who,
 			int64_t now_ms, uint64_t *job_id, char *errmsg);
+/* The submitting admin's signature of a spec and certificate PEM (already
+ * checked by the caller, coord_control.c); both borrowed. */
+typedef struct coord_spec_sig {
+	const uint8_t *sig;
+	size_t sig_len;
+	const char *cert_pem;
+} coord_spec_sig;
+/* coord_engine_submit with the spec's signature, stored with the job and
+ * put in every Task of it. sig NULL: unsigned (tests; agents refuse it). */
+int coord_engine_submit_signed(coord_engine *e, const char *spec,
+			       const coord_spec_sig *sig, const char *who,
+			       int64_t now_ms, uint64_t *job_id, char *errmsg);
 /* pending/running -> aborted. FL_E_NOTFOUND, FL_E_STATE (already ended). */
 int coord_engine_abort(coord_engine *e, uint64_t job_id, const char *who,
 		       int64_t now_ms, char *errmsg);

@@ -75,6 +75,11 @@ typedef struct coord_job {
 	uint64_t id;
 	fl_jobspec spec;
 	char *spec_text;
+	/* The submitting admin's signature of spec_text and certificate
+	 * (NULL, 0: unsigned; agents then refuse the job's rounds). */
+	uint8_t spec_sig[FL_MSG_SPEC_SIG_MAX];
+	size_t spec_sig_len;
+	char *spec_cert;
 	int running;            /* 0 = pending */
 	uint32_t rounds_done;
 	uint32_t next_round;

@@ -167,6 +167,8 @@ int coord_ledger_text(const coord_ledger_round *r, uint64_t seq,
 	    !coord_ledger_hex_ok(prev_hash, 0) ||
 	    !coord_ledger_hex_ok(r->model_sha256, 1) ||
 	    !coord_ledger_hex_ok(r->spec_sha256, 0) ||
+	    !coord_ledger_hex_ok(r->spec_signer_sha256, 1) ||
+	    !memchr(r->spec_signer, '\0', sizeof(r->spec_signer)) ||
 	    (r->nfprs && !r->fprs) || (r->nsurvivors && !r->survivors))
 		return FL_E_INVAL;
 	if ((f = open_memstream(&buf, &len)) == NULL)
@@ -186,9 +188,12 @@ int coord_ledger_text(const coord_ledger_round *r, uint64_t seq,
 	coord_ledger_version(f, "base_version", r->base_version);
 	coord_ledger_version(f, "model_version", r->model_version);
 	fprintf(f, ",\"model_sha256\":\"%s\",\"spec_sha256\":\"%s\","
+		"\"spec_signer\":", r->model_sha256, r->spec_sha256);
+	coord_ledger_json_str(f, r->spec_signer);
+	fprintf(f, ",\"spec_signer_sha256\":\"%s\","
 		"\"params\":{\"n\":%u,\"k\":%u,\"t\":%u,\"words\":%llu,\"bits\":%u,"
 		"\"clip\":%.17g,\"weight_scale\":%.17g,\"consistency\":%s},"
-		"\"ts_ms\":%lld,\"prev\":\"%s\"}", r->model_sha256, r->spec_sha256,
+		"\"ts_ms\":%lld,\"prev\":\"%s\"}", r->spec_signer_sha256,
 		r->n, r->k, r->t, (unsigned long long)r->words, r->bits, r->clip,
 		r->weight_scale, r->consistency ? "true" : "false",
 		(long long)r->ts_ms, prev_hash);

@@ -31,6 +31,8 @@
  *                             STATS, R for TRAIN, null for EVAL)
  *    "model_sha256":"<hex of the stored model blob>"|"" (EVAL),
  *    "spec_sha256":"<hex of the job spec text>",
+ *    "spec_signer":"<CN of the admin who signed the spec>"|"" (unsigned),
+ *    "spec_signer_sha256":"<sha256 hex of that admin certificate's DER>"|"",
  *    "params":{"n":N,"k":K,"t":T,"words":M,"bits":Q,"clip":C,
  *              "weight_scale":W,"consistency":true|false},
  *    "ts_ms":<commit time, ms since the epoch>,
@@ -76,6 +78,8 @@ typedef struct coord_ledger_round {
 	int64_t model_version;                /* -1: null */
 	char model_sha256[COORD_LEDGER_HASH_HEX]; /* "" when no model */
 	char spec_sha256[COORD_LEDGER_HASH_HEX];
+	char spec_signer[FL_NAME_BYTES];      /* "" when the spec is unsigned */
+	char spec_signer_sha256[COORD_LEDGER_HASH_HEX]; /* "" likewise */
 	uint32_t n, k, t, bits;
 	uint64_t words;
 	double clip, weight_scale;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_round_ledger: the ledger entry fields of a round that just finished. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,12 @@ int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
 	coord_ledger_sha256_hex(j->spec_text ? j->spec_text : "",
 				j->spec_text ? strlen(j->spec_text) : 0,
 				lr->spec_sha256);
+	/* Who signed the spec the sites checked (R2); "" for an unsigned one. */
+	if (j->spec_cert &&
+	    fl_pki_cert_info(j->spec_cert, strlen(j->spec_cert), &ci) == 0) {
+		snprintf(lr->spec_signer, sizeof(lr->spec_signer), "%s", ci.cn);
+		memcpy(lr->spec_signer_sha256, ci.fingerprint, COORD_LEDGER_HASH_HEX);
+	}
 	lr->n = rs->sp.n;
 	lr->k = rs->sp.k;
 	lr->t = rs->sp.t;

@@ -67,6 +67,14 @@ void coord_sa_put_consistency(fl_rpc_call *call, void *ctx);
 void coord_sa_get_unmask(fl_rpc_call *call, void *ctx);
 void coord_sa_put_unmask(fl_rpc_call *call, void *ctx);
 void coord_ctl_submit_job(fl_rpc_call *call, void *ctx);
+/* SubmitJob's check (SECAGG.md R2, R7, R11): the spec must be signed by the
+ * caller itself, an admin; the certificate sent with it is the caller's
+ * TLS certificate (same fingerprint) and its key verifies the signature.
+ * FL_E_INVAL (unsigned, unreadable certificate) or FL_E_DENIED (another
+ * signer, not an admin, bad signature) with the reason in msg. Sites check
+ * the signature again against their CA. */
+int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
+			 char *msg);
 void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_job(fl_rpc_call *call, void *ctx);
 void coord_ctl_abort_job(fl_rpc_call *call, void *ctx);

@@ -184,6 +184,11 @@ int coord_store_open(const char *path, coord_store **out, char *errmsg)
 	}
 	if ((r = coord_store_migrate(st, errmsg)) != 0)
 		goto out;
+	if ((r = coord_store_jobsig_migrate(st)) != 0) {
+		fl_errmsg_set(errmsg, "cannot add the spec signature columns to %s: %s",
+			      path, sqlite3_errmsg(st->db));
+		goto out;
+	}
 	if ((r = coord_db_exec(st, coord_schema_ledger)) != 0) {
 		fl_errmsg_set(errmsg, "cannot create the ledger table in %s: %s", path,
 			      sqlite3_errmsg(st->db));

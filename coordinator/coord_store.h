@@ -153,6 +153,20 @@ int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
 void *coord_store_db_lock(coord_store *st);
 void coord_store_db_unlock(coord_store *st);
 
+/* ---- spec signatures (coord_store_jobsig.c) ---- */
+/* Adds jobs.spec_sig and jobs.spec_cert to a database that lacks them
+ * (coord_store_open calls it). FL_E_DB. */
+int coord_store_jobsig_migrate(coord_store *st);
+/* Stores the admin's signature of job id's spec and the admin's
+ * certificate PEM. FL_E_INVAL, FL_E_NOTFOUND, FL_E_DB. */
+int coord_store_job_set_spec_sig(coord_store *st, uint64_t id, const uint8_t *sig,
+				 size_t sig_len, const char *cert_pem);
+/* Reads them back: sig (*sig_len bytes, 0 when unsigned) and *cert_pem
+ * (malloc'd, NULL when none). FL_E_NOTFOUND, FL_E_DB, FL_E_NOMEM. */
+int coord_store_job_get_spec_sig(coord_store *st, uint64_t id,
+				 uint8_t sig[static FL_MSG_SPEC_SIG_MAX],
+				 size_t *sig_len, char **cert_pem);
+
 /* ---- certificates and CRLs (coord_store_certs.c) ---- */
 /* Records a certificate a site connected with or was issued (once per
  * fingerprint). */

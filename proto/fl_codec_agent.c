@@ -171,8 +171,14 @@ int fl_codec_encode_task(const fl_msg_task *in, uint8_t **buf, size_t *len)
 		t.secagg = &sa;
 	}
 	t.phase = (Fedc__V1__SaPhase)phase;
-	if (in->spec && strlen(in->spec) > FL_MSG_SPEC_MAX)
+	if ((in->spec && strlen(in->spec) > FL_MSG_SPEC_MAX) ||
+	    in->spec_sig_len > FL_MSG_SPEC_SIG_MAX ||
+	    (in->spec_cert && strlen(in->spec_cert) > FL_MSG_SPEC_CERT_MAX))
 		return FL_E_TOOBIG;
+	t.spec_sig.data = (uint8_t *)in->spec_sig;
+	t.spec_sig.len = in->spec_sig_len;
+	if (in->spec_cert)
+		t.spec_cert = in->spec_cert;
 	t.job_id = in->job_id;
 	t.round = in->round;
 	t.attempt = in->attempt;
@@ -207,8 +213,12 @@ int fl_codec_decode_task(const uint8_t *buf, size_t len, fl_msg_task *out)
 		    (r = sa_params_in(t->secagg, phase, &o.sa)) != 0)
 			goto out;
 		if ((r = fl_codec_str_dup(t->spec, FL_MSG_SPEC_MAX, true,
-					  &o.spec)) != 0) {
-			free(o.sa.names);
+					  &o.spec)) != 0 ||
+		    (r = fl_codec_bytes_in(o.spec_sig, sizeof(o.spec_sig),
+					   &o.spec_sig_len, t->spec_sig)) != 0 ||
+		    (r = fl_codec_str_dup(t->spec_cert, FL_MSG_SPEC_CERT_MAX, true,
+					  &o.spec_cert)) != 0) {
+			fl_msg_task_clear(&o);
 			goto out;
 		}
 		o.job_id = t->job_id;

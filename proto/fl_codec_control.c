@@ -48,6 +48,13 @@ int fl_codec_encode_job_submit(const fl_msg_job_submit *in, uint8_t **buf,
 			return FL_E_TOOBIG;
 		m.spec = in->spec;
 	}
+	if (in->spec_sig_len > FL_MSG_SPEC_SIG_MAX ||
+	    (in->spec_cert && strlen(in->spec_cert) > FL_MSG_SPEC_CERT_MAX))
+		return FL_E_TOOBIG;
+	m.spec_sig.data = (uint8_t *)in->spec_sig;
+	m.spec_sig.len = in->spec_sig_len;
+	if (in->spec_cert)
+		m.spec_cert = in->spec_cert;
 	return fl_codec_pack(&m.base, buf, len);
 }
 
@@ -55,16 +62,25 @@ int fl_codec_decode_job_submit(const uint8_t *buf, size_t len,
 			       fl_msg_job_submit *out)
 {
 	Fedc__V1__JobSubmit *m;
-	char *spec = NULL;
+	fl_msg_job_submit o;
 	int r;
 
 	if (!out)
 		return FL_E_INVAL;
+	memset(&o, 0, sizeof(o));
 	if ((m = UNPACK(fedc__v1__job_submit__descriptor)) == NULL)
 		return r;
-	/* Always an allocated string, "" when the spec is empty. */
-	if ((r = fl_codec_str_dup(m->spec, FL_MSG_SPEC_MAX, false, &spec)) == 0)
-		out->spec = spec;
+	/* spec: always an allocated string, "" when empty; spec_cert: NULL. */
+	if ((r = fl_codec_bytes_in(o.spec_sig, sizeof(o.spec_sig),
+				   &o.spec_sig_len, m->spec_sig)) != 0 ||
+	    (r = fl_codec_str_dup(m->spec, FL_MSG_SPEC_MAX, false, &o.spec)) != 0 ||
+	    (r = fl_codec_str_dup(m->spec_cert, FL_MSG_SPEC_CERT_MAX, true,
+				  &o.spec_cert)) != 0) {
+		fl_msg_job_submit_clear(&o);
+		goto out;
+	}
+	*out = o;
+out:
 	fl_codec_free(&m->base);
 	return r;
 }

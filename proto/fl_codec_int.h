@@ -40,6 +40,11 @@ int fl_codec_str_in(char *dst, size_t cap, const char *src);
 int fl_codec_str_dup(const char *src, size_t max, bool null_if_empty,
 		     char **out);
 
+/* Copies bytes src into dst (cap bytes), *len its length; FL_E_TOOBIG if
+ * it does not fit. */
+int fl_codec_bytes_in(uint8_t *dst, size_t cap, size_t *len,
+		      ProtobufCBinaryData src);
+
 /* Enum range checks (unknown values from the wire: FL_E_RANGE). */
 int fl_codec_task_kind_in(int v, int *out);
 int fl_codec_encoding_in(int v, int *out);

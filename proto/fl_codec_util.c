@@ -108,6 +108,17 @@ int fl_codec_str_dup(const char *src, size_t max, bool null_if_empty,
 	return 0;
 }
 
+int fl_codec_bytes_in(uint8_t *dst, size_t cap, size_t *len,
+		      ProtobufCBinaryData src)
+{
+	if (src.len > cap)
+		return FL_E_TOOBIG;
+	if (src.len)
+		memcpy(dst, src.data, src.len);
+	*len = src.len;
+	return 0;
+}
+
 int fl_codec_task_kind_in(int v, int *out)
 {
 	if (v < FL_TASK_NONE || v > FL_TASK_EVAL)

@@ -10,6 +10,8 @@ void fl_msg_task_clear(fl_msg_task *m)
 		return;
 	free(m->spec);
 	m->spec = NULL;
+	free(m->spec_cert);
+	m->spec_cert = NULL;
 	free(m->sa.names);
 	m->sa.names = NULL;
 }
@@ -77,6 +79,8 @@ void fl_msg_job_submit_clear(fl_msg_job_submit *m)
 		return;
 	free(m->spec);
 	m->spec = NULL;
+	free(m->spec_cert);
+	m->spec_cert = NULL;
 }
 
 void fl_msg_job_list_clear(fl_msg_job_list *m)

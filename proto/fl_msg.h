@@ -14,6 +14,10 @@
 #define FL_MSG_CHUNK_MAX (1024u * 1024u)
 #define FL_MSG_MAX_BYTES (FL_MSG_CHUNK_MAX + 4096u) /* any one message */
 #define FL_MSG_SPEC_MAX 65536u
+/* A spec's signature by its admin (crypto/fl_spec_sig.h) and the signer's
+ * certificate PEM (JobSubmit, Task). */
+#define FL_MSG_SPEC_SIG_MAX 80u              /* FL_SIG_MAX_BYTES */
+#define FL_MSG_SPEC_CERT_MAX (16u * 1024u)   /* FL_SPEC_CERT_MAX */
 #define FL_MSG_MAX_LIST 10000u              /* jobs, rounds, sites per reply */
 #define FL_MSG_MAX_PARTICIPANTS 1000u
 #define FL_MSG_ERROR_BYTES 256
@@ -101,6 +105,9 @@ typedef struct fl_msg_task {
 	fl_msg_sa_params sa;     /* meaningful when phase != FL_SA_OFF */
 	uint64_t crl_number;     /* PollReply.crl_number, with or without a task */
 	uint64_t members_version; /* PollReply.members_version, likewise */
+	uint8_t spec_sig[FL_MSG_SPEC_SIG_MAX]; /* the admin's signature of spec */
+	size_t spec_sig_len;     /* 0: unsigned */
+	char *spec_cert;         /* owned; the signer's certificate, NULL if none */
 } fl_msg_task;
 
 /* CrlInfo: a CA-signed CRL (PEM) and its number. */
@@ -152,7 +159,13 @@ typedef struct fl_msg_update_part {
 
 typedef struct fl_msg_update_reply { uint64_t words; } fl_msg_update_reply;
 
-typedef struct fl_msg_job_submit { char *spec; } fl_msg_job_submit;   /* owned */
+/* Decoded: spec and spec_cert owned ("" / NULL when empty). */
+typedef struct fl_msg_job_submit {
+	char *spec;
+	uint8_t spec_sig[FL_MSG_SPEC_SIG_MAX]; /* the submitter's signature */
+	size_t spec_sig_len;
+	char *spec_cert;         /* the submitter's certificate PEM, or NULL */
+} fl_msg_job_submit;
 typedef struct fl_msg_job_ref { uint64_t job_id; } fl_msg_job_ref;
 
 typedef struct fl_msg_metrics {

@@ -135,6 +135,12 @@ int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
 
+/* ---- ctl_job.c ---- */
+/* Signs sub->spec with the operator's key (--key) and attaches the
+ * operator's certificate (--cert): sub->spec_sig, sub->spec_cert (owned by
+ * sub). Exit code, after printing what is wrong. */
+int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub);
+
 /* ---- ctl_ca.c ---- */
 struct fl_ca;
 /* Loads DIR/ca.pem and DIR/ca.key (passphrase from passfile or

@@ -3,11 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ctl.h"
 #include "ctl_job.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_jobspec.h"
+#include "fl_spec_sig.h"
 
 int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id)
 {
@@ -65,17 +68,56 @@ static void job_summary(FILE *f, const fl_msg_job_info *j)
 		fprintf(f, "  error: %s\n", j->error);
 }
 
+int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub)
+{
+	fl_sign_key *key = NULL;
+	char *pem = NULL, *cert = NULL;
+	size_t plen = 0, clen = 0;
+	int r, rc = CTL_EXIT_OTHER;
+
+	if ((rc = ctl_conn_resolve(c)) != 0)
+		return rc;
+	rc = CTL_EXIT_OTHER;
+	if ((r = fl_file_read(c->cert, FL_MSG_SPEC_CERT_MAX, &cert, &clen)) != 0 ||
+	    (r = fl_file_read(c->key, FL_SIGN_MAX_PEM, &pem, &plen)) != 0) {
+		fprintf(c->err, "fedctl: %s: cannot read %s to sign the spec: %s\n"
+			"hint: the spec is signed with your operator key and "
+			"certificate (--cert, --key)\n", what, cert ? c->key : c->cert,
+			fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_sign_key_load_pem(pem, plen, &key)) != 0 ||
+	    (r = fl_spec_sign(key, sub->spec, strlen(sub->spec), sub->spec_sig,
+			      &sub->spec_sig_len)) != 0) {
+		fprintf(c->err, "fedctl: %s: cannot sign the spec with %s: %s\n",
+			what, c->key, fl_strerror(r));
+		goto out;
+	}
+	sub->spec_cert = cert;
+	cert = NULL;
+	rc = 0;
+out:
+	fl_sign_key_free(key);
+	if (pem) {
+		sodium_memzero(pem, plen);
+		free(pem);
+	}
+	free(cert);
+	return rc;
+}
+
 static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
 	const char *pos[1];
-	fl_msg_job_submit sub = { NULL };
+	fl_msg_job_submit sub;
 	fl_msg_job_info info;
 	fl_jobspec spec;
 	uint8_t *req = NULL, *resp = NULL;
 	size_t len = 0, rlen = 0;
 	int r, rc;
 
+	memset(&sub, 0, sizeof(sub));
 	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
 	if ((r = fl_file_read(pos[0], FL_MSG_SPEC_MAX, &sub.spec, &len)) != 0) {
@@ -92,6 +134,10 @@ static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		goto out;
 	}
 	fl_jobspec_clear(&spec);
+	/* The admin's signature lets every site check that the coordinator
+	 * hands out this exact text (SECAGG.md R2, R7, R11). */
+	if ((rc = ctl_spec_sign(c, "job submit", &sub)) != 0)
+		goto out;
 	if ((r = fl_codec_encode_job_submit(&sub, &req, &len)) != 0) {
 		rc = ctl_report(c, "job submit", r, NULL);
 		goto out;
@@ -111,7 +157,7 @@ static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		fprintf(c->out, "%llu\n", (unsigned long long)info.job_id);
 	}
 out:
-	free(sub.spec);
+	fl_msg_job_submit_clear(&sub);
 	free(req);
 	free(resp);
 	return rc;
@@ -273,7 +319,8 @@ out:
 
 const ctl_cmd ctl_job_cmds[] = {
 	{ "submit", job_submit, "SPEC_FILE",
-	  "Submit a job spec (INI); prints the new job id (--json: the JobInfo)." },
+	  "Submit a job spec (INI), signed with your operator key for the sites "
+	  "to check; prints the new job id (--json: the JobInfo)." },
 	{ "list", job_list, "", "List the jobs with their state and progress." },
 	{ "status", job_status, "ID", "Show a job and a table of its rounds." },
 	{ "watch", ctl_job_watch, "ID [--interval MS]",

@@ -190,12 +190,14 @@ static int jhash(jrd *d, char *out, int empty_ok)
 	return 0;
 }
 
-/* The bit of a required key in seen (0 for others). */
+/* The bit of a known key in seen (0 for others): the first ten are required. */
 static unsigned jkey_bit(const char *key)
 {
 	static const char *const keys[] = {
 		"seq", "job", "round", "attempt", "base_version", "model_version",
 		"kind", "survivors", "model_sha256", "prev",
+		/* optional (entries before signed specs lack them) */
+		"spec_signer", "spec_signer_sha256",
 	};
 	unsigned i;
 
@@ -247,6 +249,14 @@ static int jfield(jrd *d, ctl_ledger_fields *f, unsigned *seen)
 		*seen |= 512u;
 		return jhash(d, f->prev, 0);
 	}
+	if (strcmp(key, "spec_signer") == 0) {
+		*seen |= 1024u;
+		return jstr(d, f->spec_signer, sizeof(f->spec_signer));
+	}
+	if (strcmp(key, "spec_signer_sha256") == 0) {
+		*seen |= 2048u;
+		return jhash(d, f->spec_signer_sha256, 1);
+	}
 	return jskip(d, 1);
 }
 
@@ -277,7 +287,7 @@ int ctl_ledger_fields_parse(const char *text, ctl_ledger_fields *out,
 		r = jfail(&d, "text after the object");
 		goto out;
 	}
-	if (seen != 1023u) {
+	if ((seen & 1023u) != 1023u) {
 		r = jfail(&d, "a required key is missing");
 		goto out;
 	}

@@ -25,6 +25,10 @@ typedef struct ctl_ledger_fields {
 	int64_t model_version;                 /* -1: null */
 	char model_sha256[FL_MSG_HASH_HEX_BYTES];
 	char prev[FL_MSG_HASH_HEX_BYTES];
+	/* who signed the job spec (R2): CN and certificate fingerprint; ""
+	 * when unsigned or in an entry written before signed specs */
+	char spec_signer[FL_NAME_BYTES];
+	char spec_signer_sha256[FL_MSG_HASH_HEX_BYTES];
 } ctl_ledger_fields;
 
 /* Parses an entry's canonical JSON (strictly: an object with the keys of

@@ -230,13 +230,20 @@ static int ctl_stats_spec(ctl_ctx *c, const ctl_stats_args *a, char **out)
 
 static int ctl_stats_submit(ctl_ctx *c, char *spec, uint64_t *id)
 {
-	fl_msg_job_submit sub = { spec };
+	fl_msg_job_submit sub;
 	fl_msg_job_info info;
 	uint8_t *req = NULL, *resp = NULL;
 	size_t len = 0, rlen = 0;
 	int r, rc;
 
-	if ((r = fl_codec_encode_job_submit(&sub, &req, &len)) != 0)
+	memset(&sub, 0, sizeof(sub));
+	sub.spec = spec;
+
+	if ((rc = ctl_spec_sign(c, "stats", &sub)) != 0)
+		return rc;
+	r = fl_codec_encode_job_submit(&sub, &req, &len);
+	free(sub.spec_cert);
+	if (r != 0)
 		return ctl_report(c, "stats", r, NULL);
 	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
 			   "stats")) == 0) {

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "agent_int.h"
+#include "agent_test_spec.h"
 #include "fl_err.h"
 #include "fl_test.h"
 
@@ -33,6 +34,8 @@ static char g_dir[] = "/tmp/fedc-test-inputs.XXXXXX";
 static char g_csv[FL_PATH_BYTES];
 static char *g_names[] = { "site1", "site2", "site3", "site4" };
 static char *g_rev[] = { "site4", "site3", "site2", "site1" };
+/* the admin who signs every spec here (R2 is test_agent_spec_adversary's) */
+static agent_test_spec g_spec;
 
 static fl_agent *agent_make(void)
 {
@@ -47,6 +50,8 @@ static fl_agent *agent_make(void)
 	a->cfg.policy.kinds = FL_POLICY_KINDS_ALL;
 	a->cfg.policy.models = FL_POLICY_MODELS_ALL;
 	a->cfg.policy.min_other_participants = FL_POLICY_DEFAULT_MIN_OTHERS;
+	if ((a->verifier = agent_test_spec_verifier(&g_spec)) == NULL)
+		abort();
 	return a;
 }
 
@@ -55,6 +60,7 @@ static void agent_gone(fl_agent *a)
 {
 	agent_sa_drop(a);
 	fl_agent_cache_clear(&a->cache);
+	fl_verifier_free(a->verifier);
 	free(a);
 }
 
@@ -77,6 +83,8 @@ static fl_msg_task task(uint64_t job, uint32_t round, uint32_t attempt,
 	t.sa.has_model = true;
 	memset(t.sa.model_sha256, model, sizeof(t.sa.model_sha256));
 	t.sa.names = names;
+	if (agent_test_spec_sign(&g_spec.admin, &t) != 0)
+		abort();
 	return t;
 }
 
@@ -323,6 +331,8 @@ int main(void)
 	    fl_file_write(g_csv, text, len, 0600) != 0)
 		return 1;
 	free(text);
+	if (agent_test_spec_new(&g_spec, "consortium CA") != 0)
+		return 1;
 	test_f();
 	test_minus_one();
 	test_open_replay_count();
@@ -330,5 +340,6 @@ int main(void)
 	test_lock();
 	test_params_adversary();
 	(void)nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	agent_test_spec_free(&g_spec);
 	return FL_TEST_DONE();
 }

@@ -6,10 +6,12 @@
 
 #include "coord_auth.h"
 #include "coord_certs.h"
+#include "coord_service.h"
 #include "coord_store.h"
 #include "coord_test_util.h"
 #include "fl_err.h"
 #include "fl_msg.h"
+#include "fl_spec_sig.h"
 #include "fl_test.h"
 #include "fl_test_pki.h"
 #include "fl_util.h"
@@ -100,6 +102,80 @@ out:
 	fl_test_ca_free(&other);
 }
 
+/* Signs spec as who (PEM key) into sub; sub->spec and spec_cert borrowed. */
+static void spec_sign_as(const fl_test_site *who, const char *spec,
+			 fl_msg_job_submit *sub)
+{
+	fl_sign_key *key = NULL;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->spec = (char *)spec;
+	FL_CHECK_EQ_INT(fl_sign_key_load_pem(who->key_pem, who->key_len, &key), 0);
+	FL_CHECK_EQ_INT(fl_spec_sign(key, spec, strlen(spec), sub->spec_sig,
+				     &sub->spec_sig_len), 0);
+	sub->spec_cert = who->cert_pem;
+	fl_sign_key_free(key);
+}
+
+/* SubmitJob refuses a spec the caller did not sign itself as an admin: the
+ * coordinator keeps a record of who signed, and sites check it again. */
+static void test_spec_signed(coord_store *st)
+{
+	static const char spec[] = "[job]\nname = x\ndataset = d\n";
+	char msg[FL_ERRMSG_BYTES] = "";
+	fl_test_ca ca;
+	fl_test_site admin, admin2, viewer;
+	fl_msg_job_submit sub;
+	coord_caller who, who_viewer;
+
+	FL_CHECK_EQ_INT(fl_test_ca_new("consortium CA", &ca), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "operator", "admin", 31, 0, -60, 86400,
+					 &admin), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "operator2", "admin", 32, 1, -60, 86400,
+					 &admin2), 0);
+	FL_CHECK_EQ_INT(fl_test_cert_new(&ca, "viewer", "viewer", 33, 0, -60, 86400,
+					 &viewer), 0);
+	FL_CHECK_EQ_INT(coord_auth_check(st, NULL, FL_RPC_CTL_SUBMIT_JOB,
+					 admin.cert_pem, &who, msg), 0);
+	FL_CHECK_EQ_INT(coord_auth_check(st, NULL, FL_RPC_CTL_LIST_JOBS,
+					 viewer.cert_pem, &who_viewer, msg), 0);
+
+	spec_sign_as(&admin, spec, &sub);
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), 0);
+	/* unsigned, as an older fedctl sends it */
+	sub.spec_sig_len = 0;
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), FL_E_INVAL);
+	FL_CHECK(strstr(msg, "the job spec is not signed") != NULL);
+	spec_sign_as(&admin, spec, &sub);
+	sub.spec_cert = NULL;
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), FL_E_INVAL);
+	/* altered after signing */
+	spec_sign_as(&admin, spec, &sub);
+	sub.spec = (char *)"[job]\nname = y\ndataset = d\n";
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), FL_E_DENIED);
+	FL_CHECK(strstr(msg, "does not verify with your certificate") != NULL);
+	/* a bit flipped in the signature */
+	spec_sign_as(&admin, spec, &sub);
+	sub.spec_sig[sub.spec_sig_len / 2] ^= 1;
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), FL_E_DENIED);
+	/* signed by another admin (Ed25519), sent by operator */
+	spec_sign_as(&admin2, spec, &sub);
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), FL_E_DENIED);
+	FL_CHECK(strstr(msg, "signed by 'operator2', not by the caller 'operator'")
+		 != NULL);
+	/* operator's certificate with operator2's signature */
+	sub.spec_cert = admin.cert_pem;
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who, &sub, msg), FL_E_DENIED);
+	/* a viewer's own signature does not make it an admin */
+	spec_sign_as(&viewer, spec, &sub);
+	FL_CHECK_EQ_INT(coord_ctl_spec_check(&who_viewer, &sub, msg), FL_E_DENIED);
+	FL_CHECK(strstr(msg, "only an admin") != NULL);
+	fl_test_site_free(&admin);
+	fl_test_site_free(&admin2);
+	fl_test_site_free(&viewer);
+	fl_test_ca_free(&ca);
+}
+
 int main(void)
 {
 	char dir[64], path[128], msg[FL_ERRMSG_BYTES] = "";
@@ -159,6 +235,7 @@ int main(void)
 	FL_CHECK_EQ_INT(coord_auth_check(st, NULL, FL_RPC_AGENT_POLL, "not a pem", &who,
 					 msg), FL_E_AUTH);
 	test_revoked_operators(st);
+	test_spec_signed(st);
 
 	coord_store_close(st);
 	coord_test_db_remove(dir, path);

@@ -13,6 +13,7 @@
 #include "coord_store.h"
 #include "coord_test_util.h"
 #include "ctl_ledger.h"
+#include "ctl_ledger_int.h"
 #include "fl_agent.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -51,6 +52,11 @@ static void fill_round(int i, coord_ledger_round *lr)
 	if (blobs[i][0])
 		coord_ledger_sha256_hex(blobs[i], strlen(blobs[i]), lr->model_sha256);
 	coord_ledger_sha256_hex("spec", 4, lr->spec_sha256);
+	/* who signed the spec (R2); round 0 as if written unsigned */
+	if (i > 0) {
+		snprintf(lr->spec_signer, sizeof(lr->spec_signer), "op\"erator");
+		memset(lr->spec_signer_sha256, 'c', COORD_LEDGER_HASH_HEX - 1);
+	}
 	lr->n = 3;
 	lr->k = 2;
 	lr->t = 2;
@@ -510,6 +516,29 @@ int main(void)
 			"\"carol\"]") != NULL);
 	FL_CHECK(strstr(rows[0].text, "\"participants\":[\"aaaa") != NULL);
 	FL_CHECK(strchr(rows[0].text, '\n') == NULL);
+	/* the spec's signer, parsed back by the verifier; "" when unsigned */
+	FL_CHECK(strstr(rows[0].text, "\"spec_signer\":\"\",\"spec_signer_sha256\""
+			":\"\"") != NULL);
+	FL_CHECK(strstr(rows[1].text, "\"spec_signer\":\"op\\\"erator\","
+			"\"spec_signer_sha256\":\"cccc") != NULL);
+	{
+		ctl_ledger_fields lf;
+		char why[256], *bad;
+
+		FL_CHECK_EQ_INT(ctl_ledger_fields_parse(rows[1].text, &lf, why,
+							sizeof(why)), 0);
+		FL_CHECK(strcmp(lf.spec_signer, "op\"erator") == 0);
+		FL_CHECK(strspn(lf.spec_signer_sha256, "c") == 64);
+		ctl_ledger_fields_clear(&lf);
+		FL_CHECK_EQ_INT(ctl_ledger_fields_parse(rows[0].text, &lf, why,
+							sizeof(why)), 0);
+		FL_CHECK(lf.spec_signer[0] == '\0' && lf.spec_signer_sha256[0] == '\0');
+		ctl_ledger_fields_clear(&lf);
+		bad = edit(rows[1].text, "spec_signer_sha256", "cccc", "cxcc");
+		FL_CHECK(bad && ctl_ledger_fields_parse(bad, &lf, why, sizeof(why)) ==
+			 FL_E_PARSE);
+		free(bad);
+	}
 
 	/* paging: one entry per page, next_seq says where to go on */
 	FL_CHECK_EQ_INT(coord_store_ledger_list(st, 1, 2, 1, &page, &pn, &next), 0);

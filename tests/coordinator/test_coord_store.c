@@ -251,6 +251,24 @@ static void test_migrate(const char *path, uint64_t id)
 	FL_CHECK_EQ_INT(coord_store_job_set_weight(st, id, 60.0), 0);
 	FL_CHECK_EQ_INT(coord_store_job_get_weight(st, id, &weight), 0);
 	FL_CHECK_NEAR(weight, 60.0, 0);
+	/* jobs.spec_sig and spec_cert were added: an old job is unsigned */
+	{
+		uint8_t sig[FL_MSG_SPEC_SIG_MAX], in[3] = { 7, 8, 9 };
+		size_t n = 99;
+		char *cert = (char *)"x";
+
+		FL_CHECK_EQ_INT(coord_store_job_get_spec_sig(st, id, sig, &n, &cert), 0);
+		FL_CHECK(n == 0 && cert == NULL);
+		FL_CHECK_EQ_INT(coord_store_job_set_spec_sig(st, id, in, 3, "PEM"), 0);
+		FL_CHECK_EQ_INT(coord_store_job_get_spec_sig(st, id, sig, &n, &cert), 0);
+		FL_CHECK(n == 3 && memcmp(sig, in, 3) == 0 && cert && !strcmp(cert, "PEM"));
+		free(cert);
+		FL_CHECK_EQ_INT(coord_store_job_set_spec_sig(st, id + 100, in, 3, "PEM"),
+				FL_E_NOTFOUND);
+	}
+	coord_store_close(st);
+	/* a second open finds the columns and adds nothing */
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
 	coord_store_close(st);
 }
 

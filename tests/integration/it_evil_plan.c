@@ -21,6 +21,7 @@
 
 #include "fl_err.h"
 #include "fl_jobspec.h"
+#include "fl_spec_sig.h"
 #include "fl_sa_context.h"
 #include "fl_update.h"
 #include "fl_upvec.h"
@@ -107,9 +108,15 @@ static int attempt_begin(evil *e, const char *scenario, uint64_t job,
 	at->task.sa.bits = EVIL_BITS;
 	at->task.sa.weight_scale = 1.0;
 	randombytes_buf(at->task.sa.round_seed, sizeof(at->task.sa.round_seed));
+	/* An admin signed this spec (R2): the attacks below are on the other
+	 * rules; test_agent_spec_adversary covers altered and unsigned specs. */
 	if (!(at->task.spec = strdup(spec)) ||
-	    !(at->task.sa.names = fl_msg_names_dup(names, n)))
+	    !(at->task.sa.names = fl_msg_names_dup(names, n)) ||
+	    !(at->task.spec_cert = strdup(e->admin.pem)))
 		r = FL_E_NOMEM;
+	else if ((r = fl_spec_sign(e->admin.key, spec, strlen(spec),
+				   at->task.spec_sig, &at->task.spec_sig_len)) != 0)
+		evil_say("cannot sign the spec as %s: %s", e->admin.cn, fl_strerror(r));
 	else if ((r = spec_words(spec, &at->task.sa.words)) == 0)
 		r = fl_sa_context_digest(&at->task, at->ctx);
 	if (r == 0)

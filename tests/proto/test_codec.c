@@ -133,7 +133,9 @@ static void rt_task(sample *s)
 	fl_msg_task in = { .job_id = 42, .round = 3, .attempt = 1,
 			   .kind = FL_TASK_TRAIN, .spec = "[job]\nname = x\n",
 			   .deadline_ms = 30000, .poll_ms = 1500,
-			   .model_bytes = 123456789012ULL };
+			   .model_bytes = 123456789012ULL,
+			   .spec_sig = { 0x30, 0x45, 0x02 }, .spec_sig_len = 71,
+			   .spec_cert = "-----BEGIN CERTIFICATE-----\nAA\n" };
 	fl_msg_task out;
 	uint8_t *b = NULL;
 	size_t n = 0;
@@ -145,14 +147,21 @@ static void rt_task(sample *s)
 	FL_CHECK(out.spec && !strcmp(out.spec, in.spec));
 	FL_CHECK(out.deadline_ms == 30000 && out.poll_ms == 1500);
 	FL_CHECK(out.model_bytes == 123456789012ULL);
+	/* the admin's signature and certificate travel with the spec */
+	FL_CHECK_EQ_INT(out.spec_sig_len, 71);
+	FL_CHECK(memcmp(out.spec_sig, in.spec_sig, 71) == 0);
+	FL_CHECK(out.spec_cert && !strcmp(out.spec_cert, in.spec_cert));
 	fl_msg_task_clear(&out);
-	FL_CHECK(out.spec == NULL);
+	FL_CHECK(out.spec == NULL && out.spec_cert == NULL);
 	/* No spec, no task: TASK_NONE with spec NULL. */
 	in.spec = NULL;
+	in.spec_cert = NULL;
+	in.spec_sig_len = 0;
 	in.kind = FL_TASK_NONE;
 	FL_CHECK_EQ_INT(fl_codec_encode_task(&in, &b, &n), 0);
 	FL_CHECK_EQ_INT(fl_codec_decode_task(b, n, &out), 0);
 	FL_CHECK(out.spec == NULL && out.kind == FL_TASK_NONE && out.poll_ms == 1500);
+	FL_CHECK(out.spec_cert == NULL && out.spec_sig_len == 0);
 	free(b);
 	FL_CHECK_EQ_INT(fl_codec_decode_task((const uint8_t *)"", 0, &out), 0);
 	FL_CHECK(out.kind == FL_TASK_NONE && out.spec == NULL && out.job_id == 0);
@@ -282,7 +291,9 @@ static void rt_update_part(sample *s, sample *s2)
 static void rt_small(sample *reply, sample *empty, sample *submit, sample *ref)
 {
 	fl_msg_update_reply ur = { 1234567 }, uro = { 0 };
-	fl_msg_job_submit js = { "[job]\nname = demo\n" }, jso;
+	fl_msg_job_submit js = { .spec = "[job]\nname = demo\n",
+				 .spec_sig = { 1, 2, 3, 4 }, .spec_sig_len = 64,
+				 .spec_cert = "-----BEGIN CERTIFICATE-----\n" }, jso;
 	fl_msg_job_ref jr = { 99 }, jro = { 0 };
 	int e = 5;
 
@@ -296,9 +307,14 @@ static void rt_small(sample *reply, sample *empty, sample *submit, sample *ref)
 	FL_CHECK_EQ_INT(fl_codec_encode_job_submit(&js, &submit->buf, &submit->len), 0);
 	FL_CHECK_EQ_INT(fl_codec_decode_job_submit(submit->buf, submit->len, &jso), 0);
 	FL_CHECK(jso.spec && !strcmp(jso.spec, js.spec));
+	FL_CHECK_EQ_INT(jso.spec_sig_len, 64);
+	FL_CHECK(memcmp(jso.spec_sig, js.spec_sig, 64) == 0);
+	FL_CHECK(jso.spec_cert && !strcmp(jso.spec_cert, js.spec_cert));
 	fl_msg_job_submit_clear(&jso);
+	FL_CHECK(jso.spec == NULL && jso.spec_cert == NULL);
 	FL_CHECK_EQ_INT(fl_codec_decode_job_submit((const uint8_t *)"", 0, &jso), 0);
 	FL_CHECK(jso.spec && jso.spec[0] == '\0');
+	FL_CHECK(jso.spec_cert == NULL && jso.spec_sig_len == 0);
 	fl_msg_job_submit_clear(&jso);
 	FL_CHECK_EQ_INT(fl_codec_encode_job_ref(&jr, &ref->buf, &ref->len), 0);
 	FL_CHECK_EQ_INT(fl_codec_decode_job_ref(ref->buf, ref->len, &jro), 0);
@@ -513,6 +529,23 @@ static void check_caps(void)
 	w_fill(&w, 1, 's', FL_MSG_SPEC_MAX + 1);
 	EXPECT(job_submit, &w, FL_E_TOOBIG);
 	w_fill(&sub, 5, 's', FL_MSG_SPEC_MAX + 1);
+	w_bytes(&w, 1, sub.b, sub.n);
+	free(sub.b);
+	memset(&sub, 0, sizeof(sub));
+	EXPECT(task, &w, FL_E_TOOBIG);
+
+	/* A spec signature over FL_MSG_SPEC_SIG_MAX, a signer certificate over
+	 * FL_MSG_SPEC_CERT_MAX (JobSubmit fields 2, 3; Task fields 11, 12). */
+	w_fill(&w, 2, 'g', FL_MSG_SPEC_SIG_MAX + 1);
+	EXPECT(job_submit, &w, FL_E_TOOBIG);
+	w_fill(&w, 3, 'c', FL_MSG_SPEC_CERT_MAX + 1);
+	EXPECT(job_submit, &w, FL_E_TOOBIG);
+	w_fill(&sub, 11, 'g', FL_MSG_SPEC_SIG_MAX + 1);
+	w_bytes(&w, 1, sub.b, sub.n);
+	free(sub.b);
+	memset(&sub, 0, sizeof(sub));
+	EXPECT(task, &w, FL_E_TOOBIG);
+	w_fill(&sub, 12, 'c', FL_MSG_SPEC_CERT_MAX + 1);
 	w_bytes(&w, 1, sub.b, sub.n);
 	free(sub.b);
 	memset(&sub, 0, sizeof(sub));
