@@ -404,8 +404,7 @@ static int sa_wait(sa_bad *x, enum fl_sa_phase phase, int seconds)
 			if (x->t.job_id == 0) {
 				/* keep the task (spec and names: the round context) */
 				x->t = t;
-				t.spec = NULL;
-				t.sa.names = NULL;
+				memset(&t, 0, sizeof(t));   /* x->t owns it now */
 			}
 			fl_msg_task_clear(&t);
 			return 0;
