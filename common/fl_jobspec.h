@@ -45,11 +45,13 @@ enum fl_model_kind {
  *            * count_c) from the consortium-wide label histogram that the
  *            STATS round sums securely and the global model carries)
  *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
- *   [secagg] threshold (t per neighbourhood; 0 = floor((k+1)/2)+1),
+ *   [secagg] threshold (a minimum for t per neighbourhood; the coordinator
+ *            raises it to what the sites' policies demand, SECAGG.md R5),
  *            neighbours (k; 0 = n-1, full SecAgg), clip (model-delta clip
  *            range), bits (quantisation bits), dropout (largest fraction of
  *            selected sites that may drop before an attempt is abandoned),
- *            consistency (true|false)
+ *            consistency (accepted for old specs; the survivor list is
+ *            signed in every round whatever it says)
  *   [server] optimizer = fedavg|fedavgm|fedadam|fedyogi|fedadagrad (server
  *            optimisers of Reddi et al., "Adaptive Federated Optimization",
  *            ICLR 2021, on the pseudo-gradient = the FedAvg weighted mean
