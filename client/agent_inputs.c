@@ -338,7 +338,7 @@ int agent_inputs_sign(fl_agent *a, const fl_msg_task *t, const uint32_t *ids,
 	if ((r = task_input_id(a, t, f, msg)) != 0 ||
 	    sodium_memcmp(f, a->sa.input_id, sizeof(f)) != 0) {
 		snprintf(why, FL_ERRMSG_BYTES, "R6: this site's input changed during "
-			 "the attempt (F %s... at advertise%s%s); nothing is signed",
+			 "the attempt (F %s... at advertise%s%.120s); nothing is signed",
 			 fs, msg[0] ? ": " : "", msg);
 		return FL_E_INPUT_USED;
 	}
