@@ -20,9 +20,6 @@ static int client_precheck(const fl_secagg_params *p, uint32_t id,
 			   const fl_secagg_trust *tr, char *why)
 {
 	const char **sorted = NULL;
-	uint8_t h[FL_PKHASH_BYTES];
-	const fl_member *m;
-	fl_cert_info ci;
 	int r;
 
 	if (!tr || !tr->members || !tr->names) {
@@ -54,11 +51,7 @@ static int client_precheck(const fl_secagg_params *p, uint32_t id,
 	free(sorted);
 	if (r != 0)
 		return r;
-	if (fl_pki_cert_info(cert_pem, cert_len, &ci) != 0 ||
-	    strcmp(ci.cn, tr->names[id - 1]) != 0 ||
-	    !(m = fl_members_find(tr->members, ci.cn)) ||
-	    fl_pki_cert_pkhash(cert_pem, cert_len, h) != 0 ||
-	    sodium_memcmp(h, m->pkhash, sizeof(h)) != 0) {
+	if (fl_secagg_member_check(tr, id, cert_pem, cert_len) != 0) {
 		fl_errmsg_set(why, "R1: the context gives this site's id %u to '%.64s', "
 			      "which is not this site's certificate on the member list",
 			      id, tr->names[id - 1]);

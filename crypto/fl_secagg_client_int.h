@@ -76,6 +76,11 @@ void fl_secagg_client_wipe(fl_secagg_client *c);
  * how many neighbours passed. FL_E_NOMEM. */
 int fl_secagg_client_check_adverts(fl_secagg_client *c,
 				   const fl_secagg_advert **idx, uint32_t *nok);
+/* R1: the certificate (pem, len bytes) has role site, the name the context
+ * gives id, and is the member of that name with that key. 0, FL_E_PARSE or
+ * FL_E_MEMBER. */
+int fl_secagg_member_check(const fl_secagg_trust *tr, uint32_t id,
+			   const char *pem, size_t len);
 /* Number of distinct organisations among ids (count of them), not counting
  * this client's own. */
 uint32_t fl_secagg_client_orgs(const fl_secagg_client *c, const uint32_t *ids,

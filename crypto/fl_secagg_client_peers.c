@@ -42,10 +42,8 @@ uint32_t fl_secagg_client_orgs(const fl_secagg_client *c, const uint32_t *ids,
 	return n;
 }
 
-/* R1: the certificate is a site's, named as the context names id, and is
- * the member of that name with that key. */
-static int member_check(const fl_secagg_client *c, uint32_t id,
-			const char *pem, size_t len)
+int fl_secagg_member_check(const fl_secagg_trust *tr, uint32_t id,
+			   const char *pem, size_t len)
 {
 	uint8_t h[FL_PKHASH_BYTES];
 	const fl_member *m;
@@ -54,8 +52,8 @@ static int member_check(const fl_secagg_client *c, uint32_t id,
 	if (fl_pki_cert_info(pem, len, &ci) != 0)
 		return FL_E_PARSE;
 	if (strcmp(ci.role, FL_ROLE_SITE) != 0 ||
-	    strcmp(ci.cn, c->trust.names[id - 1]) != 0 ||
-	    !(m = fl_members_find(c->trust.members, ci.cn)) ||
+	    strcmp(ci.cn, tr->names[id - 1]) != 0 ||
+	    !(m = fl_members_find(tr->members, ci.cn)) ||
 	    fl_pki_cert_pkhash(pem, len, h) != 0 ||
 	    sodium_memcmp(h, m->pkhash, sizeof(h)) != 0)
 		return FL_E_MEMBER;
@@ -78,7 +76,7 @@ static int advert_check(const fl_secagg_client *c, const fl_secagg_advert *a)
 	if ((r = fl_verifier_check(c->ver, a->cert_pem, a->cert_len, msg,
 				   sizeof(msg), a->sig, a->sig_len)) != 0)
 		return r;
-	return member_check(c, a->client, a->cert_pem, a->cert_len);
+	return fl_secagg_member_check(&c->trust, a->client, a->cert_pem, a->cert_len);
 }
 
 typedef struct pk_ref {
