@@ -56,6 +56,12 @@ wait_offline() {   # wait_offline SITE...: until the coordinator lists them offl
 for s in site1 site2 site3; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
 FL_AGENT_POLICY=$'[policy]\nallowed_models = linear' \
   fl_start_agent site4 breast_cancer "$FL_WORK/data/site4.csv"
+# all four online first: 3 sites are enough for a round, and site4 must be
+# selected (and refuse) in round 0
+for i in $(seq 1 100); do
+  [ "$(fl_ctl --json site list | jq '[.sites[] | select(.online)] | length')" -ge 4 ] && break
+  sleep 0.1
+done
 mkspec policy-models 3 3 > "$FL_WORK/job1.ini"
 job1=$(fl_ctl --json job submit "$FL_WORK/job1.ini" | jq -r .job_id)
 state=$(wait_state "$job1" 60)
