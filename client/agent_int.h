@@ -12,6 +12,7 @@
 #include "fl_pki.h"
 
 #define AGENT_POLL_TIMEOUT_MS 10000u
+#define AGENT_REPOLL_MS 20u   /* after a held long poll came back empty */
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
 
 /* ---- R6 types (agent_inputs.c, agent_inputs_rec.c) ---- */

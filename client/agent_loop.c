@@ -16,8 +16,9 @@ int agent_channel_open(fl_agent *a)
 	fl_rpc_channel *ch = NULL;
 	int r;
 
-	if ((r = fl_rpc_channel_new(a->cfg.coordinator, &a->tls, FL_MSG_MAX_BYTES,
-				    &ch)) != 0)
+	if ((r = fl_rpc_channel_new_ka(a->cfg.coordinator, &a->tls,
+				       FL_MSG_MAX_BYTES, a->cfg.keepalive_ms,
+				       &ch)) != 0)
 		return r;
 	fl_rpc_channel_free(a->ch);
 	a->ch = ch;
@@ -124,10 +125,13 @@ static int poll_once(fl_agent *a, fl_msg_task *task, fl_rpc_status *st)
 	req.ndatasets = i;
 	req.min_honest = a->cfg.policy.min_honest;
 	req.colluders = a->cfg.policy.colluders;
+	req.wait_ms = a->cfg.long_poll_ms;
 	if ((r = fl_codec_encode_poll_req(&req, &buf, &len)) != 0)
 		goto out;
+	/* a long poll may be held up to wait_ms before its answer */
 	if ((r = fl_rpc_unary(a->ch, FL_RPC_AGENT_POLL, buf, len,
-			      AGENT_POLL_TIMEOUT_MS, &resp, &rlen, st)) != 0)
+			      AGENT_POLL_TIMEOUT_MS + req.wait_ms, &resp, &rlen,
+			      st)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_task(resp, rlen, task)) != 0)
 		snprintf(st->detail, sizeof(st->detail), "bad poll reply: %s",
@@ -176,8 +180,13 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 	if ((n = fl_agent_backoff_ok(&a->bo)) > 0)
 		fl_info("coordinator %s reachable again after %u failed attempts",
 			a->cfg.coordinator, n);
-	if (task.poll_ms > 0)
-		*wait_ms = task.poll_ms;
+	/* poll_ms 0: a long poll that was held; ask again at once (an older
+	 * coordinator never says 0; a short floor keeps a coordinator that
+	 * says 0 at once from spinning the agent) */
+	*wait_ms = task.poll_ms;
+	if (*wait_ms == 0)
+		*wait_ms = a->cfg.long_poll_ms ? AGENT_REPOLL_MS :
+			   a->cfg.poll_interval_ms;
 	agent_crl_update(a, task.crl_number);
 	agent_members_update(a, task.members_version);
 	if (task.kind == FL_TASK_NONE)
@@ -201,9 +210,15 @@ int fl_agent_run(fl_agent *a, volatile sig_atomic_t *stop, bool once)
 
 	if (!a || !stop)
 		return FL_E_INVAL;
-	fl_info("agent %s: coordinator %s, %u dataset(s), polling every %u ms",
-		FL_AGENT_VERSION, a->cfg.coordinator, a->cfg.ndatasets,
-		a->cfg.poll_interval_ms);
+	if (a->cfg.long_poll_ms > 0)
+		fl_info("agent %s: coordinator %s, %u dataset(s), long polls of up "
+			"to %u ms, keep-alive pings every %u ms", FL_AGENT_VERSION,
+			a->cfg.coordinator, a->cfg.ndatasets, a->cfg.long_poll_ms,
+			a->cfg.keepalive_ms);
+	else
+		fl_info("agent %s: coordinator %s, %u dataset(s), polling every %u "
+			"ms", FL_AGENT_VERSION, a->cfg.coordinator,
+			a->cfg.ndatasets, a->cfg.poll_interval_ms);
 	while (!*stop) {
 		r = step(a, &wait_ms);
 		if (once)

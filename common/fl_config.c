@@ -246,6 +246,18 @@ static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const
 	}
 	if (strcmp(name, "poll_interval_ms") == 0)
 		return cfg_u32(c, name, 1, 3600000, &a->poll_interval_ms, v);
+	if (strcmp(name, "long_poll_ms") == 0)
+		return cfg_u32(c, name, 0, 600000, &a->long_poll_ms, v);
+	if (strcmp(name, "keepalive_ms") == 0) {
+		if (cfg_u32(c, name, 0, 3600000, &a->keepalive_ms, v) != 0)
+			return -1;
+		if (a->keepalive_ms != 0 && a->keepalive_ms < 1000) {
+			fl_errmsg_set(c->msg, "keepalive_ms = %u is too short: use 0 "
+				      "(no pings) or at least 1000", a->keepalive_ms);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(name, "renew_days") == 0)
 		return cfg_u32(c, name, 0, 365, &a->renew_days, v);
 	if (strcmp(name, "state_dir") == 0)
@@ -364,6 +376,8 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	c->base_dir = base_dir;
 	c->agent = a;
 	a->poll_interval_ms = 500;
+	a->long_poll_ms = 30000;
+	a->keepalive_ms = 20000;
 	a->policy.kinds = FL_POLICY_KINDS_ALL;
 	a->policy.models = FL_POLICY_MODELS_ALL;
 	a->policy.min_other_participants = FL_POLICY_DEFAULT_MIN_OTHERS;

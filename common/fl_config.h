@@ -19,7 +19,13 @@ typedef struct fl_tls_paths {
 
 /*
  * Agent config:
- *   [agent]  coordinator = host:port (required), poll_interval_ms = 500,
+ *   [agent]  coordinator = host:port (required), poll_interval_ms = 500
+ *            (pause between polls when the coordinator says so, or
+ *            without long polls), long_poll_ms = 30000 (how long the
+ *            coordinator may hold a poll until it has a task; 0: plain
+ *            polling), keepalive_ms = 20000 (HTTP/2 pings on the idle
+ *            connection, so that NATs and proxies keep it; 0: none, else
+ *            at least 1000),
  *            renew_days = 0 (renew the certificate with fewer days left;
  *            0: the coordinator's value, else 30),
  *            state_dir = . , log_level = info
@@ -95,6 +101,8 @@ typedef struct fl_agent_policy {
 typedef struct fl_agent_config {
 	char coordinator[256];
 	uint32_t poll_interval_ms;
+	uint32_t long_poll_ms;           /* hold of a poll (0: plain polling) */
+	uint32_t keepalive_ms;           /* ping period (0: none) */
 	uint32_t renew_days;             /* 0 = the coordinator's (else 30) */
 	char state_dir[FL_PATH_BYTES];
 	char log_level[16];

@@ -14,6 +14,40 @@
 #include "fl_log.h"
 #include "fl_util.h"
 
+/* The request of a poll: received, or kept by the server while it was
+ * parked (then *buf stays NULL and *req is borrowed from the call). */
+static int coord_poll_request(coord_service *svc, fl_rpc_call *call,
+			      coord_caller *who, uint8_t **buf, size_t *buflen,
+			      fl_msg_poll_req *req, char *msg)
+{
+	const uint8_t *p;
+	size_t len = 0;
+	int r;
+
+	if ((r = coord_svc_auth(svc, call, who, msg)) != 0)
+		return r;
+	if (fl_rpc_call_resumed(call)) {
+		if ((r = fl_rpc_call_request(call, &p, &len)) != 0) {
+			fl_errmsg_set(msg, "the held poll lost its request");
+			return r;
+		}
+	} else {
+		if ((r = coord_svc_recv_one(call, buf, &len, msg)) != 0)
+			return r;
+		p = *buf;
+		*buflen = len;
+	}
+	if ((r = fl_codec_decode_poll_req(p, len, req)) != 0)
+		fl_errmsg_set(msg, "bad PollRequest: %s", fl_strerror(r));
+	return r;
+}
+
+/*
+ * A long poll: with nothing for the site and a wait_ms in the request, the
+ * call is parked (no thread held) until the engine changes a round
+ * (coord_engine_set_notify wakes it) or the hold is over; then the handler
+ * runs again. Answers TASK_NONE with poll_ms 0 when the hold ran out.
+ */
 void coord_agent_poll(fl_rpc_call *call, void *ctx)
 {
 	coord_service *svc = ctx;
@@ -26,16 +60,30 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 	int r;
 
 	memset(&task, 0, sizeof(task));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_poll_request(svc, call, &who, &buf, &len, &req, msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_poll_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad PollRequest: %s", fl_strerror(r));
-		goto out;
-	}
 	if ((r = coord_engine_poll(svc->eng, who.cn, &req, fl_time_ms(), &task)) != 0) {
 		fl_errmsg_set(msg, "cannot poll: %s", fl_strerror(r));
 		goto out;
+	}
+	if (task.kind == FL_TASK_NONE && req.wait_ms > 0) {
+		if (fl_rpc_call_expired(call)) {
+			task.poll_ms = 0;   /* held its time: poll again now */
+		} else {
+			uint32_t hold = coord_engine_hold_ms(svc->eng);
+
+			if (req.wait_ms < hold)
+				hold = req.wait_ms;
+			/* buf (NULL on a rerun: the call keeps the first) passes
+			 * to the call; when parking fails, answer at once */
+			r = fl_rpc_call_park(call, buf, len, hold);
+			buf = NULL;
+			if (r == 0) {
+				fl_msg_task_clear(&task);
+				return;
+			}
+			r = 0;
+		}
 	}
 	task.crl_number = coord_certs_crl_number(svc->certs);
 	coord_members_refresh(svc->members, fl_time_ms());

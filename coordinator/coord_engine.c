@@ -7,6 +7,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "coord_int.h"
 #include "fl_err.h"
@@ -238,6 +239,17 @@ out:
 	return r;
 }
 
+/* A condition variable whose timed waits use the monotonic clock. */
+static void coord_engine_cv_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 int coord_engine_new(coord_store *st, const coord_engine_opts *opts,
 		     coord_engine **out)
 {
@@ -249,6 +261,7 @@ int coord_engine_new(coord_store *st, const coord_engine_opts *opts,
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return FL_E_NOMEM;
 	pthread_mutex_init(&e->mu, NULL);
+	coord_engine_cv_init(&e->kick_cv);
 	e->st = st;
 	e->opts = *opts;
 	if (e->opts.poll_ms == 0)
@@ -274,20 +287,61 @@ void coord_engine_free(coord_engine *e)
 	while (e->jobs)
 		coord_engine_job_remove(e, e->jobs);
 	free(e->sites);
+	pthread_cond_destroy(&e->kick_cv);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
+}
+
+void coord_engine_set_notify(coord_engine *e, void (*fn)(void *), void *arg)
+{
+	e->notify = fn;
+	e->notify_arg = arg;
+}
+
+uint32_t coord_engine_hold_ms(const coord_engine *e)
+{
+	uint32_t h = e->opts.offline_after_ms / 2;
+
+	return h < 1000 ? 1000 : h;
+}
+
+void coord_engine_kick(coord_engine *e)
+{
+	e->kicked = 1;
+	pthread_cond_signal(&e->kick_cv);
+}
+
+/* A digest of what the agents' tasks depend on: each active job's round,
+ * attempt, kind and phase. */
+static uint64_t coord_engine_state_sig(const coord_engine *e)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	const coord_job *j;
+
+	for (j = e->jobs; j; j = j->next) {
+		h = fl_mix64(h ^ j->id);
+		h = fl_mix64(h ^ ((uint64_t)j->rs.active << 40 |
+				  (uint64_t)j->rs.kind << 32 | j->rs.round));
+		h = fl_mix64(h ^ ((uint64_t)j->rs.phase << 32 | j->rs.attempt));
+	}
+	return h;
 }
 
 void coord_engine_tick(coord_engine *e, int64_t now_ms)
 {
 	coord_job *j, *next;
+	uint64_t before, after;
 
 	pthread_mutex_lock(&e->mu);
+	before = coord_engine_state_sig(e);
 	for (j = e->jobs; j; j = next) {
 		next = j->next;   /* the job may end and be freed */
 		coord_round_tick_job(e, j, now_ms);
 	}
+	after = coord_engine_state_sig(e);
 	pthread_mutex_unlock(&e->mu);
+	if (before != after && e->notify)
+		e->notify(e->notify_arg);
 }
 
 /*
@@ -305,17 +359,38 @@ static void coord_engine_trim(void)
 #endif
 }
 
+/* Waits up to COORD_TICK_MS, or less when kicked (coord_engine_kick). */
+static void coord_engine_wait(coord_engine *e)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += (long)COORD_TICK_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&e->mu);
+	while (!e->kicked && !e->stop &&
+	       pthread_cond_timedwait(&e->kick_cv, &e->mu, &ts) == 0)
+		;
+	e->kicked = 0;
+	pthread_mutex_unlock(&e->mu);
+}
+
 static void *coord_engine_thread(void *arg)
 {
 	coord_engine *e = arg;
-
-	unsigned ticks = 0;
+	int64_t next_trim = fl_mono_ms();
 
 	while (!e->stop) {
 		coord_engine_tick(e, fl_time_ms());
-		if (++ticks % COORD_TRIM_TICKS == 0)
+		if (fl_mono_ms() >= next_trim) {
 			coord_engine_trim();
-		fl_sleep_ms(COORD_TICK_MS);
+			next_trim = fl_mono_ms() +
+				    (int64_t)COORD_TICK_MS * COORD_TRIM_TICKS;
+		}
+		coord_engine_wait(e);
 	}
 	return NULL;
 }
@@ -335,7 +410,10 @@ void coord_engine_stop(coord_engine *e)
 {
 	if (!e->thread_on)
 		return;
+	pthread_mutex_lock(&e->mu);
 	e->stop = 1;
+	pthread_cond_signal(&e->kick_cv);
+	pthread_mutex_unlock(&e->mu);
 	pthread_join(e->thread, NULL);
 	e->thread_on = 0;
 }

@@ -49,6 +49,14 @@ void coord_engine_free(coord_engine *e);
 struct coord_ledger_signer;
 void coord_engine_set_ledger(coord_engine *e, struct coord_ledger_signer *s);
 
+/* fn(arg) is called (without the engine's lock) after a tick that
+ * started, advanced or ended a round or job: the daemon wakes the agents'
+ * long polls with it (fl_rpc_server_wake). Set before coord_engine_start. */
+void coord_engine_set_notify(coord_engine *e, void (*fn)(void *), void *arg);
+/* Longest time a long poll may be held: half of offline_after_ms, so a
+ * waiting site never looks offline. */
+uint32_t coord_engine_hold_ms(const coord_engine *e);
+
 /* Starts/closes rounds whose time has come. Called every COORD_TICK_MS by
  * the driver thread, or directly by tests. */
 void coord_engine_tick(coord_engine *e, int64_t now_ms);

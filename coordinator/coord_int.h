@@ -109,8 +109,16 @@ struct coord_engine {
 	pthread_t thread;
 	int thread_on;
 	volatile int stop;
+	pthread_cond_t kick_cv;  /* wakes the driver thread (under mu) */
+	int kicked;
+	void (*notify)(void *);  /* coord_engine_set_notify */
+	void *notify_arg;
 	struct coord_ledger_signer *ledger;   /* coord_engine_set_ledger; borrowed */
 };
+
+/* Under e->mu: an answer came in; the driver ticks now instead of at its
+ * next COORD_TICK_MS, so a phase that every site answered closes at once. */
+void coord_engine_kick(coord_engine *e);
 
 /* coord_round.c: everything under e->mu. */
 enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round);

@@ -121,6 +121,7 @@ int coord_engine_sa_advertise(coord_engine *e, const char *site,
 		goto out;
 	}
 	s->advertised = 1;
+	coord_engine_kick(e);
 out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
@@ -209,6 +210,7 @@ int coord_engine_sa_put_shares(coord_engine *e, const char *site,
 		goto out;
 	}
 	s->shared = 1;
+	coord_engine_kick(e);
 out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
@@ -261,6 +263,7 @@ int coord_engine_sa_put_consistency(coord_engine *e, const char *site,
 		goto out;
 	}
 	s->signed_list = 1;
+	coord_engine_kick(e);
 out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
@@ -314,6 +317,7 @@ int coord_engine_sa_put_unmask(coord_engine *e, const char *site,
 		goto out;
 	}
 	s->unmasked = 1;
+	coord_engine_kick(e);
 out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
@@ -488,6 +492,7 @@ int coord_engine_upload_commit(coord_engine *e, const char *site,
 	}
 	s->uploading = 0;
 	s->uploaded = 1;
+	coord_engine_kick(e);
 	coord_testhook("upload", j->rs.round);
 	fl_debug("job %llu round %u attempt %u: masked update from %s",
 		 (unsigned long long)j->id, j->rs.round, j->rs.attempt, site);

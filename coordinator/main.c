@@ -235,6 +235,11 @@ static int coord_write_port(const char *path, int port)
 	return r;
 }
 
+static void coord_wake_polls(void *srv)
+{
+	fl_rpc_server_wake(srv);
+}
+
 /* Opens the store, the engine and the server, and serves until a signal. */
 static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 {
@@ -339,6 +344,9 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 			 "certificate files valid PEM?)", cfg->listen, fl_strerror(r));
 		goto out;
 	}
+	/* A round that starts or moves to its next phase answers the agents'
+	 * held polls at once. */
+	coord_engine_set_notify(eng, coord_wake_polls, srv);
 	coord_testhook_announce();
 	fl_info("fedc-coordinator %s listening on %s (port %d), database %s",
 		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), cfg->database);

@@ -111,17 +111,21 @@ fl_ctl() { fl_ctl_as operator "$@"; }
 # section (the site's T and c against an untrusted coordinator; default
 # T = 3, c = 1); FL_AGENT_POLICY (optional, e.g. a "[policy]" section) ends
 # its config;
-# FL_AGENT_EXTRA_DATA (optional) adds "name = csv" lines to [data].
+# FL_AGENT_EXTRA_DATA (optional) adds "name = csv" lines to [data];
+# FL_AGENT_EXTRA (optional, e.g. "keepalive_ms = 1500") adds lines to
+# [agent]; FL_AGENT_COORD (optional) is the address it dials instead of the
+# coordinator's own (e.g. a proxy in front of it).
 declare -A FL_AGENT_PID
 fl_start_agent() {
   local site=$1 dataset=$2 csv=$3 dir=$FL_WORK/$1
   mkdir -p "$dir"
   cat > "$dir/agent.ini" <<EOA
 [agent]
-coordinator = 127.0.0.1:$FL_PORT
+coordinator = ${FL_AGENT_COORD:-127.0.0.1:$FL_PORT}
 poll_interval_ms = ${FL_POLL_MS:-200}
 state_dir = .
 log_level = ${FL_LOG_LEVEL:-info}
+${FL_AGENT_EXTRA:-}
 [tls]
 ca = ../pki/ca.pem
 cert = ../pki/$site.pem

@@ -31,6 +31,7 @@ int fl_codec_encode_poll_req(const fl_msg_poll_req *in, uint8_t **buf,
 	m.agent_version = (char *)in->agent_version;
 	m.min_honest = in->min_honest;
 	m.colluders = in->colluders;
+	m.wait_ms = in->wait_ms;
 	m.n_datasets = in->ndatasets;
 	m.datasets = in->ndatasets ? names : NULL;
 	return fl_codec_pack(&m.base, buf, len);
@@ -62,6 +63,7 @@ int fl_codec_decode_poll_req(const uint8_t *buf, size_t len,
 	t.ndatasets = (uint32_t)m->n_datasets;
 	t.min_honest = m->min_honest;
 	t.colluders = m->colluders;
+	t.wait_ms = m->wait_ms;
 	*out = t;
 out:
 	fl_codec_free(m ? &m->base : NULL);

@@ -90,6 +90,7 @@ typedef struct fl_msg_poll_req {
 	char datasets[FL_MSG_MAX_DATASETS][FL_NAME_BYTES];
 	uint32_t min_honest;     /* the site's T (0: not said) */
 	uint32_t colluders;      /* the site's c */
+	uint32_t wait_ms;        /* long poll: longest hold (0: none) */
 } fl_msg_poll_req;
 
 typedef struct fl_msg_task {

@@ -78,6 +78,34 @@ int fl_rpc_call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len);
  */
 int fl_rpc_call_recv_held(fl_rpc_call *c, uint8_t **buf, size_t *len);
 int fl_rpc_call_go(fl_rpc_call *c);
+/*
+ * Long polls. A handler with nothing to answer yet may park its call instead
+ * of finishing it: the call then holds no thread, only its gRPC state. The
+ * server runs the handler again, on a worker, when fl_rpc_server_wake is
+ * called (something changed) or once wait_ms have passed since the call was
+ * first parked. The rerun handler finds fl_rpc_call_resumed true, gets the
+ * request it received from fl_rpc_call_request (it must not receive
+ * again), and either answers or parks again; fl_rpc_call_expired tells it
+ * that the wait is over (or the server is stopping) and it must answer now.
+ * req (malloc'd) passes to the call, also on failure. Returns FL_E_BUSY
+ * when too many calls are parked (the handler then answers at once),
+ * FL_E_STATE if the call was finished or the server is stopping.
+ * A call whose client goes away while parked is freed without a rerun.
+ */
+int fl_rpc_call_park(fl_rpc_call *c, uint8_t *req, size_t len,
+		     uint32_t wait_ms);
+bool fl_rpc_call_resumed(const fl_rpc_call *c);
+bool fl_rpc_call_expired(const fl_rpc_call *c);
+/* The parked request (borrowed from the call); FL_E_STATE if none. */
+int fl_rpc_call_request(const fl_rpc_call *c, const uint8_t **req,
+			size_t *len);
+/* Reruns every parked call's handler soon. Thread-safe; it only takes the
+ * server's own lock, so it may be called under a caller's lock. */
+void fl_rpc_server_wake(fl_rpc_server *s);
+/* Calls parked now (for tests and metrics). */
+size_t fl_rpc_server_parked(fl_rpc_server *s);
+#define FL_RPC_MAX_PARKED 16384u
+
 /* Sends one message (waits until gRPC accepted it). FL_E_NET on failure. */
 int fl_rpc_call_send(fl_rpc_call *c, const uint8_t *buf, size_t len);
 /* Ends the call with a status: err == 0 gives OK, else the FL_E_* code maps
@@ -95,6 +123,13 @@ typedef struct fl_rpc_status {
  * the first call. *out owned by caller. FL_E_IO if a PEM cannot be read. */
 int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 		       size_t max_msg_bytes, fl_rpc_channel **out);
+/* As fl_rpc_channel_new, sending keep-alive pings every keepalive_ms
+ * (0: none; else at least FL_RPC_MIN_KEEPALIVE_MS), also while no call is
+ * open, so that NATs and proxies keep an idle connection. */
+#define FL_RPC_MIN_KEEPALIVE_MS 1000u
+int fl_rpc_channel_new_ka(const char *target, const fl_rpc_tls *tls,
+			  size_t max_msg_bytes, uint32_t keepalive_ms,
+			  fl_rpc_channel **out);
 void fl_rpc_channel_free(fl_rpc_channel *ch);
 
 /* One unary call. On OK returns 0 with *resp malloc'd (caller frees).

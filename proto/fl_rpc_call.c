@@ -83,6 +83,11 @@ static bool close_poll(fl_rpc_call *c, bool wait)
 	return c->close_done && c->cancelled;
 }
 
+bool fl_rpc_call_gone(fl_rpc_call *c)
+{
+	return c && close_poll(c, false);
+}
+
 const char *fl_rpc_call_method(const fl_rpc_call *c)
 {
 	return c ? c->method : NULL;
@@ -247,6 +252,7 @@ void fl_rpc_call_free(fl_rpc_call *c)
 		grpc_call_unref(c->call);
 	}
 	fl_rpc_cq_destroy(c->cq);
+	free(c->park_req);
 	grpc_call_details_destroy(&c->details);
 	grpc_metadata_array_destroy(&c->md);
 	free(c->method);

@@ -13,6 +13,13 @@
 int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 		       size_t max_msg_bytes, fl_rpc_channel **out)
 {
+	return fl_rpc_channel_new_ka(target, tls, max_msg_bytes, 0, out);
+}
+
+int fl_rpc_channel_new_ka(const char *target, const fl_rpc_tls *tls,
+			  size_t max_msg_bytes, uint32_t keepalive_ms,
+			  fl_rpc_channel **out)
+{
 	grpc_ssl_pem_key_cert_pair pair;
 	grpc_channel_credentials *creds = NULL;
 	grpc_arg args[FL_RPC_MAX_ARGS];
@@ -21,7 +28,8 @@ int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 	fl_rpc_channel *ch = NULL;
 	int r;
 
-	if (!target || !tls || !out)
+	if (!target || !tls || !out ||
+	    (keepalive_ms > 0 && keepalive_ms < FL_RPC_MIN_KEEPALIVE_MS))
 		return FL_E_INVAL;
 	if ((r = fl_rpc_pems_load(tls, &pems)) != 0)
 		goto out;
@@ -41,7 +49,7 @@ int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 		r = FL_E_IO;
 		goto out;
 	}
-	fl_rpc_args_fill(&ca, args, max_msg_bytes, true);
+	fl_rpc_args_fill_ka(&ca, args, max_msg_bytes, true, keepalive_ms);
 	if ((ch->ch = grpc_channel_create(target, creds, &ca)) == NULL) {
 		r = FL_E_NET;
 		goto out;

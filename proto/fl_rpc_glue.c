@@ -132,6 +132,12 @@ static void arg_int(grpc_arg *a, const char *key, int v)
 void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		      size_t max_msg_bytes, bool client)
 {
+	fl_rpc_args_fill_ka(ca, args, max_msg_bytes, client, 0);
+}
+
+void fl_rpc_args_fill_ka(grpc_channel_args *ca, grpc_arg *args,
+			 size_t max_msg_bytes, bool client, uint32_t keepalive_ms)
+{
 	int max = max_msg_bytes > INT_MAX ? INT_MAX : (int)max_msg_bytes;
 	size_t n = 0;
 
@@ -142,8 +148,27 @@ void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 	if (client) {
 		/* Agents should find a restarted coordinator within seconds. */
 		arg_int(&args[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
-		arg_int(&args[n++], GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 500);
+		/* Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also takes it as
+		 * the shortest time a connection attempt may take, and 500 ms
+		 * failed TLS handshakes with a busy coordinator (hundreds of
+		 * agents connecting at once); its default is 20 s. */
 		arg_int(&args[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+		/* Each channel its own connection: gRPC would otherwise share
+		 * one among channels to the same target in a process, so that
+		 * reopening a channel (agent_channel_open after a failure)
+		 * would not start a fresh connection. */
+		arg_int(&args[n++], GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+		/* An agent holds one long poll open for seconds at a time: its
+		 * pings keep NATs and proxies from dropping the idle connection,
+		 * and find a dead one within keepalive + its timeout. */
+		if (keepalive_ms > 0) {
+			arg_int(&args[n++], GRPC_ARG_KEEPALIVE_TIME_MS,
+				keepalive_ms > INT_MAX ? INT_MAX : (int)keepalive_ms);
+			arg_int(&args[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+				FL_RPC_KEEPALIVE_TIMEOUT_MS);
+			arg_int(&args[n++], GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+			arg_int(&args[n++], GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+		}
 	} else {
 		/*
 		 * The TLS frame protector keeps a buffer of the largest record
@@ -153,6 +178,18 @@ void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		 * ~1% more bytes on the wire.
 		 */
 		arg_int(&args[n++], GRPC_ARG_TSI_MAX_FRAME_SIZE, FL_RPC_SERVER_TLS_FRAME);
+		/* Accept agents' keep-alive pings down to FL_RPC_MIN_KEEPALIVE_MS
+		 * apart, also between calls, without closing the connection as
+		 * abusive; ping idle agents ourselves to free their parked
+		 * calls when they vanish. */
+		arg_int(&args[n++], GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+			(int)FL_RPC_MIN_KEEPALIVE_MS);
+		arg_int(&args[n++], GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+		arg_int(&args[n++], GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+		arg_int(&args[n++], GRPC_ARG_KEEPALIVE_TIME_MS,
+			(int)FL_RPC_SERVER_KEEPALIVE_MS);
+		arg_int(&args[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+			FL_RPC_KEEPALIVE_TIMEOUT_MS);
 	}
 	ca->num_args = n;
 	ca->args = args;

@@ -25,10 +25,17 @@ void fl_rpc_pems_release(fl_rpc_pems *p);
 /* Channel args setting both message-size limits (and, for clients, the
  * reconnect backoff; for servers, small TLS records). args must hold
  * FL_RPC_MAX_ARGS entries. */
-#define FL_RPC_MAX_ARGS 6
+#define FL_RPC_MAX_ARGS 12
 #define FL_RPC_SERVER_TLS_FRAME 2048
 void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		      size_t max_msg_bytes, bool client);
+/* The same with client keep-alive pings every keepalive_ms (0: none). */
+void fl_rpc_args_fill_ka(grpc_channel_args *ca, grpc_arg *args,
+			 size_t max_msg_bytes, bool client, uint32_t keepalive_ms);
+/* How long a ping may go unanswered before the connection counts as dead. */
+#define FL_RPC_KEEPALIVE_TIMEOUT_MS 10000
+/* The server pings a connection idle this long (finds vanished agents). */
+#define FL_RPC_SERVER_KEEPALIVE_MS 60000u
 
 /* A byte buffer holding a copy of buf (caller destroys); NULL on failure. */
 grpc_byte_buffer *fl_rpc_bb_new(const uint8_t *buf, size_t len);
@@ -75,7 +82,16 @@ struct fl_rpc_call {
 	bool close_done;               /* its completion was plucked */
 	bool md_sent;
 	bool finished;
-	struct fl_rpc_call *next;      /* the server's queue of accepted calls */
+	/* long polls (fl_rpc_call_park; fl_rpc_server.c) */
+	uint8_t *park_req;             /* the request kept for reruns */
+	size_t park_len;
+	int64_t park_deadline_ms;      /* monotonic; 0 before the first park */
+	uint64_t gen;                  /* server wake generation at dequeue */
+	bool park_pending;             /* the handler asked to park */
+	bool resumed;
+	bool expired;
+	struct fl_rpc_call *next;      /* the server's queue of accepted calls,
+					* or its list of parked calls */
 };
 
 /* A fresh context for one grpc_server_request_call. */
@@ -85,6 +101,8 @@ int fl_rpc_call_new(struct fl_rpc_server *srv, fl_rpc_call **out);
 int fl_rpc_call_accept(fl_rpc_call *c);
 /* Ends the call with a raw gRPC status code. */
 int fl_rpc_call_finish_code(fl_rpc_call *c, int code, const char *detail);
+/* True if the client cancelled the call or went away (non-blocking). */
+bool fl_rpc_call_gone(fl_rpc_call *c);
 /* Releases the call, its queue and strings. NULL-safe. */
 void fl_rpc_call_free(fl_rpc_call *c);
 

@@ -7,6 +7,7 @@
 #include <grpc/support/time.h>
 #include "fl_err.h"
 #include "fl_rpc_int.h"
+#include "fl_util.h"
 
 /* Handlers run blocking gRPC ops (which may decrypt TLS records inline) and
  * decode messages on their stack; sanitizers inflate frames. */
@@ -29,6 +30,10 @@
  */
 #define FL_RPC_WORKERS 16u
 #define FL_RPC_MAX_QUEUE 4096u      /* accepted calls waiting for a worker */
+/* How often the dispatcher looks for parked calls whose wait is over (and,
+ * every FL_RPC_GONE_SWEEPS, for parked calls whose client went away). */
+#define FL_RPC_SWEEP_MS 50
+#define FL_RPC_GONE_SWEEPS 20u
 
 struct fl_rpc_server {
 	grpc_server *server;
@@ -43,6 +48,9 @@ struct fl_rpc_server {
 	pthread_cond_t cv;             /* the queue changed, or stop_workers */
 	fl_rpc_call *q_head, *q_tail;  /* accepted calls, oldest first */
 	size_t qlen;
+	fl_rpc_call *parked;           /* long polls waiting for a wake */
+	size_t nparked;
+	uint64_t wake_gen;             /* bumped by fl_rpc_server_wake */
 	pthread_t threads[FL_RPC_WORKERS];
 	unsigned nthreads;             /* worker threads started */
 	bool stop_workers;             /* set once no call can arrive */
@@ -151,7 +159,41 @@ static const fl_rpc_method *method_find(const fl_rpc_server *s,
 	return NULL;
 }
 
-/* Runs one call's handler, ends it if the handler did not, frees it. */
+/* Appends c to the run queue (under s->mu). */
+static void queue_push(fl_rpc_server *s, fl_rpc_call *c)
+{
+	c->next = NULL;
+	if (s->q_tail)
+		s->q_tail->next = c;
+	else
+		s->q_head = c;
+	s->q_tail = c;
+	s->qlen++;
+	pthread_cond_signal(&s->cv);
+}
+
+/* After its handler asked to park c: parks it, or queues its rerun at once
+ * when a wake came while the handler ran (so none is lost) or when the
+ * server is stopping (then the rerun must answer). */
+static void park_insert(fl_rpc_server *s, fl_rpc_call *c)
+{
+	pthread_mutex_lock(&s->mu);
+	c->resumed = true;
+	if (s->stopping) {
+		c->expired = true;
+		queue_push(s, c);
+	} else if (c->gen != s->wake_gen) {
+		queue_push(s, c);
+	} else {
+		c->next = s->parked;
+		s->parked = c;
+		s->nparked++;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Runs one call's handler, ends it if the handler did not, frees it;
+ * or parks it if the handler asked. */
 static void call_run(fl_rpc_server *s, fl_rpc_call *c)
 {
 	const fl_rpc_method *m = method_find(s, c->method);
@@ -160,12 +202,133 @@ static void call_run(fl_rpc_server *s, fl_rpc_call *c)
 		fl_rpc_call_finish_code(c, GRPC_STATUS_UNIMPLEMENTED,
 					"unknown method");
 	} else {
+		c->park_pending = false;
 		m->fn(c, s->ctx);
+		if (c->park_pending && !c->finished) {
+			c->park_pending = false;
+			park_insert(s, c);
+			return;
+		}
 		if (!c->finished)
 			fl_rpc_call_finish_code(c, GRPC_STATUS_INTERNAL,
 						"handler ended without a status");
 	}
 	fl_rpc_call_free(c);
+}
+
+int fl_rpc_call_park(fl_rpc_call *c, uint8_t *req, size_t len,
+		     uint32_t wait_ms)
+{
+	fl_rpc_server *s;
+	bool stopping, full;
+
+	if (!c) {
+		free(req);
+		return FL_E_INVAL;
+	}
+	if (req) {
+		free(c->park_req);
+		c->park_req = req;
+		c->park_len = len;
+	}
+	if (c->finished || !c->park_req)
+		return FL_E_STATE;
+	s = c->srv;
+	pthread_mutex_lock(&s->mu);
+	stopping = s->stopping;
+	full = s->nparked >= FL_RPC_MAX_PARKED;
+	pthread_mutex_unlock(&s->mu);
+	if (stopping || c->expired)
+		return FL_E_STATE;
+	if (full)
+		return FL_E_BUSY;
+	if (c->park_deadline_ms == 0)
+		c->park_deadline_ms = fl_mono_ms() + wait_ms;
+	c->park_pending = true;
+	return 0;
+}
+
+bool fl_rpc_call_resumed(const fl_rpc_call *c)
+{
+	return c && c->resumed;
+}
+
+bool fl_rpc_call_expired(const fl_rpc_call *c)
+{
+	return c && c->expired;
+}
+
+int fl_rpc_call_request(const fl_rpc_call *c, const uint8_t **req, size_t *len)
+{
+	if (!c || !req || !len || !c->park_req)
+		return FL_E_STATE;
+	*req = c->park_req;
+	*len = c->park_len;
+	return 0;
+}
+
+void fl_rpc_server_wake(fl_rpc_server *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->wake_gen++;
+	while (s->parked) {
+		fl_rpc_call *c = s->parked;
+
+		s->parked = c->next;
+		s->nparked--;
+		queue_push(s, c);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+size_t fl_rpc_server_parked(fl_rpc_server *s)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	n = s->nparked;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* The dispatcher's periodic look at the parked calls: those whose wait is
+ * over (all of them when all) rerun to answer; with gone, those whose
+ * client went away are freed. The close check only plucks the call's own
+ * queue, which no worker uses while the call is parked. */
+static void park_sweep(fl_rpc_server *s, bool all, bool gone)
+{
+	fl_rpc_call **pp, *dead = NULL;
+	int64_t now = fl_mono_ms();
+
+	pthread_mutex_lock(&s->mu);
+	for (pp = &s->parked; *pp;) {
+		fl_rpc_call *c = *pp;
+
+		if (all || now >= c->park_deadline_ms) {
+			*pp = c->next;
+			s->nparked--;
+			c->expired = true;
+			queue_push(s, c);
+		} else if (gone && fl_rpc_call_gone(c)) {
+			*pp = c->next;
+			s->nparked--;
+			c->next = dead;
+			dead = c;
+		} else {
+			pp = &c->next;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	while (dead) {
+		fl_rpc_call *c = dead;
+
+		dead = c->next;
+		fl_rpc_call_free(c);
+	}
 }
 
 /* A worker: runs queued calls until the queue is empty and stop_workers. */
@@ -187,6 +350,7 @@ static void *worker_main(void *arg)
 		if (!s->q_head)
 			s->q_tail = NULL;
 		s->qlen--;
+		c->gen = s->wake_gen;
 		pthread_mutex_unlock(&s->mu);
 		c->next = NULL;
 		call_run(s, c);
@@ -233,16 +397,8 @@ static void worker_start(fl_rpc_server *s, fl_rpc_call *c)
 	}
 	pthread_mutex_lock(&s->mu);
 	full = s->qlen >= FL_RPC_MAX_QUEUE;
-	if (!full) {
-		c->next = NULL;
-		if (s->q_tail)
-			s->q_tail->next = c;
-		else
-			s->q_head = c;
-		s->q_tail = c;
-		s->qlen++;
-		pthread_cond_signal(&s->cv);
-	}
+	if (!full)
+		queue_push(s, c);
 	pthread_mutex_unlock(&s->mu);
 	if (full) {
 		fl_rpc_call_finish_code(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
@@ -292,10 +448,19 @@ int fl_rpc_server_run(fl_rpc_server *s)
 	}
 
 	request_next(s);
+	int64_t next_sweep = fl_mono_ms() + FL_RPC_SWEEP_MS;
+	unsigned sweeps = 0;
+
 	while (!shut || s->pending > 0) {
 		grpc_event ev = grpc_completion_queue_next(s->cq,
-			gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+			gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+				     gpr_time_from_millis(FL_RPC_SWEEP_MS,
+							  GPR_TIMESPAN)), NULL);
 
+		if (fl_mono_ms() >= next_sweep) {
+			park_sweep(s, false, ++sweeps % FL_RPC_GONE_SWEEPS == 0);
+			next_sweep = fl_mono_ms() + FL_RPC_SWEEP_MS;
+		}
 		if (ev.type == GRPC_QUEUE_SHUTDOWN)
 			break;
 		if (ev.type != GRPC_OP_COMPLETE)
@@ -321,6 +486,8 @@ int fl_rpc_server_run(fl_rpc_server *s)
 			request_next(s);
 	}
 
+	/* Every parked call answers (its send fails if it was cancelled). */
+	park_sweep(s, true, false);
 	workers_stop(s);
 	pthread_mutex_lock(&s->mu);
 	s->drained = true;

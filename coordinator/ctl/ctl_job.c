@@ -224,7 +224,7 @@ static void rounds_table(FILE *f, const fl_msg_job_status *st)
 
 		snprintf(sites, sizeof(sites), "%u/%u", r->survived, r->selected);
 		if (r->finished_ms > r->started_ms)
-			snprintf(secs, sizeof(secs), "%.1fs",
+			snprintf(secs, sizeof(secs), "%.2fs",
 				 (double)(r->finished_ms - r->started_ms) / 1000.0);
 		else
 			snprintf(secs, sizeof(secs), "-");

@@ -162,5 +162,5 @@ void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 	else if (r->eval.present)
 		fprintf(f, "  acc %s  f1 %s", ctl_fmt_num(r->eval.accuracy, true, b, sizeof(b)),
 			ctl_fmt_num(r->eval.macro_f1, true, d, sizeof(d)));
-	fprintf(f, "  %.1fs\n", secs);
+	fprintf(f, "  %.2fs\n", secs);
 }

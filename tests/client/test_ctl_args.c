@@ -249,7 +249,7 @@ static void test_output(void)
 	ctl_round_line(f, &r, 20, "softmax");
 	fclose(f);
 	FL_CHECK(buf && strcmp(buf, "round  3/20  sites 3/3  train_loss 0.2133  "
-			       "acc 0.9512  f1 0.5120  1.2s\n") == 0);
+			       "acc 0.9512  f1 0.5120  1.20s\n") == 0);
 	free(buf);
 	FL_CHECK(strcmp(ctl_fmt_time(0, t, sizeof(t)), "-") == 0);
 	FL_CHECK(strcmp(ctl_fmt_time(86400000, t, sizeof(t)), "1970-01-02 00:00:00") == 0);
