@@ -100,12 +100,13 @@ int e2e_ctl_job(e2e_ctl *c, uint64_t job_id, char state[16], e2e_round *rounds,
 		uint32_t cap, uint32_t *n, char *err, size_t errcap);
 
 /* ---- bench_e2e_net.c: bytes through the coordinator's port ---- */
-/* Sums the bytes the coordinator's established connections on port have
- * received (*up) and sent and had acknowledged (*down) since they opened,
- * leaving out connections of this process (its own Control channel).
- * Connections that closed keep counting with their last figures. */
+/* Sums the bytes the connections of the coordinator (pid, a child of this
+ * process) on port have received (*up) and sent and had acknowledged
+ * (*down) since they opened, leaving out connections of this process (its
+ * own Control channel). Connections that closed keep counting with their
+ * last figures. */
 typedef struct e2e_net e2e_net;
-int e2e_net_new(int port, e2e_net **out);
+int e2e_net_new(pid_t pid, int port, e2e_net **out);
 int e2e_net_sample(e2e_net *n, uint64_t *up, uint64_t *down);
 void e2e_net_free(e2e_net *n);
 

@@ -31,6 +31,7 @@ typedef struct floor_site {
 	fl_rpc_channel *ch;
 	uint64_t up;
 	int err;
+	char why[256];
 	pthread_t th;
 } floor_site;
 
@@ -49,13 +50,14 @@ static void floor_handle(fl_rpc_call *call, void *ctx)
 		fl_rpc_call_finish(call, r, "receive failed");
 		return;
 	}
+	r = 0;
 	while (left > 0 && r == 0) {
 		size_t k = left < FLOOR_CHUNK ? (size_t)left : FLOOR_CHUNK;
 
 		r = fl_rpc_call_send(call, floor_zero, k);
 		left -= k;
 	}
-	fl_rpc_call_finish(call, r, r ? "send failed" : NULL);
+	fl_rpc_call_finish(call, r, r ? fl_strerror(r) : NULL);
 }
 
 static void *floor_serve(void *arg)
@@ -65,7 +67,7 @@ static void *floor_serve(void *arg)
 }
 
 /* One call: up bytes up, everything the server sends down. */
-static int floor_move(fl_rpc_channel *ch, uint64_t up)
+static int floor_move(fl_rpc_channel *ch, uint64_t up, char why[256])
 {
 	fl_rpc_stream *s = NULL;
 	fl_rpc_status st;
@@ -74,8 +76,11 @@ static int floor_move(fl_rpc_channel *ch, uint64_t up)
 	size_t len;
 	int r;
 
-	if ((r = fl_rpc_stream_open(ch, FLOOR_METHOD, FLOOR_TIMEOUT_MS, &s)) != 0)
+	memset(&st, 0, sizeof(st));
+	if ((r = fl_rpc_stream_open(ch, FLOOR_METHOD, FLOOR_TIMEOUT_MS, &s)) != 0) {
+		snprintf(why, 256, "cannot open a stream");
 		return r;
+	}
 	while (left > 0 && r == 0) {
 		size_t k = left < FLOOR_CHUNK ? (size_t)left : FLOOR_CHUNK;
 
@@ -90,6 +95,8 @@ static int floor_move(fl_rpc_channel *ch, uint64_t up)
 		r = 0;
 	if (fl_rpc_stream_finish(s, &st) != 0 && r == 0)
 		r = FL_E_NET;
+	if (r != 0)
+		snprintf(why, 256, "gRPC status %d: %.200s", st.code, st.detail);
 	fl_rpc_stream_free(s);
 	return r;
 }
@@ -99,11 +106,11 @@ static void *floor_client(void *arg)
 	floor_site *s = arg;
 
 	/* the agents' connections are up before a round: so are these */
-	s->err = floor_move(s->ch, 1);
+	s->err = floor_move(s->ch, 1, s->why);
 	for (uint32_t i = 0; i < s->fx->reps; i++) {
 		pthread_barrier_wait(&s->fx->start);
 		if (s->err == 0)
-			s->err = floor_move(s->ch, s->up);
+			s->err = floor_move(s->ch, s->up, s->why);
 		pthread_barrier_wait(&s->fx->end);
 	}
 	return NULL;
@@ -182,8 +189,8 @@ int e2e_floor(const char *work, uint32_t nsites, uint64_t up, uint64_t down,
 	rc = 0;
 	for (i = 0; i < nsites; i++)
 		if (sites[i].err) {
-			fprintf(stderr, "e2e: floor: site %u: %s\n", i + 1,
-				fl_strerror(sites[i].err));
+			fprintf(stderr, "e2e: floor: site %u: %s (%s)\n", i + 1,
+				fl_strerror(sites[i].err), sites[i].why);
 			rc = -1;
 		}
 	if (rc == 0)

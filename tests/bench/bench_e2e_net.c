@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* bench_e2e_net: bytes through the coordinator's connections, from the
- * kernel's TCP counters (sock_diag, tcp_info bytes_received / bytes_acked),
- * so that the wire bytes of TLS and HTTP/2 are counted as they are. */
+ * kernel's TCP counters (tcp_info bytes_received / bytes_acked), so that the
+ * wire bytes of TLS and HTTP/2 are counted as they are. The coordinator's
+ * sockets are borrowed for a moment with pidfd_getfd (it is our child), as
+ * sock_diag is not in every kernel. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
@@ -10,40 +13,44 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "bench_e2e.h"
 
-#define NET_TCP_ESTABLISHED 1
 #define NET_MAX_OWN 64
 
 typedef struct net_conn {
 	uint16_t peer_port;
-	uint32_t inode;
+	unsigned long inode;
 	uint64_t up, down;
 	int seen;
 } net_conn;
 
 struct e2e_net {
-	int port;
+	int port, pidfd;
+	pid_t pid;
 	net_conn *c;
 	size_t n, cap;
 	uint64_t closed_up, closed_down;   /* connections that went away */
 };
 
-int e2e_net_new(int port, e2e_net **out)
+int e2e_net_new(pid_t pid, int port, e2e_net **out)
 {
 	e2e_net *n = calloc(1, sizeof(*n));
 
 	if (!n)
 		return -1;
 	n->port = port;
+	n->pid = pid;
+	n->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (n->pidfd < 0) {
+		fprintf(stderr, "e2e: pidfd_open: %s: no byte counts\n", strerror(errno));
+		free(n);
+		return -1;
+	}
 	*out = n;
 	return 0;
 }
@@ -52,129 +59,117 @@ void e2e_net_free(e2e_net *n)
 {
 	if (!n)
 		return;
+	close(n->pidfd);
 	free(n->c);
 	free(n);
 }
 
-/* Inodes of this process's sockets. */
-static size_t net_own_inodes(uint32_t *out, size_t cap)
+/* gRPC makes dual-stack sockets: 127.0.0.1 may be ::ffff:127.0.0.1. */
+static int net_port(int fd, int peer)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	size_t k = 0;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+		getsockname(fd, (struct sockaddr *)&ss, &len);
 
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && k < cap) {
-		char path[300], link[64];
+	if (r != 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* Calls fn(fd number, inode, arg) for each socket among pid's fds (0:
+ * this process). */
+static int net_each_socket(pid_t pid, void (*fn)(int, unsigned long, void *),
+			   void *arg)
+{
+	char dir[64];
+	DIR *d;
+	struct dirent *e;
+
+	if (pid)
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	else
+		snprintf(dir, sizeof(dir), "/proc/self/fd");
+	if (!(d = opendir(dir)))
+		return -1;
+	while ((e = readdir(d))) {
+		char path[400], link[64];
 		unsigned long ino;
 		ssize_t len;
 
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
 			continue;
 		link[len] = '\0';
 		if (sscanf(link, "socket:[%lu]", &ino) == 1)
-			out[k++] = (uint32_t)ino;
+			fn(atoi(e->d_name), ino, arg);
 	}
 	closedir(d);
-	return k;
-}
-
-typedef struct net_sock {
-	uint16_t sport, dport;
-	uint32_t inode;
-	uint64_t received, acked;
-} net_sock;
-
-/* Every established IPv4 TCP socket of this network namespace with its
- * byte counters into *out (malloc'd, *n entries). */
-static int net_dump(net_sock **out, size_t *n)
-{
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char buf[64 * 1024];
-	net_sock *v = NULL;
-	size_t k = 0, cap = 0;
-	int fd, done = 0, r = -1;
-
-	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
-		return -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.nlh.nlmsg_len = sizeof(msg);
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.req.sdiag_family = AF_INET;
-	msg.req.sdiag_protocol = IPPROTO_TCP;
-	msg.req.idiag_states = 1u << NET_TCP_ESTABLISHED;
-	msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto out;
-	while (!done) {
-		int len = (int)recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
-			goto out;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
-			struct rtattr *a;
-			int alen;
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = 1;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR)
-				goto out;
-			if (k == cap) {
-				size_t nc = cap ? 2 * cap : 256;
-				net_sock *nv = realloc(v, nc * sizeof(*nv));
-
-				if (!nv)
-					goto out;
-				v = nv;
-				cap = nc;
-			}
-			memset(&v[k], 0, sizeof(v[k]));
-			v[k].sport = ntohs(m->id.idiag_sport);
-			v[k].dport = ntohs(m->id.idiag_dport);
-			v[k].inode = m->idiag_inode;
-			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
-			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-				struct tcp_info ti;
-				size_t need = offsetof(struct tcp_info, tcpi_bytes_received) + 8;
-				size_t have = (size_t)RTA_PAYLOAD(a);
-
-				if (a->rta_type != INET_DIAG_INFO || have < need)
-					continue;
-				memset(&ti, 0, sizeof(ti));
-				memcpy(&ti, RTA_DATA(a), have < sizeof(ti) ? have : sizeof(ti));
-				v[k].received = ti.tcpi_bytes_received;
-				v[k].acked = ti.tcpi_bytes_acked;
-			}
-			k++;
-		}
-	}
-	r = 0;
-out:
-	close(fd);
-	if (r != 0) {
-		free(v);
-		return -1;
-	}
-	*out = v;
-	*n = k;
 	return 0;
 }
 
-static net_conn *net_find(e2e_net *n, uint16_t peer_port, uint32_t inode)
+typedef struct net_own {
+	int port;
+	uint16_t ports[NET_MAX_OWN];
+	size_t n;
+} net_own;
+
+/* This process's client sockets to the port: their local ports. */
+static void net_own_one(int fd, unsigned long ino, void *arg)
+{
+	net_own *o = arg;
+
+	(void)ino;
+	if (o->n < NET_MAX_OWN && net_port(fd, 1) == o->port) {
+		int p = net_port(fd, 0);
+
+		if (p > 0)
+			o->ports[o->n++] = (uint16_t)p;
+	}
+}
+
+typedef struct net_walk {
+	e2e_net *n;
+	net_own own;
+} net_walk;
+
+static net_conn *net_find(e2e_net *n, uint16_t peer_port, unsigned long inode);
+
+/* One of the coordinator's sockets: if it is an accepted connection on the
+ * port, and not ours, its counters. */
+static void net_coord_one(int fdnum, unsigned long ino, void *arg)
+{
+	net_walk *w = arg;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	net_conn *c;
+	int fd = (int)syscall(SYS_pidfd_getfd, w->n->pidfd, fdnum, 0), peer;
+
+	if (fd < 0)
+		return;
+	memset(&ti, 0, sizeof(ti));
+	if (net_port(fd, 0) != w->n->port || (peer = net_port(fd, 1)) < 0 ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + 8) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	for (size_t j = 0; j < w->own.n; j++)
+		if (peer == w->own.ports[j])
+			return;
+	if (!(c = net_find(w->n, (uint16_t)peer, ino)))
+		return;
+	c->up = ti.tcpi_bytes_received;
+	c->down = ti.tcpi_bytes_acked;
+	c->seen = 1;
+}
+
+static net_conn *net_find(e2e_net *n, uint16_t peer_port, unsigned long inode)
 {
 	for (size_t i = 0; i < n->n; i++)
 		if (n->c[i].peer_port == peer_port && n->c[i].inode == inode)
@@ -196,36 +191,18 @@ static net_conn *net_find(e2e_net *n, uint16_t peer_port, uint32_t inode)
 
 int e2e_net_sample(e2e_net *n, uint64_t *up, uint64_t *down)
 {
-	uint32_t own[NET_MAX_OWN];
-	uint16_t own_ports[NET_MAX_OWN];
-	size_t nown = net_own_inodes(own, NET_MAX_OWN), nports = 0, ns = 0, i, j;
-	net_sock *s = NULL;
+	net_walk w;
 	uint64_t u, d;
+	size_t i;
 
-	if (net_dump(&s, &ns) != 0)
-		return -1;
-	/* this process's client sockets to the port: their local ports */
-	for (i = 0; i < ns; i++)
-		for (j = 0; j < nown && nports < NET_MAX_OWN; j++)
-			if (s[i].inode == own[j] && s[i].dport == n->port)
-				own_ports[nports++] = s[i].sport;
+	memset(&w, 0, sizeof(w));
+	w.n = n;
+	w.own.port = n->port;
+	net_each_socket(0, net_own_one, &w.own);
 	for (i = 0; i < n->n; i++)
 		n->c[i].seen = 0;
-	for (i = 0; i < ns; i++) {
-		net_conn *c;
-		int mine = 0;
-
-		if (s[i].sport != n->port)
-			continue;   /* not the coordinator's side */
-		for (j = 0; j < nports; j++)
-			mine |= s[i].dport == own_ports[j];
-		if (mine || !(c = net_find(n, s[i].dport, s[i].inode)))
-			continue;
-		c->up = s[i].received;
-		c->down = s[i].acked;
-		c->seen = 1;
-	}
-	free(s);
+	if (net_each_socket(n->pid, net_coord_one, &w) != 0)
+		return -1;
 	/* closed connections: their last figures stay in the totals */
 	for (i = 0; i < n->n;) {
 		if (n->c[i].seen) {

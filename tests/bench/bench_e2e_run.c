@@ -180,7 +180,7 @@ int e2e_run_all(e2e_run *run)
 	fprintf(stderr, "[%5.1f s] making the CA and %u site certificates\n",
 		e2e_elapsed_s(run), o->sites);
 	if (e2e_setup(run->bin, run->work, o, &run->sh) != 0 || e2e_interrupted ||
-	    e2e_bring_up(run, &ctl) != 0 || e2e_net_new(run->port, &net) != 0)
+	    e2e_bring_up(run, &ctl) != 0 || e2e_net_new(run->coord, run->port, &net) != 0)
 		goto out;
 	rc = e2e_watch(run, ctl, net);
 	run->coord_cpu_job_s = e2e_proc_cpu_s(run->coord, 0);
