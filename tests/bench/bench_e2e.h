@@ -111,7 +111,7 @@ int e2e_net_sample(e2e_net *n, uint64_t *up, uint64_t *down);
 void e2e_net_free(e2e_net *n);
 
 /* ---- bench_e2e_phase.c: phase times from the coordinator's debug log ---- */
-#define E2E_NPHASES 6   /* advertise share input consistency unmask commit */
+#define E2E_NPHASES 5   /* advertise share input consistency unmask */
 extern const char *const e2e_phase_names[E2E_NPHASES];
 /* For each train round of job_id (rounds, n), the time spent in each
  * phase of its last attempt, in ms (NaN if not in the log); medians into

@@ -2,8 +2,13 @@
 /* bench_e2e_net: bytes through the coordinator's connections, from the
  * kernel's TCP counters (tcp_info bytes_received / bytes_acked), so that the
  * wire bytes of TLS and HTTP/2 are counted as they are. The coordinator's
- * sockets are borrowed for a moment with pidfd_getfd (it is our child), as
- * sock_diag is not in every kernel. */
+ * sockets are copied with pidfd_getfd (it is our child), as sock_diag is not
+ * in every kernel. The copy of each connection is held until the
+ * coordinator has closed its own, so that its final counts are read: agents
+ * reopen their channel after a large upload, and the bytes since the last
+ * sample would be lost otherwise. (The peer's FIN is unaffected; only a
+ * close that the coordinator starts reaches the wire up to one sample
+ * later.) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +28,8 @@
 #define NET_MAX_OWN 64
 
 typedef struct net_conn {
-	uint16_t peer_port;
 	unsigned long inode;
+	int fd;                 /* our copy of the coordinator's socket */
 	uint64_t up, down;
 	int seen;
 } net_conn;
@@ -60,6 +65,8 @@ void e2e_net_free(e2e_net *n)
 	if (!n)
 		return;
 	close(n->pidfd);
+	for (size_t i = 0; i < n->n; i++)
+		close(n->c[i].fd);
 	free(n->c);
 	free(n);
 }
@@ -137,43 +144,16 @@ typedef struct net_walk {
 	net_own own;
 } net_walk;
 
-static net_conn *net_find(e2e_net *n, uint16_t peer_port, unsigned long inode);
-
-/* One of the coordinator's sockets: if it is an accepted connection on the
- * port, and not ours, its counters. */
-static void net_coord_one(int fdnum, unsigned long ino, void *arg)
-{
-	net_walk *w = arg;
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	net_conn *c;
-	int fd = (int)syscall(SYS_pidfd_getfd, w->n->pidfd, fdnum, 0), peer;
-
-	if (fd < 0)
-		return;
-	memset(&ti, 0, sizeof(ti));
-	if (net_port(fd, 0) != w->n->port || (peer = net_port(fd, 1)) < 0 ||
-	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
-	    len < offsetof(struct tcp_info, tcpi_bytes_received) + 8) {
-		close(fd);
-		return;
-	}
-	close(fd);
-	for (size_t j = 0; j < w->own.n; j++)
-		if (peer == w->own.ports[j])
-			return;
-	if (!(c = net_find(w->n, (uint16_t)peer, ino)))
-		return;
-	c->up = ti.tcpi_bytes_received;
-	c->down = ti.tcpi_bytes_acked;
-	c->seen = 1;
-}
-
-static net_conn *net_find(e2e_net *n, uint16_t peer_port, unsigned long inode)
+static net_conn *net_find(e2e_net *n, unsigned long inode)
 {
 	for (size_t i = 0; i < n->n; i++)
-		if (n->c[i].peer_port == peer_port && n->c[i].inode == inode)
+		if (n->c[i].inode == inode)
 			return &n->c[i];
+	return NULL;
+}
+
+static net_conn *net_add(e2e_net *n, unsigned long inode, int fd)
+{
 	if (n->n == n->cap) {
 		size_t nc = n->cap ? 2 * n->cap : 64;
 		net_conn *c = realloc(n->c, nc * sizeof(*c));
@@ -184,9 +164,49 @@ static net_conn *net_find(e2e_net *n, uint16_t peer_port, unsigned long inode)
 		n->cap = nc;
 	}
 	memset(&n->c[n->n], 0, sizeof(n->c[0]));
-	n->c[n->n].peer_port = peer_port;
 	n->c[n->n].inode = inode;
+	n->c[n->n].fd = fd;
 	return &n->c[n->n++];
+}
+
+/* One of the coordinator's sockets: a connection seen before, or a new
+ * accepted connection on the port that is not ours (then held). */
+static void net_coord_one(int fdnum, unsigned long ino, void *arg)
+{
+	net_walk *w = arg;
+	net_conn *c = net_find(w->n, ino);
+	int fd, peer, mine = 0;
+
+	if (c) {
+		c->seen = 1;
+		return;
+	}
+	if ((fd = (int)syscall(SYS_pidfd_getfd, w->n->pidfd, fdnum, 0)) < 0)
+		return;
+	if (net_port(fd, 0) != w->n->port || (peer = net_port(fd, 1)) < 0) {
+		close(fd);   /* the listener, or another socket */
+		return;
+	}
+	for (size_t j = 0; j < w->own.n; j++)
+		mine |= peer == w->own.ports[j];
+	if (mine || !(c = net_add(w->n, ino, fd))) {
+		close(fd);
+		return;
+	}
+	c->seen = 1;
+}
+
+static void net_read(net_conn *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    len >= offsetof(struct tcp_info, tcpi_bytes_received) + 8) {
+		c->up = ti.tcpi_bytes_received;
+		c->down = ti.tcpi_bytes_acked;
+	}
 }
 
 int e2e_net_sample(e2e_net *n, uint64_t *up, uint64_t *down)
@@ -203,14 +223,16 @@ int e2e_net_sample(e2e_net *n, uint64_t *up, uint64_t *down)
 		n->c[i].seen = 0;
 	if (net_each_socket(n->pid, net_coord_one, &w) != 0)
 		return -1;
-	/* closed connections: their last figures stay in the totals */
 	for (i = 0; i < n->n;) {
+		net_read(&n->c[i]);
 		if (n->c[i].seen) {
 			i++;
 			continue;
 		}
+		/* the coordinator closed it: these are its final figures */
 		n->closed_up += n->c[i].up;
 		n->closed_down += n->c[i].down;
+		close(n->c[i].fd);
 		n->c[i] = n->c[--n->n];
 	}
 	u = n->closed_up;

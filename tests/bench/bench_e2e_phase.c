@@ -12,17 +12,20 @@
 
 #include "bench_e2e.h"
 
-/* advertise starts with the attempt; commit runs from "unmask -> done"
- * (the sum is unmasked) to the round's end (the new model stored). */
+/* advertise starts with the attempt; unmask ends at "unmask -> done",
+ * logged once the sum is unmasked (the round's recorded end can come a
+ * little before: the coordinator stamps it first). */
 const char *const e2e_phase_names[E2E_NPHASES] = {
-	"advertise", "share", "input", "consistency", "unmask", "commit"
+	"advertise", "share", "input", "consistency", "unmask"
 };
+
+#define PHASE_DONE E2E_NPHASES   /* enter[PHASE_DONE]: the sum is out */
 
 static int phase_index(const char *name)
 {
 	if (strcmp(name, "done") == 0)
-		return E2E_NPHASES - 1;
-	for (int i = 0; i < E2E_NPHASES - 1; i++)
+		return PHASE_DONE;
+	for (int i = 0; i < E2E_NPHASES; i++)
 		if (strcmp(name, e2e_phase_names[i]) == 0)
 			return i;
 	return -1;
@@ -46,7 +49,7 @@ static int64_t phase_stamp_ms(const char *line)
 /* Reads the log's phase changes of job_id into enter[round][phase] (the ms
  * each phase of each round's finishing attempt began). */
 static int phase_read(const char *logpath, uint64_t job_id, const e2e_round *rounds,
-		      uint32_t n, double (*enter)[E2E_NPHASES])
+		      uint32_t n, double (*enter)[E2E_NPHASES + 1])
 {
 	char line[1024];
 	int found = 0;
@@ -80,7 +83,7 @@ static int phase_read(const char *logpath, uint64_t job_id, const e2e_round *rou
 int e2e_phases(const char *logpath, uint64_t job_id, const e2e_round *rounds,
 	       uint32_t n, double med_ms[E2E_NPHASES])
 {
-	double (*enter)[E2E_NPHASES] = calloc(n ? n : 1, sizeof(*enter));
+	double (*enter)[E2E_NPHASES + 1] = calloc(n ? n : 1, sizeof(*enter));
 	double *col = calloc(n ? n : 1, sizeof(double));
 	int rc = -1;
 
@@ -89,7 +92,7 @@ int e2e_phases(const char *logpath, uint64_t job_id, const e2e_round *rounds,
 	if (!enter || !col)
 		goto out;
 	for (uint32_t i = 0; i < n; i++) {
-		for (int p = 0; p < E2E_NPHASES; p++)
+		for (int p = 0; p <= E2E_NPHASES; p++)
 			enter[i][p] = NAN;
 		enter[i][0] = (double)rounds[i].last_started_ms;
 	}
@@ -102,9 +105,9 @@ int e2e_phases(const char *logpath, uint64_t job_id, const e2e_round *rounds,
 			double end = NAN;
 
 			/* a phase ends where the next one that ran begins */
-			for (int q = p + 1; q < E2E_NPHASES && isnan(end); q++)
+			for (int q = p + 1; q <= PHASE_DONE && isnan(end); q++)
 				end = enter[i][q];
-			if (p == E2E_NPHASES - 1)
+			if (isnan(end))
 				end = (double)rounds[i].finished_ms;
 			if (!isnan(enter[i][p]) && !isnan(end))
 				col[k++] = end - enter[i][p];

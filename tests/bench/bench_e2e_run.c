@@ -7,7 +7,7 @@
 
 #include "bench_e2e.h"
 
-#define E2E_TICK_MS 50           /* job status and byte/CPU samples */
+#define E2E_TICK_MS 100          /* job status and byte/CPU samples */
 #define E2E_ONLINE_WAIT_MS 60000
 #define E2E_TAIL_BYTES 3000
 

@@ -111,7 +111,7 @@ static int e2e_pki(const char *bin, const char *work, uint32_t nsites)
 		    e2e_proc_run(coord, log) != 0 || e2e_proc_run(op, log) != 0)
 			return -1;
 	}
-	if (!(margv = calloc(nsites + 9, sizeof(*margv))))
+	if (!(margv = calloc(nsites + 10, sizeof(*margv))))   /* NULL-ended */
 		return -1;
 	margv[0] = fedctl;
 	margv[1] = "ca";
