@@ -17,6 +17,7 @@
 #define FLOOR_METHOD "/fedc.bench.Floor/Move"
 #define FLOOR_CHUNK (256u * 1024u)   /* as the agents' upload chunks */
 #define FLOOR_TIMEOUT_MS 600000u
+#define FLOOR_CONNECT_TRIES 10
 
 static uint8_t floor_zero[FLOOR_CHUNK];
 
@@ -105,8 +106,6 @@ static void *floor_client(void *arg)
 {
 	floor_site *s = arg;
 
-	/* the agents' connections are up before a round: so are these */
-	s->err = floor_move(s->ch, 1, s->why);
 	for (uint32_t i = 0; i < s->fx->reps; i++) {
 		pthread_barrier_wait(&s->fx->start);
 		if (s->err == 0)
@@ -163,6 +162,21 @@ int e2e_floor(const char *work, uint32_t nsites, uint64_t up, uint64_t down,
 	serving = 1;
 	if (floor_channels(work, fl_rpc_server_port(srv), sites, nsites) != 0)
 		goto out;
+	/* The agents' connections are up before a round: so are these. One
+	 * at a time, with retries: a hundred TLS handshakes at once on a
+	 * small machine can outlast gRPC's connect timeout. */
+	for (i = 0; i < nsites; i++) {
+		int tries = 0;
+
+		while ((sites[i].err = floor_move(sites[i].ch, 1, sites[i].why)) != 0 &&
+		       ++tries < FLOOR_CONNECT_TRIES && !e2e_interrupted)
+			e2e_sleep_ms(200);
+		if (sites[i].err) {
+			fprintf(stderr, "e2e: floor: site %u cannot connect: %s\n", i + 1,
+				sites[i].why);
+			goto out;
+		}
+	}
 	pthread_barrier_init(&fx.start, NULL, nsites + 1);
 	pthread_barrier_init(&fx.end, NULL, nsites + 1);
 	for (i = 0; i < nsites; i++) {
