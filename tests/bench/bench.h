@@ -9,6 +9,8 @@ typedef int (*bench_fn)(int argc, char **argv);
 
 int bench_secagg(int argc, char **argv);
 void bench_secagg_help(void);
+int bench_e2e(int argc, char **argv);
+void bench_e2e_help(void);
 
 /* Monotonic time in nanoseconds. */
 int64_t bench_now_ns(void);

@@ -13,6 +13,8 @@ static const struct {
 } cmds[] = {
 	{ "secagg", bench_secagg, bench_secagg_help,
 	  "one secure-aggregation round: N clients and the server in-process" },
+	{ "e2e", bench_e2e, bench_e2e_help,
+	  "R rounds of a real coordinator and N real agents on loopback, and the floor" },
 };
 
 int64_t bench_now_ns(void)
