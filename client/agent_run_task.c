@@ -277,15 +277,19 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	double *vec = NULL;
 	uint32_t *words = NULL;
 	size_t n = 0;
+	int64_t t0 = fl_mono_ms(), t1, t2, t3;
 	int r;
 
 	memset(&spec, 0, sizeof(spec));
 	memset(&used, 0, sizeof(used));
 	memset(&own, 0, sizeof(own));
-	if ((r = agent_task_data(a, t, &spec, &train, &test)) != 0 ||
-	    (r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what),
+	if ((r = agent_task_data(a, t, &spec, &train, &test)) != 0)
+		goto out;
+	t1 = fl_mono_ms();
+	if ((r = build_vec(a, t, &spec, train, test, &vec, &n, what, sizeof(what),
 			   &used, &own)) != 0)
 		goto out;
+	t2 = fl_mono_ms();
 	if (t->kind == FL_TASK_STATS &&
 	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u stats: %s; not uploading",
@@ -298,8 +302,15 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 			 fl_agent_task_name(t->kind), msg);
 		goto out;
 	}
+	t3 = fl_mono_ms();
 	if ((r = upload(a, t, words, c, what)) != 0)
 		goto out;
+	fl_debug("job %llu round %u attempt %u %s: data %lld ms, model and "
+		 "training %lld ms, masking %lld ms, upload %lld ms",
+		 (unsigned long long)t->job_id, t->round, t->attempt,
+		 fl_agent_task_name(t->kind), (long long)(t1 - t0),
+		 (long long)(t2 - t1), (long long)(t3 - t2),
+		 (long long)(fl_mono_ms() - t3));
 	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
 	/* Only for a job with site_figures = true, when this site opted in. */
 	(void)agent_report_own(a, t, &spec, &own);

@@ -339,6 +339,10 @@ void coord_engine_tick(coord_engine *e, int64_t now_ms)
 		coord_round_tick_job(e, j, now_ms);
 	}
 	after = coord_engine_state_sig(e);
+	/* One change often enables the next (a round committed, the next
+	 * one can start): tick again at once rather than a tick later. */
+	if (before != after)
+		coord_engine_kick(e);
 	pthread_mutex_unlock(&e->mu);
 	if (before != after && e->notify)
 		e->notify(e->notify_arg);

@@ -269,7 +269,7 @@ int e2e_start_agents(const char *bin, const char *work, const e2e_opts *o,
 		 * integration tests' do: T = 3 honest sites suffice. */
 		snprintf(text, sizeof(text),
 			 "[agent]\ncoordinator = 127.0.0.1:%d\nstate_dir = .\n"
-			 "log_level = info\n%s"
+			 "log_level = debug\n%s"
 			 "[tls]\nca = ../pki/ca.pem\ncert = ../pki/%s.pem\n"
 			 "key = ../pki/%s.key\n[data]\nbench = ../data.csv\n"
 			 "[trainer]\nprogram = %s/fedc-bench-trainer\ntimeout = %u\n"
