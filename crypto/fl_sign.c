@@ -24,6 +24,7 @@ struct fl_sign_key {
 typedef struct verifier_entry {
 	uint8_t fp[crypto_hash_sha256_BYTES];   /* of the PEM text */
 	EVP_PKEY *pub;
+	EVP_PKEY_CTX *ec;   /* ECDSA keys: verify context, set up at first use */
 	time_t not_before, not_after;
 	fl_cert_facts facts;
 } verifier_entry;
@@ -187,8 +188,10 @@ void fl_verifier_free(fl_verifier *v)
 {
 	if (!v)
 		return;
-	for (size_t i = 0; i < v->ncache; i++)
+	for (size_t i = 0; i < v->ncache; i++) {
+		EVP_PKEY_CTX_free(v->cache[i].ec);
 		EVP_PKEY_free(v->cache[i].pub);
+	}
 	free(v->cache);
 	free(v->slot);
 	X509_STORE_free(v->store);
@@ -391,6 +394,31 @@ int fl_verifier_cert(fl_verifier *v, const char *cert_pem, size_t cert_len,
 	return 0;
 }
 
+/* ECDSA with SHA-256 as EVP_DigestVerify does it, with the key's verify
+ * context fetched once and kept (EVP_PKEY_verify may be called again on
+ * it): SHA-256 of msg, then the DER signature over the digest. */
+static int verify_ecdsa(verifier_entry *e, const uint8_t *msg, size_t msglen,
+			const uint8_t *sig, size_t siglen)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	if (!e->ec) {
+		if (!(e->ec = EVP_PKEY_CTX_new(e->pub, NULL)))
+			return FL_E_NOMEM;
+		if (EVP_PKEY_verify_init(e->ec) != 1) {
+			EVP_PKEY_CTX_free(e->ec);
+			e->ec = NULL;
+			ERR_clear_error();
+			return FL_E_CRYPTO;
+		}
+	}
+	crypto_hash_sha256(h, msg, msglen);
+	if (EVP_PKEY_verify(e->ec, sig, siglen, h, sizeof(h)) == 1)
+		return 0;
+	ERR_clear_error();
+	return FL_E_VERIFY;
+}
+
 int fl_verifier_check_cert(fl_verifier *v, size_t cert, const uint8_t *msg,
 			   size_t msglen, const uint8_t *sig, size_t siglen)
 {
@@ -405,6 +433,9 @@ int fl_verifier_check_cert(fl_verifier *v, size_t cert, const uint8_t *msg,
 	if ((r = entry_current(&v->cache[cert])) != 0)
 		return r;
 	pub = v->cache[cert].pub;
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC &&
+	    (r = verify_ecdsa(&v->cache[cert], msg, msglen, sig, siglen)) != FL_E_CRYPTO)
+		return r;
 	if (!(md = EVP_MD_CTX_new()))
 		return FL_E_NOMEM;
 	r = FL_E_VERIFY;

@@ -327,7 +327,15 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 	rc.pt = pt;
 	rc.p = (fl_secagg_params){ .job_id = 1, .round = 1, .attempt = rep + 1,
 		.n = o->n, .t = o->t, .k = o->k, .m = o->m, .consistency = true };
-	randombytes_buf(rc.p.round_seed, sizeof(rc.p.round_seed));
+	/* the same graphs and dropouts in every run, so that runs compare */
+	{
+		uint8_t key[randombytes_SEEDBYTES] = { 'f', 'e', 'd', 'c' };
+
+		key[8] = (uint8_t)rep;
+		key[9] = (uint8_t)(rep >> 8);
+		randombytes_buf_deterministic(rc.p.round_seed, sizeof(rc.p.round_seed),
+					      key);
+	}
 	randombytes_buf(rc.p.ctx, sizeof(rc.p.ctx));
 	if (!(rc.c = calloc(o->n + 1, sizeof(*rc.c))) ||
 	    !(rc.cns = calloc(o->n + 1, sizeof(*rc.cns))) ||
@@ -339,7 +347,7 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 	    !(rc.xd = malloc(CHUNK_WORDS * sizeof(double))))
 		goto out;
 	while (picked < nd) {   /* client 1 stays, to report its upload size */
-		uint32_t id = 2 + randombytes_uniform(o->n - 1);
+		uint32_t id = 2 + (uint32_t)(mix(&rng) % (o->n - 1));
 
 		if (!rc.drop[id]) {
 			rc.drop[id] = 1;
