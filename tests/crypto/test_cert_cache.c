@@ -125,6 +125,32 @@ static void test_revoked(void)
 	fl_verifier_free(v2);
 }
 
+/* A signature checks under the handle, a bad one does not, and a good one
+ * still does after that (the ECDSA verify context is reused). */
+static void sign_check(fl_verifier *v, size_t c, const fl_test_site *s)
+{
+	uint8_t msg[100], sig[FL_SIG_MAX_BYTES];
+	fl_sign_key *k = NULL;
+	size_t siglen = 0;
+
+	randombytes_buf(msg, sizeof(msg));
+	FL_CHECK_EQ_INT(fl_sign_key_load_pem(s->key_pem, s->key_len, &k), 0);
+	FL_CHECK_EQ_INT(fl_sign(k, msg, sizeof(msg), sig, &siglen), 0);
+	FL_CHECK_EQ_INT(fl_verifier_check_cert(v, c, msg, sizeof(msg), sig, siglen), 0);
+	msg[3] ^= 1;
+	FL_CHECK_EQ_INT(fl_verifier_check_cert(v, c, msg, sizeof(msg), sig, siglen),
+			FL_E_VERIFY);
+	msg[3] ^= 1;
+	sig[siglen - 1] ^= 1;
+	FL_CHECK_EQ_INT(fl_verifier_check_cert(v, c, msg, sizeof(msg), sig, siglen),
+			FL_E_VERIFY);
+	sig[siglen - 1] ^= 1;
+	FL_CHECK_EQ_INT(fl_verifier_check_cert(v, c, msg, sizeof(msg), sig, siglen), 0);
+	FL_CHECK_EQ_INT(fl_verifier_check_cert(v, c, msg, sizeof(msg), sig, 0),
+			FL_E_VERIFY);
+	fl_sign_key_free(k);
+}
+
 /* Many certificates: the hash index grows and finds each one again. */
 static void test_many(void)
 {
@@ -152,6 +178,8 @@ static void test_many(void)
 						 &f), 0);
 		FL_CHECK_EQ_INT(c, h[i]);
 		FL_CHECK(strcmp(f.info.cn, cn) == 0);
+		if (i < 4)   /* ECDSA (kept verify context) and Ed25519 */
+			sign_check(v, c, &s[i]);
 		fl_test_site_free(&s[i]);
 	}
 	FL_CHECK_EQ_INT(fl_verifier_cached(v), MANY);
