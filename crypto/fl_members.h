@@ -50,6 +50,8 @@ int fl_members_copy(fl_members *dst, const fl_members *src);
  * (len bytes). FL_E_PARSE. */
 int fl_pki_cert_pkhash(const char *pem, size_t len,
 		       uint8_t out[static FL_PKHASH_BYTES]);
+/* The same of a parsed certificate (an X509 *). FL_E_PARSE. */
+int fl_pki_x509_pkhash(const void *x509, uint8_t out[static FL_PKHASH_BYTES]);
 
 /*
  * Text form (fl_members_codec.c), UTF-8 lines ending in "\n":

@@ -27,6 +27,8 @@ typedef struct fl_cert_info {
 /* Parses the first certificate of a PEM text (len bytes). Errors:
  * FL_E_PARSE (not a certificate), FL_E_TOOBIG (CN/OU too long). */
 int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out);
+/* The same of a parsed certificate (an X509 *). FL_E_PARSE, FL_E_TOOBIG. */
+int fl_pki_x509_info(const void *x509, fl_cert_info *out);
 /* Checks an untrusted CRL (PEM): it parses, and its issuer is a
  * certificate of the CA bundle whose key verifies its signature. *number
  * (may be NULL) receives its CRL number (0 if absent), *count (may be NULL)

@@ -100,34 +100,47 @@ static int cert_not_after(X509 *x, int64_t *ms)
 	return 0;
 }
 
-int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out)
+int fl_pki_x509_info(const void *x509, fl_cert_info *out)
 {
-	BIO *bio = NULL;
-	X509 *x = NULL;
+	X509 *x = (X509 *)x509;
 	X509_NAME *subj;
 	fl_cert_info t;
 	int r;
 
-	if (!pem || !out || len > INT32_MAX)
+	if (!x || !out)
 		return FL_E_INVAL;
 	memset(&t, 0, sizeof(t));
+	if ((subj = X509_get_subject_name(x)) == NULL)
+		r = FL_E_PARSE;
+	else if ((r = subject_text(subj, NID_commonName, t.cn, sizeof(t.cn),
+				   false)) == 0 &&
+		 (r = subject_text(subj, NID_organizationalUnitName, t.role,
+				   sizeof(t.role), true)) == 0 &&
+		 (r = cert_fingerprint(x, t.fingerprint)) == 0 &&
+		 (r = cert_serial(x, t.serial, sizeof(t.serial))) == 0 &&
+		 (r = cert_not_after(x, &t.not_after_ms)) == 0)
+		*out = t;
+	ERR_clear_error();
+	return r;
+}
+
+int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if (!pem || !out || len > INT32_MAX)
+		return FL_E_INVAL;
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
-	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (subj = X509_get_subject_name(x)) == NULL) {
+	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		r = FL_E_PARSE;
 		goto out;
 	}
-	if ((r = subject_text(subj, NID_commonName, t.cn, sizeof(t.cn), false)) != 0 ||
-	    (r = subject_text(subj, NID_organizationalUnitName, t.role,
-			      sizeof(t.role), true)) != 0 ||
-	    (r = cert_fingerprint(x, t.fingerprint)) != 0 ||
-	    (r = cert_serial(x, t.serial, sizeof(t.serial))) != 0 ||
-	    (r = cert_not_after(x, &t.not_after_ms)) != 0)
-		goto out;
-	*out = t;
+	r = fl_pki_x509_info(x, out);
 out:
 	/* Leave no parse errors behind for the next OpenSSL caller. */
 	ERR_clear_error();

@@ -187,7 +187,9 @@ int fl_secagg_client_consistency(fl_secagg_client *c,
  * paired neighbour not on it (R4). Refuses (FL_E_DENIED) a request naming
  * a client as both survivor and dropped, repeating an id, not naming this
  * client as a survivor, or differing from the list signed in phase 4;
- * FL_E_VERIFY for a bad signature from a verified site; FL_E_SURVIVORS
+ * FL_E_VERIFY for a bad signature that it checks from a verified site (a
+ * paired neighbour's is always checked; the others only until the quorum
+ * is proven, beyond which a signature decides nothing); FL_E_SURVIVORS
  * below the quorum; FL_E_THRESHOLD for fewer than t survivors; FL_E_STATE
  * before phase 4 or on a second request. All secrets are wiped after
  * answering. Fills out (caller clears it). */

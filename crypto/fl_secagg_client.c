@@ -17,9 +17,10 @@ static int str_ptr_cmp(const void *a, const void *b)
  * distinct, ours is our certificate's, and the parameters are safe. */
 static int client_precheck(const fl_secagg_params *p, uint32_t id,
 			   const char *cert_pem, size_t cert_len,
-			   const fl_secagg_trust *tr, char *why)
+			   const fl_secagg_trust *tr, fl_verifier *ver, char *why)
 {
 	const char **sorted = NULL;
+	fl_cert_facts f;
 	int r;
 
 	if (!tr || !tr->members || !tr->names) {
@@ -51,7 +52,14 @@ static int client_precheck(const fl_secagg_params *p, uint32_t id,
 	free(sorted);
 	if (r != 0)
 		return r;
-	if (fl_secagg_member_check(tr, id, cert_pem, cert_len) != 0) {
+	/* What our certificate says: from the verifier's cache when it chains
+	 * (parsed once), else read from the PEM; the member list is checked
+	 * every time either way. */
+	if (fl_verifier_cert(ver, cert_pem, cert_len, NULL, &f) == 0)
+		r = fl_secagg_member_facts(tr, id, &f);
+	else
+		r = fl_secagg_member_check(tr, id, cert_pem, cert_len);
+	if (r != 0) {
 		fl_errmsg_set(why, "R1: the context gives this site's id %u to '%.64s', "
 			      "which is not this site's certificate on the member list",
 			      id, tr->names[id - 1]);
@@ -78,7 +86,8 @@ int fl_secagg_client_new(const fl_secagg_params *p, uint32_t id,
 		fl_errmsg_set(why, "invalid secure-aggregation parameters");
 		return FL_E_INVAL;
 	}
-	if ((r = client_precheck(p, id, cert_pem, cert_len, trust, why)) != 0)
+	if ((r = client_precheck(p, id, cert_pem, cert_len, trust, verifier,
+				 why)) != 0)
 		return r;
 	if ((r = fl_secagg_graph_new(p->n, p->k, p->round_seed, &g)) != 0)
 		return r;
@@ -144,8 +153,6 @@ void fl_secagg_client_free(fl_secagg_client *c)
 	if (!c)
 		return;
 	fl_secagg_client_wipe(c);
-	for (uint32_t i = 0; c->sites && i <= c->p.n; i++)
-		free(c->sites[i].cert_pem);
 	free(c->sites);
 	free(c->peers);
 	sodium_free(c->sec);   /* wipes too */

@@ -27,9 +27,9 @@ typedef struct client_site {
 	int status;         /* 0: advert passed every check; else why not */
 	bool listed;        /* it had an advert in the key list */
 	const char *org;    /* its member organisation (borrowed), NULL if none */
-	char *cert_pem;     /* verified certificate: checks survivor-list
-			     * signatures (R5) */
-	size_t cert_len;
+	bool has_cert;      /* cert is set: status is 0 */
+	size_t cert;        /* its checked certificate in the verifier's cache:
+			     * checks survivor-list signatures (R5) */
 } client_site;
 
 /* Lives in sodium_malloc memory. */
@@ -64,6 +64,8 @@ struct fl_secagg_client {
 	uint64_t done_words;
 	uint8_t *signed_msg;                 /* phase 4 list we signed */
 	size_t signed_len;
+	uint8_t signed_sig[FL_SIG_MAX_BYTES];  /* and our signature of it */
+	size_t signed_sig_len;
 	enum client_state state;
 };
 
@@ -81,6 +83,10 @@ int fl_secagg_client_check_adverts(fl_secagg_client *c,
  * FL_E_MEMBER. */
 int fl_secagg_member_check(const fl_secagg_trust *tr, uint32_t id,
 			   const char *pem, size_t len);
+/* The same from what the certificate says (f, read by fl_verifier_cert or
+ * fl_cert_facts_read); nothing of the member list is cached. */
+int fl_secagg_member_facts(const fl_secagg_trust *tr, uint32_t id,
+			   const fl_cert_facts *f);
 /* Number of distinct organisations among ids (count of them), not counting
  * this client's own. */
 uint32_t fl_secagg_client_orgs(const fl_secagg_client *c, const uint32_t *ids,

@@ -42,29 +42,42 @@ uint32_t fl_secagg_client_orgs(const fl_secagg_client *c, const uint32_t *ids,
 	return n;
 }
 
-int fl_secagg_member_check(const fl_secagg_trust *tr, uint32_t id,
-			   const char *pem, size_t len)
+int fl_secagg_member_facts(const fl_secagg_trust *tr, uint32_t id,
+			   const fl_cert_facts *f)
 {
-	uint8_t h[FL_PKHASH_BYTES];
 	const fl_member *m;
-	fl_cert_info ci;
 
-	if (fl_pki_cert_info(pem, len, &ci) != 0)
+	if (f->info_err != 0)
 		return FL_E_PARSE;
-	if (strcmp(ci.role, FL_ROLE_SITE) != 0 ||
-	    strcmp(ci.cn, tr->names[id - 1]) != 0 ||
-	    !(m = fl_members_find(tr->members, ci.cn)) ||
-	    fl_pki_cert_pkhash(pem, len, h) != 0 ||
-	    sodium_memcmp(h, m->pkhash, sizeof(h)) != 0)
+	if (strcmp(f->info.role, FL_ROLE_SITE) != 0 ||
+	    strcmp(f->info.cn, tr->names[id - 1]) != 0 ||
+	    !(m = fl_members_find(tr->members, f->info.cn)) ||
+	    f->pkhash_err != 0 ||
+	    sodium_memcmp(f->pkhash, m->pkhash, FL_PKHASH_BYTES) != 0)
 		return FL_E_MEMBER;
 	return 0;
 }
 
+int fl_secagg_member_check(const fl_secagg_trust *tr, uint32_t id,
+			   const char *pem, size_t len)
+{
+	fl_cert_facts f;
+
+	if (fl_cert_facts_read(pem, len, &f) != 0)
+		return FL_E_PARSE;
+	return fl_secagg_member_facts(tr, id, &f);
+}
+
 /* One advert: sizes, round attempt, certificate chain and CRL, signature
- * over our context digest (R2), then membership (R1). */
-static int advert_check(const fl_secagg_client *c, const fl_secagg_advert *a)
+ * over our context digest (R2), then membership (R1). The verifier parses
+ * and chain-checks a certificate once in its lifetime and keeps what it
+ * says (fl_cert_facts); the signature and the member list are checked
+ * every time. *cert gets the certificate's handle. */
+static int advert_check(const fl_secagg_client *c, const fl_secagg_advert *a,
+			size_t *cert)
 {
 	uint8_t msg[FL_SECAGG_ADVERT_MSG_BYTES];
+	fl_cert_facts f;
 	int r;
 
 	if (!fl_secagg_hdr_eq(&a->hdr, &c->p))
@@ -73,10 +86,11 @@ static int advert_check(const fl_secagg_client *c, const fl_secagg_advert *a)
 	    a->cert_len == 0)
 		return FL_E_PARSE;
 	fl_secagg_advert_msg(a, c->p.ctx, msg);
-	if ((r = fl_verifier_check(c->ver, a->cert_pem, a->cert_len, msg,
-				   sizeof(msg), a->sig, a->sig_len)) != 0)
+	if ((r = fl_verifier_cert(c->ver, a->cert_pem, a->cert_len, cert, &f)) != 0 ||
+	    (r = fl_verifier_check_cert(c->ver, *cert, msg, sizeof(msg), a->sig,
+					a->sig_len)) != 0)
 		return r;
-	return fl_secagg_member_check(&c->trust, a->client, a->cert_pem, a->cert_len);
+	return fl_secagg_member_facts(&c->trust, a->client, &f);
 }
 
 typedef struct pk_ref {
@@ -135,23 +149,17 @@ int fl_secagg_client_check_adverts(fl_secagg_client *c,
 			continue;
 		st->listed = a != NULL;
 		st->status = 0;
+		st->has_cert = false;
 		if (pe)
 			pe->verified = false;
 		if (!a)
 			continue;   /* dropped before advertising */
-		st->status = dup[id] ? FL_E_REPLAY : advert_check(c, a);
+		st->status = dup[id] ? FL_E_REPLAY : advert_check(c, a, &st->cert);
 		if (st->status != 0) {
 			c->refused++;
 			continue;
 		}
-		if (!st->cert_pem) {
-			if (!(st->cert_pem = malloc(a->cert_len))) {
-				r = FL_E_NOMEM;
-				goto out;
-			}
-			memcpy(st->cert_pem, a->cert_pem, a->cert_len);
-			st->cert_len = a->cert_len;
-		}
+		st->has_cert = true;
 		if (!pe)
 			continue;
 		memcpy(pe->c_pk, a->c_pk, FL_KX_PUBLIC_BYTES);

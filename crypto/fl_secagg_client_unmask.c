@@ -98,6 +98,8 @@ int fl_secagg_client_consistency(fl_secagg_client *c,
 	if ((r = fl_sign(c->key, msg, len, cs.sig, &siglen)) != 0)
 		goto out;
 	cs.sig_len = (uint32_t)siglen;
+	memcpy(c->signed_sig, cs.sig, siglen);
+	c->signed_sig_len = siglen;
 	*out = cs;
 	c->signed_msg = msg;
 	c->signed_len = len;
@@ -109,39 +111,62 @@ out:
 	return r;
 }
 
-/* Checks one survivor-list signature from site id; its certificate is the
- * one its advert passed phase 2 with (our own for ourselves). 0 valid,
- * FL_E_NOTFOUND unverifiable (no checked advert), FL_E_VERIFY bad. */
+/* Checks one survivor-list signature from site id with the certificate
+ * its advert passed phase 2 with (our own for ourselves: the signature we
+ * made of this very list needs no check). 0 valid, FL_E_NOTFOUND
+ * unverifiable (no checked advert), FL_E_VERIFY bad. */
 static int csig_check(fl_secagg_client *c, const fl_secagg_csig *cs,
 		      const uint8_t *msg, size_t len)
 {
-	const char *pem = cs->client == c->id ? c->cert_pem :
-		c->sites[cs->client].cert_pem;
-	size_t plen = cs->client == c->id ? c->cert_len :
-		c->sites[cs->client].cert_len;
+	const client_site *st = &c->sites[cs->client];
 
-	if (!pem || (cs->client != c->id && c->sites[cs->client].status != 0))
+	if (cs->client != c->id && (!st->has_cert || st->status != 0))
 		return FL_E_NOTFOUND;
-	if (cs->sig_len == 0 || cs->sig_len > FL_SIG_MAX_BYTES ||
-	    fl_verifier_check(c->ver, pem, plen, msg, len, cs->sig, cs->sig_len) != 0)
+	if (cs->sig_len == 0 || cs->sig_len > FL_SIG_MAX_BYTES)
 		return FL_E_VERIFY;
-	return 0;
+	if (cs->client == c->id) {
+		if (cs->sig_len == c->signed_sig_len &&
+		    memcmp(cs->sig, c->signed_sig, cs->sig_len) == 0)
+			return 0;
+		return fl_verifier_check(c->ver, c->cert_pem, c->cert_len, msg, len,
+					 cs->sig, cs->sig_len) != 0 ? FL_E_VERIFY : 0;
+	}
+	return fl_verifier_check_cert(c->ver, st->cert, msg, len, cs->sig,
+				      cs->sig_len) != 0 ? FL_E_VERIFY : 0;
+}
+
+/* Whether site id's signature decides what we reveal: a paired peer's b
+ * share goes out only if it signed (R4). Such a peer's advert passed, so
+ * its signature can always be checked. */
+static bool csig_needed(fl_secagg_client *c, uint32_t id)
+{
+	const client_peer *pe = fl_secagg_client_peer(c, id);
+
+	return pe && pe->received && pe->verified;
 }
 
 /* The request must carry the list we signed and valid signatures of it
  * from at least the quorum of distinct sites (R5); sigok[id] marks the
  * sites whose signature is valid (R4: only their b shares are revealed).
- * A bad signature from a site whose advert we accepted fails the request;
- * one we cannot check does not count. */
+ * Every entry must name a distinct survivor of this attempt. The paired
+ * peers' signatures are all checked; another is checked only while the
+ * quorum is not yet proven by the valid ones so far and the paired
+ * peers' still to come: beyond it, one more valid signature changes
+ * nothing we answer, and an unchecked one is as good as absent, which the
+ * coordinator could always make it (a paired peer's bad signature fails
+ * the request anyway). A bad signature that we check, from a site whose
+ * advert we accepted, fails the request; one we cannot check does not
+ * count. */
 static int req_check_csigs(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 			   const uint8_t *mark, uint8_t *sigok)
 {
-	uint8_t *msg = NULL;
-	uint32_t good = 0;
+	uint8_t *msg = NULL, *seen = NULL;
+	uint32_t good = 0, needed = 0;
 	size_t len = 0;
 	int r = FL_E_NOMEM;
 
-	if (!(msg = fl_secagg_survivors_msg(req, c->p.ctx, c->kl, &len)))
+	if (!(msg = fl_secagg_survivors_msg(req, c->p.ctx, c->kl, &len)) ||
+	    !(seen = calloc((size_t)c->p.n + 1, 1)))
 		goto out;
 	if (len != c->signed_len || memcmp(msg, c->signed_msg, len) != 0) {
 		r = fl_secagg_client_refuse(c, FL_E_DENIED, "R5: the unmask request's "
@@ -152,13 +177,24 @@ static int req_check_csigs(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 	if (req->ncsigs && !req->csigs)
 		goto out;
 	for (uint32_t i = 0; i < req->ncsigs; i++) {
+		uint32_t id = req->csigs[i].client;
+
+		needed += id >= 1 && id <= c->p.n && csig_needed(c, id);
+	}
+	for (uint32_t i = 0; i < req->ncsigs; i++) {
 		const fl_secagg_csig *cs = &req->csigs[i];
+		bool need;
 		int e;
 
-		if (cs->client < 1 || cs->client > c->p.n || sigok[cs->client] ||
+		if (cs->client < 1 || cs->client > c->p.n || seen[cs->client] ||
 		    mark[cs->client] != FL_SECAGG_SHARE_B ||
 		    !fl_secagg_hdr_eq(&cs->hdr, &c->p))
 			goto out;
+		seen[cs->client] = 1;
+		if ((need = csig_needed(c, cs->client)))
+			needed--;
+		else if ((uint64_t)good + needed >= c->quorum)
+			continue;
 		if ((e = csig_check(c, cs, msg, len)) == FL_E_NOTFOUND)
 			continue;
 		if (e != 0) {
@@ -177,6 +213,7 @@ static int req_check_csigs(fl_secagg_client *c, const fl_secagg_unmask_req *req,
 			good, c->quorum);
 out:
 	free(msg);
+	free(seen);
 	return r;
 }
 

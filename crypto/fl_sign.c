@@ -8,8 +8,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <sodium.h>
-#include "fl_err.h"
 #include <openssl/err.h>
+#include "fl_err.h"
+#include "fl_members.h"
 #include "fl_sign.h"
 
 struct fl_sign_key {
@@ -18,17 +19,25 @@ struct fl_sign_key {
 
 /* A certificate whose chain checked, with its validity period: a cache hit
  * is re-checked against the clock, so a certificate that expires while the
- * verifier lives is refused from then on. */
+ * verifier lives is refused from then on. facts are read from the same
+ * parse, so a certificate is parsed once per verifier. */
 typedef struct verifier_entry {
-	uint8_t fp[crypto_hash_sha256_BYTES];
+	uint8_t fp[crypto_hash_sha256_BYTES];   /* of the PEM text */
 	EVP_PKEY *pub;
+	EVP_PKEY_CTX *ec;   /* ECDSA keys: verify context, set up at first use */
 	time_t not_before, not_after;
+	fl_cert_facts facts;
 } verifier_entry;
 
+/* cache holds ncache entries in the order they were checked (a handle is
+ * an index); slot is an open-addressing index of them by fp (entry + 1,
+ * 0 for an empty slot), nslot a power of two over twice ncache. */
 struct fl_verifier {
 	X509_STORE *store;
 	verifier_entry *cache;
 	size_t ncache, capcache;
+	uint32_t *slot;
+	size_t nslot;
 };
 
 static int key_supported(EVP_PKEY *pkey)
@@ -179,9 +188,12 @@ void fl_verifier_free(fl_verifier *v)
 {
 	if (!v)
 		return;
-	for (size_t i = 0; i < v->ncache; i++)
+	for (size_t i = 0; i < v->ncache; i++) {
+		EVP_PKEY_CTX_free(v->cache[i].ec);
 		EVP_PKEY_free(v->cache[i].pub);
+	}
 	free(v->cache);
+	free(v->slot);
 	X509_STORE_free(v->store);
 	free(v);
 }
@@ -205,6 +217,33 @@ static int cert_validity(const X509 *cert, time_t *nb, time_t *na)
 		*out[i] = timegm(&tm);
 	}
 	return 0;
+}
+
+static void facts_fill(X509 *cert, fl_cert_facts *f)
+{
+	f->info_err = fl_pki_x509_info(cert, &f->info);
+	f->pkhash_err = fl_pki_x509_pkhash(cert, f->pkhash);
+}
+
+int fl_cert_facts_read(const char *pem, size_t len, fl_cert_facts *f)
+{
+	X509 *cert = NULL;
+	BIO *bio = NULL;
+	int r = FL_E_PARSE;
+
+	if (!pem || !f || len == 0 || len > FL_SIGN_MAX_PEM)
+		return FL_E_PARSE;
+	memset(f, 0, sizeof(*f));
+	if (!(bio = BIO_new_mem_buf(pem, (int)len)))
+		return FL_E_NOMEM;
+	if ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		facts_fill(cert, f);
+		r = 0;
+	}
+	ERR_clear_error();
+	X509_free(cert);
+	BIO_free(bio);
+	return r;
 }
 
 /* Chain check of one certificate; on success *pub is its (new) public key
@@ -235,6 +274,7 @@ static int verify_chain(fl_verifier *v, const char *pem, size_t len, EVP_PKEY **
 	}
 	if ((r = cert_validity(cert, &e->not_before, &e->not_after)) != 0)
 		goto out;
+	facts_fill(cert, &e->facts);
 	if (!(*pub = X509_get_pubkey(cert)) || !key_supported(*pub)) {
 		EVP_PKEY_free(*pub);
 		*pub = NULL;
@@ -251,59 +291,150 @@ out:
 	return r;
 }
 
-static int cache_lookup(fl_verifier *v, const char *pem, size_t len,
-			EVP_PKEY **pub)
+static size_t slot_of(const fl_verifier *v, const uint8_t *fp)
 {
-	uint8_t fp[crypto_hash_sha256_BYTES];
-	verifier_entry *e;
-	int r;
+	uint64_t h;
 
-	crypto_hash_sha256(fp, (const unsigned char *)pem, len);
-	for (size_t i = 0; i < v->ncache; i++) {
-		if (memcmp(v->cache[i].fp, fp, sizeof(fp)) == 0) {
-			time_t now = time(NULL);
+	memcpy(&h, fp, sizeof(h));   /* a SHA-256: already uniform */
+	return (size_t)h & (v->nslot - 1);
+}
 
-			/* The chain and CRL do not change for this verifier,
-			 * but time moves on: expired (or not yet valid)
-			 * certificates are refused as a fresh check would. */
-			if (now < v->cache[i].not_before || now > v->cache[i].not_after)
-				return FL_E_AUTH;
-			*pub = v->cache[i].pub;
-			return 0;
-		}
-	}
+/* The index of the entry with fingerprint fp, or v->ncache if none. */
+static size_t cache_find(const fl_verifier *v, const uint8_t *fp)
+{
+	if (v->nslot == 0)
+		return v->ncache;
+	for (size_t s = slot_of(v, fp); v->slot[s] != 0; s = (s + 1) & (v->nslot - 1))
+		if (memcmp(v->cache[v->slot[s] - 1].fp, fp,
+			   crypto_hash_sha256_BYTES) == 0)
+			return v->slot[s] - 1;
+	return v->ncache;
+}
+
+/* Room for one more entry in cache and slot. FL_E_NOMEM. */
+static int cache_grow(fl_verifier *v)
+{
 	if (v->ncache == v->capcache) {
 		size_t cap = v->capcache ? 2 * v->capcache : 16;
+		verifier_entry *e = realloc(v->cache, cap * sizeof(*e));
 
-		if (!(e = realloc(v->cache, cap * sizeof(*e))))
+		if (!e)
 			return FL_E_NOMEM;
 		v->cache = e;
 		v->capcache = cap;
 	}
-	e = &v->cache[v->ncache];
-	if ((r = verify_chain(v, pem, len, pub, e)) != 0)
-		return r;
-	memcpy(e->fp, fp, sizeof(fp));
-	e->pub = *pub;
-	v->ncache++;
+	if (2 * (v->ncache + 1) > v->nslot) {
+		size_t ns = v->nslot ? 2 * v->nslot : 64;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+
+		if (!sl || v->ncache >= UINT32_MAX) {
+			free(sl);
+			return FL_E_NOMEM;
+		}
+		free(v->slot);
+		v->slot = sl;
+		v->nslot = ns;
+		for (size_t i = 0; i < v->ncache; i++) {
+			size_t s = slot_of(v, v->cache[i].fp);
+
+			while (v->slot[s] != 0)
+				s = (s + 1) & (v->nslot - 1);
+			v->slot[s] = (uint32_t)(i + 1);
+		}
+	}
 	return 0;
 }
 
-int fl_verifier_check(fl_verifier *v, const char *cert_pem, size_t cert_len,
-		      const uint8_t *msg, size_t msglen, const uint8_t *sig,
-		      size_t siglen)
+/* The chain and CRL do not change for this verifier, but time moves on:
+ * expired (or not yet valid) certificates are refused as a fresh check
+ * would. */
+static int entry_current(const verifier_entry *e)
 {
-	EVP_MD_CTX *md = NULL;
-	EVP_PKEY *pub = NULL;   /* borrowed from the cache */
+	time_t now = time(NULL);
+
+	return now < e->not_before || now > e->not_after ? FL_E_AUTH : 0;
+}
+
+int fl_verifier_cert(fl_verifier *v, const char *cert_pem, size_t cert_len,
+		     size_t *cert, fl_cert_facts *facts)
+{
+	uint8_t fp[crypto_hash_sha256_BYTES];
+	verifier_entry *e;
+	EVP_PKEY *pub = NULL;
+	size_t i;
 	int r;
 
-	if (!v || !cert_pem || !msg || !sig)
+	if (!v || !cert_pem)
 		return FL_E_INVAL;
 	if (cert_len == 0 || cert_len > FL_SIGN_MAX_PEM)
 		return FL_E_PARSE;
+	crypto_hash_sha256(fp, (const unsigned char *)cert_pem, cert_len);
+	if ((i = cache_find(v, fp)) == v->ncache) {
+		if ((r = cache_grow(v)) != 0)
+			return r;
+		e = &v->cache[v->ncache];
+		memset(e, 0, sizeof(*e));
+		if ((r = verify_chain(v, cert_pem, cert_len, &pub, e)) != 0)
+			return r;
+		memcpy(e->fp, fp, sizeof(fp));
+		e->pub = pub;
+		for (size_t s = slot_of(v, fp);; s = (s + 1) & (v->nslot - 1))
+			if (v->slot[s] == 0) {
+				v->slot[s] = (uint32_t)(v->ncache + 1);
+				break;
+			}
+		v->ncache++;
+	}
+	if ((r = entry_current(&v->cache[i])) != 0)
+		return r;
+	if (cert)
+		*cert = i;
+	if (facts)
+		*facts = v->cache[i].facts;
+	return 0;
+}
+
+/* ECDSA with SHA-256 as EVP_DigestVerify does it, with the key's verify
+ * context fetched once and kept (EVP_PKEY_verify may be called again on
+ * it): SHA-256 of msg, then the DER signature over the digest. */
+static int verify_ecdsa(verifier_entry *e, const uint8_t *msg, size_t msglen,
+			const uint8_t *sig, size_t siglen)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	if (!e->ec) {
+		if (!(e->ec = EVP_PKEY_CTX_new(e->pub, NULL)))
+			return FL_E_NOMEM;
+		if (EVP_PKEY_verify_init(e->ec) != 1) {
+			EVP_PKEY_CTX_free(e->ec);
+			e->ec = NULL;
+			ERR_clear_error();
+			return FL_E_CRYPTO;
+		}
+	}
+	crypto_hash_sha256(h, msg, msglen);
+	if (EVP_PKEY_verify(e->ec, sig, siglen, h, sizeof(h)) == 1)
+		return 0;
+	ERR_clear_error();
+	return FL_E_VERIFY;
+}
+
+int fl_verifier_check_cert(fl_verifier *v, size_t cert, const uint8_t *msg,
+			   size_t msglen, const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY *pub;   /* borrowed from the cache */
+	int r;
+
+	if (!v || !msg || !sig || cert >= v->ncache)
+		return FL_E_INVAL;
 	if (siglen == 0 || siglen > FL_SIG_MAX_BYTES)
 		return FL_E_VERIFY;
-	if ((r = cache_lookup(v, cert_pem, cert_len, &pub)) != 0)
+	if ((r = entry_current(&v->cache[cert])) != 0)
+		return r;
+	pub = v->cache[cert].pub;
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC &&
+	    (r = verify_ecdsa(&v->cache[cert], msg, msglen, sig, siglen)) != FL_E_CRYPTO)
 		return r;
 	if (!(md = EVP_MD_CTX_new()))
 		return FL_E_NOMEM;
@@ -315,4 +446,22 @@ int fl_verifier_check(fl_verifier *v, const char *cert_pem, size_t cert_len,
 		ERR_clear_error();
 	EVP_MD_CTX_free(md);
 	return r;
+}
+
+int fl_verifier_check(fl_verifier *v, const char *cert_pem, size_t cert_len,
+		      const uint8_t *msg, size_t msglen, const uint8_t *sig,
+		      size_t siglen)
+{
+	size_t cert;
+	int r;
+
+	if (!v || !cert_pem || !msg || !sig)
+		return FL_E_INVAL;
+	if (cert_len == 0 || cert_len > FL_SIGN_MAX_PEM)
+		return FL_E_PARSE;
+	if (siglen == 0 || siglen > FL_SIG_MAX_BYTES)
+		return FL_E_VERIFY;
+	if ((r = fl_verifier_cert(v, cert_pem, cert_len, &cert, NULL)) != 0)
+		return r;
+	return fl_verifier_check_cert(v, cert, msg, msglen, sig, siglen);
 }

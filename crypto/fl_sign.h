@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fl_pki.h"
 
 /* ECDSA P-256 DER signatures are at most 72 bytes, Ed25519 ones 64. */
 #define FL_SIG_MAX_BYTES 80
@@ -45,6 +46,36 @@ void fl_verifier_free(fl_verifier *v);
 int fl_verifier_check(fl_verifier *v, const char *cert_pem, size_t cert_len,
 		      const uint8_t *msg, size_t msglen, const uint8_t *sig,
 		      size_t siglen);
+
+/* What a certificate that passed the chain check says, read once when it
+ * was first checked and kept in the verifier's cache with it. */
+typedef struct fl_cert_facts {
+	int info_err;            /* fl_pki_cert_info's result; info valid if 0 */
+	fl_cert_info info;
+	int pkhash_err;          /* fl_pki_cert_pkhash's result; pkhash valid if 0 */
+	uint8_t pkhash[32];      /* SHA-256 of the DER SubjectPublicKeyInfo */
+} fl_cert_facts;
+
+/* What the first certificate of pem (len bytes) says, with one parse and
+ * no chain check. 0 if it parses (then see f->info_err, f->pkhash_err),
+ * FL_E_PARSE, FL_E_NOMEM. */
+int fl_cert_facts_read(const char *pem, size_t len, fl_cert_facts *f);
+
+/* The chain check of fl_verifier_check (same cache, same errors) without a
+ * signature. *cert (may be NULL) gets a handle to the checked certificate
+ * for fl_verifier_check_cert, valid for this verifier's lifetime, and
+ * *facts (may be NULL) a copy of what the certificate says. The cache is
+ * keyed by the SHA-256 of the whole PEM text: another text, even of a
+ * certificate with the same name or key, is checked afresh. */
+int fl_verifier_cert(fl_verifier *v, const char *cert_pem, size_t cert_len,
+		     size_t *cert, fl_cert_facts *facts);
+
+/* fl_verifier_check against a certificate that fl_verifier_cert of this
+ * verifier returned: its validity period is checked against the clock
+ * again, then sig. FL_E_INVAL (not a handle of v), FL_E_AUTH (expired),
+ * FL_E_VERIFY, FL_E_NOMEM. */
+int fl_verifier_check_cert(fl_verifier *v, size_t cert, const uint8_t *msg,
+			   size_t msglen, const uint8_t *sig, size_t siglen);
 
 /* Number of certificates whose chain check is cached (for tests). */
 size_t fl_verifier_cached(const fl_verifier *v);

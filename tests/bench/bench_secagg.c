@@ -30,9 +30,18 @@ typedef struct party {
 	fl_test_trust *tr;     /* the member list and the sites' policy */
 } party;
 
+/* The client's phases, timed apart (CPU time of the bench thread). */
+enum { PH_ADV, PH_SHARE, PH_MASK, PH_CONS, PH_UNMASK, PH_N };
+static const char *const ph_name[PH_N] = {
+	"advertise", "share", "mask", "consistency", "unmask"
+};
+
 typedef struct rep_out {
 	double server_ms;
 	double *client_ms;     /* n + 1, NaN for dropped */
+	double *cpu_ms;        /* n + 1: CPU time of the same calls */
+	double (*ph_ms)[PH_N]; /* n + 1: cpu_ms by phase */
+	double *quant_ms;      /* n + 1: quantising the input (not in client_ms) */
 	uint64_t upload_bytes; /* of one surviving client */
 	int ok;
 } rep_out;
@@ -48,8 +57,15 @@ void bench_secagg_help(void)
 	       "  dropping after sharing keys; every site's policy demands H honest\n"
 	       "  sites (default 3) against C colluders (default 1), and every\n"
 	       "  round runs the signed survivor list (phase 4). Prints client_ms\n"
-	       "  (median per client over all client phases), server_ms (median\n"
-	       "  per round), keystream_gbps, mask_gbps and ok (exact sum).\n");
+	       "  (median per client over all client phases, wall clock), its CPU\n"
+	       "  time client_cpu_ms, cold (first rep: empty certificate caches)\n"
+	       "  and warm (later reps), the mean CPU ms of each client phase and\n"
+	       "  its share, server_ms (median per round), keystream_gbps,\n"
+	       "  mask_gbps, the primitives' cost (one sign, verify, X25519) and\n"
+	       "  floor_ms, the client's cost if it only ran the primitives the\n"
+	       "  rules need: (k + 1) m-word keystreams, n - 1 advert and q\n"
+	       "  survivor-list verifies, 3k + 2 X25519, two signs; ok is the\n"
+	       "  exact sum.\n");
 }
 
 static uint64_t mix(uint64_t *s)
@@ -163,6 +179,12 @@ static int64_t timed_t0;
 static int timed_r;
 #define TIMED(acc, call) (timed_t0 = bench_now_ns(), timed_r = (call), \
 	(acc) += bench_now_ns() - timed_t0, timed_r)
+/* A client call of phase ph: wall time to cns[i], CPU time to cph[i][ph]. */
+static int64_t timed_c0;
+#define CTIMED(rc, i, ph, call) (timed_t0 = bench_now_ns(), \
+	timed_c0 = bench_cpu_ns(), timed_r = (call), \
+	(rc)->cph[i][ph] += bench_cpu_ns() - timed_c0, \
+	(rc)->cns[i] += bench_now_ns() - timed_t0, timed_r)
 
 typedef struct round_ctx {
 	const opts *o;
@@ -171,6 +193,8 @@ typedef struct round_ctx {
 	fl_secagg_server *s;
 	fl_secagg_client **c;
 	int64_t *cns, sns;
+	int64_t (*cph)[PH_N];  /* n + 1: CPU ns by phase */
+	int64_t *qns;          /* n + 1: CPU ns quantising */
 	uint8_t *drop;
 	uint32_t *sum, *out, *x, *y;
 	double *xd;
@@ -185,7 +209,7 @@ static int round_keys(round_ctx *rc)
 	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
 		fl_secagg_advert a = { 0 };
 
-		if ((r = TIMED(rc->cns[i], fl_secagg_client_advertise(rc->c[i], &a))) == 0)
+		if ((r = CTIMED(rc, i, PH_ADV, fl_secagg_client_advertise(rc->c[i], &a))) == 0)
 			r = TIMED(rc->sns, fl_secagg_server_add_advert(rc->s, &a));
 		if (i == 1)
 			rc->up_bytes += sizeof(a) + a.cert_len;
@@ -196,7 +220,7 @@ static int round_keys(round_ctx *rc)
 	for (uint32_t i = 1; i <= rc->p.n && r == 0; i++) {
 		fl_secagg_shares sh = { 0 };
 
-		if ((r = TIMED(rc->cns[i], fl_secagg_client_share(rc->c[i], &kl, &sh))) == 0)
+		if ((r = CTIMED(rc, i, PH_SHARE, fl_secagg_client_share(rc->c[i], &kl, &sh))) == 0)
 			r = TIMED(rc->sns, fl_secagg_server_add_shares(rc->s, &sh));
 		if (i == 1)
 			rc->up_bytes += sh.count * sizeof(fl_secagg_enc_share);
@@ -213,22 +237,26 @@ static int round_upload(round_ctx *rc, uint32_t i, uint64_t *rng)
 {
 	fl_quant_params qp = { 1.0, 16 };
 	fl_secagg_shares in = { 0 };
+	int64_t q0;
 	int r;
 
 	if ((r = TIMED(rc->sns, fl_secagg_server_shares_for(rc->s, i, &in))) == 0)
-		r = TIMED(rc->cns[i], fl_secagg_client_recv_shares(rc->c[i], &in));
+		r = CTIMED(rc, i, PH_MASK, fl_secagg_client_recv_shares(rc->c[i], &in));
 	fl_secagg_shares_clear(&in);
 	for (uint64_t off = 0; off < rc->p.m && r == 0; off += CHUNK_WORDS) {
 		size_t cnt = rc->p.m - off < CHUNK_WORDS ? rc->p.m - off : CHUNK_WORDS;
 
 		for (size_t w = 0; w < cnt; w++)
 			rc->xd[w] = (double)(mix(rng) >> 11) * 0x1p-52 - 1.0;
-		if ((r = fl_quant_encode(&qp, rc->xd, cnt, NULL, rc->x)) != 0)
+		q0 = bench_cpu_ns();
+		r = fl_quant_encode(&qp, rc->xd, cnt, NULL, rc->x);
+		rc->qns[i] += bench_cpu_ns() - q0;
+		if (r != 0)
 			break;
 		for (size_t w = 0; w < cnt; w++)
 			rc->sum[off + w] += rc->x[w];
-		if ((r = TIMED(rc->cns[i], fl_secagg_client_mask_chunk(rc->c[i], off,
-				rc->x, rc->y, cnt))) == 0)
+		if ((r = CTIMED(rc, i, PH_MASK, fl_secagg_client_mask_chunk(rc->c[i],
+				off, rc->x, rc->y, cnt))) == 0)
 			r = TIMED(rc->sns, fl_secagg_server_add_chunk(rc->s, i, off, rc->y, cnt));
 	}
 	if (i == 1 || rc->up_bytes < rc->p.m * 4)
@@ -248,8 +276,8 @@ static int round_sign(round_ctx *rc, const fl_secagg_unmask_req *req,
 
 		if (rc->drop[i])
 			continue;
-		if ((r = TIMED(rc->cns[i], fl_secagg_client_consistency(rc->c[i], req,
-									&cs))) == 0)
+		if ((r = CTIMED(rc, i, PH_CONS, fl_secagg_client_consistency(rc->c[i],
+				req, &cs))) == 0)
 			r = TIMED(rc->sns, fl_secagg_server_add_consistency(rc->s, &cs));
 		if (r != 0)
 			fprintf(stderr, "  client %u: %s\n", i,
@@ -274,7 +302,8 @@ static int round_unmask(round_ctx *rc)
 
 		if (rc->drop[i])
 			continue;
-		if ((r = TIMED(rc->cns[i], fl_secagg_client_unmask(rc->c[i], &req, &rs))) == 0)
+		if ((r = CTIMED(rc, i, PH_UNMASK, fl_secagg_client_unmask(rc->c[i], &req,
+				&rs))) == 0)
 			r = TIMED(rc->sns, fl_secagg_server_add_unmask(rc->s, &rs));
 		if (i == 1)
 			rc->up_bytes += rs.count * sizeof(fl_secagg_unmask_entry);
@@ -298,17 +327,27 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 	rc.pt = pt;
 	rc.p = (fl_secagg_params){ .job_id = 1, .round = 1, .attempt = rep + 1,
 		.n = o->n, .t = o->t, .k = o->k, .m = o->m, .consistency = true };
-	randombytes_buf(rc.p.round_seed, sizeof(rc.p.round_seed));
+	/* the same graphs and dropouts in every run, so that runs compare */
+	{
+		uint8_t key[randombytes_SEEDBYTES] = { 'f', 'e', 'd', 'c' };
+
+		key[8] = (uint8_t)rep;
+		key[9] = (uint8_t)(rep >> 8);
+		randombytes_buf_deterministic(rc.p.round_seed, sizeof(rc.p.round_seed),
+					      key);
+	}
 	randombytes_buf(rc.p.ctx, sizeof(rc.p.ctx));
 	if (!(rc.c = calloc(o->n + 1, sizeof(*rc.c))) ||
 	    !(rc.cns = calloc(o->n + 1, sizeof(*rc.cns))) ||
+	    !(rc.cph = calloc(o->n + 1, sizeof(*rc.cph))) ||
+	    !(rc.qns = calloc(o->n + 1, sizeof(*rc.qns))) ||
 	    !(rc.drop = calloc(o->n + 1, 1)) ||
 	    !(rc.sum = calloc(o->m, 4)) || !(rc.out = calloc(o->m, 4)) ||
 	    !(rc.x = malloc(CHUNK_WORDS * 4)) || !(rc.y = malloc(CHUNK_WORDS * 4)) ||
 	    !(rc.xd = malloc(CHUNK_WORDS * sizeof(double))))
 		goto out;
 	while (picked < nd) {   /* client 1 stays, to report its upload size */
-		uint32_t id = 2 + randombytes_uniform(o->n - 1);
+		uint32_t id = 2 + (uint32_t)(mix(&rng) % (o->n - 1));
 
 		if (!rc.drop[id]) {
 			rc.drop[id] = 1;
@@ -318,7 +357,7 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 	if ((r = TIMED(rc.sns, fl_secagg_server_new(&rc.p, &rc.s))) != 0)
 		goto out;
 	for (uint32_t i = 1; i <= o->n; i++)
-		if ((r = TIMED(rc.cns[i], fl_secagg_client_new(&rc.p, i, pt->key[i],
+		if ((r = CTIMED(&rc, i, PH_ADV, fl_secagg_client_new(&rc.p, i, pt->key[i],
 				pt->ver[i], pt->site[i].cert_pem, pt->site[i].cert_len,
 				&pt->tr->trust, &rc.c[i], NULL))) != 0)
 			goto out;
@@ -332,8 +371,17 @@ static int run_rep(const opts *o, party *pt, uint32_t rep, rep_out *ro)
 		goto out;
 	ro->ok = memcmp(rc.out, rc.sum, o->m * 4) == 0;
 	ro->server_ms = (double)rc.sns / 1e6;
-	for (uint32_t i = 1; i <= o->n; i++)
+	for (uint32_t i = 1; i <= o->n; i++) {
+		int64_t cpu = 0;
+
+		for (int ph = 0; ph < PH_N; ph++) {
+			ro->ph_ms[i][ph] = (double)rc.cph[i][ph] / 1e6;
+			cpu += rc.cph[i][ph];
+		}
 		ro->client_ms[i] = rc.drop[i] ? NAN : (double)rc.cns[i] / 1e6;
+		ro->cpu_ms[i] = rc.drop[i] ? NAN : (double)cpu / 1e6;
+		ro->quant_ms[i] = (double)rc.qns[i] / 1e6;
+	}
 	ro->upload_bytes = rc.up_bytes;
 out:
 	if (r != 0)
@@ -343,6 +391,8 @@ out:
 	fl_secagg_server_free(rc.s);
 	free(rc.c);
 	free(rc.cns);
+	free(rc.cph);
+	free(rc.qns);
 	free(rc.drop);
 	free(rc.sum);
 	free(rc.out);
@@ -391,18 +441,153 @@ static void measure_prg(uint64_t m, double *ks_gbps, double *mask_gbps)
 	free(buf);
 }
 
+/* Per-client figures of the surviving clients over the reps; the first
+ * rep runs with empty certificate caches (cold), the others warm. */
+typedef struct stats {
+	double *wall, *cpu, *cold, *warm;   /* n * reps each */
+	size_t nwall, ncold, nwarm;
+	double ph[2][PH_N];                 /* CPU ms by phase: cold, warm */
+	size_t nph[2];
+	double quant;
+	size_t nquant;
+} stats;
+
+static int stats_new(stats *st, size_t cap)
+{
+	memset(st, 0, sizeof(*st));
+	return (st->wall = calloc(cap, sizeof(double))) &&
+	       (st->cpu = calloc(cap, sizeof(double))) &&
+	       (st->cold = calloc(cap, sizeof(double))) &&
+	       (st->warm = calloc(cap, sizeof(double))) ? 0 : -1;
+}
+
+static void stats_free(stats *st)
+{
+	free(st->wall);
+	free(st->cpu);
+	free(st->cold);
+	free(st->warm);
+}
+
+static void stats_add(stats *st, const rep_out *ro, uint32_t n, int warm)
+{
+	for (uint32_t i = 1; i <= n; i++) {
+		if (isnan(ro->client_ms[i]))
+			continue;
+		st->wall[st->nwall] = ro->client_ms[i];
+		st->cpu[st->nwall++] = ro->cpu_ms[i];
+		if (warm)
+			st->warm[st->nwarm++] = ro->cpu_ms[i];
+		else
+			st->cold[st->ncold++] = ro->cpu_ms[i];
+		for (int ph = 0; ph < PH_N; ph++)
+			st->ph[warm][ph] += ro->ph_ms[i][ph];
+		st->nph[warm]++;
+		st->quant += ro->quant_ms[i];
+		st->nquant++;
+	}
+}
+
+/* Mean CPU ms of phase ph per client: warm reps if any ran, else cold. */
+static double stats_ph(const stats *st, int ph, int warm)
+{
+	if (warm && st->nph[1] == 0)
+		warm = 0;
+	return st->nph[warm] ? st->ph[warm][ph] / (double)st->nph[warm] : 0;
+}
+
+static void phases_json(const stats *st, int warm, int share)
+{
+	double tot = 0;
+
+	for (int ph = 0; ph < PH_N; ph++)
+		tot += stats_ph(st, ph, warm);
+	printf("{");
+	for (int ph = 0; ph < PH_N; ph++)
+		printf("%s\"%s\":%.3f", ph ? "," : "", ph_name[ph],
+		       share ? (tot > 0 ? stats_ph(st, ph, warm) / tot : 0) :
+		       stats_ph(st, ph, warm));
+	printf("}");
+}
+
+/* What the client cannot go below with these primitives (see the help). */
+static double floor_ms(const opts *o, const bench_prims *pr, double ks_gbps)
+{
+	double mask = ks_gbps > 0 ? (double)(o->k + 1) * (double)o->m * 4 / ks_gbps / 1e6 : 0;
+	double verifies = (double)(o->n - 1) + fl_secagg_quorum(o->n, o->colluders);
+
+	return mask + (verifies * pr->raw_verify_us + (3.0 * o->k + 2) * pr->kx_us +
+		       2 * pr->sign_us) / 1e3;
+}
+
+static void report(const opts *o, const stats *st, const bench_prims *pr,
+		   double ks, double mk, double *sms, uint32_t done, uint64_t up,
+		   uint32_t aborted, int ok)
+{
+	double cpu = st->nwall ? median(st->cpu, st->nwall) : -1.0;
+	double warm = st->nwarm ? median(st->warm, st->nwarm) : -1.0;
+	double fl = floor_ms(o, pr, ks);
+	double best = warm > 0 ? warm : cpu;
+
+	fprintf(stderr, "secagg: client CPU ms per phase (mean per surviving client, "
+		"%s):", st->nph[1] ? "warm reps" : "cold rep");
+	for (int ph = 0; ph < PH_N; ph++)
+		fprintf(stderr, " %s %.3f", ph_name[ph], stats_ph(st, ph, 1));
+	fprintf(stderr, "\nsecagg: cold rep:");
+	for (int ph = 0; ph < PH_N; ph++)
+		fprintf(stderr, " %s %.3f", ph_name[ph], stats_ph(st, ph, 0));
+	fprintf(stderr, "\nsecagg: client CPU ms median %.3f (cold %.3f, warm %.3f); "
+		"quantising %.3f ms (not in client_ms)\n", cpu,
+		st->ncold ? median(st->cold, st->ncold) : -1.0, warm,
+		st->nquant ? st->quant / (double)st->nquant : 0);
+	fprintf(stderr, "secagg: primitives (CPU us): sign %.1f, verify %.1f "
+		"(OpenSSL raw %.1f, first with chain %.1f), certificate parse %.1f, "
+		"X25519+HKDF %.1f\n", pr->sign_us, pr->verify_us, pr->raw_verify_us,
+		pr->first_check_us, pr->cert_parse_us, pr->kx_us);
+	fprintf(stderr, "secagg: floor %.3f ms (%u-word keystreams x%u, %u verifies, "
+		"%u X25519, 2 signs); client CPU %.2fx the floor\n", fl,
+		(unsigned)o->m, o->k + 1, o->n - 1 + fl_secagg_quorum(o->n, o->colluders),
+		3 * o->k + 2, fl > 0 ? best / fl : 0);
+	printf("{\"bench\":\"secagg\",\"clients\":%u,\"length\":%llu,\"neighbours\":%u,"
+	       "\"threshold\":%u,\"dropout\":%.3f,\"reps\":%u,\"client_ms\":%.3f,"
+	       "\"client_cpu_ms\":%.3f,\"client_ms_cold\":%.3f,\"client_ms_warm\":%.3f,"
+	       "\"phase_ms\":", o->n, (unsigned long long)o->m, o->k, o->t, o->dropout,
+	       o->reps, st->nwall ? median(st->wall, st->nwall) : -1.0, cpu,
+	       st->ncold ? median(st->cold, st->ncold) : -1.0, warm);
+	phases_json(st, 1, 0);
+	printf(",\"phase_share\":");
+	phases_json(st, 1, 1);
+	printf(",\"phase_ms_cold\":");
+	phases_json(st, 0, 0);
+	printf(",\"quant_ms\":%.3f,\"sign_us\":%.1f,\"verify_us\":%.1f,"
+	       "\"raw_verify_us\":%.1f,\"first_check_us\":%.1f,\"cert_parse_us\":%.1f,"
+	       "\"kx_us\":%.1f,\"floor_ms\":%.3f,\"floor_ratio\":%.2f,",
+	       st->nquant ? st->quant / (double)st->nquant : 0, pr->sign_us,
+	       pr->verify_us, pr->raw_verify_us, pr->first_check_us,
+	       pr->cert_parse_us, pr->kx_us, fl, fl > 0 ? best / fl : 0);
+	printf("\"server_ms\":%.3f,\"keystream_gbps\":%.3f,\"mask_gbps\":%.3f,"
+	       "\"mask_ratio\":%.3f,\"upload_bytes\":%llu,\"float32_bytes\":%llu,"
+	       "\"upload_ratio\":%.4f,\"aborted_reps\":%u,\"ok\":%s}\n",
+	       done ? median(sms, done) : -1.0, ks, mk,
+	       ks > 0 ? mk / ks : 0, (unsigned long long)up,
+	       (unsigned long long)(o->m * 4), (double)up / (double)(o->m * 4),
+	       aborted, ok && done ? "true" : "false");
+}
+
 int bench_secagg(int argc, char **argv)
 {
 	opts o;
 	party pt;
 	rep_out ro;
+	stats st;
+	bench_prims pr;
 	fl_secagg_params chk;
-	double *cms = NULL, *sms = NULL, ks = 0, mk = 0;
-	size_t ncms = 0;
+	double *sms = NULL, ks = 0, mk = 0;
 	uint64_t up = 0;
 	uint32_t done = 0, aborted = 0;
 	int ok = 1, rc = 1, r;
 
+	memset(&st, 0, sizeof(st));
 	if (parse(argc, argv, &o) != 0) {
 		bench_secagg_help();
 		return 2;
@@ -427,16 +612,23 @@ int bench_secagg(int argc, char **argv)
 	fprintf(stderr, "secagg: n=%u k=%u t=%u m=%llu dropout=%.3f reps=%u "
 		"honest=%u colluders=%u\n", o.n, o.k, o.t, (unsigned long long)o.m,
 		o.dropout, o.reps, o.honest, o.colluders);
-	if (party_new(&pt, &o) != 0 ||
-	    !(cms = calloc((size_t)o.n * o.reps, sizeof(double))) ||
+	if (party_new(&pt, &o) != 0 || stats_new(&st, (size_t)o.n * o.reps) != 0 ||
 	    !(sms = calloc(o.reps, sizeof(double))) ||
-	    !(ro.client_ms = calloc(o.n + 1, sizeof(double)))) {
+	    !(ro.client_ms = calloc(o.n + 1, sizeof(double))) ||
+	    !(ro.cpu_ms = calloc(o.n + 1, sizeof(double))) ||
+	    !(ro.quant_ms = calloc(o.n + 1, sizeof(double))) ||
+	    !(ro.ph_ms = calloc(o.n + 1, sizeof(*ro.ph_ms)))) {
 		fprintf(stderr, "secagg: setup failed\n");
 		goto out;
 	}
 	fprintf(stderr, "secagg: %u site certificates (ECDSA P-256) made\n", o.n);
 	measure_prg(o.m, &ks, &mk);
 	fprintf(stderr, "secagg: keystream %.2f GB/s, fused mask %.2f GB/s\n", ks, mk);
+	if (bench_prims_measure(pt.ca.pem, pt.ca.pem_len, pt.site[1].cert_pem,
+				pt.site[1].cert_len, pt.key[1], &pr) != 0) {
+		fprintf(stderr, "secagg: cannot measure the primitives\n");
+		goto out;
+	}
 	for (uint32_t rep = 0; rep < o.reps; rep++) {
 		if ((r = run_rep(&o, &pt, rep, &ro)) == FL_E_THRESHOLD ||
 		    r == FL_E_PAIRING || r == FL_E_SURVIVORS) {
@@ -450,27 +642,19 @@ int bench_secagg(int argc, char **argv)
 		ok &= ro.ok;
 		sms[done++] = ro.server_ms;
 		up = ro.upload_bytes;
-		for (uint32_t i = 1; i <= o.n; i++)
-			if (!isnan(ro.client_ms[i]))
-				cms[ncms++] = ro.client_ms[i];
+		stats_add(&st, &ro, o.n, rep > 0);
 		fprintf(stderr, "  rep %u: server %.1f ms, sum %s\n", rep + 1,
 			ro.server_ms, ro.ok ? "exact" : "WRONG");
 	}
-	printf("{\"bench\":\"secagg\",\"clients\":%u,\"length\":%llu,\"neighbours\":%u,"
-	       "\"threshold\":%u,\"dropout\":%.3f,\"reps\":%u,\"client_ms\":%.3f,"
-	       "\"server_ms\":%.3f,\"keystream_gbps\":%.3f,\"mask_gbps\":%.3f,"
-	       "\"mask_ratio\":%.3f,\"upload_bytes\":%llu,\"float32_bytes\":%llu,"
-	       "\"upload_ratio\":%.4f,\"aborted_reps\":%u,\"ok\":%s}\n",
-	       o.n, (unsigned long long)o.m, o.k, o.t, o.dropout, o.reps,
-	       ncms ? median(cms, ncms) : -1.0, done ? median(sms, done) : -1.0, ks, mk,
-	       ks > 0 ? mk / ks : 0, (unsigned long long)up,
-	       (unsigned long long)(o.m * 4), (double)up / (double)(o.m * 4),
-	       aborted, ok && done ? "true" : "false");
+	report(&o, &st, &pr, ks, mk, sms, done, up, aborted, ok);
 	rc = ok && done ? 0 : 1;
 out:
 	party_free(&pt, o.n);
-	free(cms);
+	stats_free(&st);
 	free(sms);
 	free(ro.client_ms);
+	free(ro.cpu_ms);
+	free(ro.quant_ms);
+	free(ro.ph_ms);
 	return rc;
 }
