@@ -55,7 +55,11 @@ enum fl_model_kind {
  *            drop in a round, each independently; when neighbours is 0 the
  *            coordinator picks k and t so that an attempt aborts with
  *            probability at most 2^-20 at this rate, see
- *            crypto/fl_secagg_choose.h; it is not a limit: dropout is),
+ *            crypto/fl_secagg_choose.h; it is not a limit: dropout is;
+ *            the default 0.1 fits sites that are servers of member
+ *            organisations, and sizing k for the limit 0.5 instead would
+ *            make every round full SecAgg, as the quorum 2q > n + c then
+ *            fails in about half the attempts whatever k is),
  *            consistency (accepted for old specs; the survivor list is
  *            signed in every round whatever it says)
  *   [server] optimizer = fedavg|fedavgm|fedadam|fedyogi|fedadagrad (server
