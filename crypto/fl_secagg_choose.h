@@ -61,6 +61,8 @@ double fl_secagg_binom_below_log2(uint32_t trials, double p, uint32_t below);
  * probability is computed without a union bound. This is used instead of
  * the asymptotic bound of Bell et al. 2020 (random graphs, constants for
  * large n): it is exact for the graph built here and holds for every n.
+ * Sites are counted, not organisations: where one organisation runs several
+ * sites, R4's count of paired organisations can fall short earlier.
  * Returns 0 (certain abort) for parameters that cannot run (t > k, or
  * t' + 1 > n for full SecAgg). z must be valid (see fl_secagg_choose).
  */
