@@ -61,7 +61,8 @@ double fl_secagg_abort_log2(const fl_secagg_sizing *z, uint32_t k, uint32_t t)
 	uint32_t tp = max_u32(t, T >= 1 ? T - 1 + c : c), need;
 	double live = 1.0 - z->dropout, r;
 
-	if (t < 1 || t > k || k > n - 1)
+	if (n < 2 || n > FL_SECAGG_MAX_CLIENTS || !(z->dropout >= 0.0 &&
+	    z->dropout < 1.0) || t < 1 || t > k || k > n - 1)
 		return 0.0;
 	need = max_u32(max_u32(t, fl_secagg_quorum(n, c)),
 		       max_u32(T + c, z->min_survivors));

@@ -64,7 +64,8 @@ double fl_secagg_binom_below_log2(uint32_t trials, double p, uint32_t below);
  * Sites are counted, not organisations: where one organisation runs several
  * sites, R4's count of paired organisations can fall short earlier.
  * Returns 0 (certain abort) for parameters that cannot run (t > k, or
- * t' + 1 > n for full SecAgg). z must be valid (see fl_secagg_choose).
+ * t' + 1 > n for full SecAgg) and for a z that fl_secagg_choose refuses
+ * with FL_E_INVAL.
  */
 double fl_secagg_abort_log2(const fl_secagg_sizing *z, uint32_t k, uint32_t t);
 

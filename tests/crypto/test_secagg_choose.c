@@ -267,6 +267,11 @@ static void test_choose_cases(void)
 	FL_CHECK_EQ_INT(fl_secagg_choose(&z, -20, &ch), FL_E_UNSAFE);
 	FL_CHECK_EQ_INT(fl_secagg_choose(NULL, -20, &ch), FL_E_INVAL);
 	FL_CHECK(fl_secagg_abort_log2(&z, 2, 3) == 0.0);   /* t > k */
+	z.n = 1;
+	FL_CHECK(fl_secagg_abort_log2(&z, 1, 1) == 0.0);
+	z.n = 50;
+	z.dropout = 1.0;
+	FL_CHECK(fl_secagg_abort_log2(&z, 49, 26) == 0.0);
 }
 
 /* Real graphs from fresh seeds at n = 200: the chosen k and t never abort
