@@ -24,7 +24,7 @@ enum spec_key {
 	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS,
 	K_PROX_MU, K_LR_SCHEDULE, K_LR_DECAY, K_LR_STEP, K_CLASS_WEIGHTS,
 	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_TYPE,
-	K_SITE_FIGURES, K_COUNT_
+	K_SITE_FIGURES, K_SA_EXPECTED_DROPOUT, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -49,6 +49,7 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_SA_CLIP] = { "secagg", "clip" },
 	[K_SA_BITS] = { "secagg", "bits" },
 	[K_SA_DROPOUT] = { "secagg", "dropout" },
+	[K_SA_EXPECTED_DROPOUT] = { "secagg", "expected_dropout" },
 	[K_SA_CONSISTENCY] = { "secagg", "consistency" },
 	[K_HIDDEN] = { "job", "hidden" },
 	[K_LOSS] = { "job", "loss" },
@@ -397,6 +398,8 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_SA_CLIP: return spec_dbl(c, key, &s->sa_clip, v);
 	case K_SA_BITS: return spec_u32(c, key, 2, 31, &s->sa_bits, v);
 	case K_SA_DROPOUT: return spec_dbl(c, key, &s->sa_dropout, v);
+	case K_SA_EXPECTED_DROPOUT:
+		return spec_dbl(c, key, &s->sa_expected_dropout, v);
 	case K_SA_CONSISTENCY: return spec_bool(c, key, &s->sa_consistency, v);
 	case K_SITE_FIGURES: return spec_bool(c, key, &s->site_figures, v);
 	case K_HIDDEN: return spec_hidden(c, v);
@@ -592,6 +595,11 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 			      s->sa_dropout);
 		return FL_E_SPEC;
 	}
+	if (!(s->sa_expected_dropout >= 0.0 && s->sa_expected_dropout < 1.0)) {
+		fl_errmsg_set(errmsg, "'expected_dropout' in [secagg] must be in [0, 1), "
+			      "not %g", s->sa_expected_dropout);
+		return FL_E_SPEC;
+	}
 	if (spec_check_mlp(c, errmsg) != 0)
 		return FL_E_SPEC;
 	if (spec_check_algo(s, errmsg) != 0)
@@ -617,6 +625,7 @@ static void spec_defaults(fl_jobspec *s)
 	s->sa_clip = 1.0;
 	s->sa_bits = 20;
 	s->sa_dropout = 0.5;
+	s->sa_expected_dropout = 0.1;
 	s->sa_consistency = false;
 	s->prox_mu = 0.0;
 	s->lr_schedule = FL_LR_CONSTANT;

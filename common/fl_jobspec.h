@@ -47,9 +47,19 @@ enum fl_model_kind {
  *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
  *   [secagg] threshold (a minimum for t per neighbourhood; the coordinator
  *            raises it to what the sites' policies demand, SECAGG.md R5),
- *            neighbours (k; 0 = n-1, full SecAgg), clip (model-delta clip
+ *            neighbours (k; n-1 is full SecAgg; 0 = the coordinator picks
+ *            the smallest k, and its t, for expected_dropout below), clip (model-delta clip
  *            range), bits (quantisation bits), dropout (largest fraction of
  *            selected sites that may drop before an attempt is abandoned),
+ *            expected_dropout (the fraction of selected sites expected to
+ *            drop in a round, each independently; when neighbours is 0 the
+ *            coordinator picks k and t so that an attempt aborts with
+ *            probability at most 2^-20 at this rate, see
+ *            crypto/fl_secagg_choose.h; it is not a limit: dropout is;
+ *            the default 0.1 fits sites that are servers of member
+ *            organisations, and sizing k for the limit 0.5 instead would
+ *            make every round full SecAgg, as the quorum 2q > n + c then
+ *            fails in about half the attempts whatever k is),
  *            consistency (accepted for old specs; the survivor list is
  *            signed in every round whatever it says)
  *   [server] optimizer = fedavg|fedavgm|fedadam|fedyogi|fedadagrad (server
@@ -61,6 +71,7 @@ enum fl_model_kind {
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
  * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
+ * expected_dropout 0.1,
  * consistency false; prox_mu 0, lr_schedule constant, lr_decay 0.9,
  * lr_step 10, class_weights none; optimizer fedavg, server_lr 1,
  * momentum 0.9, beta2 0.99, tau 1e-3 (the defaults train exactly as plain
@@ -102,6 +113,7 @@ typedef struct fl_jobspec {
 	double sa_clip;
 	uint32_t sa_bits;
 	double sa_dropout;
+	double sa_expected_dropout;   /* for choosing k and t (not a limit) */
 	bool sa_consistency;
 	/* [job] hidden = 64, 32 (mlp only, required): 1..3 layers of 1..4096. */
 	uint32_t hidden[3];

@@ -103,8 +103,9 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       "seed = %" PRIu64 "\n", s->timeout_s, s->max_attempts,
 		       s->test_fraction, s->seed);
 	fl_sbuf_printf(&b, "\n[secagg]\nthreshold = %u\nneighbours = %u\nclip = %.17g\n"
-		       "bits = %u\ndropout = %.17g\nconsistency = %s\n", s->sa_threshold,
-		       s->sa_neighbours, s->sa_clip, s->sa_bits, s->sa_dropout,
+		       "bits = %u\ndropout = %.17g\nexpected_dropout = %.17g\n"
+		       "consistency = %s\n", s->sa_threshold, s->sa_neighbours,
+		       s->sa_clip, s->sa_bits, s->sa_dropout, s->sa_expected_dropout,
 		       s->sa_consistency ? "true" : "false");
 	spec_format_server(&b, s);
 	return fl_sbuf_finish(&b, out);

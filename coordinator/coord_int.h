@@ -134,6 +134,19 @@ void coord_round_reset(coord_round_state *rs);
  * neighbours cannot work, FL_E_INVAL/FL_E_NOMEM otherwise. */
 int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 		       int64_t now_ms, char *errmsg);
+/* coord_sa_params.c: k and t for rs->nsel sites under the strictest
+ * policy T, c. Without [secagg] neighbours, the smallest k (and its t, at
+ * least the spec's threshold) whose abort probability at the spec's
+ * expected_dropout is at most 2^-20 (fl_secagg_choose; full SecAgg when no
+ * k gets there); otherwise the spec's k with the smallest t the rules allow
+ * (at least the spec's threshold), and a warning above 2^-10. Logs the
+ * choice once per round (at debug level for later attempts). The caller
+ * still checks the result with fl_secagg_params_safe. */
+void coord_sa_params_choose(const coord_job *j, const coord_round_state *rs,
+			    uint32_t T, uint32_t c, uint32_t *k, uint32_t *t);
+/* The largest fraction of the selected sites that may drop before an
+ * attempt is abandoned, when the spec's [secagg] dropout is 0. */
+#define COORD_SA_DEFAULT_DROPOUT 0.5
 /* Outcome of a tick of the phase machine. */
 enum coord_sa_step { COORD_SA_WAIT = 0, COORD_SA_DONE, COORD_SA_FAILED,
 		     COORD_SA_WRAPPED };

@@ -13,8 +13,6 @@
 #include "fl_err.h"
 #include "fl_log.h"
 
-#define COORD_SA_DEFAULT_DROPOUT 0.5
-
 static const char *coord_sa_phase_name(enum fl_sa_phase p)
 {
 	switch (p) {
@@ -26,18 +24,6 @@ static const char *coord_sa_phase_name(enum fl_sa_phase p)
 	case FL_SA_UNMASK: return "unmask";
 	}
 	return "unknown";
-}
-
-/* The smallest threshold that every selected site accepts (SECAGG.md R3,
- * R5): 2t > k + 1 + c, and for SecAgg+ (the coordinator picks the graph
- * seed) t >= T + c. */
-static uint32_t coord_sa_default_t(uint32_t n, uint32_t k, uint32_t T, uint32_t c)
-{
-	uint32_t t = (k + 1 + c) / 2 + 1;
-
-	if (k < n - 1 && t < T + c)
-		t = T + c;
-	return t;
 }
 
 /* The strictest policy among the selected sites: the largest T and c they
@@ -55,19 +41,6 @@ static void coord_sa_policy(const coord_round_state *rs, uint32_t *T, uint32_t *
 		*T = t > *T ? t : *T;
 		*c = cc > *c ? cc : *c;
 	}
-}
-
-/* k for n sites: spec neighbours (0 = n - 1), capped at n - 1, made even
- * when n is odd. */
-static uint32_t coord_sa_k(const fl_jobspec *s, uint32_t n)
-{
-	uint32_t k = s->sa_neighbours ? s->sa_neighbours : n - 1;
-
-	if (k > n - 1)
-		k = n - 1;
-	if (((uint64_t)n * k) % 2 != 0)
-		k--;
-	return k;
 }
 
 int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
@@ -102,12 +75,9 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 	p->attempt = rs->attempt;
 	p->n = n;
 	coord_sa_policy(rs, &T, &c);
-	p->k = coord_sa_k(s, n);
+	coord_sa_params_choose(j, rs, T, c, &p->k, &p->t);
 	/* Sites sign the survivor list in every round (SECAGG.md R4, R5). */
 	p->consistency = true;
-	p->t = coord_sa_default_t(n, p->k, T, c);
-	if (s->sa_threshold > p->t)
-		p->t = s->sa_threshold;
 	p->q = fl_secagg_quorum(n, c);
 	p->m = fl_upvec_words(&rs->layout);
 	randombytes_buf(p->round_seed, sizeof(p->round_seed));

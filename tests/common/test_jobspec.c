@@ -35,6 +35,7 @@ static const char *full =
 	"clip = 0.5\n"
 	"bits = 16\n"
 	"dropout = 0.25\n"
+	"expected_dropout = 0.05\n"
 	"consistency = true\n";
 
 static int parse(const char *s, fl_jobspec *js, char *err)
@@ -55,6 +56,7 @@ static int same_spec(const fl_jobspec *a, const fl_jobspec *b)
 	    a->seed != b->seed || a->sa_threshold != b->sa_threshold ||
 	    a->sa_neighbours != b->sa_neighbours || a->sa_clip != b->sa_clip ||
 	    a->sa_bits != b->sa_bits || a->sa_dropout != b->sa_dropout ||
+	    a->sa_expected_dropout != b->sa_expected_dropout ||
 	    a->sa_consistency != b->sa_consistency ||
 	    a->site_figures != b->site_figures)
 		return 0;
@@ -102,6 +104,7 @@ static void test_full(void)
 	FL_CHECK_NEAR(js.sa_clip, 0.5, 0);
 	FL_CHECK_EQ_INT(js.sa_bits, 16);
 	FL_CHECK_NEAR(js.sa_dropout, 0.25, 0);
+	FL_CHECK_NEAR(js.sa_expected_dropout, 0.05, 0);
 	FL_CHECK(js.sa_consistency);
 
 	FL_CHECK_EQ_INT(fl_jobspec_format(&js, &txt), 0);
@@ -142,6 +145,7 @@ static void test_defaults(void)
 	FL_CHECK_NEAR(js.sa_clip, 1.0, 0);
 	FL_CHECK_EQ_INT(js.sa_bits, 20);
 	FL_CHECK_NEAR(js.sa_dropout, 0.5, 0);
+	FL_CHECK_NEAR(js.sa_expected_dropout, 0.1, 0);
 	FL_CHECK(!js.sa_consistency);
 	FL_CHECK(!js.site_figures);
 	fl_jobspec_clear(&js);
@@ -237,6 +241,8 @@ static void test_errors(void)
 	expect_err(SOFT "[secagg]\nbits=1\n", "'bits'");
 	expect_err(SOFT "[secagg]\nclip=0\n", "'clip'");
 	expect_err(SOFT "[secagg]\ndropout=1\n", "'dropout'");
+	expect_err(SOFT "[secagg]\nexpected_dropout=1\n", "'expected_dropout'");
+	expect_err(SOFT "[secagg]\nexpected_dropout=-0.1\n", "'expected_dropout'");
 	expect_err(SOFT "[secagg]\nconsistency=maybe\n", "'consistency'");
 	expect_err(SOFT "[secagg]\nneighbours=1001\n", "'neighbours'");
 	expect_err(SOFT "[secagg]\nk=3\n", "unknown key 'k' in [secagg]");
