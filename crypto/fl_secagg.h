@@ -249,6 +249,20 @@ int fl_secagg_server_add_unmask(fl_secagg_server *s, const fl_secagg_unmask_resp
  * FL_E_VERIFY (a reconstructed key does not match its advert). */
 int fl_secagg_server_finish(fl_secagg_server *s, uint32_t *out);
 
+/* For a coordinator that closes a phase before every client answered:
+ * whether closing it now, with the messages received so far, leaves an
+ * attempt that can still finish if each client that answered goes on
+ * answering. Advertise and share: max(t, q) clients answered (q survivor-
+ * list signatures need as many survivors). Input: no upload stopped part
+ * way, max(t, q) full uploads, and t holders among those survivors for
+ * every secret the unmask request will call for. Consistency: every
+ * survivor signed (close_consistency refuses otherwise). Unmask: finish
+ * has t shares of every secret. False in any other state. */
+bool fl_secagg_server_can_close(const fl_secagg_server *s);
+/* Whether clients u and v sent each other shares (so they pair: each masks
+ * with the other). False before the share phase and for bad ids. */
+bool fl_secagg_server_paired(const fl_secagg_server *s, uint32_t u, uint32_t v);
+
 /* Diagnostics for tests: which share kind the server holds for a client
  * (0 none, else enum fl_secagg_share_kind). */
 uint32_t fl_secagg_server_share_kind(const fl_secagg_server *s, uint32_t client);

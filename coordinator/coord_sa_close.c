@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_sa_close: when a phase of a secure-aggregation attempt closes:
+ * every site still in it answered, its deadline, or [round] grace after
+ * the answers reached what the attempt needs to finish plus [round] quorum.
+ * Runs under the engine mutex, from coord_secagg_tick.
+ *
+ * The protocol minimum of a phase is the number of answers with which the
+ * attempt can still finish if everyone who answered goes on answering:
+ *   advertise, share, input: max(t, q) (the unmask request needs t
+ *     survivors and the survivor list q signatures, which only survivors
+ *     give), and no more drops than [secagg] dropout allows;
+ *   consistency: every survivor (one unsigned survivor aborts the
+ *     attempt, fl_secagg_server_close_consistency), so only "all" or the
+ *     deadline close it;
+ *   unmask: t, and then t shares of every secret that the lists call for.
+ * A count is not enough with SecAgg+ (k < n - 1) or uneven policies, so
+ * before it closes by grace the phase also checks the structure: the
+ * server state (fl_secagg_server_can_close) and each answering site's R4
+ * pairing need, max(t, T - 1 + c) neighbours, as its agent will check it.
+ * Until the check passes the phase keeps waiting, at most to its deadline.
+ * A masked upload in flight is never cut off by the grace. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "coord_int.h"
+#include "fl_config.h"
+#include "fl_log.h"
+
+#define COORD_SA_DEFAULT_DROPOUT 0.5
+
+/* Whether slot s answered the current phase. */
+static int coord_sa_answered(const coord_round_state *rs, const coord_slot *s)
+{
+	switch (rs->phase) {
+	case FL_SA_ADVERTISE: return s->advertised;
+	case FL_SA_SHARE: return s->shared;
+	case FL_SA_INPUT: return s->uploaded;
+	case FL_SA_CONSISTENCY: return s->signed_list;
+	case FL_SA_UNMASK: return s->unmasked;
+	case FL_SA_OFF: break;
+	}
+	return 0;
+}
+
+int coord_sa_all_answered(const coord_round_state *rs)
+{
+	for (uint32_t i = 0; i < rs->nsel; i++)
+		if (coord_secagg_slot_busy(rs, &rs->sel[i]) || (!rs->sel[i].out &&
+		    rs->phase == FL_SA_INPUT && rs->sel[i].uploading))
+			return 0;
+	return 1;
+}
+
+uint32_t coord_sa_phase_quorum(const coord_job *j, const coord_round_state *rs)
+{
+	double f = j->spec.sa_dropout > 0 ? j->spec.sa_dropout : COORD_SA_DEFAULT_DROPOUT;
+	uint32_t q = rs->sp.q > rs->sp.t ? rs->sp.q : rs->sp.t, alive = 0, keep;
+
+	for (uint32_t i = 0; i < rs->nsel; i++)
+		alive += !rs->sel[i].out;
+	switch (rs->phase) {
+	case FL_SA_ADVERTISE:
+	case FL_SA_SHARE:
+	case FL_SA_INPUT:
+		/* coord_sa_too_many_out fails the attempt above f * nsel out */
+		keep = rs->nsel - (uint32_t)floor(f * rs->nsel);
+		return q > keep ? q : keep;
+	case FL_SA_CONSISTENCY:
+		return alive;
+	case FL_SA_UNMASK:
+		return rs->sp.t;
+	case FL_SA_OFF:
+		break;
+	}
+	return rs->nsel;
+}
+
+/* The R4 pairing need of slot s (fl_secagg_client_new): max(t, T - 1 + c)
+ * peers when it shares and masks, T - 1 + c of them surviving. */
+static uint32_t coord_sa_pair_need(const coord_round_state *rs, const coord_slot *s,
+				   int survivors)
+{
+	uint32_t T = s->min_honest ? s->min_honest : FL_POLICY_DEFAULT_MIN_HONEST;
+	uint32_t c = s->min_honest ? s->colluders : FL_POLICY_DEFAULT_COLLUDERS;
+	uint32_t orgs = T - 1 + c;
+
+	return survivors || orgs > rs->sp.t ? orgs : rs->sp.t;
+}
+
+/* Whether u's neighbour v counts for u's pairing after the phase closes. */
+static int coord_sa_pair_ok(const coord_round_state *rs, uint32_t u, uint32_t v)
+{
+	const coord_slot *sv = &rs->sel[v - 1];
+
+	if (sv->out || !coord_sa_answered(rs, sv))
+		return 0;
+	/* after ADVERTISE only the adverts are known; later phases pair only
+	 * with the peers that exchanged shares with u */
+	return rs->phase == FL_SA_ADVERTISE || fl_secagg_server_paired(rs->sa, u, v);
+}
+
+/* Every answering site would still have the neighbours that its agent
+ * demands (R4) in the next phase. */
+static int coord_sa_pairs_ok(const coord_round_state *rs)
+{
+	fl_secagg_graph *g = NULL;
+	uint32_t *nb = NULL;
+	int ok = 0;
+
+	if (rs->phase != FL_SA_ADVERTISE && rs->phase != FL_SA_SHARE &&
+	    rs->phase != FL_SA_INPUT)
+		return 1;
+	if (fl_secagg_graph_new(rs->sp.n, rs->sp.k, rs->sp.round_seed, &g) != 0 ||
+	    !(nb = malloc((size_t)rs->sp.k * sizeof(*nb))))
+		goto out;
+	for (uint32_t u = 1; u <= rs->nsel; u++) {
+		const coord_slot *su = &rs->sel[u - 1];
+		uint32_t k, live = 0;
+
+		if (su->out || !coord_sa_answered(rs, su))
+			continue;
+		k = fl_secagg_graph_neighbours(g, u, nb);
+		for (uint32_t i = 0; i < k; i++)
+			live += coord_sa_pair_ok(rs, u, nb[i]);
+		if (live < coord_sa_pair_need(rs, su, rs->phase == FL_SA_INPUT))
+			goto out;
+	}
+	ok = 1;
+out:
+	free(nb);
+	fl_secagg_graph_free(g);
+	return ok;
+}
+
+/* INPUT: 1 if an upload is open (the grace never cuts one off), 0 if
+ * none, -1 if one broke off part way (its words cannot be taken out of the
+ * sum: the attempt fails however long it waits). */
+static int coord_sa_uploads(const coord_round_state *rs)
+{
+	int broken = 0;
+
+	if (rs->phase != FL_SA_INPUT)
+		return 0;
+	for (uint32_t i = 0; i < rs->nsel; i++) {
+		const coord_slot *s = &rs->sel[i];
+
+		if (!s->out && s->uploading)
+			return 1;
+		broken |= !s->out && !s->uploaded && s->offset != 0;
+	}
+	return broken ? -1 : 0;
+}
+
+enum fl_phase_close coord_sa_close_rule(const coord_job *j, coord_round_state *rs,
+					int64_t now_ms)
+{
+	uint32_t answered = 0, need, alive = 0;
+	int up;
+
+	if (coord_sa_all_answered(rs))
+		return FL_CLOSE_ALL;
+	if (now_ms >= rs->phase_deadline_ms)
+		return FL_CLOSE_DEADLINE;
+	for (uint32_t i = 0; i < rs->nsel; i++) {
+		alive += !rs->sel[i].out;
+		answered += !rs->sel[i].out && coord_sa_answered(rs, &rs->sel[i]);
+	}
+	need = coord_sa_phase_quorum(j, rs) + j->spec.quorum_margin;
+	if (answered < need || answered >= alive)
+		return FL_CLOSE_NONE;
+	/* Answers only grow within a phase: the grace runs from the first
+	 * tick that saw enough of them. */
+	if (rs->grace_phase != (uint8_t)rs->phase) {
+		rs->grace_phase = (uint8_t)rs->phase;
+		rs->grace_from_ms = now_ms;
+	}
+	if (now_ms - rs->grace_from_ms < (int64_t)j->spec.grace_s * 1000)
+		return FL_CLOSE_NONE;
+	if ((up = coord_sa_uploads(rs)) > 0)
+		return FL_CLOSE_NONE;
+	if (up == 0 && (!fl_secagg_server_can_close(rs->sa) || !coord_sa_pairs_ok(rs)))
+		return FL_CLOSE_NONE;
+	fl_info("job %llu round %u attempt %u: %s phase closed by grace: %u of %u "
+		"sites answered (the attempt needs %u, quorum margin %u), %.1f s "
+		"after enough answers", (unsigned long long)j->id, rs->round,
+		rs->attempt, fl_sa_phase_name(rs->phase), answered, alive,
+		need - j->spec.quorum_margin, j->spec.quorum_margin,
+		(double)(now_ms - rs->grace_from_ms) / 1000.0);
+	return FL_CLOSE_GRACE;
+}
