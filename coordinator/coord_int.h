@@ -74,6 +74,9 @@ typedef struct coord_round_state {
 	 * (enum fl_phase_close, by phase - 1) for the round record. */
 	uint8_t grace_phase;
 	int64_t grace_from_ms;
+	int64_t upload_seen_ms;         /* last tick that saw an open upload */
+	uint32_t grace_checked;         /* answers + 1 when the structure last
+					 * failed coord_sa_close_rule's check */
 	uint8_t closed_by[FL_MSG_PHASES];
 } coord_round_state;
 

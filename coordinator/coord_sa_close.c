@@ -18,15 +18,20 @@
  * server state (fl_secagg_server_can_close) and each answering site's R4
  * pairing need, max(t, T - 1 + c) neighbours, as its agent will check it.
  * Until the check passes the phase keeps waiting, at most to its deadline.
- * A masked upload in flight is never cut off by the grace. */
+ * A masked upload in flight is never cut off by the grace, nor are the
+ * uploads that the coordinator defers while COORD_MAX_UPLOADS are open (a
+ * deferred agent retries within 250 ms): the grace closes INPUT only once
+ * no upload has been open for COORD_SA_UPLOAD_QUIET_MS. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "coord_int.h"
 #include "fl_config.h"
+#include "fl_err.h"
 #include "fl_log.h"
 
 #define COORD_SA_DEFAULT_DROPOUT 0.5
+#define COORD_SA_UPLOAD_QUIET_MS 500
 
 /* Whether slot s answered the current phase. */
 static int coord_sa_answered(const coord_round_state *rs, const coord_slot *s)
@@ -87,67 +92,86 @@ static uint32_t coord_sa_pair_need(const coord_round_state *rs, const coord_slot
 	return survivors || orgs > rs->sp.t ? orgs : rs->sp.t;
 }
 
-/* Whether u's neighbour v counts for u's pairing after the phase closes. */
-static int coord_sa_pair_ok(const coord_round_state *rs, uint32_t u, uint32_t v)
-{
-	const coord_slot *sv = &rs->sel[v - 1];
-
-	if (sv->out || !coord_sa_answered(rs, sv))
-		return 0;
-	/* after ADVERTISE only the adverts are known; later phases pair only
-	 * with the peers that exchanged shares with u */
-	return rs->phase == FL_SA_ADVERTISE || fl_secagg_server_paired(rs->sa, u, v);
-}
-
-/* Every answering site would still have the neighbours that its agent
- * demands (R4) in the next phase. */
-static int coord_sa_pairs_ok(const coord_round_state *rs)
+/* After ADVERTISE: how many of u's graph neighbours have keys (cnt[u]). */
+static int coord_sa_adv_pairs(const coord_round_state *rs, const uint8_t *among,
+			      uint32_t *cnt)
 {
 	fl_secagg_graph *g = NULL;
 	uint32_t *nb = NULL;
+	int r;
+
+	if ((r = fl_secagg_graph_new(rs->sp.n, rs->sp.k, rs->sp.round_seed, &g)) != 0)
+		return r;
+	if (!(nb = malloc((size_t)rs->sp.k * sizeof(*nb)))) {
+		fl_secagg_graph_free(g);
+		return FL_E_NOMEM;
+	}
+	for (uint32_t u = 1; u <= rs->nsel; u++) {
+		uint32_t k = fl_secagg_graph_neighbours(g, u, nb);
+
+		cnt[u] = 0;
+		for (uint32_t i = 0; i < k; i++)
+			cnt[u] += among[nb[i]];
+	}
+	free(nb);
+	fl_secagg_graph_free(g);
+	return 0;
+}
+
+/* Every answering site would still have the neighbours that its agent
+ * demands (R4) in the next phase: after ADVERTISE the neighbours with keys,
+ * later those that exchanged shares with it (and uploaded, after INPUT). */
+static int coord_sa_pairs_ok(const coord_round_state *rs)
+{
+	uint8_t *among = NULL;
+	uint32_t *cnt = NULL;
 	int ok = 0;
 
 	if (rs->phase != FL_SA_ADVERTISE && rs->phase != FL_SA_SHARE &&
 	    rs->phase != FL_SA_INPUT)
 		return 1;
-	if (fl_secagg_graph_new(rs->sp.n, rs->sp.k, rs->sp.round_seed, &g) != 0 ||
-	    !(nb = malloc((size_t)rs->sp.k * sizeof(*nb))))
+	if (!(among = calloc((size_t)rs->nsel + 1, 1)) ||
+	    !(cnt = calloc((size_t)rs->nsel + 1, sizeof(*cnt))))
 		goto out;
-	for (uint32_t u = 1; u <= rs->nsel; u++) {
-		const coord_slot *su = &rs->sel[u - 1];
-		uint32_t k, live = 0;
-
-		if (su->out || !coord_sa_answered(rs, su))
-			continue;
-		k = fl_secagg_graph_neighbours(g, u, nb);
-		for (uint32_t i = 0; i < k; i++)
-			live += coord_sa_pair_ok(rs, u, nb[i]);
-		if (live < coord_sa_pair_need(rs, su, rs->phase == FL_SA_INPUT))
+	for (uint32_t v = 1; v <= rs->nsel; v++)
+		among[v] = !rs->sel[v - 1].out && coord_sa_answered(rs, &rs->sel[v - 1]);
+	if ((rs->phase == FL_SA_ADVERTISE ? coord_sa_adv_pairs(rs, among, cnt) :
+	     fl_secagg_server_pairs(rs->sa, among, cnt)) != 0)
+		goto out;
+	for (uint32_t u = 1; u <= rs->nsel; u++)
+		if (among[u] && cnt[u] < coord_sa_pair_need(rs, &rs->sel[u - 1],
+							     rs->phase == FL_SA_INPUT))
 			goto out;
-	}
 	ok = 1;
 out:
-	free(nb);
-	fl_secagg_graph_free(g);
+	free(among);
+	free(cnt);
 	return ok;
 }
 
-/* INPUT: 1 if an upload is open (the grace never cuts one off), 0 if
- * none, -1 if one broke off part way (its words cannot be taken out of the
- * sum: the attempt fails however long it waits). */
-static int coord_sa_uploads(const coord_round_state *rs)
+/* INPUT: 1 if an upload is open or was open less than
+ * COORD_SA_UPLOAD_QUIET_MS ago (the grace never cuts one off), 0 if none,
+ * -1 if one broke off part way (its words cannot be taken out of the sum:
+ * the attempt fails however long it waits). */
+static int coord_sa_uploads(coord_round_state *rs, int64_t now_ms)
 {
-	int broken = 0;
+	int broken = 0, open = 0;
 
 	if (rs->phase != FL_SA_INPUT)
 		return 0;
 	for (uint32_t i = 0; i < rs->nsel; i++) {
 		const coord_slot *s = &rs->sel[i];
 
-		if (!s->out && s->uploading)
-			return 1;
-		broken |= !s->out && !s->uploaded && s->offset != 0;
+		open |= !s->out && s->uploading;
+		broken |= !s->out && !s->uploaded && !s->uploading && s->offset != 0;
 	}
+	if (open) {
+		rs->upload_seen_ms = now_ms;
+		return 1;
+	}
+	if (rs->upload_seen_ms != 0 &&
+	    now_ms - rs->upload_seen_ms < COORD_SA_UPLOAD_QUIET_MS)
+		return 1;
 	return broken ? -1 : 0;
 }
 
@@ -161,6 +185,7 @@ enum fl_phase_close coord_sa_close_rule(const coord_job *j, coord_round_state *r
 		return FL_CLOSE_ALL;
 	if (now_ms >= rs->phase_deadline_ms)
 		return FL_CLOSE_DEADLINE;
+	up = coord_sa_uploads(rs, now_ms);   /* every tick: notes open uploads */
 	for (uint32_t i = 0; i < rs->nsel; i++) {
 		alive += !rs->sel[i].out;
 		answered += !rs->sel[i].out && coord_sa_answered(rs, &rs->sel[i]);
@@ -173,13 +198,21 @@ enum fl_phase_close coord_sa_close_rule(const coord_job *j, coord_round_state *r
 	if (rs->grace_phase != (uint8_t)rs->phase) {
 		rs->grace_phase = (uint8_t)rs->phase;
 		rs->grace_from_ms = now_ms;
+		rs->grace_checked = 0;
 	}
 	if (now_ms - rs->grace_from_ms < (int64_t)j->spec.grace_s * 1000)
 		return FL_CLOSE_NONE;
-	if ((up = coord_sa_uploads(rs)) > 0)
+	if (up > 0)
 		return FL_CLOSE_NONE;
-	if (up == 0 && (!fl_secagg_server_can_close(rs->sa) || !coord_sa_pairs_ok(rs)))
-		return FL_CLOSE_NONE;
+	if (up == 0) {
+		/* the structure is checked once per new answer (O(n k) each) */
+		if (rs->grace_checked == answered + 1)
+			return FL_CLOSE_NONE;
+		if (!fl_secagg_server_can_close(rs->sa) || !coord_sa_pairs_ok(rs)) {
+			rs->grace_checked = answered + 1;
+			return FL_CLOSE_NONE;
+		}
+	}
 	fl_info("job %llu round %u attempt %u: %s phase closed by grace: %u of %u "
 		"sites answered (the attempt needs %u, quorum margin %u), %.1f s "
 		"after enough answers", (unsigned long long)j->id, rs->round,

@@ -259,9 +259,12 @@ int fl_secagg_server_finish(fl_secagg_server *s, uint32_t *out);
  * survivor signed (close_consistency refuses otherwise). Unmask: finish
  * has t shares of every secret. False in any other state. */
 bool fl_secagg_server_can_close(const fl_secagg_server *s);
-/* Whether clients u and v sent each other shares (so they pair: each masks
- * with the other). False before the share phase and for bad ids. */
-bool fl_secagg_server_paired(const fl_secagg_server *s, uint32_t u, uint32_t v);
+/* For each client u (count[1..n], n + 1 entries; count[0] unused): how
+ * many clients v with among[v] != 0 (n + 1 entries) exchanged shares with
+ * u both ways, so that u and v pair (each masks with the other); 0 before
+ * the share phase. FL_E_INVAL, FL_E_NOMEM. */
+int fl_secagg_server_pairs(const fl_secagg_server *s, const uint8_t *among,
+			   uint32_t *count);
 
 /* Diagnostics for tests: which share kind the server holds for a client
  * (0 none, else enum fl_secagg_share_kind). */

@@ -1,13 +1,62 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_secagg_server_close: whether a phase may close before every client
  * answered (a coordinator's grace rule), from the server's own state. */
+#include <stdlib.h>
+#include "fl_err.h"
 #include "fl_secagg_server_int.h"
 
-bool fl_secagg_server_paired(const fl_secagg_server *s, uint32_t u, uint32_t v)
+/* Who sent shares to whom: bit (u, v) of an (n + 1)^2 bitmap, so that each
+ * question below costs O(n k), not O(n k^2) (n <= 1000: <= 126 KB). */
+typedef struct sent_map {
+	uint8_t *bits;
+	size_t n1;
+} sent_map;
+
+static int sent_map_new(const fl_secagg_server *s, sent_map *m)
 {
-	if (!s || u < 1 || u > s->p.n || v < 1 || v > s->p.n || u == v)
-		return false;
-	return fl_secagg_server_sent(s, u, v) && fl_secagg_server_sent(s, v, u);
+	m->n1 = (size_t)s->p.n + 1;
+	if (!(m->bits = calloc(m->n1 * m->n1 / 8 + 1, 1)))
+		return FL_E_NOMEM;
+	for (uint32_t u = 1; u <= s->p.n; u++) {
+		const server_client *c = &s->cl[u];
+
+		for (uint32_t i = 0; c->shared && i < c->nout; i++) {
+			size_t b = u * m->n1 + c->out[i].recipient;
+
+			m->bits[b / 8] |= (uint8_t)(1u << (b % 8));
+		}
+	}
+	return 0;
+}
+
+static bool sent_map_has(const sent_map *m, uint32_t u, uint32_t v)
+{
+	size_t b = u * m->n1 + v;
+
+	return (m->bits[b / 8] >> (b % 8)) & 1u;
+}
+
+int fl_secagg_server_pairs(const fl_secagg_server *s, const uint8_t *among,
+			   uint32_t *count)
+{
+	sent_map m;
+
+	if (!s || !among || !count)
+		return FL_E_INVAL;
+	if (sent_map_new(s, &m) != 0)
+		return FL_E_NOMEM;
+	for (uint32_t u = 1; u <= s->p.n; u++) {
+		const server_client *c = &s->cl[u];
+
+		count[u] = 0;
+		for (uint32_t i = 0; c->shared && i < c->nout; i++) {
+			uint32_t v = c->out[i].recipient;
+
+			count[u] += among[v] && sent_map_has(&m, v, u);
+		}
+	}
+	free(m.bits);
+	return 0;
 }
 
 /* Survivor-list signatures the attempt must gather: q (0: t), and never
@@ -28,15 +77,17 @@ static bool full_upload(const fl_secagg_server *s, uint32_t id)
 static bool input_ok(const fl_secagg_server *s)
 {
 	uint32_t nsurv = 0;
+	sent_map m;
+	bool ok = true;
 
 	for (uint32_t id = 1; id <= s->p.n; id++) {
 		if (s->cl[id].words > 0 && s->cl[id].words < s->p.m)
 			return false;   /* close_input would abort */
 		nsurv += full_upload(s, id);
 	}
-	if (nsurv < need_sigs(s))
+	if (nsurv < need_sigs(s) || sent_map_new(s, &m) != 0)
 		return false;
-	for (uint32_t id = 1; id <= s->p.n; id++) {
+	for (uint32_t id = 1; id <= s->p.n && ok; id++) {
 		const server_client *c = &s->cl[id];
 		uint32_t holders = full_upload(s, id), paired = 0;
 
@@ -48,12 +99,13 @@ static bool input_ok(const fl_secagg_server *s)
 			if (!full_upload(s, v))
 				continue;
 			holders++;
-			paired += fl_secagg_server_sent(s, v, id);
+			paired += sent_map_has(&m, v, id);
 		}
 		if ((full_upload(s, id) || paired > 0) && holders < s->p.t)
-			return false;
+			ok = false;
 	}
-	return true;
+	free(m.bits);
+	return ok;
 }
 
 /* UNMASK: every secret the lists call for has t shares. */

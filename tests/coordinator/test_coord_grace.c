@@ -354,7 +354,11 @@ static void run(coord_store *st, uint32_t quorum, int silent_adv, int silent_in,
 			FL_CHECK_EQ_INT(phase_of(e, NS - 1, t), FL_SA_INPUT);
 			FL_CHECK_EQ_INT(coord_engine_upload_commit(e, names[slow], &h[slow],
 								   msg), 0);
+			/* and until no upload was open for 500 ms (deferred
+			 * uploads come back within 250 ms) */
 			coord_engine_tick(e, t += 10);
+			FL_CHECK_EQ_INT(phase_of(e, NS - 1, t), FL_SA_INPUT);
+			coord_engine_tick(e, t += 490);
 		}
 	}
 	if (strcmp(state, "done") == 0) {
