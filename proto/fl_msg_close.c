@@ -39,7 +39,7 @@ void fl_msg_closed_by_format(const uint8_t by[static FL_MSG_PHASES],
 	for (uint32_t i = 0; i < FL_MSG_PHASES; i++) {
 		const char *rule = fl_phase_close_name((enum fl_phase_close)by[i]);
 
-		/* at most 5 * 21 bytes would not fit; the names keep it to 85 */
+		/* the longest text, every phase "deadline", is 85 bytes */
 		if (*rule != '\0' && len < FL_MSG_CLOSED_BY_BYTES)
 			len += (size_t)snprintf(buf + len, FL_MSG_CLOSED_BY_BYTES - len,
 						"%s%s=%s", len ? " " : "",
@@ -48,7 +48,7 @@ void fl_msg_closed_by_format(const uint8_t by[static FL_MSG_PHASES],
 	}
 }
 
-/* The value of name among the n names from first (by enum value), 0. */
+/* The value v in first..last whose name(v) is the len bytes at w, or 0. */
 static int closed_by_lookup(const char *w, size_t len, int first, int last,
 			    const char *(*name)(int))
 {
