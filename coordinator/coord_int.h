@@ -151,11 +151,6 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
  * when enough sites answered. */
 enum fl_phase_close coord_sa_close_rule(const coord_job *j, coord_round_state *rs,
 					int64_t now_ms);
-/* Whether every site still in the attempt answered the current phase. */
-int coord_sa_all_answered(const coord_round_state *rs);
-/* The fewest answers to the current phase with which the attempt can still
- * finish (the protocol minimum, without [round] quorum). */
-uint32_t coord_sa_phase_quorum(const coord_job *j, const coord_round_state *rs);
 /* Frees the attempt's secagg state (server, key list, request). */
 void coord_secagg_end(coord_round_state *rs);
 /* Whether slot s has something to do in the current phase, and the task

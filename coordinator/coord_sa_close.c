@@ -21,7 +21,18 @@
  * A masked upload in flight is never cut off by the grace, nor are the
  * uploads that the coordinator defers while COORD_MAX_UPLOADS are open (a
  * deferred agent retries within 250 ms): the grace closes INPUT only once
- * no upload has been open for COORD_SA_UPLOAD_QUIET_MS. */
+ * no upload has been open for COORD_SA_UPLOAD_QUIET_MS.
+ *
+ * [round] quorum defaults to 0 extra answers: the minimum above already
+ * holds what the rest of the attempt needs, and with the default policy
+ * (T = 3, c = 1) a 4 or 5 site round needs n - 1 answers, so any margin
+ * would keep a single straggler costing the whole deadline there. A margin
+ * buys room for a second drop in a later phase (which otherwise fails the
+ * attempt and retries it without the silent sites).
+ * Not checked here: R4 counts organisations, not sites; the coordinator
+ * counts each site as its own organisation, so with several sites of one
+ * organisation an agent may still refuse a survivor list that the grace
+ * made short. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -47,7 +58,8 @@ static int coord_sa_answered(const coord_round_state *rs, const coord_slot *s)
 	return 0;
 }
 
-int coord_sa_all_answered(const coord_round_state *rs)
+/* Whether every site still in the attempt answered the current phase. */
+static int coord_sa_all_answered(const coord_round_state *rs)
 {
 	for (uint32_t i = 0; i < rs->nsel; i++)
 		if (coord_secagg_slot_busy(rs, &rs->sel[i]) || (!rs->sel[i].out &&
@@ -56,7 +68,9 @@ int coord_sa_all_answered(const coord_round_state *rs)
 	return 1;
 }
 
-uint32_t coord_sa_phase_quorum(const coord_job *j, const coord_round_state *rs)
+/* The fewest answers to the current phase with which the attempt can still
+ * finish (the protocol minimum, without [round] quorum). */
+static uint32_t coord_sa_phase_quorum(const coord_job *j, const coord_round_state *rs)
 {
 	double f = j->spec.sa_dropout > 0 ? j->spec.sa_dropout : COORD_SA_DEFAULT_DROPOUT;
 	uint32_t q = rs->sp.q > rs->sp.t ? rs->sp.q : rs->sp.t, alive = 0, keep;

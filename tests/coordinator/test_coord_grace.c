@@ -3,7 +3,8 @@
  * quorum, coord_sa_close.c), driven through the engine with a fake clock and
  * five in-process sites (T = 2, c = 0: n = 5, k = 4, t = q = 3) in stats
  * jobs of one round: everyone answers (rule "all" for every phase); one
- * site silent in ADVERTISE, two in INPUT (closed at answers-reached + grace,
+ * site silent in ADVERTISE, two in INPUT, one in UNMASK (closed at
+ * answers-reached + grace,
  * not at the deadline, recorded "grace"); an open upload holds the grace;
  * quorum = 1 above the protocol minimum, or answers below it, wait to the
  * deadline ("deadline"), and so does a phase whose answers reach the count
@@ -302,14 +303,15 @@ static void check_record(coord_store *st, uint64_t job, const char *state,
 }
 
 /* Runs one attempt. silent_adv: sites from this index on never advertise;
- * silent_in: sites from this index on (of those left) never upload.
+ * silent_in: sites from this index on (of those left) never upload;
+ * silent_un: sites from this index on never answer UNMASK.
  * slow: index of a site whose upload stays open over the grace (-1: none).
  * Phases that wait for the silent sites are ticked at reach + grace - 1
  * (still open) and reach + grace (closed), or to the deadline when the
  * answers stay below what the attempt needs (expect_deadline). */
-static void run(coord_store *st, uint32_t quorum, int silent_adv, int silent_in,
-		int slow, int expect_deadline, const char *state,
-		const char *closed_by)
+static void run_un(coord_store *st, uint32_t quorum, int silent_adv, int silent_in,
+		   int silent_un, int slow, int expect_deadline, const char *state,
+		   const char *closed_by)
 {
 	int64_t t0 = 1000000, t = t0, t_in;
 	fl_msg_update_header h[NS];
@@ -367,9 +369,15 @@ static void run(coord_store *st, uint32_t quorum, int silent_adv, int silent_in,
 			FL_CHECK_EQ_INT(agent_consistency(e, &a[i], i), 0);
 		coord_engine_tick(e, t += 10);
 		FL_CHECK_EQ_INT(phase_of(e, 0, t), FL_SA_UNMASK);
-		for (i = 0; i < nin; i++)
+		for (i = 0; i < nin && i < silent_un; i++)
 			FL_CHECK_EQ_INT(agent_unmask(e, &a[i], i), 0);
 		coord_engine_tick(e, t += 10);
+		if (silent_un < nin) {
+			coord_engine_tick(e, t + GRACE_MS - 1);
+			FL_CHECK_EQ_INT(phase_of(e, nin - 1, t + GRACE_MS - 1),
+					FL_SA_UNMASK);
+			coord_engine_tick(e, t += GRACE_MS);
+		}
 	}
 	FL_CHECK_EQ_INT(phase_of(e, 0, t), FL_SA_OFF);
 	check_record(st, job, state, closed_by, t - t0,
@@ -378,6 +386,14 @@ static void run(coord_store *st, uint32_t quorum, int silent_adv, int silent_in,
 	for (i = 0; i < NS; i++)
 		agent_clear(&a[i]);
 	coord_engine_free(e);
+}
+
+static void run(coord_store *st, uint32_t quorum, int silent_adv, int silent_in,
+		int slow, int expect_deadline, const char *state,
+		const char *closed_by)
+{
+	run_un(st, quorum, silent_adv, silent_in, NS, slow, expect_deadline, state,
+	       closed_by);
 }
 
 /* site4 and site5 never advertise: 3 adverts reach t = q = 3, but each
@@ -440,6 +456,10 @@ int main(void)
 	 * (which then closes the phase with the same 3) */
 	run(st, 1, NS, NS - 2, -1, 1, "done", "advertise=all share=all "
 	    "input=deadline consistency=all unmask=all");
+	/* site5 never returns its unmask shares: every secret still has t = 3
+	 * of them from the other four, closed 2 s after the 4th answer */
+	run_un(st, 0, NS, NS, NS - 1, -1, 0, "done", "advertise=all share=all "
+	       "input=all consistency=all unmask=grace");
 	/* 2 uploads, below t = 3: wait to the deadline; the attempt fails */
 	run(st, 0, NS, NS - 3, -1, 1, "failed", "advertise=all share=all "
 	    "input=deadline");
