@@ -21,6 +21,9 @@ enum fl_model_kind {
 };
 
 #define FL_JOBSPEC_MAX_HIDDEN 3u
+/* [round] grace and quorum defaults (see the text form below). */
+#define FL_JOBSPEC_DEFAULT_GRACE_S 2u
+#define FL_JOBSPEC_DEFAULT_QUORUM 0u
 #define FL_JOBSPEC_MAX_UNITS 4096u
 
 /*
@@ -44,7 +47,12 @@ enum fl_model_kind {
  *            per-class loss weights in label order; balanced = n / (nclasses
  *            * count_c) from the consortium-wide label histogram that the
  *            STATS round sums securely and the global model carries)
- *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
+ *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed,
+ *            grace (seconds: a phase that some selected sites have not
+ *            answered closes this long after the answers reached what the
+ *            attempt needs to finish plus quorum; it never closes later
+ *            than timeout), quorum (extra answers above that protocol
+ *            minimum before the grace starts; see coordinator/coord_sa_close.c)
  *   [secagg] threshold (a minimum for t per neighbourhood; the coordinator
  *            raises it to what the sites' policies demand, SECAGG.md R5),
  *            neighbours (k; n-1 is full SecAgg; 0 = the coordinator picks
@@ -69,7 +77,7 @@ enum fl_model_kind {
  *            momentum (beta1 of fedavgm/fedadam/fedyogi, in [0, 1)),
  *            beta2 (fedadam/fedyogi, in [0, 1)), tau (adaptivity eps, > 0)
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
- * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0; secagg:
+ * l2 0, timeout 60, grace 2, quorum 0, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
  * expected_dropout 0.1,
  * consistency false; prox_mu 0, lr_schedule constant, lr_decay 0.9,
@@ -104,6 +112,8 @@ typedef struct fl_jobspec {
 	double lr;
 	double l2;
 	uint32_t timeout_s;
+	uint32_t grace_s;        /* [round] grace */
+	uint32_t quorum_margin;  /* [round] quorum */
 	uint32_t max_attempts;
 	double test_fraction;
 	uint64_t seed;

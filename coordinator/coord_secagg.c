@@ -183,18 +183,6 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 						   rs->nsel) : NULL;
 }
 
-/* Whether every site still in the attempt has answered this phase. */
-static int coord_sa_all_answered(const coord_round_state *rs)
-{
-	uint32_t i;
-
-	for (i = 0; i < rs->nsel; i++)
-		if (coord_secagg_slot_busy(rs, &rs->sel[i]) || (!rs->sel[i].out &&
-		    rs->phase == FL_SA_INPUT && rs->sel[i].uploading))
-			return 0;
-	return 1;
-}
-
 /* Drops the sites that did not answer the closing phase; returns how many
  * sites are out of the attempt in all. */
 static uint32_t coord_sa_drop_silent(const coord_job *j, coord_round_state *rs)
@@ -353,6 +341,7 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 				     coord_agg **sum, char *why, size_t whycap)
 {
 	coord_round_state *rs = &j->rs;
+	enum fl_phase_close rule;
 	uint32_t out;
 	int r = 0;
 
@@ -360,8 +349,9 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 		snprintf(why, whycap, "no secure-aggregation state");
 		return COORD_SA_FAILED;
 	}
-	if (!coord_sa_all_answered(rs) && now_ms < rs->phase_deadline_ms)
+	if ((rule = coord_sa_close_rule(j, rs, now_ms)) == FL_CLOSE_NONE)
 		return COORD_SA_WAIT;
+	rs->closed_by[rs->phase - 1] = (uint8_t)rule;
 	out = coord_sa_drop_silent(j, rs);
 	if (rs->phase != FL_SA_UNMASK && coord_sa_too_many_out(j, rs, out, why, whycap))
 		return COORD_SA_FAILED;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "fl_msg.h"
 
-#define COORD_STORE_SCHEMA_VERSION 2
+#define COORD_STORE_SCHEMA_VERSION 3
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;
