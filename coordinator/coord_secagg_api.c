@@ -130,10 +130,13 @@ out:
 /* dst = a deep copy of the whole key list. Every site gets every advert,
  * also with SecAgg+ where it pairs only with its k neighbours: each site
  * signs the digest of the list it saw (in its survivor-list signature and
- * its shares' associated data, SECAGG.md R2), and those digests must be
- * one and the same for the signatures to check. Sending each site only
- * its neighbours' adverts made every site's digest differ, and every
- * SecAgg+ round failed at phase 5. */
+ * its shares' associated data, SECAGG.md R2), and checks the survivor-list
+ * signatures of a quorum of about n/2 sites (R5) against their adverts'
+ * certificates. Per-site neighbour lists made the digests differ (every
+ * SecAgg+ round failed at phase 5), and would leave the quorum's
+ * certificates unknown. The cost: each site checks n certificates, each
+ * chain once per agent (fl_verifier's cache), then one signature per
+ * advert per round. */
 static int coord_sa_keylist_copy(fl_secagg_keylist *dst,
 				 const fl_secagg_keylist *src)
 {
