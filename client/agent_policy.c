@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "agent_int.h"
+#include "agent_metrics.h"
 #include "fl_err.h"
 #include "fl_log.h"
 
@@ -257,6 +258,7 @@ static int refuse(const fl_msg_task *t, const char *reason)
 	fl_warn("policy: refusing job %llu round %u attempt %u (%s): %s",
 		(unsigned long long)t->job_id, t->round, t->attempt,
 		fl_agent_task_name(t->kind), reason);
+	agent_metrics_refused("policy");
 	return FL_E_DENIED;
 }
 
