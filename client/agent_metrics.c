@@ -137,10 +137,11 @@ static void am_write_pki(fl_prom_buf *b, const fl_agent_config *cfg)
 
 	if (fl_file_read(cfg->tls.cert, FL_SIGN_MAX_PEM, &pem, &len) == 0 &&
 	    fl_pki_cert_info(pem, len, &ci) == 0) {
-		fl_prom_head(b, "fedc_agent_certificate_days_left", "gauge",
-			     "Days until this site's certificate expires.");
-		fl_prom_sample(b, "fedc_agent_certificate_days_left", NULL,
-			       ((double)ci.not_after_ms - now) / 86400000.0);
+		/* days left: (this - time()) / 86400 in PromQL */
+		fl_prom_head(b, "fedc_agent_certificate_expiry_timestamp_seconds",
+			     "gauge", "When this site's certificate expires (unix time).");
+		fl_prom_sample(b, "fedc_agent_certificate_expiry_timestamp_seconds",
+			       NULL, (double)ci.not_after_ms / 1000.0);
 	}
 	free(pem);
 	pem = NULL;

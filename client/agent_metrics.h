@@ -21,8 +21,9 @@ void agent_metrics_refused(const char *reason);
 /* Local training (or evaluation) of a round took secs. */
 void agent_metrics_train_seconds(double secs);
 
-/* The /metrics text; cfg gives the certificate, CA and state_dir (its
- * crl.pem). *out malloc'd (caller frees). FL_E_NOMEM. */
+/* The /metrics text; cfg gives the certificate (its expiry: days left are
+ * (expiry - time()) / 86400), CA and state_dir (its crl.pem, whose age is
+ * given). *out malloc'd (caller frees). FL_E_NOMEM. */
 int agent_metrics_text(const fl_agent_config *cfg, char **out, size_t *len);
 
 #endif

@@ -186,7 +186,7 @@ static void cm_write_counters(fl_prom_buf *b)
 }
 
 /* Jobs by state and sites, read from the store. */
-static int cm_write_store(fl_prom_buf *b, coord_store *st, int64_t offline_ms)
+static int cm_write_store(fl_prom_buf *b, coord_store *st, coord_engine *eng)
 {
 	static const char *const states[] = { "pending", "running", "done",
 					      "failed", "aborted" };
@@ -214,10 +214,13 @@ static int cm_write_store(fl_prom_buf *b, coord_store *st, int64_t offline_ms)
 		return r;
 	for (size_t i = 0; i < nsites; i++) {
 		const fl_msg_site_info *s = &sites[i].info;
+		int64_t seen = eng ? coord_engine_site_last_seen(eng, s->name) : 0;
 
+		if (seen < s->last_seen_ms)
+			seen = s->last_seen_ms;
 		revoked += s->revoked;
-		online += !s->revoked && strcmp(s->role, "site") == 0 &&
-			s->last_seen_ms > 0 && now - s->last_seen_ms <= offline_ms;
+		online += eng != NULL && !s->revoked && seen > 0 &&
+			now - seen <= (int64_t)coord_engine_offline_after_ms(eng);
 	}
 	free(sites);
 	fl_prom_head(b, "fedc_sites_registered", "gauge",
@@ -226,12 +229,12 @@ static int cm_write_store(fl_prom_buf *b, coord_store *st, int64_t offline_ms)
 	fl_prom_head(b, "fedc_sites_revoked", "gauge", "Sites revoked.");
 	fl_prom_sample(b, "fedc_sites_revoked", NULL, (double)revoked);
 	fl_prom_head(b, "fedc_sites_online", "gauge",
-		     "Sites that polled within offline_after_ms.");
+		     "Sites that polled within offline_after_ms (not revoked).");
 	fl_prom_sample(b, "fedc_sites_online", NULL, (double)online);
 	return 0;
 }
 
-int coord_metrics_text(coord_store *st, int64_t offline_after_ms, char **out,
+int coord_metrics_text(coord_store *st, coord_engine *eng, char **out,
 		       size_t *len)
 {
 	fl_prom_buf *b = fl_prom_buf_new();
@@ -243,7 +246,7 @@ int coord_metrics_text(coord_store *st, int64_t offline_after_ms, char **out,
 	cm_write_counters(b);
 	pthread_mutex_unlock(&cm.mu);
 	if (st != NULL)
-		r = cm_write_store(b, st, offline_after_ms);
+		r = cm_write_store(b, st, eng);
 	fl_prom_process(b, "fedc_coordinator");
 	if (r != 0) {
 		char *tmp = NULL;

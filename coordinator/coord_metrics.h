@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coord_engine.h"
 #include "coord_store.h"
 
 /* A monotonic clock in seconds, for measuring durations. */
@@ -31,9 +32,10 @@ void coord_metrics_upload(int admitted);
 void coord_metrics_store_commit(double secs);
 
 /* The whole /metrics text: the counters above, jobs by state and sites
- * (registered, online: polled within offline_after_ms) from st, and the
+ * (registered, and online: polled within offline_after_ms) from st and eng
+ * (either may be NULL: left out; eng has the latest polls), and the
  * process's figures. *out malloc'd (caller frees). FL_E_NOMEM, FL_E_DB. */
-int coord_metrics_text(coord_store *st, int64_t offline_after_ms, char **out,
+int coord_metrics_text(coord_store *st, coord_engine *eng, char **out,
 		       size_t *len);
 
 #endif

@@ -15,9 +15,9 @@ static int coord_ops_metrics(void *ctx, char **out, size_t *len)
 {
 	coord_ops *o = ctx;
 
-	/* the store is read only while it is open; coord_ops_set_store(NULL)
-	 * comes after the listener stopped */
-	return coord_metrics_text(atomic_load(&o->st), o->offline_after_ms, out, len);
+	/* the store and engine are read only while they exist: coord_ops_stop
+	 * stops the listener before either is freed */
+	return coord_metrics_text(atomic_load(&o->st), atomic_load(&o->eng), out, len);
 }
 
 static int coord_ops_ready(void *ctx, char *reason, size_t cap)
@@ -59,14 +59,14 @@ int coord_ops_start(coord_ops *o, const fl_coord_config *cfg)
 	fl_ops_handlers h = { coord_ops_metrics, coord_ops_ready, o };
 
 	memset(o, 0, sizeof(*o));
-	o->offline_after_ms = cfg->offline_after_ms;
 	o->cert_not_after_ms = coord_ops_cert_expiry(cfg->tls.cert);
 	return fl_ops_server_start_cfg(cfg->ops.listen, cfg->ops.port_file, &h,
 				       &o->srv);
 }
 
-void coord_ops_set_store(coord_ops *o, coord_store *st)
+void coord_ops_set_store(coord_ops *o, coord_store *st, coord_engine *eng)
 {
+	atomic_store(&o->eng, eng);
 	atomic_store(&o->st, st);
 }
 
@@ -76,4 +76,5 @@ void coord_ops_stop(coord_ops *o)
 	fl_ops_server_free(o->srv);
 	o->srv = NULL;
 	atomic_store(&o->st, NULL);
+	atomic_store(&o->eng, NULL);
 }

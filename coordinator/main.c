@@ -305,7 +305,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		return r;
 	if ((r = coord_open_store(cfg, &sig.set, &st)) != 0)
 		goto out;
-	coord_ops_set_store(&ops, st);
+	coord_ops_set_store(&ops, st, NULL);
 	/* The TLS key signs the round ledger; no key, no rounds. */
 	if ((r = coord_ledger_signer_load(cfg->tls.key, cfg->tls.cert, &signer,
 					  errmsg)) != 0) {
@@ -363,6 +363,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		goto out;
 	}
 	coord_engine_set_ledger(eng, signer);
+	coord_ops_set_store(&ops, st, eng);
 	memset(&svc, 0, sizeof(svc));
 	svc.st = st;
 	svc.eng = eng;
