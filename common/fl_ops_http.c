@@ -108,6 +108,12 @@ static int ops_resolve(const char *listen, struct addrinfo **ai, char *errmsg)
 		fl_errmsg_set(errmsg, "[ops] listen '%.60s' is not host:port", listen);
 		return FL_E_CONFIG;
 	}
+	if (strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5 || atoi(colon + 1) > 65535) {
+		fl_errmsg_set(errmsg, "[ops] listen '%.60s': the port must be a "
+			      "number in 0..65535", listen);
+		return FL_E_CONFIG;
+	}
 	hl = (size_t)(colon - listen);
 	memcpy(host, listen, hl);
 	host[hl] = '\0';
