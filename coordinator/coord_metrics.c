@@ -10,6 +10,7 @@
 #include "fl_msg.h"
 #include "fl_prom.h"
 #include "fl_prom_process.h"
+#include "fl_rpc.h"
 #include "fl_util.h"
 
 #define CM_KINDS 4u      /* stats, train, eval, other */
@@ -136,6 +137,7 @@ static void cm_write_counters(fl_prom_buf *b)
 {
 	const char *lab[5] = { "kind", NULL, "outcome", NULL, NULL };
 	const char *plab[3] = { "phase", NULL, NULL };
+	uint64_t in, out;
 
 	fl_prom_head(b, "fedc_rounds_total", "counter",
 		     "Round attempts ended, by task kind and outcome.");
@@ -180,6 +182,13 @@ static void cm_write_counters(fl_prom_buf *b)
 	cm_counter(b, "fedc_uploads_deferred_total",
 		   "Masked uploads deferred as busy (the agent retries).",
 		   cm.uploads_deferred);
+	fl_rpc_server_bytes(&in, &out);
+	cm_counter(b, "fedc_rpc_received_bytes_total",
+		   "Message bytes received by RPC calls (without gRPC and TLS framing).",
+		   in);
+	cm_counter(b, "fedc_rpc_sent_bytes_total",
+		   "Message bytes sent by RPC calls (without gRPC and TLS framing).",
+		   out);
 	fl_prom_head(b, "fedc_store_commit_seconds", "histogram",
 		     "Latency of committing a round (model, ledger) to the store.");
 	fl_prom_hist_write(b, "fedc_store_commit_seconds", NULL, &cm.commit_secs);

@@ -132,6 +132,8 @@ got=$(pquery 'fedc_uploads_admitted_total{job="fedc-coordinator"}')
 it_check "uploads admitted >= 3 per committed round (got $got)" it_ge "${got:-0}" $((3 * committed))
 got=$(pquery 'fedc_store_commit_seconds_count{job="fedc-coordinator"}')
 it_check "one store commit per committed round (got $got)" test "$got" = "$committed"
+got=$(pquery 'fedc_rpc_received_bytes_total{job="fedc-coordinator"}')
+it_check "the coordinator counted the RPC bytes it received (got $got)" it_ge "${got:-0}" 1000
 got=$(pquery 'process_resident_memory_bytes{job="fedc-coordinator"}')
 it_check "the coordinator's RSS is reported (got $got)" it_ge "${got:-0}" 1000000
 
