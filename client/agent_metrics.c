@@ -15,12 +15,12 @@
 #include "fl_util.h"
 
 #define AM_KINDS 4u
-#define AM_REASONS 12u
+#define AM_REASONS 13u
 
 static const char *const am_kinds[AM_KINDS] = { "stats", "train", "eval", "other" };
 /* the rules of SECAGG.md, the site's policy, and the rest */
 static const char *const am_reasons[AM_REASONS] = { "R1", "R2", "R3", "R4", "R5",
-	"R6", "R7", "R8", "R9", "R10", "policy", "other" };
+	"R6", "R7", "R8", "R9", "R10", "R11", "policy", "other" };
 static const double am_train_le[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 				      30, 60, 300, 600, 1800 };
 

@@ -15,7 +15,7 @@
 void agent_metrics_contributed(const char *kind);
 /* This site finished its part of a round (sent its unmasking shares). */
 void agent_metrics_round_done(void);
-/* A round refused: reason is a rule ("R2" .. "R11"), "policy" or any text
+/* A round refused: reason is a rule ("R1" .. "R11"), "policy" or any text
  * starting with a rule ("R4: ..." counts as "R4"); others count as "other". */
 void agent_metrics_refused(const char *reason);
 /* Local training (or evaluation) of a round took secs. */
