@@ -28,7 +28,9 @@ static int coord_ops_ready(void *ctx, char *reason, size_t cap)
 	if (atomic_load(&o->stopping))
 		snprintf(reason, cap, "shutting down");
 	else if (atomic_load(&o->st) == NULL)
-		snprintf(reason, cap, "the store is not open yet");
+		snprintf(reason, cap, "the store is not open yet%s",
+			 atomic_load(&o->store_locked) ? " (the database is locked "
+			 "by another process)" : "");
 	else if (!atomic_load(&o->listening))
 		snprintf(reason, cap, "the RPC server is not listening yet");
 	else if (o->cert_not_after_ms == 0)

@@ -18,6 +18,7 @@ typedef struct coord_ops {
 	fl_ops_server *srv;             /* NULL: [ops] is off */
 	_Atomic(coord_store *) st;      /* set once the store is open */
 	_Atomic(coord_engine *) eng;    /* set once the engine is loaded */
+	atomic_int store_locked;        /* another process holds the database */
 	atomic_int listening;           /* the RPC server listens */
 	atomic_int stopping;
 	int64_t cert_not_after_ms;      /* 0: unknown (not ready) */

@@ -250,13 +250,14 @@ static void coord_wake_polls(void *srv)
 /* Opens the store; while another process holds it locked, waits (the ops
  * listener says not ready meanwhile) until it is free or a signal comes. */
 static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
-			    coord_store **st)
+			    coord_ops *ops, coord_store **st)
 {
 	char errmsg[FL_ERRMSG_BYTES] = "";
 	struct timespec pause = { 1, 0 };
 	int r, logged = 0;
 
 	while ((r = coord_store_open(cfg->database, st, errmsg)) == FL_E_BUSY) {
+		atomic_store(&ops->store_locked, 1);
 		if (!logged++)
 			fl_warn("database %s is locked by another process: waiting "
 				"for it (not ready until then)", cfg->database);
@@ -303,7 +304,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	/* up first, so that probes see "not ready" while the store opens */
 	if ((r = coord_ops_start(&ops, cfg)) != 0)
 		return r;
-	if ((r = coord_open_store(cfg, &sig.set, &st)) != 0)
+	if ((r = coord_open_store(cfg, &sig.set, &ops, &st)) != 0)
 		goto out;
 	coord_ops_set_store(&ops, st, NULL);
 	/* The TLS key signs the round ledger; no key, no rounds. */

@@ -68,7 +68,8 @@ code=$(curl_code /readyz)
 body=$(cat "$FL_WORK/body")
 echo "/readyz while locked: $code $body"
 it_check "/readyz is 503 while the store is not open (got $code)" test "$code" = 503
-it_check "/readyz names the store as the reason" grep -q "store is not open" "$FL_WORK/body"
+it_check "/readyz names the store and the lock as the reason" \
+  grep -q "store is not open yet (the database is locked by another process)" "$FL_WORK/body"
 it_check "the RPC port is not written while the store is locked" test ! -e "$dir/port"
 it_check "the coordinator is still running" kill -0 "$coord"
 
