@@ -9,6 +9,7 @@
 
 #include "agent_csr.h"
 #include "agent_enroll.h"
+#include "agent_ops.h"
 #include "agent_testhook.h"
 #include "fl_agent.h"
 #include "fl_err.h"
@@ -80,6 +81,9 @@ static void usage(FILE *f)
 "  [trainer]            ; optional: train with the site's own program\n"
 "  program = /srv/fedc/my_trainer.py   ; contract: client/agent_external.h\n"
 "  timeout = 600        ; seconds per round; models = mlp (default all)\n"
+"  [ops]                ; optional (off by default): plain-HTTP ops listener\n"
+"  listen = 127.0.0.1:9465 ; GET /metrics (Prometheus), /healthz, /readyz;\n"
+"                       ; port 0 picks a free one (port_file = FILE says it)\n"
 "  [policy]\n"
 "  allowed_models = logistic, softmax\n"
 "  min_other_participants = 3\n"
@@ -169,6 +173,7 @@ int main(int argc, char **argv)
 	const char *config = NULL, *level = NULL;
 	struct sigaction sa;
 	fl_agent *a = NULL;
+	agent_ops ops;
 	bool once = false;
 	int r, rc;
 
@@ -199,6 +204,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	memset(&ops, 0, sizeof(ops));
 	fl_rpc_global_init();
 	if ((r = fl_agent_new(&cfg, &a)) == FL_E_BUSY) {
 		/* logged: another agent holds state_dir/agent.lock */
@@ -212,9 +218,14 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (agent_ops_start(&ops, &cfg) != 0) {
+		rc = 2;
+		goto out;
+	}
 	r = fl_agent_run(a, &agent_stop, once);
 	rc = r == 0 ? 0 : 1;
 out:
+	agent_ops_stop(&ops);
 	fl_agent_free(a);
 	fl_rpc_global_shutdown();
 	return rc;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "agent_int.h"
+#include "agent_metrics.h"
 #include "fl_err.h"
 #include "fl_log.h"
 
@@ -257,6 +258,9 @@ static int refuse(const fl_msg_task *t, const char *reason)
 	fl_warn("policy: refusing job %llu round %u attempt %u (%s): %s",
 		(unsigned long long)t->job_id, t->round, t->attempt,
 		fl_agent_task_name(t->kind), reason);
+	/* counted under its rule ("R4: ...") if it names one, else "policy" */
+	agent_metrics_refused(reason[0] == 'R' && reason[1] >= '0' &&
+			      reason[1] <= '9' ? reason : "policy");
 	return FL_E_DENIED;
 }
 
@@ -292,6 +296,7 @@ int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			/* A job-wide refusal: one line names the job and round. */
 			fl_warn("policy: refused job %llu round %u: %s",
 				(unsigned long long)t->job_id, t->round, reason);
+			agent_metrics_refused("R9");
 			return FL_E_DENIED;
 		}
 		return refuse(t, reason);

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "agent_int.h"
+#include "agent_metrics.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_update.h"
@@ -73,6 +74,7 @@ static int note_model(const fl_msg_task *t, const fl_model *m,
 			"model the coordinator serves is not the one in the round "
 			"context that every site signed", (unsigned long long)t->job_id,
 			t->round, t->attempt, fl_agent_task_name(t->kind));
+		agent_metrics_refused("R2");
 		return FL_E_CONTEXT;
 	}
 	sodium_bin2hex(rec->model_sha256, sizeof(rec->model_sha256), h, sizeof(h));
@@ -106,6 +108,7 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 				"the weight scale %g is below this site's %zu training "
 				"rows", (unsigned long long)t->job_id, t->round,
 				t->attempt, t->sa.weight_scale, train->n);
+			agent_metrics_refused("R7");
 			return FL_E_UNSAFE;
 		}
 		if ((r = fetch_global(a, t, spec, train, &global)) != 0)
@@ -196,6 +199,7 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 			fl_agent_task_name(t->kind), what,
 			(unsigned long long)t->sa.words);
 		agent_channel_recycle(a, t->sa.words * sizeof(uint32_t));
+		agent_metrics_contributed(fl_agent_task_name(t->kind));
 		return 0;
 	}
 	fl_log(agent_is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
@@ -290,6 +294,7 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 			   &used, &own)) != 0)
 		goto out;
 	t2 = fl_mono_ms();
+	agent_metrics_train_seconds((double)(t2 - t1) / 1000.0);
 	if (t->kind == FL_TASK_STATS &&
 	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u stats: %s; not uploading",

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "agent_int.h"
+#include "agent_metrics.h"
 #include "fl_codec_secagg.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -52,6 +53,7 @@ static void log_rule(const sa_ctx *x, const char *why, int r)
 		(unsigned long long)x->t->job_id, x->t->round, x->t->attempt,
 		fl_agent_task_name(x->t->kind), phase_name(x->t->phase),
 		why && why[0] ? why : fl_strerror(r));
+	agent_metrics_refused(why);
 }
 
 static bool same_attempt(const fl_agent *a, const fl_msg_task *t)
@@ -397,6 +399,7 @@ static int sa_unmask(sa_ctx *x)
 		goto out;
 	fl_info("%s: sent %u unmasking shares (%u survivors, %u dropped)", x->pre,
 		out.count, req.nsurvivors, req.ndropped);
+	agent_metrics_round_done();
 out:
 	if (buf) {
 		sodium_memzero(buf, len);   /* holds shares of secrets */
@@ -456,6 +459,7 @@ static int params_from_spec(const fl_msg_task *t, const fl_jobspec *spec)
 		"quantises with clip %g and %u bits, the job spec with clip %g and "
 		"%u bits", (unsigned long long)t->job_id, t->round, t->attempt,
 		fl_agent_task_name(t->kind), t->sa.clip, t->sa.bits, clip, bits);
+	agent_metrics_refused("R7");
 	return FL_E_UNSAFE;
 }
 

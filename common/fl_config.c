@@ -310,6 +310,22 @@ static int cfg_ca_key(cfg_ctx *c, fl_ca_config *o, const char *name, const char 
 	return -1;
 }
 
+static int cfg_ops_key(cfg_ctx *c, fl_ops_config *o, const char *name, const char *v)
+{
+	if (strcmp(name, "listen") == 0) {
+		if (*v == '\0' || strchr(v, ':') == NULL) {
+			fl_errmsg_set(c->msg, "[ops] listen must be host:port (e.g. "
+				      "127.0.0.1:9464), not '%.40s'", v);
+			return -1;
+		}
+		return cfg_str(c, name, o->listen, sizeof(o->listen), v);
+	}
+	if (strcmp(name, "port_file") == 0)
+		return cfg_path(c, name, o->port_file, v);
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [ops] (listen, port_file)", name);
+	return -1;
+}
+
 static int cfg_handler(void *user, const char *section, const char *name,
 		       const char *value)
 {
@@ -320,6 +336,8 @@ static int cfg_handler(void *user, const char *section, const char *name,
 		return 1;   /* report the first failure only */
 	if (strcmp(section, "tls") == 0)
 		r = cfg_tls(c, c->agent ? &c->agent->tls : &c->coord->tls, name, value);
+	else if (strcmp(section, "ops") == 0)
+		r = cfg_ops_key(c, c->agent ? &c->agent->ops : &c->coord->ops, name, value);
 	else if (c->agent != NULL && strcmp(section, "agent") == 0)
 		r = cfg_agent_key(c, c->agent, name, value);
 	else if (c->agent != NULL && strcmp(section, "data") == 0)

@@ -33,6 +33,7 @@ typedef struct fl_tls_paths {
  *            config file's folder)
  *   [data]   NAME = path/to/file.csv   (one line per dataset this site holds)
  *   [policy] what this site agrees to take part in (see fl_agent_policy)
+ *   [ops]    listen = 127.0.0.1:9464 (off by default), port_file
  */
 
 /* [policy] allowed_kinds = stats, train, eval (comma list, or "all"). */
@@ -98,6 +99,15 @@ typedef struct fl_agent_policy {
 	bool report_own_metrics;         /* opt in to reveal own eval figures */
 } fl_agent_policy;
 
+/* [ops] of both daemons (common/fl_ops_http.h): listen = host:port of the
+ * plain-HTTP ops listener (/metrics, /healthz, /readyz); "" = off (the
+ * default); port 0 picks a free port; port_file = FILE: where the bound
+ * port is written once listening. No secrets are ever served there. */
+typedef struct fl_ops_config {
+	char listen[256];
+	char port_file[FL_PATH_BYTES];
+} fl_ops_config;
+
 typedef struct fl_agent_config {
 	char coordinator[256];
 	uint32_t poll_interval_ms;
@@ -120,6 +130,7 @@ typedef struct fl_agent_config {
 	char trainer_program[FL_PATH_BYTES];
 	uint32_t trainer_timeout_s;
 	uint32_t trainer_models;         /* FL_POLICY_MODEL_BIT set */
+	fl_ops_config ops;               /* [ops] (off by default) */
 } fl_agent_config;
 
 #define FL_CA_DEFAULT_TOKEN_TTL_S 86400u      /* enrollment tokens: 24 h */
@@ -153,6 +164,7 @@ typedef struct fl_ca_config {
  *   [ca]          cert, key (both or neither), passphrase_file,
  *                 leaf_days = 397, token_ttl_s = 86400, renew_days = 30,
  *                 sign_members = false
+ *   [ops]         listen = 127.0.0.1:9464 (off by default), port_file
  */
 typedef struct fl_coord_config {
 	char listen[256];
@@ -162,6 +174,7 @@ typedef struct fl_coord_config {
 	char members[FL_PATH_BYTES];     /* "" = no member list */
 	fl_tls_paths tls;
 	fl_ca_config ca;
+	fl_ops_config ops;               /* [ops] (off by default) */
 } fl_coord_config;
 
 /* Parse from text (base_dir resolves relative paths; may be NULL) or from a

@@ -7,6 +7,7 @@
 #include "coord_agg.h"
 #include "coord_certs.h"
 #include "coord_members.h"
+#include "coord_metrics.h"
 #include "coord_service.h"
 #include "coord_testhook.h"
 #include "fl_codec.h"
@@ -215,6 +216,7 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 		goto out;
 	}
 	admitted = 1;
+	coord_metrics_upload(1);
 	if ((r = coord_engine_upload_begin(svc->eng, who.cn, &first.header,
 					   fl_time_ms(), msg)) != 0)
 		goto out;
@@ -242,6 +244,8 @@ out:
 		coord_engine_upload_abort(svc->eng, who.cn, &first.header);
 	if (admitted)
 		atomic_fetch_sub(&svc->uploads, 1u);
+	if (r == FL_E_BUSY)
+		coord_metrics_upload(0);
 	if (r == FL_E_BUSY)
 		fl_debug("upload from %s deferred: %s", who.cn, msg);
 	else if (r != 0 && r != FL_E_DENIED && r != FL_E_AUTH)

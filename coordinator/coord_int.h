@@ -59,6 +59,7 @@ typedef struct coord_round_state {
 	/* secure aggregation of this attempt */
 	enum fl_sa_phase phase;
 	int64_t phase_deadline_ms;
+	int64_t phase_started_ms;           /* for coord_metrics */
 	fl_secagg_params sp;
 	fl_secagg_server *sa;
 	fl_upvec_layout layout;

@@ -10,6 +10,7 @@
 #include "coord_int.h"
 #include "fl_config.h"
 #include "coord_ledger.h"
+#include "coord_metrics.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -209,6 +210,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 	rs->attempt = j->next_attempt;
 	rs->kind = coord_round_kind(j, rs->round);
 	rs->started_ms = now_ms;
+	rs->phase_started_ms = now_ms;
 	rs->sel = sel;
 	rs->nsel = n;
 	if ((r = coord_secagg_begin(j, rs, now_ms, why)) != 0) {
@@ -339,7 +341,7 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	char why[FL_MSG_ERROR_BYTES], mstr[64], sa[64];
 	const char *state = NULL;
 	uint32_t rounds_done = j->rounds_done;
-	double secs = (double)(now_ms - rs->started_ms) / 1000.0;
+	double secs = (double)(now_ms - rs->started_ms) / 1000.0, t0;
 	coord_ledger_round lr;
 	coord_ledger_ctx lctx;
 	char (*fprs)[COORD_LEDGER_HASH_HEX] = NULL;
@@ -406,6 +408,7 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	}
 	lctx.signer = e->ledger;
 	lctx.round = &lr;
+	t0 = coord_metrics_clock();
 	r = coord_store_round_commit_ledger(e->st, j->id, &ri,
 					    blob ? blob->data : NULL,
 					    blob ? blob->len : 0,
@@ -420,6 +423,9 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 			 fl_strerror(r));
 		goto fail;
 	}
+	coord_metrics_store_commit(coord_metrics_clock() - t0);
+	coord_metrics_round_done(coord_task_kind_name(rs->kind), "committed", secs,
+				 rs->nsel, rs->nsurvivors);
 	coord_testhook("commit", rs->round);
 	snprintf(sa, sizeof(sa), "secagg n=%u k=%u t=%u", rs->sp.n, rs->sp.k,
 		 rs->sp.t);
@@ -468,6 +474,22 @@ fail:
 	coord_blob_release(blob);
 	coord_round_fail_job(e, j, now_ms, why);
 	return r ? r : FL_E_STATE;
+}
+
+/* Counts a failed attempt (coord_metrics): outcome "failed" or "wrapped". */
+static void coord_metrics_attempt_failed(const coord_job *j, const char *outcome,
+					 int64_t now_ms)
+{
+	const coord_round_state *rs = &j->rs;
+	uint32_t alive = 0;
+
+	for (uint32_t i = 0; i < rs->nsel; i++)
+		alive += !rs->sel[i].out;
+	coord_metrics_round_done(coord_task_kind_name(rs->kind), outcome,
+				 (double)(now_ms - rs->started_ms) / 1000.0,
+				 rs->nsel, alive);
+	coord_metrics_secagg_abort((int)rs->phase, strcmp(outcome, "failed") == 0 &&
+				   rs->attempt < j->spec.max_attempts);
 }
 
 /* Benches the sites of the failed attempt that broke off a masked upload
@@ -522,6 +544,7 @@ static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
 	free(ri.participants);
 	fl_warn("job %llu round %u attempt %u failed: %s", (unsigned long long)j->id,
 		rs->round, rs->attempt, reason);
+	coord_metrics_attempt_failed(j, "failed", now_ms);
 	coord_round_bench(j);
 	if (rs->attempt >= j->spec.max_attempts) {
 		snprintf(why, sizeof(why), "round %u failed %u times; last: %s",
@@ -547,6 +570,7 @@ static void coord_round_wrapped(coord_engine *e, coord_job *j, const char *reaso
 	free(ri.participants);
 	snprintf(why, sizeof(why), "round %u attempt %u: %s", rs->round, rs->attempt,
 		 reason);
+	coord_metrics_attempt_failed(j, "wrapped", now_ms);
 	coord_round_fail_job(e, j, now_ms, why);
 }
 

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "coord_int.h"
+#include "coord_metrics.h"
 #include "coord_testhook.h"
 #include "fl_config.h"
 #include "fl_err.h"
@@ -225,7 +226,9 @@ static void coord_sa_next(const coord_job *j, coord_round_state *rs,
 		 "attempt)", (unsigned long long)j->id, rs->round, rs->attempt,
 		 coord_sa_phase_name(rs->phase), coord_sa_phase_name(next),
 		 (double)(now_ms - rs->started_ms) / 1000.0);
+	coord_metrics_phase_done((int)rs->phase, (now_ms - rs->phase_started_ms) / 1e3);
 	rs->phase = next;
+	rs->phase_started_ms = now_ms;
 	rs->phase_deadline_ms = now_ms + (int64_t)j->spec.timeout_s * 1000;
 	coord_testhook(coord_sa_phase_name(next), rs->round);
 }
@@ -377,6 +380,8 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 		break;
 	case FL_SA_UNMASK:
 		if ((r = coord_sa_finish(j, rs, sum, why, whycap)) == 0) {
+			coord_metrics_phase_done(FL_SA_UNMASK,
+						 (now_ms - rs->phase_started_ms) / 1e3);
 			fl_debug("job %llu round %u attempt %u: secagg unmask -> done",
 				 (unsigned long long)j->id, rs->round, rs->attempt);
 			return COORD_SA_DONE;

@@ -204,6 +204,10 @@ int coord_store_open(const char *path, coord_store **out, char *errmsg)
 	*out = st;
 	st = NULL;
 out:
+	/* another process holds the database locked: the caller may wait */
+	if (r != 0 && st != NULL && st->db != NULL &&
+	    (sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY)
+		r = FL_E_BUSY;
 	coord_store_close(st);
 	return r;
 }

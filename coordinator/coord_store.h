@@ -22,7 +22,8 @@ typedef struct coord_site_row {
 /* Opens (creating if needed) the database at path in WAL mode with
  * synchronous=FULL and migrates the schema (v1 -> v2 adds jobs.weight_n). *out owned by caller
  * (coord_store_close). Errors: FL_E_DB with the reason in errmsg (may be
- * NULL), FL_E_NOMEM. */
+ * NULL), FL_E_BUSY (another process holds the database locked; try again
+ * later), FL_E_NOMEM. */
 int coord_store_open(const char *path, coord_store **out, char *errmsg);
 /* Finishes pending writes and closes. NULL-safe. */
 void coord_store_close(coord_store *st);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "coord_ca.h"
@@ -17,6 +18,7 @@
 #include "coord_engine.h"
 #include "coord_ledger.h"
 #include "coord_members.h"
+#include "coord_ops.h"
 #include "coord_service.h"
 #include "coord_store.h"
 #include "coord_testhook.h"
@@ -74,6 +76,11 @@ static void coord_usage(FILE *f)
 "  leaf_days = 397    ; lifetime of the site certificates it issues\n"
 "  token_ttl_s = 86400 ; default lifetime of enrollment tokens\n"
 "  renew_days = 30    ; agents renew when fewer days are left\n"
+"  [ops]              ; optional (off by default): plain-HTTP ops listener\n"
+"  listen = 127.0.0.1:9464 ; GET /metrics (Prometheus), /healthz, /readyz\n"
+"                     ; (503 until the store is open and the RPC server\n"
+"                     ; listens); port 0 picks a free port; no secrets\n"
+"  port_file = ops.port ; optional: write the bound port there\n"
 "\n"
 "example:\n"
 "  fedctl ca init --dir pki\n"
@@ -240,6 +247,33 @@ static void coord_wake_polls(void *srv)
 	fl_rpc_server_wake(srv);
 }
 
+/* Opens the store; while another process holds it locked, waits (the ops
+ * listener says not ready meanwhile) until it is free or a signal comes. */
+static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
+			    coord_ops *ops, coord_store **st)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "";
+	struct timespec pause = { 1, 0 };
+	int r, logged = 0;
+
+	while ((r = coord_store_open(cfg->database, st, errmsg)) == FL_E_BUSY) {
+		atomic_store(&ops->store_locked, 1);
+		if (!logged++)
+			fl_warn("database %s is locked by another process: waiting "
+				"for it (not ready until then)", cfg->database);
+		if (sigtimedwait(set, NULL, &pause) > 0) {
+			fl_info("signal: stopping before the store was opened");
+			return FL_E_BUSY;
+		}
+		errmsg[0] = '\0';
+	}
+	if (r != 0)
+		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
+	else if (logged)
+		fl_info("database %s is free again: opened", cfg->database);
+	return r;
+}
+
 /* Opens the store, the engine and the server, and serves until a signal. */
 static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 {
@@ -257,6 +291,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	fl_rpc_server *srv = NULL;
 	coord_service svc;
 	coord_sig sig;
+	coord_ops ops;
 	pthread_t sig_th;
 	const fl_rpc_method *methods;
 	size_t nmethods;
@@ -266,10 +301,12 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	memset(&members, 0, sizeof(members));
 	coord_sig_block(&sig.set);
 
-	if ((r = coord_store_open(cfg->database, &st, errmsg)) != 0) {
-		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
+	/* up first, so that probes see "not ready" while the store opens */
+	if ((r = coord_ops_start(&ops, cfg)) != 0)
+		return r;
+	if ((r = coord_open_store(cfg, &sig.set, &ops, &st)) != 0)
 		goto out;
-	}
+	coord_ops_set_store(&ops, st, NULL);
 	/* The TLS key signs the round ledger; no key, no rounds. */
 	if ((r = coord_ledger_signer_load(cfg->tls.key, cfg->tls.cert, &signer,
 					  errmsg)) != 0) {
@@ -327,6 +364,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		goto out;
 	}
 	coord_engine_set_ledger(eng, signer);
+	coord_ops_set_store(&ops, st, eng);
 	memset(&svc, 0, sizeof(svc));
 	svc.st = st;
 	svc.eng = eng;
@@ -354,6 +392,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		goto out;
 	if ((r = coord_engine_start(eng)) != 0)
 		goto out;
+	atomic_store(&ops.listening, 1);
 	sig.srv = srv;
 	if (pthread_create(&sig_th, NULL, coord_sig_thread, &sig) != 0) {
 		r = FL_E_NOMEM;
@@ -369,6 +408,7 @@ out:
 		pthread_kill(sig_th, SIGTERM);
 		pthread_join(sig_th, NULL);
 	}
+	coord_ops_stop(&ops);
 	if (eng)
 		coord_engine_stop(eng);
 	fl_rpc_server_free(srv);

@@ -77,6 +77,8 @@ EOC
     printf '[ca]\ncert = ../pki/ca.pem\nkey = ../pki/ca.key\n%s\n' \
       "${FL_COORD_CA_EXTRA:-}" >> "$dir/coordinator.ini"
   fi
+  # FL_COORD_EXTRA (optional) ends the config, e.g. an [ops] section.
+  [ -n "${FL_COORD_EXTRA:-}" ] && printf '%s\n' "$FL_COORD_EXTRA" >> "$dir/coordinator.ini"
   rm -f "$dir/port"
   # FL_COORD_WRAP (diagnosis only, e.g. "heaptrack -o FILE") prefixes the command.
   # shellcheck disable=SC2086 # FL_COORD_ENV, FL_COORD_WRAP are lists of words

@@ -104,6 +104,9 @@ int fl_rpc_call_request(const fl_rpc_call *c, const uint8_t **req,
 void fl_rpc_server_wake(fl_rpc_server *s);
 /* Calls parked now (for tests and metrics). */
 size_t fl_rpc_server_parked(fl_rpc_server *s);
+/* Message bytes (protobuf payloads, without gRPC, HTTP/2 and TLS framing)
+ * received and sent by all server calls of this process so far. */
+void fl_rpc_server_bytes(uint64_t *in, uint64_t *out);
 #define FL_RPC_MAX_PARKED 16384u
 
 /* Sends one message (waits until gRPC accepted it). FL_E_NET on failure. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_rpc_call: one server-side call: peer identity and blocking
  * recv/send/finish on the call's own completion queue. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grpc/byte_buffer.h>
@@ -8,6 +9,15 @@
 #include <grpc/support/time.h>
 #include "fl_err.h"
 #include "fl_rpc_int.h"
+
+/* Message bytes received and sent by every server call of the process. */
+static atomic_ullong rpc_bytes_in, rpc_bytes_out;
+
+void fl_rpc_server_bytes(uint64_t *in, uint64_t *out)
+{
+	*in = atomic_load(&rpc_bytes_in);
+	*out = atomic_load(&rpc_bytes_out);
+}
 
 int fl_rpc_call_new(struct fl_rpc_server *srv, fl_rpc_call **out)
 {
@@ -139,7 +149,8 @@ static int call_recv(fl_rpc_call *c, uint8_t **buf, size_t *len, bool with_md)
 		r = close_poll(c, false) ? FL_E_NET : FL_E_EOF;
 		goto out;
 	}
-	r = fl_rpc_bb_read(bb, buf, len);
+	if ((r = fl_rpc_bb_read(bb, buf, len)) == 0)
+		atomic_fetch_add(&rpc_bytes_in, *len);
 out:
 	if (bb)
 		grpc_byte_buffer_destroy(bb);
@@ -196,6 +207,8 @@ int fl_rpc_call_send(fl_rpc_call *c, const uint8_t *buf, size_t len)
 	n++;
 	r = fl_rpc_batch_timed(c->call, c->cq, ops, n, FL_RPC_SERVER_OP_MS);
 	grpc_byte_buffer_destroy(bb);
+	if (r == 0)
+		atomic_fetch_add(&rpc_bytes_out, len);
 	return r;
 }
 
