@@ -209,12 +209,35 @@ typedef struct coord_sig {
 	volatile int exiting;
 } coord_sig;
 
+/* A SIGINT or SIGTERM that reached a thread which does not block them
+ * (one started before main, such as OpenBLAS's pool) lands here instead
+ * of killing the process; coord_sig_next sees it. */
+static volatile sig_atomic_t coord_sig_caught;
+
+static void coord_sig_handler(int sig)
+{
+	coord_sig_caught = sig;
+}
+
+/* Waits up to 100 ms for SIGINT or SIGTERM; the signal number, or 0. */
+static int coord_sig_next(const sigset_t *set)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int sig = sigtimedwait(set, NULL, &pause);
+
+	if (sig > 0)
+		return sig;
+	return coord_sig_caught;
+}
+
 static void *coord_sig_thread(void *arg)
 {
 	coord_sig *s = arg;
 	int sig = 0;
 
-	if (sigwait(&s->set, &sig) == 0 && !s->exiting) {
+	while (!s->exiting && (sig = coord_sig_next(&s->set)) == 0)
+		;
+	if (sig > 0 && !s->exiting) {
 		fl_info("signal %d: shutting down", sig);
 		fl_rpc_server_stop(s->srv);
 	}
@@ -222,9 +245,18 @@ static void *coord_sig_thread(void *arg)
 }
 
 /* Blocks SIGINT and SIGTERM in the calling thread; every thread created
- * after this (gRPC's too) inherits the mask, so only sigwait sees them. */
+ * after this (gRPC's too) inherits the mask, so the signal thread takes
+ * them with sigtimedwait. Threads started before main do not: a handler
+ * catches the signal there instead of the default action (exit 143). */
 static void coord_sig_block(sigset_t *set)
 {
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = coord_sig_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	sigemptyset(set);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
@@ -261,7 +293,7 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 		if (!logged++)
 			fl_warn("database %s is locked by another process: waiting "
 				"for it (not ready until then)", cfg->database);
-		if (sigtimedwait(set, NULL, &pause) > 0) {
+		if (sigtimedwait(set, NULL, &pause) > 0 || coord_sig_caught) {
 			fl_info("signal: stopping before the store was opened");
 			return FL_E_BUSY;
 		}
