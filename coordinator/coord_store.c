@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "coord_events.h"
 #include "coord_store.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -46,6 +47,14 @@ static const char coord_schema_v1[] =
 static const char coord_schema_v2[] =
 	"ALTER TABLE jobs ADD COLUMN weight_n REAL NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 2;";
+
+/* v3: the per-job event table (coord_events.h). */
+static const char coord_schema_v3[] =
+	"CREATE TABLE events(id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL,"
+	" ts_ms INTEGER NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, site TEXT NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX events_job ON events(job_id, id);"
+	"PRAGMA user_version = 3;";
 
 /* The round ledger (coord_ledger.h): one hash-chained, signed entry per
  * finished round, seq from 1. */
@@ -140,7 +149,8 @@ static int coord_store_migrate(coord_store *st, char *errmsg)
 		if ((r = coord_db_exec(st, "BEGIN IMMEDIATE")) != 0)
 			goto out;
 		if ((ver < 1 && (r = coord_db_exec(st, coord_schema_v1)) != 0) ||
-		    (ver < 2 && (r = coord_db_exec(st, coord_schema_v2)) != 0)) {
+		    (ver < 2 && (r = coord_db_exec(st, coord_schema_v2)) != 0) ||
+		    (ver < 3 && (r = coord_db_exec(st, coord_schema_v3)) != 0)) {
 			fl_errmsg_set(errmsg, "cannot %s the schema: %s",
 				      ver ? "upgrade" : "create", sqlite3_errmsg(st->db));
 			coord_db_exec(st, "ROLLBACK");
@@ -538,6 +548,9 @@ int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
+	if (r == 0)
+		coord_events_add(st, id, 0, 0, COORD_EV_JOB_STATE, NULL, "%s%s%.200s", state,
+				 error && error[0] ? ": " : "", error ? error : "");
 	return r;
 }
 
