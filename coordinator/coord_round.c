@@ -445,7 +445,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 			secs);
 	}
 	coord_event(j->id, rs->round, rs->attempt, COORD_EV_MODEL_COMMITTED, NULL,
-		    "model v%u, %u/%u sites survived", next->version, rs->nsurvivors, rs->nsel);
+		    "model v%u, %u/%u sites survived", next ? next->version : j->model->version,
+		    rs->nsurvivors, rs->nsel);
 	if (state != NULL)
 		coord_event(j->id, 0, 0, COORD_EV_JOB_STATE, NULL, "%s", state);
 	free(ri.participants);
