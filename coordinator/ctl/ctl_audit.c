@@ -74,7 +74,7 @@ static int audit_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 
 const ctl_cmd ctl_audit_cmds[] = {
 	{ "list", audit_list, "",
-	  "List the coordinator's audit log: who submitted, aborted, registered, "
-	  "revoked or enrolled what, and when (admin only)." },
+	  "List the coordinator's audit log (admin only). Who submitted, aborted, "
+	  "registered, revoked or enrolled what, and when." },
 };
 const size_t ctl_audit_ncmds = sizeof(ctl_audit_cmds) / sizeof(ctl_audit_cmds[0]);

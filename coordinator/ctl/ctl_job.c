@@ -327,8 +327,8 @@ const ctl_cmd ctl_job_cmds[] = {
 	  "Print a line per finished round until the job ends; exit 0 when it is "
 	  "done, 1 if it failed or was aborted." },
 	{ "logs", ctl_job_logs, "ID [--follow]",
-	  "Print a job's events: rounds started, phases closed, sites dropped, "
-	  "attempts failed, models committed, state changes; --follow prints new "
+	  "Print a job's events. Rounds started, phases closed, sites dropped, "
+	  "attempts failed, models committed and state changes; --follow prints new "
 	  "ones as they happen and ends when the job ends (--json: one object a line)." },
 	{ "abort", job_abort, "ID", "Abort a pending or running job." },
 	{ "stats", ctl_job_stats, "ID",
