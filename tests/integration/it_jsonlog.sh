@@ -4,7 +4,8 @@
 # Coordinator (CA online, so 'site add' issues enrollment tokens) + 3 agents
 # on loopback, all with log_format = json, run a short training job.
 # 1. Every line of both daemons' logs is one JSON object with time, level,
-#    component and message; lines about a round carry job and round; no
+#    component and message; lines about a round carry job and round (and
+#    attempt; from the thread-local log context); no
 #    line holds a private key, an enrollment token or a long key-like blob
 #    (a share, a seed).
 # 2. 'fedctl job logs ID' lists a round_started and a model_committed event
@@ -125,6 +126,12 @@ ok = any(e.get("component") == "coordinator" and e.get("job") and e.get("round")
          for e in map(json.loads, open(sys.argv[1])))
 sys.exit(0 if ok else 1)
 ' "$FL_WORK/coordinator/coordinator.log"
+it_check "agent lines about a round carry job, round and attempt" python3 -c '
+import json, sys
+ok = any(e.get("component") == "agent" and e.get("job") and e.get("round") and e.get("attempt")
+         for e in map(json.loads, open(sys.argv[1])))
+sys.exit(0 if ok else 1)
+' "$FL_WORK/site1/agent.log"
 it_check "no log line holds a private key" bash -c "! grep -q 'PRIVATE KEY' ${logs[*]}"
 for t in "${tokens[@]}"; do
   it_check "no log line holds an enrollment token" bash -c "! grep -qF -- '$t' ${logs[*]}"
