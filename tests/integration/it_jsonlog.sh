@@ -14,7 +14,8 @@
 #    ends.
 # 3. 'fedctl site show' reports the site's certificate and the rounds it
 #    took part in; 'fedctl audit list' the operator's site adds and job
-#    submission; both have --json and clear errors.
+#    submission; both have --json and clear errors; a viewer may read job
+#    logs and site show, not the audit log.
 source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
@@ -103,6 +104,11 @@ it_check "audit list: the three site adds by the operator" \
   test "$(echo "$audit" | jq '[.entries[] | select(.action == "add site" and .who == "operator")] | length')" = 3
 it_check "audit list: the job submission" \
   test "$(echo "$audit" | jq '[.entries[] | select(.action == "submit job")] | length')" = 1
+vrc=0
+{ fl_ctl_as viewer job logs "$job" && fl_ctl_as viewer site show site1; } >/dev/null || vrc=$?
+it_check "a viewer may read job logs and site show (got $vrc)" test "$vrc" = 0
+rc=0; fl_ctl_as viewer audit list >/dev/null 2>"$FL_WORK/audit.err" || rc=$?
+it_check "a viewer may not read the audit log (exit 5, got $rc)" test "$rc" = 5
 it_check "audit list: ids ascend" bash -c "echo '$audit' | jq -e '[.entries[].id] | . == sort' >/dev/null"
 
 fl_stop_all
