@@ -10,6 +10,9 @@
 #include "fl_util.h"
 
 #define LOGS_FOLLOW_MS 500u
+/* Polls after the job's state turned final without its job_state event
+ * (a job that ended before events were kept) before --follow gives up. */
+#define LOGS_FINAL_POLLS 6
 
 static bool logs_ended(const char *state)
 {
@@ -63,6 +66,24 @@ static void logs_print(ctl_ctx *c, const fl_msg_job_event *e)
 	fprintf(c->out, ": %s\n", e->text);
 }
 
+/* True if e is the event of the job's end (the engine writes it just
+ * after the final state, so the state can be seen a moment before it). */
+static bool logs_final_event(const fl_msg_job_event *e)
+{
+	static const char *const ends[] = { "done", "failed", "aborted" };
+
+	if (strcmp(e->kind, "job_state") != 0)
+		return false;
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(ends[i]);
+
+		if (strncmp(e->text, ends[i], n) == 0 &&
+		    (e->text[n] == '\0' || e->text[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	const char *pos[1];
@@ -70,8 +91,8 @@ int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const ctl_opt opts[] = { { "--follow", "-f", NULL, &follow } };
 	fl_msg_event_list l;
 	uint64_t id, after = 0;
-	bool more;
-	int rc;
+	bool more, final_seen = false;
+	int rc, final_polls = 0;
 
 	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
@@ -81,13 +102,18 @@ int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		memset(&l, 0, sizeof(l));
 		if ((rc = logs_fetch(c, id, &after, &l)) != 0)
 			return rc;
-		for (size_t i = 0; i < l.n; i++)
+		for (size_t i = 0; i < l.n; i++) {
 			logs_print(c, &l.events[i]);
+			final_seen |= logs_final_event(&l.events[i]);
+		}
 		fflush(c->out);
-		/* A full page: more are waiting. The job's state was read before
-		 * its events, so an ended job has no events after this page. */
+		/* A full page: more are waiting. --follow ends once the job's
+		 * state is final and the event of its end has been printed. */
 		more = l.n == FL_EVENTS_MAX_LIST;
-		if (!more && (!follow || logs_ended(l.job_state))) {
+		if (logs_ended(l.job_state))
+			final_polls++;
+		if (!more && (!follow || (logs_ended(l.job_state) &&
+					  (final_seen || final_polls > LOGS_FINAL_POLLS)))) {
 			fl_msg_event_list_clear(&l);
 			return CTL_EXIT_OK;
 		}
