@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_events: the events table (written by the round engine), and the
  * read side of the audit table and of a site's record. */
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,28 @@
 #include "fl_log.h"
 #include "fl_util.h"
 
-static _Atomic(coord_store *) coord_events_st;
+/* One event waiting for the writer thread. */
+typedef struct ev_item {
+	struct ev_item *next;
+	uint64_t job;
+	uint32_t round, attempt;
+	int64_t ts_ms;
+	char kind[FL_EVENT_KIND_BYTES];
+	char site[FL_NAME_BYTES];
+	char text[FL_EVENT_TEXT_BYTES];
+} ev_item;
+
+/* The sink: events from the round engine are queued and written by one
+ * thread, a batch a transaction, so the engine never waits for a disk
+ * sync under its lock. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool on, stop;
+	coord_store *st;
+	ev_item *head, *tail;
+} ev_q = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void ev_col(sqlite3_stmt *s, int col, char *dst, size_t cap)
 {
@@ -22,69 +44,170 @@ static void ev_col(sqlite3_stmt *s, int col, char *dst, size_t cap)
 	snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-static int ev_vadd(coord_store *st, uint64_t job, uint32_t round, uint32_t attempt,
-		   const char *kind, const char *site, const char *fmt, va_list ap)
+/* Inserts one event (db locked by the caller). */
+static int ev_insert(sqlite3 *db, const ev_item *e)
 {
-	char text[FL_EVENT_TEXT_BYTES];
 	sqlite3_stmt *s = NULL;
-	sqlite3 *db;
 	int r = 0;
 
-	vsnprintf(text, sizeof(text), fmt, ap);
-	db = coord_store_db_lock(st);
 	if (sqlite3_prepare_v2(db, "INSERT INTO events(job_id, ts_ms, round, attempt,"
 			       " kind, site, text) VALUES(?, ?, ?, ?, ?, ?, ?)", -1,
-			       &s, NULL) != SQLITE_OK) {
-		r = FL_E_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-	sqlite3_bind_int64(s, 2, fl_time_ms());
-	sqlite3_bind_int64(s, 3, round);
-	sqlite3_bind_int64(s, 4, attempt);
-	sqlite3_bind_text(s, 5, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, site ? site : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, text, -1, SQLITE_STATIC);
+			       &s, NULL) != SQLITE_OK)
+		return FL_E_DB;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)e->job);
+	sqlite3_bind_int64(s, 2, e->ts_ms);
+	sqlite3_bind_int64(s, 3, e->round);
+	sqlite3_bind_int64(s, 4, e->attempt);
+	sqlite3_bind_text(s, 5, e->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, e->site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, e->text, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = FL_E_DB;
-out:
-	if (r != 0)
-		fl_warn("store: cannot add a %s event: %s", kind, sqlite3_errmsg(db));
 	sqlite3_finalize(s);
-	coord_store_db_unlock(st);
 	return r;
+}
+
+/* Writes a list of events in one transaction and frees them. */
+static int ev_write(coord_store *st, ev_item *list)
+{
+	sqlite3 *db = coord_store_db_lock(st);
+	bool many = list && list->next;
+	int r = 0;
+
+	if (many && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		many = false;
+	for (ev_item *e = list; e && r == 0; e = e->next)
+		r = ev_insert(db, e);
+	if (r != 0)
+		fl_warn("store: cannot add a %s event: %s", list->kind, sqlite3_errmsg(db));
+	if (many && sqlite3_exec(db, r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
+				 NULL) != SQLITE_OK && r == 0) {
+		fl_warn("store: cannot commit events: %s", sqlite3_errmsg(db));
+		r = FL_E_DB;
+	}
+	coord_store_db_unlock(st);
+	while (list) {
+		ev_item *next = list->next;
+
+		free(list);
+		list = next;
+	}
+	return r;
+}
+
+static ev_item *ev_make(uint64_t job, uint32_t round, uint32_t attempt, const char *kind,
+			const char *site, const char *fmt, va_list ap)
+{
+	ev_item *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	e->job = job;
+	e->round = round;
+	e->attempt = attempt;
+	e->ts_ms = fl_time_ms();
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	snprintf(e->site, sizeof(e->site), "%s", site ? site : "");
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	return e;
+}
+
+static void *ev_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&ev_q.mu);
+	for (;;) {
+		ev_item *list;
+
+		while (ev_q.head == NULL && !ev_q.stop)
+			pthread_cond_wait(&ev_q.cv, &ev_q.mu);
+		if (ev_q.head == NULL)
+			break;    /* stopping, and everything is written */
+		list = ev_q.head;
+		ev_q.head = ev_q.tail = NULL;
+		pthread_mutex_unlock(&ev_q.mu);
+		ev_write(ev_q.st, list);
+		pthread_mutex_lock(&ev_q.mu);
+	}
+	pthread_mutex_unlock(&ev_q.mu);
+	return NULL;
+}
+
+/* Queues e if the sink writes to st (true), else leaves it to the caller. */
+static bool ev_enqueue(coord_store *st, ev_item *e)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&ev_q.mu);
+	if (ev_q.on && ev_q.st == st) {
+		if (ev_q.tail)
+			ev_q.tail->next = e;
+		else
+			ev_q.head = e;
+		ev_q.tail = e;
+		pthread_cond_signal(&ev_q.cv);
+		queued = true;
+	}
+	pthread_mutex_unlock(&ev_q.mu);
+	return queued;
 }
 
 int coord_events_add(coord_store *st, uint64_t job, uint32_t round, uint32_t attempt,
 		     const char *kind, const char *site, const char *fmt, ...)
 {
+	ev_item *e;
 	va_list ap;
-	int r;
 
 	if (st == NULL || kind == NULL || fmt == NULL)
 		return FL_E_INVAL;
 	va_start(ap, fmt);
-	r = ev_vadd(st, job, round, attempt, kind, site, fmt, ap);
+	e = ev_make(job, round, attempt, kind, site, fmt, ap);
 	va_end(ap);
-	return r;
+	if (e == NULL)
+		return FL_E_NOMEM;
+	/* Behind the engine's queued events, so that ids keep their order. */
+	if (ev_enqueue(st, e))
+		return 0;
+	return ev_write(st, e);
 }
 
 void coord_events_sink(coord_store *st)
 {
-	coord_events_st = st;
+	pthread_mutex_lock(&ev_q.mu);
+	if (ev_q.on) {
+		ev_q.stop = true;
+		pthread_cond_signal(&ev_q.cv);
+		pthread_mutex_unlock(&ev_q.mu);
+		pthread_join(ev_q.thread, NULL);   /* it writes what is queued */
+		pthread_mutex_lock(&ev_q.mu);
+		ev_q.on = false;
+	}
+	ev_q.stop = false;
+	ev_q.st = st;
+	if (st != NULL && pthread_create(&ev_q.thread, NULL, ev_thread, NULL) == 0)
+		ev_q.on = true;
+	else if (st != NULL)
+		fl_warn("events: no writer thread; job events are not kept");
+	pthread_mutex_unlock(&ev_q.mu);
 }
 
 void coord_event(uint64_t job, uint32_t round, uint32_t attempt, const char *kind,
 		 const char *site, const char *fmt, ...)
 {
-	coord_store *st = coord_events_st;
+	coord_store *st;
+	ev_item *e;
 	va_list ap;
 
+	pthread_mutex_lock(&ev_q.mu);
+	st = ev_q.on ? ev_q.st : NULL;
+	pthread_mutex_unlock(&ev_q.mu);
 	if (st == NULL)
 		return;
 	va_start(ap, fmt);
-	ev_vadd(st, job, round, attempt, kind, site, fmt, ap);
+	e = ev_make(job, round, attempt, kind, site, fmt, ap);
 	va_end(ap);
+	if (e != NULL && !ev_enqueue(st, e))
+		free(e);
 }
 
 int coord_events_list(coord_store *st, uint64_t job, uint64_t after_id,

@@ -20,16 +20,21 @@
 
 /* Appends an event of job (round, attempt 0 when not about one; site NULL
  * when not about one site; text printf-style, cut at FL_EVENT_TEXT_BYTES).
- * Never pass secrets. Errors are logged and returned (FL_E_DB); callers
- * may ignore them: events are for people, the rounds do not depend on them. */
+ * Never pass secrets. With the sink on st, the event is queued behind the
+ * engine's (written soon, in order); else written now. Errors are logged
+ * and returned (FL_E_DB, FL_E_NOMEM); callers may ignore them: events are
+ * for people, the rounds do not depend on them. */
 int coord_events_add(coord_store *st, uint64_t job, uint32_t round, uint32_t attempt,
 		     const char *kind, const char *site, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
 /* The store that coord_event() writes to: set by coord_engine_new (one
- * engine a process), NULL to stop. */
+ * engine a process) and NULL at coord_engine_free. A writer thread writes
+ * the queued events, a batch a transaction, so that the round engine never
+ * waits for a disk sync under its lock; setting another store or NULL
+ * first writes everything queued and ends that thread. */
 void coord_events_sink(coord_store *st);
-/* coord_events_add to the sink store (nothing without one): a one-line
+/* Queues an event for the sink's store (nothing without one): a one-line
  * hook next to the engine's log lines. */
 void coord_event(uint64_t job, uint32_t round, uint32_t attempt, const char *kind,
 		 const char *site, const char *fmt, ...)

@@ -46,10 +46,13 @@ static void test_events(coord_store *st, uint64_t id)
 	coord_event(id, 9, 9, COORD_EV_PHASE_CLOSED, NULL, "not written");
 	coord_events_sink(st);
 	coord_event(id, 2, 1, COORD_EV_PHASE_CLOSED, NULL, "%s -> %s", "share", "input");
-	coord_events_sink(NULL);
+	/* queued behind the engine's event, so it keeps its place */
+	FL_CHECK_EQ_INT(coord_events_add(st, id, 2, 1, COORD_EV_MODEL_COMMITTED, NULL,
+					 "model v2"), 0);
+	coord_events_sink(NULL);   /* writes what is queued */
 	FL_CHECK_EQ_INT(coord_events_list(st, id, 0, &l), 0);
-	FL_CHECK_EQ_INT(l.n, 5);
-	if (l.n == 5) {
+	FL_CHECK_EQ_INT(l.n, 6);
+	if (l.n == 6) {
 		FL_CHECK(strcmp(l.events[0].kind, "round_started") == 0);
 		FL_CHECK(strcmp(l.events[0].text, "3 sites") == 0);
 		FL_CHECK(strcmp(l.events[1].site, "site2") == 0);
@@ -59,13 +62,14 @@ static void test_events(coord_store *st, uint64_t id)
 		FL_CHECK(strcmp(l.events[3].kind, "job_state") == 0);
 		FL_CHECK(strcmp(l.events[3].text, "failed: round 1 failed") == 0);
 		FL_CHECK(strcmp(l.events[4].text, "share -> input") == 0);
+		FL_CHECK(strcmp(l.events[5].text, "model v2") == 0);
 		FL_CHECK(l.events[0].id < l.events[1].id && l.events[0].ts_ms > 0);
 		/* after_id: only the later ones */
 		uint64_t after = l.events[2].id;
 
 		fl_msg_event_list_clear(&l);
 		FL_CHECK_EQ_INT(coord_events_list(st, id, after, &l), 0);
-		FL_CHECK_EQ_INT(l.n, 2);
+		FL_CHECK_EQ_INT(l.n, 3);
 	}
 	fl_msg_event_list_clear(&l);
 	FL_CHECK_EQ_INT(coord_events_list(st, 999, 0, &l), 0);
