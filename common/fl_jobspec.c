@@ -24,7 +24,7 @@ enum spec_key {
 	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS,
 	K_PROX_MU, K_LR_SCHEDULE, K_LR_DECAY, K_LR_STEP, K_CLASS_WEIGHTS,
 	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_TYPE,
-	K_SITE_FIGURES, K_COUNT_
+	K_SITE_FIGURES, K_SA_EXPECTED_DROPOUT, K_GRACE, K_QUORUM, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -49,6 +49,7 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_SA_CLIP] = { "secagg", "clip" },
 	[K_SA_BITS] = { "secagg", "bits" },
 	[K_SA_DROPOUT] = { "secagg", "dropout" },
+	[K_SA_EXPECTED_DROPOUT] = { "secagg", "expected_dropout" },
 	[K_SA_CONSISTENCY] = { "secagg", "consistency" },
 	[K_HIDDEN] = { "job", "hidden" },
 	[K_LOSS] = { "job", "loss" },
@@ -64,6 +65,8 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_TAU] = { "server", "tau" },
 	[K_TYPE] = { "job", "type" },
 	[K_SITE_FIGURES] = { "job", "site_figures" },
+	[K_GRACE] = { "round", "grace" },
+	[K_QUORUM] = { "round", "quorum" },
 };
 
 static const char *const spec_lr_names[] = {
@@ -386,6 +389,8 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_L2: return spec_dbl(c, key, &s->l2, v);
 	case K_TIMEOUT: return spec_u32(c, key, 1, 86400, &s->timeout_s, v);
 	case K_ATTEMPTS: return spec_u32(c, key, 1, 100, &s->max_attempts, v);
+	case K_GRACE: return spec_u32(c, key, 0, 86400, &s->grace_s, v);
+	case K_QUORUM: return spec_u32(c, key, 0, 1000, &s->quorum_margin, v);
 	case K_TEST_FRACTION: return spec_dbl(c, key, &s->test_fraction, v);
 	case K_SEED:
 		if (fl_ini_u64(v, 0, UINT64_MAX, &s->seed) == 0)
@@ -397,6 +402,8 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_SA_CLIP: return spec_dbl(c, key, &s->sa_clip, v);
 	case K_SA_BITS: return spec_u32(c, key, 2, 31, &s->sa_bits, v);
 	case K_SA_DROPOUT: return spec_dbl(c, key, &s->sa_dropout, v);
+	case K_SA_EXPECTED_DROPOUT:
+		return spec_dbl(c, key, &s->sa_expected_dropout, v);
 	case K_SA_CONSISTENCY: return spec_bool(c, key, &s->sa_consistency, v);
 	case K_SITE_FIGURES: return spec_bool(c, key, &s->site_figures, v);
 	case K_HIDDEN: return spec_hidden(c, v);
@@ -592,6 +599,11 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 			      s->sa_dropout);
 		return FL_E_SPEC;
 	}
+	if (!(s->sa_expected_dropout >= 0.0 && s->sa_expected_dropout < 1.0)) {
+		fl_errmsg_set(errmsg, "'expected_dropout' in [secagg] must be in [0, 1), "
+			      "not %g", s->sa_expected_dropout);
+		return FL_E_SPEC;
+	}
 	if (spec_check_mlp(c, errmsg) != 0)
 		return FL_E_SPEC;
 	if (spec_check_algo(s, errmsg) != 0)
@@ -610,6 +622,8 @@ static void spec_defaults(fl_jobspec *s)
 	s->l2 = 0.0;
 	s->timeout_s = 60;
 	s->max_attempts = 3;
+	s->grace_s = FL_JOBSPEC_DEFAULT_GRACE_S;
+	s->quorum_margin = FL_JOBSPEC_DEFAULT_QUORUM;
 	s->test_fraction = 0.25;
 	s->seed = 0;
 	s->sa_threshold = 0;
@@ -617,6 +631,7 @@ static void spec_defaults(fl_jobspec *s)
 	s->sa_clip = 1.0;
 	s->sa_bits = 20;
 	s->sa_dropout = 0.5;
+	s->sa_expected_dropout = 0.1;
 	s->sa_consistency = false;
 	s->prox_mu = 0.0;
 	s->lr_schedule = FL_LR_CONSTANT;

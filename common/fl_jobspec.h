@@ -21,6 +21,9 @@ enum fl_model_kind {
 };
 
 #define FL_JOBSPEC_MAX_HIDDEN 3u
+/* [round] grace and quorum defaults (see the text form below). */
+#define FL_JOBSPEC_DEFAULT_GRACE_S 2u
+#define FL_JOBSPEC_DEFAULT_QUORUM 0u
 #define FL_JOBSPEC_MAX_UNITS 4096u
 
 /*
@@ -44,12 +47,27 @@ enum fl_model_kind {
  *            per-class loss weights in label order; balanced = n / (nclasses
  *            * count_c) from the consortium-wide label histogram that the
  *            STATS round sums securely and the global model carries)
- *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed
+ *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed,
+ *            grace (seconds: a phase that some selected sites have not
+ *            answered closes this long after the answers reached what the
+ *            attempt needs to finish plus quorum; it never closes later
+ *            than timeout), quorum (extra answers above that protocol
+ *            minimum before the grace starts; see coordinator/coord_sa_close.c)
  *   [secagg] threshold (a minimum for t per neighbourhood; the coordinator
  *            raises it to what the sites' policies demand, SECAGG.md R5),
- *            neighbours (k; 0 = n-1, full SecAgg), clip (model-delta clip
+ *            neighbours (k; n-1 is full SecAgg; 0 = the coordinator picks
+ *            the smallest k, and its t, for expected_dropout below), clip (model-delta clip
  *            range), bits (quantisation bits), dropout (largest fraction of
  *            selected sites that may drop before an attempt is abandoned),
+ *            expected_dropout (the fraction of selected sites expected to
+ *            drop in a round, each independently; when neighbours is 0 the
+ *            coordinator picks k and t so that an attempt aborts with
+ *            probability at most 2^-20 at this rate, see
+ *            crypto/fl_secagg_choose.h; it is not a limit: dropout is;
+ *            the default 0.1 fits sites that are servers of member
+ *            organisations, and sizing k for the limit 0.5 instead would
+ *            make every round full SecAgg, as the quorum 2q > n + c then
+ *            fails in about half the attempts whatever k is),
  *            consistency (accepted for old specs; the survivor list is
  *            signed in every round whatever it says)
  *   [server] optimizer = fedavg|fedavgm|fedadam|fedyogi|fedadagrad (server
@@ -59,8 +77,9 @@ enum fl_model_kind {
  *            momentum (beta1 of fedavgm/fedadam/fedyogi, in [0, 1)),
  *            beta2 (fedadam/fedyogi, in [0, 1)), tau (adaptivity eps, > 0)
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
- * l2 0, timeout 60, max_attempts 3, test_fraction 0.25, seed 0; secagg:
+ * l2 0, timeout 60, grace 2, quorum 0, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
+ * expected_dropout 0.1,
  * consistency false; prox_mu 0, lr_schedule constant, lr_decay 0.9,
  * lr_step 10, class_weights none; optimizer fedavg, server_lr 1,
  * momentum 0.9, beta2 0.99, tau 1e-3 (the defaults train exactly as plain
@@ -93,6 +112,8 @@ typedef struct fl_jobspec {
 	double lr;
 	double l2;
 	uint32_t timeout_s;
+	uint32_t grace_s;        /* [round] grace */
+	uint32_t quorum_margin;  /* [round] quorum */
 	uint32_t max_attempts;
 	double test_fraction;
 	uint64_t seed;
@@ -102,6 +123,7 @@ typedef struct fl_jobspec {
 	double sa_clip;
 	uint32_t sa_bits;
 	double sa_dropout;
+	double sa_expected_dropout;   /* for choosing k and t (not a limit) */
 	bool sa_consistency;
 	/* [job] hidden = 64, 32 (mlp only, required): 1..3 layers of 1..4096. */
 	uint32_t hidden[3];

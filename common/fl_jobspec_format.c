@@ -99,12 +99,14 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       s->local_epochs, s->batch_size, s->lr, s->l2);
 	spec_format_algo(&b, s);
 	fl_sbuf_printf(&b, "\n");
-	fl_sbuf_printf(&b, "[round]\ntimeout = %u\nmax_attempts = %u\ntest_fraction = %.17g\n"
-		       "seed = %" PRIu64 "\n", s->timeout_s, s->max_attempts,
+	fl_sbuf_printf(&b, "[round]\ntimeout = %u\ngrace = %u\nquorum = %u\n"
+		       "max_attempts = %u\ntest_fraction = %.17g\nseed = %" PRIu64 "\n",
+		       s->timeout_s, s->grace_s, s->quorum_margin, s->max_attempts,
 		       s->test_fraction, s->seed);
 	fl_sbuf_printf(&b, "\n[secagg]\nthreshold = %u\nneighbours = %u\nclip = %.17g\n"
-		       "bits = %u\ndropout = %.17g\nconsistency = %s\n", s->sa_threshold,
-		       s->sa_neighbours, s->sa_clip, s->sa_bits, s->sa_dropout,
+		       "bits = %u\ndropout = %.17g\nexpected_dropout = %.17g\n"
+		       "consistency = %s\n", s->sa_threshold, s->sa_neighbours,
+		       s->sa_clip, s->sa_bits, s->sa_dropout, s->sa_expected_dropout,
 		       s->sa_consistency ? "true" : "false");
 	spec_format_server(&b, s);
 	return fl_sbuf_finish(&b, out);

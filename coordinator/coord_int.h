@@ -69,6 +69,15 @@ typedef struct coord_round_state {
 	fl_secagg_keylist keys;         /* after ADVERTISE closed */
 	fl_secagg_unmask_req ureq;      /* after INPUT (and CONSISTENCY) closed */
 	uint32_t nsurvivors;
+	/* coord_sa_close.c: the phase whose grace runs (enum fl_sa_phase, 0
+	 * none) and since when; the rule that closed each phase
+	 * (enum fl_phase_close, by phase - 1) for the round record. */
+	uint8_t grace_phase;
+	int64_t grace_from_ms;
+	int64_t upload_seen_ms;         /* last tick that saw an open upload */
+	uint32_t grace_checked;         /* answers + 1 when the structure last
+					 * failed coord_sa_close_rule's check */
+	uint8_t closed_by[FL_MSG_PHASES];
 } coord_round_state;
 
 typedef struct coord_job {
@@ -134,16 +143,35 @@ void coord_round_reset(coord_round_state *rs);
  * neighbours cannot work, FL_E_INVAL/FL_E_NOMEM otherwise. */
 int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 		       int64_t now_ms, char *errmsg);
+/* coord_sa_params.c: k and t for rs->nsel sites under the strictest
+ * policy T, c. Without [secagg] neighbours, the smallest k (and its t, at
+ * least the spec's threshold) whose abort probability at the spec's
+ * expected_dropout is at most 2^-20 (fl_secagg_choose; full SecAgg when no
+ * k gets there); otherwise the spec's k with the smallest t the rules allow
+ * (at least the spec's threshold), and a warning above 2^-10. Logs the
+ * choice once per round (at debug level for later attempts). The caller
+ * still checks the result with fl_secagg_params_safe. */
+void coord_sa_params_choose(const coord_job *j, const coord_round_state *rs,
+			    uint32_t T, uint32_t c, uint32_t *k, uint32_t *t);
+/* The largest fraction of the selected sites that may drop before an
+ * attempt is abandoned, when the spec's [secagg] dropout is 0. */
+#define COORD_SA_DEFAULT_DROPOUT 0.5
 /* Outcome of a tick of the phase machine. */
 enum coord_sa_step { COORD_SA_WAIT = 0, COORD_SA_DONE, COORD_SA_FAILED,
 		     COORD_SA_WRAPPED };
-/* Closes the current phase if everyone answered or its deadline passed.
+/* Closes the current phase when coord_sa_close_rule says so (all answered,
+ * grace, deadline; kept in rs->closed_by for the round record).
  * DONE: *sum holds the decoded sum (caller frees with coord_agg_free).
  * FAILED: why holds the reason (the attempt must be retried). WRAPPED: the
  * unmasked sum is out of range (R8, FL_E_WRAP) and must not be used; why
  * says which value (the same inputs would wrap again: the job fails). */
 enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 				     coord_agg **sum, char *why, size_t whycap);
+/* coord_sa_close.c: the rule that closes the current phase now, or
+ * FL_CLOSE_NONE to wait (see the file's comment); starts the phase's grace
+ * when enough sites answered. */
+enum fl_phase_close coord_sa_close_rule(const coord_job *j, coord_round_state *rs,
+					int64_t now_ms);
 /* Frees the attempt's secagg state (server, key list, request). */
 void coord_secagg_end(coord_round_state *rs);
 /* Whether slot s has something to do in the current phase, and the task

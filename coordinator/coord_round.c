@@ -126,6 +126,7 @@ static void coord_round_info(const coord_job *j, const char *state, int64_t now_
 	ri->started_ms = rs->started_ms;
 	ri->finished_ms = now_ms;
 	ri->train_loss = NAN;
+	fl_msg_closed_by_format(rs->closed_by, ri->closed_by);
 	/* participants: a calloc'd copy; the caller frees it. */
 	ri->participants = calloc(rs->nsel ? rs->nsel : 1, sizeof(*ri->participants));
 	if (ri->participants == NULL)

@@ -14,8 +14,6 @@
 #include "fl_err.h"
 #include "fl_log.h"
 
-#define COORD_SA_DEFAULT_DROPOUT 0.5
-
 static const char *coord_sa_phase_name(enum fl_sa_phase p)
 {
 	switch (p) {
@@ -27,18 +25,6 @@ static const char *coord_sa_phase_name(enum fl_sa_phase p)
 	case FL_SA_UNMASK: return "unmask";
 	}
 	return "unknown";
-}
-
-/* The smallest threshold that every selected site accepts (SECAGG.md R3,
- * R5): 2t > k + 1 + c, and for SecAgg+ (the coordinator picks the graph
- * seed) t >= T + c. */
-static uint32_t coord_sa_default_t(uint32_t n, uint32_t k, uint32_t T, uint32_t c)
-{
-	uint32_t t = (k + 1 + c) / 2 + 1;
-
-	if (k < n - 1 && t < T + c)
-		t = T + c;
-	return t;
 }
 
 /* The strictest policy among the selected sites: the largest T and c they
@@ -56,19 +42,6 @@ static void coord_sa_policy(const coord_round_state *rs, uint32_t *T, uint32_t *
 		*T = t > *T ? t : *T;
 		*c = cc > *c ? cc : *c;
 	}
-}
-
-/* k for n sites: spec neighbours (0 = n - 1), capped at n - 1, made even
- * when n is odd. */
-static uint32_t coord_sa_k(const fl_jobspec *s, uint32_t n)
-{
-	uint32_t k = s->sa_neighbours ? s->sa_neighbours : n - 1;
-
-	if (k > n - 1)
-		k = n - 1;
-	if (((uint64_t)n * k) % 2 != 0)
-		k--;
-	return k;
 }
 
 int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
@@ -103,12 +76,9 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 	p->attempt = rs->attempt;
 	p->n = n;
 	coord_sa_policy(rs, &T, &c);
-	p->k = coord_sa_k(s, n);
+	coord_sa_params_choose(j, rs, T, c, &p->k, &p->t);
 	/* Sites sign the survivor list in every round (SECAGG.md R4, R5). */
 	p->consistency = true;
-	p->t = coord_sa_default_t(n, p->k, T, c);
-	if (s->sa_threshold > p->t)
-		p->t = s->sa_threshold;
 	p->q = fl_secagg_quorum(n, c);
 	p->m = fl_upvec_words(&rs->layout);
 	randombytes_buf(p->round_seed, sizeof(p->round_seed));
@@ -212,18 +182,6 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 	/* A copy: the task is cleared after it is sent. */
 	t->sa.names = rs->names ? fl_msg_names_dup((const char *const *)rs->names,
 						   rs->nsel) : NULL;
-}
-
-/* Whether every site still in the attempt has answered this phase. */
-static int coord_sa_all_answered(const coord_round_state *rs)
-{
-	uint32_t i;
-
-	for (i = 0; i < rs->nsel; i++)
-		if (coord_secagg_slot_busy(rs, &rs->sel[i]) || (!rs->sel[i].out &&
-		    rs->phase == FL_SA_INPUT && rs->sel[i].uploading))
-			return 0;
-	return 1;
 }
 
 /* Drops the sites that did not answer the closing phase; returns how many
@@ -388,6 +346,7 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 				     coord_agg **sum, char *why, size_t whycap)
 {
 	coord_round_state *rs = &j->rs;
+	enum fl_phase_close rule;
 	uint32_t out;
 	int r = 0;
 
@@ -395,8 +354,9 @@ enum coord_sa_step coord_secagg_tick(coord_job *j, int64_t now_ms,
 		snprintf(why, whycap, "no secure-aggregation state");
 		return COORD_SA_FAILED;
 	}
-	if (!coord_sa_all_answered(rs) && now_ms < rs->phase_deadline_ms)
+	if ((rule = coord_sa_close_rule(j, rs, now_ms)) == FL_CLOSE_NONE)
 		return COORD_SA_WAIT;
+	rs->closed_by[rs->phase - 1] = (uint8_t)rule;
 	out = coord_sa_drop_silent(j, rs);
 	if (rs->phase != FL_SA_UNMASK && coord_sa_too_many_out(j, rs, out, why, whycap))
 		return COORD_SA_FAILED;

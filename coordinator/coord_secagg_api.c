@@ -127,39 +127,31 @@ out:
 	return r;
 }
 
-/* dst = a deep copy of the adverts of src that client id needs: its own and
- * its neighbours' in the round's graph (the others would only be ignored,
- * and with SecAgg+ they are most of the list: with n sites and k
- * neighbours each reply is k + 1 adverts instead of n). */
+/* dst = a deep copy of the whole key list. Every site gets every advert,
+ * also with SecAgg+ where it pairs only with its k neighbours: each site
+ * signs the digest of the list it saw (in its survivor-list signature and
+ * its shares' associated data, SECAGG.md R2), and checks the survivor-list
+ * signatures of a quorum of about n/2 sites (R5) against their adverts'
+ * certificates. Per-site neighbour lists made the digests differ (every
+ * SecAgg+ round failed at phase 5), and would leave the quorum's
+ * certificates unknown. The cost: each site checks n certificates, each
+ * chain once per agent (fl_verifier's cache), then one signature per
+ * advert per round. */
 static int coord_sa_keylist_copy(fl_secagg_keylist *dst,
-				 const fl_secagg_keylist *src,
-				 const fl_secagg_params *p, uint32_t id)
+				 const fl_secagg_keylist *src)
 {
-	fl_secagg_graph *g = NULL;
 	fl_secagg_keylist k;
 	uint32_t i;
 	int r = 0;
 
 	memset(&k, 0, sizeof(k));
 	k.hdr = src->hdr;
-	if (p->k + 1 < p->n &&
-	    (r = fl_secagg_graph_new(p->n, p->k, p->round_seed, &g)) != 0)
-		return r;
 	if (src->count > 0 &&
-	    (k.adverts = calloc(src->count, sizeof(*k.adverts))) == NULL) {
-		fl_secagg_graph_free(g);
+	    (k.adverts = calloc(src->count, sizeof(*k.adverts))) == NULL)
 		return FL_E_NOMEM;
-	}
-	for (i = 0; i < src->count; i++) {
-		const fl_secagg_advert *a = &src->adverts[i];
-
-		if (g && a->client != id && !fl_secagg_graph_edge(g, id, a->client))
-			continue;
-		if ((r = fl_secagg_advert_copy(&k.adverts[k.count], a)) != 0)
-			break;
-		k.count++;
-	}
-	fl_secagg_graph_free(g);
+	for (i = 0; i < src->count && r == 0; i++)
+		if ((r = fl_secagg_advert_copy(&k.adverts[k.count], &src->adverts[i])) == 0)
+			k.count++;
 	if (r != 0) {
 		fl_secagg_keylist_clear(&k);
 		return r;
@@ -185,8 +177,7 @@ int coord_engine_sa_get_keys(coord_engine *e, const char *site,
 		r = FL_E_STATE;
 		goto out;
 	}
-	if ((r = coord_sa_keylist_copy(out, &j->rs.keys, &j->rs.sp,
-					 (uint32_t)(s - j->rs.sel) + 1)) != 0)
+	if ((r = coord_sa_keylist_copy(out, &j->rs.keys)) != 0)
 		fl_errmsg_set(errmsg, "cannot copy the key list: %s", fl_strerror(r));
 out:
 	pthread_mutex_unlock(&e->mu);

@@ -48,13 +48,19 @@ static const char coord_schema_v2[] =
 	"ALTER TABLE jobs ADD COLUMN weight_n REAL NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 2;";
 
-/* v3: the per-job event table (coord_events.h). */
+/* v3: which rule closed each secure-aggregation phase of an attempt
+ * (fl_msg_round_info.closed_by; '' in rows from before). */
 static const char coord_schema_v3[] =
+	"ALTER TABLE rounds ADD COLUMN closed_by TEXT NOT NULL DEFAULT '';"
+	"PRAGMA user_version = 3;";
+
+/* v4: the per-job event table (coord_events.h). */
+static const char coord_schema_v4[] =
 	"CREATE TABLE events(id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL,"
 	" ts_ms INTEGER NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,"
 	" kind TEXT NOT NULL, site TEXT NOT NULL, text TEXT NOT NULL);"
 	"CREATE INDEX events_job ON events(job_id, id);"
-	"PRAGMA user_version = 3;";
+	"PRAGMA user_version = 4;";
 
 /* The round ledger (coord_ledger.h): one hash-chained, signed entry per
  * finished round, seq from 1. */
@@ -150,7 +156,8 @@ static int coord_store_migrate(coord_store *st, char *errmsg)
 			goto out;
 		if ((ver < 1 && (r = coord_db_exec(st, coord_schema_v1)) != 0) ||
 		    (ver < 2 && (r = coord_db_exec(st, coord_schema_v2)) != 0) ||
-		    (ver < 3 && (r = coord_db_exec(st, coord_schema_v3)) != 0)) {
+		    (ver < 3 && (r = coord_db_exec(st, coord_schema_v3)) != 0) ||
+		    (ver < 4 && (r = coord_db_exec(st, coord_schema_v4)) != 0)) {
 			fl_errmsg_set(errmsg, "cannot %s the schema: %s",
 				      ver ? "upgrade" : "create", sqlite3_errmsg(st->db));
 			coord_db_exec(st, "ROLLBACK");
@@ -655,8 +662,9 @@ static int coord_round_put_locked(coord_store *st, uint64_t job_id,
 	if ((ret = coord_db_prep(st, "INSERT OR REPLACE INTO rounds(job_id, round, "
 				 "attempt, kind, state, selected, survived, participants, "
 				 "started_ms, finished_ms, train_loss, e_present, e_n, "
-				 "e_loss, e_accuracy, e_macro_f1, e_r2) VALUES(?, ?, ?, "
-				 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != 0)
+				 "e_loss, e_accuracy, e_macro_f1, e_r2, closed_by) VALUES(?, "
+				 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				 &s)) != 0)
 		goto out;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job_id);
 	sqlite3_bind_int64(s, 2, r->round);
@@ -675,6 +683,7 @@ static int coord_round_put_locked(coord_store *st, uint64_t job_id,
 	coord_bind_dbl(s, 15, r->eval.accuracy);
 	coord_bind_dbl(s, 16, r->eval.macro_f1);
 	coord_bind_dbl(s, 17, r->eval.r2);
+	sqlite3_bind_text(s, 18, r->closed_by, -1, SQLITE_STATIC);
 	ret = coord_db_step_done(st, s, "put round");
 out:
 	sqlite3_finalize(s);
@@ -955,6 +964,7 @@ static int coord_round_from_row(sqlite3_stmt *s, fl_msg_round_info *o)
 	o->eval.accuracy = coord_col_dbl(s, 13);
 	o->eval.macro_f1 = coord_col_dbl(s, 14);
 	o->eval.r2 = coord_col_dbl(s, 15);
+	coord_col_str(s, 16, o->closed_by, sizeof(o->closed_by));
 	parts = sqlite3_column_text(s, 6);
 	return coord_participants_split(parts ? (const char *)parts : "", o);
 }
@@ -982,7 +992,7 @@ int coord_store_round_list(coord_store *st, uint64_t job_id,
 	if ((r = coord_db_prep(st, "SELECT round, attempt, kind, state, selected, "
 			       "survived, participants, started_ms, finished_ms, "
 			       "train_loss, e_present, e_n, e_loss, e_accuracy, "
-			       "e_macro_f1, e_r2 FROM rounds WHERE job_id = ? "
+			       "e_macro_f1, e_r2, closed_by FROM rounds WHERE job_id = ? "
 			       "ORDER BY round, attempt", &s)) != 0)
 		goto out;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job_id);

@@ -251,6 +251,23 @@ int fl_secagg_server_add_unmask(fl_secagg_server *s, const fl_secagg_unmask_resp
  * FL_E_VERIFY (a reconstructed key does not match its advert). */
 int fl_secagg_server_finish(fl_secagg_server *s, uint32_t *out);
 
+/* For a coordinator that closes a phase before every client answered:
+ * whether closing it now, with the messages received so far, leaves an
+ * attempt that can still finish if each client that answered goes on
+ * answering. Advertise and share: max(t, q) clients answered (q survivor-
+ * list signatures need as many survivors). Input: no upload stopped part
+ * way, max(t, q) full uploads, and t holders among those survivors for
+ * every secret the unmask request will call for. Consistency: every
+ * survivor signed (close_consistency refuses otherwise). Unmask: finish
+ * has t shares of every secret. False in any other state. */
+bool fl_secagg_server_can_close(const fl_secagg_server *s);
+/* For each client u (count[1..n], n + 1 entries; count[0] unused): how
+ * many clients v with among[v] != 0 (n + 1 entries) exchanged shares with
+ * u both ways, so that u and v pair (each masks with the other); 0 before
+ * the share phase. FL_E_INVAL, FL_E_NOMEM. */
+int fl_secagg_server_pairs(const fl_secagg_server *s, const uint8_t *among,
+			   uint32_t *count);
+
 /* Diagnostics for tests: which share kind the server holds for a client
  * (0 none, else enum fl_secagg_share_kind). */
 uint32_t fl_secagg_server_share_kind(const fl_secagg_server *s, uint32_t client);

@@ -289,7 +289,7 @@ static int round_info_out(const fl_msg_round_info *in, Fedc__V1__RoundInfo *pb,
 			  Fedc__V1__Metrics *mpb, char ***names)
 {
 	*names = NULL;
-	if (!FIXED_OK(in, state) || !FIXED_OK(in, kind))
+	if (!FIXED_OK(in, state) || !FIXED_OK(in, kind) || !FIXED_OK(in, closed_by))
 		return FL_E_INVAL;
 	if (in->nparticipants > FL_MSG_MAX_PARTICIPANTS)
 		return FL_E_TOOBIG;
@@ -313,6 +313,7 @@ static int round_info_out(const fl_msg_round_info *in, Fedc__V1__RoundInfo *pb,
 	pb->started_ms = in->started_ms;
 	pb->finished_ms = in->finished_ms;
 	pb->train_loss = in->train_loss;
+	pb->closed_by = (char *)in->closed_by;
 	metrics_out(&in->eval, mpb);
 	pb->eval = mpb;
 	pb->n_participants = in->nparticipants;
@@ -323,6 +324,7 @@ static int round_info_out(const fl_msg_round_info *in, Fedc__V1__RoundInfo *pb,
 /* On success out owns its participants array (fl_msg_round_info_clear). */
 static int round_info_in(const Fedc__V1__RoundInfo *pb, fl_msg_round_info *out)
 {
+	uint8_t by[FL_MSG_PHASES];
 	fl_msg_round_info t;
 	int r = 0;
 
@@ -330,8 +332,11 @@ static int round_info_in(const Fedc__V1__RoundInfo *pb, fl_msg_round_info *out)
 	if (pb->n_participants > FL_MSG_MAX_PARTICIPANTS)
 		return FL_E_TOOBIG;
 	if ((r = STR_IN(&t, state, pb->state)) != 0 ||
-	    (r = STR_IN(&t, kind, pb->kind)) != 0)
+	    (r = STR_IN(&t, kind, pb->kind)) != 0 ||
+	    (r = STR_IN(&t, closed_by, pb->closed_by)) != 0)
 		return r;
+	if (fl_msg_closed_by_parse(t.closed_by, by) != 0)
+		return FL_E_PARSE;
 	if (pb->n_participants &&
 	    (t.participants = calloc(pb->n_participants, FL_NAME_BYTES)) == NULL)
 		return FL_E_NOMEM;

@@ -189,6 +189,26 @@ typedef struct fl_msg_job_info {
 	char submitted_by[FL_NAME_BYTES];
 } fl_msg_job_info;
 
+/* The rule that closed a secure-aggregation phase: every site still in the
+ * attempt answered, the grace after enough answers, or the deadline. */
+enum fl_phase_close {
+	FL_CLOSE_NONE = 0, FL_CLOSE_ALL = 1, FL_CLOSE_GRACE = 2, FL_CLOSE_DEADLINE = 3
+};
+#define FL_MSG_PHASES 5u                /* FL_SA_ADVERTISE .. FL_SA_UNMASK */
+#define FL_MSG_CLOSED_BY_BYTES 96
+/* "advertise", ... "unmask"; "off" for FL_SA_OFF, "unknown" otherwise. */
+const char *fl_sa_phase_name(enum fl_sa_phase p);
+/* "all", "grace", "deadline"; "" for FL_CLOSE_NONE and unknown values. */
+const char *fl_phase_close_name(enum fl_phase_close c);
+/* Writes the rules of the closed phases (by[phase - 1], FL_CLOSE_NONE:
+ * not closed) as "phase=rule" words separated by spaces; buf holds
+ * FL_MSG_CLOSED_BY_BYTES. */
+void fl_msg_closed_by_format(const uint8_t by[static FL_MSG_PHASES],
+			     char buf[static FL_MSG_CLOSED_BY_BYTES]);
+/* Parses that text into by[] (zeroed first). FL_E_PARSE on an unknown
+ * phase or rule, a phase twice or a malformed word. */
+int fl_msg_closed_by_parse(const char *text, uint8_t by[static FL_MSG_PHASES]);
+
 typedef struct fl_msg_round_info {
 	uint32_t round;
 	uint32_t attempt;
@@ -202,6 +222,10 @@ typedef struct fl_msg_round_info {
 	fl_msg_metrics eval;
 	uint32_t nparticipants;
 	char (*participants)[FL_NAME_BYTES];   /* owned array */
+	/* Which rule closed each secure-aggregation phase of the attempt, in
+	 * phase order: "advertise=all share=grace ..." (fl_msg_closed_by_*);
+	 * "" for an attempt stored before any phase closed. */
+	char closed_by[FL_MSG_CLOSED_BY_BYTES];
 } fl_msg_round_info;
 
 typedef struct fl_msg_job_list { fl_msg_job_info *jobs; size_t n; } fl_msg_job_list;

@@ -190,6 +190,9 @@ void ctl_json_num(FILE *f, double v);
 void ctl_json_metrics(FILE *f, const fl_msg_metrics *m);
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j);
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r);
+/* closed_by text (fl_msg_round_info) as {"advertise":"all", ...}: the rule
+ * that closed each phase. */
+void ctl_json_closed_by(FILE *f, const char *closed_by);
 void ctl_json_site_info(FILE *f, const fl_msg_site_info *s);
 /* "2026-11-28 14:00:05" (UTC) or "-" for 0, into buf (>= 32 bytes). */
 const char *ctl_fmt_time(int64_t ms, char *buf, size_t len);

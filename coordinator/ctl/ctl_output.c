@@ -103,7 +103,29 @@ void ctl_json_round_info(FILE *f, const fl_msg_round_info *r)
 			fputc(',', f);
 		ctl_json_str(f, r->participants[i]);
 	}
-	fputs("]}", f);
+	fputc(']', f);
+	key(f, "closed_by", false);
+	ctl_json_closed_by(f, r->closed_by);
+	fputc('}', f);
+}
+
+void ctl_json_closed_by(FILE *f, const char *closed_by)
+{
+	uint8_t by[FL_MSG_PHASES];
+	bool first = true;
+
+	/* the codec checked the text; an unreadable one shows as {} */
+	if (fl_msg_closed_by_parse(closed_by, by) != 0)
+		memset(by, 0, sizeof(by));
+	fputc('{', f);
+	for (uint32_t i = 0; i < FL_MSG_PHASES; i++) {
+		if (by[i] == FL_CLOSE_NONE)
+			continue;
+		key(f, fl_sa_phase_name((enum fl_sa_phase)(i + 1)), first);
+		ctl_json_str(f, fl_phase_close_name((enum fl_phase_close)by[i]));
+		first = false;
+	}
+	fputc('}', f);
 }
 
 void ctl_json_site_info(FILE *f, const fl_msg_site_info *s)

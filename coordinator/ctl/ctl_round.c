@@ -10,6 +10,28 @@
 #include "ctl_job.h"
 #include "fl_err.h"
 
+/* Which rule closed each phase: every site answered, the grace after
+ * enough answers, or the deadline. */
+static void attempt_closed_by(FILE *f, const fl_msg_round_info *r)
+{
+	uint8_t by[FL_MSG_PHASES];
+	bool any = false;
+
+	if (fl_msg_closed_by_parse(r->closed_by, by) != 0)
+		return;
+	for (uint32_t i = 0; i < FL_MSG_PHASES; i++) {
+		if (by[i] == FL_CLOSE_NONE)
+			continue;
+		fprintf(f, "%s %s %s", any ? "," : "  phases closed by:",
+			fl_sa_phase_name((enum fl_sa_phase)(i + 1)),
+			by[i] == FL_CLOSE_ALL ? "all answered" :
+			fl_phase_close_name((enum fl_phase_close)by[i]));
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 static void attempt_text(FILE *f, const fl_msg_round_info *r)
 {
 	char t1[32], t2[32], a[16], l[16];
@@ -26,6 +48,7 @@ static void attempt_text(FILE *f, const fl_msg_round_info *r)
 	for (uint32_t i = 0; i < r->nparticipants; i++)
 		fprintf(f, " %s", r->participants[i]);
 	fprintf(f, "%s\n", r->nparticipants ? "" : " none");
+	attempt_closed_by(f, r);
 	if (strcmp(r->kind, "train") == 0 && strcmp(r->state, "done") == 0)
 		fprintf(f, "  mean training loss %s\n",
 			ctl_fmt_num(r->train_loss, true, l, sizeof(l)));
@@ -151,7 +174,9 @@ const ctl_cmd ctl_round_cmds[] = {
 	{ "show", round_show, "JOB ROUND",
 	  "Show each attempt of a round: kind, state, selected sites and "
 	  "survivors (by name), start, end and duration, the training loss and "
-	  "the evaluation of the model that entered it. Round 0 is the "
+	  "the evaluation of the model that entered it, and which rule closed "
+	  "each secure-aggregation phase (all answered, grace after enough "
+	  "answers, deadline). Round 0 is the "
 	  "statistics round. Exit 4 if the job has no such round yet." },
 };
 const size_t ctl_round_ncmds = sizeof(ctl_round_cmds) / sizeof(ctl_round_cmds[0]);

@@ -17,7 +17,7 @@
 void bench_e2e_help(void)
 {
 	printf("\nfedc-bench e2e [--sites N] [--params M] [--rounds R] [--timeout S]\n"
-	       "    [--poll-ms P] [--neighbours K] [--keep]\n"
+	       "    [--poll-ms P] [--neighbours K] [--kill-round R] [--keep]\n"
 	       "  Starts fedc-coordinator and N fedc-agent processes (found next to\n"
 	       "  fedc-bench) on 127.0.0.1 with a fresh CA, certificates and member\n"
 	       "  list (fedctl ca), runs one job of R training rounds (default 3) of\n"
@@ -28,7 +28,10 @@ void bench_e2e_help(void)
 	       "  policy is T = 3 honest sites, c = 0 colluders. --timeout: seconds\n"
 	       "  per secure-aggregation phase (default 600); --poll-ms: the agents'\n"
 	       "  poll_interval_ms (default: theirs); --neighbours: SecAgg+ graph\n"
-	       "  degree (default: full SecAgg); --keep: keep the work folder.\n"
+	       "  degree (default: full SecAgg); --kill-round: SIGKILL the last\n"
+	       "  site when training round R enters its input phase (the round\n"
+	       "  then closes its phases by [round] grace, not by their timeout;\n"
+	       "  kill_round_wall_ms reports it); --keep: keep the work folder.\n"
 	       "  Then moves the same bytes per site (up, then down) with one plain\n"
 	       "  gRPC stream per site over mutual TLS, all sites at once: the floor.\n"
 	       "  Prints: overhead_ms (median of round wall time minus the slowest\n"
@@ -61,7 +64,7 @@ static int e2e_parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t h
 
 static int e2e_parse(int argc, char **argv, e2e_opts *o)
 {
-	uint64_t sites = 3, rounds = 3, timeout = 600, poll = 0, nb = 0;
+	uint64_t sites = 3, rounds = 3, timeout = 600, poll = 0, nb = 0, kill = 0;
 	const struct {
 		const char *name;
 		uint64_t lo, hi, *v;
@@ -72,6 +75,7 @@ static int e2e_parse(int argc, char **argv, e2e_opts *o)
 		{ "--timeout", 1, 86400, &timeout },
 		{ "--poll-ms", 1, 3600000, &poll },
 		{ "--neighbours", 2, E2E_MAX_SITES, &nb },
+		{ "--kill-round", 1, 1000, &kill },
 	};
 
 	memset(o, 0, sizeof(*o));
@@ -105,6 +109,12 @@ static int e2e_parse(int argc, char **argv, e2e_opts *o)
 	o->timeout_s = (uint32_t)timeout;
 	o->poll_ms = (uint32_t)poll;
 	o->neighbours = (uint32_t)nb;
+	o->kill_round = (uint32_t)kill;
+	if (o->kill_round > o->rounds) {
+		fprintf(stderr, "e2e: --kill-round must be a training round (1..%u)\n",
+			o->rounds);
+		return -1;
+	}
 	if (o->neighbours >= o->sites) {
 		fprintf(stderr, "e2e: --neighbours must be below --sites\n");
 		return -1;

@@ -20,6 +20,8 @@ typedef struct e2e_opts {
 	uint32_t timeout_s;     /* per secure-aggregation phase ([round] timeout) */
 	uint32_t poll_ms;       /* 0: the agents' default */
 	uint32_t neighbours;    /* [secagg] neighbours; 0: full SecAgg */
+	uint32_t kill_round;    /* SIGKILL the last site in this training round
+				 * (its input phase); 0: none */
 	int keep;               /* keep the work folder */
 } e2e_opts;
 
@@ -146,6 +148,7 @@ typedef struct e2e_run {
 	e2e_sample *s;
 	size_t ns, scap;
 	int64_t t0_ms, submit_ms, end_ms;
+	int killed;              /* --kill-round done */
 	double coord_cpu_job_s;
 	uint64_t coord_hwm_kib;
 } e2e_run;

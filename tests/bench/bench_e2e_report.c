@@ -136,6 +136,15 @@ static void e2e_print_json(const e2e_run *run, const e2e_figs *g)
 	e2e_json_num("overhead_ms", g->overhead_med, 1, 1);
 	e2e_json_num("round_wall_ms_median", g->wall_med, 1, 1);
 	e2e_json_num("round_wall_ms_max", g->wall_max, 1, 1);
+	if (o->kill_round && o->kill_round <= run->nrounds) {
+		const e2e_round *k = &run->rounds[o->kill_round - 1];
+
+		printf("\"kill_round\":%u,", o->kill_round);
+		e2e_json_num("kill_round_wall_ms",
+			     (double)(k->finished_ms - k->started_ms), 1, 1);
+		printf("\"kill_round_attempts\":%u,\"kill_round_survived\":%u,",
+		       k->attempts, k->survived);
+	}
 	e2e_json_num("train_ms_median", g->train_med, 2, 1);
 	printf("\"phase_ms\":{");
 	for (int p = 0; p < E2E_NPHASES; p++)

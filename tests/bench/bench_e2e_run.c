@@ -102,6 +102,33 @@ static void e2e_progress(const e2e_run *run, uint32_t from)
 	}
 }
 
+/* --kill-round: once the coordinator's log shows that training round
+ * kill_round (job round kill_round) entered its input phase, SIGKILL the
+ * last site, as a crashed factory would leave. */
+static void e2e_maybe_kill(e2e_run *run)
+{
+	char path[E2E_PATH_BYTES], want[128], line[512];
+	FILE *f;
+	int seen = 0;
+
+	if (!run->o->kill_round || run->killed)
+		return;
+	snprintf(want, sizeof(want), "job %llu round %u attempt 1: secagg share -> input",
+		 (unsigned long long)run->job_id, run->o->kill_round);
+	e2e_path(path, "%s/coordinator/coordinator.log", run->work);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (!seen && fgets(line, sizeof(line), f))
+		seen = strstr(line, want) != NULL;
+	fclose(f);
+	if (!seen)
+		return;
+	kill(run->agents[run->o->sites - 1], SIGKILL);
+	run->killed = 1;
+	fprintf(stderr, "[%5.1f s] killed site%u (SIGKILL) in round %u's input phase\n",
+		e2e_elapsed_s(run), run->o->sites, run->o->kill_round);
+}
+
 /* Submits the job and watches it to its end, sampling bytes and CPU. */
 static int e2e_watch(e2e_run *run, e2e_ctl *ctl, e2e_net *net)
 {
@@ -123,6 +150,7 @@ static int e2e_watch(e2e_run *run, e2e_ctl *ctl, e2e_net *net)
 		uint32_t n = 0;
 
 		e2e_sleep_ms(E2E_TICK_MS);
+		e2e_maybe_kill(run);
 		if (e2e_ctl_job(ctl, run->job_id, run->state, run->rounds, run->o->rounds,
 				&n, run->err, sizeof(run->err)) != 0) {
 			fprintf(stderr, "e2e: job status: %s\n", run->err);

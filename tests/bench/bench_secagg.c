@@ -10,6 +10,7 @@
 #include "fl_prg.h"
 #include "fl_quant.h"
 #include "fl_secagg.h"
+#include "fl_secagg_choose.h"
 #include "fl_test_pki.h"
 #include "fl_test_trust.h"
 
@@ -20,6 +21,8 @@ typedef struct opts {
 	uint32_t honest, colluders;   /* every site's policy: T and c */
 	uint64_t m;
 	double dropout;
+	int autok;                    /* --auto: k and t from fl_secagg_choose */
+	double abort_log2;            /* the abort bound of the k and t used */
 } opts;
 
 typedef struct party {
@@ -50,7 +53,7 @@ void bench_secagg_help(void)
 {
 	printf("\nfedc-bench secagg [--clients N] [--length M] [--neighbours K]\n"
 	       "    [--threshold T] [--dropout D] [--reps R] [--honest H]\n"
-	       "    [--colluders C]\n"
+	       "    [--colluders C] [--auto]\n"
 	       "  N clients (ids 1..N) with K neighbours (K = N-1: full SecAgg),\n"
 	       "  threshold T per neighbourhood (default: the smallest that the\n"
 	       "  sites' rules accept), M-word vectors, a fraction D of the clients\n"
@@ -65,7 +68,12 @@ void bench_secagg_help(void)
 	       "  floor_ms, the client's cost if it only ran the primitives the\n"
 	       "  rules need: (k + 1) m-word keystreams, n - 1 advert and q\n"
 	       "  survivor-list verifies, 3k + 2 X25519, two signs; ok is the\n"
-	       "  exact sum.\n");
+	       "  exact sum.\n"
+	       "  --auto chooses K and T as the coordinator does (fl_secagg_choose):\n"
+	       "  the smallest K whose abort probability at dropout D is at most\n"
+	       "  2^-20 (or, out of reach, close to the least), with --threshold as\n"
+	       "  a floor on T. abort_log2 is that bound (log2) for the K and T\n"
+	       "  used, -1e9 for a zero probability.\n");
 }
 
 static uint64_t mix(uint64_t *s)
@@ -75,6 +83,35 @@ static uint64_t mix(uint64_t *s)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+static fl_secagg_sizing sizing(const opts *o)
+{
+	return (fl_secagg_sizing){ .n = o->n, .dropout = o->dropout,
+		.min_honest = o->honest, .colluders = o->colluders, .min_t = o->t };
+}
+
+/* --auto: k and t from the coordinator's chooser (--threshold a floor). */
+static int choose_auto(opts *o)
+{
+	fl_secagg_sizing z = sizing(o);
+	fl_secagg_choice ch;
+	int r;
+
+	if (o->k != 0) {
+		fprintf(stderr, "secagg: --auto chooses --neighbours; give one of them\n");
+		return -1;
+	}
+	if ((r = fl_secagg_choose(&z, FL_SECAGG_ABORT_TARGET_LOG2, &ch)) != 0) {
+		fprintf(stderr, "secagg: no k and t for n=%u under T=%u, c=%u: %s\n",
+			o->n, o->honest, o->colluders, fl_strerror(r));
+		return -1;
+	}
+	o->k = ch.k;
+	o->t = ch.t;
+	fprintf(stderr, "secagg: --auto: k=%u t=%u, abort probability <= 2^%.2f%s\n",
+		ch.k, ch.t, ch.abort_log2, ch.met ? "" : " (2^-20 is out of reach)");
+	return 0;
 }
 
 static int parse(int argc, char **argv, opts *o)
@@ -93,6 +130,11 @@ static int parse(int argc, char **argv, opts *o)
 		if (strcmp(a, "--help") == 0) {
 			bench_secagg_help();
 			exit(0);
+		}
+		if (strcmp(a, "--auto") == 0) {   /* takes no value */
+			o->autok = 1;
+			i--;
+			continue;
 		}
 		if (!v) {
 			fprintf(stderr, "secagg: %s needs a value\n", a);
@@ -119,6 +161,10 @@ static int parse(int argc, char **argv, opts *o)
 			return -1;
 		}
 	}
+	if (o->reps == 0 || !(o->dropout >= 0 && o->dropout < 1))
+		return -1;
+	if (o->autok)
+		return choose_auto(o);
 	if (o->k == 0)
 		o->k = o->n - 1;
 	if (o->t == 0) {
@@ -127,8 +173,6 @@ static int parse(int argc, char **argv, opts *o)
 		if (o->k < o->n - 1 && o->t < o->honest + o->colluders)
 			o->t = o->honest + o->colluders;
 	}
-	if (o->reps == 0 || !(o->dropout >= 0 && o->dropout < 1))
-		return -1;
 	return 0;
 }
 
@@ -549,9 +593,11 @@ static void report(const opts *o, const stats *st, const bench_prims *pr,
 		(unsigned)o->m, o->k + 1, o->n - 1 + fl_secagg_quorum(o->n, o->colluders),
 		3 * o->k + 2, fl > 0 ? best / fl : 0);
 	printf("{\"bench\":\"secagg\",\"clients\":%u,\"length\":%llu,\"neighbours\":%u,"
-	       "\"threshold\":%u,\"dropout\":%.3f,\"reps\":%u,\"client_ms\":%.3f,"
+	       "\"threshold\":%u,\"abort_log2\":%.2f,\"dropout\":%.3f,\"reps\":%u,"
+	       "\"client_ms\":%.3f,"
 	       "\"client_cpu_ms\":%.3f,\"client_ms_cold\":%.3f,\"client_ms_warm\":%.3f,"
-	       "\"phase_ms\":", o->n, (unsigned long long)o->m, o->k, o->t, o->dropout,
+	       "\"phase_ms\":", o->n, (unsigned long long)o->m, o->k, o->t,
+	       isinf(o->abort_log2) ? -1e9 : o->abort_log2, o->dropout,
 	       o->reps, st->nwall ? median(st->wall, st->nwall) : -1.0, cpu,
 	       st->ncold ? median(st->cold, st->ncold) : -1.0, warm);
 	phases_json(st, 1, 0);
@@ -607,6 +653,11 @@ int bench_secagg(int argc, char **argv)
 				"%s\n", why);
 			return 2;
 		}
+	}
+	{
+		fl_secagg_sizing z = sizing(&o);
+
+		o.abort_log2 = fl_secagg_abort_log2(&z, o.k, o.t);
 	}
 	memset(&ro, 0, sizeof(ro));
 	fprintf(stderr, "secagg: n=%u k=%u t=%u m=%llu dropout=%.3f reps=%u "

@@ -26,6 +26,8 @@ static const char *full =
 	"l2 = 1e-4\n"
 	"[round]\n"
 	"timeout = 120\n"
+	"grace = 5\n"
+	"quorum = 2\n"
 	"max_attempts = 5\n"
 	"test_fraction = 0.3\n"
 	"seed = 18446744073709551615\n"
@@ -35,6 +37,7 @@ static const char *full =
 	"clip = 0.5\n"
 	"bits = 16\n"
 	"dropout = 0.25\n"
+	"expected_dropout = 0.05\n"
 	"consistency = true\n";
 
 static int parse(const char *s, fl_jobspec *js, char *err)
@@ -51,10 +54,12 @@ static int same_spec(const fl_jobspec *a, const fl_jobspec *b)
 	    a->rounds != b->rounds || a->min_clients != b->min_clients ||
 	    a->local_epochs != b->local_epochs || a->batch_size != b->batch_size ||
 	    a->lr != b->lr || a->l2 != b->l2 || a->timeout_s != b->timeout_s ||
+	    a->grace_s != b->grace_s || a->quorum_margin != b->quorum_margin ||
 	    a->max_attempts != b->max_attempts || a->test_fraction != b->test_fraction ||
 	    a->seed != b->seed || a->sa_threshold != b->sa_threshold ||
 	    a->sa_neighbours != b->sa_neighbours || a->sa_clip != b->sa_clip ||
 	    a->sa_bits != b->sa_bits || a->sa_dropout != b->sa_dropout ||
+	    a->sa_expected_dropout != b->sa_expected_dropout ||
 	    a->sa_consistency != b->sa_consistency ||
 	    a->site_figures != b->site_figures)
 		return 0;
@@ -93,6 +98,8 @@ static void test_full(void)
 	FL_CHECK_NEAR(js.lr, 0.05, 0);
 	FL_CHECK_NEAR(js.l2, 1e-4, 0);
 	FL_CHECK_EQ_INT(js.timeout_s, 120);
+	FL_CHECK_EQ_INT(js.grace_s, 5);
+	FL_CHECK_EQ_INT(js.quorum_margin, 2);
 	FL_CHECK_EQ_INT(js.max_attempts, 5);
 	FL_CHECK_NEAR(js.test_fraction, 0.3, 0);
 	FL_CHECK(js.seed == UINT64_MAX);
@@ -102,6 +109,7 @@ static void test_full(void)
 	FL_CHECK_NEAR(js.sa_clip, 0.5, 0);
 	FL_CHECK_EQ_INT(js.sa_bits, 16);
 	FL_CHECK_NEAR(js.sa_dropout, 0.25, 0);
+	FL_CHECK_NEAR(js.sa_expected_dropout, 0.05, 0);
 	FL_CHECK(js.sa_consistency);
 
 	FL_CHECK_EQ_INT(fl_jobspec_format(&js, &txt), 0);
@@ -133,6 +141,8 @@ static void test_defaults(void)
 	FL_CHECK_NEAR(js.lr, 0.1, 0);
 	FL_CHECK_NEAR(js.l2, 0, 0);
 	FL_CHECK_EQ_INT(js.timeout_s, 60);
+	FL_CHECK_EQ_INT(js.grace_s, 2);
+	FL_CHECK_EQ_INT(js.quorum_margin, 0);
 	FL_CHECK_EQ_INT(js.max_attempts, 3);
 	FL_CHECK_NEAR(js.test_fraction, 0.25, 0);
 	FL_CHECK(js.seed == 0);
@@ -142,6 +152,7 @@ static void test_defaults(void)
 	FL_CHECK_NEAR(js.sa_clip, 1.0, 0);
 	FL_CHECK_EQ_INT(js.sa_bits, 20);
 	FL_CHECK_NEAR(js.sa_dropout, 0.5, 0);
+	FL_CHECK_NEAR(js.sa_expected_dropout, 0.1, 0);
 	FL_CHECK(!js.sa_consistency);
 	FL_CHECK(!js.site_figures);
 	fl_jobspec_clear(&js);
@@ -225,6 +236,10 @@ static void test_errors(void)
 	expect_err(SOFT "[train]\nl2=-0.1\n", "'l2'");
 	expect_err(SOFT "[round]\ntimeout=86401\n", "'timeout'");
 	expect_err(SOFT "[round]\nmax_attempts=101\n", "'max_attempts'");
+	expect_err(SOFT "[round]\ngrace=86401\n", "'grace' must be an integer in 0..86400");
+	expect_err(SOFT "[round]\ngrace=1.5\n", "'grace'");
+	expect_err(SOFT "[round]\nquorum=-1\n", "'quorum'");
+	expect_err(SOFT "[round]\nquorum=1001\n", "'quorum'");
 	expect_err(SOFT "[round]\ntest_fraction=1\n", "'test_fraction'");
 	expect_err(SOFT "[round]\ntest_fraction=0\n", "'test_fraction'");
 	expect_err(SOFT "[round]\nseed=18446744073709551616\n", "'seed'");
@@ -237,6 +252,8 @@ static void test_errors(void)
 	expect_err(SOFT "[secagg]\nbits=1\n", "'bits'");
 	expect_err(SOFT "[secagg]\nclip=0\n", "'clip'");
 	expect_err(SOFT "[secagg]\ndropout=1\n", "'dropout'");
+	expect_err(SOFT "[secagg]\nexpected_dropout=1\n", "'expected_dropout'");
+	expect_err(SOFT "[secagg]\nexpected_dropout=-0.1\n", "'expected_dropout'");
 	expect_err(SOFT "[secagg]\nconsistency=maybe\n", "'consistency'");
 	expect_err(SOFT "[secagg]\nneighbours=1001\n", "'neighbours'");
 	expect_err(SOFT "[secagg]\nk=3\n", "unknown key 'k' in [secagg]");

@@ -212,6 +212,7 @@ static int make_v1(const char *path)
 	}
 	rc = sqlite3_exec(db, "ALTER TABLE jobs DROP COLUMN weight_n;"
 			  "DROP TABLE events;"
+			  "ALTER TABLE rounds DROP COLUMN closed_by;"
 			  "PRAGMA user_version = 1;", NULL, NULL, NULL);
 	sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : -1;
@@ -266,6 +267,27 @@ static void test_migrate(const char *path, uint64_t id)
 		free(cert);
 		FL_CHECK_EQ_INT(coord_store_job_set_spec_sig(st, id + 100, in, 3, "PEM"),
 				FL_E_NOTFOUND);
+	}
+	/* v3: rounds.closed_by was added: old rows say "", new ones keep it */
+	{
+		fl_msg_round_info ri, *rl = NULL;
+		size_t n = 0, k;
+
+		memset(&ri, 0, sizeof(ri));
+		ri.round = 77;
+		ri.attempt = 1;
+		snprintf(ri.state, sizeof(ri.state), "done");
+		snprintf(ri.kind, sizeof(ri.kind), "train");
+		snprintf(ri.closed_by, sizeof(ri.closed_by), "advertise=all share=grace");
+		FL_CHECK_EQ_INT(coord_store_round_list(st, id, &rl, &n), 0);
+		for (k = 0; k < n; k++)
+			FL_CHECK(rl[k].closed_by[0] == '\0');
+		coord_store_round_list_free(rl, n);
+		FL_CHECK_EQ_INT(coord_store_round_put(st, id, &ri), 0);
+		FL_CHECK_EQ_INT(coord_store_round_list(st, id, &rl, &n), 0);
+		FL_CHECK(n > 0 && rl[n - 1].round == 77 &&
+			 strcmp(rl[n - 1].closed_by, "advertise=all share=grace") == 0);
+		coord_store_round_list_free(rl, n);
 	}
 	coord_store_close(st);
 	/* a second open finds the columns and adds nothing */

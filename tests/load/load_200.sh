@@ -14,7 +14,8 @@
 #   FL_BIN=build/bin bash tests/load/load_200.sh
 # Knobs (for quick runs by hand): FL_LOAD_AGENTS (200), FL_LOAD_DROPS (20),
 # FL_LOAD_ROUNDS (3), FL_LOAD_SEED (random; printed, to replay a plan),
-# FL_LOAD_TIMEOUT (seconds per phase, 12), FL_LOAD_HIDDEN ("320, 300").
+# FL_LOAD_TIMEOUT (seconds per phase, 30: the first round checks 200
+# certificates at each agent), FL_LOAD_HIDDEN ("320, 300").
 # FL_LOAD_TRACE=1 (diagnosis): RSS samples in $FL_WORK/rss.log, phase
 # changes in the coordinator log, an RSS map and glibc's malloc_stats at the
 # end; FL_LOAD_TRACE=close also closes every agent's connection and measures
@@ -28,7 +29,7 @@ nagents=${FL_LOAD_AGENTS:-200}
 ndrops=${FL_LOAD_DROPS:-20}
 rounds=${FL_LOAD_ROUNDS:-3}
 seed=${FL_LOAD_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-timeout_s=${FL_LOAD_TIMEOUT:-12}
+timeout_s=${FL_LOAD_TIMEOUT:-30}
 hidden=${FL_LOAD_HIDDEN:-320, 300}
 # SecAgg+: k neighbours; with the consistency check the threshold is
 # t = floor(2(k+1)/3) + 1. A neighbourhood survives while at most k - t of
