@@ -193,7 +193,9 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 		goto out;
 	if (fl_agent_done_has(&a->done, task.job_id, task.round, task.attempt))
 		goto out;
+	fl_log_ctx_set(task.job_id, task.round, task.attempt, NULL);
 	r = agent_task_run(a, &task, &worked);
+	fl_log_ctx_clear();
 	if (r == FL_E_NET || r == FL_E_TIMEOUT)
 		*wait_ms = poll_failed(a, r, &(fl_rpc_status){ 0, "during the task" });
 	else if (worked)

@@ -69,6 +69,7 @@ static void usage(FILE *f)
 "                           ; idle connection (0: none; else >= 1000)\n"
 "  state_dir = .\n"
 "  log_level = info\n"
+"  log_format = text  ; or json: one JSON object a line\n"
 "  renew_days = 0     ; renew the certificate with fewer days left (0: as the\n"
 "                     ; coordinator says, else 30); needs its CA online\n"
 "  [tls]\n"
@@ -172,6 +173,7 @@ int main(int argc, char **argv)
 	char msg[FL_ERRMSG_BYTES] = "";
 	const char *config = NULL, *level = NULL;
 	struct sigaction sa;
+	enum fl_log_format fmt;
 	fl_agent *a = NULL;
 	agent_ops ops;
 	bool once = false;
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
 	}
 	if ((rc = set_level(level ? level : (cfg.log_level[0] ? cfg.log_level : "info"))) != 0)
 		return rc;
+	if (cfg.log_format[0] && fl_log_format_parse(cfg.log_format, &fmt) == 0)
+		fl_log_set_format(fmt);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

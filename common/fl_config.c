@@ -73,6 +73,16 @@ static int cfg_level(cfg_ctx *c, char *dst, size_t cap, const char *v)
 	return -1;
 }
 
+static int cfg_format(cfg_ctx *c, char *dst, size_t cap, const char *v)
+{
+	enum fl_log_format f;
+
+	if (fl_log_format_parse(v, &f) == 0 && fl_ini_copy(dst, cap, v) == 0)
+		return 0;
+	fl_errmsg_set(c->msg, "'log_format' must be text or json, not '%.32s'", v);
+	return -1;
+}
+
 static int cfg_tls(cfg_ctx *c, fl_tls_paths *t, const char *name, const char *v)
 {
 	if (strcmp(name, "ca") == 0) {
@@ -264,6 +274,8 @@ static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const
 		return cfg_path(c, name, a->state_dir, v);
 	if (strcmp(name, "log_level") == 0)
 		return cfg_level(c, a->log_level, sizeof(a->log_level), v);
+	if (strcmp(name, "log_format") == 0)
+		return cfg_format(c, a->log_format, sizeof(a->log_format), v);
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [agent]", name);
 	return -1;
 }
@@ -276,6 +288,8 @@ static int cfg_coord_key(cfg_ctx *c, fl_coord_config *o, const char *name, const
 		return cfg_path(c, name, o->database, v);
 	if (strcmp(name, "log_level") == 0)
 		return cfg_level(c, o->log_level, sizeof(o->log_level), v);
+	if (strcmp(name, "log_format") == 0)
+		return cfg_format(c, o->log_format, sizeof(o->log_format), v);
 	if (strcmp(name, "offline_after_ms") == 0)
 		return cfg_u32(c, name, 1, 86400000, &o->offline_after_ms, v);
 	if (strcmp(name, "members") == 0)
@@ -404,6 +418,7 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	a->trainer_timeout_s = 600;
 	a->trainer_models = FL_POLICY_MODELS_ALL;
 	snprintf(a->log_level, sizeof(a->log_level), "info");
+	snprintf(a->log_format, sizeof(a->log_format), "text");
 	if ((r = cfg_path(c, "state_dir", a->state_dir, ".")) != 0) {
 		fl_errmsg_set(errmsg, "%s", c->msg);
 		r = FL_E_CONFIG;
@@ -438,6 +453,7 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 	c->coord = o;
 	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
 	snprintf(o->log_level, sizeof(o->log_level), "info");
+	snprintf(o->log_format, sizeof(o->log_format), "text");
 	o->offline_after_ms = 10000;
 	o->ca.leaf_days = 397;
 	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;

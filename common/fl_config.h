@@ -28,7 +28,8 @@ typedef struct fl_tls_paths {
  *            at least 1000),
  *            renew_days = 0 (renew the certificate with fewer days left;
  *            0: the coordinator's value, else 30),
- *            state_dir = . , log_level = info
+ *            state_dir = . , log_level = info,
+ *            log_format = text (or json: one JSON object a line)
  *   [tls]    ca, cert, key  (required; relative paths are relative to the
  *            config file's folder)
  *   [data]   NAME = path/to/file.csv   (one line per dataset this site holds)
@@ -116,6 +117,7 @@ typedef struct fl_agent_config {
 	uint32_t renew_days;             /* 0 = the coordinator's (else 30) */
 	char state_dir[FL_PATH_BYTES];
 	char log_level[16];
+	char log_format[8];              /* "text" or "json" */
 	fl_tls_paths tls;
 	uint32_t ndatasets;
 	char dataset_name[FL_CONFIG_MAX_DATASETS][FL_NAME_BYTES];
@@ -157,7 +159,8 @@ typedef struct fl_ca_config {
 /*
  * Coordinator config:
  *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db,
- *                 log_level = info, offline_after_ms = 10000,
+ *                 log_level = info, log_format = text (or json),
+ *                 offline_after_ms = 10000,
  *                 members = FILE (optional: the CA-signed member list,
  *                 SECAGG.md R1, that it hands to the agents)
  *   [tls]         ca, cert, key (required)
@@ -170,6 +173,7 @@ typedef struct fl_coord_config {
 	char listen[256];
 	char database[FL_PATH_BYTES];
 	char log_level[16];
+	char log_format[8];              /* "text" or "json" */
 	uint32_t offline_after_ms;
 	char members[FL_PATH_BYTES];     /* "" = no member list */
 	fl_tls_paths tls;

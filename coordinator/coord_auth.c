@@ -6,6 +6,7 @@
 #include "coord_auth.h"
 #include "coord_certs.h"
 #include "coord_testhook.h"
+#include "fl_codec_events.h"
 #include "fl_err.h"
 #include "fl_msg.h"
 #include "fl_pki.h"
@@ -27,7 +28,9 @@ static int coord_auth_viewer_ok(const char *method)
 		strcmp(method, FL_RPC_CTL_LIST_SITES) == 0 ||
 		strcmp(method, FL_RPC_CTL_GET_STATS) == 0 ||
 		strcmp(method, FL_RPC_CTL_GET_SITE_METRICS) == 0 ||
-		strcmp(method, FL_RPC_CTL_GET_LEDGER) == 0;
+		strcmp(method, FL_RPC_CTL_GET_LEDGER) == 0 ||
+		strcmp(method, FL_RPC_CTL_GET_JOB_EVENTS) == 0 ||
+		strcmp(method, FL_RPC_CTL_GET_SITE) == 0;
 }
 
 static int coord_auth_site(coord_store *st, const char *method, const char *cn,
@@ -78,8 +81,8 @@ int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 		}
 		if (strcmp(role, FL_ROLE_VIEWER) == 0 && !coord_auth_viewer_ok(method)) {
 			fl_errmsg_set(errmsg, "viewer certificates cannot submit or "
-				      "abort jobs, add, enroll or revoke sites, or "
-				      "publish CRLs: "
+				      "abort jobs, add, enroll or revoke sites, "
+				      "publish CRLs or read the audit log: "
 				      "use an admin certificate");
 			return FL_E_DENIED;
 		}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coord_events.h"
 #include "coord_int.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -263,6 +264,7 @@ int coord_engine_new(coord_store *st, const coord_engine_opts *opts,
 	pthread_mutex_init(&e->mu, NULL);
 	coord_engine_cv_init(&e->kick_cv);
 	e->st = st;
+	coord_events_sink(st);
 	e->opts = *opts;
 	if (e->opts.poll_ms == 0)
 		e->opts.poll_ms = COORD_POLL_MS;
@@ -284,6 +286,7 @@ void coord_engine_free(coord_engine *e)
 	if (e == NULL)
 		return;
 	coord_engine_stop(e);
+	coord_events_sink(NULL);
 	while (e->jobs)
 		coord_engine_job_remove(e, e->jobs);
 	free(e->sites);
@@ -336,7 +339,9 @@ void coord_engine_tick(coord_engine *e, int64_t now_ms)
 	before = coord_engine_state_sig(e);
 	for (j = e->jobs; j; j = next) {
 		next = j->next;   /* the job may end and be freed */
+		fl_log_ctx_set(j->id, j->rs.round, j->rs.attempt, NULL);
 		coord_round_tick_job(e, j, now_ms);
+		fl_log_ctx_clear();
 	}
 	after = coord_engine_state_sig(e);
 	/* One change often enables the next (a round committed, the next

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord_events.h"
 #include "coord_int.h"
 #include "fl_config.h"
 #include "coord_ledger.h"
@@ -240,6 +241,9 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 		return;
 	}
 	coord_testhook("advertise", rs->round);
+	fl_log_ctx_set(j->id, rs->round, rs->attempt, NULL);
+	coord_event(j->id, rs->round, rs->attempt, COORD_EV_ROUND_STARTED, NULL,
+		    "%s round, %u sites selected", coord_task_kind_name(rs->kind), n);
 	if (rs->kind == FL_TASK_TRAIN)
 		fl_info("job %llu round %u/%u attempt %u: %u sites selected (secagg "
 			"k=%u t=%u, %llu words), %u s per phase",
@@ -447,6 +451,11 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 			rs->nsurvivors, rs->nsel, j->model->version, mstr, ri.eval.loss,
 			secs);
 	}
+	coord_event(j->id, rs->round, rs->attempt, COORD_EV_MODEL_COMMITTED, NULL,
+		    "model v%u, %u/%u sites survived", next ? next->version : j->model->version,
+		    rs->nsurvivors, rs->nsel);
+	if (state != NULL)
+		coord_event(j->id, 0, 0, COORD_EV_JOB_STATE, NULL, "%s", state);
 	free(ri.participants);
 	if (state != NULL) {
 		fl_model_free(next);
@@ -545,6 +554,7 @@ static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
 	fl_warn("job %llu round %u attempt %u failed: %s", (unsigned long long)j->id,
 		rs->round, rs->attempt, reason);
 	coord_metrics_attempt_failed(j, "failed", now_ms);
+	coord_event(j->id, rs->round, rs->attempt, COORD_EV_ATTEMPT_FAILED, NULL, "%s", reason);
 	coord_round_bench(j);
 	if (rs->attempt >= j->spec.max_attempts) {
 		snprintf(why, sizeof(why), "round %u failed %u times; last: %s",

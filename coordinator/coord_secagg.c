@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "coord_events.h"
 #include "coord_int.h"
 #include "coord_metrics.h"
 #include "coord_testhook.h"
@@ -201,6 +202,8 @@ static uint32_t coord_sa_drop_silent(const coord_job *j, coord_round_state *rs)
 				"%s phase; dropped from the attempt",
 				(unsigned long long)j->id, rs->round, rs->attempt,
 				s->name, coord_sa_phase_name(rs->phase));
+			coord_event(j->id, rs->round, rs->attempt, COORD_EV_SITE_DROPPED, s->name,
+				    "missed the %s phase", coord_sa_phase_name(rs->phase));
 		}
 		out += s->out;
 	}
@@ -227,6 +230,8 @@ static void coord_sa_next(const coord_job *j, coord_round_state *rs,
 		 coord_sa_phase_name(rs->phase), coord_sa_phase_name(next),
 		 (double)(now_ms - rs->started_ms) / 1000.0);
 	coord_metrics_phase_done((int)rs->phase, (now_ms - rs->phase_started_ms) / 1e3);
+	coord_event(j->id, rs->round, rs->attempt, COORD_EV_PHASE_CLOSED, NULL, "%s -> %s",
+		    coord_sa_phase_name(rs->phase), coord_sa_phase_name(next));
 	rs->phase = next;
 	rs->phase_started_ms = now_ms;
 	rs->phase_deadline_ms = now_ms + (int64_t)j->spec.timeout_s * 1000;

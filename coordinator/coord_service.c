@@ -7,6 +7,7 @@
 #include "coord_service.h"
 #include "coord_enroll.h"
 #include "fl_codec.h"
+#include "fl_codec_events.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_msg.h"
@@ -41,6 +42,9 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_ENROLL, coord_enroll_enroll },
 	{ FL_RPC_CTL_ISSUE_TOKEN, coord_ctl_issue_token },
 	{ FL_RPC_AGENT_RENEW, coord_agent_renew },
+	{ FL_RPC_CTL_GET_JOB_EVENTS, coord_ctl_get_job_events },
+	{ FL_RPC_CTL_LIST_AUDIT, coord_ctl_list_audit },
+	{ FL_RPC_CTL_GET_SITE, coord_ctl_get_site },
 };
 
 const fl_rpc_method *coord_service_methods(size_t *n)
@@ -55,8 +59,12 @@ int coord_svc_auth(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 	const char *method = fl_rpc_call_method(call);
 	int r;
 
+	fl_log_ctx_clear();
+
 	r = coord_auth_check(svc->st, svc->certs, method ? method : "",
 			     fl_rpc_call_peer_pem(call), who, errmsg);
+	if (r == 0)
+		fl_log_ctx_site(who->cn);
 	if (r == 0 && strcmp(who->role, FL_ROLE_SITE) == 0)
 		coord_certs_note(svc->certs, svc->st, who, fl_time_ms());
 	if (r != 0) {

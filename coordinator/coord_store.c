@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "coord_events.h"
 #include "coord_store.h"
 #include "fl_err.h"
 #include "fl_log.h"
@@ -52,6 +53,14 @@ static const char coord_schema_v2[] =
 static const char coord_schema_v3[] =
 	"ALTER TABLE rounds ADD COLUMN closed_by TEXT NOT NULL DEFAULT '';"
 	"PRAGMA user_version = 3;";
+
+/* v4: the per-job event table (coord_events.h). */
+static const char coord_schema_v4[] =
+	"CREATE TABLE events(id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL,"
+	" ts_ms INTEGER NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, site TEXT NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX events_job ON events(job_id, id);"
+	"PRAGMA user_version = 4;";
 
 /* The round ledger (coord_ledger.h): one hash-chained, signed entry per
  * finished round, seq from 1. */
@@ -147,7 +156,8 @@ static int coord_store_migrate(coord_store *st, char *errmsg)
 			goto out;
 		if ((ver < 1 && (r = coord_db_exec(st, coord_schema_v1)) != 0) ||
 		    (ver < 2 && (r = coord_db_exec(st, coord_schema_v2)) != 0) ||
-		    (ver < 3 && (r = coord_db_exec(st, coord_schema_v3)) != 0)) {
+		    (ver < 3 && (r = coord_db_exec(st, coord_schema_v3)) != 0) ||
+		    (ver < 4 && (r = coord_db_exec(st, coord_schema_v4)) != 0)) {
 			fl_errmsg_set(errmsg, "cannot %s the schema: %s",
 				      ver ? "upgrade" : "create", sqlite3_errmsg(st->db));
 			coord_db_exec(st, "ROLLBACK");
@@ -549,6 +559,9 @@ int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
+	if (r == 0)
+		coord_events_add(st, id, 0, 0, COORD_EV_JOB_STATE, NULL, "%s%s%.200s", state,
+				 error && error[0] ? ": " : "", error ? error : "");
 	return r;
 }
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "fl_msg.h"
 
-#define COORD_STORE_SCHEMA_VERSION 3
+#define COORD_STORE_SCHEMA_VERSION 4
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;
@@ -20,7 +20,8 @@ typedef struct coord_site_row {
 } coord_site_row;
 
 /* Opens (creating if needed) the database at path in WAL mode with
- * synchronous=FULL and migrates the schema (v1 -> v2 adds jobs.weight_n). *out owned by caller
+ * synchronous=FULL and migrates the schema (v2 adds jobs.weight_n, v3
+ * rounds.closed_by, v4 the events table). *out owned by caller
  * (coord_store_close). Errors: FL_E_DB with the reason in errmsg (may be
  * NULL), FL_E_BUSY (another process holds the database locked; try again
  * later), FL_E_NOMEM. */

@@ -61,6 +61,7 @@ static void coord_usage(FILE *f)
 "  listen = 127.0.0.1:7443\n"
 "  database = coordinator.db\n"
 "  log_level = info\n"
+"  log_format = text  ; or json: one JSON object a line\n"
 "  offline_after_ms = 10000   ; a site that has not polled for this long is offline\n"
 "  members = members.txt      ; optional: the CA-signed member list for the\n"
 "                             ; agents ('fedctl ca members'); re-read when\n"
@@ -478,6 +479,7 @@ int main(int argc, char **argv)
 	coord_args a;
 	fl_coord_config cfg;
 	enum fl_log_level lvl;
+	enum fl_log_format fmt;
 	sigset_t set;
 	int r;
 
@@ -493,6 +495,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fl_log_set_level(lvl);
+	if (cfg.log_format[0] && fl_log_format_parse(cfg.log_format, &fmt) == 0)
+		fl_log_set_format(fmt);
 	if (coord_check_file("--ca", cfg.tls.ca) != 0 ||
 	    coord_check_file("--cert", cfg.tls.cert) != 0 ||
 	    coord_check_file("--key", cfg.tls.key) != 0)

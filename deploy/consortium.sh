@@ -51,7 +51,9 @@ fl_pki() { fl_pki_in "$FL_WORK/pki" "$@"; }
 # fl_start_coordinator [extra flags]: starts the coordinator on 127.0.0.1 with
 # a free port (or FL_PORT_WANTED); sets FL_PORT and FL_COORD_PID. FL_COORD_ENV
 # (optional, e.g. "FEDC_TEST_CRASH_AT=share:2", a test hook that only
-# -DFL_TEST_HOOKS=ON builds have) adds environment for it.
+# -DFL_TEST_HOOKS=ON builds have) adds environment for it; FL_COORD_OPTS
+# (optional, e.g. "log_format = json") adds lines to [coordinator], and
+# FL_COORD_EXTRA (optional, e.g. an [ops] section) ends the config.
 fl_start_coordinator() {
   local dir=$FL_WORK/coordinator
   mkdir -p "$dir"
@@ -64,6 +66,7 @@ listen = 127.0.0.1:${FL_PORT_WANTED:-0}
 database = coordinator.db
 offline_after_ms = ${FL_OFFLINE_MS:-3000}
 log_level = ${FL_LOG_LEVEL:-info}
+${FL_COORD_OPTS:-}
 $members
 [tls]
 ca = ../pki/ca.pem

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <grpc/support/time.h>
 #include "fl_err.h"
+#include "fl_log.h"
 #include "fl_rpc_int.h"
 #include "fl_util.h"
 
@@ -203,7 +204,9 @@ static void call_run(fl_rpc_server *s, fl_rpc_call *c)
 					"unknown method");
 	} else {
 		c->park_pending = false;
+		fl_log_ctx_clear();   /* the handler names its caller (coord_svc_auth) */
 		m->fn(c, s->ctx);
+		fl_log_ctx_clear();
 		if (c->park_pending && !c->finished) {
 			c->park_pending = false;
 			park_insert(s, c);

@@ -68,6 +68,8 @@ extern const ctl_cmd ctl_ca_cmds[];
 extern const size_t ctl_ca_ncmds;
 extern const ctl_cmd ctl_crl_cmds[];
 extern const size_t ctl_crl_ncmds;
+extern const ctl_cmd ctl_audit_cmds[];       /* ctl_audit.c */
+extern const size_t ctl_audit_ncmds;
 /* A name and its description (global options, exit codes). */
 typedef struct ctl_kv {
 	const char *k, *v;
@@ -163,6 +165,8 @@ int ctl_site_token_issue(ctl_ctx *c, const char *what, const char *site,
 int ctl_site_token(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* ---- ctl_round.c ---- */
 int ctl_model_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* ---- ctl_site_show.c ---- */
+int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* ---- ctl_site_revoke.c ---- */
 int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 

@@ -326,6 +326,10 @@ const ctl_cmd ctl_job_cmds[] = {
 	{ "watch", ctl_job_watch, "ID [--interval MS]",
 	  "Print a line per finished round until the job ends; exit 0 when it is "
 	  "done, 1 if it failed or was aborted." },
+	{ "logs", ctl_job_logs, "ID [--follow]",
+	  "Print a job's events. Rounds started, phases closed, sites dropped, "
+	  "attempts failed, models committed and state changes; --follow prints new "
+	  "ones as they happen and ends when the job ends (--json: one object a line)." },
 	{ "abort", job_abort, "ID", "Abort a pending or running job." },
 	{ "stats", ctl_job_stats, "ID",
 	  "Print the consortium-wide statistics of a job's STATS round: rows, sites, "

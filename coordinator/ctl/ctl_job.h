@@ -8,6 +8,8 @@
 
 /* Parses a job id; prints a message and returns CTL_EXIT_USAGE if bad. */
 int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id);
+/* ctl_job_logs.c: fedctl job logs ID [--follow]. */
+int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* GetJob; on success *out is filled (fl_msg_job_status_clear). Exit code. */
 int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what);
 void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);

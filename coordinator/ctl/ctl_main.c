@@ -20,6 +20,7 @@ static const ctl_group ctl_groups[] = {
 	{ "crl", ctl_crl_cmds, &ctl_crl_ncmds, "hand a CRL made with the offline CA key to the coordinator" },
 	{ "site", ctl_site_cmds, &ctl_site_ncmds, "register, enroll, list and revoke sites and operators" },
 	{ "ledger", ctl_ledger_cmds, &ctl_ledger_ncmds, "export and verify the signed round ledger" },
+	{ "audit", ctl_audit_cmds, &ctl_audit_ncmds, "the coordinator's audit log" },
 	{ "sites", ctl_site_cmds, &ctl_site_ncmds, NULL },   /* alias: 'sites list' */
 };
 #define CTL_NGROUPS (sizeof(ctl_groups) / sizeof(ctl_groups[0]))

@@ -137,6 +137,10 @@ const ctl_cmd ctl_site_cmds[] = {
 	{ "token", ctl_site_token, "NAME [--token-ttl SECONDS]",
 	  "Issue a fresh one-time enrollment token for a registered site." },
 	{ "list", site_list, "", "List the registered sites, online or not." },
+	{ "show", ctl_site_show, "NAME",
+	  "Show what the coordinator knows of a site. Role, last seen, datasets, "
+	  "the certificates it connected with, and the finished rounds and jobs it "
+	  "took part in; exit 4 if there is no such site." },
 	{ "revoke", ctl_site_revoke, "NAME",
 	  "Revoke a site: the coordinator refuses it from its next call, and with "
 	  "its CA online publishes a CRL with which the agents refuse its keys. "

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "fl_codec.h"
 #include "fl_codec_enroll.h"
+#include "fl_codec_events.h"
 #include "fl_codec_secagg.h"
 #include "fuzz_codec_ids.h"
 
@@ -110,6 +111,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case FUZZ_SITE_METRICS_LIST:
 		ROUND(site_metrics_list, fl_msg_site_metrics_list,
 		      fl_msg_site_metrics_list_clear(o));
+		break;
+	case FUZZ_EVENT_REQ: ROUND(event_req, fl_msg_event_req, (void)o); break;
+	case FUZZ_EVENT_LIST:
+		ROUND(event_list, fl_msg_event_list, fl_msg_event_list_clear(o));
+		break;
+	case FUZZ_AUDIT_LIST:
+		ROUND(audit_list, fl_msg_audit_list, fl_msg_audit_list_clear(o));
+		break;
+	case FUZZ_SITE_DETAIL:
+		ROUND(site_detail, fl_msg_site_detail, fl_msg_site_detail_clear(o));
 		break;
 	default:
 		break;

@@ -23,6 +23,8 @@ enum {
 	FUZZ_CRL,
 	/* the member list (fl_codec.h, GetMembers) */
 	FUZZ_MEMBERS,
+	/* inspection (fl_codec_events.h) */
+	FUZZ_EVENT_REQ, FUZZ_EVENT_LIST, FUZZ_AUDIT_LIST, FUZZ_SITE_DETAIL,
 	FUZZ_NDECODERS
 };
 
@@ -38,7 +40,8 @@ static inline unsigned fuzz_codec_id(const char *name)
 		"sa_unmask_req", "sa_unmask_resp", "sa_ack", "ledger_req",
 		"ledger_list", "enroll_req", "enroll_reply", "enroll_token_req",
 		"enroll_token", "job_stats", "own_metrics", "site_metrics_list",
-		"crl", "members",
+		"crl", "members", "event_req", "event_list", "audit_list",
+		"site_detail",
 	};
 
 	for (unsigned i = 0; i < FUZZ_NDECODERS; i++)

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_control_events: the inspection calls of the control service
+ * (GetJobEvents, ListAudit, GetSite). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_events.h"
+#include "coord_service.h"
+#include "fl_codec.h"
+#include "fl_codec_events.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+/* The common start of a call: the caller's role, then its one request. */
+static int ev_begin(coord_service *svc, fl_rpc_call *call, uint8_t **buf,
+		    size_t *len, char *msg)
+{
+	coord_caller who;
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0)
+		return r;
+	return coord_svc_recv_one(call, buf, len, msg);
+}
+
+void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
+{
+	coord_service *svc = ctx;
+	char msg[FL_ERRMSG_BYTES] = "";
+	fl_msg_event_req req;
+	fl_msg_job_info info;
+	fl_msg_event_list list;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int r;
+
+	memset(&list, 0, sizeof(list));
+	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_event_req(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad EventRequest: %s", fl_strerror(r));
+		goto out;
+	}
+	/* The state first: a client that sees a final state after the last
+	 * events has seen them all. */
+	if ((r = coord_store_job_get(svc->st, req.job_id, &info, NULL)) != 0) {
+		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+			      "cannot read job %llu", (unsigned long long)req.job_id);
+		goto out;
+	}
+	if ((r = coord_events_list(svc->st, req.job_id, req.after_id, &list)) != 0) {
+		fl_errmsg_set(msg, "cannot read the job's events: %s", fl_strerror(r));
+		goto out;
+	}
+	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
+	if ((r = fl_codec_encode_event_list(&list, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the events: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_msg_event_list_clear(&list);
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	free(buf);
+}
+
+void coord_ctl_list_audit(fl_rpc_call *call, void *ctx)
+{
+	coord_service *svc = ctx;
+	char msg[FL_ERRMSG_BYTES] = "";
+	fl_msg_event_req req;
+	fl_msg_audit_list list = { NULL, 0 };
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int r;
+
+	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_event_req(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad EventRequest: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_store_audit_list(svc->st, req.after_id, &list)) != 0) {
+		fl_errmsg_set(msg, "cannot read the audit log: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_codec_encode_audit_list(&list, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the audit log: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_msg_audit_list_clear(&list);
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	free(buf);
+}
+
+void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
+{
+	coord_service *svc = ctx;
+	char msg[FL_ERRMSG_BYTES] = "";
+	fl_msg_site_add req;
+	fl_msg_site_detail *d = NULL;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int64_t seen;
+	int r;
+
+	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
+		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		r = FL_E_NOMEM;
+		fl_errmsg_set(msg, "out of memory");
+		goto out;
+	}
+	if ((r = coord_store_site_detail(svc->st, req.name, d)) != 0) {
+		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no site '%s'" :
+			      "cannot read site '%s'", req.name);
+		goto out;
+	}
+	seen = coord_engine_site_last_seen(svc->eng, req.name);
+	if (seen > d->site.last_seen_ms)
+		d->site.last_seen_ms = seen;
+	d->site.online = d->site.last_seen_ms > 0 && !d->site.revoked &&
+		fl_time_ms() - d->site.last_seen_ms <=
+		(int64_t)coord_engine_offline_after_ms(svc->eng);
+	if ((r = fl_codec_encode_site_detail(d, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the site: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);
+out:
+	fl_msg_site_detail_clear(d);
+	free(d);
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	free(buf);
+}
