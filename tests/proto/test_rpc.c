@@ -114,7 +114,7 @@ static void h_down(fl_rpc_call *c, void *ctx)
 		fl_rpc_call_finish(c, r, "bad ModelRequest");
 		goto out;
 	}
-	if (mr.version == 0 || mr.version > FL_MSG_CHUNK_MAX || mr.job_id > BIG) {
+	if (mr.version == 0 || mr.version > FL_MSG_CHUNK_MAX || mr.job_id > 4 * BIG) {
 		fl_rpc_call_finish(c, FL_E_RANGE, "bad sizes");
 		goto out;
 	}
@@ -181,7 +181,9 @@ static void h_up(fl_rpc_call *c, void *ctx)
 	if (r == FL_E_EOF && total != words)
 		r = FL_E_RANGE;
 	if (r != FL_E_EOF) {
-		if (r == FL_E_NET)
+		/* a cancel shows as a broken receive, or (when the cancel's
+		 * close event is not in yet) as an end before all the words */
+		if (r == FL_E_NET || r == FL_E_RANGE)
 			note_broken();
 		fl_rpc_call_finish(c, r, "upload refused");
 		return;
@@ -448,7 +450,9 @@ static void check_oversize(const tlsfiles *site1, const char *target)
 
 static void check_cancel(fl_rpc_channel *ch)
 {
-	fl_msg_model_req mr = { BIG, PIECE, false };
+	/* 16 MiB: more than transport buffers hold, so the handler is still
+	 * sending when the client walks away */
+	fl_msg_model_req mr = { 4 * BIG, PIECE, false };
 	fl_rpc_stream *s = NULL;
 	uint8_t *req = NULL, *msg = NULL;
 	size_t n = 0, len = 0;
