@@ -317,6 +317,8 @@ void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx)
 		snprintf(detail, sizeof(detail), "site %s; no CRL (%s)", req.name,
 			 rc == FL_E_STATE ? "the CA is offline" : fl_strerror(rc));
 	coord_store_audit(svc->st, who.cn, "revoke site", detail, now);
+	if (rc == 0 && svc->srv)
+		fl_rpc_server_flush(svc->srv);   /* held polls learn the CRL now */
 	fl_warn("site '%s' revoked by %s: refused from its next call; %s", req.name,
 		who.cn, rc == 0 ? "the agents get the new CRL at their next poll" :
 		rc == FL_E_STATE ? "the CA is offline, so no CRL: publish one made "

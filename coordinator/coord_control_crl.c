@@ -45,6 +45,8 @@ void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
 	snprintf(detail, sizeof(detail), "CRL %llu (%zu serials)",
 		 (unsigned long long)info.number, info.count);
 	coord_store_audit(svc->st, who.cn, "publish crl", detail, now);
+	if (svc->srv)
+		fl_rpc_server_flush(svc->srv);   /* held polls learn the CRL now */
 	fl_warn("CRL %llu published by %s: %zu revoked certificate(s) refused from "
 		"their next call; the agents get it at their next poll",
 		(unsigned long long)info.number, who.cn, info.count);

@@ -28,6 +28,9 @@ typedef struct coord_service {
 	struct coord_members *members;
 	/* masked uploads streaming now (at most COORD_MAX_UPLOADS) */
 	atomic_uint uploads;
+	/* the server these handlers run in (borrowed; NULL in unit tests):
+	 * a new CRL answers the agents' held polls at once */
+	struct fl_rpc_server *srv;
 } coord_service;
 
 /*

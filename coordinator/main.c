@@ -418,6 +418,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	/* A round that starts or moves to its next phase answers the agents'
 	 * held polls at once. */
 	coord_engine_set_notify(eng, coord_wake_polls, srv);
+	svc.srv = srv;
 	coord_testhook_announce();
 	fl_info("fedc-coordinator %s listening on %s (port %d), database %s",
 		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), cfg->database);

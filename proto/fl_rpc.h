@@ -102,6 +102,10 @@ int fl_rpc_call_request(const fl_rpc_call *c, const uint8_t **req,
 /* Reruns every parked call's handler soon. Thread-safe; it only takes the
  * server's own lock, so it may be called under a caller's lock. */
 void fl_rpc_server_wake(fl_rpc_server *s);
+/* Reruns every parked call's handler as if its wait were over
+ * (fl_rpc_call_expired true), so that each answers now: for news the
+ * parked handlers cannot see, e.g. a new CRL every agent must fetch. */
+void fl_rpc_server_flush(fl_rpc_server *s);
 /* Calls parked now (for tests and metrics). */
 size_t fl_rpc_server_parked(fl_rpc_server *s);
 /* Message bytes (protobuf payloads, without gRPC, HTTP/2 and TLS framing)

@@ -535,3 +535,9 @@ void fl_rpc_server_free(fl_rpc_server *s)
 	free(s->methods);
 	free(s);
 }
+
+void fl_rpc_server_flush(fl_rpc_server *s)
+{
+	if (s)
+		park_sweep(s, true, false);
+}

@@ -4,7 +4,7 @@
  * workers are parked), a wake reruns them, an unwoken one answers when its
  * wait is over, a call whose client went away is freed without a rerun,
  * a wake during the handler is not lost, and stopping the server answers
- * every parked call. */
+ * every parked call; a flush answers them at once. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -211,6 +211,21 @@ int main(void)
 	FL_CHECK_EQ_INT(one.rc, 0);
 	FL_CHECK(strcmp(one.ans, "expired") == 0);
 	FL_CHECK(one.took_ms >= 400);
+
+	/* 4b. A flush answers a parked call at once, as if its wait were
+	 * over (news the handler cannot see, e.g. a new CRL). */
+	memset(&one, 0, sizeof(one));
+	one.ch = ch;
+	one.wait_ms = 60000;
+	one.timeout_ms = 90000;
+	pthread_create(&one.th, NULL, waiter_main, &one);
+	FL_CHECK(parked_reach(1));
+	fl_rpc_server_flush(srv);
+	pthread_join(one.th, NULL);
+	FL_CHECK_EQ_INT(one.rc, 0);
+	FL_CHECK(strcmp(one.ans, "expired") == 0);
+	FL_CHECK(one.took_ms < 30000);
+	FL_CHECK_EQ_INT(fl_rpc_server_parked(srv), 0);
 
 	/* 5. A wake while the handler runs (before it parks) is not lost:
 	 * the call reruns at once instead of sleeping through its wait. */
