@@ -95,6 +95,8 @@ int fl_log_level_parse(const char *s, enum fl_log_level *out)
 
 /* The JSON form: the message formatted first, then escaped into a line. */
 static void fl_log_json(int lv, const char *stamp, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void fl_log_json(int lv, const char *stamp, const char *fmt, va_list ap)
 {
 	char msg[FL_LOG_LINE_BYTES], line[FL_LOG_LINE_BYTES * 2];
 	size_t n;

@@ -97,6 +97,9 @@ static int ev_write(coord_store *st, ev_item *list)
 
 static ev_item *ev_make(uint64_t job, uint32_t round, uint32_t attempt, const char *kind,
 			const char *site, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+static ev_item *ev_make(uint64_t job, uint32_t round, uint32_t attempt, const char *kind,
+			const char *site, const char *fmt, va_list ap)
 {
 	ev_item *e = calloc(1, sizeof(*e));
 
