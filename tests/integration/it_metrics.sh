@@ -57,9 +57,28 @@ papi=http://127.0.0.1:$pport/api/v1
 for i in $(seq 1 200); do curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null && break; sleep 0.1; done
 it_check "prometheus is up" curl -sf "http://127.0.0.1:$pport/-/ready" -o /dev/null
 
-# pquery EXPR: the value of an instant query's first sample ("" if none)
+# pquery EXPR: the value of an instant query's first sample ("" if none
+# within 5 s: a scrape that failed under load leaves its target's series
+# stale until the next scrape, a second later)
 pquery() {
-  curl -sf --get "$papi/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // ""'
+  local v=""
+  for _ in $(seq 1 25); do
+    v=$(curl -sf --get "$papi/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // ""')
+    [ -n "$v" ] && break
+    sleep 0.2
+  done
+  echo "$v"
+}
+# pwait_ge EXPR MIN: EXPR's value once it is >= MIN (Prometheus scrapes each
+# target on its own clock), or the last value after 30 s.
+pwait_ge() {
+  local v=""
+  for _ in $(seq 1 150); do
+    v=$(pquery "$1")
+    [ -n "$v" ] && awk -v v="$v" -v m="$2" 'BEGIN { exit !(v + 0 >= m + 0) }' && break
+    sleep 0.2
+  done
+  echo "$v"
 }
 
 sed -e 's/^rounds = .*/rounds = 3/' -e 's/^timeout = .*/timeout = 10/' \
@@ -137,16 +156,16 @@ it_check "the coordinator counted the RPC bytes it received (got $got)" it_ge "$
 got=$(pquery 'process_resident_memory_bytes{job="fedc-coordinator"}')
 it_check "the coordinator's RSS is reported (got $got)" it_ge "${got:-0}" 1000000
 
-got=$(pquery 'sum(fedc_agent_rounds_contributed_total{job="fedc-agent"})')
+got=$(pwait_ge 'sum(fedc_agent_rounds_contributed_total{job="fedc-agent"})' "$committed")
 it_check "site1 uploaded to every committed round (got $got >= $committed)" it_ge "${got:-0}" "$committed"
-got=$(pquery 'fedc_agent_rounds_completed_total{job="fedc-agent"}')
+got=$(pwait_ge 'fedc_agent_rounds_completed_total{job="fedc-agent"}' "$committed")
 it_check "site1 finished every committed round (got $got >= $committed)" it_ge "${got:-0}" "$committed"
-got=$(pquery '(fedc_agent_certificate_expiry_timestamp_seconds{job="fedc-agent"} - time()) / 86400')
+got=$(pwait_ge '(fedc_agent_certificate_expiry_timestamp_seconds{job="fedc-agent"} - time()) / 86400' 1)
 it_check "site1's certificate has days left (got $got)" it_ge "${got:-0}" 1
 got=$(pquery 'time() - fedc_agent_last_round_success_timestamp_seconds{job="fedc-agent"}')
 it_check "site1's last successful round was during the job (${got} s ago)" \
   awk -v v="$got" -v j="$job_secs" 'BEGIN { exit !(v != "" && v + 0 >= 0 && v + 0 <= j + 30) }'
-got=$(pquery 'sum(fedc_agent_local_training_seconds_count{job="fedc-agent"})')
+got=$(pwait_ge 'sum(fedc_agent_local_training_seconds_count{job="fedc-agent"})' 3)
 it_check "site1's local training was timed (count $got >= 3)" it_ge "${got:-0}" 3
 
 curl -sf "http://$cops/metrics" > "$FL_WORK/coordinator.metrics"
@@ -159,4 +178,5 @@ it_check "no key material in /metrics" \
   sh -c "! grep -qiE 'PRIVATE KEY|BEGIN ' '$FL_WORK/coordinator.metrics' '$FL_WORK/agent.metrics'"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$aops/readyz")
 it_check "the agent's /readyz is 200 (got $code)" test "$code" = 200
+echo "prometheus: scrape health now: $(curl -sf --get "$papi/query" --data-urlencode 'query=up' | jq -c '[.data.result[] | {job: .metric.job, up: .value[1]}]')"
 it_done
