@@ -39,10 +39,11 @@ bash tests/ship_check.sh bin build-ship/bin
 run_suite build
 FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined -DFL_TEST_HOOKS=ON
 # The model-quality targets (it_targets), the README walkthrough, the ONNX
-# runtime checks (Node.js) and the plain training flows (it_train, it_algo)
-# only in the normal build: under ASan they add minutes and no code path
-# the other tests do not cover.
-run_suite build-asan 'targets|readme|onnx|plain'
+# runtime checks (Node.js), the plain training flows (it_train, it_algo) and
+# the tests of external programs and benchmarks (label noasan) only in the
+# normal build: under ASan they add minutes and no code path the other tests
+# do not cover.
+run_suite build-asan 'targets|readme|onnx|plain|noasan'
 echo "== fuzzing (${FL_FUZZ_SECONDS:-6} s per target)" >&2
 bash tests/fuzz-run.sh "${FL_FUZZ_SECONDS:-6}"
 echo "all test suites passed in $(( $(date +%s) - start )) s" >&2
