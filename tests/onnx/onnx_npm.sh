@@ -28,6 +28,17 @@ onnx_npm_install() {
        [ -d "$dir/node_modules/onnxruntime-node" ]; then
       exit 0
     fi
+    # The registry was found unreachable by the other ONNX test a moment
+    # ago (same build folder): skip at once rather than wait out npm's
+    # retries a second time.
+    if [ -n "$(find "$dir/.unreachable" -mmin -30 2>/dev/null)" ]; then
+      cat "$dir/npm.log" >&2
+      echo "SKIPPED: the npm registry could not be reached from this machine" \
+           "$(( $(date +%s) - $(stat -c %Y "$dir/.unreachable") )) s ago (see above);" \
+           "the ONNX runtime check did not run" >&2
+      exit 77
+    fi
+    rm -f "$dir/.unreachable"
     cp "$src/package.json" "$src/package-lock.json" "$dir/"
     t0=$(date +%s)
     if ! (cd "$dir" && ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
@@ -38,6 +49,7 @@ onnx_npm_install() {
       # the test is reported as skipped (exit 77), loudly. Anything else
       # (a bad package, a failing install script) fails the test.
       if grep -Eq 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF|CERT_HAS_EXPIRED|certificate' "$dir/npm.log"; then
+        touch "$dir/.unreachable"
         echo "SKIPPED: the npm registry cannot be reached from this machine (see above);" \
              "the ONNX runtime check did not run" >&2
         exit 77
