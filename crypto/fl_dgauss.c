@@ -48,16 +48,53 @@ static unsigned dg_bitlen(dg_u128 v)
 	return lo != 0 ? 64u - (unsigned)__builtin_clzll(lo) : 0;
 }
 
-/* A uniform integer in [0, n), n >= 1, by rejection from the fewest bytes. */
+static uint32_t dg_u32(fl_dgauss *g)
+{
+	uint32_t v;
+
+	if (g->pos + 4 > sizeof(g->buf)) {
+		g->rng(g->rng_ctx, g->buf, sizeof(g->buf));
+		g->pos = 0;
+	}
+	memcpy(&v, g->buf + g->pos, 4);
+	g->pos += 4;
+	return v;
+}
+
+/* A uniform integer in [0, n), 1 <= n <= 2^32: Lemire's multiply-shift
+ * with its rejection step, so exactly uniform. */
+static uint32_t dg_uniform32(fl_dgauss *g, uint64_t n)
+{
+	uint64_t p;
+	uint32_t lo, thr;
+
+	if (n == ((uint64_t)1 << 32))
+		return dg_u32(g);
+	p = (uint64_t)dg_u32(g) * n;
+	lo = (uint32_t)p;
+	if (lo < (uint32_t)n) {
+		thr = (uint32_t)(-(uint32_t)n) % (uint32_t)n;
+		while (lo < thr) {
+			p = (uint64_t)dg_u32(g) * n;
+			lo = (uint32_t)p;
+		}
+	}
+	return (uint32_t)(p >> 32);
+}
+
+/* A uniform integer in [0, n), n >= 1, by rejection from the fewest bytes
+ * (Lemire's method where n fits in 32 bits). */
 static dg_u128 dg_uniform(fl_dgauss *g, dg_u128 n)
 {
-	unsigned bits = dg_bitlen(n - 1);
-	size_t bytes = (bits + 7) / 8, i;
+	unsigned bits;
+	size_t bytes, i;
 	dg_u128 mask, v;
 	uint8_t b[16];
 
-	if (bits == 0)
-		return 0;
+	if (n <= ((dg_u128)1 << 32))
+		return dg_uniform32(g, (uint64_t)n);
+	bits = dg_bitlen(n - 1);
+	bytes = (bits + 7) / 8;
 	mask = bits == 128 ? ~(dg_u128)0 : (((dg_u128)1 << bits) - 1);
 	for (;;) {
 		dg_bytes(g, b, bytes);
@@ -84,8 +121,11 @@ static int dg_bern_exp_small(fl_dgauss *g, dg_u128 n, dg_u128 d)
  * draws that must all be 1, then the fractional part. */
 static int dg_bern_exp(fl_dgauss *g, dg_u128 n, dg_u128 d)
 {
-	dg_u128 q = n / d, i;
+	dg_u128 q, i;
 
+	if (n <= d)
+		return dg_bern_exp_small(g, n, d);
+	q = n / d;
 	for (i = 0; i < q; i++)
 		if (!dg_bern_exp_small(g, 1, 1))
 			return 0;

@@ -13,6 +13,8 @@ int bench_secagg(int argc, char **argv);
 void bench_secagg_help(void);
 int bench_e2e(int argc, char **argv);
 void bench_e2e_help(void);
+int bench_dp(int argc, char **argv);
+void bench_dp_help(void);
 
 /* Monotonic time in nanoseconds. */
 int64_t bench_now_ns(void);

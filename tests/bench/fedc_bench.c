@@ -15,6 +15,8 @@ static const struct {
 	  "one secure-aggregation round: N clients and the server in-process" },
 	{ "e2e", bench_e2e, bench_e2e_help,
 	  "R rounds of a real coordinator and N real agents on loopback, and the floor" },
+	{ "dp", bench_dp, bench_dp_help,
+	  "a site's cost of exact discrete Gaussian noise beside masking" },
 };
 
 int64_t bench_now_ns(void)
