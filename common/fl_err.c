@@ -45,6 +45,7 @@ static const char *fl_strerror_code(enum fl_err e)
 	case FL_E_WRAP: return "a sum wrapped around its modulus";
 	case FL_E_STALE: return "certificate revocation list is past its next update";
 	case FL_E_PROVENANCE: return "model does not follow from the previous round";
+	case FL_E_BUDGET: return "the site's privacy budget would be exceeded";
 	case FL_E_LAST_: break;
 	}
 	return "unknown error";

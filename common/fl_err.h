@@ -49,7 +49,8 @@ enum fl_err {
 	FL_E_WRAP = -36,          /* R8: a sum wrapped around its modulus */
 	FL_E_STALE = -37,         /* R10: CRL past its nextUpdate */
 	FL_E_PROVENANCE = -38,    /* R11: model does not follow from the last */
-	FL_E_LAST_ = -39
+	FL_E_BUDGET = -39,        /* the site's privacy budget would be exceeded */
+	FL_E_LAST_ = -40
 };
 
 /* Returns a static, human-readable message for an FL_E_* code. Never NULL. */
