@@ -99,7 +99,17 @@ struct fl_agent {
 	bool locked;               /* lock_fd holds state_dir/agent.lock */
 	int lock_fd;
 	agent_dv_cache dv;         /* data versions of the datasets */
+	/* SIGHUP: re-read [policy] (agent_reload.c) */
+	volatile sig_atomic_t *reload;   /* set by the signal; NULL: never */
+	char config_path[FL_PATH_BYTES];
 };
+
+/* ---- agent_reload.c ---- */
+/* When *a->reload is set: clears it and re-reads the [policy] section of
+ * a->config_path. A config that does not load, or whose other sections
+ * changed, keeps the policy in force (logged); only [policy] is applied,
+ * the rest needs a restart. */
+void agent_reload_check(fl_agent *a);
 
 /* ---- agent_lock.c ---- */
 /*

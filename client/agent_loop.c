@@ -222,6 +222,7 @@ int fl_agent_run(fl_agent *a, volatile sig_atomic_t *stop, bool once)
 			"ms", FL_AGENT_VERSION, a->cfg.coordinator,
 			a->cfg.ndatasets, a->cfg.poll_interval_ms);
 	while (!*stop) {
+		agent_reload_check(a);
 		r = step(a, &wait_ms);
 		if (once)
 			return r;

@@ -16,12 +16,14 @@
 #include "fl_log.h"
 #include "fl_testhooks.h"
 
-static volatile sig_atomic_t agent_stop;
+static volatile sig_atomic_t agent_stop, agent_reload;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	agent_stop = 1;
+	if (sig == SIGHUP)
+		agent_reload = 1;
+	else
+		agent_stop = 1;
 }
 
 static void usage(FILE *f)
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 "are checked against the CA file. Rows never leave the site. After each\n"
 "upload the agent keeps the plain vector it masked in\n"
 "state_dir/records/job<J>-round<R>-attempt<A>.json (site-local, never sent).\n"
-"SIGINT or SIGTERM stop it cleanly (exit 0).\n"
+"SIGINT or SIGTERM stop it cleanly (exit 0). SIGHUP (systemctl reload)\n"
+"re-reads the [policy] section of the config before the next poll.\n"
 "\n"
 "  --config FILE     site configuration (INI, see below)\n"
 "  --log-level L     overrides [agent] log_level\n"
@@ -206,6 +209,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&ops, 0, sizeof(ops));
@@ -226,6 +230,7 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	fl_agent_set_reload(a, &agent_reload, config);
 	r = fl_agent_run(a, &agent_stop, once);
 	rc = r == 0 ? 0 : 1;
 out:

@@ -344,6 +344,10 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out);
  * there was nothing to do, else the error.
  */
 int fl_agent_run(fl_agent *a, volatile sig_atomic_t *stop, bool once);
+/* SIGHUP: when *flag becomes non-zero, fl_agent_run re-reads the [policy]
+ * section of config_path before its next poll (systemctl reload). */
+void fl_agent_set_reload(fl_agent *a, volatile sig_atomic_t *flag,
+			 const char *config_path);
 void fl_agent_free(fl_agent *a);
 
 #endif

@@ -91,7 +91,9 @@ static void coord_usage(FILE *f)
 "  fedctl site add site1   # then start the agents, then: fedctl job submit job.ini\n"
 "\n"
 "SIGINT or SIGTERM stops it cleanly; a running job resumes at the next start\n"
-"(also after kill -9: the interrupted round is retried with a new attempt).\n");
+"(also after kill -9: the interrupted round is retried with a new attempt).\n"
+"SIGHUP (systemctl reload): new connections use the [tls] CA, certificate\n"
+"and key files as they are then; open ones keep theirs.\n");
 	fputs(COORD_TESTHOOK_HELP, f);
 }
 
@@ -236,8 +238,19 @@ static void *coord_sig_thread(void *arg)
 	coord_sig *s = arg;
 	int sig = 0;
 
-	while (!s->exiting && (sig = coord_sig_next(&s->set)) == 0)
-		;
+	for (;;) {
+		while (!s->exiting && (sig = coord_sig_next(&s->set)) == 0)
+			;
+		if (sig != SIGHUP)
+			break;
+		/* systemctl reload: new connections get the [tls] files as
+		 * they are now (the member list is re-read when it changes) */
+		fl_info("signal %d (SIGHUP): re-reading the TLS certificate, key "
+			"and CA bundle at the next handshake", sig);
+		fl_rpc_server_reload_tls(s->srv);
+		if (coord_sig_caught == SIGHUP)
+			coord_sig_caught = 0;
+	}
 	if (sig > 0 && !s->exiting) {
 		fl_info("signal %d: shutting down", sig);
 		fl_rpc_server_stop(s->srv);
@@ -258,9 +271,11 @@ static void coord_sig_block(sigset_t *set)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(set);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 

@@ -35,7 +35,10 @@ fi
 build=${FL_BUILD_DIR:-build}
 echo "setup: building into $build/" >&2
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${FL_BUILD_TYPE:-Release} "$@" >/dev/null
-cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E "error|warning|Error" || true
+# FL_BUILD_TARGETS (optional): build only these targets (deploy/package.sh)
+# shellcheck disable=SC2086 # a list of target names
+cmake --build "$build" -j"$(nproc)" ${FL_BUILD_TARGETS:+--target $FL_BUILD_TARGETS} 2>&1 |
+  grep -E "error|warning|Error" || true
 test -x "$build/bin/fedc-coordinator" && test -x "$build/bin/fedc-agent" && test -x "$build/bin/fedctl" \
   || { echo "setup: build failed; run 'cmake --build $build' to see why" >&2; exit 1; }
 echo "setup: built $build/bin/{fedc-coordinator,fedc-agent,fedctl,fedc-train}" >&2

@@ -61,6 +61,10 @@ int fl_rpc_server_run(fl_rpc_server *s);
 /* Asks run() to return: cancels calls in flight. Thread-safe, idempotent. */
 void fl_rpc_server_stop(fl_rpc_server *s);
 void fl_rpc_server_free(fl_rpc_server *s);
+/* Re-reads the [tls] CA, certificate and key files at the next handshake:
+ * new connections use them, open ones keep theirs; files that do not load
+ * keep the ones in force (logged). Thread-safe. */
+void fl_rpc_server_reload_tls(fl_rpc_server *s);
 
 /* The method path, and the peer's certificate (PEM of the leaf) and common
  * name as verified by TLS. Valid until finish. NULL if absent. */

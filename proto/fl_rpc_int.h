@@ -22,6 +22,16 @@ int fl_rpc_pems_load(const fl_rpc_tls *tls, fl_rpc_pems *out);
 /* Wipes the key and frees all three. NULL-safe. */
 void fl_rpc_pems_release(fl_rpc_pems *p);
 
+/* fl_rpc_server_tls.c: server credentials whose files are re-read after
+ * fl_rpc_tls_src_reload, at the next handshake. *src is freed with
+ * fl_rpc_tls_src_free after the server is destroyed; *creds is the
+ * caller's reference. */
+struct fl_rpc_tls_src;
+int fl_rpc_tls_src_new(const fl_rpc_tls *tls, unsigned flags,
+		       struct fl_rpc_tls_src **src, grpc_server_credentials **creds);
+void fl_rpc_tls_src_reload(struct fl_rpc_tls_src *t);
+void fl_rpc_tls_src_free(struct fl_rpc_tls_src *t);
+
 /* Channel args setting both message-size limits (and, for clients, the
  * reconnect backoff; for servers, small TLS records). args must hold
  * FL_RPC_MAX_ARGS entries. */

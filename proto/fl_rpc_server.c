@@ -58,6 +58,7 @@ struct fl_rpc_server {
 	bool stopping;
 	bool running;
 	bool drained;                  /* run() saw the shutdown complete */
+	struct fl_rpc_tls_src *tls_src; /* re-readable credentials */
 };
 
 int fl_rpc_server_new(const char *addr, const fl_rpc_tls *tls,
@@ -73,7 +74,6 @@ int fl_rpc_server_new_ex(const char *addr, const fl_rpc_tls *tls,
 			 void *ctx, size_t max_msg_bytes, unsigned flags,
 			 fl_rpc_server **out)
 {
-	grpc_ssl_pem_key_cert_pair pair;
 	grpc_server_credentials *creds = NULL;
 	grpc_arg args[FL_RPC_MAX_ARGS];
 	grpc_channel_args ca;
@@ -104,17 +104,10 @@ int fl_rpc_server_new_ex(const char *addr, const fl_rpc_tls *tls,
 	s->server = grpc_server_create(&ca, NULL);
 	s->cq = grpc_completion_queue_create_for_next(NULL);
 	grpc_server_register_completion_queue(s->server, s->cq, NULL);
-	pair.private_key = pems.key;
-	pair.cert_chain = pems.cert;
-	/* grpc copies the PEM texts, so ours are wiped right after. */
-	creds = grpc_ssl_server_credentials_create_ex(pems.ca, &pair, 1,
-		(flags & FL_RPC_CLIENT_CERT_OPTIONAL) ?
-		GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY :
-		GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
-	if (!creds) {
-		r = FL_E_IO;
+	/* the files were read above to fail early; the fetcher reads them
+	 * again at the first handshake and after each reload request */
+	if ((r = fl_rpc_tls_src_new(tls, flags, &s->tls_src, &creds)) != 0)
 		goto out;
-	}
 	if ((s->port = grpc_server_add_http2_port(s->server, addr, creds)) == 0) {
 		r = FL_E_NET;
 		goto out;
@@ -130,6 +123,7 @@ out:
 		/* Never started: no calls, so destroy directly. */
 		if (s->server)
 			grpc_server_destroy(s->server);
+		fl_rpc_tls_src_free(s->tls_src);
 		if (s->cq) {
 			grpc_completion_queue_shutdown(s->cq);
 			while (grpc_completion_queue_next(s->cq,
@@ -530,10 +524,17 @@ void fl_rpc_server_free(fl_rpc_server *s)
 		gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN)
 		;
 	grpc_completion_queue_destroy(s->cq);
+	fl_rpc_tls_src_free(s->tls_src);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->methods);
 	free(s);
+}
+
+void fl_rpc_server_reload_tls(fl_rpc_server *s)
+{
+	if (s != NULL)
+		fl_rpc_tls_src_reload(s->tls_src);
 }
 
 void fl_rpc_server_flush(fl_rpc_server *s)
