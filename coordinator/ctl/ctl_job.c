@@ -331,6 +331,18 @@ const ctl_cmd ctl_job_cmds[] = {
 	  "attempts failed, models committed and state changes; --follow prints new "
 	  "ones as they happen and ends when the job ends (--json: one object a line)." },
 	{ "abort", job_abort, "ID", "Abort a pending or running job." },
+	{ "report", ctl_job_report, "ID [-o FILE] [--format html|svg] [--spec FILE]",
+	  "Write a job's training report. One self-contained HTML file (inline CSS "
+	  "and SVG, no scripts, nothing fetched from anywhere): the curves per "
+	  "round (train and test loss; accuracy and macro-F1, or R^2 for a "
+	  "regression, from the secure evaluation of each round's model), the "
+	  "sites selected, survived and dropped per round, round and "
+	  "secure-aggregation phase durations with the rule that closed each "
+	  "phase, the final metrics, the model's SHA-256 and the job's ledger head. "
+	  "-o FILE (default: standard output); --format svg writes the curves alone "
+	  "as one SVG file; --spec FILE adds the job spec's text, refused (exit 6) "
+	  "unless its SHA-256 is the one the ledger records. Exit 4 for an unknown "
+	  "job, 7 if FILE cannot be written." },
 	{ "stats", ctl_job_stats, "ID",
 	  "Print the consortium-wide statistics of a job's STATS round: rows, sites, "
 	  "per-feature mean and standard deviation, label histogram (training jobs "

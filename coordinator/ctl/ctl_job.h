@@ -10,6 +10,14 @@
 int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id);
 /* ctl_job_logs.c: fedctl job logs ID [--follow]. */
 int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* One GetJobEvents call: the events of job id after *after (at most
+ * FL_EVENTS_MAX_LIST; out cleared with fl_msg_event_list_clear); *after
+ * moves to the last one. Exit code, after printing "fedctl: WHAT: ...". */
+struct fl_msg_event_list;
+int ctl_job_events_fetch(ctl_ctx *c, uint64_t id, uint64_t *after,
+			 struct fl_msg_event_list *out, const char *what);
+/* ctl_report.c: fedctl job report ID [-o FILE] [--format html|svg]. */
+int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* GetJob; on success *out is filled (fl_msg_job_status_clear). Exit code. */
 int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what);
 void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);

@@ -160,6 +160,13 @@ const char *ctl_fmt_num(double v, bool present, char *buf, size_t len)
 	return buf;
 }
 
+bool ctl_metrics_is_regression(const fl_msg_metrics *m, const char *model)
+{
+	if (m->present && (isfinite(m->accuracy) || isfinite(m->r2)))
+		return !isfinite(m->accuracy);
+	return strcmp(model, "linear") == 0;
+}
+
 void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 		    const char *model)
 {
