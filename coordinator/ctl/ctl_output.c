@@ -173,11 +173,15 @@ void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 	char a[16], b[16], d[16];
 	double secs = r->finished_ms > r->started_ms ?
 		(double)(r->finished_ms - r->started_ms) / 1000.0 : 0.0;
-	bool linear = strcmp(model, "linear") == 0;
 
-	fprintf(f, "round %2u/%u", r->round, rounds_total);
-	if (strcmp(r->kind, "train") != 0)
-		fprintf(f, "  %s", r->kind);
+	/* The statistics round comes before round 1 and the evaluation after
+	 * the last: they are named, not numbered past the total. */
+	if (strcmp(r->kind, "train") == 0)
+		fprintf(f, "round %2u/%u", r->round, rounds_total);
+	else if (strcmp(r->kind, "eval") == 0)
+		fprintf(f, "eval  after %u rounds", r->round ? r->round - 1 : 0);
+	else
+		fprintf(f, "%s", r->kind);
 	if (r->attempt > 1)
 		fprintf(f, "  attempt %u", r->attempt);
 	if (strcmp(r->state, "done") != 0)
@@ -185,7 +189,7 @@ void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 	fprintf(f, "  sites %u/%u", r->survived, r->selected);
 	if (strcmp(r->kind, "train") == 0)
 		fprintf(f, "  train_loss %s", ctl_fmt_num(r->train_loss, true, a, sizeof(a)));
-	if (r->eval.present && linear)
+	if (r->eval.present && ctl_metrics_is_regression(&r->eval, model))
 		fprintf(f, "  r2 %s  loss %s", ctl_fmt_num(r->eval.r2, true, b, sizeof(b)),
 			ctl_fmt_num(r->eval.loss, true, d, sizeof(d)));
 	else if (r->eval.present)

@@ -18,12 +18,6 @@
 #include "fl_err.h"
 #include "fl_util.h"
 
-/* What the collector keeps beside each report round. */
-typedef struct report_mark {
-	uint32_t attempt;          /* the attempt shown */
-	int64_t mark_ms;           /* when its current phase began */
-} report_mark;
-
 static ctl_report_round *round_find(ctl_report_doc *r, uint32_t round)
 {
 	for (size_t i = 0; i < r->nrounds; i++)
@@ -111,50 +105,90 @@ static int closed_phase(const char *text)
 	return -1;
 }
 
-/* Phase durations of each round's shown attempt: from its start (or the
- * previous phase's close) to each phase_closed event. */
-static void events_apply(ctl_report_doc *r, report_mark *mk, const fl_msg_event_list *l)
+void ctl_phase_times(const fl_msg_event_list *l, uint32_t round, uint32_t attempt,
+		     int64_t finished_ms, double out[static CTL_REPORT_PHASES])
 {
+	int64_t mark = 0;
+	bool unmasking = false;
+	int p;
+
+	for (uint32_t k = 0; k < CTL_REPORT_PHASES; k++)
+		out[k] = NAN;
 	for (size_t i = 0; i < l->n; i++) {
 		const fl_msg_job_event *e = &l->events[i];
-		ctl_report_round *rr = round_find(r, e->round);
-		size_t k;
-		int p;
 
-		if (rr == NULL || e->attempt != rr->attempts)
+		if (e->round != round || e->attempt != attempt)
 			continue;
-		k = (size_t)(rr - r->rounds);
 		if (strcmp(e->kind, "round_started") == 0) {
-			mk[k].mark_ms = e->ts_ms;
+			mark = e->ts_ms;
 		} else if (strcmp(e->kind, "phase_closed") == 0 &&
-			   (p = closed_phase(e->text)) >= 0 && mk[k].mark_ms > 0) {
-			rr->phase_s[p] = e->ts_ms >= mk[k].mark_ms ?
-				(double)(e->ts_ms - mk[k].mark_ms) / 1000.0 : NAN;
-			mk[k].mark_ms = e->ts_ms;
+			   (p = closed_phase(e->text)) >= 0 && mark > 0) {
+			out[p] = e->ts_ms >= mark ? (double)(e->ts_ms - mark) / 1000.0 : NAN;
+			mark = e->ts_ms;
+			unmasking = strcmp(strstr(e->text, " -> ") + 4,
+					   fl_sa_phase_name(FL_SA_UNMASK)) == 0;
 		}
 	}
+	/* The unmask phase has no phase_closed event: it ends with the
+	 * round's commit, so it runs from the last close to the end. */
+	if (unmasking && finished_ms >= mark && mark > 0 &&
+	    !isfinite(out[FL_SA_UNMASK - 1]))
+		out[FL_SA_UNMASK - 1] = (double)(finished_ms - mark) / 1000.0;
 }
 
-static int events_collect(ctl_ctx *c, uint64_t id, ctl_report_doc *r)
+int ctl_job_events_all(ctl_ctx *c, uint64_t id, fl_msg_event_list *all,
+		       const char *what)
 {
-	report_mark *mk = calloc(r->nrounds ? r->nrounds : 1, sizeof(*mk));
 	fl_msg_event_list l;
 	uint64_t after = 0;
-	size_t n;
-	int rc = 0;
+	int rc;
 
-	if (mk == NULL)
-		return ctl_report(c, "job report", FL_E_NOMEM, NULL);
+	memset(all, 0, sizeof(*all));
 	do {
+		fl_msg_job_event *ne;
+
 		memset(&l, 0, sizeof(l));
-		if ((rc = ctl_job_events_fetch(c, id, &after, &l, "job report")) != 0)
+		if ((rc = ctl_job_events_fetch(c, id, &after, &l, what)) != 0)
 			break;
-		events_apply(r, mk, &l);
-		n = l.n;
-		fl_msg_event_list_clear(&l);
-	} while (n == FL_EVENTS_MAX_LIST);   /* a full page: more are waiting */
-	free(mk);
+		if (l.n && (ne = realloc(all->events, (all->n + l.n) *
+					sizeof(*ne))) == NULL) {
+			fl_msg_event_list_clear(&l);
+			rc = ctl_report(c, what, FL_E_NOMEM, NULL);
+			break;
+		}
+		if (l.n) {
+			all->events = ne;
+			memcpy(all->events + all->n, l.events, l.n * sizeof(*ne));
+			all->n += l.n;
+		}
+		snprintf(all->job_state, sizeof(all->job_state), "%s", l.job_state);
+		free(l.events);
+		/* a full page: more are waiting */
+	} while (l.n == FL_EVENTS_MAX_LIST);
+	if (rc != 0)
+		fl_msg_event_list_clear(all);
 	return rc;
+}
+
+static int events_collect(ctl_ctx *c, uint64_t id, const fl_msg_job_status *st,
+			  ctl_report_doc *r)
+{
+	fl_msg_event_list all;
+	int rc;
+
+	if ((rc = ctl_job_events_all(c, id, &all, "job report")) != 0)
+		return rc;
+	for (size_t i = 0; i < st->nrounds; i++) {
+		const fl_msg_round_info *ri = &st->rounds[i];
+		ctl_report_round *rr = round_find(r, ri->round);
+
+		if (rr && ri->attempt == rr->attempts)
+			ctl_phase_times(&all, ri->round, ri->attempt,
+					strcmp(ri->state, "done") == 0 ? ri->finished_ms : 0,
+					rr->phase_s);
+	}
+	fl_msg_event_list_clear(&all);
+	return 0;
 }
 
 /* The 64 hex digits after "spec_sha256":" in an entry's text, or "". */
@@ -308,9 +342,9 @@ int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	r.generated_ms = (int64_t)time(NULL) * 1000;
 	if (rounds_build(&r, &st) != 0)
 		rc = ctl_report(c, "job report", FL_E_NOMEM, NULL);
-	fl_msg_job_status_clear(&st);
 	if (rc == 0)
-		rc = events_collect(c, id, &r);
+		rc = events_collect(c, id, &st, &r);
+	fl_msg_job_status_clear(&st);
 	if (rc == 0)
 		rc = ledger_collect(c, id, &r);
 	if (rc == 0 && spec)

@@ -53,6 +53,16 @@ typedef struct ctl_report_doc {
 	int64_t generated_ms;      /* when the report was made */
 } ctl_report_doc;
 
+/* ---- ctl_report.c ---- */
+struct fl_msg_event_list;
+/* Seconds each secure-aggregation phase of (round, attempt) took, from the
+ * job's events l: from round_started (or the previous phase_closed) to
+ * each phase_closed; the unmask phase, which ends with the commit, up to
+ * finished_ms (0: not finished). NaN where not known. */
+void ctl_phase_times(const struct fl_msg_event_list *l, uint32_t round,
+		     uint32_t attempt, int64_t finished_ms,
+		     double out[static CTL_REPORT_PHASES]);
+
 /* ---- ctl_report_html.c ---- */
 /* Writes s with & < > " ' as character references (text and attributes). */
 void ctl_report_esc(FILE *f, const char *s);

@@ -34,7 +34,7 @@ static const char report_css[] =
 ".kv th{width:170px}.charts{display:flex;flex-wrap:wrap;gap:12px}"
 ".chart{border:1px solid #ddd}"
 ".final{display:flex;gap:14px;margin:8px 0}"
-".final div{border:1px solid #ddd;border-radius:6px;padding:8px 16px;min-width:110px}"
+".final>div{border:1px solid #ddd;border-radius:6px;padding:8px 16px;min-width:110px}"
 ".final .v{font-size:24px;font-weight:bold}.final .k{font-size:12px;color:#666}"
 "code,pre{font-family:monospace;font-size:12px}pre{background:#f6f6f6;"
 "padding:8px;border:1px solid #ddd;white-space:pre-wrap}"
@@ -133,7 +133,8 @@ static void html_rounds(FILE *f, const ctl_report_doc *r)
 	fputs(r->regression ? "<th>R\xc2\xb2</th>" : "<th>accuracy</th><th>macro-F1</th>", f);
 	fputs("<th>test loss</th><th>seconds</th>", f);
 	for (uint32_t p = 0; p < CTL_REPORT_PHASES; p++)
-		fprintf(f, "<th>%s</th>", fl_sa_phase_name((enum fl_sa_phase)(p + 1)));
+		fprintf(f, "<th>%s%s</th>", fl_sa_phase_name((enum fl_sa_phase)(p + 1)),
+			p + 1 == FL_SA_UNMASK ? " (to the commit)" : "");
 	fputs("</tr>\n", f);
 	for (size_t i = 0; i < r->nrounds; i++) {
 		const ctl_report_round *rr = &r->rounds[i];

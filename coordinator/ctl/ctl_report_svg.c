@@ -12,7 +12,7 @@
 #define CH_H 260
 #define CH_L 56                    /* plot margins */
 #define CH_R 16
-#define CH_T 34
+#define CH_T 50
 #define CH_B 44
 #define PLOT_W (CH_W - CH_L - CH_R)
 #define PLOT_H (CH_H - CH_T - CH_B)
@@ -155,12 +155,12 @@ static void x_labels_rounds(FILE *f, uint32_t last)
 static void legend(FILE *f, const char *const *labels, const char *const *colors,
 		   size_t n)
 {
-	int x = CH_W - CH_R - 110 * (int)n;
+	int x = CH_L;
 
 	fputs("<g class=\"legend\" font-family=\"sans-serif\" font-size=\"11\">\n", f);
 	for (size_t k = 0; k < n; k++, x += 110)
-		fprintf(f, "<rect x=\"%d\" y=\"10\" width=\"10\" height=\"10\" "
-			"fill=\"%s\"/><text x=\"%d\" y=\"19\">%s</text>\n", x,
+		fprintf(f, "<rect x=\"%d\" y=\"28\" width=\"10\" height=\"10\" "
+			"fill=\"%s\"/><text x=\"%d\" y=\"37\">%s</text>\n", x,
 			colors[k], x + 14, labels[k]);
 	fputs("</g>\n", f);
 }
@@ -345,13 +345,13 @@ static void durations(FILE *f, const ctl_report_doc *r)
 	}
 	names[CTL_REPORT_PHASES] = "other";
 	colors[CTL_REPORT_PHASES] = OTHER_COLOR;
-	/* six entries do not fit in one row of 110 px: a narrower legend */
+	/* six entries do not fit in a row of 110 px each: a narrower legend */
 	fputs("<g class=\"legend\" font-family=\"sans-serif\" font-size=\"10\">\n", f);
 	for (size_t k = 0; k <= CTL_REPORT_PHASES; k++)
 		fprintf(f, "<rect x=\"%zu\" y=\"%d\" width=\"9\" height=\"9\" "
 			"fill=\"%s\"/><text x=\"%zu\" y=\"%d\">%s</text>\n",
-			(size_t)CH_L + 80 * k, CH_H - 24, colors[k],
-			(size_t)CH_L + 80 * k + 12, CH_H - 16, names[k]);
+			(size_t)CH_L + 80 * k, 28, colors[k],
+			(size_t)CH_L + 80 * k + 12, 36, names[k]);
 	fputs("</g>\n</svg>\n", f);
 }
 
