@@ -196,6 +196,10 @@ void ctl_json_num(FILE *f, double v);
 void ctl_json_metrics(FILE *f, const fl_msg_metrics *m);
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j);
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r);
+/* The same with "phase_s":{"advertise":S,...} (null: unknown) when
+ * phase_s (FL_MSG_PHASES seconds) is not NULL. */
+void ctl_json_round_info_phases(FILE *f, const fl_msg_round_info *r,
+				const double *phase_s);
 /* closed_by text (fl_msg_round_info) as {"advertise":"all", ...}: the rule
  * that closed each phase. */
 void ctl_json_closed_by(FILE *f, const char *closed_by);

@@ -82,6 +82,12 @@ void ctl_json_job_info(FILE *f, const fl_msg_job_info *j)
 
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r)
 {
+	ctl_json_round_info_phases(f, r, NULL);
+}
+
+void ctl_json_round_info_phases(FILE *f, const fl_msg_round_info *r,
+				const double *phase_s)
+{
 	uint32_t i;
 
 	fprintf(f, "{\"round\":%u,\"attempt\":%u", r->round, r->attempt);
@@ -106,6 +112,15 @@ void ctl_json_round_info(FILE *f, const fl_msg_round_info *r)
 	fputc(']', f);
 	key(f, "closed_by", false);
 	ctl_json_closed_by(f, r->closed_by);
+	if (phase_s) {
+		key(f, "phase_s", false);
+		fputc('{', f);
+		for (i = 0; i < FL_MSG_PHASES; i++) {
+			key(f, fl_sa_phase_name((enum fl_sa_phase)(i + 1)), i == 0);
+			ctl_json_num(f, phase_s[i]);
+		}
+		fputc('}', f);
+	}
 	fputc('}', f);
 }
 
