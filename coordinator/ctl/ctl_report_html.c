@@ -30,7 +30,7 @@ static const char report_css[] =
 ".sub{color:#666;font-size:13px}"
 "table{border-collapse:collapse;font-size:13px}"
 "td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}"
-"th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+"th{background:#f4f4f4}td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
 ".kv th{width:170px}.charts{display:flex;flex-wrap:wrap;gap:12px}"
 ".chart{border:1px solid #ddd}"
 ".final{display:flex;gap:14px;margin:8px 0}"
