@@ -3,7 +3,6 @@
  * coordinator): points per curve, classification vs regression curves,
  * escaping of hostile text, no script and no URL; the phase times from
  * events; job watch's round lines and progress bar. */
-#define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
