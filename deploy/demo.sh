@@ -4,7 +4,8 @@
 # a local consortium on loopback: a CA, a coordinator with its SQLite store,
 # four factory sites each holding an uneven (non-IID) share of the NASA
 # shuttle sensor data, and an operator who submits a 7-class job with fedctl
-# and watches it round by round. Ends with the global model's accuracy beside
+# and watches it round by round, then writes the job's training report
+# (demo-run/demo-report.html). Ends with the global model's accuracy beside
 # a centralised reference trained on the union of the sites' data, and stops
 # everything cleanly. Everything it makes is in demo-run/.
 set -euo pipefail
@@ -60,7 +61,12 @@ fl_ctl ledger export -o "$FL_WORK/ledger.txt" >/dev/null
 "$FL_BIN/fedctl" ledger verify "$FL_WORK/ledger.txt" --ca "$FL_WORK/pki/ca.pem" \
   --records "$FL_WORK/site1/records" --site site1 | tail -n 2
 
-echo "== 9. Centralised reference: the same model trained on all the data in one place"
+echo "== 9. The training report: one self-contained HTML file (no scripts, nothing fetched)"
+fl_ctl job report "$job" -o "$FL_WORK/demo-report.html" --spec deploy/jobs/shuttle-softmax.ini 2>/dev/null
+echo "   $FL_WORK/demo-report.html: curves per round (loss, accuracy, macro-F1), sites"
+echo "   per round, round and phase durations, final metrics, model SHA-256, ledger head"
+
+echo "== 10. Centralised reference: the same model trained on all the data in one place"
 fed_acc=$(fl_ctl --json job status "$job" | jq -r .job.metrics.accuracy)
 central=$("$FL_BIN/fedc-train" --json --spec deploy/jobs/shuttle-softmax.ini \
   --data "$FL_WORK/data/site1.csv" --data "$FL_WORK/data/site2.csv" --data "$FL_WORK/data/site3.csv" \
@@ -76,9 +82,9 @@ printf '   federated global model (4 sites, non-IID): test accuracy %.4f\n' "$fe
 printf '   saved model re-evaluated offline:          test accuracy %.4f\n' "$check"
 printf '   centralised reference (all data pooled):   test accuracy %.4f\n' "$cen_acc"
 awk -v f="$fed_acc" -v c="$cen_acc" 'BEGIN { d = (c - f) * 100; printf "   gap: %.2f points (%s)\n", d, (d <= 2 ? "within 2 points" : "MORE than 2 points") }'
-echo "   model: $FL_WORK/shuttle-model.bin; logs: $FL_WORK/*/*.log"
+echo "   model: $FL_WORK/shuttle-model.bin; report: $FL_WORK/demo-report.html; logs: $FL_WORK/*/*.log"
 
-echo "== 10. Stopping the consortium"
+echo "== 11. Stopping the consortium"
 fl_stop_all
 trap - EXIT
 echo "   done"

@@ -87,6 +87,12 @@ extern const ctl_cmd ctl_round_cmds[];
 extern const size_t ctl_round_ncmds;
 extern const ctl_cmd ctl_ledger_cmds[];
 extern const size_t ctl_ledger_ncmds;
+/* ---- ctl_ledger.c ---- */
+/* Every GetLedger entry of job (all when 0), following next_seq, into
+ * *all (fl_msg_ledger_list_clear). Exit code, after printing "fedctl:
+ * WHAT: ..." on failure. */
+int ctl_ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all,
+		     const char *what);
 
 /* ---- ctl_main.c ---- */
 /* Runs fedctl with its arguments (argv[0] is the program). */
@@ -190,6 +196,10 @@ void ctl_json_num(FILE *f, double v);
 void ctl_json_metrics(FILE *f, const fl_msg_metrics *m);
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j);
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r);
+/* The same with "phase_s":{"advertise":S,...} (null: unknown) when
+ * phase_s (FL_MSG_PHASES seconds) is not NULL. */
+void ctl_json_round_info_phases(FILE *f, const fl_msg_round_info *r,
+				const double *phase_s);
 /* closed_by text (fl_msg_round_info) as {"advertise":"all", ...}: the rule
  * that closed each phase. */
 void ctl_json_closed_by(FILE *f, const char *closed_by);
@@ -198,6 +208,10 @@ void ctl_json_site_info(FILE *f, const fl_msg_site_info *s);
 const char *ctl_fmt_time(int64_t ms, char *buf, size_t len);
 /* "0.9512" or "-" for NaN or absent, into buf (>= 16 bytes). */
 const char *ctl_fmt_num(double v, bool present, char *buf, size_t len);
+/* True if m is a regression's evaluation (R^2, no accuracy: a model
+ * without labels, such as an MLP regressor); for an absent m, true if the
+ * model is "linear". */
+bool ctl_metrics_is_regression(const fl_msg_metrics *m, const char *model);
 /* The one-line progress of a finished round, as job watch prints it. */
 void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 		    const char *model);

@@ -54,7 +54,7 @@ static void job_summary(FILE *f, const fl_msg_job_info *j)
 		j->submitted_by[0] ? j->submitted_by : "-",
 		ctl_fmt_time(j->created_ms, t1, sizeof(t1)),
 		ctl_fmt_time(j->updated_ms, t2, sizeof(t2)));
-	if (j->metrics.present && strcmp(j->model, "linear") == 0)
+	if (j->metrics.present && ctl_metrics_is_regression(&j->metrics, j->model))
 		fprintf(f, "  latest evaluation on %.0f test rows: R^2 %s, loss %s\n",
 			j->metrics.n, ctl_fmt_num(j->metrics.r2, true, a, sizeof(a)),
 			ctl_fmt_num(j->metrics.loss, true, d, sizeof(d)));
@@ -325,12 +325,30 @@ const ctl_cmd ctl_job_cmds[] = {
 	{ "status", job_status, "ID", "Show a job and a table of its rounds." },
 	{ "watch", ctl_job_watch, "ID [--interval MS]",
 	  "Print a line per finished round until the job ends; exit 0 when it is "
-	  "done, 1 if it failed or was aborted." },
+	  "done, 1 if it failed or was aborted. Each line has the sites that "
+	  "survived, the training loss and the evaluation of the model that "
+	  "entered the round: accuracy and macro-F1, or R^2 for a regression; the "
+	  "statistics and evaluation rounds are named 'stats' and 'eval'. On a "
+	  "terminal a progress bar with an ETA (from the mean round time so far) "
+	  "is redrawn below the lines; elsewhere (a pipe, a file, --json) only "
+	  "the lines are printed." },
 	{ "logs", ctl_job_logs, "ID [--follow]",
 	  "Print a job's events. Rounds started, phases closed, sites dropped, "
 	  "attempts failed, models committed and state changes; --follow prints new "
 	  "ones as they happen and ends when the job ends (--json: one object a line)." },
 	{ "abort", job_abort, "ID", "Abort a pending or running job." },
+	{ "report", ctl_job_report, "ID [-o FILE] [--format html|svg] [--spec FILE]",
+	  "Write a job's training report. One self-contained HTML file (inline CSS "
+	  "and SVG, no scripts, nothing fetched from anywhere): the curves per "
+	  "round (train and test loss; accuracy and macro-F1, or R^2 for a "
+	  "regression, from the secure evaluation of each round's model), the "
+	  "sites selected, survived and dropped per round, round and "
+	  "secure-aggregation phase durations with the rule that closed each "
+	  "phase, the final metrics, the model's SHA-256 and the job's ledger head. "
+	  "-o FILE (default: standard output); --format svg writes the curves alone "
+	  "as one SVG file; --spec FILE adds the job spec's text, refused (exit 6) "
+	  "unless its SHA-256 is the one the ledger records. Exit 4 for an unknown "
+	  "job, 7 if FILE cannot be written." },
 	{ "stats", ctl_job_stats, "ID",
 	  "Print the consortium-wide statistics of a job's STATS round: rows, sites, "
 	  "per-feature mean and standard deviation, label histogram (training jobs "

@@ -10,9 +10,28 @@
 int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id);
 /* ctl_job_logs.c: fedctl job logs ID [--follow]. */
 int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* One GetJobEvents call: the events of job id after *after (at most
+ * FL_EVENTS_MAX_LIST; out cleared with fl_msg_event_list_clear); *after
+ * moves to the last one. Exit code, after printing "fedctl: WHAT: ...". */
+struct fl_msg_event_list;
+int ctl_job_events_fetch(ctl_ctx *c, uint64_t id, uint64_t *after,
+			 struct fl_msg_event_list *out, const char *what);
+/* All the events of job id, page after page, into *all
+ * (fl_msg_event_list_clear). Exit code, after printing "fedctl: WHAT: ...". */
+int ctl_job_events_all(ctl_ctx *c, uint64_t id, struct fl_msg_event_list *all,
+		       const char *what);
+/* ctl_report.c: fedctl job report ID [-o FILE] [--format html|svg]. */
+int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* GetJob; on success *out is filled (fl_msg_job_status_clear). Exit code. */
 int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what);
 void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);
 int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* job watch's progress bar: "\r", erase the line, "[####....] 7/20 rounds
+ * ETA 1m05s" (ETA - when eta_s is NaN), no newline. */
+void ctl_watch_bar(FILE *f, uint32_t done, uint32_t total, double eta_s);
+/* Seconds left: the mean time a training round took so far (gaps
+ * included) times the rounds left plus the final evaluation; NaN before
+ * the first training round is done. */
+double ctl_watch_eta(const fl_msg_job_status *st);
 
 #endif

@@ -20,8 +20,8 @@ static bool logs_ended(const char *state)
 		strcmp(state, "aborted") == 0;
 }
 
-/* One GetJobEvents call: events after *after; *after moves on. */
-static int logs_fetch(ctl_ctx *c, uint64_t id, uint64_t *after, fl_msg_event_list *out)
+int ctl_job_events_fetch(ctl_ctx *c, uint64_t id, uint64_t *after,
+			 fl_msg_event_list *out, const char *what)
 {
 	fl_msg_event_req req = { id, *after };
 	uint8_t *b = NULL, *resp = NULL;
@@ -29,10 +29,10 @@ static int logs_fetch(ctl_ctx *c, uint64_t id, uint64_t *after, fl_msg_event_lis
 	int r, rc;
 
 	if ((r = fl_codec_encode_event_req(&req, &b, &len)) != 0)
-		return ctl_report(c, "job logs", r, NULL);
-	rc = ctl_call(c, FL_RPC_CTL_GET_JOB_EVENTS, b, len, &resp, &rlen, "job logs");
+		return ctl_report(c, what, r, NULL);
+	rc = ctl_call(c, FL_RPC_CTL_GET_JOB_EVENTS, b, len, &resp, &rlen, what);
 	if (rc == 0 && (r = fl_codec_decode_event_list(resp, rlen, out)) != 0) {
-		fprintf(c->err, "fedctl: job logs: bad reply: %s\n", fl_strerror(r));
+		fprintf(c->err, "fedctl: %s: bad reply: %s\n", what, fl_strerror(r));
 		rc = CTL_EXIT_OTHER;
 	}
 	if (rc == 0 && out->n)
@@ -100,7 +100,7 @@ int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		return rc;
 	for (;;) {
 		memset(&l, 0, sizeof(l));
-		if ((rc = logs_fetch(c, id, &after, &l)) != 0)
+		if ((rc = ctl_job_events_fetch(c, id, &after, &l, "job logs")) != 0)
 			return rc;
 		for (size_t i = 0; i < l.n; i++) {
 			logs_print(c, &l.events[i]);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ctl_job_watch: fedctl job watch, a progress line per finished round. */
+/* ctl_job_watch: fedctl job watch, a progress line per finished round; on
+ * a terminal also a progress bar with an ETA, redrawn in place. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl_job.h"
 #include "fl_err.h"
@@ -46,8 +49,59 @@ static bool job_ended(const char *state)
 		strcmp(state, "aborted") == 0;
 }
 
-/* Prints the rounds that finished since the last poll. */
-static int print_new_rounds(ctl_ctx *c, const fl_msg_job_status *st, seen_set *seen)
+#define WATCH_BAR_WIDTH 30
+
+void ctl_watch_bar(FILE *f, uint32_t done, uint32_t total, double eta_s)
+{
+	uint32_t fill = total ? (uint32_t)((uint64_t)WATCH_BAR_WIDTH *
+					   (done > total ? total : done) / total) : 0;
+
+	fputs("\r\033[K[", f);
+	for (uint32_t i = 0; i < WATCH_BAR_WIDTH; i++)
+		fputc(i < fill ? '#' : '.', f);
+	fprintf(f, "] %u/%u rounds", done, total);
+	if (isfinite(eta_s) && eta_s >= 0) {
+		long s = lround(eta_s);
+
+		if (s >= 3600)
+			fprintf(f, "  ETA %ldh%02ldm", s / 3600, s / 60 % 60);
+		else
+			fprintf(f, "  ETA %ldm%02lds", s / 60, s % 60);
+	} else {
+		fputs("  ETA -", f);
+	}
+}
+
+double ctl_watch_eta(const fl_msg_job_status *st)
+{
+	int64_t first = 0, last = 0;
+	uint32_t n = 0, left;
+
+	/* From the first training round's start to the last one's end, so
+	 * that the gaps between rounds count too. */
+	for (size_t i = 0; i < st->nrounds; i++) {
+		const fl_msg_round_info *r = &st->rounds[i];
+
+		if (strcmp(r->kind, "train") != 0 || strcmp(r->state, "done") != 0)
+			continue;
+		if (first == 0 || r->started_ms < first)
+			first = r->started_ms;
+		if (r->finished_ms > last)
+			last = r->finished_ms;
+		n++;
+	}
+	if (n == 0 || last <= first)
+		return NAN;
+	left = st->job.rounds_total > st->job.rounds_done ?
+		st->job.rounds_total - st->job.rounds_done : 0;
+	/* and the final evaluation, about as long as a round */
+	return (double)(last - first) / 1000.0 / n * (left + 1);
+}
+
+/* Prints the rounds that finished since the last poll; with a bar, the
+ * bar's line is cleared first and drawn again after them. */
+static int print_new_rounds(ctl_ctx *c, const fl_msg_job_status *st, seen_set *seen,
+			    bool bar)
 {
 	size_t i;
 
@@ -59,6 +113,8 @@ static int print_new_rounds(ctl_ctx *c, const fl_msg_job_status *st, seen_set *s
 			continue;
 		if (seen_add(seen, k) != 0)
 			return FL_E_NOMEM;
+		if (bar)
+			fputs("\r\033[K", c->out);
 		if (c->json) {
 			ctl_json_round_info(c->out, r);
 			fputc('\n', c->out);
@@ -66,11 +122,14 @@ static int print_new_rounds(ctl_ctx *c, const fl_msg_job_status *st, seen_set *s
 			ctl_round_line(c->out, r, st->job.rounds_total, st->job.model);
 		}
 	}
+	if (bar && !job_ended(st->job.state))
+		ctl_watch_bar(c->out, st->job.rounds_done, st->job.rounds_total,
+			      ctl_watch_eta(st));
 	fflush(c->out);
 	return 0;
 }
 
-static void final_line(ctl_ctx *c, const fl_msg_job_status *st)
+static void final_line(ctl_ctx *c, const fl_msg_job_status *st, bool bar)
 {
 	const fl_msg_job_info *j = &st->job;
 	char a[16], b[16], d[16];
@@ -79,9 +138,9 @@ static void final_line(ctl_ctx *c, const fl_msg_job_status *st)
 		ctl_job_status_json(c->out, st);
 		return;
 	}
-	fprintf(c->out, "job %llu %s after %u/%u rounds", (unsigned long long)j->job_id,
-		j->state, j->rounds_done, j->rounds_total);
-	if (j->metrics.present && strcmp(j->model, "linear") == 0)
+	fprintf(c->out, "%sjob %llu %s after %u/%u rounds", bar ? "\r\033[K" : "",
+		(unsigned long long)j->job_id, j->state, j->rounds_done, j->rounds_total);
+	if (j->metrics.present && ctl_metrics_is_regression(&j->metrics, j->model))
 		fprintf(c->out, ": R^2 %s, loss %s",
 			ctl_fmt_num(j->metrics.r2, true, a, sizeof(a)),
 			ctl_fmt_num(j->metrics.loss, true, d, sizeof(d)));
@@ -140,7 +199,7 @@ int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	seen_set seen = { NULL, 0, 0 };
 	uint64_t id, ms = WATCH_DEFAULT_MS;
 	int64_t away = 0;
-	bool headed = false;
+	bool headed = false, bar;
 	int rc;
 
 	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
@@ -152,6 +211,8 @@ int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			"(10..3600000), not '%s'\n", interval);
 		return CTL_EXIT_USAGE;
 	}
+	/* A bar only for a person at a terminal; pipes and files get lines. */
+	bar = !c->json && isatty(fileno(c->out));
 	for (rc = -1; rc < 0; fl_sleep_ms((uint32_t)ms)) {
 		if (poll_job(c, id, &st, &away, &rc) != 0)
 			continue;
@@ -161,10 +222,10 @@ int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 				st.job.dataset, st.job.rounds_total);
 			headed = true;
 		}
-		if (print_new_rounds(c, &st, &seen) != 0)
+		if (print_new_rounds(c, &st, &seen, bar) != 0)
 			rc = CTL_EXIT_OTHER;
 		else if (job_ended(st.job.state)) {
-			final_line(c, &st);
+			final_line(c, &st, bar);
 			rc = strcmp(st.job.state, "done") == 0 ? CTL_EXIT_OK :
 				CTL_EXIT_JOB_FAILED;
 		}

@@ -31,8 +31,8 @@ static int ledger_take(fl_msg_ledger_list *all, fl_msg_ledger_list *page)
 	return 0;
 }
 
-/* Every entry (of job, or all when 0), following next_seq. Exit code. */
-static int ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all)
+int ctl_ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all,
+		     const char *what)
 {
 	fl_msg_ledger_req req = { job, 1 };
 	fl_msg_ledger_list page;
@@ -43,9 +43,9 @@ static int ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all)
 	memset(&page, 0, sizeof(page));
 	do {
 		if ((r = fl_codec_encode_ledger_req(&req, &buf, &blen)) != 0)
-			return ctl_report(c, "ledger export", r, NULL);
+			return ctl_report(c, what, r, NULL);
 		rc = ctl_call(c, FL_RPC_CTL_GET_LEDGER, buf, blen, &resp, &rlen,
-			      "ledger export");
+			      what);
 		free(buf);
 		buf = NULL;
 		if (rc != 0)
@@ -54,8 +54,8 @@ static int ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all)
 		free(resp);
 		resp = NULL;
 		if (r != 0) {
-			fprintf(c->err, "fedctl: ledger export: bad reply from the "
-				"coordinator: %s\n", fl_strerror(r));
+			fprintf(c->err, "fedctl: %s: bad reply from the "
+				"coordinator: %s\n", what, fl_strerror(r));
 			return CTL_EXIT_OTHER;
 		}
 		if (all->cert_pem == NULL) {
@@ -63,11 +63,11 @@ static int ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all)
 			page.cert_pem = NULL;
 		}
 		if (page.next_seq != 0 && page.next_seq <= req.from_seq) {
-			fprintf(c->err, "fedctl: ledger export: the coordinator's pages "
-				"do not advance\n");
+			fprintf(c->err, "fedctl: %s: the coordinator's pages "
+				"do not advance\n", what);
 			rc = CTL_EXIT_OTHER;
 		} else if ((r = ledger_take(all, &page)) != 0) {
-			rc = ctl_report(c, "ledger export", r, NULL);
+			rc = ctl_report(c, what, r, NULL);
 		}
 		req.from_seq = page.next_seq;
 		fl_msg_ledger_list_clear(&page);
@@ -92,7 +92,7 @@ static int ledger_export(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
 	if (job_s && (rc = ctl_job_parse_id(c, job_s, &job)) != 0)
 		return rc;
-	if ((rc = ledger_fetch(c, job, &all)) != 0)
+	if ((rc = ctl_ledger_fetch(c, job, &all, "ledger export")) != 0)
 		goto out;
 	if (all.cert_pem == NULL) {
 		fprintf(c->err, "fedctl: ledger export: the coordinator sent no "

@@ -82,6 +82,12 @@ void ctl_json_job_info(FILE *f, const fl_msg_job_info *j)
 
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r)
 {
+	ctl_json_round_info_phases(f, r, NULL);
+}
+
+void ctl_json_round_info_phases(FILE *f, const fl_msg_round_info *r,
+				const double *phase_s)
+{
 	uint32_t i;
 
 	fprintf(f, "{\"round\":%u,\"attempt\":%u", r->round, r->attempt);
@@ -106,6 +112,15 @@ void ctl_json_round_info(FILE *f, const fl_msg_round_info *r)
 	fputc(']', f);
 	key(f, "closed_by", false);
 	ctl_json_closed_by(f, r->closed_by);
+	if (phase_s) {
+		key(f, "phase_s", false);
+		fputc('{', f);
+		for (i = 0; i < FL_MSG_PHASES; i++) {
+			key(f, fl_sa_phase_name((enum fl_sa_phase)(i + 1)), i == 0);
+			ctl_json_num(f, phase_s[i]);
+		}
+		fputc('}', f);
+	}
 	fputc('}', f);
 }
 
@@ -160,17 +175,28 @@ const char *ctl_fmt_num(double v, bool present, char *buf, size_t len)
 	return buf;
 }
 
+bool ctl_metrics_is_regression(const fl_msg_metrics *m, const char *model)
+{
+	if (m->present && (isfinite(m->accuracy) || isfinite(m->r2)))
+		return !isfinite(m->accuracy);
+	return strcmp(model, "linear") == 0;
+}
+
 void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 		    const char *model)
 {
 	char a[16], b[16], d[16];
 	double secs = r->finished_ms > r->started_ms ?
 		(double)(r->finished_ms - r->started_ms) / 1000.0 : 0.0;
-	bool linear = strcmp(model, "linear") == 0;
 
-	fprintf(f, "round %2u/%u", r->round, rounds_total);
-	if (strcmp(r->kind, "train") != 0)
-		fprintf(f, "  %s", r->kind);
+	/* The statistics round comes before round 1 and the evaluation after
+	 * the last: they are named, not numbered past the total. */
+	if (strcmp(r->kind, "train") == 0)
+		fprintf(f, "round %2u/%u", r->round, rounds_total);
+	else if (strcmp(r->kind, "eval") == 0)
+		fprintf(f, "eval  after %u rounds", r->round ? r->round - 1 : 0);
+	else
+		fprintf(f, "%s", r->kind);
 	if (r->attempt > 1)
 		fprintf(f, "  attempt %u", r->attempt);
 	if (strcmp(r->state, "done") != 0)
@@ -178,7 +204,7 @@ void ctl_round_line(FILE *f, const fl_msg_round_info *r, uint32_t rounds_total,
 	fprintf(f, "  sites %u/%u", r->survived, r->selected);
 	if (strcmp(r->kind, "train") == 0)
 		fprintf(f, "  train_loss %s", ctl_fmt_num(r->train_loss, true, a, sizeof(a)));
-	if (r->eval.present && linear)
+	if (r->eval.present && ctl_metrics_is_regression(&r->eval, model))
 		fprintf(f, "  r2 %s  loss %s", ctl_fmt_num(r->eval.r2, true, b, sizeof(b)),
 			ctl_fmt_num(r->eval.loss, true, d, sizeof(d)));
 	else if (r->eval.present)

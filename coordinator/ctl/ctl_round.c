@@ -2,12 +2,15 @@
 /* ctl_round: a job's history from its round table: fedctl round show (one
  * round's attempts, participants and timings) and fedctl model list (the
  * model versions with their SHA-256). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
 #include "ctl.h"
 #include "ctl_job.h"
+#include "ctl_report.h"
+#include "fl_codec_events.h"
 #include "fl_err.h"
 
 /* Which rule closed each phase: every site answered, the grace after
@@ -32,7 +35,25 @@ static void attempt_closed_by(FILE *f, const fl_msg_round_info *r)
 		fputc('\n', f);
 }
 
-static void attempt_text(FILE *f, const fl_msg_round_info *r)
+/* How long each phase took (from the job's events), when known. */
+static void attempt_phase_times(FILE *f, const double *ph)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < FL_MSG_PHASES; i++) {
+		if (!isfinite(ph[i]))
+			continue;
+		fprintf(f, "%s %s %.2f s%s", any ? "," : "  phase times:",
+			fl_sa_phase_name((enum fl_sa_phase)(i + 1)), ph[i],
+			i + 1 == FL_SA_UNMASK ? " (to the commit)" : "");
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
+static void attempt_text(FILE *f, const fl_msg_round_info *r, const double *ph,
+			 const char *model)
 {
 	char t1[32], t2[32], a[16], l[16];
 
@@ -49,19 +70,39 @@ static void attempt_text(FILE *f, const fl_msg_round_info *r)
 		fprintf(f, " %s", r->participants[i]);
 	fprintf(f, "%s\n", r->nparticipants ? "" : " none");
 	attempt_closed_by(f, r);
+	attempt_phase_times(f, ph);
 	if (strcmp(r->kind, "train") == 0 && strcmp(r->state, "done") == 0)
 		fprintf(f, "  mean training loss %s\n",
 			ctl_fmt_num(r->train_loss, true, l, sizeof(l)));
 	if (r->eval.present)
-		fprintf(f, "  the model that entered it, on %.0f test rows: accuracy "
+		fprintf(f, "  the model that entered it, on %.0f test rows: %s "
 			"%s, loss %s\n", r->eval.n,
-			ctl_fmt_num(r->eval.accuracy, true, a, sizeof(a)),
+			ctl_metrics_is_regression(&r->eval, model) ? "R^2" : "accuracy",
+			ctl_fmt_num(ctl_metrics_is_regression(&r->eval, model) ?
+				    r->eval.r2 : r->eval.accuracy, true, a, sizeof(a)),
 			ctl_fmt_num(r->eval.loss, true, l, sizeof(l)));
+}
+
+/* The job's events, for the phase times; quietly none if the coordinator
+ * cannot give them (an older one without GetJobEvents). */
+static void round_events(ctl_ctx *c, uint64_t id, fl_msg_event_list *ev)
+{
+	FILE *keep = c->err, *devnull = fopen("/dev/null", "w");
+
+	if (devnull)
+		c->err = devnull;
+	if (ctl_job_events_all(c, id, ev, "round show") != 0)
+		memset(ev, 0, sizeof(*ev));
+	c->err = keep;
+	if (devnull)
+		fclose(devnull);
 }
 
 static int round_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_job_status st;
+	fl_msg_event_list ev;
+	double ph[FL_MSG_PHASES];
 	const char *pos[2];
 	uint64_t id, round;
 	size_t found = 0;
@@ -78,18 +119,23 @@ static int round_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	}
 	if ((rc = ctl_job_get(c, id, &st, "round show")) != 0)
 		return rc;
+	round_events(c, id, &ev);
 	if (c->json)
 		fprintf(c->out, "{\"job_id\":%llu,\"round\":%llu,\"attempts\":[",
 			(unsigned long long)id, (unsigned long long)round);
 	for (size_t i = 0; i < st.nrounds; i++) {
-		if (st.rounds[i].round != round)
+		const fl_msg_round_info *r = &st.rounds[i];
+
+		if (r->round != round)
 			continue;
+		ctl_phase_times(&ev, r->round, r->attempt, strcmp(r->state, "done") == 0 ?
+				r->finished_ms : 0, ph);
 		if (c->json) {
 			if (found)
 				fputc(',', c->out);
-			ctl_json_round_info(c->out, &st.rounds[i]);
+			ctl_json_round_info_phases(c->out, r, ph);
 		} else {
-			attempt_text(c->out, &st.rounds[i]);
+			attempt_text(c->out, r, ph, st.job.model);
 		}
 		found++;
 	}
@@ -102,6 +148,7 @@ static int round_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			(unsigned long long)id);
 		rc = CTL_EXIT_NOTFOUND;
 	}
+	fl_msg_event_list_clear(&ev);
 	fl_msg_job_status_clear(&st);
 	return rc;
 }
@@ -174,9 +221,10 @@ const ctl_cmd ctl_round_cmds[] = {
 	{ "show", round_show, "JOB ROUND",
 	  "Show each attempt of a round: kind, state, selected sites and "
 	  "survivors (by name), start, end and duration, the training loss and "
-	  "the evaluation of the model that entered it, and which rule closed "
+	  "the evaluation of the model that entered it, which rule closed "
 	  "each secure-aggregation phase (all answered, grace after enough "
-	  "answers, deadline). Round 0 is the "
+	  "answers, deadline) and how long each phase took, from the job's "
+	  "events (--json: phase_s, null where unknown). Round 0 is the "
 	  "statistics round. Exit 4 if the job has no such round yet." },
 };
 const size_t ctl_round_ncmds = sizeof(ctl_round_cmds) / sizeof(ctl_round_cmds[0]);
