@@ -2,8 +2,6 @@
 # Install rules and Debian packages (CPack DEB): fedc-coordinator,
 # fedc-agent and fedctl. deploy/package.sh builds them into dist/.
 # Runtime dependencies come from dpkg-shlibdeps (package dpkg-dev).
-set(FL_PKG_VERSION "${PROJECT_VERSION}" CACHE STRING
-  "Version of the Debian packages (the upgrade test builds two)")
 
 include(GNUInstallDirs)
 install(TARGETS fedc-coordinator RUNTIME DESTINATION bin COMPONENT coordinator)
@@ -55,7 +53,8 @@ set(CPACK_COMPONENT_CTL_DESCRIPTION "fedctl: the operators' command line of a fe
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME fedc)
-set(CPACK_PACKAGE_VERSION ${FL_PKG_VERSION})
+# (deploy/package.sh --version V overrides it: cpack -D CPACK_PACKAGE_VERSION)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "fedc maintainers <fedc@localhost>")
 set(CPACK_PACKAGE_HOMEPAGE_URL "https://localhost/fedc")
 set(CPACK_DEB_COMPONENT_INSTALL ON)
