@@ -23,8 +23,9 @@ start=$(date +%s)
 # clang and its runtime for the libFuzzer targets; python3 runs the example
 # external trainer; sqlite3 lets tests look into the coordinator database;
 # haproxy is the proxy that cuts idle connections in it_keepalive_proxy;
-# prometheus (and promtool) scrape and lint the ops listener in it_metrics.
-export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl"
+# prometheus (and promtool) scrape and lint the ops listener in it_metrics;
+# tinyproxy is the HTTP CONNECT proxy that agents dial through in it_proxy.
+export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON
