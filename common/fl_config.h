@@ -165,7 +165,8 @@ typedef struct fl_ca_config {
 
 /*
  * Coordinator config:
- *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db,
+ *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db (or
+ *                 a copy from 'fedctl admin backup', to restore one),
  *                 log_level = info, log_format = text (or json),
  *                 offline_after_ms = 10000,
  *                 members = FILE (optional: the CA-signed member list,
