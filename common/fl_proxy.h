@@ -27,7 +27,8 @@ void fl_proxy_url_redact(const char *url, char *out, size_t outlen);
  * The proxy the agent dials through: configured (cfg_proxy not NULL: its
  * [agent] proxy key, "" = dial directly) or else the first set of the
  * environment variables grpc_proxy, https_proxy and HTTPS_PROXY (an empty
- * value: no proxy).
+ * value: no proxy). http_proxy is not read: it names the proxy for plain
+ * http:// traffic, and the agent's is TLS (as curl does).
  * On 0, *url points at cfg_proxy or into the environment ("" = dial
  * directly) and *source names where it came from ("[agent] proxy", the
  * variable's name, or "none"). FL_E_CONFIG with errmsg set (redacted) if
