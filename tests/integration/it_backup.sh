@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Integration: 'fedctl admin backup' while a job runs, and a restore. Three
-# agents run a 30-round job; once two rounds are done an operator takes an
+# agents run a 16-round job; once two rounds are done an operator takes an
 # online backup (the coordinator copies its database with SQLite's backup
 # API while the job goes on). The copy must be a whole database (sqlite3
 # integrity_check) holding the job as running, mode 0600, and a viewer may
@@ -27,7 +27,7 @@ port=$FL_PORT
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done
 for s in site1 site2 site3; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
 
-sed -e 's/^name = .*/name = backup-test/' -e 's/^rounds = .*/rounds = 30/' \
+sed -e 's/^name = .*/name = backup-test/' -e 's/^rounds = .*/rounds = 16/' \
   -e 's/^timeout = .*/timeout = 2/' \
   "$top/deploy/jobs/breast-cancer-logistic.ini" > "$FL_WORK/job.ini"
 job=$(fl_ctl --json job submit "$FL_WORK/job.ini" | jq -r .job_id)
@@ -43,7 +43,7 @@ echo "$out"
 read -r bstate bdone < <(sqlite3 "$FL_WORK/backup.db" "SELECT state, rounds_done FROM jobs WHERE id = $job" | tr '|' ' ')
 echo "job $job in the copy: $bstate, $bdone rounds done"
 it_check "the copy holds the job as running ($bstate)" test "$bstate" = running
-it_check "the copy was taken mid-job ($bdone of 30 rounds)" bash -c "[ '$bdone' -ge 2 ] && [ '$bdone' -lt 30 ]"
+it_check "the copy was taken mid-job ($bdone of 16 rounds)" bash -c "[ '$bdone' -ge 2 ] && [ '$bdone' -lt 16 ]"
 it_check "the copy passes sqlite3's integrity check" test "$(sqlite3 "$FL_WORK/backup.db" 'PRAGMA integrity_check')" = ok
 it_check "the copy's SHA-256 is the one fedctl reported" \
   test "$(sha256sum "$FL_WORK/backup.db" | cut -d' ' -f1)" = "$(jq -r .sha256 <<<"$out")"
@@ -73,5 +73,5 @@ it_check "the restored ledger verifies (exit $rc)" test "$rc" = 0
 rc=0; fl_ctl_as viewer admin backup "$FL_WORK/viewer.db" >/dev/null 2>&1 || rc=$?
 it_check "a viewer may not take a backup (exit 5, got $rc)" test "$rc" = 5
 it_check "and no file is left" test ! -e "$FL_WORK/viewer.db"
-it_check "one entry per round (stats, 30 trains, eval)" grep -q "^ledger: 32 entries verified" <<<"$out"
+it_check "one entry per round (stats, 16 trains, eval)" grep -q "^ledger: 18 entries verified" <<<"$out"
 it_done
