@@ -21,6 +21,7 @@
 #include "fl_codec_enroll.h"
 #include "fl_err.h"
 #include "fl_pki.h"
+#include "fl_proxy.h"
 #include "fl_rpc.h"
 #include "fl_util.h"
 
@@ -150,6 +151,8 @@ static int call_enroll(const enroll_args *a, const char *csr,
 		       fl_msg_enroll_reply *rep)
 {
 	fl_rpc_tls tls = { a->ca, NULL, NULL };
+	const char *proxy = NULL, *psrc = NULL;
+	char pmsg[FL_ERRMSG_BYTES] = "";
 	fl_rpc_channel *ch = NULL;
 	fl_msg_enroll_req req;
 	fl_rpc_status st;
@@ -167,8 +170,13 @@ static int call_enroll(const enroll_args *a, const char *csr,
 			fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_rpc_channel_new(a->coordinator, &tls, FL_ENROLL_PEM_MAX * 4,
-				    &ch)) != 0) {
+	/* the proxy of the environment, checked (and redacted) as the daemon's */
+	if (fl_proxy_pick(NULL, &proxy, &psrc, pmsg) != 0) {
+		fprintf(stderr, "fedc-agent enroll: %s\n", pmsg);
+		goto out;
+	}
+	if ((r = fl_rpc_channel_new_via(a->coordinator, &tls, FL_ENROLL_PEM_MAX * 4,
+					0, proxy, &ch)) != 0) {
 		fprintf(stderr, "fedc-agent enroll: cannot open a channel to %s: %s\n",
 			a->coordinator, fl_strerror(r));
 		goto out;

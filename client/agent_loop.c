@@ -16,9 +16,11 @@ int agent_channel_open(fl_agent *a)
 	fl_rpc_channel *ch = NULL;
 	int r;
 
-	if ((r = fl_rpc_channel_new_ka(a->cfg.coordinator, &a->tls,
-				       FL_MSG_MAX_BYTES, a->cfg.keepalive_ms,
-				       &ch)) != 0)
+	/* cfg.proxy: settled at start (agent_main), "" = direct */
+	if ((r = fl_rpc_channel_new_via(a->cfg.coordinator, &a->tls,
+					FL_MSG_MAX_BYTES, a->cfg.keepalive_ms,
+					a->cfg.proxy_set ? a->cfg.proxy : NULL,
+					&ch)) != 0)
 		return r;
 	fl_rpc_channel_free(a->ch);
 	a->ch = ch;

@@ -9,6 +9,7 @@
 #include "fl_ini_int.h"
 #include "fl_log.h"
 #include "fl_model.h"
+#include "fl_proxy.h"
 #include "fl_util.h"
 
 /* Handler state shared by both config kinds. */
@@ -270,6 +271,13 @@ static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const
 	}
 	if (strcmp(name, "renew_days") == 0)
 		return cfg_u32(c, name, 0, 365, &a->renew_days, v);
+	if (strcmp(name, "proxy") == 0) {
+		/* "" dials directly, whatever the environment says */
+		if (*v != '\0' && fl_proxy_url_check(v, c->msg) != 0)
+			return -1;
+		a->proxy_set = true;
+		return fl_ini_copy(a->proxy, sizeof(a->proxy), v) == 0 ? 0 : -1;
+	}
 	if (strcmp(name, "state_dir") == 0)
 		return cfg_path(c, name, a->state_dir, v);
 	if (strcmp(name, "log_level") == 0)

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "fl_jobspec.h"
+#include "fl_proxy.h"
 #include "fl_util.h"
 
 #define FL_PATH_BYTES 512
@@ -28,6 +29,10 @@ typedef struct fl_tls_paths {
  *            at least 1000),
  *            renew_days = 0 (renew the certificate with fewer days left;
  *            0: the coordinator's value, else 30),
+ *            proxy = http://[user:password@]host:port (an HTTP CONNECT
+ *            proxy to dial through; unset: the environment's grpc_proxy,
+ *            https_proxy or HTTPS_PROXY; set but empty: dial directly;
+ *            no_proxy is honoured; fl_proxy.h),
  *            state_dir = . , log_level = info,
  *            log_format = text (or json: one JSON object a line)
  *   [tls]    ca, cert, key  (required; relative paths are relative to the
@@ -115,6 +120,8 @@ typedef struct fl_agent_config {
 	uint32_t long_poll_ms;           /* hold of a poll (0: plain polling) */
 	uint32_t keepalive_ms;           /* ping period (0: none) */
 	uint32_t renew_days;             /* 0 = the coordinator's (else 30) */
+	char proxy[FL_PROXY_URL_BYTES];  /* "" = from the environment (or none) */
+	bool proxy_set;                  /* the key was given (even empty) */
 	char state_dir[FL_PATH_BYTES];
 	char log_level[16];
 	char log_format[8];              /* "text" or "json" */
@@ -158,7 +165,8 @@ typedef struct fl_ca_config {
 
 /*
  * Coordinator config:
- *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db,
+ *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db (or
+ *                 a copy from 'fedctl admin backup', to restore one),
  *                 log_level = info, log_format = text (or json),
  *                 offline_after_ms = 10000,
  *                 members = FILE (optional: the CA-signed member list,

@@ -82,7 +82,8 @@ int coord_auth_decide(coord_store *st, const char *method, const char *cn,
 		if (strcmp(role, FL_ROLE_VIEWER) == 0 && !coord_auth_viewer_ok(method)) {
 			fl_errmsg_set(errmsg, "viewer certificates cannot submit or "
 				      "abort jobs, add, enroll or revoke sites, "
-				      "publish CRLs or read the audit log: "
+				      "publish CRLs, read the audit log or "
+				      "take database backups: "
 				      "use an admin certificate");
 			return FL_E_DENIED;
 		}

@@ -35,6 +35,7 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_AGENT_GET_CRL, coord_agent_get_crl },
 	{ FL_RPC_AGENT_GET_MEMBERS, coord_agent_get_members },
 	{ FL_RPC_CTL_PUBLISH_CRL, coord_ctl_publish_crl },
+	{ FL_RPC_CTL_BACKUP, coord_ctl_backup },
 	{ FL_RPC_CTL_GET_LEDGER, coord_ctl_get_ledger },
 	{ FL_RPC_CTL_GET_STATS, coord_ctl_get_stats },
 	{ FL_RPC_CTL_GET_SITE_METRICS, coord_ctl_get_site_metrics },

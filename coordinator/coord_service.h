@@ -88,6 +88,7 @@ void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx);
 void coord_agent_get_crl(fl_rpc_call *call, void *ctx);
 void coord_agent_get_members(fl_rpc_call *call, void *ctx);   /* coord_members.c */
 void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx);  /* coord_control_crl.c */
+void coord_ctl_backup(fl_rpc_call *call, void *ctx);       /* coord_control_backup.c */
 void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_stats(fl_rpc_call *call, void *ctx);    /* coord_stats.c */
 void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */

@@ -155,6 +155,22 @@ int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
 void *coord_store_db_lock(coord_store *st);
 void coord_store_db_unlock(coord_store *st);
 
+/* ---- online backup (coord_store_backup.c) ---- */
+#define COORD_STORE_BACKUP_PAGES 64   /* pages copied per locked step */
+/* Copies the live database into dest (created, or an empty file) with
+ * SQLite's backup API, pages_per_step pages at a time with the store's
+ * lock released in between, so that jobs keep running; writes made
+ * meanwhile go into the copy too, which is one consistent state. The copy
+ * is left in rollback-journal mode and must pass PRAGMA integrity_check.
+ * FL_E_INVAL, FL_E_DB (errmsg says why; dest may then hold a partial file,
+ * which the caller removes). */
+int coord_store_backup(coord_store *st, const char *dest, int pages_per_step,
+		       char *errmsg);
+/* As coord_store_backup into a new file "<database>.backup-XXXXXX" next to
+ * the database. On 0, *path_out (malloc'd, caller frees and unlinks) names
+ * it; on failure nothing is left behind. FL_E_IO, FL_E_DB, FL_E_NOMEM. */
+int coord_store_backup_tmp(coord_store *st, char **path_out, char *errmsg);
+
 /* ---- spec signatures (coord_store_jobsig.c) ---- */
 /* Adds jobs.spec_sig and jobs.spec_cert to a database that lacks them
  * (coord_store_open calls it). FL_E_DB. */

@@ -24,6 +24,7 @@ FL_CODEC_DECLARE(poll_req, fl_msg_poll_req)
 FL_CODEC_DECLARE(task, fl_msg_task)                 /* PollReply{task} */
 FL_CODEC_DECLARE(model_req, fl_msg_model_req)
 FL_CODEC_DECLARE(chunk, fl_msg_chunk)
+FL_CODEC_DECLARE(backup_chunk, fl_msg_backup_chunk) /* BackupChunk */
 FL_CODEC_DECLARE(update_part, fl_msg_update_part)   /* UpdateChunk */
 FL_CODEC_DECLARE(update_reply, fl_msg_update_reply)
 FL_CODEC_DECLARE(crl, fl_msg_crl)                   /* CrlInfo */

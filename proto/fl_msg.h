@@ -31,6 +31,7 @@
 #define FL_RPC_CTL_GET_JOB "/fedc.v1.Control/GetJob"
 #define FL_RPC_CTL_ABORT_JOB "/fedc.v1.Control/AbortJob"
 #define FL_RPC_CTL_GET_MODEL "/fedc.v1.Control/GetModel"
+#define FL_RPC_CTL_BACKUP "/fedc.v1.Control/Backup"
 #define FL_RPC_CTL_ADD_SITE "/fedc.v1.Control/AddSite"
 #define FL_RPC_CTL_LIST_SITES "/fedc.v1.Control/ListSites"
 #define FL_RPC_CTL_REVOKE_SITE "/fedc.v1.Control/RevokeSite"
@@ -138,6 +139,15 @@ typedef struct fl_msg_chunk {
 	uint8_t *data;           /* owned copy, len bytes */
 	size_t len;
 } fl_msg_chunk;
+
+/* BackupChunk: a slice of a database copy, the copy's SHA-256 and schema
+ * version in every chunk. */
+#define FL_MSG_SHA256_BYTES 32u
+typedef struct fl_msg_backup_chunk {
+	fl_msg_chunk part;       /* total_bytes > 0; slice inside the file */
+	uint8_t sha256[FL_MSG_SHA256_BYTES];
+	uint32_t schema_version; /* > 0 */
+} fl_msg_backup_chunk;
 
 typedef struct fl_msg_update_header {
 	uint64_t job_id;
@@ -315,6 +325,7 @@ void fl_msg_task_clear(fl_msg_task *m);
 void fl_msg_crl_clear(fl_msg_crl *m);
 void fl_msg_members_clear(fl_msg_members *m);
 void fl_msg_chunk_clear(fl_msg_chunk *m);
+void fl_msg_backup_chunk_clear(fl_msg_backup_chunk *m);   /* fl_codec_backup.c */
 void fl_msg_update_part_clear(fl_msg_update_part *m);
 void fl_msg_job_submit_clear(fl_msg_job_submit *m);
 void fl_msg_job_list_clear(fl_msg_job_list *m);

@@ -141,6 +141,15 @@ int fl_rpc_channel_new(const char *target, const fl_rpc_tls *tls,
 int fl_rpc_channel_new_ka(const char *target, const fl_rpc_tls *tls,
 			  size_t max_msg_bytes, uint32_t keepalive_ms,
 			  fl_rpc_channel **out);
+/* As fl_rpc_channel_new_ka, through an HTTP CONNECT proxy: proxy NULL
+ * leaves gRPC's own choice (environment grpc_proxy, https_proxy,
+ * http_proxy), "" dials directly, else a URL that fl_proxy_url_check
+ * accepted (http://[user:password@]host:port). The TLS session (mutual,
+ * checked as without a proxy) runs end to end inside the tunnel; the proxy
+ * sees only the target's host:port. no_proxy is honoured by gRPC. */
+int fl_rpc_channel_new_via(const char *target, const fl_rpc_tls *tls,
+			   size_t max_msg_bytes, uint32_t keepalive_ms,
+			   const char *proxy, fl_rpc_channel **out);
 void fl_rpc_channel_free(fl_rpc_channel *ch);
 
 /* One unary call. On OK returns 0 with *resp malloc'd (caller frees).

@@ -20,6 +20,35 @@ int fl_rpc_channel_new_ka(const char *target, const fl_rpc_tls *tls,
 			  size_t max_msg_bytes, uint32_t keepalive_ms,
 			  fl_rpc_channel **out)
 {
+	return fl_rpc_channel_new_via(target, tls, max_msg_bytes, keepalive_ms,
+				      NULL, out);
+}
+
+/* Appends the proxy choice to the channel's arguments (room is kept). */
+static void args_add_proxy(grpc_channel_args *ca, grpc_arg *args,
+			   const char *proxy)
+{
+	grpc_arg *a = &args[ca->num_args];
+
+	if (!proxy)
+		return;
+	memset(a, 0, sizeof(*a));
+	if (proxy[0] == '\0') {
+		a->type = GRPC_ARG_INTEGER;
+		a->key = (char *)GRPC_ARG_ENABLE_HTTP_PROXY;
+		a->value.integer = 0;
+	} else {
+		a->type = GRPC_ARG_STRING;
+		a->key = (char *)GRPC_ARG_HTTP_PROXY;
+		a->value.string = (char *)proxy;
+	}
+	ca->num_args++;
+}
+
+int fl_rpc_channel_new_via(const char *target, const fl_rpc_tls *tls,
+			   size_t max_msg_bytes, uint32_t keepalive_ms,
+			   const char *proxy, fl_rpc_channel **out)
+{
 	grpc_ssl_pem_key_cert_pair pair;
 	grpc_channel_credentials *creds = NULL;
 	grpc_arg args[FL_RPC_MAX_ARGS];
@@ -50,6 +79,9 @@ int fl_rpc_channel_new_ka(const char *target, const fl_rpc_tls *tls,
 		goto out;
 	}
 	fl_rpc_args_fill_ka(&ca, args, max_msg_bytes, true, keepalive_ms);
+	if (ca.num_args >= FL_RPC_MAX_ARGS)
+		abort();   /* fl_rpc_args_fill_ka keeps one entry free */
+	args_add_proxy(&ca, args, proxy);
 	if ((ch->ch = grpc_channel_create(target, creds, &ca)) == NULL) {
 		r = FL_E_NET;
 		goto out;

@@ -23,12 +23,13 @@ start=$(date +%s)
 # clang and its runtime for the libFuzzer targets; python3 runs the example
 # external trainer; sqlite3 lets tests look into the coordinator database;
 # haproxy is the proxy that cuts idle connections in it_keepalive_proxy;
-# prometheus (and promtool) scrape and lint the ops listener in it_metrics.
+# prometheus (and promtool) scrape and lint the ops listener in it_metrics;
+# tinyproxy is the HTTP CONNECT proxy that agents dial through in it_proxy.
 # chromium: it_report.sh renders fedctl's job report headless (screenshot, DOM).
 # dpkg-dev (dpkg-shlibdeps), file and systemd (systemd-analyze) build and
 # check the Debian packages in it_deploy_deb; python3-yaml reads the
 # Kubernetes manifests in it_deploy_k8s.
-export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl chromium dpkg-dev file systemd python3-yaml"
+export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON

@@ -70,6 +70,8 @@ extern const ctl_cmd ctl_crl_cmds[];
 extern const size_t ctl_crl_ncmds;
 extern const ctl_cmd ctl_audit_cmds[];       /* ctl_audit.c */
 extern const size_t ctl_audit_ncmds;
+extern const ctl_cmd ctl_admin_cmds[];       /* ctl_admin.c */
+extern const size_t ctl_admin_ncmds;
 /* A name and its description (global options, exit codes). */
 typedef struct ctl_kv {
 	const char *k, *v;
@@ -135,6 +137,9 @@ int ctl_profile_load(ctl_ctx *c, const char *path, char *errmsg);
 int ctl_exit_code(int err, int grpc_code);
 /* Prints "fedctl: <what>: <detail>" and a hint; returns the exit code. */
 int ctl_report(ctl_ctx *c, const char *what, int err, const fl_rpc_status *st);
+/* Opens c->ch if not yet open (for streaming calls). Returns an exit code
+ * (0, or CTL_EXIT_* with the reason printed). */
+int ctl_channel_open(ctl_ctx *c, const char *what);
 /* One unary call (opening the channel if needed). Returns an exit code;
  * on success *resp is malloc'd (caller frees). */
 int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,

@@ -238,6 +238,11 @@ static int channel(ctl_ctx *c, const char *what)
 	return 0;
 }
 
+int ctl_channel_open(ctl_ctx *c, const char *what)
+{
+	return channel(c, what);
+}
+
 int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 	     uint8_t **resp, size_t *resplen, const char *what)
 {

@@ -21,6 +21,7 @@ static const ctl_group ctl_groups[] = {
 	{ "site", ctl_site_cmds, &ctl_site_ncmds, "register, enroll, list and revoke sites and operators" },
 	{ "ledger", ctl_ledger_cmds, &ctl_ledger_ncmds, "export and verify the signed round ledger" },
 	{ "audit", ctl_audit_cmds, &ctl_audit_ncmds, "the coordinator's audit log" },
+	{ "admin", ctl_admin_cmds, &ctl_admin_ncmds, "operations: an online backup of the coordinator database" },
 	{ "sites", ctl_site_cmds, &ctl_site_ncmds, NULL },   /* alias: 'sites list' */
 };
 #define CTL_NGROUPS (sizeof(ctl_groups) / sizeof(ctl_groups[0]))

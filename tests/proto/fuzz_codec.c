@@ -45,6 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case FUZZ_TASK: ROUND(task, fl_msg_task, fl_msg_task_clear(o)); break;
 	case FUZZ_MODEL_REQ: ROUND(model_req, fl_msg_model_req, (void)o); break;
 	case FUZZ_CHUNK: ROUND(chunk, fl_msg_chunk, fl_msg_chunk_clear(o)); break;
+	case FUZZ_BACKUP_CHUNK:
+		ROUND(backup_chunk, fl_msg_backup_chunk, fl_msg_backup_chunk_clear(o));
+		break;
 	case FUZZ_UPDATE_PART:
 		ROUND(update_part, fl_msg_update_part, fl_msg_update_part_clear(o));
 		break;
