@@ -292,6 +292,8 @@ int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		return refuse(t, reason);
 	}
 	if (fl_agent_policy_check(p, &f, reason, sizeof(reason)) != 0) {
+		/* the coordinator learns the rule (its text names no data) */
+		(void)agent_decline(a, t, FL_DECLINE_POLICY, "%s", reason);
 		if (strncmp(reason, "R9:", 3) == 0) {
 			/* A job-wide refusal: one line names the job and round. */
 			fl_warn("policy: refused job %llu round %u: %s",

@@ -95,7 +95,8 @@ static int coord_round_select(coord_engine *e, const coord_job *j, int64_t now_m
 		const coord_site *s = &e->sites[i];
 
 		if (now_ms - s->last_seen_ms > (int64_t)e->opts.offline_after_ms ||
-		    !coord_site_has(s, j->spec.dataset) || coord_round_benched(j, s->name))
+		    !coord_site_has(s, j->spec.dataset) || coord_round_benched(j, s->name) ||
+		    coord_decline_excluded(j, s->name))
 			continue;
 		if (coord_store_site_get(e->st, s->name, &row) != 0 ||
 		    (row.info.revoked && !coord_testhook_serve_revoked()))
@@ -584,12 +585,34 @@ static void coord_round_wrapped(coord_engine *e, coord_job *j, const char *reaso
 	coord_round_fail_job(e, j, now_ms, why);
 }
 
+/* The decline rule (coord_decline.c) says no site can run the job: the
+ * attempt under way, if any, is stored as failed and the job fails now. */
+static void coord_round_declined(coord_engine *e, coord_job *j, const char *why,
+				 int64_t now_ms)
+{
+	fl_msg_round_info ri;
+
+	if (j->rs.active) {
+		coord_round_info(j, "failed", now_ms, 0, &ri);
+		coord_store_round_put(e->st, j->id, &ri);
+		free(ri.participants);
+		coord_metrics_attempt_failed(j, "failed", now_ms);
+		coord_event(j->id, j->rs.round, j->rs.attempt, COORD_EV_ATTEMPT_FAILED,
+			    NULL, "the sites declined");
+	}
+	coord_round_fail_job(e, j, now_ms, why);
+}
+
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	coord_agg *sum = NULL;
 	char why[FL_MSG_ERROR_BYTES] = "";
 
+	if (coord_decline_check(e, j, now_ms, why, sizeof(why)) != 0) {
+		coord_round_declined(e, j, why, now_ms);
+		return;
+	}
 	if (!rs->active) {
 		coord_round_start(e, j, now_ms);
 		return;

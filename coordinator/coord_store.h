@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "fl_msg.h"
 
-#define COORD_STORE_SCHEMA_VERSION 4
+#define COORD_STORE_SCHEMA_VERSION 5
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;
@@ -154,6 +154,17 @@ int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
  * with coord_store_db_unlock. */
 void *coord_store_db_lock(coord_store *st);
 void coord_store_db_unlock(coord_store *st);
+
+/* ---- declines (coord_store_decline.c, table declines) ---- */
+/* Records a site's decline of job_id's round attempt d->round/d->attempt
+ * (one per site and attempt: a repeat replaces it; d->site names the
+ * site, d->at_ms the time). FL_E_INVAL, FL_E_DB. */
+int coord_store_decline_put(coord_store *st, uint64_t job_id,
+			    const fl_msg_decline *d);
+/* A job's declines, oldest first, at most FL_MSG_MAX_LIST: *out malloc'd
+ * (caller frees; NULL when none). FL_E_DB, FL_E_NOMEM. */
+int coord_store_decline_list(coord_store *st, uint64_t job_id,
+			     fl_msg_decline **out, size_t *n);
 
 /* ---- spec signatures (coord_store_jobsig.c) ---- */
 /* Adds jobs.spec_sig and jobs.spec_cert to a database that lacks them

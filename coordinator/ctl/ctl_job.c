@@ -251,7 +251,9 @@ void ctl_job_status_json(FILE *f, const fl_msg_job_status *st)
 			fputc(',', f);
 		ctl_json_round_info(f, &st->rounds[i]);
 	}
-	fputs("]}\n", f);
+	fputs("],", f);
+	ctl_json_declines(f, st, false, 0);
+	fputs("}\n", f);
 }
 
 static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
@@ -274,6 +276,7 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	} else {
 		job_summary(c->out, &st.job);
 		rounds_table(c->out, &st);
+		ctl_declines_table(c->out, &st);
 		ctl_site_metrics_table(c->out, &sm);
 	}
 	fl_msg_site_metrics_list_clear(&sm);

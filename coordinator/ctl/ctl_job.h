@@ -15,4 +15,14 @@ int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *wha
 void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);
 int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 
+/* ctl_decline.c: the sites' declines. The table under job status (nothing
+ * when none); the lines of one attempt (and the job-wide inferred ones of
+ * its round) under round show; the "declines":[...] member for --json
+ * (only round's when has_round). */
+void ctl_declines_table(FILE *f, const fl_msg_job_status *st);
+void ctl_declines_attempt(FILE *f, const fl_msg_job_status *st,
+			  const fl_msg_round_info *r);
+void ctl_json_declines(FILE *f, const fl_msg_job_status *st, bool has_round,
+		       uint32_t round);
+
 #endif

@@ -25,6 +25,8 @@ enum {
 	FUZZ_MEMBERS,
 	/* inspection (fl_codec_events.h) */
 	FUZZ_EVENT_REQ, FUZZ_EVENT_LIST, FUZZ_AUDIT_LIST, FUZZ_SITE_DETAIL,
+	/* a site's decline (fl_codec.h, Agent Decline) */
+	FUZZ_DECLINE,
 	FUZZ_NDECODERS
 };
 
@@ -41,7 +43,7 @@ static inline unsigned fuzz_codec_id(const char *name)
 		"ledger_list", "enroll_req", "enroll_reply", "enroll_token_req",
 		"enroll_token", "job_stats", "own_metrics", "site_metrics_list",
 		"crl", "members", "event_req", "event_list", "audit_list",
-		"site_detail",
+		"site_detail", "decline",
 	};
 
 	for (unsigned i = 0; i < FUZZ_NDECODERS; i++)
