@@ -5,6 +5,7 @@
  * rule that fails a job no site can run, at once rather than after its
  * phase deadlines or never (README "Declines"). Texts carry names and
  * counts only, never a value from a site's data. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,12 @@
 
 /* The rule is checked at most this often while nothing new came in. */
 #define COORD_DECLINE_CHECK_MS 1000
+/* Once the rule holds, how long the sites still busy in the attempt have
+ * to say why too (they all check at the same phase), so that the job's
+ * record has every site's reason. */
+#define COORD_DECLINE_SETTLE_MS 2000
+/* Site names per reason in the job's error (fedctl job status has all). */
+#define COORD_DECLINE_NAMES 5u
 
 static coord_decl *decl_find(const coord_job *j, const char *site)
 {
@@ -161,9 +168,22 @@ static int site_has(const coord_site *s, const char *dataset)
 	return 0;
 }
 
-static int decl_same(const coord_decl *a, const coord_decl *b)
+/* Appends to buf at off (cut at cap); returns the new offset. */
+static size_t sum_put(char *buf, size_t cap, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static size_t sum_put(char *buf, size_t cap, size_t off, const char *fmt, ...)
 {
-	return a->reason == b->reason && strcmp(a->text, b->text) == 0;
+	va_list ap;
+	int w;
+
+	if (off + 1 >= cap)
+		return off;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + off, cap - off, fmt, ap);
+	va_end(ap);
+	if (w < 0)
+		return off;
+	return (size_t)w < cap - off ? off + (size_t)w : cap - 1;
 }
 
 static int decl_counted(const coord_decl *d, int lasting_only)
@@ -175,39 +195,40 @@ static int decl_counted(const coord_decl *d, int lasting_only)
 uint32_t coord_decline_summary(const coord_decl *d, uint32_t n, uint32_t total,
 			       int lasting_only, char *buf, size_t cap)
 {
-	uint32_t cnt = 0;
+	uint32_t cnt = 0, groups = 0;
 	size_t off;
-	int w;
 
 	if (cap == 0)
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		cnt += (uint32_t)decl_counted(&d[i], lasting_only);
-	w = snprintf(buf, cap, "%u of %u sites declined", cnt, total);
-	off = w > 0 && (size_t)w < cap ? (size_t)w : cap - 1;
-	for (uint32_t i = 0; i < n && off + 1 < cap; i++) {
-		uint32_t k;
+	buf[0] = '\0';
+	off = sum_put(buf, cap, 0, "%u of %u sites declined", cnt, total);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k, shown = 0, more = 0;
 
 		if (!decl_counted(&d[i], lasting_only))
 			continue;
-		for (k = 0; k < i; k++)   /* a group is written at its first entry */
-			if (decl_counted(&d[k], lasting_only) && decl_same(&d[k], &d[i]))
+		for (k = 0; k < i; k++)   /* a reason is written at its first site */
+			if (decl_counted(&d[k], lasting_only) && d[k].reason == d[i].reason)
 				break;
 		if (k < i)
 			continue;
-		w = snprintf(buf + off, cap - off, "%s %s: %s (", off && i ? ";" : ":",
-			     fl_decline_reason_name((enum fl_decline_reason)d[i].reason),
-			     d[i].text);
-		off = w > 0 && (size_t)w < cap - off ? off + (size_t)w : cap - 1;
-		for (k = i; k < n && off + 1 < cap; k++) {
-			if (!decl_counted(&d[k], lasting_only) || !decl_same(&d[k], &d[i]))
+		off = sum_put(buf, cap, off, "%s %s (", groups++ ? ";" : ":",
+			      fl_decline_reason_name((enum fl_decline_reason)d[i].reason));
+		for (k = i; k < n; k++) {
+			if (!decl_counted(&d[k], lasting_only) || d[k].reason != d[i].reason)
 				continue;
-			w = snprintf(buf + off, cap - off, "%s%s", k == i ? "" : " ",
-				     d[k].site);
-			off = w > 0 && (size_t)w < cap - off ? off + (size_t)w : cap - 1;
+			if (shown < COORD_DECLINE_NAMES)
+				off = sum_put(buf, cap, off, "%s%s", shown ? " " : "",
+					      d[k].site);
+			else
+				more++;
+			shown++;
 		}
-		w = snprintf(buf + off, cap - off, ")");
-		off = w > 0 && (size_t)w < cap - off ? off + (size_t)w : cap - 1;
+		if (more)
+			off = sum_put(buf, cap, off, " and %u more", more);
+		off = sum_put(buf, cap, off, "): %s", d[i].text);
 	}
 	return cnt;
 }
@@ -278,34 +299,48 @@ static int rule_count(coord_engine *e, coord_job *j, int64_t now_ms,
 	return 0;
 }
 
+/* Whether every selected site of the attempt under way declined or
+ * answered the current phase (none of them may still decline in it). */
+static int rule_settled(const coord_job *j)
+{
+	for (uint32_t i = 0; j->rs.active && i < j->rs.nsel; i++)
+		if (coord_secagg_slot_busy(&j->rs, &j->rs.sel[i]))
+			return 0;
+	return 1;
+}
+
 int coord_decline_check(coord_engine *e, coord_job *j, int64_t now_ms,
 			char *why, size_t whycap)
 {
-	uint32_t cand, out, need, total;
+	uint32_t cand, out, need;
 	char sum[FL_MSG_ERROR_BYTES];
 	int diverged = 0;
 
 	/* A running round with no decline has nothing to check. */
 	if (j->rs.active && j->ndecl == 0)
 		return 0;
-	if (j->decl_checked_ms != 0 && now_ms - j->decl_checked_ms < COORD_DECLINE_CHECK_MS)
+	if (j->decl_checked_ms != 0 && now_ms - j->decl_checked_ms < COORD_DECLINE_CHECK_MS &&
+	    j->decl_hopeless_ms == 0)
 		return 0;
 	j->decl_checked_ms = now_ms;
 	if (rule_count(e, j, now_ms, &cand, &out, &need) != 0)
 		return 0;   /* logged; checked again later */
-	if (out == 0 || cand >= need || cand + out < need)
+	if (out == 0 || cand >= need || cand + out < need) {
+		j->decl_hopeless_ms = 0;
 		return 0;
-	total = cand + out;
-	coord_decline_summary(j->decl, j->ndecl, total, 1, sum, sizeof(sum));
+	}
+	if (j->decl_hopeless_ms == 0)
+		j->decl_hopeless_ms = now_ms;
+	if (!rule_settled(j) && now_ms - j->decl_hopeless_ms < COORD_DECLINE_SETTLE_MS)
+		return 0;
+	coord_decline_summary(j->decl, j->ndecl, cand + out, 1, sum, sizeof(sum));
 	for (uint32_t i = 0; i < j->ndecl; i++)
 		diverged |= j->decl[i].reason == FL_DECLINE_DIVERGED;
 	if (diverged)
-		snprintf(why, whycap, "no site can run it (%u may still take part, it "
-			 "needs %u); local training diverged: lower [train] lr (now "
-			 "%g) or, for regression, check the label's scale; %s", cand,
-			 need, j->spec.lr, sum);
+		snprintf(why, whycap, "local training diverged: lower [train] lr (now "
+			 "%g); %s; %u sites left, %u needed", j->spec.lr, sum, cand, need);
 	else
-		snprintf(why, whycap, "no site can run it (%u may still take part, it "
-			 "needs %u); %s", cand, need, sum);
+		snprintf(why, whycap, "no site can run it: %s; %u sites left, %u "
+			 "needed", sum, cand, need);
 	return 1;
 }

@@ -120,6 +120,7 @@ typedef struct coord_job {
 	coord_decl *decl;
 	uint32_t ndecl;
 	int64_t decl_checked_ms;
+	int64_t decl_hopeless_ms;  /* since when the rule holds (0: it does not) */
 	struct coord_job *next;
 } coord_job;
 
@@ -222,9 +223,10 @@ int coord_decline_excluded(const coord_job *j, const char *site);
  * decline came in. 0: the job may go on. */
 int coord_decline_check(coord_engine *e, coord_job *j, int64_t now_ms,
 			char *why, size_t whycap);
-/* Writes "N of M sites declined: reason: text (site, site); ..." grouping
- * equal reasons and texts, cut to cap. Returns how many declines were
- * counted (the lasting ones only when lasting_only). */
+/* Writes "N of M sites declined: reason (site site ...): text; ..." one
+ * group per reason with the first site's text and at most 5 names, cut to
+ * cap. Returns how many declines were counted (the lasting ones and the
+ * inferred ones only when lasting_only). */
 uint32_t coord_decline_summary(const coord_decl *d, uint32_t n, uint32_t total,
 			       int lasting_only, char *buf, size_t cap);
 
