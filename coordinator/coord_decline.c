@@ -86,10 +86,7 @@ static void decl_record(coord_engine *e, const coord_job *j, const char *site,
 		    fl_decline_reason_name(reason), text);
 }
 
-/* A selected site's decline of the current attempt: it leaves the attempt
- * (as a site that missed the phase does) and the rule is checked at the
- * next tick. Takes e->mu. FL_E_NOTFOUND, FL_E_STATE with a message. */
-static int coord_engine_decline(coord_engine *e, const char *site,
+int coord_engine_decline(coord_engine *e, const char *site,
 				const fl_msg_decline *d, int64_t now_ms, char *msg)
 {
 	coord_job *j;
