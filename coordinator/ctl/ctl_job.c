@@ -325,7 +325,8 @@ const ctl_cmd ctl_job_cmds[] = {
 	  "Submit a job spec (INI), signed with your operator key for the sites "
 	  "to check; prints the new job id (--json: the JobInfo)." },
 	{ "list", job_list, "", "List the jobs with their state and progress." },
-	{ "status", job_status, "ID", "Show a job and a table of its rounds." },
+	{ "status", job_status, "ID", "Show a job, a table of its rounds and the sites that "
+	  "declined it, with their reasons." },
 	{ "watch", ctl_job_watch, "ID [--interval MS]",
 	  "Print a line per finished round until the job ends; exit 0 when it is "
 	  "done, 1 if it failed or was aborted." },
