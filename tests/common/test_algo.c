@@ -300,7 +300,9 @@ static void test_histogram(void)
 	int use = -1;
 
 	FL_CHECK_EQ_INT(len, 1 + 2 * TD + TK);
-	FL_CHECK_EQ_INT(fl_update_stats_len_hist(TD, 0), fl_update_stats_len(TD));
+	/* regression: the label's sum and sum of squares follow */
+	FL_CHECK_EQ_INT(fl_update_stats_len_hist(TD, 0),
+			fl_update_stats_len(TD) + FL_UPDATE_STATS_LABEL);
 	if (!site[0] || !site[1] || !site[2] || !enc || !sum || !v || !dec || !m) {
 		FL_CHECK(0);
 		goto out;
