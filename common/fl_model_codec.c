@@ -206,8 +206,11 @@ static int decode_v4(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
 		for (uint32_t i = 0; i < 4; i++)
 			if (get_u32(buf + MODEL_HDR_BYTES + 4 * i) != 0)
 				return FL_E_PARSE;
+	/* (0, 1) is no standardisation: that model is FLMODEL1/2 (one
+	 * encoding per model) */
 	if (!(kind == FL_MODEL_LINEAR || (kind == FL_MODEL_MLP && k == 1)) ||
-	    get_f64s(&p, ystd, 2) != 0 || !(ystd[1] > 0))
+	    get_f64s(&p, ystd, 2) != 0 || !(ystd[1] > 0) ||
+	    (ystd[0] == 0.0 && ystd[1] == 1.0))
 		return FL_E_PARSE;
 	return 0;
 }
