@@ -121,6 +121,8 @@ typedef struct coord_job {
 	uint32_t ndecl;
 	int64_t decl_checked_ms;
 	int64_t decl_hopeless_ms;  /* since when the rule holds (0: it does not) */
+	double first_loss;      /* evaluation loss entering the first training
+				 * round (coord_round_diverged; 0: not yet) */
 	struct coord_job *next;
 } coord_job;
 
@@ -150,6 +152,16 @@ enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round);
 const char *coord_task_kind_name(enum fl_task_kind k);
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms);
 void coord_round_reset(coord_round_state *rs);
+/* A global model that diverges (TRAIN round j->rs.round, summary sm): the
+ * round's mean training loss is not finite, or the evaluation loss of the
+ * model entering it is over COORD_LOSS_EXPLODED times that entering the
+ * job's first training round (j->first_loss, set here; kept in memory, so
+ * after a restart the check starts again). FL_E_DIVERGED with a message
+ * in why that says what to change; 0 otherwise. */
+#define COORD_LOSS_EXPLODED 1e4
+struct fl_round_summary;
+int coord_round_diverged(coord_job *j, const struct fl_round_summary *sm,
+			 char *why, size_t whycap);
 
 /* coord_secagg.c: the phases of one attempt (under e->mu). */
 /* Smallest number of selected sites that secure aggregation can work with. */

@@ -316,7 +316,11 @@ static int coord_round_train_next(coord_engine *e, coord_job *j, const double *s
 		goto fail;
 	}
 out:
-	if (r != 0)
+	if (r == FL_E_DIVERGED)
+		snprintf(why, whycap, "the global model diverged at round %u (its "
+			 "parameters are not finite): lower [train] lr (now %g) or "
+			 "[server] server_lr (now %g)", round, s->lr, s->server_lr);
+	else if (r != 0)
 		snprintf(why, whycap, "round %u: cannot apply the updates: %s", round,
 			 fl_strerror(r));
 fail:
@@ -328,6 +332,24 @@ fail:
 		*nopt = NULL;
 	}
 	return r;
+}
+
+int coord_round_diverged(coord_job *j, const fl_round_summary *sm,
+			 char *why, size_t whycap)
+{
+	double loss = fl_metrics_loss(&sm->eval);
+
+	if (isfinite(loss) && loss > 0 && !(j->first_loss > 0))
+		j->first_loss = loss;
+	if (isfinite(sm->train_loss) && !(isfinite(loss) && j->first_loss > 0 &&
+					  loss > COORD_LOSS_EXPLODED * j->first_loss))
+		return 0;
+	snprintf(why, whycap, "the global model diverged at round %u (the %s "
+		 "loss is %s): lower [train] lr (now %g) or [server] server_lr (now "
+		 "%g)", j->rs.round, isfinite(sm->train_loss) ? "evaluation" :
+		 "training", isfinite(sm->train_loss) ? "over 10^4 times round 1's" :
+		 "not finite", j->spec.lr, j->spec.server_lr);
+	return FL_E_DIVERGED;
 }
 
 /* Builds the next model (or final metrics) from the sum and commits the
@@ -383,7 +405,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	}
 	case FL_TASK_TRAIN:
 		if ((r = coord_round_train_next(e, j, sum, &next, &nopt, &sm, why,
-						sizeof(why))) != 0)
+						sizeof(why))) != 0 ||
+		    (r = coord_round_diverged(j, &sm, why, sizeof(why))) != 0)
 			goto fail;
 		next->version = rs->round;
 		ri.train_loss = sm.train_loss;

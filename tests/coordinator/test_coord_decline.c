@@ -6,7 +6,9 @@
  * every site said why (not at the phase deadline); a single decliner is
  * left out and the job goes on without it; declines from sites outside
  * the attempt are refused; the declines table keeps one row per site and
- * attempt; the job's error groups the reasons. */
+ * attempt; the job's error groups the reasons; a global model whose loss
+ * is not finite or explodes fails with what to change. */
+#include <math.h>
 #include <string.h>
 
 #include "coord_engine.h"
@@ -16,6 +18,7 @@
 #include "coord_test_util.h"
 #include "fl_err.h"
 #include "fl_test.h"
+#include "fl_update.h"
 
 #define NSITES 4
 static const char *names[NSITES] = { "site1", "site2", "site3", "site4" };
@@ -266,12 +269,42 @@ static void test_summary(void)
 	FL_CHECK(strcmp(buf, "0 of 4 sites declined") == 0);
 }
 
+static void test_global_diverged(void)
+{
+	coord_job j;
+	fl_round_summary sm;
+	char why[FL_MSG_ERROR_BYTES] = "";
+
+	memset(&j, 0, sizeof(j));
+	memset(&sm, 0, sizeof(sm));
+	j.spec.lr = 0.1;
+	j.spec.server_lr = 1.0;
+	j.rs.round = 1;
+	sm.train_loss = 0.9;
+	sm.eval.n = 100;
+	sm.eval.loss_sum = 100;   /* loss 1 entering round 1 */
+	FL_CHECK_EQ_INT(coord_round_diverged(&j, &sm, why, sizeof(why)), 0);
+	FL_CHECK_NEAR(j.first_loss, 1.0, 0);
+	j.rs.round = 5;
+	sm.eval.loss_sum = 100 * 9000.0;   /* grew, not yet 10^4-fold */
+	FL_CHECK_EQ_INT(coord_round_diverged(&j, &sm, why, sizeof(why)), 0);
+	sm.eval.loss_sum = 100 * 2e4;
+	FL_CHECK_EQ_INT(coord_round_diverged(&j, &sm, why, sizeof(why)), FL_E_DIVERGED);
+	FL_CHECK(strstr(why, "diverged at round 5") != NULL);
+	FL_CHECK(strstr(why, "lower [train] lr (now 0.1)") != NULL);
+	sm.eval.loss_sum = 100;
+	sm.train_loss = NAN;
+	FL_CHECK_EQ_INT(coord_round_diverged(&j, &sm, why, sizeof(why)), FL_E_DIVERGED);
+	FL_CHECK(strstr(why, "training loss is not finite") != NULL);
+}
+
 int main(void)
 {
 	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
 	coord_store *st = NULL;
 
 	test_summary();
+	test_global_diverged();
 	if (coord_test_db_path(dir, sizeof(dir), path, sizeof(path)) != 0)
 		return 1;
 	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
