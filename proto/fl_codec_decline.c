@@ -13,7 +13,7 @@
 
 static const char *const decline_names[FL_DECLINE_LAST + 1] = {
 	"unspecified", "dataset_missing", "column_missing", "label_not_in_job",
-	"policy", "trainer_failed", "diverged", "data_unusable",
+	"policy", "trainer_failed", "diverged", "data_unusable", "policy_round",
 };
 
 const char *fl_decline_reason_name(enum fl_decline_reason r)
@@ -34,7 +34,7 @@ enum fl_decline_reason fl_decline_reason_parse(const char *name)
 bool fl_decline_lasting(enum fl_decline_reason r)
 {
 	return r != FL_DECLINE_NONE && r != FL_DECLINE_TRAINER &&
-		(int)r <= FL_DECLINE_LAST;
+		r != FL_DECLINE_POLICY_ROUND && (int)r <= FL_DECLINE_LAST;
 }
 
 /* A reason from the wire: 1 .. FL_DECLINE_LAST. */

@@ -230,16 +230,18 @@ typedef struct fl_msg_round_info {
 } fl_msg_round_info;
 
 /* Why a site does not take part (agent.proto DeclineReason). Every reason
- * but FL_DECLINE_TRAINER holds for the whole job (fl_decline_lasting). */
+ * but FL_DECLINE_TRAINER and FL_DECLINE_POLICY_ROUND holds for the whole
+ * job (fl_decline_lasting). */
 enum fl_decline_reason {
 	FL_DECLINE_NONE = 0, FL_DECLINE_DATASET = 1, FL_DECLINE_COLUMN = 2,
 	FL_DECLINE_LABEL = 3, FL_DECLINE_POLICY = 4, FL_DECLINE_TRAINER = 5,
-	FL_DECLINE_DIVERGED = 6, FL_DECLINE_DATA = 7
+	FL_DECLINE_DIVERGED = 6, FL_DECLINE_DATA = 7, FL_DECLINE_POLICY_ROUND = 8
 };
-#define FL_DECLINE_LAST FL_DECLINE_DATA
+#define FL_DECLINE_LAST FL_DECLINE_POLICY_ROUND
 #define FL_MSG_DECLINE_TEXT_MAX 240u        /* bytes of Decline.text */
 /* "dataset_missing", "column_missing", "label_not_in_job", "policy",
- * "trainer_failed", "diverged", "data_unusable"; "unspecified" for 0 and
+ * "trainer_failed", "diverged", "data_unusable", "policy_round";
+ * "unspecified" for 0 and
  * unknown values. */
 const char *fl_decline_reason_name(enum fl_decline_reason r);
 /* The reason of a name above; FL_DECLINE_NONE if unknown. */

@@ -39,6 +39,8 @@ static void check_names(void)
 	FL_CHECK(fl_decline_lasting(FL_DECLINE_LABEL));
 	FL_CHECK(fl_decline_lasting(FL_DECLINE_DIVERGED));
 	FL_CHECK(!fl_decline_lasting(FL_DECLINE_TRAINER));
+	FL_CHECK(!fl_decline_lasting(FL_DECLINE_POLICY_ROUND));
+	FL_CHECK(strcmp(fl_decline_reason_name(FL_DECLINE_POLICY_ROUND), "policy_round") == 0);
 	FL_CHECK(!fl_decline_lasting(FL_DECLINE_NONE));
 }
 
