@@ -79,6 +79,7 @@ fast() {
 # ---- 1. a misspelt feature ----
 bc_spec misspelt 's/mean_texture,/mean_textur,/' > "$FL_WORK/misspelt.ini"
 run misspelt "$FL_WORK/misspelt.ini"
+fl_ctl job status "$job" | sed -n '/sites that declined/,$p'
 fast misspelt
 every_site "$job" column_missing "feature column 'mean_textur' is not in the data"
 it_check "misspelt: the job's error names the column" \
