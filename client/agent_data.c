@@ -29,7 +29,10 @@ int fl_agent_data_load(const fl_jobspec *spec, const char *path,
 	/* The CSV's strings are no longer needed; free them before splitting. */
 	fl_csv_free(csv);
 	csv = NULL;
-	if ((r = fl_dataset_split(all, spec->test_fraction, spec->seed, &tr, &te)) != 0) {
+	r = spec->split_stratified && all->k > 0 ?
+		fl_dataset_split_stratified(all, spec->test_fraction, spec->seed, &tr, &te) :
+		fl_dataset_split(all, spec->test_fraction, spec->seed, &tr, &te);
+	if (r != 0) {
 		fl_errmsg_set(errmsg, "%s: cannot split %zu rows: %s", path, all->n,
 			      fl_strerror(r));
 		goto out;

@@ -86,6 +86,9 @@ static int ext_write_task(const char *path, const fl_jobspec *spec,
 	ext_list(f, "labels", spec->labels, spec->nlabels);
 	ext_dlist(f, "mean", m->mean, m->d);
 	ext_dlist(f, "scale", m->scale, m->d);
+	if (fl_model_nclasses(m) == 0)   /* regression: the output's units */
+		fprintf(f, "label_mean %.17g\nlabel_scale %.17g\n", m->y_mean,
+			m->y_scale);
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad)
 		return FL_E_IO;

@@ -24,6 +24,9 @@
  *                  features f1,f2,...   labels a,b,...  (labels: may be empty)
  *                  mean m1,m2,...   scale s1,s2,...   (standardisation: the
  *                                   model sees (x - mean) / scale)
+ *                  label_mean m  label_scale s   (regression only: the
+ *                                   model's output predicts (y - m) / s,
+ *                                   so train on that target)
  *   train.csv    the site's training rows (the same split the built-in
  *                trainer would use): header "f1,...,fd,label", raw feature
  *                values, label = class id 0..k-1 or the regression target.

@@ -303,6 +303,20 @@ uint32_t agent_call_timeout(const fl_msg_task *t);
 int agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		     const fl_metrics *mt);
 
+/* ---- agent_decline.c ---- */
+/* Logs and sends the site's decline of task t (Agent Decline) with a
+ * printf-style text of names and counts only (cut at
+ * FL_MSG_DECLINE_TEXT_MAX). Returns 0 once the coordinator took it, or
+ * the error (logged as a warning; an older coordinator does not know the
+ * call). */
+int agent_decline(fl_agent *a, const fl_msg_task *t, enum fl_decline_reason reason,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* After agent_task_data failed with err: finds why from the site's data
+ * (fl_agent_data_diagnose_csv; re-reads its CSV) and declines with it.
+ * Nothing is sent for FL_E_NOMEM or a spec without a dataset or label. */
+int agent_decline_data(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
+		       int err);
+
 /* ---- agent_policy.c ---- */
 /* Checks a task at advertise against [policy] (spec and train may be NULL:
  * model or size unknown). On refusal logs one line "policy: refusing job J

@@ -264,6 +264,20 @@ static int refuse(const fl_msg_task *t, const char *reason)
 	return FL_E_DENIED;
 }
 
+/* Whether the policy refuses the job whatever the round (R9, its model,
+ * size or clip), not only this round (its kind, the other sites, the daily
+ * cap): the check again with those three out of the way. */
+static bool policy_job_wide(const fl_agent_policy *p, const fl_agent_policy_facts *f)
+{
+	fl_agent_policy q = *p;
+	fl_agent_policy_facts g = *f;
+
+	q.kinds = FL_POLICY_KINDS_ALL;
+	q.min_other_participants = 0;
+	q.max_rounds_per_day = 0;
+	return fl_agent_policy_check(&q, &g, NULL, 0) != 0;
+}
+
 int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		      const fl_dataset *train)
 {
@@ -292,6 +306,9 @@ int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		return refuse(t, reason);
 	}
 	if (fl_agent_policy_check(p, &f, reason, sizeof(reason)) != 0) {
+		/* the coordinator learns the rule (its text names no data) */
+		(void)agent_decline(a, t, policy_job_wide(p, &f) ? FL_DECLINE_POLICY :
+				    FL_DECLINE_POLICY_ROUND, "%s", reason);
 		if (strncmp(reason, "R9:", 3) == 0) {
 			/* A job-wide refusal: one line names the job and round. */
 			fl_warn("policy: refused job %llu round %u: %s",

@@ -9,6 +9,7 @@
 #include "agent_metrics.h"
 #include "fl_err.h"
 #include "fl_log.h"
+#include "fl_train.h"
 #include "fl_update.h"
 
 bool agent_is_net_err(int r)
@@ -129,8 +130,21 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 						   train, test, use_ext ? &ext : NULL,
 						   vec, n, &info, xerr);
 			if (r != 0 && xerr[0])
-				fl_error("job %llu round %u: external trainer: %s",
-					 (unsigned long long)t->job_id, t->round, xerr);
+				fl_error("job %llu round %u: %s trainer: %s",
+					 (unsigned long long)t->job_id, t->round,
+					 use_ext ? "external" : "built-in", xerr);
+			if (r == FL_E_DIVERGED)
+				(void)agent_decline(a, t, FL_DECLINE_DIVERGED, "the "
+						    "local training loss %s at lr %g; "
+						    "lower [train] lr", xerr[0] &&
+						    strstr(xerr, "finite") ? "was not "
+						    "finite" : "exploded",
+						    fl_lr_at(spec, t->round));
+			else if (r != 0 && r != FL_E_NOMEM && !agent_is_net_err(r))
+				(void)agent_decline(a, t, FL_DECLINE_TRAINER, "the %s "
+						    "trainer failed: %s", use_ext ?
+						    "external" : "built-in",
+						    fl_strerror(r));
 			if (r == 0)
 				*own = info.eval;   /* the incoming global model */
 			if (r == 0)

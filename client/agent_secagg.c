@@ -484,6 +484,8 @@ static int precheck(sa_ctx *x)
 	}
 	memset(&spec, 0, sizeof(spec));
 	r = agent_task_data(a, t, &spec, &train, &test);
+	if (r != 0 && r != FL_E_SPEC)   /* a parsed spec: say why, if it can */
+		(void)agent_decline_data(a, t, &spec, r);
 	if (r == 0)
 		r = params_from_spec(t, &spec);
 	if (r == 0)

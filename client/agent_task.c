@@ -102,6 +102,25 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 				      NULL, vec, n, info, NULL);
 }
 
+/* Non-finite or exploding local loss: FL_E_DIVERGED, with a message that
+ * gives no figure (a site's loss is its own unless it opts in, R9). */
+static int train_diverged(const fl_agent_train_info *fi, char *errmsg)
+{
+	double before = fl_metrics_loss(&fi->eval);
+
+	if (!isfinite(fi->loss_sum) || !isfinite(fi->local_loss)) {
+		fl_errmsg_set(errmsg, "the local loss is not finite");
+		return FL_E_DIVERGED;
+	}
+	if (isfinite(before) && before > 0 &&
+	    fi->local_loss > FL_AGENT_LOSS_EXPLODED * before) {
+		fl_errmsg_set(errmsg, "the local loss grew over %g-fold above the "
+			      "incoming model's", FL_AGENT_LOSS_EXPLODED);
+		return FL_E_DIVERGED;
+	}
+	return 0;
+}
+
 int fl_agent_train_vec_ext(const fl_jobspec *spec, uint64_t job_id,
 			   uint32_t round, const fl_model *global,
 			   const fl_dataset *train, const fl_dataset *test,
@@ -157,6 +176,8 @@ int fl_agent_train_vec_ext(const fl_jobspec *spec, uint64_t job_id,
 		fi.n_train = (double)train->n;
 	}
 	fi.local_loss = train->n ? fi.loss_sum / fi.n_train : 0.0;
+	if ((r = train_diverged(&fi, errmsg)) != 0)
+		goto out;
 	len = fl_update_train_len(global);
 	if ((v = calloc(len, sizeof(*v))) == NULL) {
 		r = FL_E_NOMEM;

@@ -63,6 +63,17 @@ int fl_agent_cache_get(fl_agent_cache *c, uint64_t job_id,
 		       int *fresh, char *errmsg);
 void fl_agent_cache_clear(fl_agent_cache *c);
 
+/* Why the job's spec cannot use csv (agent_decline.c): a missing label or
+ * feature column (FL_DECLINE_COLUMN), rows whose label is not one of the
+ * job's (FL_DECLINE_LABEL, with their count), cells of a used column that
+ * are not numbers or no rows (FL_DECLINE_DATA); FL_DECLINE_NONE when none
+ * of these. text (cap bytes) names columns and counts rows, never a cell's
+ * value. */
+struct fl_csv;
+enum fl_decline_reason fl_agent_data_diagnose_csv(const fl_jobspec *spec,
+						  const struct fl_csv *csv,
+						  char *text, size_t cap);
+
 /* ---- task: build the update vectors, no network (agent_task.c) ---- */
 
 /* Checks that a downloaded model fits the spec and the site's data
@@ -84,6 +95,10 @@ int fl_agent_stats_vec(const fl_dataset *train, double **vec, size_t *n);
  * FL_E_INVAL for a vector of the wrong length or nsites out of range. */
 int fl_agent_stats_check(const fl_jobspec *spec, const fl_dataset *train,
 			 const double *vec, size_t n, uint32_t nsites, char *errmsg);
+
+/* A local mean loss this many times the incoming model's counts as
+ * diverged (training that explodes grows by orders of magnitude). */
+#define FL_AGENT_LOSS_EXPLODED 1e4
 
 typedef struct fl_agent_train_info {
 	double n_train;
@@ -107,7 +122,10 @@ int fl_agent_train_vec(const fl_jobspec *spec, uint64_t job_id, uint32_t round,
 /* The same with an external trainer (agent_external.h) when ext is not NULL
  * and names a program: it trains instead of the built-in SGD and its
  * sample count weights the update. errmsg (may be NULL) gets the reason of
- * an external failure (FL_E_EXTERNAL, FL_E_TIMEOUT, FL_E_IO). */
+ * an external failure (FL_E_EXTERNAL, FL_E_TIMEOUT, FL_E_IO), or of
+ * FL_E_DIVERGED: a local loss that is not finite ("not finite" in the
+ * message) or over FL_AGENT_LOSS_EXPLODED times the incoming model's test
+ * loss. */
 int fl_agent_train_vec_ext(const fl_jobspec *spec, uint64_t job_id,
 			   uint32_t round, const fl_model *global,
 			   const fl_dataset *train, const fl_dataset *test,

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 "splits its own file; the train parts and the test parts are concatenated.\n"
 "Training standardises with the train union's statistics and runs the spec's\n"
 "model with SGD for N epochs (default rounds * local_epochs), then reports\n"
-"test accuracy, macro-F1 and loss (R^2 and mean squared error for linear).\n"
+"test accuracy, macro-F1 and loss (for regression R^2 and the mean squared\n"
+"error; the loss is that of the standardised label, as in federated jobs).\n"
 "\n"
 "The spec's [train] keys apply as in federated training: batch_size, lr, l2;\n"
 "lr_schedule, lr_decay and lr_step per 'round' of local_epochs epochs (epoch e\n"
@@ -145,8 +146,9 @@ static void print_text(const train_opts *o, const train_result *r)
 		       "%zu test rows\n", fl_model_kind_name(r->kind), r->epochs,
 		       r->n_train, r->train_loss, r->n_test);
 	if (r->test.nclasses == 0)
-		printf("test R^2 %.4f  mean squared error %.4f\n",
-		       fl_metrics_r2(&r->test), fl_metrics_loss(&r->test));
+		printf("test R^2 %.4f  mean squared error %.4f (in the label's "
+		       "units)\n", fl_metrics_r2(&r->test),
+		       r->test.n > 0 ? r->test.sse / r->test.n : NAN);
 	else
 		printf("test accuracy %.4f  macro-F1 %.4f  loss %.4f\n",
 		       fl_metrics_accuracy(&r->test), fl_metrics_macro_f1(&r->test),

@@ -178,13 +178,26 @@ static int train_sgd_spec(const train_opts *o, const fl_jobspec *spec, fl_model 
 	return r;
 }
 
+/* As a site's agent decides (fl_agent.h): the last epoch's mean loss not
+ * finite or over FL_AGENT_LOSS_EXPLODED times the initial model's.
+ * FL_E_DIVERGED. */
+static int train_diverged(const fl_metrics *before, double after)
+{
+	double b = fl_metrics_loss(before);
+
+	if (!isfinite(after) || (isfinite(b) && b > 0 && after > FL_AGENT_LOSS_EXPLODED * b))
+		return FL_E_DIVERGED;
+	return 0;
+}
+
 int train_reference(const train_opts *o, const fl_jobspec *spec,
 		    const fl_dataset *train, const fl_dataset *test,
 		    train_result *res)
 {
 	fl_model *m = NULL;
+	fl_metrics before;
 	double *stats = NULL, *cw = NULL, loss_sum = 0;
-	uint32_t epochs = 0, c;
+	uint32_t epochs = 0, c = 0;
 	size_t slen;
 	int r;
 
@@ -203,9 +216,12 @@ int train_reference(const train_opts *o, const fl_jobspec *spec,
 	    (r = fl_update_stats_apply_hist(m, stats, c)) != 0 ||
 	    (r = train_class_weights(spec, m, &cw)) != 0)
 		goto out;
+	if ((r = fl_model_eval(m, train, &before)) != 0)
+		goto out;
 	if ((r = train_sgd_spec(o, spec, m, train, cw, &epochs, &loss_sum)) != 0)
 		goto out;
-	if ((r = fl_model_eval(m, test, &res->test)) != 0)
+	if ((r = fl_model_eval(m, test, &res->test)) != 0 ||
+	    (r = train_diverged(&before, loss_sum / (double)train->n)) != 0)
 		goto out;
 	res->kind = m->kind;
 	res->epochs = epochs;
@@ -217,7 +233,12 @@ int train_reference(const train_opts *o, const fl_jobspec *spec,
 	if (r == 0 && o->export_onnx)
 		r = export_onnx(o->export_onnx, m);
 out:
-	if (r != 0 && r != FL_E_IO)
+	if (r == FL_E_DIVERGED)
+		fprintf(stderr, "fedc-train: training diverged (the loss is not finite "
+			"or grew over %g-fold): lower [train] lr (now %g)%s\n",
+			FL_AGENT_LOSS_EXPLODED, spec->lr, c == 0 ? " or check the "
+			"label's scale" : "");
+	else if (r != 0 && r != FL_E_IO)
 		fprintf(stderr, "fedc-train: training failed: %s\n", fl_strerror(r));
 	free(stats);
 	free(cw);

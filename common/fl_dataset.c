@@ -196,24 +196,15 @@ out:
 	return r;
 }
 
-int fl_dataset_split(const fl_dataset *all, double test_fraction,
-		     uint64_t seed, fl_dataset **train, fl_dataset **test)
+/* Copies the rows of all into a new train and test dataset by is_test
+ * (ntest rows marked), each in file order. */
+static int ds_split_by(const fl_dataset *all, const unsigned char *is_test,
+		       size_t ntest, fl_dataset **train, fl_dataset **test)
 {
 	fl_dataset *tr = NULL, *te = NULL;
-	size_t ntest = 0, a = 0, b = 0;
-	unsigned char *is_test = NULL;
+	size_t a = 0, b = 0;
 	int r;
 
-	if (all == NULL || train == NULL || test == NULL || !(test_fraction >= 0.0))
-		return FL_E_INVAL;
-	is_test = malloc(all->n > 0 ? all->n : 1);
-	if (is_test == NULL)
-		return FL_E_NOMEM;
-	for (size_t i = 0; i < all->n; i++) {
-		double u = (double)(fl_mix64(seed ^ (uint64_t)i) >> 11) * 0x1.0p-53;
-		is_test[i] = u < test_fraction;
-		ntest += is_test[i];
-	}
 	if ((r = ds_alloc(all->n - ntest, all->d, all->k, &tr)) != 0 ||
 	    (r = ds_alloc(ntest, all->d, all->k, &te)) != 0)
 		goto out;
@@ -230,6 +221,86 @@ int fl_dataset_split(const fl_dataset *all, double test_fraction,
 out:
 	fl_dataset_free(tr);
 	fl_dataset_free(te);
+	return r;
+}
+
+/* Row i's draw in [0, 1) for the split. */
+static double ds_draw(uint64_t seed, size_t i)
+{
+	return (double)(fl_mix64(seed ^ (uint64_t)i) >> 11) * 0x1.0p-53;
+}
+
+int fl_dataset_split(const fl_dataset *all, double test_fraction,
+		     uint64_t seed, fl_dataset **train, fl_dataset **test)
+{
+	unsigned char *is_test = NULL;
+	size_t ntest = 0;
+	int r;
+
+	if (all == NULL || train == NULL || test == NULL || !(test_fraction >= 0.0))
+		return FL_E_INVAL;
+	is_test = malloc(all->n > 0 ? all->n : 1);
+	if (is_test == NULL)
+		return FL_E_NOMEM;
+	for (size_t i = 0; i < all->n; i++) {
+		is_test[i] = ds_draw(seed, i) < test_fraction;
+		ntest += is_test[i];
+	}
+	r = ds_split_by(all, is_test, ntest, train, test);
+	free(is_test);
+	return r;
+}
+
+typedef struct ds_rank { uint32_t c; double u; size_t i; } ds_rank;
+
+static int ds_rank_cmp(const void *pa, const void *pb)
+{
+	const ds_rank *a = pa, *b = pb;
+
+	if (a->c != b->c)
+		return a->c < b->c ? -1 : 1;
+	if (a->u != b->u)
+		return a->u < b->u ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+int fl_dataset_split_stratified(const fl_dataset *all, double test_fraction,
+				uint64_t seed, fl_dataset **train, fl_dataset **test)
+{
+	unsigned char *is_test = NULL;
+	ds_rank *rk = NULL;
+	size_t ntest = 0, g, e;
+	int r = FL_E_NOMEM;
+
+	if (all == NULL || train == NULL || test == NULL || all->k == 0 ||
+	    !(test_fraction >= 0.0 && test_fraction <= 1.0))
+		return FL_E_INVAL;
+	for (size_t i = 0; i < all->n; i++)
+		if (!(all->y[i] >= 0 && all->y[i] < (double)all->k) ||
+		    all->y[i] != floor(all->y[i]))
+			return FL_E_INVAL;
+	if ((is_test = calloc(all->n > 0 ? all->n : 1, 1)) == NULL ||
+	    (rk = malloc((all->n > 0 ? all->n : 1) * sizeof(*rk))) == NULL)
+		goto out;
+	for (size_t i = 0; i < all->n; i++) {
+		rk[i].c = (uint32_t)all->y[i];
+		rk[i].u = ds_draw(seed, i);
+		rk[i].i = i;
+	}
+	qsort(rk, all->n, sizeof(*rk), ds_rank_cmp);
+	for (g = 0; g < all->n; g = e) {
+		size_t want;
+
+		for (e = g; e < all->n && rk[e].c == rk[g].c; e++)
+			;
+		want = (size_t)floor(test_fraction * (double)(e - g) + 0.5);
+		for (size_t j = g; j < g + want; j++)
+			is_test[rk[j].i] = 1;
+		ntest += want;
+	}
+	r = ds_split_by(all, is_test, ntest, train, test);
+out:
+	free(rk);
 	free(is_test);
 	return r;
 }

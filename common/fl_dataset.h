@@ -37,6 +37,15 @@ int fl_dataset_from_csv(const fl_csv *csv, const char *label,
  */
 int fl_dataset_split(const fl_dataset *all, double test_fraction,
 		     uint64_t seed, fl_dataset **train, fl_dataset **test);
+/*
+ * Stratified split of a classification dataset (all->k classes, labels
+ * are class ids): of each class's n_c rows the round(test_fraction * n_c)
+ * whose fl_mix64(seed ^ i) are smallest go to test, the others to train,
+ * each part in file order. Deterministic like fl_dataset_split. FL_E_INVAL
+ * when all->k is 0 or a label is not a class id.
+ */
+int fl_dataset_split_stratified(const fl_dataset *all, double test_fraction,
+				uint64_t seed, fl_dataset **train, fl_dataset **test);
 /* Appends the rows of b to *a (same d and k). */
 int fl_dataset_append(fl_dataset *a, const fl_dataset *b);
 void fl_dataset_free(fl_dataset *ds);

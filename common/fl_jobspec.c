@@ -24,7 +24,7 @@ enum spec_key {
 	K_SA_BITS, K_SA_DROPOUT, K_SA_CONSISTENCY, K_HIDDEN, K_LOSS,
 	K_PROX_MU, K_LR_SCHEDULE, K_LR_DECAY, K_LR_STEP, K_CLASS_WEIGHTS,
 	K_OPTIMIZER, K_SERVER_LR, K_MOMENTUM, K_BETA2, K_TAU, K_TYPE,
-	K_SITE_FIGURES, K_SA_EXPECTED_DROPOUT, K_GRACE, K_QUORUM, K_COUNT_
+	K_SITE_FIGURES, K_SA_EXPECTED_DROPOUT, K_GRACE, K_QUORUM, K_SPLIT, K_COUNT_
 };
 
 static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
@@ -67,6 +67,7 @@ static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
 	[K_SITE_FIGURES] = { "job", "site_figures" },
 	[K_GRACE] = { "round", "grace" },
 	[K_QUORUM] = { "round", "quorum" },
+	[K_SPLIT] = { "round", "split" },
 };
 
 static const char *const spec_lr_names[] = {
@@ -392,6 +393,13 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_GRACE: return spec_u32(c, key, 0, 86400, &s->grace_s, v);
 	case K_QUORUM: return spec_u32(c, key, 0, 1000, &s->quorum_margin, v);
 	case K_TEST_FRACTION: return spec_dbl(c, key, &s->test_fraction, v);
+	case K_SPLIT:
+		if (strcmp(v, "random") == 0 || strcmp(v, "stratified") == 0) {
+			s->split_stratified = v[0] == 's';
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'split' must be random or stratified, not '%.32s'", v);
+		return -1;
 	case K_SEED:
 		if (fl_ini_u64(v, 0, UINT64_MAX, &s->seed) == 0)
 			return 0;
@@ -587,6 +595,12 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 	      s->test_fraction < 1.0)) {
 		fl_errmsg_set(errmsg, "'test_fraction' must be in (0, 1), not %g",
 			      s->test_fraction);
+		return FL_E_SPEC;
+	}
+	if (s->split_stratified && s->nlabels == 0) {
+		fl_errmsg_set(errmsg, "'split = stratified' in [round] needs a "
+			      "classification job (labels): it keeps each label's "
+			      "share in the test split");
 		return FL_E_SPEC;
 	}
 	if (!(s->sa_clip > 0.0 && s->sa_clip <= 1e9)) {

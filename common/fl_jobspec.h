@@ -48,6 +48,11 @@ enum fl_model_kind {
  *            * count_c) from the consortium-wide label histogram that the
  *            STATS round sums securely and the global model carries)
  *   [round]  timeout (seconds per phase), max_attempts, test_fraction, seed,
+ *            split = random|stratified (each site's train/test split:
+ *            random, the default, sends each row to the test split with
+ *            probability test_fraction; stratified, classification only,
+ *            puts round(test_fraction * n_c) of each label's n_c rows in it,
+ *            so small data keep the label mix in both parts),
  *            grace (seconds: a phase that some selected sites have not
  *            answered closes this long after the answers reached what the
  *            attempt needs to finish plus quorum; it never closes later
@@ -116,6 +121,7 @@ typedef struct fl_jobspec {
 	uint32_t quorum_margin;  /* [round] quorum */
 	uint32_t max_attempts;
 	double test_fraction;
+	bool split_stratified;   /* [round] split = stratified */
 	uint64_t seed;
 	/* [secagg]: secure aggregation is always on. */
 	uint32_t sa_threshold;

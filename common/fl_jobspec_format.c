@@ -103,6 +103,8 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       "max_attempts = %u\ntest_fraction = %.17g\nseed = %" PRIu64 "\n",
 		       s->timeout_s, s->grace_s, s->quorum_margin, s->max_attempts,
 		       s->test_fraction, s->seed);
+	if (s->split_stratified)
+		fl_sbuf_printf(&b, "split = stratified\n");
 	fl_sbuf_printf(&b, "\n[secagg]\nthreshold = %u\nneighbours = %u\nclip = %.17g\n"
 		       "bits = %u\ndropout = %.17g\nexpected_dropout = %.17g\n"
 		       "consistency = %s\n", s->sa_threshold, s->sa_neighbours,

@@ -31,7 +31,18 @@ static int model_alloc(enum fl_model_kind kind, uint32_t d, uint32_t k, uint64_t
 	}
 	for (uint32_t j = 0; j < d; j++)
 		m->scale[j] = 1.0;
+	m->y_scale = 1.0;
 	*out = m;
+	return 0;
+}
+
+int fl_model_set_label_scale(fl_model *m, double mean, double scale)
+{
+	if (m == NULL || fl_model_nclasses(m) != 0 || !isfinite(mean) ||
+	    !isfinite(scale) || !(scale > 0))
+		return FL_E_INVAL;
+	m->y_mean = mean;
+	m->y_scale = scale;
 	return 0;
 }
 
@@ -102,6 +113,8 @@ int fl_model_copy(const fl_model *m, fl_model **out)
 	if (r != 0)
 		return r;
 	c->version = m->version;
+	c->y_mean = m->y_mean;
+	c->y_scale = m->y_scale;
 	memcpy(c->mean, m->mean, m->d * sizeof(double));
 	memcpy(c->scale, m->scale, m->d * sizeof(double));
 	memcpy(c->w, m->w, m->nparams * sizeof(double));
@@ -249,7 +262,8 @@ double fl_model_head(const fl_model *m, double *z, const double *y, size_t n, in
 			if (grad)
 				z[i] = p - y[i];
 		} else {
-			double e = z[i] - y[i];
+			/* regression: against the standardised label */
+			double e = z[i] - (y[i] - m->y_mean) / m->y_scale;
 			loss += e * e;
 			if (grad)
 				z[i] = e;
@@ -286,7 +300,7 @@ double fl_model_decide(const fl_model *m, const double *z)
 	uint32_t best = 0;
 
 	if (m->kind == FL_MODEL_LINEAR || (m->kind == FL_MODEL_MLP && m->k == 1))
-		return z[0];
+		return z[0] * m->y_scale + m->y_mean;   /* in the label's units */
 	if (m->kind == FL_MODEL_LOGISTIC)
 		return z[0] >= 0.0 ? 1.0 : 0.0;   /* p >= 0.5 */
 	for (uint32_t c = 1; c < m->k; c++)

@@ -29,6 +29,12 @@ typedef struct fl_model {
 	 * per class id over the whole consortium, or NULL/0 if not known. */
 	uint32_t nlabel_counts;   /* 0 or fl_model_nclasses(m) */
 	double *label_counts;     /* nlabel_counts, owned */
+	/* Regression (fl_model_nclasses 0): the label's standardisation from
+	 * the STATS round. The model's output z predicts (y - y_mean) /
+	 * y_scale; predictions are z * y_scale + y_mean. 0 and 1 (none) for
+	 * classification and before the STATS round. */
+	double y_mean;
+	double y_scale;           /* > 0 */
 } fl_model;
 
 /* New model with zero weights, mean 0 and scale 1. *out owned by caller.
@@ -53,13 +59,20 @@ int fl_model_copy(const fl_model *m, fl_model **out);
 int fl_model_set_label_counts(fl_model *m, const double *counts, uint32_t n);
 void fl_model_free(fl_model *m);
 
+/* Sets a regression model's label standardisation (mean finite, scale
+ * finite and > 0). FL_E_INVAL otherwise or for a classifier. */
+int fl_model_set_label_scale(fl_model *m, double mean, double scale);
+
 /* Native format: magic "FLMODEL1", kind, d, k, version, nparams, mean, scale,
  * w, all little-endian. Kind mlp uses magic "FLMODEL2" and has nhidden u32
  * and hidden[3] u32 (unused ones 0) after nparams. A model that carries a
  * label histogram (nlabel_counts > 0) uses magic "FLMODEL3" for every kind:
  * the FLMODEL2 header (nhidden and hidden all 0 unless mlp), then
  * nlabel_counts u32 and a zero u32, mean, scale, label_counts, w. Models
- * without a histogram keep the FLMODEL1/2 bytes exactly. encode: *buf
+ * without a histogram keep the FLMODEL1/2 bytes exactly. A regression model
+ * with a label standardisation (y_mean != 0 or y_scale != 1) uses magic
+ * "FLMODEL4": the FLMODEL2 header, then y_mean and y_scale f64, mean,
+ * scale, w. encode: *buf
  * malloc'd, caller frees. decode validates every length and that values are
  * finite (counts >= 0): FL_E_PARSE / FL_E_TOOBIG. */
 int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len);

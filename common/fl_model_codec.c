@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_model_codec: native FLMODEL1/2/3 binary format and a JSON summary. */
+/* fl_model_codec: native FLMODEL1/2/3/4 binary format and a JSON summary. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +15,32 @@
  * Kind mlp: "FLMODEL2", and nhidden u32, hidden[3] u32 after nparams.
  * With a label histogram, any kind: "FLMODEL3", the FLMODEL2 header, then
  * ncounts u32, 0 u32; mean, scale, counts[ncounts] f64, w.
+ * A regression model with a label standardisation: "FLMODEL4", the FLMODEL2
+ * header, then y_mean f64, y_scale f64; mean, scale, w.
  */
 #define MODEL_MAGIC "FLMODEL1"
 #define MODEL_MAGIC2 "FLMODEL2"
 #define MODEL_MAGIC3 "FLMODEL3"
+#define MODEL_MAGIC4 "FLMODEL4"
 #define MODEL_HDR_BYTES (8u + 4u * 4u + 8u)
 #define MODEL_MLP_BYTES 16u
 #define MODEL_HIST_BYTES 8u
+#define MODEL_YSTD_BYTES 16u
 
-static size_t model_hdr_bytes(uint32_t kind, int v3)
+/* Header bytes: v 3 (histogram), 4 (label standardisation), else 1/2. */
+static size_t model_hdr_bytes(uint32_t kind, int v)
 {
-	if (v3)
+	if (v == 3)
 		return MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_HIST_BYTES;
+	if (v == 4)
+		return MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_YSTD_BYTES;
 	return MODEL_HDR_BYTES + (kind == FL_MODEL_MLP ? MODEL_MLP_BYTES : 0);
+}
+
+/* Whether m needs FLMODEL4 (a regression model with a label scale). */
+static int model_v4(const fl_model *m)
+{
+	return fl_model_nclasses(m) == 0 && (m->y_mean != 0.0 || m->y_scale != 1.0);
 }
 
 /* nparams the shape of m calls for, 0 if invalid. */
@@ -101,13 +114,17 @@ int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len)
 	    (m->nlabel_counts != 0 && (m->nlabel_counts != fl_model_nclasses(m) ||
 				       m->label_counts == NULL)))
 		return FL_E_INVAL;
-	v3 = m->nlabel_counts > 0;
+	if (model_v4(m) && (!isfinite(m->y_mean) || !isfinite(m->y_scale) ||
+			    !(m->y_scale > 0)))
+		return FL_E_INVAL;
+	v3 = m->nlabel_counts > 0 ? 3 : model_v4(m) ? 4 : 0;
 	n = model_hdr_bytes(m->kind, v3) +
 	    (2 * (size_t)m->d + m->nlabel_counts + m->nparams) * 8;
 	b = calloc(1, n);
 	if (b == NULL)
 		return FL_E_NOMEM;
-	memcpy(b, v3 ? MODEL_MAGIC3 : m->kind == FL_MODEL_MLP ? MODEL_MAGIC2 : MODEL_MAGIC, 8);
+	memcpy(b, v3 == 3 ? MODEL_MAGIC3 : v3 == 4 ? MODEL_MAGIC4 :
+	       m->kind == FL_MODEL_MLP ? MODEL_MAGIC2 : MODEL_MAGIC, 8);
 	put_u32(b + 8, (uint32_t)m->kind);
 	put_u32(b + 12, m->d);
 	put_u32(b + 16, m->k);
@@ -118,11 +135,15 @@ int fl_model_encode(const fl_model *m, uint8_t **buf, size_t *len)
 		for (uint32_t i = 0; i < m->nhidden; i++)
 			put_u32(b + MODEL_HDR_BYTES + 4 + 4 * i, m->hidden[i]);
 	}
-	if (v3)
+	if (v3 == 3)
 		put_u32(b + MODEL_HDR_BYTES + MODEL_MLP_BYTES, m->nlabel_counts);
+	if (v3 == 4) {
+		put_f64s(b + MODEL_HDR_BYTES + MODEL_MLP_BYTES, &m->y_mean, 1);
+		put_f64s(b + MODEL_HDR_BYTES + MODEL_MLP_BYTES + 8, &m->y_scale, 1);
+	}
 	p = put_f64s(b + model_hdr_bytes(m->kind, v3), m->mean, m->d);
 	p = put_f64s(p, m->scale, m->d);
-	if (v3)
+	if (v3 == 3)
 		p = put_f64s(p, m->label_counts, m->nlabel_counts);
 	put_f64s(p, m->w, m->nparams);
 	*buf = b;
@@ -172,25 +193,49 @@ static int decode_v3(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
 	return 0;
 }
 
+/* FLMODEL4: the (zero) layer sizes of a non-mlp kind, a regression shape,
+ * and the label's mean and scale (finite, scale > 0). */
+static int decode_v4(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
+		     double ystd[2])
+{
+	const uint8_t *p = buf + MODEL_HDR_BYTES + MODEL_MLP_BYTES;
+
+	if (len < MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_YSTD_BYTES)
+		return FL_E_PARSE;
+	if (kind != FL_MODEL_MLP)
+		for (uint32_t i = 0; i < 4; i++)
+			if (get_u32(buf + MODEL_HDR_BYTES + 4 * i) != 0)
+				return FL_E_PARSE;
+	/* (0, 1) is no standardisation: that model is FLMODEL1/2 (one
+	 * encoding per model) */
+	if (!(kind == FL_MODEL_LINEAR || (kind == FL_MODEL_MLP && k == 1)) ||
+	    get_f64s(&p, ystd, 2) != 0 || !(ystd[1] > 0) ||
+	    (ystd[0] == 0.0 && ystd[1] == 1.0))
+		return FL_E_PARSE;
+	return 0;
+}
+
 /* Validates the header; on success *d, *k, *np (and mlp sizes, histogram
- * length *nc) are the shape. */
+ * length *nc, label standardisation ystd, *v the format) are the shape. */
 static int decode_header(const uint8_t *buf, size_t len, uint32_t *kind,
 			 uint32_t *d, uint32_t *k, uint64_t *np, uint32_t *nh,
-			 uint32_t hidden[3], uint32_t *nc)
+			 uint32_t hidden[3], uint32_t *nc, double ystd[2], int *v)
 {
 	uint64_t want, want_np;
 	int mlp, v3 = 0, r;
 
 	*nc = 0;
+	ystd[0] = 0.0;
+	ystd[1] = 1.0;
 	if (buf == NULL || len < MODEL_HDR_BYTES)
 		return FL_E_PARSE;
 	if (memcmp(buf, MODEL_MAGIC, 8) == 0)
 		mlp = 0;
 	else if (memcmp(buf, MODEL_MAGIC2, 8) == 0)
 		mlp = 1;
-	else if (memcmp(buf, MODEL_MAGIC3, 8) == 0) {
+	else if (memcmp(buf, MODEL_MAGIC3, 8) == 0 || memcmp(buf, MODEL_MAGIC4, 8) == 0) {
 		mlp = get_u32(buf + 8) == FL_MODEL_MLP;
-		v3 = 1;
+		v3 = buf[7] == '3' ? 3 : 4;
 	} else
 		return FL_E_PARSE;
 	*kind = get_u32(buf + 8);
@@ -214,11 +259,14 @@ static int decode_header(const uint8_t *buf, size_t len, uint32_t *kind,
 	}
 	if (*np != want_np)
 		return FL_E_PARSE;
-	if (v3 && (r = decode_v3(buf, len, *kind, *k, nc)) != 0)
+	if (v3 == 3 && (r = decode_v3(buf, len, *kind, *k, nc)) != 0)
+		return r;
+	if (v3 == 4 && (r = decode_v4(buf, len, *kind, *k, ystd)) != 0)
 		return r;
 	want = model_hdr_bytes(*kind, v3) + (2 * (uint64_t)*d + *nc + *np) * 8;
 	if ((uint64_t)len != want)
 		return FL_E_PARSE;
+	*v = v3;
 	return 0;
 }
 
@@ -228,18 +276,22 @@ int fl_model_decode(const uint8_t *buf, size_t len, fl_model **out)
 	const uint8_t *p;
 	uint32_t kind, d, k, nh, hidden[3], nc;
 	uint64_t np;
-	int r;
+	double ystd[2];
+	int r, v = 0;
 
 	if (out == NULL)
 		return FL_E_INVAL;
-	if ((r = decode_header(buf, len, &kind, &d, &k, &np, &nh, hidden, &nc)) != 0)
+	if ((r = decode_header(buf, len, &kind, &d, &k, &np, &nh, hidden, &nc,
+			       ystd, &v)) != 0)
 		return r;
 	r = kind == FL_MODEL_MLP ? fl_model_new_mlp(d, k, nh, hidden, &m)
 				 : fl_model_new((enum fl_model_kind)kind, d, k, &m);
 	if (r != 0)
 		return r == FL_E_INVAL ? FL_E_PARSE : r;
 	m->version = get_u32(buf + 20);
-	p = buf + model_hdr_bytes(kind, nc > 0);
+	m->y_mean = ystd[0];
+	m->y_scale = ystd[1];
+	p = buf + model_hdr_bytes(kind, v);
 	if (nc > 0 && ((m->label_counts = malloc(nc * sizeof(double))) == NULL)) {
 		r = FL_E_NOMEM;
 		goto out;
@@ -299,6 +351,9 @@ int fl_model_to_json(const fl_model *m, char **out)
 		fl_sbuf_printf(&b, ",\n  \"label_counts\": ");
 		json_array(&b, m->label_counts, m->nlabel_counts, 1);
 	}
+	if (fl_model_nclasses(m) == 0)   /* prediction = output * scale + mean */
+		fl_sbuf_printf(&b, ",\n  \"label_mean\": %.17g,\n  \"label_scale\": "
+			       "%.17g", m->y_mean, m->y_scale);
 	if (m->kind == FL_MODEL_MLP) {
 		/* Layer sizes, then the flat parameter vector (layout in fl_model.h). */
 		fl_sbuf_printf(&b, ",\n  \"hidden\": [");

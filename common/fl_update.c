@@ -72,7 +72,7 @@ out:
 
 size_t fl_update_stats_len_hist(uint32_t d, uint32_t nclasses)
 {
-	return fl_update_stats_len(d) + nclasses;
+	return fl_update_stats_len(d) + (nclasses ? nclasses : FL_UPDATE_STATS_LABEL);
 }
 
 int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, double *vec)
@@ -85,7 +85,11 @@ int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, doubl
 	if ((r = fl_update_stats_build(train, vec)) != 0)
 		return r;
 	h = vec + fl_update_stats_len(train->d);
-	memset(h, 0, nclasses * sizeof(double));
+	memset(h, 0, (nclasses ? nclasses : FL_UPDATE_STATS_LABEL) * sizeof(double));
+	for (size_t i = 0; i < train->n && nclasses == 0; i++) {
+		h[0] += train->y[i];   /* regression: the label's sums */
+		h[1] += train->y[i] * train->y[i];
+	}
 	for (size_t i = 0; i < train->n && nclasses > 0; i++) {
 		double y = train->y[i];
 		if (!(y >= 0 && y < (double)nclasses) || y != floor(y))
@@ -93,6 +97,20 @@ int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, doubl
 		h[(uint32_t)y] += 1.0;
 	}
 	return 0;
+}
+
+/* Regression: the label's mean and scale from its summed sums (a constant
+ * label gets scale 1). */
+static int stats_apply_label(fl_model *m, double n, const double *ys)
+{
+	double mu = ys[0] / n, var = ys[1] / n - mu * mu;
+
+	if (fl_model_nclasses(m) != 0)
+		return 0;   /* a classifier's shape: nothing to scale */
+	if (!isfinite(mu) || !isfinite(var))
+		return FL_E_RANGE;
+	var = var > 0 ? var : 0;
+	return fl_model_set_label_scale(m, mu, sqrt(var) >= 1e-12 ? sqrt(var) : 1.0);
 }
 
 int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses)
@@ -106,8 +124,11 @@ int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses
 		return FL_E_INVAL;
 	if ((r = fl_update_stats_check_sum(sum, m->d, nclasses, NULL)) != 0)
 		return r;
-	if (nclasses == 0)
-		return fl_update_stats_apply(m, sum);
+	if (nclasses == 0) {
+		if ((r = fl_update_stats_apply(m, sum)) != 0)
+			return r;
+		return stats_apply_label(m, sum[0], sum + fl_update_stats_len(m->d));
+	}
 	h = sum + fl_update_stats_len(m->d);
 	if ((c = malloc(nclasses * sizeof(double))) == NULL)
 		return FL_E_NOMEM;

@@ -24,13 +24,16 @@ int fl_update_stats_apply(fl_model *m, const double *sum);
 /*
  * STATS vector with the label histogram of a classification job, length
  * 1 + 2d + c: the vector above, then the site's training rows per class id
- * 0..c-1 (c = fl_model_nclasses of the job's model = its label count; 0 for
- * regression gives exactly the vector above). The sum over sites is the
- * consortium-wide histogram. build: FL_E_INVAL if a label is not a class
- * id below c. apply: as fl_update_stats_apply, and for c > 0 (which must
- * equal fl_model_nclasses(m)) stores the summed counts in m->label_counts;
- * FL_E_RANGE if a count is negative or not finite.
+ * 0..c-1 (c = fl_model_nclasses of the job's model = its label count). The
+ * sum over sites is the consortium-wide histogram. For regression (c = 0)
+ * the vector above then the label's sum and sum of squares (length 1 + 2d
+ * + FL_UPDATE_STATS_LABEL), from which apply sets the model's label
+ * standardisation (fl_model_set_label_scale). build: FL_E_INVAL if a label
+ * is not a class id below c. apply: as fl_update_stats_apply, and for c > 0
+ * (which must equal fl_model_nclasses(m)) stores the summed counts in
+ * m->label_counts; FL_E_RANGE if a count is negative or not finite.
  */
+#define FL_UPDATE_STATS_LABEL 2u
 size_t fl_update_stats_len_hist(uint32_t d, uint32_t nclasses);
 int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, double *vec);
 int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses);
@@ -39,7 +42,8 @@ int fl_update_stats_apply_hist(fl_model *m, const double *sum, uint32_t nclasses
  * R8, no silent wrap (fl_update_bound.c). name: what coordinate i of a
  * STATS vector of d features and nclasses labels holds, for messages:
  * "row count", "feature 'x' sum", "feature 'x' sum of squares", "label 'y'
- * count" (features / labels may be NULL: then by number). check_sum: a
+ * count", "label sum", "label sum of squares" (features / labels may be
+ * NULL: then by number). check_sum: a
  * summed STATS vector whose row count, sum of squares or label count is
  * negative, or any value not finite, cannot come from honest sites (the
  * sum wrapped or a site lied): FL_E_WRAP, *bad (may be NULL) = its index.

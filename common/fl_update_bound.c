@@ -25,6 +25,9 @@ void fl_update_stats_name(size_t i, uint32_t d, uint32_t nclasses,
 		else
 			snprintf(out, cap, "feature %zu %s", j + 1,
 				 i <= d ? "sum" : "sum of squares");
+	} else if (nclasses == 0 && i < fl_update_stats_len_hist(d, 0)) {
+		snprintf(out, cap, "label %s", i == fl_update_stats_len(d) ? "sum" :
+			 "sum of squares");
 	} else if (i < fl_update_stats_len_hist(d, nclasses)) {
 		j = i - fl_update_stats_len(d);
 		if (labels != NULL)
@@ -44,8 +47,10 @@ int fl_update_stats_check_sum(const double *sum, uint32_t d, uint32_t nclasses,
 	if (sum == NULL)
 		return FL_E_INVAL;
 	for (i = 0; i < len; i++) {
-		/* Sums (i in 1..d) may be negative; counts and squares not. */
-		int nonneg = i == 0 || i > d;
+		/* Sums (i in 1..d, a regression label's) may be negative;
+		 * counts and squares not. */
+		int nonneg = (i == 0 || i > d) &&
+			!(nclasses == 0 && i == fl_update_stats_len(d));
 
 		if (!isfinite(sum[i]) || (nonneg && sum[i] < 0)) {
 			if (bad != NULL)

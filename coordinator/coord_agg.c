@@ -118,10 +118,10 @@ static void coord_agg_name(const fl_upvec_layout *l, enum fl_task_kind kind,
 {
 	uint32_t d = spec ? spec->nfeatures : 0, c;
 
-	if (kind == FL_TASK_STATS && d > 0 && l->nwide >= fl_update_stats_len(d)) {
-		c = (uint32_t)(l->nwide - fl_update_stats_len(d));
-		fl_update_stats_name(i, d, c, spec->features,
-				     c == spec->nlabels ? spec->labels : NULL, out, cap);
+	/* the job's labels are its classes (none: regression) */
+	c = spec ? spec->nlabels : 0;
+	if (kind == FL_TASK_STATS && d > 0 && l->nwide == fl_update_stats_len_hist(d, c)) {
+		fl_update_stats_name(i, d, c, spec->features, spec->labels, out, cap);
 		return;
 	}
 	snprintf(out, cap, "value %zu after the model's parameters", i + 1);
@@ -153,9 +153,8 @@ int coord_agg_decode_checked(const fl_upvec_layout *l, enum fl_task_kind kind,
 	if (r != 0)
 		goto out;
 	if (kind == FL_TASK_STATS && d > 0 &&
-	    (r = fl_update_stats_check_sum(a->sum, d,
-					   (uint32_t)(l->nwide - fl_update_stats_len(d)),
-					   &bad)) != 0) {
+	    l->nwide == fl_update_stats_len_hist(d, spec->nlabels) &&
+	    (r = fl_update_stats_check_sum(a->sum, d, spec->nlabels, &bad)) != 0) {
 		coord_agg_name(l, kind, spec, bad, what, sizeof(what));
 		snprintf(why, cap, "R8: the summed %s decodes as %.2g, outside "
 			 "[0, %.2g] for %u of %u sites: the sum wrapped or a site "

@@ -163,6 +163,11 @@ void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the rounds: %s", fl_strerror(r));
 		goto out;
 	}
+	if ((r = coord_store_decline_list(svc->st, ref.job_id, &st.declines,
+					  &st.ndeclines)) != 0) {
+		fl_errmsg_set(msg, "cannot read the declines: %s", fl_strerror(r));
+		goto out;
+	}
 	if ((r = fl_codec_encode_job_status(&st, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot encode the job status: %s", fl_strerror(r));
 		goto out;

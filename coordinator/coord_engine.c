@@ -65,6 +65,7 @@ static void coord_job_free(coord_job *j)
 		return;
 	coord_round_reset(&j->rs);
 	free(j->benched);
+	free(j->decl);
 	fl_jobspec_clear(&j->spec);
 	free(j->spec_text);
 	free(j->spec_cert);

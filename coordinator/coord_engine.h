@@ -91,6 +91,14 @@ int coord_engine_abort(coord_engine *e, uint64_t job_id, const char *who,
 int coord_engine_poll(coord_engine *e, const char *site,
 		      const fl_msg_poll_req *req, int64_t now_ms,
 		      fl_msg_task *task);
+/* A site's decline of its task (Agent Decline, coord_decline.c): a site
+ * selected in job d->job_id's attempt d->round/d->attempt leaves it (as a
+ * site that missed the phase does), the decline is stored and published
+ * as a site_declined event, and the decline rule is checked at the next
+ * tick. FL_E_NOTFOUND (no such active job), FL_E_STATE (the site is not in
+ * that attempt now), FL_E_NOMEM; errmsg says which. */
+int coord_engine_decline(coord_engine *e, const char *site,
+			 const fl_msg_decline *d, int64_t now_ms, char *errmsg);
 /* When the site last polled this process (0 if never). */
 int64_t coord_engine_site_last_seen(coord_engine *e, const char *site);
 uint32_t coord_engine_offline_after_ms(const coord_engine *e);

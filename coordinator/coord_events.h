@@ -17,6 +17,7 @@
 #define COORD_EV_ATTEMPT_FAILED "attempt_failed"
 #define COORD_EV_MODEL_COMMITTED "model_committed"
 #define COORD_EV_JOB_STATE "job_state"
+#define COORD_EV_SITE_DECLINED "site_declined"
 
 /* Appends an event of job (round, attempt 0 when not about one; site NULL
  * when not about one site; text printf-style, cut at FL_EVENT_TEXT_BYTES).

@@ -81,6 +81,15 @@ typedef struct coord_round_state {
 	uint8_t closed_by[FL_MSG_PHASES];
 } coord_round_state;
 
+/* A site's decline of a job (coord_decline.c): sent by its agent, or
+ * inferred (the site polls without the job's dataset). */
+typedef struct coord_decl {
+	char site[FL_NAME_BYTES];
+	uint8_t reason;         /* enum fl_decline_reason */
+	uint8_t inferred;
+	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
+} coord_decl;
+
 typedef struct coord_job {
 	uint64_t id;
 	fl_jobspec spec;
@@ -106,6 +115,14 @@ typedef struct coord_job {
 	 * be taken out of the sum, so that attempt failed). Malloc'd. */
 	char (*benched)[FL_NAME_BYTES];
 	uint32_t nbenched;
+	/* Declines of this job, one per site (the latest), malloc'd; when the
+	 * decline rule was last checked (0: check at the next tick). */
+	coord_decl *decl;
+	uint32_t ndecl;
+	int64_t decl_checked_ms;
+	int64_t decl_hopeless_ms;  /* since when the rule holds (0: it does not) */
+	double first_loss;      /* evaluation loss entering the first training
+				 * round (coord_round_diverged; 0: not yet) */
 	struct coord_job *next;
 } coord_job;
 
@@ -135,6 +152,16 @@ enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round);
 const char *coord_task_kind_name(enum fl_task_kind k);
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms);
 void coord_round_reset(coord_round_state *rs);
+/* A global model that diverges (TRAIN round j->rs.round, summary sm): the
+ * round's mean training loss is not finite, or the evaluation loss of the
+ * model entering it is over COORD_LOSS_EXPLODED times that entering the
+ * job's first training round (j->first_loss, set here; kept in memory, so
+ * after a restart the check starts again). FL_E_DIVERGED with a message
+ * in why that says what to change; 0 otherwise. */
+#define COORD_LOSS_EXPLODED 1e4
+struct fl_round_summary;
+int coord_round_diverged(coord_job *j, const struct fl_round_summary *sm,
+			 char *why, size_t whycap);
 
 /* coord_secagg.c: the phases of one attempt (under e->mu). */
 /* Smallest number of selected sites that secure aggregation can work with. */
@@ -193,6 +220,27 @@ int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
 			       const coord_blob *blob, int64_t now_ms,
 			       struct coord_ledger_round *lr,
 			       char (**fprs)[FL_MSG_HASH_HEX_BYTES]);
+
+/* coord_decline.c (under e->mu). */
+/* Whether the site declined job j for a reason that holds for the whole
+ * job (fl_decline_lasting, not inferred): it is not selected again. */
+int coord_decline_excluded(const coord_job *j, const char *site);
+/* The decline rule (README "Declines"): 1 with the reasons in why when the
+ * sites that declined j make it impossible to run, i.e. the registered,
+ * non-revoked sites that may still take part (not declined for a lasting
+ * reason, not online without the dataset; an offline site counts) are
+ * fewer than j needs while with the decliners they would be enough. Also
+ * records, once per site, an inferred decline for each online site whose
+ * poll lacks the job's dataset. Checks at most once a second unless a
+ * decline came in. 0: the job may go on. */
+int coord_decline_check(coord_engine *e, coord_job *j, int64_t now_ms,
+			char *why, size_t whycap);
+/* Writes "N of M sites declined: reason (site site ...): text; ..." one
+ * group per reason with the first site's text and at most 5 names, cut to
+ * cap. Returns how many declines were counted (the lasting ones and the
+ * inferred ones only when lasting_only). */
+uint32_t coord_decline_summary(const coord_decl *d, uint32_t n, uint32_t total,
+			       int lasting_only, char *buf, size_t cap);
 
 /* coord_engine.c helpers used by the files above (under e->mu). */
 int coord_blob_new(const fl_model *m, coord_blob **out);

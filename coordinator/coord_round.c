@@ -95,7 +95,8 @@ static int coord_round_select(coord_engine *e, const coord_job *j, int64_t now_m
 		const coord_site *s = &e->sites[i];
 
 		if (now_ms - s->last_seen_ms > (int64_t)e->opts.offline_after_ms ||
-		    !coord_site_has(s, j->spec.dataset) || coord_round_benched(j, s->name))
+		    !coord_site_has(s, j->spec.dataset) || coord_round_benched(j, s->name) ||
+		    coord_decline_excluded(j, s->name))
 			continue;
 		if (coord_store_site_get(e->st, s->name, &row) != 0 ||
 		    (row.info.revoked && !coord_testhook_serve_revoked()))
@@ -315,7 +316,11 @@ static int coord_round_train_next(coord_engine *e, coord_job *j, const double *s
 		goto fail;
 	}
 out:
-	if (r != 0)
+	if (r == FL_E_DIVERGED)
+		snprintf(why, whycap, "the global model diverged at round %u (its "
+			 "parameters are not finite): lower [train] lr (now %g) or "
+			 "[server] server_lr (now %g)", round, s->lr, s->server_lr);
+	else if (r != 0)
 		snprintf(why, whycap, "round %u: cannot apply the updates: %s", round,
 			 fl_strerror(r));
 fail:
@@ -327,6 +332,24 @@ fail:
 		*nopt = NULL;
 	}
 	return r;
+}
+
+int coord_round_diverged(coord_job *j, const fl_round_summary *sm,
+			 char *why, size_t whycap)
+{
+	double loss = fl_metrics_loss(&sm->eval);
+
+	if (isfinite(loss) && loss > 0 && !(j->first_loss > 0))
+		j->first_loss = loss;
+	if (isfinite(sm->train_loss) && !(isfinite(loss) && j->first_loss > 0 &&
+					  loss > COORD_LOSS_EXPLODED * j->first_loss))
+		return 0;
+	snprintf(why, whycap, "the global model diverged at round %u (the %s "
+		 "loss is %s): lower [train] lr (now %g) or [server] server_lr (now "
+		 "%g)", j->rs.round, isfinite(sm->train_loss) ? "evaluation" :
+		 "training", isfinite(sm->train_loss) ? "over 10^4 times round 1's" :
+		 "not finite", j->spec.lr, j->spec.server_lr);
+	return FL_E_DIVERGED;
 }
 
 /* Builds the next model (or final metrics) from the sum and commits the
@@ -382,7 +405,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	}
 	case FL_TASK_TRAIN:
 		if ((r = coord_round_train_next(e, j, sum, &next, &nopt, &sm, why,
-						sizeof(why))) != 0)
+						sizeof(why))) != 0 ||
+		    (r = coord_round_diverged(j, &sm, why, sizeof(why))) != 0)
 			goto fail;
 		next->version = rs->round;
 		ri.train_loss = sm.train_loss;
@@ -584,12 +608,34 @@ static void coord_round_wrapped(coord_engine *e, coord_job *j, const char *reaso
 	coord_round_fail_job(e, j, now_ms, why);
 }
 
+/* The decline rule (coord_decline.c) says no site can run the job: the
+ * attempt under way, if any, is stored as failed and the job fails now. */
+static void coord_round_declined(coord_engine *e, coord_job *j, const char *why,
+				 int64_t now_ms)
+{
+	fl_msg_round_info ri;
+
+	if (j->rs.active) {
+		coord_round_info(j, "failed", now_ms, 0, &ri);
+		coord_store_round_put(e->st, j->id, &ri);
+		free(ri.participants);
+		coord_metrics_attempt_failed(j, "failed", now_ms);
+		coord_event(j->id, j->rs.round, j->rs.attempt, COORD_EV_ATTEMPT_FAILED,
+			    NULL, "the sites declined");
+	}
+	coord_round_fail_job(e, j, now_ms, why);
+}
+
 void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	coord_agg *sum = NULL;
 	char why[FL_MSG_ERROR_BYTES] = "";
 
+	if (coord_decline_check(e, j, now_ms, why, sizeof(why)) != 0) {
+		coord_round_declined(e, j, why, now_ms);
+		return;
+	}
 	if (!rs->active) {
 		coord_round_start(e, j, now_ms);
 		return;

@@ -40,6 +40,7 @@ static const fl_rpc_method coord_methods[] = {
 	{ FL_RPC_CTL_GET_STATS, coord_ctl_get_stats },
 	{ FL_RPC_CTL_GET_SITE_METRICS, coord_ctl_get_site_metrics },
 	{ FL_RPC_AGENT_REPORT_METRICS, coord_agent_report_metrics },
+	{ FL_RPC_AGENT_DECLINE, coord_agent_decline },
 	{ FL_RPC_ENROLL, coord_enroll_enroll },
 	{ FL_RPC_CTL_ISSUE_TOKEN, coord_ctl_issue_token },
 	{ FL_RPC_AGENT_RENEW, coord_agent_renew },

@@ -93,6 +93,7 @@ void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx);
 void coord_ctl_get_stats(fl_rpc_call *call, void *ctx);    /* coord_stats.c */
 void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */
 void coord_agent_report_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */
+void coord_agent_decline(fl_rpc_call *call, void *ctx);         /* coord_decline.c */
 /* coord_control_events.c: GetJobEvents, ListAudit, GetSite. */
 void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx);
 void coord_ctl_list_audit(fl_rpc_call *call, void *ctx);

@@ -62,6 +62,14 @@ static const char coord_schema_v4[] =
 	"CREATE INDEX events_job ON events(job_id, id);"
 	"PRAGMA user_version = 4;";
 
+/* v5: why sites did not take part (coord_store_decline.c). */
+static const char coord_schema_v5[] =
+	"CREATE TABLE declines(job_id INTEGER NOT NULL, round INTEGER NOT NULL,"
+	" attempt INTEGER NOT NULL, site TEXT NOT NULL, reason TEXT NOT NULL,"
+	" text TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+	" PRIMARY KEY(job_id, round, attempt, site));"
+	"PRAGMA user_version = 5;";
+
 /* The round ledger (coord_ledger.h): one hash-chained, signed entry per
  * finished round, seq from 1. */
 static const char coord_schema_ledger[] =
@@ -157,7 +165,8 @@ static int coord_store_migrate(coord_store *st, char *errmsg)
 		if ((ver < 1 && (r = coord_db_exec(st, coord_schema_v1)) != 0) ||
 		    (ver < 2 && (r = coord_db_exec(st, coord_schema_v2)) != 0) ||
 		    (ver < 3 && (r = coord_db_exec(st, coord_schema_v3)) != 0) ||
-		    (ver < 4 && (r = coord_db_exec(st, coord_schema_v4)) != 0)) {
+		    (ver < 4 && (r = coord_db_exec(st, coord_schema_v4)) != 0) ||
+		    (ver < 5 && (r = coord_db_exec(st, coord_schema_v5)) != 0)) {
 			fl_errmsg_set(errmsg, "cannot %s the schema: %s",
 				      ver ? "upgrade" : "create", sqlite3_errmsg(st->db));
 			coord_db_exec(st, "ROLLBACK");

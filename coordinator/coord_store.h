@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "fl_msg.h"
 
-#define COORD_STORE_SCHEMA_VERSION 4
+#define COORD_STORE_SCHEMA_VERSION 5
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;
@@ -170,6 +170,16 @@ int coord_store_backup(coord_store *st, const char *dest, int pages_per_step,
  * the database. On 0, *path_out (malloc'd, caller frees and unlinks) names
  * it; on failure nothing is left behind. FL_E_IO, FL_E_DB, FL_E_NOMEM. */
 int coord_store_backup_tmp(coord_store *st, char **path_out, char *errmsg);
+/* ---- declines (coord_store_decline.c, table declines) ---- */
+/* Records a site's decline of job_id's round attempt d->round/d->attempt
+ * (one per site and attempt: a repeat replaces it; d->site names the
+ * site, d->at_ms the time). FL_E_INVAL, FL_E_DB. */
+int coord_store_decline_put(coord_store *st, uint64_t job_id,
+			    const fl_msg_decline *d);
+/* A job's declines, oldest first, at most FL_MSG_MAX_LIST: *out malloc'd
+ * (caller frees; NULL when none). FL_E_DB, FL_E_NOMEM. */
+int coord_store_decline_list(coord_store *st, uint64_t job_id,
+			     fl_msg_decline **out, size_t *n);
 
 /* ---- spec signatures (coord_store_jobsig.c) ---- */
 /* Adds jobs.spec_sig and jobs.spec_cert to a database that lacks them

@@ -43,6 +43,7 @@ FL_CODEC_DECLARE(ledger_list, fl_msg_ledger_list)
 FL_CODEC_DECLARE(job_stats, fl_msg_job_stats)       /* fl_codec_stats.c */
 FL_CODEC_DECLARE(own_metrics, fl_msg_own_metrics)   /* fl_codec_stats.c */
 FL_CODEC_DECLARE(site_metrics_list, fl_msg_site_metrics_list)
+FL_CODEC_DECLARE(decline, fl_msg_decline)           /* fl_codec_decline.c */
 
 #undef FL_CODEC_DECLARE
 

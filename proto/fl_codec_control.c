@@ -367,6 +367,7 @@ int fl_codec_encode_job_status(const fl_msg_job_status *in, uint8_t **buf,
 	Fedc__V1__Metrics jm;
 	Fedc__V1__RoundInfo *rounds = NULL, **ptrs = NULL;
 	Fedc__V1__Metrics *mets = NULL;
+	Fedc__V1__SiteDecline *decl = NULL, **decl_ptrs = NULL;
 	char ***names = NULL;
 	size_t n;
 	int r;
@@ -376,6 +377,9 @@ int fl_codec_encode_job_status(const fl_msg_job_status *in, uint8_t **buf,
 	if ((n = in->nrounds) > FL_MSG_MAX_LIST)
 		return FL_E_TOOBIG;
 	if ((r = job_info_out(&in->job, &job, &jm)) != 0)
+		return r;
+	if ((r = fl_codec_declines_out(in->declines, in->ndeclines, &decl,
+				       &decl_ptrs)) != 0)
 		return r;
 	if (n && ((rounds = calloc(n, sizeof(*rounds))) == NULL ||
 		  (ptrs = calloc(n, sizeof(*ptrs))) == NULL ||
@@ -393,11 +397,15 @@ int fl_codec_encode_job_status(const fl_msg_job_status *in, uint8_t **buf,
 	m.job = &job;
 	m.n_rounds = n;
 	m.rounds = ptrs;
+	m.n_declines = in->ndeclines;
+	m.declines = decl_ptrs;
 	r = fl_codec_pack(&m.base, buf, len);
 out:
 	for (size_t i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
+	free(decl);
+	free(decl_ptrs);
 	free(rounds);
 	free(ptrs);
 	free(mets);
@@ -437,6 +445,9 @@ int fl_codec_decode_job_status(const uint8_t *buf, size_t len,
 			goto out;
 		t.nrounds = i + 1;
 	}
+	if ((r = fl_codec_declines_in(m->declines, m->n_declines, &t.declines,
+				      &t.ndeclines)) != 0)
+		goto out;
 	*out = t;
 	memset(&t, 0, sizeof(t));
 out:

@@ -110,6 +110,9 @@ void fl_msg_job_status_clear(fl_msg_job_status *m)
 	free(m->rounds);
 	m->rounds = NULL;
 	m->nrounds = 0;
+	free(m->declines);
+	m->declines = NULL;
+	m->ndeclines = 0;
 }
 
 void fl_msg_site_list_clear(fl_msg_site_list *m)

@@ -42,6 +42,7 @@
 #define FL_RPC_CTL_GET_STATS "/fedc.v1.Control/GetStats"
 #define FL_RPC_CTL_GET_SITE_METRICS "/fedc.v1.Control/GetSiteMetrics"
 #define FL_RPC_AGENT_REPORT_METRICS "/fedc.v1.Agent/ReportMetrics"
+#define FL_RPC_AGENT_DECLINE "/fedc.v1.Agent/Decline"
 #define FL_RPC_SA_ADVERTISE "/fedc.v1.SecAgg/Advertise"
 #define FL_RPC_SA_GET_KEYS "/fedc.v1.SecAgg/GetKeys"
 #define FL_RPC_SA_PUT_SHARES "/fedc.v1.SecAgg/PutShares"
@@ -238,11 +239,43 @@ typedef struct fl_msg_round_info {
 	char closed_by[FL_MSG_CLOSED_BY_BYTES];
 } fl_msg_round_info;
 
+/* Why a site does not take part (agent.proto DeclineReason). Every reason
+ * but FL_DECLINE_TRAINER and FL_DECLINE_POLICY_ROUND holds for the whole
+ * job (fl_decline_lasting). */
+enum fl_decline_reason {
+	FL_DECLINE_NONE = 0, FL_DECLINE_DATASET = 1, FL_DECLINE_COLUMN = 2,
+	FL_DECLINE_LABEL = 3, FL_DECLINE_POLICY = 4, FL_DECLINE_TRAINER = 5,
+	FL_DECLINE_DIVERGED = 6, FL_DECLINE_DATA = 7, FL_DECLINE_POLICY_ROUND = 8
+};
+#define FL_DECLINE_LAST FL_DECLINE_POLICY_ROUND
+#define FL_MSG_DECLINE_TEXT_MAX 240u        /* bytes of Decline.text */
+/* "dataset_missing", "column_missing", "label_not_in_job", "policy",
+ * "trainer_failed", "diverged", "data_unusable", "policy_round";
+ * "unspecified" for 0 and
+ * unknown values. */
+const char *fl_decline_reason_name(enum fl_decline_reason r);
+/* The reason of a name above; FL_DECLINE_NONE if unknown. */
+enum fl_decline_reason fl_decline_reason_parse(const char *name);
+/* Whether the reason keeps the site out of the job's later attempts. */
+bool fl_decline_lasting(enum fl_decline_reason r);
+
+/* A decline (Agent Decline: site and at_ms unused; Control SiteDecline). */
+typedef struct fl_msg_decline {
+	uint64_t job_id;                     /* Agent Decline only */
+	uint32_t round, attempt;
+	enum fl_decline_reason reason;
+	char site[FL_NAME_BYTES];            /* SiteDecline only */
+	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
+	int64_t at_ms;                       /* SiteDecline only */
+} fl_msg_decline;
+
 typedef struct fl_msg_job_list { fl_msg_job_info *jobs; size_t n; } fl_msg_job_list;
 typedef struct fl_msg_job_status {
 	fl_msg_job_info job;
 	fl_msg_round_info *rounds;   /* owned */
 	size_t nrounds;
+	fl_msg_decline *declines;    /* owned, oldest first */
+	size_t ndeclines;
 } fl_msg_job_status;
 
 typedef struct fl_msg_site_info {

@@ -10,7 +10,8 @@
 #include "fl_onnx.h"
 #include "onnx.pb-c.h"
 
-/* Sub, Div, up to 4 Gemm and 3 Relu, one head; mean, scale, 4 x (W, b). */
+/* Sub, Div, up to 4 Gemm and 3 Relu, one head or Mul + Add; mean, scale,
+ * 4 x (W, b), label scale and mean. */
 #define ONNX_MAX_NODES 16u
 #define ONNX_MAX_INITS 16u
 #define ONNX_NAME_BYTES 32u
@@ -196,8 +197,29 @@ static int onnx_value_info(Onnx__ValueInfoProto **slot, const char *name, uint32
 	return 0;
 }
 
+/* Regression: the label back in its units, output = standardised_label *
+ * label_scale + label_mean (the model's label standardisation). */
+static int onnx_label_unscale(Onnx__GraphProto *g, const fl_model *m)
+{
+	int64_t one = 1;
+	const char *in[2];
+	int r;
+
+	if ((r = onnx_tensor_add(g, "label_scale", &m->y_scale, &one, 1, 1)) != 0 ||
+	    (r = onnx_tensor_add(g, "label_mean", &m->y_mean, &one, 1, 0)) != 0)
+		return r;
+	in[0] = "standardised_label";
+	in[1] = "label_scale";
+	if ((r = onnx_node_add(g, "Mul", in, 2, "label_scaled", 0)) != 0)
+		return r;
+	in[0] = "label_scaled";
+	in[1] = "label_mean";
+	return onnx_node_add(g, "Add", in, 2, FL_ONNX_OUTPUT, 0);
+}
+
 /* Sub + Div (standardisation), then one Gemm (+ Relu) per layer, then the
- * head, into g (node and initializer arrays already allocated). */
+ * head (or the label's unscaling), into g (node and initializer arrays
+ * already allocated). */
 static int onnx_graph_fill(Onnx__GraphProto *g, const fl_model *m, const uint32_t *sz,
 			   uint32_t nl)
 {
@@ -208,6 +230,8 @@ static int onnx_graph_fill(Onnx__GraphProto *g, const fl_model *m, const uint32_
 	const double *w = m->w;
 	int softmax = m->kind == FL_MODEL_SOFTMAX || (m->kind == FL_MODEL_MLP && m->k >= 2);
 	int head = softmax || m->kind == FL_MODEL_LOGISTIC;
+	/* regression with a label standardisation: output * scale + mean */
+	int ystd = !head && (m->y_mean != 0.0 || m->y_scale != 1.0);
 	int r;
 
 	if ((r = onnx_tensor_add(g, "mean", m->mean, dims, 1, 0)) != 0 ||
@@ -235,7 +259,8 @@ static int onnx_graph_fill(Onnx__GraphProto *g, const fl_model *m, const uint32_
 			return r;
 		w += ((size_t)sz[l] + 1) * sz[l + 1];
 		if (last)
-			snprintf(zn, sizeof(zn), "%s", head ? "logits" : FL_ONNX_OUTPUT);
+			snprintf(zn, sizeof(zn), "%s", head ? "logits" : ystd ?
+				 "standardised_label" : FL_ONNX_OUTPUT);
 		else
 			snprintf(zn, sizeof(zn), "z%u", l);
 		in[0] = cur;
@@ -248,6 +273,8 @@ static int onnx_graph_fill(Onnx__GraphProto *g, const fl_model *m, const uint32_
 		if (!last && (r = onnx_node_add(g, "Relu", in, 1, cur, 0)) != 0)
 			return r;
 	}
+	if (ystd)
+		return onnx_label_unscale(g, m);
 	in[0] = "logits";
 	if (softmax)
 		return onnx_node_add(g, "Softmax", in, 1, FL_ONNX_OUTPUT, 1);

@@ -251,7 +251,9 @@ void ctl_job_status_json(FILE *f, const fl_msg_job_status *st)
 			fputc(',', f);
 		ctl_json_round_info(f, &st->rounds[i]);
 	}
-	fputs("]}\n", f);
+	fputs("],", f);
+	ctl_json_declines(f, st, false, 0);
+	fputs("}\n", f);
 }
 
 static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
@@ -274,6 +276,7 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	} else {
 		job_summary(c->out, &st.job);
 		rounds_table(c->out, &st);
+		ctl_declines_table(c->out, &st);
 		ctl_site_metrics_table(c->out, &sm);
 	}
 	fl_msg_site_metrics_list_clear(&sm);
@@ -322,7 +325,8 @@ const ctl_cmd ctl_job_cmds[] = {
 	  "Submit a job spec (INI), signed with your operator key for the sites "
 	  "to check; prints the new job id (--json: the JobInfo)." },
 	{ "list", job_list, "", "List the jobs with their state and progress." },
-	{ "status", job_status, "ID", "Show a job and a table of its rounds." },
+	{ "status", job_status, "ID", "Show a job, a table of its rounds and the sites that "
+	  "declined it, with their reasons." },
 	{ "watch", ctl_job_watch, "ID [--interval MS]",
 	  "Print a line per finished round until the job ends; exit 0 when it is "
 	  "done, 1 if it failed or was aborted. Each line has the sites that "

@@ -34,4 +34,14 @@ void ctl_watch_bar(FILE *f, uint32_t done, uint32_t total, double eta_s);
  * the first training round is done. */
 double ctl_watch_eta(const fl_msg_job_status *st);
 
+/* ctl_decline.c: the sites' declines. The table under job status (nothing
+ * when none); the lines of one attempt (and the job-wide inferred ones of
+ * its round) under round show; the "declines":[...] member for --json
+ * (only round's when has_round). */
+void ctl_declines_table(FILE *f, const fl_msg_job_status *st);
+void ctl_declines_attempt(FILE *f, const fl_msg_job_status *st,
+			  const fl_msg_round_info *r);
+void ctl_json_declines(FILE *f, const fl_msg_job_status *st, bool has_round,
+		       uint32_t round);
+
 #endif

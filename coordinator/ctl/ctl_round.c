@@ -136,11 +136,15 @@ static int round_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			ctl_json_round_info_phases(c->out, r, ph);
 		} else {
 			attempt_text(c->out, r, ph, st.job.model);
+			ctl_declines_attempt(c->out, &st, r);
 		}
 		found++;
 	}
-	if (c->json)
-		fprintf(c->out, "]}\n");
+	if (c->json) {
+		fputs("],", c->out);
+		ctl_json_declines(c->out, &st, true, (uint32_t)round);
+		fputs("}\n", c->out);
+	}
 	if (found == 0) {
 		fprintf(c->err, "fedctl: round show: job %llu has no round %llu yet "
 			"('fedctl job status %llu' lists its rounds)\n",

@@ -444,7 +444,9 @@ void ctl_job_status_json_sites(FILE *f, const fl_msg_job_status *st,
 		}
 		fputs("]}", f);
 	}
-	fputs("]}\n", f);
+	fputs("],", f);
+	ctl_json_declines(f, st, false, 0);
+	fputs("}\n", f);
 }
 
 void ctl_site_metrics_table(FILE *f, const fl_msg_site_metrics_list *sm)

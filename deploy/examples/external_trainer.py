@@ -18,7 +18,9 @@ layout (per layer: W as in x out row-major, then the bias), train, and write
 the parameters back in the same order with ndarray.astype("<f8").tofile().
 
 This example trains logistic regression (model = logistic) or linear
-regression (model = linear) with mini-batch SGD on standardised features.
+regression (model = linear) with mini-batch SGD on standardised features;
+for regression the target is the standardised label (y - label_mean) /
+label_scale, as task.txt gives them.
 """
 import math
 import os
@@ -53,6 +55,9 @@ def main():
                  "models only, not %s" % model)
     nparams = int(task["nparams"])
     mean, scale = floats(task["mean"]), floats(task["scale"])
+    # regression: the model predicts the standardised label
+    ymean = float(task.get("label_mean", "0"))
+    yscale = float(task.get("label_scale", "1"))
     epochs, batch = int(task["local_epochs"]), int(task["batch_size"])
     lr, l2 = float(task["lr"]), float(task["l2"])
 
@@ -62,7 +67,8 @@ def main():
         for line in f:
             cells = [float(v) for v in line.split(",")]
             x = [(cells[j] - mean[j]) / scale[j] for j in range(d)]
-            rows.append((x, cells[d]))
+            y = cells[d] if model == "logistic" else (cells[d] - ymean) / yscale
+            rows.append((x, y))
     if not rows:
         sys.exit("external_trainer: train.csv has no rows")
 

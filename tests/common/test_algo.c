@@ -300,7 +300,9 @@ static void test_histogram(void)
 	int use = -1;
 
 	FL_CHECK_EQ_INT(len, 1 + 2 * TD + TK);
-	FL_CHECK_EQ_INT(fl_update_stats_len_hist(TD, 0), fl_update_stats_len(TD));
+	/* regression: the label's sum and sum of squares follow */
+	FL_CHECK_EQ_INT(fl_update_stats_len_hist(TD, 0),
+			fl_update_stats_len(TD) + FL_UPDATE_STATS_LABEL);
 	if (!site[0] || !site[1] || !site[2] || !enc || !sum || !v || !dec || !m) {
 		FL_CHECK(0);
 		goto out;
@@ -496,6 +498,67 @@ out:
 	fl_dataset_free(ds);
 }
 
+/* Regression: the STATS round's label sums give the model's label
+ * standardisation; predictions are in the label's units; FLMODEL4 keeps
+ * it; a bad scale is refused. */
+static void test_label_scale(void)
+{
+	fl_dataset ds;
+	double x[6] = { 1, 2, 3, 4, 5, 6 }, y[3] = { 10, 20, 60 };
+	double v[3 + 2 * 2], want_mean = 30.0, want_sd = sqrt((100 + 400 + 3600) / 3.0 - 900);
+	uint8_t *buf = NULL;
+	size_t blen = 0;
+	fl_model *m = NULL, *back = NULL, *cls = NULL;
+
+	memset(&ds, 0, sizeof(ds));
+	ds.n = 3;
+	ds.d = 2;
+	ds.x = x;
+	ds.y = y;
+	FL_CHECK_EQ_INT(fl_update_stats_len_hist(2, 0), 7);
+	FL_CHECK_EQ_INT(fl_update_stats_build_hist(&ds, 0, v), 0);
+	FL_CHECK_NEAR(v[5], 90.0, 0);
+	FL_CHECK_NEAR(v[6], 4100.0, 0);
+	FL_CHECK_EQ_INT(fl_model_new(FL_MODEL_LINEAR, 2, 1, &m), 0);
+	if (m == NULL)
+		return;
+	FL_CHECK_EQ_INT(fl_update_stats_apply_hist(m, v, 0), 0);
+	FL_CHECK_NEAR(m->y_mean, want_mean, 1e-12);
+	FL_CHECK_NEAR(m->y_scale, want_sd, 1e-9);
+	/* output 0 predicts the mean; output 1 one standard deviation above */
+	FL_CHECK_NEAR(fl_model_predict_row(m, x), want_mean, 1e-9);
+	m->w[2] = 1.0;   /* bias */
+	FL_CHECK_NEAR(fl_model_predict_row(m, x), want_mean + want_sd, 1e-9);
+	FL_CHECK_EQ_INT(fl_model_encode(m, &buf, &blen), 0);
+	FL_CHECK(buf != NULL && memcmp(buf, "FLMODEL4", 8) == 0);
+	FL_CHECK_EQ_INT(buf ? fl_model_decode(buf, blen, &back) : -1, 0);
+	if (back) {
+		FL_CHECK_NEAR(back->y_mean, m->y_mean, 0);
+		FL_CHECK_NEAR(back->y_scale, m->y_scale, 0);
+		fl_model_free(back);
+		back = NULL;
+	}
+	/* a zero scale on the wire is refused */
+	if (buf && blen > 64) {
+		memset(buf + 56, 0, 8);   /* y_scale, after the FLMODEL2 header and y_mean */
+		FL_CHECK_EQ_INT(fl_model_decode(buf, blen, &back), FL_E_PARSE);
+	}
+	free(buf);
+	FL_CHECK_EQ_INT(fl_model_set_label_scale(m, 1.0, 0.0), FL_E_INVAL);
+	FL_CHECK_EQ_INT(fl_model_set_label_scale(m, NAN, 1.0), FL_E_INVAL);
+	FL_CHECK_EQ_INT(fl_model_new(FL_MODEL_LOGISTIC, 2, 1, &cls), 0);
+	FL_CHECK_EQ_INT(fl_model_set_label_scale(cls, 1.0, 2.0), FL_E_INVAL);
+	/* no label scale: the old FLMODEL1 bytes */
+	m->y_mean = 0.0;
+	m->y_scale = 1.0;
+	buf = NULL;
+	FL_CHECK_EQ_INT(fl_model_encode(m, &buf, &blen), 0);
+	FL_CHECK(buf != NULL && memcmp(buf, "FLMODEL1", 8) == 0);
+	free(buf);
+	fl_model_free(cls);
+	fl_model_free(m);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -511,5 +574,6 @@ int main(void)
 	test_histogram();
 	test_servopt();
 	test_fedavg_exact();
+	test_label_scale();
 	return FL_TEST_DONE();
 }

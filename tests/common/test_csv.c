@@ -233,12 +233,53 @@ static void test_shuttle(void)
 	FL_CHECK_EQ_INT(fl_csv_read("/nonexistent/x.csv", &c, err), FL_E_IO);
 }
 
+/* [round] split = stratified: each class keeps round(f * n_c) test rows,
+ * deterministically; the random split may drift on small data. */
+static void test_split_stratified(void)
+{
+	fl_dataset all, *tr = NULL, *te = NULL, *tr2 = NULL, *te2 = NULL;
+	double x[40], y[40];
+	size_t per[2] = { 0, 0 };
+
+	memset(&all, 0, sizeof(all));
+	for (int i = 0; i < 40; i++) {
+		x[i] = i;
+		y[i] = i < 8 ? 1 : 0;   /* 8 rows of class 1, 32 of class 0 */
+	}
+	all.n = 40;
+	all.d = 1;
+	all.k = 2;
+	all.x = x;
+	all.y = y;
+	FL_CHECK_EQ_INT(fl_dataset_split_stratified(&all, 0.25, 3, &tr, &te), 0);
+	FL_CHECK(tr && te && te->n == 10 && tr->n == 30);
+	for (size_t i = 0; te && i < te->n; i++)
+		per[(int)te->y[i]]++;
+	FL_CHECK_EQ_INT(per[0], 8);
+	FL_CHECK_EQ_INT(per[1], 2);
+	for (size_t i = 1; te && i < te->n; i++)   /* file order kept */
+		FL_CHECK(te->x[i] > te->x[i - 1]);
+	FL_CHECK_EQ_INT(fl_dataset_split_stratified(&all, 0.25, 3, &tr2, &te2), 0);
+	FL_CHECK(te && te2 && te->n == te2->n &&
+		 memcmp(te->x, te2->x, te->n * sizeof(double)) == 0);
+	fl_dataset_free(tr);
+	fl_dataset_free(te);
+	fl_dataset_free(tr2);
+	fl_dataset_free(te2);
+	all.k = 0;   /* regression: no classes to stratify */
+	FL_CHECK_EQ_INT(fl_dataset_split_stratified(&all, 0.25, 3, &tr, &te), FL_E_INVAL);
+	all.k = 2;
+	y[3] = 2;    /* not a class id */
+	FL_CHECK_EQ_INT(fl_dataset_split_stratified(&all, 0.25, 3, &tr, &te), FL_E_INVAL);
+}
+
 int main(void)
 {
 	test_quoting();
 	test_errors();
 	test_labels();
 	test_split_append();
+	test_split_stratified();
 	test_shuttle();
 	return FL_TEST_DONE();
 }

@@ -309,6 +309,39 @@ static void test_site_figures(void)
 		   "unknown key 'site_figures' in [round]");
 }
 
+/* [round] split = random|stratified: stratified needs labels, survives
+ * fl_jobspec_format, and only appears there when set. */
+static void test_split(void)
+{
+	static const char *base = "[job]\nname=bc\ndataset=breast\nmodel=logistic\n"
+		"label=label\nlabels=0,1\n[round]\n";
+	char err[FL_ERRMSG_BYTES], spec[512], *text = NULL;
+	fl_jobspec js, back;
+
+	snprintf(spec, sizeof(spec), "%ssplit = stratified\n", base);
+	FL_CHECK_EQ_INT(parse(spec, &js, err), 0);
+	FL_CHECK(js.split_stratified);
+	FL_CHECK_EQ_INT(fl_jobspec_format(&js, &text), 0);
+	FL_CHECK(text && strstr(text, "split = stratified\n") != NULL);
+	FL_CHECK_EQ_INT(text ? parse(text, &back, err) : -1, 0);
+	FL_CHECK(back.split_stratified && same_spec(&js, &back));
+	fl_jobspec_clear(&back);
+	fl_jobspec_clear(&js);
+	free(text);
+	text = NULL;
+	snprintf(spec, sizeof(spec), "%ssplit = random\n", base);
+	FL_CHECK_EQ_INT(parse(spec, &js, err), 0);
+	FL_CHECK(!js.split_stratified);
+	FL_CHECK_EQ_INT(fl_jobspec_format(&js, &text), 0);
+	FL_CHECK(text && strstr(text, "split") == NULL);
+	fl_jobspec_clear(&js);
+	free(text);
+	snprintf(spec, sizeof(spec), "%ssplit = evenly\n", base);
+	expect_err(spec, "'split' must be random or stratified");
+	expect_err("[job]\nname=c\ndataset=c\nmodel=linear\nlabel=y\n[round]\n"
+		   "split = stratified\n", "needs a classification job");
+}
+
 int main(void)
 {
 	test_full();
@@ -316,5 +349,6 @@ int main(void)
 	test_long_lists();
 	test_errors();
 	test_site_figures();
+	test_split();
 	return FL_TEST_DONE();
 }

@@ -427,10 +427,12 @@ static fl_model *get_model(coord_engine *e, uint64_t job, uint32_t version)
 	return m;
 }
 
-static const double st1[] = { 10, 10, 20, 30, 50 };
-static const double st2[] = { 20, 40, -10, 100, 30 };
-static const double st3[] = { 30, 30, 60, 60, 150 };
-static const double st4[] = { 0, 0, 0, 0, 0 };
+/* n, sum x (2), sum x^2 (2), then the label's sum and sum of squares (a
+ * regression job: fl_update_stats_len_hist(2, 0) = 7 values). */
+static const double st1[] = { 10, 10, 20, 30, 50, 40, 200 };
+static const double st2[] = { 20, 40, -10, 100, 30, 60, 300 };
+static const double st3[] = { 30, 30, 60, 60, 150, 90, 450 };
+static const double st4[] = { 0, 0, 0, 0, 0, 0, 0 };
 static const double *const stv[] = { st1, st2, st3, st4 };
 
 static const double t1[] = { 1, 2, 3, 10, 5, 5, 2, 0, 2, 10, 30 };
@@ -443,7 +445,7 @@ static const double *const ev[] = { e1, e1, e1, e1 };
 
 static void check_stats_model(const fl_model *m0, const char *spec)
 {
-	double sum[5];
+	double sum[7];
 	fl_jobspec js;
 	fl_model *ref = NULL;
 	int i;
@@ -455,8 +457,12 @@ static void check_stats_model(const fl_model *m0, const char *spec)
 	FL_CHECK_EQ_INT(m0->version, 0);
 	FL_CHECK_NEAR(m0->mean[0], 80.0 / 60.0, 1e-9);
 	FL_CHECK_NEAR(m0->mean[1], 70.0 / 60.0, 1e-9);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 7; i++)
 		sum[i] = st1[i] + st2[i] + st3[i];
+	/* the label's standardisation: mean 190/60, variance 950/60 - mean^2 */
+	FL_CHECK_NEAR(m0->y_mean, 190.0 / 60.0, 1e-9);
+	FL_CHECK_NEAR(m0->y_scale, sqrt(950.0 / 60.0 - (190.0 / 60.0) * (190.0 / 60.0)),
+		      1e-9);
 	FL_CHECK_EQ_INT(fl_jobspec_parse(spec, strlen(spec), &js, NULL), 0);
 	FL_CHECK_EQ_INT(fl_model_new_for_spec(&js, 2, &ref), 0);
 	if (ref) {
@@ -595,11 +601,11 @@ static void test_fedavg(coord_store *st)
 	FL_CHECK_EQ_INT(task.kind, FL_TASK_STATS);
 	FL_CHECK_EQ_INT(task.round, 0);
 	FL_CHECK_EQ_INT(task.sa.nreal, 0);
-	FL_CHECK_EQ_INT(task.sa.words, 3 * fl_update_stats_len(2));
+	FL_CHECK_EQ_INT(task.sa.words, 3 * fl_update_stats_len_hist(2, 0));
 	FL_CHECK(task.deadline_ms > 9000 && task.deadline_ms <= 10000);
 	FL_CHECK(task.spec != NULL && strstr(task.spec, "linear") != NULL);
 	fl_msg_task_clear(&task);
-	run_round(e, stv, 5, -1, 10, &t);
+	run_round(e, stv, 7, -1, 10, &t);
 	m0 = get_model(e, job, 0);
 	check_stats_model(m0, spec);
 
@@ -880,7 +886,7 @@ static void test_consistency(coord_store *st)
 	FL_CHECK_EQ_INT(task.sa.q, 3);
 	FL_CHECK(task.sa.consistency);
 	fl_msg_task_clear(&task);
-	run_round_n(e, 4, stv, 5, -1, 10, 1, &t);
+	run_round_n(e, 4, stv, 7, -1, 10, 1, &t);
 	m0 = get_model(e, job, 0);
 	t += 1000;
 	poll_all(e, t, 4);
@@ -961,8 +967,8 @@ static void test_bench_partial(coord_store *st)
 		FL_CHECK_EQ_INT(agent_share(e, &a[i]), 0);
 	coord_engine_tick(e, t += 10);
 	for (i = 0; i < 3; i++)
-		FL_CHECK_EQ_INT(agent_input(e, &a[i], stv[i], 5), 0);
-	FL_CHECK_EQ_INT(agent_input_n(e, &a[3], stv[3], 5, true), 0);
+		FL_CHECK_EQ_INT(agent_input(e, &a[i], stv[i], 7), 0);
+	FL_CHECK_EQ_INT(agent_input_n(e, &a[3], stv[3], 7, true), 0);
 	for (i = 0; i < NSITES; i++)
 		agent_clear(&a[i]);
 	coord_engine_tick(e, t += 1100);   /* input deadline: attempt 1 fails */
@@ -974,7 +980,7 @@ static void test_bench_partial(coord_store *st)
 	task = poll_one(e, "site1", t);
 	FL_CHECK(task.kind == FL_TASK_STATS && task.attempt == 2 && task.sa.n == 3);
 	fl_msg_task_clear(&task);
-	run_round(e, stv, 5, -1, 1, &t);
+	run_round(e, stv, 7, -1, 1, &t);
 	FL_CHECK_EQ_INT(coord_store_round_list(st, job, &rows, &n), 0);
 	FL_CHECK(n >= 2);
 	if (n >= 2) {
@@ -995,8 +1001,8 @@ static void test_bench_partial(coord_store *st)
  * feature a silently left unstandardised. */
 static void test_stats_wrap_adversary(coord_store *st)
 {
-	static const double big[] = { 10, 1, 1, 4.5e12, 1 };
-	static const double zero[] = { 10, 1, 1, 1, 1 };
+	static const double big[] = { 10, 1, 1, 4.5e12, 1, 1, 1 };
+	static const double zero[] = { 10, 1, 1, 1, 1, 1, 1 };
 	const double *const vec[] = { big, big, zero };
 	coord_engine_opts o = { 3000, 300 };
 	char msg[FL_ERRMSG_BYTES];
@@ -1013,7 +1019,7 @@ static void test_stats_wrap_adversary(coord_store *st)
 					    &job, msg), 0);
 	poll_all(e, t, 3);
 	coord_engine_tick(e, t);
-	run_round(e, vec, 5, -1, 10, &t);
+	run_round(e, vec, 7, -1, 10, &t);
 	FL_CHECK_EQ_INT(coord_store_job_get(st, job, &ji, NULL), 0);
 	FL_CHECK(strcmp(ji.state, "failed") == 0);
 	FL_CHECK(strstr(ji.error, "R8") != NULL);

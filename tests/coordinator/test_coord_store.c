@@ -212,6 +212,7 @@ static int make_v1(const char *path)
 	}
 	rc = sqlite3_exec(db, "ALTER TABLE jobs DROP COLUMN weight_n;"
 			  "DROP TABLE events;"
+			  "DROP TABLE declines;"
 			  "ALTER TABLE rounds DROP COLUMN closed_by;"
 			  "PRAGMA user_version = 1;", NULL, NULL, NULL);
 	sqlite3_close(db);

@@ -20,7 +20,7 @@
 
 static char model[32];
 static unsigned d, k, epochs, batch, nparams;
-static double lr, l2, mean[MAXD], scale[MAXD];
+static double lr, l2, mean[MAXD], scale[MAXD], ymean = 0.0, yscale = 1.0;
 
 static int parse_list(const char *s, double *out, unsigned n)
 {
@@ -70,9 +70,13 @@ static int read_task(void)
 			return -1;
 		else if (!strcmp(line, "scale") && d && parse_list(val, scale, d) != 0)
 			return -1;
+		else if (!strcmp(line, "label_mean"))
+			ymean = atof(val);
+		else if (!strcmp(line, "label_scale"))
+			yscale = atof(val);
 	}
 	fclose(f);
-	if (d == 0 || d > MAXD || k != 1 || nparams != d + 1 || batch == 0 ||
+	if (d == 0 || d > MAXD || k != 1 || nparams != d + 1 || batch == 0 || !(yscale > 0) ||
 	    (strcmp(model, "logistic") && strcmp(model, "linear")))
 		return -1;
 	return 0;
@@ -176,7 +180,7 @@ int main(int argc, char **argv)
 					err = p - y[r];
 					loss -= y[r] > 0.5 ? log(p + 1e-12) : log(1 - p + 1e-12);
 				} else {
-					err = z - y[r];
+						err = z - (y[r] - ymean) / yscale;
 					loss += 0.5 * err * err;
 				}
 				for (j = 0; j < d; j++)

@@ -3,8 +3,9 @@
 # Integration: the site's own [policy]. Coordinator + 4 agents on loopback,
 # breast_cancer split across the sites.
 # 1. site4 allows only linear models: a logistic job completes with the other
-#    three; site4 logs one refusal per round attempt and keeps no record of
-#    the job (it contributed nothing).
+#    three; site4 logs its refusal once, tells the coordinator the rule (a
+#    policy decline, which leaves it out of the job's later rounds) and
+#    keeps no record of the job (it contributed nothing).
 # 2. Three sites that each want at least 3 other sites refuse a 3-site round
 #    at advertise: the job makes no round and produces no model.
 # 3. Four such sites pass advertise and the key list, then one leaves after
@@ -74,8 +75,13 @@ it_check "its last round aggregated 3 sites (got $last)" test "$last" = 3
 log4=$FL_WORK/site4/agent.log
 it_check "site4 logged why it refused" \
   grep -q "policy: refusing job $job1 round 0 attempt 1 (stats): model logistic not in allowed_models (linear)" "$log4"
-it_check "site4 refused the training rounds too" \
-  grep -q "policy: refusing job $job1 round 1 attempt 1 (train): model logistic" "$log4"
+# A refusal of the job's model holds for the whole job: site4 says so (a
+# policy decline) and is not selected for the job again.
+it_check "site4's decline names the rule" test "$(echo "$status" | jq -r \
+  '[.declines[] | select(.site == "site4" and .reason == "policy")] | .[0].text')" = \
+  "model logistic not in allowed_models (linear)"
+it_check "site4 was left out of the training rounds" test "$(echo "$status" | jq \
+  '[.rounds[] | select(.kind == "train") | .participants[] | select(. == "site4")] | length')" = 0
 n=$(grep -c "policy: refusing job $job1 round 0 attempt 1 " "$log4" || true)
 it_check "site4 logged that refusal once, not every poll (got $n)" test "$n" = 1
 it_check "site4 advertised no keys for job $job1" bash -c "! grep -q 'job $job1 .*advertised' '$log4'"

@@ -138,8 +138,10 @@ it_check "every training round lists every participant's figures" \
 it_check "the stats round lists none" \
   test "$(jq '[.rounds[] | select(.kind == "stats") | .site_metrics[]] | length' "$FL_WORK/tstatus.json")" = 0
 it_check "job status text shows site1's row" grep -q "^site1 " "$FL_WORK/tstatus.txt"
-it_check "job status text shows no row of site5 (refused)" \
-  bash -c "! grep -Eq '^site5 ' '$FL_WORK/tstatus.txt'"
+it_check "job status text shows no figures of site5 (refused)" \
+  bash -c "! sed -n '/figures the sites reported/,\$p' '$FL_WORK/tstatus.txt' | grep -Eq '^site5 '"
+it_check "job status text shows site5's R9 decline" \
+  grep -Eq '^site5 +[^ ]+ +policy +R9: ' "$FL_WORK/tstatus.txt"
 it_check "site1 logged that it reports its own figures" \
   grep -q "job $tjob round 3 attempt 1 eval: reporting this site's own figures in clear" "$FL_WORK/site1/agent.log"
 it_check "site5 (report_own_metrics = false) refused the job under R9" \

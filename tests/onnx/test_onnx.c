@@ -74,6 +74,10 @@ static int run_node(interp *it, const Onnx__NodeProto *nd, uint32_t rows)
 				y[j] = x[j] - b->x[j];
 			else if (strcmp(op, "Div") == 0)
 				y[j] = x[j] / b->x[j];
+			else if (strcmp(op, "Mul") == 0)
+				y[j] = x[j] * b->x[j];
+			else if (strcmp(op, "Add") == 0)
+				y[j] = x[j] + b->x[j];
 			else if (strcmp(op, "Relu") == 0)
 				y[j] = x[j] > 0 ? x[j] : 0;
 			else if (strcmp(op, "Sigmoid") == 0)
@@ -288,6 +292,17 @@ static void test_kinds(fl_rng *rng)
 	FL_CHECK_EQ_INT(fl_model_new_mlp(5, 2, 3, h3, &m), 0);
 	fill(m, rng);
 	check_model(m, "Sub,Div,Gemm,Relu,Gemm,Relu,Gemm,Relu,Gemm,Softmax", 10, rng);
+	fl_model_free(m);
+	/* regression with a label standardisation: the output is unscaled */
+	FL_CHECK_EQ_INT(fl_model_new(FL_MODEL_LINEAR, 3, 1, &m), 0);
+	fill(m, rng);
+	FL_CHECK_EQ_INT(fl_model_set_label_scale(m, 35.8, 16.7), 0);
+	check_model(m, "Sub,Div,Gemm,Mul,Add", 6, rng);
+	fl_model_free(m);
+	FL_CHECK_EQ_INT(fl_model_new_mlp(2, 1, 1, h1, &m), 0);
+	fill(m, rng);
+	FL_CHECK_EQ_INT(fl_model_set_label_scale(m, -4.0, 0.25), 0);
+	check_model(m, "Sub,Div,Gemm,Relu,Gemm,Mul,Add", 8, rng);
 	fl_model_free(m);
 }
 

@@ -125,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case FUZZ_SITE_DETAIL:
 		ROUND(site_detail, fl_msg_site_detail, fl_msg_site_detail_clear(o));
 		break;
+	case FUZZ_DECLINE: ROUND(decline, fl_msg_decline, (void)o); break;
 	default:
 		break;
 	}

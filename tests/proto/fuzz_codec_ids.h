@@ -27,6 +27,8 @@ enum {
 	FUZZ_EVENT_REQ, FUZZ_EVENT_LIST, FUZZ_AUDIT_LIST, FUZZ_SITE_DETAIL,
 	/* database copies (fl_codec.h, Backup) */
 	FUZZ_BACKUP_CHUNK,
+	/* a site's decline (fl_codec.h, Agent Decline) */
+	FUZZ_DECLINE,
 	FUZZ_NDECODERS
 };
 
@@ -43,7 +45,7 @@ static inline unsigned fuzz_codec_id(const char *name)
 		"ledger_list", "enroll_req", "enroll_reply", "enroll_token_req",
 		"enroll_token", "job_stats", "own_metrics", "site_metrics_list",
 		"crl", "members", "event_req", "event_list", "audit_list",
-		"site_detail", "backup_chunk",
+		"site_detail", "backup_chunk", "decline",
 	};
 
 	for (unsigned i = 0; i < FUZZ_NDECODERS; i++)
