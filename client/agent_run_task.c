@@ -210,11 +210,11 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 	return r;
 }
 
-/* The site-local record of what was just contributed (never sent). */
-static void record(fl_agent *a, const fl_msg_task *t, const double *vec,
+/* The site-local record of what was just contributed (never sent), written
+ * while the agent waits for the next phase; *vec passes to the writer. */
+static void record(fl_agent *a, const fl_msg_task *t, double **vec,
 		   size_t n, size_t rows, const fl_agent_record *model)
 {
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_agent_record rec;
 
 	memset(&rec, 0, sizeof(rec));
@@ -228,11 +228,10 @@ static void record(fl_agent *a, const fl_msg_task *t, const double *vec,
 	rec.rows = rows;
 	rec.nreal = t->sa.nreal;
 	rec.weight_scale = t->sa.weight_scale;
-	rec.vec = (double *)vec;
+	rec.vec = *vec;
 	rec.n = n;
-	if (fl_agent_record_write(a->cfg.state_dir, &rec, msg) != 0)
-		fl_warn("job %llu round %u: cannot keep the local record of this "
-			"contribution: %s", (unsigned long long)t->job_id, t->round, msg);
+	*vec = NULL;
+	agent_record_bg_start(a, &rec);
 }
 
 int agent_task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
@@ -316,7 +315,7 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 		 fl_agent_task_name(t->kind), (long long)(t1 - t0),
 		 (long long)(t2 - t1), (long long)(t3 - t2),
 		 (long long)(fl_mono_ms() - t3));
-	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
+	record(a, t, &vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
 	/* Only for a job with site_figures = true, when this site opted in. */
 	(void)agent_report_own(a, t, &spec, &own);
 out:
