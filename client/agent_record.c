@@ -136,8 +136,10 @@ static int record_format_bin(const fl_agent_record *rec, char **buf, size_t *len
 		c = rec->n - i < RECORD_B64_CHUNK ? rec->n - i : RECORD_B64_CHUNK;
 		for (j = 0; j < c; j++)
 			put_f64le(raw + 8 * j, rec->vec[i + j]);
-		sodium_bin2base64(out + pos, cap - pos, raw, c * 8, var);
-		pos += sodium_base64_ENCODED_LEN(c * 8, var) - 1;
+		/* exactly this piece's room: libsodium zeroes all the room given */
+		bl = sodium_base64_ENCODED_LEN(c * 8, var);
+		sodium_bin2base64(out + pos, bl, raw, c * 8, var);
+		pos += bl - 1;
 	}
 	sodium_memzero(raw, sizeof(raw));   /* a piece of the plain vector */
 	memcpy(out + pos, "\"}\n", 4);
