@@ -311,8 +311,11 @@ static int ext_read_weights(const char *dir, fl_model *local, char *errmsg)
 			goto out;
 		}
 	}
-	/* Only a complete, valid vector replaces the weights. */
-	memcpy(local->w, w, local->nparams * sizeof(*w));
+	/* Only a complete, valid vector replaces the weights (w was allocated
+	 * as fl_model allocates its weights: it takes their place). */
+	free(local->w);
+	local->w = w;
+	w = NULL;
 	r = 0;
 out:
 	free(w);

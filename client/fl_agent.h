@@ -243,6 +243,15 @@ void fl_agent_blob_clear(fl_agent_blob *b);
 int fl_agent_model_fetch(fl_rpc_channel *ch, uint64_t job_id, uint32_t version,
 			 uint32_t timeout_ms, fl_model **out, fl_rpc_status *st,
 			 char *errmsg);
+/*
+ * The same, and sha256 (32 bytes; NULL: not wanted) gets the SHA-256 of the
+ * downloaded bytes, which is that of fl_model_encode(*out): the decoder
+ * takes only the canonical encoding (decode then encode gives the same
+ * bytes; fuzz_model checks it), so no second 8-bytes-a-parameter pass.
+ */
+int fl_agent_model_fetch_sha(fl_rpc_channel *ch, uint64_t job_id,
+			     uint32_t version, uint32_t timeout_ms, fl_model **out,
+			     uint8_t *sha256, fl_rpc_status *st, char *errmsg);
 
 /* ---- backoff for reconnecting (agent_backoff.c) ---- */
 
