@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent_external: runs a site's own training program (see agent_external.h). */
+#define _GNU_SOURCE   /* posix_spawn_file_actions_addchdir_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +173,44 @@ static void ext_log_tail(const char *dir, char *out, size_t cap)
 	free(text);
 }
 
+/* Starts PROGRAM DIR in DIR in a process group of its own (a timeout kills
+ * its children too), stdin /dev/null, stdout and stderr to logp.
+ * posix_spawn, not fork: glibc starts the child with vfork semantics, so
+ * the agent's page tables (model-sized buffers, gRPC's threads) are not
+ * copied before the exec. 0 and *pid, or an errno value (an exec failure
+ * too: ENOENT, EACCES ...). */
+static int ext_spawn(const fl_external_cfg *cfg, const char *dir,
+		     const char *logp, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	char *argv[3];
+	int r;
+
+	argv[0] = (char *)cfg->program;
+	argv[1] = (char *)dir;
+	argv[2] = NULL;
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return r;
+	}
+	/* logp before the chdir: it may be relative to the agent's folder */
+	if ((r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+						  0)) == 0 &&
+	    (r = posix_spawn_file_actions_addopen(&fa, 1, logp, O_WRONLY | O_CREAT |
+						  O_TRUNC, 0600)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, 1, 2)) == 0 &&
+	    (r = posix_spawn_file_actions_addchdir_np(&fa, dir)) == 0 &&
+	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP)) == 0 &&
+	    (r = posix_spawnattr_setpgroup(&at, 0)) == 0)
+		r = posix_spawn(pid, cfg->program, &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return r;
+}
+
 /* Runs PROGRAM DIR in DIR; waits at most timeout_s. */
 static int ext_run(const fl_external_cfg *cfg, const char *dir, char *errmsg)
 {
@@ -179,42 +219,22 @@ static int ext_run(const fl_external_cfg *cfg, const char *dir, char *errmsg)
 	uint32_t wait_us;
 	int pfd;
 	pid_t pid, w;
-	int status = 0, fd;
+	int status = 0, r;
 
 	if (ext_path(logp, dir, "trainer.log") != 0)
 		return FL_E_TOOBIG;
-	pid = fork();
-	if (pid < 0) {
-		fl_errmsg_set(errmsg, "cannot start the external trainer: %s",
-			      strerror(errno));
-		return FL_E_IO;
+	if ((r = ext_spawn(cfg, dir, logp, &pid)) != 0) {
+		if (r != ENOENT && r != EACCES && r != ENOEXEC && r != ENOTDIR &&
+		    r != ELOOP && r != ENAMETOOLONG) {
+			fl_errmsg_set(errmsg, "cannot start the external trainer: %s",
+				      strerror(r));
+			return FL_E_IO;
+		}
+		fl_errmsg_set(errmsg, "the external trainer %s did not start (status "
+			      "127: cannot execute it: %s); check [trainer] program",
+			      cfg->program, strerror(r));
+		return FL_E_EXTERNAL;
 	}
-	if (pid == 0) {
-		/* Child: own process group, so a timeout kills its children too. */
-		setpgid(0, 0);
-		if (chdir(dir) != 0)
-			_exit(126);
-		if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
-			dup2(fd, 0);
-			close(fd);
-		}
-		if ((fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(cfg->program, cfg->program, dir, (char *)NULL);
-		/* Only async-signal-safe calls after fork in a threaded process. */
-		{
-			static const char msg[] = "fedc-agent: cannot execute the "
-				"external trainer (missing, or not executable)\n";
-			ssize_t wr = write(2, msg, sizeof(msg) - 1);
-
-			(void)wr;
-		}
-		_exit(127);
-	}
-	setpgid(pid, pid);
 	wait_us = 500;
 	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	deadline = fl_mono_ms() + (int64_t)(cfg->timeout_s ? cfg->timeout_s :
@@ -314,8 +334,11 @@ static int ext_read_weights(const char *dir, fl_model *local, char *errmsg)
 			goto out;
 		}
 	}
-	/* Only a complete, valid vector replaces the weights. */
-	memcpy(local->w, w, local->nparams * sizeof(*w));
+	/* Only a complete, valid vector replaces the weights (w was allocated
+	 * as fl_model allocates its weights: it takes their place). */
+	free(local->w);
+	local->w = w;
+	w = NULL;
 	r = 0;
 out:
 	free(w);

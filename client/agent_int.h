@@ -4,6 +4,7 @@
 #ifndef AGENT_INT_H
 #define AGENT_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "agent_testhook.h"
@@ -50,6 +51,17 @@ typedef struct agent_input_rec {
 	uint32_t ns;
 	char (*s)[FL_NAME_BYTES];                    /* S: sorted distinct names; owned */
 } agent_input_rec;
+
+/* The contribution record being written off the critical path
+ * (agent_record_bg.c). */
+typedef struct agent_record_bg {
+	bool busy;                 /* th runs: join it (agent_record_bg_wait) */
+	pthread_t th;
+	fl_agent_record rec;       /* rec.vec owned, wiped and freed by th */
+	char state_dir[FL_PATH_BYTES];
+	int r;                     /* th's outcome, with msg */
+	char msg[FL_ERRMSG_BYTES];
+} agent_record_bg;
 
 /* The one secure-aggregation round attempt under way. */
 typedef struct agent_sa {
@@ -102,6 +114,7 @@ struct fl_agent {
 	/* SIGHUP: re-read [policy] (agent_reload.c) */
 	volatile sig_atomic_t *reload;   /* set by the signal; NULL: never */
 	char config_path[FL_PATH_BYTES];
+	agent_record_bg recbg;     /* agent_record_bg.c */
 };
 
 /* ---- agent_reload.c ---- */
@@ -110,6 +123,21 @@ struct fl_agent {
  * changed, keeps the policy in force (logged); only [policy] is applied,
  * the rest needs a restart. */
 void agent_reload_check(fl_agent *a);
+
+/* ---- agent_record_bg.c ---- */
+/*
+ * Writes rec (fl_agent_record_write) on a thread of its own, after
+ * waiting for the previous one. rec->vec passes to the writer, which wipes
+ * and frees it; the rest of rec is copied. Without a thread it writes
+ * here. A failure is logged (a warning, as before: the record is the
+ * site's audit trail, not a condition of the round) when it is waited for.
+ */
+void agent_record_bg_start(fl_agent *a, const fl_agent_record *rec);
+/* Waits for the record being written, if any, and logs its failure. Called
+ * before the unmask answer and whenever an attempt ends (agent_sa_drop),
+ * so a round this site finished has its record, and the daily count of
+ * contributions (the policy) sees every one. */
+void agent_record_bg_wait(fl_agent *a);
 
 /* ---- agent_lock.c ---- */
 /*

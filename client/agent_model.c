@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "fl_agent.h"
 #include "fl_codec.h"
@@ -86,6 +87,14 @@ int fl_agent_model_fetch(fl_rpc_channel *ch, uint64_t job_id, uint32_t version,
 			 uint32_t timeout_ms, fl_model **out, fl_rpc_status *st,
 			 char *errmsg)
 {
+	return fl_agent_model_fetch_sha(ch, job_id, version, timeout_ms, out, NULL,
+					st, errmsg);
+}
+
+int fl_agent_model_fetch_sha(fl_rpc_channel *ch, uint64_t job_id,
+			     uint32_t version, uint32_t timeout_ms, fl_model **out,
+			     uint8_t *sha256, fl_rpc_status *st, char *errmsg)
+{
 	fl_msg_model_req req = { job_id, version, false };
 	fl_agent_blob blob;
 	fl_rpc_stream *s = NULL;
@@ -125,6 +134,8 @@ int fl_agent_model_fetch(fl_rpc_channel *ch, uint64_t job_id, uint32_t version,
 	if ((r = fl_model_decode(blob.data, blob.len, out)) != 0)
 		fl_errmsg_set(errmsg, "the downloaded model does not decode: %s",
 			      fl_strerror(r));
+	else if (sha256)
+		crypto_hash_sha256(sha256, blob.data, blob.len);
 out:
 	fl_agent_blob_clear(&blob);
 	fl_rpc_stream_free(s);

@@ -25,11 +25,13 @@ uint32_t agent_call_timeout(const fl_msg_task *t)
 
 /* Downloads the model that entered this round and checks it fits the data. */
 static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
-			const fl_dataset *ds, fl_model **out)
+			const fl_dataset *ds, fl_model **out,
+			uint8_t sha[static crypto_hash_sha256_BYTES])
 {
 	char msg[FL_ERRMSG_BYTES] = "";
 	fl_rpc_status st;
 	fl_model *m = NULL;
+	int64_t t0 = fl_mono_ms();
 	int r;
 
 	if (t->round == 0) {
@@ -37,8 +39,11 @@ static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spe
 			 (unsigned long long)t->job_id, fl_agent_task_name(t->kind));
 		return FL_E_ROUND;
 	}
-	r = fl_agent_model_fetch(a->ch, t->job_id, t->round - 1,
-				 agent_call_timeout(t), &m, &st, msg);
+	r = fl_agent_model_fetch_sha(a->ch, t->job_id, t->round - 1,
+				     agent_call_timeout(t), &m, sha, &st, msg);
+	fl_debug("job %llu round %u: model version %u downloaded in %lld ms",
+		 (unsigned long long)t->job_id, t->round, t->round - 1,
+		 (long long)(fl_mono_ms() - t0));
 	if (r != 0) {
 		fl_log(agent_is_net_err(r) ? FL_LOG_WARN : FL_LOG_ERROR,
 		       "job %llu round %u %s: cannot get model version %u: %s",
@@ -56,21 +61,16 @@ static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spe
 	return 0;
 }
 
-/* Notes in rec the version and SHA-256 of the global model used: the
+/* Notes in rec the version and SHA-256 of the global model used: h, the
  * digest of its native encoding, i.e. of the blob the coordinator stored
  * (decode then encode gives the same bytes) and put in the round ledger. */
 static int note_model(const fl_msg_task *t, const fl_model *m,
+		      const uint8_t h[static crypto_hash_sha256_BYTES],
 		      fl_agent_record *rec)
 {
-	uint8_t *buf = NULL, h[crypto_hash_sha256_BYTES];
-	size_t len = 0;
-
-	if (fl_model_encode(m, &buf, &len) != 0)
-		return FL_E_NOMEM;
-	crypto_hash_sha256(h, buf, len);
-	free(buf);
 	/* R2: train only on the model whose digest every site signed */
-	if (!t->sa.has_model || sodium_memcmp(h, t->sa.model_sha256, sizeof(h)) != 0) {
+	if (!t->sa.has_model ||
+	    sodium_memcmp(h, t->sa.model_sha256, crypto_hash_sha256_BYTES) != 0) {
 		fl_warn("refused job %llu round %u attempt %u (%s input): R2: the "
 			"model the coordinator serves is not the one in the round "
 			"context that every site signed", (unsigned long long)t->job_id,
@@ -78,7 +78,8 @@ static int note_model(const fl_msg_task *t, const fl_model *m,
 		agent_metrics_refused("R2");
 		return FL_E_CONTEXT;
 	}
-	sodium_bin2hex(rec->model_sha256, sizeof(rec->model_sha256), h, sizeof(h));
+	sodium_bin2hex(rec->model_sha256, sizeof(rec->model_sha256), h,
+		       crypto_hash_sha256_BYTES);
 	rec->model_version = m->version;
 	rec->has_model = true;
 	return 0;
@@ -94,6 +95,7 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	fl_agent_train_info info;
 	fl_metrics mt;
 	fl_model *global = NULL;
+	uint8_t h[crypto_hash_sha256_BYTES];
 	int r;
 
 	switch (t->kind) {
@@ -112,9 +114,9 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			agent_metrics_refused("R7");
 			return FL_E_UNSAFE;
 		}
-		if ((r = fetch_global(a, t, spec, train, &global)) != 0)
+		if ((r = fetch_global(a, t, spec, train, &global, h)) != 0)
 			return r;
-		if ((r = note_model(t, global, rec)) != 0)
+		if ((r = note_model(t, global, h, rec)) != 0)
 			break;
 		{
 			fl_external_cfg ext;
@@ -154,9 +156,9 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		}
 		break;
 	case FL_TASK_EVAL:
-		if ((r = fetch_global(a, t, spec, test, &global)) != 0)
+		if ((r = fetch_global(a, t, spec, test, &global, h)) != 0)
 			return r;
-		if ((r = note_model(t, global, rec)) != 0)
+		if ((r = note_model(t, global, h, rec)) != 0)
 			break;
 		r = fl_agent_eval_vec(global, test, vec, n, &mt);
 		if (r == 0)
@@ -224,11 +226,11 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 	return r;
 }
 
-/* The site-local record of what was just contributed (never sent). */
-static void record(fl_agent *a, const fl_msg_task *t, const double *vec,
+/* The site-local record of what was just contributed (never sent), written
+ * while the agent waits for the next phase; *vec passes to the writer. */
+static void record(fl_agent *a, const fl_msg_task *t, double **vec,
 		   size_t n, size_t rows, const fl_agent_record *model)
 {
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_agent_record rec;
 
 	memset(&rec, 0, sizeof(rec));
@@ -242,11 +244,10 @@ static void record(fl_agent *a, const fl_msg_task *t, const double *vec,
 	rec.rows = rows;
 	rec.nreal = t->sa.nreal;
 	rec.weight_scale = t->sa.weight_scale;
-	rec.vec = (double *)vec;
+	rec.vec = *vec;
 	rec.n = n;
-	if (fl_agent_record_write(a->cfg.state_dir, &rec, msg) != 0)
-		fl_warn("job %llu round %u: cannot keep the local record of this "
-			"contribution: %s", (unsigned long long)t->job_id, t->round, msg);
+	*vec = NULL;
+	agent_record_bg_start(a, &rec);
 }
 
 int agent_task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
@@ -330,7 +331,7 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 		 fl_agent_task_name(t->kind), (long long)(t1 - t0),
 		 (long long)(t2 - t1), (long long)(t3 - t2),
 		 (long long)(fl_mono_ms() - t3));
-	record(a, t, vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
+	record(a, t, &vec, n, t->kind == FL_TASK_EVAL ? test->n : train->n, &used);
 	/* Only for a job with site_figures = true, when this site opted in. */
 	(void)agent_report_own(a, t, &spec, &own);
 out:

@@ -40,6 +40,7 @@ static const char *phase_name(enum fl_sa_phase p)
 
 void agent_sa_drop(fl_agent *a)
 {
+	agent_record_bg_wait(a);          /* the attempt's record is on disk */
 	agent_inputs_end(a);              /* R6: the attempt is no longer open */
 	fl_secagg_client_free(a->sa.c);   /* wipes every secret of the attempt */
 	free(a->sa.names);
@@ -394,6 +395,8 @@ static int sa_unmask(sa_ctx *x)
 		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
 		goto out;
 	}
+	/* the record of this upload is on disk before the round can end */
+	agent_record_bg_wait(x->a);
 	if ((r = fl_codec_encode_sa_unmask_resp(&out, &buf, &len)) != 0 ||
 	    (r = sa_put(x, FL_RPC_SA_PUT_UNMASK, buf, len)) != 0)
 		goto out;

@@ -168,8 +168,9 @@ static int e2e_write_job(const char *work, const e2e_opts *o, const e2e_shape *s
 		 "hidden = %s\nloss = squared\nlabel = y\nfeatures = x\n"
 		 "rounds = %u\nmin_clients = %u\n"
 		 "[round]\ntimeout = %u\nmax_attempts = 3\n%s",
-		 (unsigned long long)sh->nparams, hidden, o->rounds, o->sites,
-		 o->timeout_s, nb);
+		 (unsigned long long)sh->nparams, hidden, o->rounds,
+		 /* --kill-round: the rounds after it run without that site */
+		 o->kill_round ? o->sites - 1 : o->sites, o->timeout_s, nb);
 	e2e_path(path, "%s/job.ini", work);
 	return e2e_write(path, text);
 }
