@@ -28,8 +28,9 @@ start=$(date +%s)
 # chromium: it_report.sh renders fedctl's job report headless (screenshot, DOM).
 # dpkg-dev (dpkg-shlibdeps), file and systemd (systemd-analyze) build and
 # check the Debian packages in it_deploy_deb; python3-yaml reads the
-# Kubernetes manifests in it_deploy_k8s.
-export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml"
+# Kubernetes manifests in it_deploy_k8s; debootstrap assembles the
+# containers' runtime stage in it_deploy_container.
+export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON
