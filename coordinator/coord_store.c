@@ -922,6 +922,15 @@ int coord_store_ledger_list(coord_store *st, uint64_t job_id, uint64_t from_seq,
 	uint64_t next = 0;
 	int r, rc;
 
+	/* SQLite's integers are signed: a sequence number or job id beyond
+	 * 2^63 - 1 names nothing (it would wrap to a negative one, and seq >=
+	 * a negative number is the first page) */
+	if (from_seq > (uint64_t)INT64_MAX || job_id > (uint64_t)INT64_MAX) {
+		*out = NULL;
+		*n = 0;
+		*next_seq = 0;
+		return 0;
+	}
 	pthread_mutex_lock(&st->mu);
 	if ((r = coord_db_prep(st, "SELECT seq, job_id, round, attempt, text, hash, "
 			       "sig FROM ledger WHERE seq >= ? AND (? = 0 OR "

@@ -375,6 +375,21 @@ static void test_job_filter(coord_store *st, coord_ledger_signer *signer,
 	/* the whole chain still verifies, and job 1's entries are not job 2's */
 	FL_CHECK_EQ_INT(coord_store_ledger_list(st, 0, 1, 1 << 20, &all, &na, &next), 0);
 	FL_CHECK_EQ_INT((int)na, 5);
+	/* from_seq or a job id of 2^63 or more names nothing: an empty page,
+	 * not the first one (a signed wrap in SQLite) */
+	{
+		coord_ledger_row *none = NULL;
+		size_t nn = 9;
+		uint64_t nx = 9;
+
+		FL_CHECK_EQ_INT(coord_store_ledger_list(st, 0, (uint64_t)1 << 63, 1 << 20,
+							&none, &nn, &nx), 0);
+		FL_CHECK(nn == 0 && nx == 0 && none == NULL);
+		nn = 9;
+		FL_CHECK_EQ_INT(coord_store_ledger_list(st, UINT64_MAX, 1, 1 << 20,
+							&none, &nn, &nx), 0);
+		FL_CHECK(nn == 0 && none == NULL);
+	}
 	text = export_text(all, na, cert);
 	FL_CHECK_EQ_INT(verify(text, ca, NULL, NULL, &res), 0);
 	free(text);
