@@ -18,7 +18,8 @@ static const char *ini_check_line(const char *s, size_t n, int *have_key)
 	const char *sep, *semi;
 
 	if (n > FL_INI_MAX_LINE)
-		return "line is too long (split lists over indented continuation lines)";
+		return "line is too long (over " FL_INI_MAX_LINE_STR " characters; split "
+		       "lists over indented continuation lines)";
 	while (i < n && isspace((unsigned char)s[i]))
 		i++;
 	if (i == n || s[i] == ';' || s[i] == '#')

@@ -9,6 +9,7 @@
 
 /* Longest line content libinih (INI_MAX_LINE 200) reads without splitting it. */
 #define FL_INI_MAX_LINE 198u
+#define FL_INI_MAX_LINE_STR "198"   /* the same, for messages */
 
 /*
  * Runs ini_parse_string over len bytes of text (a NUL-terminated copy is
