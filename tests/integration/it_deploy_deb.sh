@@ -52,7 +52,10 @@ vn=0.1.0 vn1=0.1.0+it1
 t0=$(date +%s)
 bash "$top/deploy/package.sh" --build-dir "$pbuild" --version "$vn" --out "$FL_WORK/dist-n" \
   >"$FL_WORK/package-n.log" 2>&1 || { cat "$FL_WORK/package-n.log" >&2; exit 1; }
-bash "$top/deploy/package.sh" --build-dir "$pbuild" --version "$vn1" --out "$FL_WORK/dist-n1" \
+# N+1: the same binaries, packaged again with CPack only (package.sh ran
+# the build and its checks just now)
+mkdir -p "$FL_WORK/dist-n1"
+(cd "$pbuild" && cpack -G DEB -B "$FL_WORK/dist-n1" -D CPACK_PACKAGE_VERSION="$vn1") \
   >"$FL_WORK/package-n1.log" 2>&1 || { cat "$FL_WORK/package-n1.log" >&2; exit 1; }
 echo "packages built in $(( $(date +%s) - t0 )) s:"
 ls -l "$FL_WORK"/dist-n/*.deb | awk '{print "  " $5 " bytes " $NF}'

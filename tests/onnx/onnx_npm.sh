@@ -42,7 +42,8 @@ onnx_npm_install() {
     cp "$src/package.json" "$src/package-lock.json" "$dir/"
     t0=$(date +%s)
     if ! (cd "$dir" && ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
-          timeout 600 npm ci --no-audit --no-fund --loglevel=error) >"$dir/npm.log" 2>&1; then
+          timeout 600 npm ci --no-audit --no-fund --loglevel=error \
+            --fetch-retries=2 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=8000) >"$dir/npm.log" 2>&1; then
       cat "$dir/npm.log" >&2
       # No route to the registry (DNS, connection, or a TLS-inspecting
       # proxy whose CA this machine does not trust) is not a fedc failure:

@@ -347,6 +347,8 @@ static void rt_jobs(sample *info, sample *list, sample *status)
 	FL_CHECK(jlo.jobs == NULL && jlo.n == 0);
 	fl_msg_job_list_clear(&jl);
 
+	memset(&st, 0, sizeof(st));   /* no declines here (test_codec_decline) */
+	memset(&sto, 0, sizeof(sto));
 	fill_job_info(&st.job, 77);
 	fill_round(&rounds[0], 0, 0);
 	fill_round(&rounds[1], 1, 3);
