@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-15}
 build=${FL_FUZZ_BUILD:-build-fuzz}
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DFL_FUZZ=ON -DFL_WERROR=ON >/dev/null
-if ! cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1; then
+if ! cmake --build "$build" -j"$(nproc)" --target fl_fuzz_all >"$build/build.log" 2>&1; then
   grep -E "error|warning" "$build/build.log" >&2 || tail -n 30 "$build/build.log" >&2
   echo "fuzz: the clang/libFuzzer build failed" >&2
   exit 1

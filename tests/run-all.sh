@@ -13,9 +13,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 
+# stage NAME: a heading with the time since the start (where the minutes go)
+stage() { echo "== $1 (at $(( $(date +%s) - start )) s)" >&2; }
+
 run_suite() {   # run_suite BUILD_DIR [LABELS TO LEAVE OUT OF THE INTEGRATION TESTS]
-  echo "== tests in $1" >&2
+  stage "tests in $1"
   ctest --test-dir "$1" --output-on-failure -LE 'integration|load' -j2
+  stage "integration tests in $1"
   ctest --test-dir "$1" --output-on-failure -L integration ${2:+-LE "$2"}
 }
 
@@ -37,7 +41,7 @@ FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR
 # The shipped configuration, as deploy/setup.sh and demo.sh build it (Release,
 # every option at its default): only the four shipped binaries, and not one
 # FEDC_TEST_ string in them. (-U: defaults, whatever a stale cache says.)
-echo "== shipped binaries (build-ship/, default configuration)" >&2
+stage "shipped binaries (build-ship/, default configuration)"
 cmake -S . -B build-ship -DCMAKE_BUILD_TYPE=Release -UFL_WERROR -UFL_SANITIZE -UFL_FUZZ -UFL_TEST_HOOKS >/dev/null
 cmake --build build-ship -j2 --target fedc-coordinator fedc-agent fedctl fedc-train 2>&1 |
   grep -E "error|warning|Error" || true
@@ -50,6 +54,6 @@ FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON 
 # normal build: under ASan they add minutes and no code path the other tests
 # do not cover.
 run_suite build-asan 'targets|readme|onnx|plain|noasan'
-echo "== fuzzing (${FL_FUZZ_SECONDS:-6} s per target)" >&2
+stage "fuzzing (${FL_FUZZ_SECONDS:-6} s per target)"
 bash tests/fuzz-run.sh "${FL_FUZZ_SECONDS:-6}"
 echo "all test suites passed in $(( $(date +%s) - start )) s" >&2
