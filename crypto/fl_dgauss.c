@@ -50,15 +50,11 @@ static unsigned dg_bitlen(dg_u128 v)
 
 static uint32_t dg_u32(fl_dgauss *g)
 {
-	uint32_t v;
+	uint8_t b[4];
 
-	if (g->pos + 4 > sizeof(g->buf)) {
-		g->rng(g->rng_ctx, g->buf, sizeof(g->buf));
-		g->pos = 0;
-	}
-	memcpy(&v, g->buf + g->pos, 4);
-	g->pos += 4;
-	return v;
+	dg_bytes(g, b, sizeof(b));
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
 }
 
 /* A uniform integer in [0, n), 1 <= n <= 2^32: Lemire's multiply-shift

@@ -101,18 +101,9 @@ install -o root -g fedc -m 0640 "$FL_WORK/pki/site1.key" /etc/fedc/tls/site.key
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # the operator's edits of the conffiles (an upgrade must keep them)
 sed -i "s/^listen = .*/listen = 127.0.0.1:$port/" /etc/fedc/coordinator.ini
-printf 'members = %s\n' /etc/fedc/members.txt >> /etc/fedc/coordinator.ini
+sed -i '/^\[coordinator\]/a members = /etc/fedc/members.txt' /etc/fedc/coordinator.ini
 sed -i 's/^offline_after_ms = .*/offline_after_ms = 3000/' /etc/fedc/coordinator.ini
 install -o root -g fedc -m 0640 "$FL_WORK/pki/members.txt" /etc/fedc/members.txt
-# members must sit in [coordinator]: move the appended line up
-python3 - <<'EOP'
-p = "/etc/fedc/coordinator.ini"
-lines = open(p).read().split("\n")
-m = [l for l in lines if l.startswith("members = ")][0]
-lines.remove(m)
-lines.insert(lines.index("[coordinator]") + 1, m)
-open(p, "w").write("\n".join(lines))
-EOP
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
 install -d -o fedc -g fedc -m 0700 /var/lib/fedc/agent/data
 install -o fedc -g fedc -m 0600 "$FL_WORK/data/site1.csv" /var/lib/fedc/agent/data/breast_cancer.csv
