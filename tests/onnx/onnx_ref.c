@@ -18,7 +18,8 @@
 #include "fl_model.h"
 #include "fl_model_int.h"
 
-/* The probabilities fedc's heads compute from one row of logits z. */
+/* What fedc's heads compute from one row of logits z: the probabilities,
+ * or a regression's value in the label's units. */
 static void head(const fl_model *m, double *z)
 {
 	double mx, s = 0;
@@ -27,8 +28,12 @@ static void head(const fl_model *m, double *z)
 		z[0] = 1.0 / (1.0 + exp(-z[0]));
 		return;
 	}
-	if (m->kind != FL_MODEL_SOFTMAX && !(m->kind == FL_MODEL_MLP && m->k >= 2))
+	if (m->kind != FL_MODEL_SOFTMAX && !(m->kind == FL_MODEL_MLP && m->k >= 2)) {
+		/* regression: the value in the label's units (the ONNX graph
+		 * ends in Mul + Add for the label standardisation) */
+		z[0] = z[0] * m->y_scale + m->y_mean;
 		return;
+	}
 	mx = z[0];
 	for (uint32_t c = 1; c < m->k; c++)
 		mx = z[c] > mx ? z[c] : mx;
