@@ -132,7 +132,16 @@ static void print_json(const train_opts *o, const train_result *r)
 	json_num("loss", fl_metrics_loss(&r->test), true);
 	json_num("accuracy", fl_metrics_accuracy(&r->test), true);
 	json_num("macro_f1", fl_metrics_macro_f1(&r->test), true);
-	json_num("r2", fl_metrics_r2(&r->test), false);
+	json_num("r2", fl_metrics_r2(&r->test), r->test.nclasses > 0);
+	if (r->test.nclasses > 0 && r->test.nclasses <= FL_METRICS_MAX_CLASSES) {
+		/* per class: test rows, predicted rows, true positives (rare
+		 * classes move macro-F1 by a whole class's share) */
+		printf("\"classes\":[");
+		for (uint32_t c = 0; c < r->test.nclasses; c++)
+			printf("%s{\"support\":%.0f,\"predicted\":%.0f,\"tp\":%.0f}",
+			       c ? "," : "", r->test.ntrue[c], r->test.npred[c], r->test.tp[c]);
+		printf("]");
+	}
 	printf("}\n");
 }
 
