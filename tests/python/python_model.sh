@@ -45,6 +45,23 @@ for c in "${cases[@]}"; do
     echo "FAIL: $name"; fails=$((fails + 1))
   fi
 done
+# A spec written from a dict (fedc.spec_text, as Client.submit_job sends
+# it) parses and trains: every feature of the CSV header, on continuation lines.
+"$py" - "$top/data/breast_cancer.csv" >"$work/dict.ini" <<'PY'
+import sys, fedc
+cols = open(sys.argv[1]).readline().strip().split(",")
+print(fedc.spec_text({
+    "job": {"name": "from-dict", "dataset": "breast_cancer", "model": "logistic",
+            "label": "label", "labels": ["0", "1"], "features": cols[:-1], "rounds": 2},
+    "train": {"local_epochs": 1, "lr": 0.05}, "round": {"seed": 0}}), end="")
+PY
+if "$bin/fedc-train" --spec "$work/dict.ini" --data "$top/data/breast_cancer.csv" \
+    >"$work/dict.train" 2>&1 && grep -q "logistic model" "$work/dict.train"; then
+  echo "ok: a spec from a dict ($(grep -c '' "$work/dict.ini") lines) trains in fedc-train"
+else
+  echo "FAIL: fedc-train refused the spec from a dict:"; cat "$work/dict.ini" "$work/dict.train"
+  fails=$((fails + 1))
+fi
 # The comparison can fail: one output off by 1e-6 must be caught.
 awk -v CONVFMT=%.17g 'NR == 7 { $1 = $1 + 1e-6 } { print }' "$work/linear.ref" >"$work/bad.ref"
 if "$py" "$here/py_compare.py" "$work/linear.bin" "$work/linear.in" "$work/bad.ref" 1e-9 \
@@ -53,5 +70,5 @@ if "$py" "$here/py_compare.py" "$work/linear.bin" "$work/linear.in" "$work/bad.r
 else
   echo "ok: a reference off by 1e-6 fails the comparison"
 fi
-echo "$(( ${#cases[@]} + 1 - fails )) passed, $fails failed"
+echo "$(( ${#cases[@]} + 2 - fails )) passed, $fails failed"
 [ "$fails" -eq 0 ]
