@@ -55,6 +55,17 @@ class ModelTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             fedc.predict(m, [[1, 2]])   # wrong width
 
+    def test_numpy(self):
+        try:
+            import numpy as np
+        except ImportError:
+            self.skipTest("python3-numpy is not installed (optional)")
+        m = fedc.decode_model(MLP)
+        a = m.to_numpy()
+        self.assertEqual(a["layers"][0][0].shape, (2, 2))
+        self.assertEqual(a["layers"][1][0].tolist(), [[1.0], [2.0]])
+        self.assertEqual(fedc.predict(m, np.array([[1.0, 1.0], [-1.0, 0.0]])), [3.0, 2.0])
+
     def test_bad_files(self):
         bad = {
             "truncated": LINEAR[:-1],
