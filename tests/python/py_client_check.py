@@ -8,6 +8,8 @@ downloads to MODEL_OUT; a bad spec and an unknown job raise FedcError with
 the coordinator's status and message. Prints "ok:"/"FAIL:" lines; exit 1
 on any failure."""
 import hashlib
+import os
+import socket
 import sys
 
 import grpc
@@ -71,6 +73,30 @@ def main(job, model_out, bad_spec):
     except fedc.FedcError as e:
         print("unknown job: %s" % e)
         check("an unknown job raises FedcError NOT_FOUND", e.code == grpc.StatusCode.NOT_FOUND)
+    # a viewer may look but not submit; a closed port is UNAVAILABLE
+    pki = os.path.dirname(os.environ["FEDC_CA"])
+    viewer = fedc.Client(os.environ["FEDC_COORDINATOR"], os.environ["FEDC_CA"],
+                         os.path.join(pki, "viewer.pem"), os.path.join(pki, "viewer.key"))
+    check("a viewer reads the job list", job in [j.job_id for j in viewer.jobs()])
+    try:
+        viewer.submit_job(open(bad_spec).read().replace("forest", "mlp"))
+        check("a viewer's submit is refused", False)
+    except fedc.FedcError as e:
+        print("viewer submit: %s" % e)
+        check("a viewer's submit raises FedcError PERMISSION_DENIED",
+              e.code == grpc.StatusCode.PERMISSION_DENIED)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    nobody = fedc.Client("127.0.0.1:%d" % port, os.environ["FEDC_CA"], os.environ["FEDC_CERT"],
+                         os.environ["FEDC_KEY"], timeout=5)
+    try:
+        nobody.jobs()
+        check("a closed port fails", False)
+    except fedc.FedcError as e:
+        print("closed port: %s" % e)
+        check("a closed port raises FedcError UNAVAILABLE", e.code == grpc.StatusCode.UNAVAILABLE)
     return 1 if fails else 0
 
 

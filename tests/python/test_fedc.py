@@ -7,7 +7,6 @@ import struct
 import unittest
 
 import fedc
-from fedc import model as fm
 from fedc import spec as fs
 
 
