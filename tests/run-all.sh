@@ -35,6 +35,10 @@ start=$(date +%s)
 # Kubernetes manifests in it_deploy_k8s; debootstrap assembles the
 # containers' runtime stage in it_deploy_container.
 export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap"
+# The Python client's tests (tests/python): gRPC and protobuf for Python,
+# cryptography to sign specs, protoc to generate the message classes,
+# numpy for Model.to_numpy (optional for users, tested in python_unit).
+FL_EXTRA_PKGS="$FL_EXTRA_PKGS python3-grpcio python3-protobuf python3-cryptography protobuf-compiler python3-numpy"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON
