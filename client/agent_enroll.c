@@ -23,6 +23,7 @@
 #include "fl_pki.h"
 #include "fl_proxy.h"
 #include "fl_rpc.h"
+#include "fl_targets.h"
 #include "fl_util.h"
 
 #define ENROLL_MAX_DATA 32
@@ -154,6 +155,7 @@ static int call_enroll(const enroll_args *a, const char *csr,
 	const char *proxy = NULL, *psrc = NULL;
 	char pmsg[FL_ERRMSG_BYTES] = "";
 	fl_rpc_channel *ch = NULL;
+	fl_targets tg;
 	fl_msg_enroll_req req;
 	fl_rpc_status st;
 	uint8_t *buf = NULL, *resp = NULL;
@@ -175,14 +177,29 @@ static int call_enroll(const enroll_args *a, const char *csr,
 		fprintf(stderr, "fedc-agent enroll: %s\n", pmsg);
 		goto out;
 	}
-	if ((r = fl_rpc_channel_new_via(a->coordinator, &tls, FL_ENROLL_PEM_MAX * 4,
-					0, proxy, &ch)) != 0) {
-		fprintf(stderr, "fedc-agent enroll: cannot open a channel to %s: %s\n",
-			a->coordinator, fl_strerror(r));
+	if ((r = fl_targets_parse(a->coordinator, &tg, pmsg)) != 0) {
+		fprintf(stderr, "fedc-agent enroll: --coordinator: %s\n", pmsg);
 		goto out;
 	}
-	r = fl_rpc_unary(ch, FL_RPC_ENROLL, buf, len, ENROLL_TIMEOUT_MS, &resp,
-			 &rlen, &st);
+	/* an active/standby list: a standby answers UNAVAILABLE */
+	for (uint32_t i = 0; i < tg.n; i++, fl_targets_next(&tg)) {
+		fl_rpc_channel_free(ch);
+		ch = NULL;
+		if ((r = fl_rpc_channel_new_via(fl_targets_current(&tg), &tls,
+						FL_ENROLL_PEM_MAX * 4, 0, proxy,
+						&ch)) != 0) {
+			fprintf(stderr, "fedc-agent enroll: cannot open a channel to "
+				"%s: %s\n", fl_targets_current(&tg), fl_strerror(r));
+			goto out;
+		}
+		r = fl_rpc_unary(ch, FL_RPC_ENROLL, buf, len, ENROLL_TIMEOUT_MS,
+				 &resp, &rlen, &st);
+		if (r == 0 || i + 1 == tg.n || (st.code != GRPC_STATUS_UNAVAILABLE &&
+						 st.code != GRPC_STATUS_DEADLINE_EXCEEDED))
+			break;
+		fprintf(stderr, "fedc-agent enroll: %s unavailable (%s); trying %s\n",
+			fl_targets_current(&tg), st.detail, tg.t[(tg.cur + 1) % tg.n]);
+	}
 	if (r != 0) {
 		switch (st.code) {
 		case GRPC_STATUS_UNAVAILABLE:
@@ -190,7 +207,7 @@ static int call_enroll(const enroll_args *a, const char *csr,
 			fprintf(stderr, "fedc-agent enroll: cannot reach the coordinator "
 				"at %s (%s). Check the address and that --ca is the "
 				"consortium's CA (a TLS failure looks the same).\n",
-				a->coordinator, st.detail);
+				fl_targets_current(&tg), st.detail);
 			break;
 		case GRPC_STATUS_PERMISSION_DENIED:
 		case GRPC_STATUS_UNAUTHENTICATED:

@@ -11,6 +11,7 @@
 #include "fl_agent.h"
 #include "fl_members.h"
 #include "fl_pki.h"
+#include "fl_targets.h"
 
 #define AGENT_POLL_TIMEOUT_MS 10000u
 #define AGENT_REPOLL_MS 20u   /* after a held long poll came back empty */
@@ -82,6 +83,7 @@ struct fl_agent {
 	fl_agent_config cfg;
 	fl_rpc_tls tls;            /* points into cfg */
 	fl_rpc_channel *ch;
+	fl_targets coords;         /* cfg.coordinator's list; cur is dialled */
 	fl_agent_cache cache;
 	fl_agent_done done;
 	fl_agent_backoff bo;

@@ -17,7 +17,7 @@ int agent_channel_open(fl_agent *a)
 	int r;
 
 	/* cfg.proxy: settled at start (agent_main), "" = direct */
-	if ((r = fl_rpc_channel_new_via(a->cfg.coordinator, &a->tls,
+	if ((r = fl_rpc_channel_new_via(fl_targets_current(&a->coords), &a->tls,
 					FL_MSG_MAX_BYTES, a->cfg.keepalive_ms,
 					a->cfg.proxy_set ? a->cfg.proxy : NULL,
 					&ch)) != 0)
@@ -35,7 +35,7 @@ void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent)
 		return;
 	if ((r = agent_channel_open(a)) != 0)
 		fl_warn("cannot reopen the channel to %s: %s (keeping the old one)",
-			a->cfg.coordinator, fl_strerror(r));
+			fl_targets_current(&a->coords), fl_strerror(r));
 }
 
 int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
@@ -50,6 +50,11 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return FL_E_NOMEM;
 	a->cfg = *cfg;
+	if ((r = fl_targets_parse(a->cfg.coordinator, &a->coords, msg)) != 0) {
+		fl_error("[agent] coordinator: %s", msg);
+		free(a);
+		return FL_E_CONFIG;
+	}
 	/* R6: one agent per state folder, before anything in it changes */
 	if ((r = agent_lock_take(a->cfg.state_dir, &a->lock_fd, msg)) != 0) {
 		fl_error("%s", msg[0] ? msg : fl_strerror(r));
@@ -151,11 +156,23 @@ static uint32_t poll_failed(fl_agent *a, int r, const fl_rpc_status *st)
 	const char *why = st->detail[0] ? st->detail : fl_strerror(r);
 
 	if (r == FL_E_NET || r == FL_E_TIMEOUT) {
-		fl_warn("coordinator unreachable (%s), retrying in %.1f s", why,
-			delay / 1000.0);
+		const char *was = fl_targets_current(&a->coords);
+
+		if (a->coords.n > 1) {
+			/* active/standby: a standby answers UNAVAILABLE, a dead
+			 * coordinator does not answer; try the next address */
+			fl_warn("coordinator %s unavailable (%s); trying %s in %.1f s",
+				was, why, a->coords.t[(a->coords.cur + 1) % a->coords.n],
+				delay / 1000.0);
+			fl_targets_next(&a->coords);
+		} else {
+			fl_warn("coordinator unreachable (%s), retrying in %.1f s", why,
+				delay / 1000.0);
+		}
 		/* A fresh channel starts its connection attempts right away. */
 		if (agent_channel_open(a) != 0)
-			fl_warn("cannot reopen the channel to %s", a->cfg.coordinator);
+			fl_warn("cannot open the channel to %s",
+				fl_targets_current(&a->coords));
 	} else {
 		fl_error("coordinator refused the poll: %s (%s), retrying in %.1f s",
 			 why, fl_strerror(r), delay / 1000.0);
@@ -181,7 +198,7 @@ static int step(fl_agent *a, uint32_t *wait_ms)
 	}
 	if ((n = fl_agent_backoff_ok(&a->bo)) > 0)
 		fl_info("coordinator %s reachable again after %u failed attempts",
-			a->cfg.coordinator, n);
+			fl_targets_current(&a->coords), n);
 	/* poll_ms 0: a long poll that was held; ask again at once (an older
 	 * coordinator never says 0; a short floor keeps a coordinator that
 	 * says 0 at once from spinning the agent) */

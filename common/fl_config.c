@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fl_config.h"
+#include "fl_targets.h"
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_log.h"
@@ -252,8 +253,13 @@ static int cfg_trainer_key(cfg_ctx *c, fl_agent_config *a, const char *name,
 static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const char *v)
 {
 	if (strcmp(name, "coordinator") == 0) {
+		fl_targets t;
+
 		c->seen |= S_COORDINATOR;
-		return cfg_str(c, name, a->coordinator, sizeof(a->coordinator), v);
+		if (cfg_str(c, name, a->coordinator, sizeof(a->coordinator), v) != 0)
+			return -1;
+		/* one address, or an active/standby list "host1:443, host2:443" */
+		return fl_targets_parse(a->coordinator, &t, c->msg) == 0 ? 0 : -1;
 	}
 	if (strcmp(name, "poll_interval_ms") == 0)
 		return cfg_u32(c, name, 1, 3600000, &a->poll_interval_ms, v);

@@ -20,7 +20,9 @@ typedef struct fl_tls_paths {
 
 /*
  * Agent config:
- *   [agent]  coordinator = host:port (required), poll_interval_ms = 500
+ *   [agent]  coordinator = host:port (required; or an active/standby list
+ *            "host1:443, host2:443" tried in order, fl_targets.h),
+ *            poll_interval_ms = 500
  *            (pause between polls when the coordinator says so, or
  *            without long polls), long_poll_ms = 30000 (how long the
  *            coordinator may hold a poll until it has a task; 0: plain

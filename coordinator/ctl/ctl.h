@@ -12,6 +12,7 @@
 #include "fl_config.h"
 #include "fl_msg.h"
 #include "fl_rpc.h"
+#include "fl_targets.h"
 
 /* Exit codes (documented in 'fedctl help'). */
 enum ctl_exit {
@@ -30,7 +31,8 @@ enum ctl_exit {
 #define CTL_DEFAULT_TIMEOUT_MS 15000u
 
 typedef struct ctl_ctx {
-	char coordinator[256];
+	char coordinator[256];      /* one address or an active/standby list */
+	fl_targets tg;             /* coordinator, parsed; tg.cur is dialled */
 	char ca[FL_PATH_BYTES];
 	char cert[FL_PATH_BYTES];
 	char key[FL_PATH_BYTES];
@@ -140,6 +142,11 @@ int ctl_report(ctl_ctx *c, const char *what, int err, const fl_rpc_status *st);
 /* Opens c->ch if not yet open (for streaming calls). Returns an exit code
  * (0, or CTL_EXIT_* with the reason printed). */
 int ctl_channel_open(ctl_ctx *c, const char *what);
+/* After a call that failed with st: if the coordinator list has an address
+ * not yet tried in this call (*tried counts them; start at 0) and st is
+ * UNAVAILABLE (a standby refusing, or a dead coordinator), switches c->ch
+ * to the next address and returns true: the caller retries once more. */
+bool ctl_failover(ctl_ctx *c, const fl_rpc_status *st, uint32_t *tried);
 /* One unary call (opening the channel if needed). Returns an exit code;
  * on success *resp is malloc'd (caller frees). */
 int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,

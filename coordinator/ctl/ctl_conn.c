@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <grpc/status.h>
 
 #include "ctl.h"
 #include "fl_codec.h"
@@ -141,6 +142,11 @@ int ctl_conn_resolve(ctl_ctx *c)
 			"CA file" : !c->cert[0] ? "certificate" : "key");
 		return CTL_EXIT_USAGE;
 	}
+	/* once: a failover moves tg.cur, and later channels keep it */
+	if (c->tg.n == 0 && fl_targets_parse(c->coordinator, &c->tg, msg) != 0) {
+		fprintf(c->err, "fedctl: --coordinator: %s\n", msg);
+		return CTL_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -229,7 +235,8 @@ static int channel(ctl_ctx *c, const char *what)
 		return 0;
 	if ((r = ctl_conn_resolve(c)) != 0)
 		return r;
-	if ((r = fl_rpc_channel_new(c->coordinator, &tls, FL_MSG_MAX_BYTES, &c->ch)) != 0) {
+	if ((r = fl_rpc_channel_new(fl_targets_current(&c->tg), &tls, FL_MSG_MAX_BYTES,
+				    &c->ch)) != 0) {
 		fprintf(c->err, "fedctl: %s: cannot read the TLS files (%s, %s, %s): %s\n"
 			"hint: check the paths and that the key is readable\n", what,
 			c->ca, c->cert, c->key, fl_strerror(r));
@@ -243,16 +250,31 @@ int ctl_channel_open(ctl_ctx *c, const char *what)
 	return channel(c, what);
 }
 
+bool ctl_failover(ctl_ctx *c, const fl_rpc_status *st, uint32_t *tried)
+{
+	if (st == NULL || st->code != GRPC_STATUS_UNAVAILABLE || c->tg.n < 2 ||
+	    ++*tried >= c->tg.n)
+		return false;
+	fl_rpc_channel_free(c->ch);
+	c->ch = NULL;
+	fl_targets_next(&c->tg);
+	return channel(c, "failover") == 0;
+}
+
 int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 	     uint8_t **resp, size_t *resplen, const char *what)
 {
 	fl_rpc_status st;
+	uint32_t tried = 0;
 	int r;
 
 	if ((r = channel(c, what)) != 0)
 		return r;
-	memset(&st, 0, sizeof(st));
-	r = fl_rpc_unary(c->ch, method, req, reqlen, c->timeout_ms, resp, resplen, &st);
+	do {
+		memset(&st, 0, sizeof(st));
+		r = fl_rpc_unary(c->ch, method, req, reqlen, c->timeout_ms, resp,
+				 resplen, &st);
+	} while (r != 0 && ctl_failover(c, &st, &tried));
 	return r == 0 ? 0 : ctl_report(c, what, r, &st);
 }
 
@@ -316,6 +338,7 @@ int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 	fl_rpc_stream *s = NULL;
 	uint8_t *msg = NULL, *blob = NULL;
 	size_t mlen = 0, got = 0, total = 0;
+	uint32_t tried = 0;
 	int r, rc;
 
 	memset(&st, 0, sizeof(st));
@@ -325,6 +348,7 @@ int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		rc = ctl_report(c, "model get", r, NULL);
 		goto out;
 	}
+retry:
 	if ((r = fl_rpc_stream_open(c->ch, FL_RPC_CTL_GET_MODEL, c->timeout_ms, &s)) != 0 ||
 	    (r = fl_rpc_stream_send(s, msg, mlen)) != 0 ||
 	    (r = fl_rpc_stream_close_send(s)) != 0)
@@ -332,6 +356,16 @@ int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 	else
 		rc = recv_model(c, s, &blob, &got, &total);
 	if (s && (r = fl_rpc_stream_finish(s, &st)) != 0) {
+		if (got == 0 && ctl_failover(c, &st, &tried)) {
+			/* nothing received: a standby's refusal; the next one */
+			fl_rpc_stream_free(s);
+			s = NULL;
+			free(blob);
+			blob = NULL;
+			total = 0;
+			memset(&st, 0, sizeof(st));
+			goto retry;
+		}
 		rc = ctl_report(c, "model get", r, &st);
 		goto out;
 	}
