@@ -20,6 +20,7 @@
 #include "coord_members.h"
 #include "coord_ops.h"
 #include "coord_service.h"
+#include "coord_db.h"
 #include "coord_store.h"
 #include "coord_testhook.h"
 #include "fl_testhooks.h"
@@ -47,7 +48,8 @@ static void coord_usage(FILE *f)
 "options (each overrides the config file):\n"
 "  --config FILE      INI config (see below)\n"
 "  --listen ADDR      address to listen on, host:port (port 0 picks a free one)\n"
-"  --db PATH          SQLite database (created if missing)\n"
+"  --db PATH          SQLite database (created if missing), or a\n"
+"                     postgresql://user@host:port/db URL (no password)\n"
 "  --ca FILE          consortium CA certificate(s), PEM\n"
 "  --cert FILE        this coordinator's certificate, PEM\n"
 "  --key FILE         this coordinator's private key, PEM\n"
@@ -60,7 +62,10 @@ static void coord_usage(FILE *f)
 "  [coordinator]\n"
 "  listen = 127.0.0.1:7443\n"
 "  database = coordinator.db ; also a copy made by 'fedctl admin backup',\n"
-"                             ; to restore (the coordinator stopped first)\n"
+"                             ; to restore (the coordinator stopped first);\n"
+"                             ; or postgresql://user@host:port/db\n"
+"  database_password_file = pg.pass ; PostgreSQL's password (first line);\n"
+"                             ; without it, PGPASSFILE or ~/.pgpass\n"
 "  log_level = info\n"
 "  log_format = text  ; or json: one JSON object a line\n"
 "  offline_after_ms = 10000   ; a site that has not polled for this long is offline\n"
@@ -296,6 +301,14 @@ static void coord_wake_polls(void *srv)
 	fl_rpc_server_wake(srv);
 }
 
+/* The database for logs: a URL without any password. */
+static const char *coord_db_shown(const fl_coord_config *cfg)
+{
+	static char buf[FL_PATH_BYTES];
+
+	return coord_db_redact(cfg->database, buf, sizeof(buf));
+}
+
 /* Opens the store; while another process holds it locked, waits (the ops
  * listener says not ready meanwhile) until it is free or a signal comes. */
 static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
@@ -305,11 +318,12 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 	struct timespec pause = { 1, 0 };
 	int r, logged = 0;
 
-	while ((r = coord_store_open(cfg->database, st, errmsg)) == FL_E_BUSY) {
+	while ((r = coord_store_open_db(cfg->database,
+						 cfg->database_password_file, st, errmsg)) == FL_E_BUSY) {
 		atomic_store(&ops->store_locked, 1);
 		if (!logged++)
 			fl_warn("database %s is locked by another process: waiting "
-				"for it (not ready until then)", cfg->database);
+				"for it (not ready until then)", coord_db_shown(cfg));
 		if (sigtimedwait(set, NULL, &pause) > 0 || coord_sig_caught) {
 			fl_info("signal: stopping before the store was opened");
 			return FL_E_BUSY;
@@ -319,7 +333,7 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 	if (r != 0)
 		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
 	else if (logged)
-		fl_info("database %s is free again: opened", cfg->database);
+		fl_info("database %s is free again: opened", coord_db_shown(cfg));
 	return r;
 }
 
@@ -403,13 +417,13 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		goto out;
 	}
 	if ((r = coord_certs_new(st, ca_pem, ca_len, &certs)) != 0) {
-		fl_error("cannot read the published CRLs from %s: %s", cfg->database,
+		fl_error("cannot read the published CRLs from %s: %s", coord_db_shown(cfg),
 			 fl_strerror(r));
 		goto out;
 	}
 	coord_certs_crl_warn(certs, fl_time_ms());
 	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
-		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
+		fl_error("cannot load jobs from %s: %s", coord_db_shown(cfg), fl_strerror(r));
 		goto out;
 	}
 	coord_engine_set_ledger(eng, signer);
@@ -437,7 +451,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	svc.srv = srv;
 	coord_testhook_announce();
 	fl_info("fedc-coordinator %s listening on %s (port %d), database %s",
-		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), cfg->database);
+		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), coord_db_shown(cfg));
 	if (port_file && (r = coord_write_port(port_file, fl_rpc_server_port(srv))) != 0)
 		goto out;
 	if ((r = coord_engine_start(eng)) != 0)

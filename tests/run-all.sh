@@ -34,7 +34,8 @@ start=$(date +%s)
 # check the Debian packages in it_deploy_deb; python3-yaml reads the
 # Kubernetes manifests in it_deploy_k8s; debootstrap assembles the
 # containers' runtime stage in it_deploy_container.
-export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap"
+# postgresql: it_pg_store runs the coordinator's store in a real server.
+export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap postgresql"
 # Node.js and npm for the ONNX tests (onnxruntime-node runs the exports).
 export FL_WITH_NODE=1
 FL_BUILD_DIR=build FL_BUILD_TYPE=RelWithDebInfo bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE= -DFL_TEST_HOOKS=ON
