@@ -49,6 +49,15 @@ psql_q() { "${pgrun[@]}" psql -h "$pgroot/sock" -p "$pg_port" -U fedc -d fedc -A
 # the coordinator's password file (root's, mode 600)
 printf '%s\n' "$secret" > "$FL_WORK/pg.pass"
 chmod 600 "$FL_WORK/pg.pass"
+
+# the statement layer's and the store's unit tests, on this server too
+for t in test_coord_db test_coord_store; do
+  "${pgrun[@]}" "$pgbin/createdb" -h "$pgroot/sock" -p "$pg_port" -U fedc "$t"
+  out=$(FL_TEST_PG_URL="postgresql://fedc@127.0.0.1:$pg_port/$t" \
+    FL_TEST_PG_PASSFILE="$FL_WORK/pg.pass" "$FL_BIN/../tests/$t" 2>&1) && rc=0 || rc=$?
+  it_check "$t passes on PostgreSQL ($(tail -n 1 <<<"$out"))" test "$rc" = 0
+  [ "$rc" = 0 ] || echo "$out" >&2
+done
 export FL_DATABASE="postgresql://fedc@127.0.0.1:$pg_port/fedc"
 export FL_COORD_OPTS="database_password_file = $FL_WORK/pg.pass"
 
