@@ -85,6 +85,17 @@ void *coord_db_sqlite_handle(coord_db *db)
 	return db->ops->handle(db);
 }
 
+int coord_db_try_lock(coord_db *db, int64_t key, int *got)
+{
+	return db->ops->try_lock(db, key, got);
+}
+
+void coord_db_set_fence(coord_db *db, void (*fence)(void *arg), void *arg)
+{
+	db->fence = fence;
+	db->fence_arg = arg;
+}
+
 int coord_db_exec(coord_db *db, const char *sql)
 {
 	return db->ops->exec(db, sql);

@@ -45,6 +45,14 @@ void *coord_db_sqlite_handle(coord_db *db);
 /* True once a PostgreSQL connection was found broken (sqlite: never). */
 int coord_db_lost(coord_db *db);
 
+/* ---- one active coordinator (PostgreSQL) ---- */
+/* Tries the session advisory lock key: *got 1 if this connection holds it
+ * now (SQLite: always 1, its file lock does the job). While it is held, a
+ * broken connection is never silently reopened (the lock went with it):
+ * fence(arg) is called at once instead, and every statement fails. */
+int coord_db_try_lock(coord_db *db, int64_t key, int *got);
+void coord_db_set_fence(coord_db *db, void (*fence)(void *arg), void *arg);
+
 /* Runs SQL without parameters, several statements allowed. FL_E_DB. */
 int coord_db_exec(coord_db *db, const char *sql);
 int coord_db_begin(coord_db *db);      /* SQLite: BEGIN IMMEDIATE */

@@ -22,6 +22,7 @@ typedef struct coord_db_ops {
 	int (*busy)(coord_db *db);
 	int (*lost)(coord_db *db);
 	void *(*handle)(coord_db *db);
+	int (*try_lock)(coord_db *db, int64_t key, int *got);
 	const char *begin_sql;
 } coord_db_ops;
 
@@ -30,6 +31,8 @@ struct coord_db {
 	const coord_db_ops *ops;
 	coord_db_kind kind;
 	char err[FL_ERRMSG_BYTES];     /* the last failure */
+	void (*fence)(void *arg);      /* coord_db_set_fence */
+	void *fence_arg;
 };
 
 /* Each backend's statement starts with this. */

@@ -30,6 +30,7 @@ typedef struct pg_db {
 	coord_db base;
 	PGconn *c;
 	int lost;
+	int locked;                       /* holds the active lock */
 } pg_db;
 
 typedef struct pg_stmt {
@@ -66,8 +67,11 @@ static int pg_fail(pg_db *d, const char *what, const PGresult *res)
 	n = strlen(d->base.err);
 	while (n > 0 && (d->base.err[n - 1] == '\n' || d->base.err[n - 1] == ' '))
 		d->base.err[--n] = '\0';
-	if (PQstatus(d->c) != CONNECTION_OK)
+	if (PQstatus(d->c) != CONNECTION_OK) {
 		d->lost = 1;
+		if (d->locked && d->base.fence)
+			d->base.fence(d->base.fence_arg);
+	}
 	return FL_E_DB;
 }
 
@@ -77,6 +81,16 @@ static int pg_ready(pg_db *d)
 {
 	if (PQstatus(d->c) == CONNECTION_OK)
 		return 0;
+	if (d->locked) {
+		/* the lock went with the session: another coordinator may be
+		 * active now, so this one must not write again */
+		snprintf(d->base.err, sizeof(d->base.err), "the database session "
+			 "that held the active lock is gone");
+		d->lost = 1;
+		if (d->base.fence)
+			d->base.fence(d->base.fence_arg);
+		return FL_E_DB;
+	}
 	PQreset(d->c);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		d->lost = 1;
@@ -372,10 +386,31 @@ static void *pg_handle(coord_db *db)
 	return NULL;
 }
 
+static int pg_try_lock(coord_db *db, int64_t key, int *got)
+{
+	coord_stmt *s = NULL;
+	int r;
+
+	*got = 0;
+	if ((r = coord_db_query(db, "SELECT pg_try_advisory_lock(?)",
+				COORD_ARGS(CA_I(key)), &s)) != 0)
+		return r;
+	if ((r = coord_stmt_step(s)) == 1) {
+		*got = coord_stmt_int64(s, 0) != 0;
+		r = 0;
+	} else if (r == 0) {
+		r = FL_E_DB;
+	}
+	coord_stmt_free(s);
+	if (*got)
+		pg(db)->locked = 1;
+	return r;
+}
+
 static const coord_db_ops pg_ops = {
 	pg_close, pg_exec, pg_prepare, pg_stmt_free, pg_bind, pg_step, pg_changes,
 	pg_is_null, pg_col_int64, pg_col_double, pg_col_text, pg_col_blob, pg_busy, pg_lost,
-	pg_handle, "BEGIN",
+	pg_handle, pg_try_lock, "BEGIN",
 };
 
 /* Reads the password file's first line into pw. */
@@ -439,9 +474,12 @@ static void pg_notice(void *arg, const char *message)
 int coord_db_pg_open(const char *url, const char *password_file,
 		     coord_db **out, char *errmsg)
 {
+	/* TCP keepalives: a connection cut off is found broken within ~10 s */
 	const char *keys[] = { "dbname", "password", "connect_timeout",
-			       "application_name", NULL };
-	const char *vals[5] = { url, NULL, "10", "fedc-coordinator", NULL };
+			       "application_name", "keepalives_idle",
+			       "keepalives_interval", "keepalives_count", NULL };
+	const char *vals[8] = { url, NULL, "10", "fedc-coordinator", "4", "2", "3",
+				NULL };
 	char pw[PG_PASSWORD_BYTES] = "", shown[FL_ERRMSG_BYTES];
 	pg_db *d;
 	int r;
@@ -457,10 +495,8 @@ int coord_db_pg_open(const char *url, const char *password_file,
 	}
 	d->base.ops = &pg_ops;
 	d->base.kind = COORD_DB_PG;
-	if (pw[0])
-		vals[1] = pw;
-	else
-		keys[1] = NULL;      /* libpq reads PGPASSFILE or ~/.pgpass */
+	/* without a password file libpq reads PGPASSFILE or ~/.pgpass */
+	vals[1] = pw[0] ? pw : NULL;
 	d->c = PQconnectdbParams(keys, vals, 1);
 	sodium_memzero(pw, sizeof(pw));
 	if (d->c == NULL || PQstatus(d->c) != CONNECTION_OK) {

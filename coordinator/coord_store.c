@@ -19,7 +19,7 @@ int coord_store_open_db(const char *target, const char *password_file,
 			coord_store **out, char *errmsg)
 {
 	coord_store *st;
-	int r;
+	int r, got = 0;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return FL_E_NOMEM;
@@ -30,6 +30,17 @@ int coord_store_open_db(const char *target, const char *password_file,
 		/* another process holds the database locked: the caller may wait */
 		if (coord_db_busy(st->db))
 			r = FL_E_BUSY;
+		goto out;
+	}
+	/* one active coordinator per database: the others stand by */
+	if ((r = coord_db_try_lock(st->db, COORD_STORE_ACTIVE_LOCK, &got)) != 0) {
+		fl_errmsg_set(errmsg, "cannot take the active lock: %s",
+			      coord_db_errmsg(st->db));
+		goto out;
+	}
+	if (!got) {
+		fl_errmsg_set(errmsg, "another coordinator is active on this database");
+		r = FL_E_BUSY;
 		goto out;
 	}
 	*out = st;
@@ -51,6 +62,22 @@ void coord_store_close(coord_store *st)
 int coord_store_is_pg(coord_store *st)
 {
 	return coord_db_backend(st->db) == COORD_DB_PG;
+}
+
+void coord_store_set_fence(coord_store *st, void (*fence)(void *arg), void *arg)
+{
+	coord_db_set_fence(coord_store_lock(st), fence, arg);
+	coord_store_unlock(st);
+}
+
+int coord_store_ping(coord_store *st)
+{
+	coord_db *db = coord_store_lock(st);
+	int64_t one = 0;
+	int r = coord_db_int(db, "SELECT 1", COORD_NOARGS, 0, &one);
+
+	coord_store_unlock(st);
+	return r == 0 && one != 1 ? FL_E_DB : r;
 }
 
 coord_db *coord_store_lock(coord_store *st)

@@ -35,6 +35,15 @@ int coord_store_open_db(const char *target, const char *password_file,
 			coord_store **out, char *errmsg);
 /* True if the store is PostgreSQL. */
 int coord_store_is_pg(coord_store *st);
+/* PostgreSQL: coord_store_open_db takes this session advisory lock, so
+ * that one coordinator is active per database; FL_E_BUSY while another
+ * holds it (standby: try again later). */
+#define COORD_STORE_ACTIVE_LOCK 0x666564630001LL
+/* Calls fence(arg) at once if the session that holds the active lock is
+ * lost (the caller must stop acting: another coordinator may take over). */
+void coord_store_set_fence(coord_store *st, void (*fence)(void *arg), void *arg);
+/* One trivial query: 0, or FL_E_DB if the database is unreachable. */
+int coord_store_ping(coord_store *st);
 /* Finishes pending writes and closes. NULL-safe. */
 void coord_store_close(coord_store *st);
 

@@ -7,6 +7,8 @@
 #endif
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,7 +323,10 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 	while ((r = coord_store_open_db(cfg->database,
 						 cfg->database_password_file, st, errmsg)) == FL_E_BUSY) {
 		atomic_store(&ops->store_locked, 1);
-		if (!logged++)
+		if (!logged++ && coord_db_is_url(cfg->database))
+			fl_warn("database %s: %s: standing by until its lock is "
+				"free (not ready until then)", coord_db_shown(cfg), errmsg);
+		else if (logged == 1)
 			fl_warn("database %s is locked by another process: waiting "
 				"for it (not ready until then)", coord_db_shown(cfg));
 		if (sigtimedwait(set, NULL, &pause) > 0 || coord_sig_caught) {
@@ -333,8 +338,43 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 	if (r != 0)
 		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
 	else if (logged)
-		fl_info("database %s is free again: opened", coord_db_shown(cfg));
+		fl_info("database %s is free again: opened%s", coord_db_shown(cfg),
+			coord_db_is_url(cfg->database) ? " (taking over as the active "
+			"coordinator)" : "");
 	return r;
+}
+
+/* ---- fencing (PostgreSQL): one active coordinator per database ---- */
+#define COORD_FENCE_PING_MS 500
+
+static void coord_fence(void *arg)
+{
+	(void)arg;
+	/* the session holding the active lock is gone, and a standby may hold
+	 * the lock now: stop acting at once, without another write */
+	fl_error("lost the database session that held the active lock: "
+		 "stopping now (fencing); a standby coordinator takes over");
+	_exit(75);
+}
+
+typedef struct coord_watch {
+	coord_store *st;
+	atomic_int stop;
+	pthread_t th;
+} coord_watch;
+
+/* Pings the database so that a lost session is found within about a
+ * second when idle (TCP keepalives find a cut-off one). */
+static void *coord_watch_thread(void *arg)
+{
+	coord_watch *w = arg;
+	struct timespec ts = { 0, COORD_FENCE_PING_MS * 1000000L };
+
+	while (!atomic_load(&w->stop)) {
+		coord_store_ping(w->st);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
 }
 
 /* Opens the store, the engine and the server, and serves until a signal. */
@@ -357,8 +397,9 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_ops ops;
 	pthread_t sig_th;
 	const fl_rpc_method *methods;
+	coord_watch watch = { .stop = 0 };
 	size_t nmethods;
-	int r, sig_on = 0;
+	int r, sig_on = 0, watch_on = 0;
 
 	memset(&sig, 0, sizeof(sig));
 	memset(&members, 0, sizeof(members));
@@ -370,6 +411,17 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	if ((r = coord_open_store(cfg, &sig.set, &ops, &st)) != 0)
 		goto out;
 	coord_ops_set_store(&ops, st, NULL);
+	if (coord_store_is_pg(st)) {
+		coord_store_set_fence(st, coord_fence, NULL);
+		watch.st = st;
+		if (pthread_create(&watch.th, NULL, coord_watch_thread, &watch) != 0) {
+			r = FL_E_NOMEM;
+			goto out;
+		}
+		watch_on = 1;
+		fl_info("active coordinator on %s (holds its lock; standbys wait)",
+			coord_db_shown(cfg));
+	}
 	/* The TLS key signs the round ledger; no key, no rounds. */
 	if ((r = coord_ledger_signer_load(cfg->tls.key, cfg->tls.cert, &signer,
 					  errmsg)) != 0) {
@@ -482,6 +534,10 @@ out:
 	coord_certs_free(certs);
 	coord_members_clear(&members);
 	free(ca_pem);
+	if (watch_on) {
+		atomic_store(&watch.stop, 1);
+		pthread_join(watch.th, NULL);
+	}
 	coord_store_close(st);
 	return r;
 }
