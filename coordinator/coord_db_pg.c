@@ -253,6 +253,7 @@ static int pg_step(coord_stmt *st)
 	pg_db *d = pg(st->db);
 	ExecStatusType es;
 	const char *state;
+	int r;
 
 	if (s->res != NULL)
 		return ++s->row < PQntuples(s->res) ? 1 : 0;
@@ -267,11 +268,12 @@ static int pg_step(coord_stmt *st)
 		return PQntuples(s->res) > 0 ? 1 : 0;
 	}
 	pg_fail(d, s->sql, s->res);
+	/* class 23: integrity constraint violation */
 	state = PQresultErrorField(s->res, PG_DIAG_SQLSTATE);
+	r = state && strncmp(state, "23", 2) == 0 ? FL_E_EXISTS : FL_E_DB;
 	PQclear(s->res);
 	s->res = NULL;
-	/* class 23: integrity constraint violation */
-	return state && strncmp(state, "23", 2) == 0 ? FL_E_EXISTS : FL_E_DB;
+	return r;
 }
 
 static int64_t pg_changes(coord_stmt *s)

@@ -22,6 +22,15 @@ for t in test_coord_db test_coord_store; do
   [ "$rc" = 0 ] || echo "$out" >&2
 done
 
+# the store's commit latency per round on this server (figures, no limit)
+if [ -x "$FL_BIN/fedc-bench-store" ]; then
+  "${pgrun[@]}" "$pgbin/createdb" -h "$pgroot/sock" -p "$pg_port" -U fedc bench
+  out=$(FL_BENCH_PG_PASSFILE="$FL_WORK/pg.pass" "$FL_BIN/fedc-bench-store" \
+    "postgresql://fedc@127.0.0.1:$pg_port/bench" 100 65536 2>/dev/null) && rc=0 || rc=$?
+  echo "$out"
+  it_check "fedc-bench-store ran on PostgreSQL" grep -q "^store commit per round (PostgreSQL" <<<"$out"
+fi
+
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 '0=6:2:2;1=2:3:5' >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
