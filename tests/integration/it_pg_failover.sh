@@ -18,19 +18,25 @@ bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 
 fl_pki site1 site2 site3
 # the active dies by SIGKILL in the share phase of round 2 (a test hook)
 it_need_hooks
-FL_COORD_ENV="FEDC_TEST_CRASH_AT=share:2" fl_start_coordinator
+FL_COORD_EXTRA=$'[ops]\nlisten = 127.0.0.1:0\nport_file = ops.port' \
+  FL_COORD_ENV="FEDC_TEST_CRASH_AT=share:2" fl_start_coordinator
 active=$FL_COORD_PID
 
 # the standby: the same config and address, its own folder
 sb=$FL_WORK/standby
 mkdir -p "$sb"
-sed "s/^listen = .*/listen = 127.0.0.1:$FL_PORT/" "$FL_WORK/coordinator/coordinator.ini" > "$sb/coordinator.ini"
+sed "0,/^listen = .*/s//listen = 127.0.0.1:$FL_PORT/" "$FL_WORK/coordinator/coordinator.ini" > "$sb/coordinator.ini"
 "$FL_BIN/fedc-coordinator" --config "$sb/coordinator.ini" --port-file "$sb/port" >>"$sb/coordinator.log" 2>&1 &
 standby=$!
 FL_PIDS+=("$standby")
 for i in $(seq 1 50); do grep -q "standing by" "$sb/coordinator.log" && break; sleep 0.1; done
 it_check "the standby stands by (log)" grep -q "another coordinator is active on this database: standing by" "$sb/coordinator.log"
 it_check "the standby is running, not listening" bash -c "kill -0 $standby && [ ! -s '$sb/port' ]"
+for i in $(seq 1 50); do [ -s "$sb/ops.port" ] && break; sleep 0.1; done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$sb/ops.port" 2>/dev/null)/readyz" || true)
+it_check "the standby's /readyz says not ready (got $code)" test "$code" = 503
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$FL_WORK/coordinator/ops.port")/readyz" || true)
+it_check "the active's /readyz says ready (got $code)" test "$code" = 200
 
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done
 for s in site1 site2 site3; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
