@@ -298,8 +298,14 @@ static int cfg_coord_key(cfg_ctx *c, fl_coord_config *o, const char *name, const
 {
 	if (strcmp(name, "listen") == 0)
 		return cfg_str(c, name, o->listen, sizeof(o->listen), v);
+	/* a postgresql:// URL is kept as written; anything else is a file */
+	if (strcmp(name, "database") == 0 && (strncmp(v, "postgresql://", 13) == 0 ||
+					       strncmp(v, "postgres://", 11) == 0))
+		return cfg_str(c, name, o->database, sizeof(o->database), v);
 	if (strcmp(name, "database") == 0)
 		return cfg_path(c, name, o->database, v);
+	if (strcmp(name, "database_password_file") == 0)
+		return cfg_path(c, name, o->database_password_file, v);
 	if (strcmp(name, "log_level") == 0)
 		return cfg_level(c, o->log_level, sizeof(o->log_level), v);
 	if (strcmp(name, "log_format") == 0)

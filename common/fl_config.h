@@ -168,7 +168,10 @@ typedef struct fl_ca_config {
 /*
  * Coordinator config:
  *   [coordinator] listen = 127.0.0.1:7443, database = coordinator.db (or
- *                 a copy from 'fedctl admin backup', to restore one),
+ *                 a copy from 'fedctl admin backup', to restore one; or
+ *                 postgresql://user@host:port/db, no password in it),
+ *                 database_password_file = FILE (PostgreSQL's password
+ *                 on its first line; else PGPASSFILE / ~/.pgpass),
  *                 log_level = info, log_format = text (or json),
  *                 offline_after_ms = 10000,
  *                 members = FILE (optional: the CA-signed member list,
@@ -181,7 +184,8 @@ typedef struct fl_ca_config {
  */
 typedef struct fl_coord_config {
 	char listen[256];
-	char database[FL_PATH_BYTES];
+	char database[FL_PATH_BYTES];    /* a file, or a postgresql:// URL */
+	char database_password_file[FL_PATH_BYTES];   /* "" = none */
 	char log_level[16];
 	char log_format[8];              /* "text" or "json" */
 	uint32_t offline_after_ms;

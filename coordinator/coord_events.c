@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_events: the events table (written by the round engine), and the
- * read side of the audit table and of a site's record. */
+/* coord_events: the events table (written by the round engine through a
+ * queue and one writer thread) and its read side. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "coord_events.h"
+#include "coord_store_int.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_util.h"
@@ -37,55 +37,35 @@ static struct {
 	ev_item *head, *tail;
 } ev_q = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
-static void ev_col(sqlite3_stmt *s, int col, char *dst, size_t cap)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
 /* Inserts one event (db locked by the caller). */
-static int ev_insert(sqlite3 *db, const ev_item *e)
+static int ev_insert(coord_db *db, const ev_item *e)
 {
-	sqlite3_stmt *s = NULL;
-	int r = 0;
-
-	if (sqlite3_prepare_v2(db, "INSERT INTO events(job_id, ts_ms, round, attempt,"
-			       " kind, site, text) VALUES(?, ?, ?, ?, ?, ?, ?)", -1,
-			       &s, NULL) != SQLITE_OK)
-		return FL_E_DB;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)e->job);
-	sqlite3_bind_int64(s, 2, e->ts_ms);
-	sqlite3_bind_int64(s, 3, e->round);
-	sqlite3_bind_int64(s, 4, e->attempt);
-	sqlite3_bind_text(s, 5, e->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, e->site, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, e->text, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = FL_E_DB;
-	sqlite3_finalize(s);
-	return r;
+	return coord_db_run(db, "INSERT INTO events(job_id, ts_ms, round, attempt,"
+			    " kind, site, text) VALUES(?, ?, ?, ?, ?, ?, ?)",
+			    COORD_ARGS(CA_I(e->job), CA_I(e->ts_ms), CA_I(e->round),
+				       CA_I(e->attempt), CA_T(e->kind), CA_T(e->site),
+				       CA_T(e->text)), NULL);
 }
 
 /* Writes a list of events in one transaction and frees them. */
 static int ev_write(coord_store *st, ev_item *list)
 {
-	sqlite3 *db = coord_store_db_lock(st);
+	coord_db *db = coord_store_lock(st);
 	bool many = list && list->next;
 	int r = 0;
 
-	if (many && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (many && coord_db_begin(db) != 0)
 		many = false;
 	for (ev_item *e = list; e && r == 0; e = e->next)
 		r = ev_insert(db, e);
 	if (r != 0)
-		fl_warn("store: cannot add a %s event: %s", list->kind, sqlite3_errmsg(db));
-	if (many && sqlite3_exec(db, r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-				 NULL) != SQLITE_OK && r == 0) {
-		fl_warn("store: cannot commit events: %s", sqlite3_errmsg(db));
+		fl_warn("store: cannot add a %s event: %s", list->kind, coord_db_errmsg(db));
+	if (many && (r == 0 ? coord_db_commit(db) : coord_db_rollback(db)) != 0 &&
+	    r == 0) {
+		fl_warn("store: cannot commit events: %s", coord_db_errmsg(db));
 		r = FL_E_DB;
 	}
-	coord_store_db_unlock(st);
+	coord_store_unlock(st);
 	while (list) {
 		ev_item *next = list->next;
 
@@ -217,193 +197,40 @@ int coord_events_list(coord_store *st, uint64_t job, uint64_t after_id,
 		      fl_msg_event_list *out)
 {
 	fl_msg_event_list t;
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db;
-	int r = 0, rc;
+	coord_stmt *s = NULL;
+	coord_db *db;
+	int r;
 
 	memset(&t, 0, sizeof(t));
 	if ((t.events = calloc(FL_EVENTS_MAX_LIST, sizeof(*t.events))) == NULL)
 		return FL_E_NOMEM;
-	db = coord_store_db_lock(st);
-	if (sqlite3_prepare_v2(db, "SELECT id, ts_ms, round, attempt, kind, site, text"
-			       " FROM events WHERE job_id = ? AND id > ? ORDER BY id"
-			       " LIMIT ?", -1, &s, NULL) != SQLITE_OK) {
-		r = FL_E_DB;
+	db = coord_store_lock(st);
+	if ((r = coord_db_query(db, "SELECT id, ts_ms, round, attempt, kind, site, text"
+				" FROM events WHERE job_id = ? AND id > ? ORDER BY id"
+				" LIMIT ?", COORD_ARGS(CA_I(job), CA_I(after_id),
+						       CA_I(FL_EVENTS_MAX_LIST)), &s)) != 0)
 		goto out;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)after_id);
-	sqlite3_bind_int64(s, 3, FL_EVENTS_MAX_LIST);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (t.n < FL_EVENTS_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
 		fl_msg_job_event *e = &t.events[t.n++];
 
-		e->id = (uint64_t)sqlite3_column_int64(s, 0);
-		e->ts_ms = sqlite3_column_int64(s, 1);
-		e->round = (uint32_t)sqlite3_column_int64(s, 2);
-		e->attempt = (uint32_t)sqlite3_column_int64(s, 3);
-		ev_col(s, 4, e->kind, sizeof(e->kind));
-		ev_col(s, 5, e->site, sizeof(e->site));
-		ev_col(s, 6, e->text, sizeof(e->text));
+		e->id = (uint64_t)coord_stmt_int64(s, 0);
+		e->ts_ms = coord_stmt_int64(s, 1);
+		e->round = (uint32_t)coord_stmt_int64(s, 2);
+		e->attempt = (uint32_t)coord_stmt_int64(s, 3);
+		coord_stmt_str(s, 4, e->kind, sizeof(e->kind));
+		coord_stmt_str(s, 5, e->site, sizeof(e->site));
+		coord_stmt_str(s, 6, e->text, sizeof(e->text));
 	}
-	if (rc != SQLITE_DONE)
-		r = FL_E_DB;
+	if (r < 0)
+		fl_error("store: list events: %s", coord_db_errmsg(db));
 out:
-	if (r != 0)
-		fl_error("store: list events: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	coord_store_db_unlock(st);
-	if (r == 0) {
+	coord_stmt_free(s);
+	coord_store_unlock(st);
+	if (r >= 0) {
 		*out = t;
 		memset(&t, 0, sizeof(t));
+		r = 0;
 	}
 	fl_msg_event_list_clear(&t);
-	return r;
-}
-
-int coord_store_audit_list(coord_store *st, uint64_t after_id, fl_msg_audit_list *out)
-{
-	fl_msg_audit_list t = { NULL, 0 };
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db;
-	int r = 0, rc;
-
-	if ((t.entries = calloc(FL_EVENTS_MAX_LIST, sizeof(*t.entries))) == NULL)
-		return FL_E_NOMEM;
-	db = coord_store_db_lock(st);
-	if (sqlite3_prepare_v2(db, "SELECT id, ts, who, action, detail FROM audit"
-			       " WHERE id > ? ORDER BY id LIMIT ?", -1, &s, NULL) !=
-	    SQLITE_OK) {
-		r = FL_E_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)after_id);
-	sqlite3_bind_int64(s, 2, FL_EVENTS_MAX_LIST);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fl_msg_audit_entry *e = &t.entries[t.n++];
-
-		e->id = (uint64_t)sqlite3_column_int64(s, 0);
-		e->ts_ms = sqlite3_column_int64(s, 1);
-		ev_col(s, 2, e->who, sizeof(e->who));
-		ev_col(s, 3, e->action, sizeof(e->action));
-		ev_col(s, 4, e->detail, sizeof(e->detail));
-	}
-	if (rc != SQLITE_DONE)
-		r = FL_E_DB;
-out:
-	if (r != 0)
-		fl_error("store: list audit: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	coord_store_db_unlock(st);
-	if (r == 0) {
-		*out = t;
-		memset(&t, 0, sizeof(t));
-	}
-	fl_msg_audit_list_clear(&t);
-	return r;
-}
-
-/* The certificates the site connected with or was issued (site_certs is
- * made on first use by coord_store_certs.c: absent means none). */
-static int site_certs(sqlite3 *db, const char *name, fl_msg_site_detail *d)
-{
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT fingerprint, serial, not_after_ms,"
-			       " first_seen_ms FROM site_certs WHERE site = ?"
-			       " ORDER BY first_seen_ms LIMIT ?", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	if ((d->certs = calloc(FL_SITE_MAX_CERTS, sizeof(*d->certs))) == NULL) {
-		sqlite3_finalize(s);
-		return FL_E_NOMEM;
-	}
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, FL_SITE_MAX_CERTS);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fl_msg_site_cert *c = &d->certs[d->ncerts++];
-
-		ev_col(s, 0, c->fingerprint, sizeof(c->fingerprint));
-		ev_col(s, 1, c->serial, sizeof(c->serial));
-		c->not_after_ms = sqlite3_column_int64(s, 2);
-		c->first_seen_ms = sqlite3_column_int64(s, 3);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : FL_E_DB;
-}
-
-/* True if name is one of the comma list's entries. */
-static int in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; p && *p; ) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-
-		if (len == n && memcmp(p, name, n) == 0)
-			return 1;
-		p = e ? e + 1 : NULL;
-	}
-	return 0;
-}
-
-/* Finished rounds whose survivors include the site, and their jobs. */
-static int site_rounds(sqlite3 *db, const char *name, fl_msg_site_detail *d)
-{
-	sqlite3_stmt *s = NULL;
-	uint64_t last = 0;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT job_id, participants FROM rounds WHERE"
-			       " state = 'done' AND instr(participants, ?) > 0"
-			       " ORDER BY job_id, round", -1, &s, NULL) != SQLITE_OK)
-		return FL_E_DB;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint64_t job = (uint64_t)sqlite3_column_int64(s, 0);
-		const char *p = (const char *)sqlite3_column_text(s, 1);
-		uint64_t *j;
-
-		if (!in_list(p, name))
-			continue;
-		d->rounds++;
-		if (job == last || d->njobs >= FL_SITE_MAX_JOBS)
-			continue;
-		if ((j = realloc(d->jobs, (d->njobs + 1) * sizeof(*j))) == NULL) {
-			sqlite3_finalize(s);
-			return FL_E_NOMEM;
-		}
-		d->jobs = j;
-		d->jobs[d->njobs++] = last = job;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : FL_E_DB;
-}
-
-int coord_store_site_detail(coord_store *st, const char *name, fl_msg_site_detail *out)
-{
-	fl_msg_site_detail *d;
-	coord_site_row row;
-	sqlite3 *db;
-	int r;
-
-	if ((r = coord_store_site_get(st, name, &row)) != 0)
-		return r;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return FL_E_NOMEM;
-	d->site = row.info;
-	snprintf(d->datasets, sizeof(d->datasets), "%s", row.datasets);
-	db = coord_store_db_lock(st);
-	if ((r = site_certs(db, name, d)) == 0)
-		r = site_rounds(db, name, d);
-	if (r == FL_E_DB)
-		fl_error("store: site %s: %s", name, sqlite3_errmsg(db));
-	coord_store_db_unlock(st);
-	if (r == 0) {
-		*out = *d;
-		memset(d, 0, sizeof(*d));
-	}
-	fl_msg_site_detail_clear(d);
-	free(d);
 	return r;
 }

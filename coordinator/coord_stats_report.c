@@ -9,130 +9,75 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "coord_int.h"
 #include "coord_service.h"
 #include "coord_stats.h"
+#include "coord_store_int.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_util.h"
 
-/* Created on first use (no schema version bump). */
-static int coord_sm_table(sqlite3 *db)
-{
-	return sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS site_metrics("
-			    "job_id INTEGER NOT NULL, round INTEGER NOT NULL,"
-			    " site TEXT NOT NULL, attempt INTEGER NOT NULL,"
-			    " n REAL, loss REAL, accuracy REAL, macro_f1 REAL, r2 REAL,"
-			    " reported_ms INTEGER NOT NULL,"
-			    " PRIMARY KEY(job_id, round, site))", NULL, NULL, NULL) ==
-		SQLITE_OK ? 0 : FL_E_DB;
-}
-
-/* NaN is stored as NULL (SQLite has no NaN). */
-static void coord_sm_bind(sqlite3_stmt *s, int i, double v)
-{
-	if (isfinite(v))
-		sqlite3_bind_double(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static double coord_sm_col(sqlite3_stmt *s, int i)
-{
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN :
-		sqlite3_column_double(s, i);
-}
-
 int coord_store_site_metrics_put(coord_store *st, const char *site,
 				 const fl_msg_own_metrics *m, int64_t now_ms)
 {
-	sqlite3 *db = coord_store_db_lock(st);
-	sqlite3_stmt *s = NULL;
+	coord_db *db = coord_store_lock(st);
 	int r;
 
-	if ((r = coord_sm_table(db)) != 0)
-		goto out;
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO site_metrics(job_id, round,"
-			       " site, attempt, n, loss, accuracy, macro_f1, r2,"
-			       " reported_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
-			       &s, NULL) != SQLITE_OK) {
-		r = FL_E_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->job_id);
-	sqlite3_bind_int64(s, 2, m->round);
-	sqlite3_bind_text(s, 3, site, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, m->attempt);
-	coord_sm_bind(s, 5, m->n);
-	coord_sm_bind(s, 6, m->loss);
-	coord_sm_bind(s, 7, m->accuracy);
-	coord_sm_bind(s, 8, m->macro_f1);
-	coord_sm_bind(s, 9, m->r2);
-	sqlite3_bind_int64(s, 10, now_ms);
-	r = sqlite3_step(s) == SQLITE_DONE ? 0 : FL_E_DB;
-out:
-	sqlite3_finalize(s);
-	coord_store_db_unlock(st);
+	/* a repeated report of the same round replaces the first */
+	r = coord_db_run(db, "INSERT INTO site_metrics(job_id, round, site, attempt,"
+			 " n, loss, accuracy, macro_f1, r2, reported_ms)"
+			 " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			 " ON CONFLICT(job_id, round, site) DO UPDATE SET"
+			 " attempt = excluded.attempt, n = excluded.n,"
+			 " loss = excluded.loss, accuracy = excluded.accuracy,"
+			 " macro_f1 = excluded.macro_f1, r2 = excluded.r2,"
+			 " reported_ms = excluded.reported_ms",
+			 COORD_ARGS(CA_I(m->job_id), CA_I(m->round), CA_T(site),
+				    CA_I(m->attempt), CA_D(m->n), CA_D(m->loss),
+				    CA_D(m->accuracy), CA_D(m->macro_f1), CA_D(m->r2),
+				    CA_I(now_ms)), NULL);
+	coord_store_unlock(st);
 	return r;
 }
 
 int coord_store_site_metrics_list(coord_store *st, uint64_t job_id,
 				  fl_msg_site_metrics_list *out)
 {
-	sqlite3 *db = coord_store_db_lock(st);
-	sqlite3_stmt *s = NULL;
+	coord_db *db = coord_store_lock(st);
 	fl_msg_site_metrics_list t = { NULL, 0 };
+	coord_stmt *s = NULL;
+	fl_msg_site_metrics *e;
 	size_t cap = 0;
-	int r, rc;
+	int r;
 
-	if ((r = coord_sm_table(db)) != 0)
+	if ((r = coord_db_query(db, "SELECT round, site, n, loss, accuracy, macro_f1,"
+				" r2, reported_ms FROM site_metrics WHERE job_id = ?"
+				" ORDER BY round, site", COORD_ARGS(CA_I(job_id)), &s)) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT round, site, n, loss, accuracy, macro_f1,"
-			       " r2, reported_ms FROM site_metrics WHERE job_id = ?"
-			       " ORDER BY round, site", -1, &s, NULL) != SQLITE_OK) {
-		r = FL_E_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)job_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && t.n < FL_MSG_MAX_LIST) {
-		fl_msg_site_metrics *e;
-		const unsigned char *site = sqlite3_column_text(s, 1);
-
-		if (t.n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			void *p = realloc(t.entries, ncap * sizeof(*t.entries));
-
-			if (p == NULL) {
-				r = FL_E_NOMEM;
-				goto out;
-			}
-			t.entries = p;
-			cap = ncap;
+	while (t.n < FL_MSG_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
+		if ((e = coord_store_grow(&t.entries, &t.n, &cap, sizeof(*e))) == NULL) {
+			r = FL_E_NOMEM;
+			goto out;
 		}
-		e = &t.entries[t.n++];
-		memset(e, 0, sizeof(*e));
-		e->round = (uint32_t)sqlite3_column_int64(s, 0);
-		snprintf(e->site, sizeof(e->site), "%s", site ? (const char *)site : "");
+		e->round = (uint32_t)coord_stmt_int64(s, 0);
+		coord_stmt_str(s, 1, e->site, sizeof(e->site));
 		e->metrics.present = true;
-		e->metrics.n = coord_sm_col(s, 2);
-		e->metrics.loss = coord_sm_col(s, 3);
-		e->metrics.accuracy = coord_sm_col(s, 4);
-		e->metrics.macro_f1 = coord_sm_col(s, 5);
-		e->metrics.r2 = coord_sm_col(s, 6);
-		e->reported_ms = sqlite3_column_int64(s, 7);
+		e->metrics.n = coord_stmt_double(s, 2);
+		e->metrics.loss = coord_stmt_double(s, 3);
+		e->metrics.accuracy = coord_stmt_double(s, 4);
+		e->metrics.macro_f1 = coord_stmt_double(s, 5);
+		e->metrics.r2 = coord_stmt_double(s, 6);
+		e->reported_ms = coord_stmt_int64(s, 7);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		r = FL_E_DB;
+	if (r < 0)
 		goto out;
-	}
 	*out = t;
 	memset(&t, 0, sizeof(t));
+	r = 0;
 out:
-	sqlite3_finalize(s);
-	coord_store_db_unlock(st);
+	coord_stmt_free(s);
+	coord_store_unlock(st);
 	fl_msg_site_metrics_list_clear(&t);
 	return r;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_store: the coordinator's SQLite store (sites, jobs, rounds, models,
- * audit). One connection guarded by a mutex; every function is thread-safe. */
+/* coord_store: the coordinator's store (sites, jobs, rounds, models,
+ * ledger, audit, events) in a SQLite file or in PostgreSQL, through the
+ * statement layer coord_db.h. One connection guarded by a mutex; every
+ * function is thread-safe. The tables live in coord_store_<concern>.c. */
 #ifndef COORD_STORE_H
 #define COORD_STORE_H
 
@@ -26,6 +28,22 @@ typedef struct coord_site_row {
  * NULL), FL_E_BUSY (another process holds the database locked; try again
  * later), FL_E_NOMEM. */
 int coord_store_open(const char *path, coord_store **out, char *errmsg);
+/* As coord_store_open, for a SQLite path or a postgresql:// URL (see
+ * coord_db_open: password_file, may be NULL, holds the password; never the
+ * URL). Creates or migrates the schema on either. */
+int coord_store_open_db(const char *target, const char *password_file,
+			coord_store **out, char *errmsg);
+/* True if the store is PostgreSQL. */
+int coord_store_is_pg(coord_store *st);
+/* PostgreSQL: coord_store_open_db takes this session advisory lock, so
+ * that one coordinator is active per database; FL_E_BUSY while another
+ * holds it (standby: try again later). */
+#define COORD_STORE_ACTIVE_LOCK 0x666564630001LL
+/* Calls fence(arg) at once if the session that holds the active lock is
+ * lost (the caller must stop acting: another coordinator may take over). */
+void coord_store_set_fence(coord_store *st, void (*fence)(void *arg), void *arg);
+/* One trivial query: 0, or FL_E_DB if the database is unreachable. */
+int coord_store_ping(coord_store *st);
 /* Finishes pending writes and closes. NULL-safe. */
 void coord_store_close(coord_store *st);
 
@@ -149,13 +167,15 @@ int coord_store_servopt_put(coord_store *st, uint64_t job_id, uint32_t version,
 int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,
 			    uint8_t **state, size_t *len);
 
-/* ---- for store files with their own tables (coord_store_tokens.c) ---- */
-/* Locks the store's mutex and returns its connection (a sqlite3 *); pair
- * with coord_store_db_unlock. */
+/* ---- raw SQLite access (the backup and tests) ---- */
+/* Locks the store's mutex and returns its SQLite connection (a sqlite3 *);
+ * pair with coord_store_db_unlock. Aborts on a PostgreSQL store: new
+ * store code uses coord_store_lock (coord_store_int.h) and coord_db.h. */
 void *coord_store_db_lock(coord_store *st);
 void coord_store_db_unlock(coord_store *st);
 
-/* ---- online backup (coord_store_backup.c) ---- */
+/* ---- online backup (coord_store_backup.c; SQLite only: FL_E_INVAL with
+ * "use pg_dump" on PostgreSQL) ---- */
 #define COORD_STORE_BACKUP_PAGES 64   /* pages copied per locked step */
 /* Copies the live database into dest (created, or an empty file) with
  * SQLite's backup API, pages_per_step pages at a time with the store's

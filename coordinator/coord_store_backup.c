@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "coord_store.h"
+#include "coord_store_int.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_util.h"
@@ -60,6 +60,11 @@ int coord_store_backup(coord_store *st, const char *dest, int pages_per_step,
 
 	if (!st || !dest || pages_per_step <= 0)
 		return FL_E_INVAL;
+	if (coord_store_is_pg(st)) {
+		fl_errmsg_set(errmsg, "the store is PostgreSQL: back it up with "
+			      "pg_dump (or the service's own backups)");
+		return FL_E_INVAL;
+	}
 	if (sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
 		fl_errmsg_set(errmsg, "cannot create the copy %s: %s", dest,
@@ -121,6 +126,11 @@ int coord_store_backup_tmp(coord_store *st, char **path_out, char *errmsg)
 
 	if (!st || !path_out)
 		return FL_E_INVAL;
+	if (coord_store_is_pg(st)) {
+		fl_errmsg_set(errmsg, "the store is PostgreSQL: back it up with "
+			      "pg_dump (or the service's own backups)");
+		return FL_E_INVAL;
+	}
 	db = sqlite3_db_filename(coord_store_db_lock(st), "main");
 	coord_store_db_unlock(st);
 	if (!db || !db[0]) {

@@ -7,6 +7,8 @@
 #endif
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "coord_members.h"
 #include "coord_ops.h"
 #include "coord_service.h"
+#include "coord_db.h"
 #include "coord_store.h"
 #include "coord_testhook.h"
 #include "fl_testhooks.h"
@@ -47,7 +50,8 @@ static void coord_usage(FILE *f)
 "options (each overrides the config file):\n"
 "  --config FILE      INI config (see below)\n"
 "  --listen ADDR      address to listen on, host:port (port 0 picks a free one)\n"
-"  --db PATH          SQLite database (created if missing)\n"
+"  --db PATH          SQLite database (created if missing), or a\n"
+"                     postgresql://user@host:port/db URL (no password)\n"
 "  --ca FILE          consortium CA certificate(s), PEM\n"
 "  --cert FILE        this coordinator's certificate, PEM\n"
 "  --key FILE         this coordinator's private key, PEM\n"
@@ -60,7 +64,10 @@ static void coord_usage(FILE *f)
 "  [coordinator]\n"
 "  listen = 127.0.0.1:7443\n"
 "  database = coordinator.db ; also a copy made by 'fedctl admin backup',\n"
-"                             ; to restore (the coordinator stopped first)\n"
+"                             ; to restore (the coordinator stopped first);\n"
+"                             ; or postgresql://user@host:port/db\n"
+"  database_password_file = pg.pass ; PostgreSQL's password (first line);\n"
+"                             ; without it, PGPASSFILE or ~/.pgpass\n"
 "  log_level = info\n"
 "  log_format = text  ; or json: one JSON object a line\n"
 "  offline_after_ms = 10000   ; a site that has not polled for this long is offline\n"
@@ -296,6 +303,14 @@ static void coord_wake_polls(void *srv)
 	fl_rpc_server_wake(srv);
 }
 
+/* The database for logs: a URL without any password. */
+static const char *coord_db_shown(const fl_coord_config *cfg)
+{
+	static char buf[FL_PATH_BYTES];
+
+	return coord_db_redact(cfg->database, buf, sizeof(buf));
+}
+
 /* Opens the store; while another process holds it locked, waits (the ops
  * listener says not ready meanwhile) until it is free or a signal comes. */
 static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
@@ -305,11 +320,15 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 	struct timespec pause = { 1, 0 };
 	int r, logged = 0;
 
-	while ((r = coord_store_open(cfg->database, st, errmsg)) == FL_E_BUSY) {
+	while ((r = coord_store_open_db(cfg->database,
+						 cfg->database_password_file, st, errmsg)) == FL_E_BUSY) {
 		atomic_store(&ops->store_locked, 1);
-		if (!logged++)
+		if (!logged++ && coord_db_is_url(cfg->database))
+			fl_warn("database %s: %s: standing by until its lock is "
+				"free (not ready until then)", coord_db_shown(cfg), errmsg);
+		else if (logged == 1)
 			fl_warn("database %s is locked by another process: waiting "
-				"for it (not ready until then)", cfg->database);
+				"for it (not ready until then)", coord_db_shown(cfg));
 		if (sigtimedwait(set, NULL, &pause) > 0 || coord_sig_caught) {
 			fl_info("signal: stopping before the store was opened");
 			return FL_E_BUSY;
@@ -319,8 +338,43 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 	if (r != 0)
 		fl_error("%s", errmsg[0] ? errmsg : fl_strerror(r));
 	else if (logged)
-		fl_info("database %s is free again: opened", cfg->database);
+		fl_info("database %s is free again: opened%s", coord_db_shown(cfg),
+			coord_db_is_url(cfg->database) ? " (taking over as the active "
+			"coordinator)" : "");
 	return r;
+}
+
+/* ---- fencing (PostgreSQL): one active coordinator per database ---- */
+#define COORD_FENCE_PING_MS 500
+
+static void coord_fence(void *arg)
+{
+	(void)arg;
+	/* the session holding the active lock is gone, and a standby may hold
+	 * the lock now: stop acting at once, without another write */
+	fl_error("lost the database session that held the active lock: "
+		 "stopping now (fencing); a standby coordinator takes over");
+	_exit(75);
+}
+
+typedef struct coord_watch {
+	coord_store *st;
+	atomic_int stop;
+	pthread_t th;
+} coord_watch;
+
+/* Pings the database so that a lost session is found within about a
+ * second when idle (TCP keepalives find a cut-off one). */
+static void *coord_watch_thread(void *arg)
+{
+	coord_watch *w = arg;
+	struct timespec ts = { 0, COORD_FENCE_PING_MS * 1000000L };
+
+	while (!atomic_load(&w->stop)) {
+		coord_store_ping(w->st);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
 }
 
 /* Opens the store, the engine and the server, and serves until a signal. */
@@ -343,8 +397,9 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_ops ops;
 	pthread_t sig_th;
 	const fl_rpc_method *methods;
+	coord_watch watch = { .stop = 0 };
 	size_t nmethods;
-	int r, sig_on = 0;
+	int r, sig_on = 0, watch_on = 0;
 
 	memset(&sig, 0, sizeof(sig));
 	memset(&members, 0, sizeof(members));
@@ -356,6 +411,17 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	if ((r = coord_open_store(cfg, &sig.set, &ops, &st)) != 0)
 		goto out;
 	coord_ops_set_store(&ops, st, NULL);
+	if (coord_store_is_pg(st)) {
+		coord_store_set_fence(st, coord_fence, NULL);
+		watch.st = st;
+		if (pthread_create(&watch.th, NULL, coord_watch_thread, &watch) != 0) {
+			r = FL_E_NOMEM;
+			goto out;
+		}
+		watch_on = 1;
+		fl_info("active coordinator on %s (holds its lock; standbys wait)",
+			coord_db_shown(cfg));
+	}
 	/* The TLS key signs the round ledger; no key, no rounds. */
 	if ((r = coord_ledger_signer_load(cfg->tls.key, cfg->tls.cert, &signer,
 					  errmsg)) != 0) {
@@ -403,13 +469,13 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		goto out;
 	}
 	if ((r = coord_certs_new(st, ca_pem, ca_len, &certs)) != 0) {
-		fl_error("cannot read the published CRLs from %s: %s", cfg->database,
+		fl_error("cannot read the published CRLs from %s: %s", coord_db_shown(cfg),
 			 fl_strerror(r));
 		goto out;
 	}
 	coord_certs_crl_warn(certs, fl_time_ms());
 	if ((r = coord_engine_new(st, &eo, &eng)) != 0) {
-		fl_error("cannot load jobs from %s: %s", cfg->database, fl_strerror(r));
+		fl_error("cannot load jobs from %s: %s", coord_db_shown(cfg), fl_strerror(r));
 		goto out;
 	}
 	coord_engine_set_ledger(eng, signer);
@@ -437,7 +503,7 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	svc.srv = srv;
 	coord_testhook_announce();
 	fl_info("fedc-coordinator %s listening on %s (port %d), database %s",
-		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), cfg->database);
+		FL_VERSION, cfg->listen, fl_rpc_server_port(srv), coord_db_shown(cfg));
 	if (port_file && (r = coord_write_port(port_file, fl_rpc_server_port(srv))) != 0)
 		goto out;
 	if ((r = coord_engine_start(eng)) != 0)
@@ -468,6 +534,10 @@ out:
 	coord_certs_free(certs);
 	coord_members_clear(&members);
 	free(ca_pem);
+	if (watch_on) {
+		atomic_store(&watch.stop, 1);
+		pthread_join(watch.th, NULL);
+	}
 	coord_store_close(st);
 	return r;
 }

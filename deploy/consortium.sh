@@ -63,7 +63,7 @@ fl_start_coordinator() {
   cat > "$dir/coordinator.ini" <<EOC
 [coordinator]
 listen = 127.0.0.1:${FL_PORT_WANTED:-0}
-database = coordinator.db
+database = ${FL_DATABASE:-coordinator.db}
 offline_after_ms = ${FL_OFFLINE_MS:-3000}
 log_level = ${FL_LOG_LEVEL:-info}
 ${FL_COORD_OPTS:-}

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential cmake pkg-config git ca-certificates openssl jq procps
 libgrpc-dev protobuf-c-compiler libprotobuf-c-dev libsodium-dev libssl-dev
-libopenblas-dev libsqlite3-dev libinih-dev libmicrohttpd-dev"
+libopenblas-dev libsqlite3-dev libpq-dev libinih-dev libmicrohttpd-dev"
 [ -n "${FL_EXTRA_PKGS:-}" ] && PKGS="$PKGS $FL_EXTRA_PKGS"
 # FL_WITH_NODE=1: Node.js and npm for the ONNX tests (tests/onnx), from Debian
 # unless node and npm are already on PATH (another vendor's nodejs package

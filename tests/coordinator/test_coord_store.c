@@ -296,6 +296,40 @@ static void test_migrate(const char *path, uint64_t id)
 	coord_store_close(st);
 }
 
+/* The same on PostgreSQL when FL_TEST_PG_URL names an empty database (as
+ * it_pg_store does; FL_TEST_PG_PASSFILE holds the password). */
+static void test_pg(void)
+{
+	const char *url = getenv("FL_TEST_PG_URL");
+	char errmsg[FL_ERRMSG_BYTES] = "";
+	coord_store *st = NULL;
+	coord_site_row row;
+	uint64_t id;
+
+	if (url == NULL || url[0] == '\0')
+		return;
+	FL_CHECK_EQ_INT(coord_store_open_db(url, getenv("FL_TEST_PG_PASSFILE"), &st,
+					    errmsg), 0);
+	if (st == NULL) {
+		fprintf(stderr, "%s\n", errmsg);
+		return;
+	}
+	FL_CHECK(coord_store_is_pg(st));
+	test_sites(st);
+	id = test_jobs(st);
+	test_rounds(st, id);
+	coord_store_close(st);
+	st = NULL;
+	FL_CHECK_EQ_INT(coord_store_open_db(url, getenv("FL_TEST_PG_PASSFILE"), &st,
+					    errmsg), 0);
+	if (st) {
+		FL_CHECK_EQ_INT(coord_store_site_get(st, "site1", &row), 0);
+		FL_CHECK_EQ_INT(row.info.last_seen_ms, 500);
+		test_reopen(st, id);
+		coord_store_close(st);
+	}
+}
+
 int main(void)
 {
 	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
@@ -322,6 +356,7 @@ int main(void)
 		coord_store_close(st);
 	}
 	test_migrate(path, id);
+	test_pg();
 	FL_CHECK(coord_store_open("/nonexistent-dir/x/coord.db", &st, errmsg) == FL_E_DB);
 	FL_CHECK(strstr(errmsg, "cannot open") != NULL);
 	coord_test_db_remove(dir, path);

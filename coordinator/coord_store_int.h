@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_store_int: what the coord_store_*.c files share: the store's
+ * connection behind its mutex, and helpers used by several tables. */
+#ifndef COORD_STORE_INT_H
+#define COORD_STORE_INT_H
+
+#include <pthread.h>
+
+#include "coord_db.h"
+#include "coord_store.h"
+
+struct coord_store {
+	coord_db *db;
+	pthread_mutex_t mu;
+};
+
+/* Locks the store's mutex and returns its connection; pair with
+ * coord_store_unlock. */
+coord_db *coord_store_lock(coord_store *st);
+void coord_store_unlock(coord_store *st);
+
+/* Creates or upgrades the schema (coord_store_schema.c). FL_E_DB with the
+ * reason in errmsg. */
+int coord_store_schema(coord_db *db, char *errmsg);
+
+/* Inside a transaction, with the mutex held (coord_store_rounds.c,
+ * coord_store_models.c, coord_store_ledger.c). */
+int coord_store_round_put_locked(coord_db *db, uint64_t job_id,
+				 const fl_msg_round_info *r);
+int coord_store_model_put_locked(coord_db *db, uint64_t job_id,
+				 uint32_t version, const uint8_t *blob, size_t len);
+int coord_store_job_progress_locked(coord_db *db, uint64_t job_id,
+				    uint32_t rounds_done, const fl_msg_metrics *m,
+				    const char *state, int64_t now_ms);
+int coord_store_ledger_append_locked(coord_db *db, coord_store_ledger_fn fn,
+				     void *ctx);
+
+/* Adds jobs.spec_sig and jobs.spec_cert to a SQLite database that lacks
+ * them (coord_store_jobsig.c). FL_E_DB. */
+int coord_store_jobsig_migrate_db(coord_db *db);
+
+/* Appends one element of size sz to the growing array *v (count *n,
+ * capacity *cap) and returns it zeroed, or NULL (out of memory). */
+void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz);
+
+#endif
