@@ -66,6 +66,8 @@ static void usage(FILE *f)
 "Example site.ini (relative paths are relative to the config's folder):\n"
 "  [agent]\n"
 "  coordinator = coordinator.example.org:7443\n"
+"                           ; or an active/standby list tried in order:\n"
+"                           ; coord-a.example.org:7443, coord-b.example.org:7443\n"
 "  poll_interval_ms = 500   ; pause between polls without long polls\n"
 "  long_poll_ms = 30000     ; the coordinator holds a poll until it has a\n"
 "                           ; task (at most this, and half its offline_after_ms)\n"

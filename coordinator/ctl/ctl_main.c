@@ -43,7 +43,7 @@ static const ctl_group *group_find(const char *name)
 
 /* The global options and exit codes: 'fedctl help' and the man page. */
 static const ctl_kv ctl_globals[] = {
-	{ "--coordinator HOST:PORT", "the coordinator, or $FEDC_COORDINATOR" },
+	{ "--coordinator HOST:PORT", "the coordinator, or $FEDC_COORDINATOR; an active/standby list \"A:PORT,B:PORT\" is tried in order on UNAVAILABLE" },
 	{ "--ca FILE", "the consortium CA (PEM), or $FEDC_CA" },
 	{ "--cert FILE --key FILE", "the operator's certificate and key, or $FEDC_CERT, $FEDC_KEY" },
 	{ "--profile FILE", "INI with [fedctl] coordinator, ca, cert, key (default "
