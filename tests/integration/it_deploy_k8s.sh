@@ -39,4 +39,30 @@ sed -i "s/^coordinator = .*/coordinator = 127.0.0.1:$FL_PORT/" "$root/agent.ini"
 "$FL_BIN/fedc-agent" --config "$root/agent.ini" --once >"$FL_WORK/agent.log" 2>&1 && rc=0 || rc=$?
 it_check "an agent on the ConfigMap's config polls once and exits 0 (got $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || cat "$FL_WORK/agent.log" "$FL_WORK/coordinator.log" >&2
+
+# The active/standby overlay (deploy/k8s/ha): its manifests against the
+# base, then two coordinators on its ConfigMap's config and a real
+# PostgreSQL (it_pg_lib.sh; the URL's host moved to loopback): one is
+# active and listens, the other stands by (the pod the Service leaves out).
+ha=$FL_WORK/root-ha
+it_check "the HA overlay is consistent (it_k8s_check.py)" \
+  python3 "$(dirname "$0")/it_k8s_check.py" "$top/deploy/k8s/ha" "$ha"
+source "$(dirname "$0")/it_pg_lib.sh"
+mkdir -p "$ha/etc/fedc/tls" "$ha/etc/fedc/db" "$ha/var/lib/fedc/coordinator"
+cp "$root/etc/fedc/tls/"* "$ha/etc/fedc/tls/"
+cp "$FL_WORK/pg.pass" "$ha/etc/fedc/db/password"
+sed -i "s|^database = postgresql://.*|database = $FL_DATABASE|" "$ha/coordinator.ini"
+for n in a b; do
+  "$FL_BIN/fedc-coordinator" --config "$ha/coordinator.ini" --port-file "$FL_WORK/ha-$n.port" \
+    >"$FL_WORK/ha-$n.log" 2>&1 &
+  FL_PIDS+=("$!")
+  for i in $(seq 1 100); do
+    [ -s "$FL_WORK/ha-$n.port" ] || grep -q "standing by" "$FL_WORK/ha-$n.log" && break
+    sleep 0.1
+  done
+done
+it_check "the first coordinator of the pair is active (listening)" test -s "$FL_WORK/ha-a.port"
+it_check "the second stands by (not listening)" bash -c \
+  "grep -q 'standing by' '$FL_WORK/ha-b.log' && [ ! -s '$FL_WORK/ha-b.port' ]"
+it_check "the password file's secret is in no log" bash -c "! grep -qF '$secret' '$FL_WORK'/ha-*.log"
 it_done

@@ -37,16 +37,56 @@ def under(path, mounts):
     return best
 
 
-def main(kdir, out):
+def merge(base, patch):
+    """Strategic merge as kustomize does it for these kinds: maps merge,
+    lists of named items (containers, volumes) merge by name, volumeMounts
+    by mountPath, other lists are replaced."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        for k, v in patch.items():
+            base[k] = merge(base[k], v) if k in base else v
+        return base
+    if isinstance(base, list) and isinstance(patch, list) and patch and \
+            all(isinstance(x, dict) for x in base + patch):
+        for key in ("name", "mountPath"):
+            if all(key in x for x in base + patch):
+                out = list(base)
+                for item in patch:
+                    same = [i for i, x in enumerate(out) if x[key] == item[key]]
+                    if same:
+                        out[same[0]] = merge(out[same[0]], item)
+                    else:
+                        out.append(item)
+                return out
+    return patch
+
+
+def load(kdir):
+    """The kustomization's documents: its files, its bases (folders), then
+    its patches applied to the documents of the same kind and name."""
     kust = yaml.safe_load(open(os.path.join(kdir, "kustomization.yaml")))
-    docs = []
-    listed = set(kust["resources"])
+    files = [r for r in kust.get("resources", []) if r.endswith(".yaml")]
+    patches = [p["path"] for p in kust.get("patches", [])]
+    listed = set(files) | set(patches)
     present = {f for f in os.listdir(kdir) if f.endswith(".yaml") and f != "kustomization.yaml"}
-    check(listed == present, "the kustomization lists every manifest (%s)" % sorted(present ^ listed or present))
-    for f in kust["resources"]:
-        for d in yaml.safe_load_all(open(os.path.join(kdir, f))):
-            if d:
-                docs.append(d)
+    check(listed == present, "%s: the kustomization lists every manifest (%s)"
+          % (kdir, sorted(present ^ listed or present)))
+    docs = []
+    for r in kust.get("resources", []):
+        if r.endswith(".yaml"):
+            docs += [d for d in yaml.safe_load_all(open(os.path.join(kdir, r))) if d]
+        else:
+            docs += load(os.path.normpath(os.path.join(kdir, r)))
+    for p in patches:
+        for d in yaml.safe_load_all(open(os.path.join(kdir, p))):
+            hit = [x for x in docs if x["kind"] == d["kind"] and x["metadata"]["name"] == d["metadata"]["name"]]
+            check(len(hit) == 1, "patch %s names one %s %s of the base" % (p, d["kind"], d["metadata"]["name"]))
+            if hit:
+                merge(hit[0], d)
+    return docs
+
+
+def main(kdir, out):
+    docs = load(kdir)
     by = {}
     for d in docs:
         by.setdefault(d["kind"], {})[d["metadata"]["name"]] = d
@@ -72,7 +112,6 @@ def main(kdir, out):
               "%s has the runtime's default seccomp profile" % name)
         check(spec.get("automountServiceAccountToken") is False,
               "%s mounts no service-account token" % name)
-        check(w["spec"].get("replicas") == 1, "%s has one replica" % name)
         vols = {v["name"]: v for v in spec.get("volumes", [])}
         for t in w["spec"].get("volumeClaimTemplates", []):
             vols[t["metadata"]["name"]] = {"name": t["metadata"]["name"], "pvc": True}
@@ -104,6 +143,19 @@ def main(kdir, out):
         if (cmname, key) not in inis:
             continue
         cp, text = inis[(cmname, key)]
+        db = cp.get("coordinator", "database", fallback="")
+        if db.startswith("postgresql://"):
+            # active/standby on a shared database: two or more, and the
+            # password only from a file in a Secret, never in the URL
+            check(w["spec"].get("replicas", 1) >= 2, "%s: a PostgreSQL store runs two or more replicas" % name)
+            check(":" not in db.split("//", 1)[1].split("@")[0] if "@" in db else True,
+                  "%s: no password in the database URL" % name)
+            pwf = cp.get("coordinator", "database_password_file", fallback="")
+            mm = under(pwf, mounts)
+            check(pwf.startswith("/") and mm is not None and "secret" in vols.get(mm["name"], {}),
+                  "%s: database_password_file %s comes from a Secret" % (name, pwf))
+        else:
+            check(w["spec"].get("replicas") == 1, "%s has one replica" % name)
         writable = [x for x in mounts if not x.get("readOnly")]
         # every file the config names is in a mounted volume; state is writable
         for sect in cp.sections():
