@@ -87,6 +87,8 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 	if (s->site_figures)   /* absent = false: older specs keep their text */
 		fl_sbuf_printf(&b, "site_figures = true\n");
 	spec_format_list(&b, "labels", s->labels, s->nlabels);
+	if (s->features_all)
+		fl_sbuf_printf(&b, "features = all\n");
 	spec_format_list(&b, "features", s->features, s->nfeatures);
 	if (s->model == FL_MODEL_MLP) {
 		fl_sbuf_printf(&b, "hidden = ");
