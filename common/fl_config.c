@@ -522,8 +522,12 @@ static int cfg_read(const char *path, char **text, size_t *len, char *dir,
 		return FL_E_CONFIG;
 	}
 	r = fl_file_read(path, FL_CONFIG_MAX_BYTES, text, len);
-	if (r != 0)
-		fl_errmsg_set(errmsg, "%s: %s", path, fl_strerror(r));
+	if (r != 0) {
+		char eb[64];
+
+		fl_errmsg_set(errmsg, "%s: %s", path, fl_file_strerror(r,
+			      FL_CONFIG_MAX_BYTES, eb, sizeof(eb)));
+	}
 	return r;
 }
 

@@ -95,17 +95,24 @@ static int si_columns(const fl_csv *csv, size_t lcol, fl_specinit_plan *p)
 	double x;
 
 	p->feat = malloc(csv->ncols * sizeof(size_t));
+	p->feat_sumsq = calloc(csv->ncols, sizeof(double));
 	p->dropped = malloc(csv->ncols * sizeof(size_t));
 	p->dropped_bad = malloc(csv->ncols * sizeof(size_t));
-	if (!p->feat || !p->dropped || !p->dropped_bad)
+	if (!p->feat || !p->feat_sumsq || !p->dropped || !p->dropped_bad)
 		return FL_E_NOMEM;
 	for (size_t j = 0; j < csv->ncols; j++) {
+		double sq = 0.0;
 		size_t bad = 0;
 
 		if (j == lcol)
 			continue;
-		for (size_t r = 0; r < csv->nrows; r++)
-			bad += si_num(csv->cells[r * csv->ncols + j], &x) != 0;
+		for (size_t r = 0; r < csv->nrows; r++) {
+			if (si_num(csv->cells[r * csv->ncols + j], &x) != 0)
+				bad++;
+			else
+				sq += x * x;
+		}
+		p->feat_sumsq[p->nfeat] = sq;
 		/* A column named "all" would read back as 'features = all'. */
 		if (bad == 0 && fl_specinit_name_ok(csv->header[j]) &&
 		    strcmp(csv->header[j], "all") != 0) {
@@ -294,6 +301,7 @@ void fl_specinit_plan_clear(fl_specinit_plan *plan)
 		free(plan->classes[i]);
 	free(plan->classes);
 	free(plan->feat);
+	free(plan->feat_sumsq);
 	free(plan->dropped);
 	free(plan->dropped_bad);
 	memset(plan, 0, sizeof(*plan));

@@ -35,6 +35,8 @@ typedef struct fl_specinit_plan {
 	bool uneven;            /* smallest class < FL_SPECINIT_UNEVEN * largest */
 	size_t nfeat;
 	size_t *feat;           /* column indices of the numeric features, owned */
+	double *feat_sumsq;     /* their sums of squares over the sample, owned
+				 * (the secure statistics round sums these) */
 	size_t ndropped;
 	size_t *dropped;        /* non-numeric columns left out, owned */
 	size_t *dropped_bad;    /* how many of their cells are not numbers */

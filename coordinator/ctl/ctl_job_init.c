@@ -8,6 +8,7 @@
 #include "fl_csv.h"
 #include "fl_err.h"
 #include "fl_specinit.h"
+#include "fl_upvec.h"
 #include "fl_util.h"
 
 /* The dataset name from the CSV's file name: "dir/site1.csv" -> "site1". */
@@ -42,6 +43,28 @@ static void init_summary(ctl_ctx *c, const fl_csv *csv, const fl_specinit_plan *
 		fprintf(c->err, "  and %zu more columns left out\n", p->ndropped - 20);
 }
 
+/* Columns too large for the secure statistics round: a site holding as
+ * many rows as the sample would refuse to upload their sums (R8). */
+static void init_range_warn(ctl_ctx *c, const fl_csv *csv,
+			    const fl_specinit_plan *p, uint32_t sites)
+{
+	double bound = fl_upvec_wide_bound(sites);
+	size_t shown = 0;
+
+	for (size_t i = 0; i < p->nfeat; i++) {
+		if (!(p->feat_sumsq[i] > bound))
+			continue;
+		if (shown++ < 5)
+			fprintf(c->err, "warning: column '%.64s': its sum of squares over "
+				"the sample, %.2g, is above what the secure statistics "
+				"round sums for %u sites (%.2g); a site with as many rows "
+				"would refuse it (R8): rescale the column\n",
+				csv->header[p->feat[i]], p->feat_sumsq[i], sites, bound);
+	}
+	if (shown > 5)
+		fprintf(c->err, "warning: %zu more columns are as large\n", shown - 5);
+}
+
 static int init_run(ctl_ctx *c, const char *path, const fl_specinit_opts *o,
 		    const char *out)
 {
@@ -72,6 +95,7 @@ static int init_run(ctl_ctx *c, const char *path, const fl_specinit_opts *o,
 		goto out;
 	}
 	init_summary(c, csv, &plan, out);
+	init_range_warn(c, csv, &plan, o->min_clients ? o->min_clients : 3);
 	rc = 0;
 out:
 	free(text);
