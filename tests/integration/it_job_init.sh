@@ -13,21 +13,10 @@ source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sites="site1 site2 site3"
 
-# The wide CSV: per row, x_i, sqrt(x_i), log(1 + x_i), x_i / (1 + x_{i+1})
+# The wide CSV: per column x, x, sqrt(x), log(1 + x), x / (1 + next column)
 # (squares of the areas would be too large for the secure statistics
-# round: job init warns about such columns).
-awk -F, -v OFS=, 'NR == 1 {
-    for (i = 1; i < NF; i++) {
-      h = h $i ","; s = s $i "_sqrt,"; l = l $i "_log,"; r = r $i "_ratio,"
-    }
-    print h s l r $NF; next }
-  { h = s = l = r = ""
-    for (i = 1; i < NF; i++) {
-      j = i % (NF - 1) + 1
-      h = h $i ","; s = s sprintf("%.6g,", sqrt($i))
-      l = l sprintf("%.6g,", log(1 + $i)); r = r sprintf("%.6g,", $i / (1 + $j))
-    }
-    print h s l r $NF }' "$top/data/breast_cancer.csv" > "$FL_WORK/wide.csv"
+# round: job init warns about such columns, checked below).
+bash "$top/deploy/wide-csv.sh" "$top/data/breast_cancer.csv" > "$FL_WORK/wide.csv"
 it_check "wide.csv has 121 columns" \
   test "$(head -n 1 "$FL_WORK/wide.csv" | awk -F, '{ print NF }')" = 121
 
