@@ -55,6 +55,19 @@ static void test_classification(void)
 		return;
 	FL_CHECK(js.model == FL_MODEL_LOGISTIC);
 	FL_CHECK_EQ_INT(js.nfeatures, 1);
+	{
+		fl_specinit_opts o = { "y", "logistic", "ds", NULL, 0, false };
+		fl_specinit_plan p;
+		fl_csv *c = csv_of(csv);
+
+		/* the sum of squares that the statistics round would sum */
+		FL_CHECK(c && fl_specinit_infer(c, &o, &p, err) == 0);
+		if (c && p.nfeat == 1)
+			FL_CHECK_NEAR(p.feat_sumsq[0], 1.5 * 1.5 + 4 + 9 + 160000, 1e-9);
+		FL_CHECK(c && p.ndropped == 1 && p.dropped_bad[0] == 4);
+		fl_specinit_plan_clear(&p);
+		fl_csv_free(c);
+	}
 	FL_CHECK(js.nfeatures == 1 && strcmp(js.features[0], "x") == 0);
 	/* numeric order, not text order ("10" < "2") */
 	FL_CHECK(js.nlabels == 2 && strcmp(js.labels[0], "2") == 0 &&
