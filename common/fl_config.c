@@ -32,7 +32,9 @@ static int cfg_path(cfg_ctx *c, const char *key, char *dst, const char *v)
 		fl_errmsg_set(c->msg, "'%s' is empty", key);
 		return -1;
 	}
-	if (v[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0')
+	/* A data source URL (sqlite:///...) is not a path to resolve. */
+	if (v[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0' ||
+	    strncmp(v, "sqlite://", 9) == 0)
 		n = snprintf(dst, FL_PATH_BYTES, "%s", v);
 	else if (strcmp(v, ".") == 0)
 		n = snprintf(dst, FL_PATH_BYTES, "%s", c->base_dir);
