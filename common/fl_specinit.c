@@ -89,6 +89,18 @@ static int si_distinct(const fl_csv *csv, size_t lcol, bool allnum,
 	return 0;
 }
 
+/* Whether name is the label's or an already kept feature's. */
+static bool si_name_taken(const fl_csv *csv, size_t lcol, const fl_specinit_plan *p,
+			  const char *name)
+{
+	if (strcmp(csv->header[lcol], name) == 0)
+		return true;
+	for (size_t i = 0; i < p->nfeat; i++)
+		if (strcmp(csv->header[p->feat[i]], name) == 0)
+			return true;
+	return false;
+}
+
 /* Splits the columns other than lcol into numeric features and left-out ones. */
 static int si_columns(const fl_csv *csv, size_t lcol, fl_specinit_plan *p)
 {
@@ -113,9 +125,11 @@ static int si_columns(const fl_csv *csv, size_t lcol, fl_specinit_plan *p)
 				sq += x * x;
 		}
 		p->feat_sumsq[p->nfeat] = sq;
-		/* A column named "all" would read back as 'features = all'. */
+		/* A column named "all" would read back as 'features = all'; a
+		 * repeated name (or the label's) cannot be told apart by name. */
 		if (bad == 0 && fl_specinit_name_ok(csv->header[j]) &&
-		    strcmp(csv->header[j], "all") != 0) {
+		    strcmp(csv->header[j], "all") != 0 &&
+		    !si_name_taken(csv, lcol, p, csv->header[j])) {
 			p->feat[p->nfeat++] = j;
 		} else {
 			p->dropped_bad[p->ndropped] = bad;

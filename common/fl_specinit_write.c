@@ -103,8 +103,8 @@ static void si_job(fl_sbuf *b, const fl_csv *csv, const fl_specinit_opts *o,
 	}
 	if (p->ndropped > 0) {
 		fl_sbuf_printf(b, "# Left out: not a number in every row of the sample, "
-			       "or a name that a spec\n# cannot hold (',' ';' or "
-			       "control characters):\n");
+			       "or a name that is\n# repeated or that a spec cannot "
+			       "hold (',' ';' or control characters):\n");
 		for (size_t i = 0; i < p->ndropped; i++)
 			si_comment_name(b, csv->header[p->dropped[i]]);
 	}

@@ -38,7 +38,8 @@ static void init_summary(ctl_ctx *c, const fl_csv *csv, const fl_specinit_plan *
 	for (size_t i = 0; i < p->ndropped && i < 20; i++)
 		fprintf(c->err, "  left out '%.64s': %zu of %zu cells are not numbers%s\n",
 			csv->header[p->dropped[i]], p->dropped_bad[i], p->nrows,
-			p->dropped_bad[i] == 0 ? " (its name cannot be in a spec)" : "");
+			p->dropped_bad[i] == 0 ? " (its name is repeated or cannot be "
+			"in a spec)" : "");
 	if (p->ndropped > 20)
 		fprintf(c->err, "  and %zu more columns left out\n", p->ndropped - 20);
 }

@@ -148,6 +148,18 @@ static void test_errors(void)
 	expect_fail("a,b\n1,u\n2,u\n", "b", "softmax", FL_E_SPEC, "2..");
 	expect_fail("a,b\n1,u\n2,\n", "b", "softmax", FL_E_CSV, "empty in 1 of 2");
 	expect_fail("a,b\n1,u\n2,v\n", "b", "tree", FL_E_INVAL, "--model");
+	/* repeated names are left out, so the spec still parses */
+	{
+		char e2[FL_ERRMSG_BYTES], *text = NULL;
+		fl_jobspec js;
+
+		FL_CHECK_EQ_INT(init_spec("a,b,a,b,c\n1,2,3,4,x\n5,6,7,8,y\n", "b",
+					  "softmax", false, &js, &text, e2), 0);
+		FL_CHECK(js.nfeatures == 1 && strcmp(js.features[0], "a") == 0);
+		if (text != NULL)
+			fl_jobspec_clear(&js);
+		free(text);
+	}
 	/* a ragged row is the CSV reader's error, naming the line */
 	FL_CHECK_EQ_INT(fl_csv_parse("a,b\n1,2\n3\n", 10, &c, err), FL_E_CSV);
 	FL_CHECK(strstr(err, "line 3") != NULL);
