@@ -16,7 +16,7 @@ int fl_agent_data_load(const fl_jobspec *spec, const char *path,
 
 	if (!spec || !path || !train || !test)
 		return FL_E_INVAL;
-	if ((r = fl_csv_read(path, &csv, detail)) != 0) {
+	if ((r = fl_agent_source_read(path, &csv, detail)) != 0) {
 		fl_errmsg_set(errmsg, "%s: %s", path, detail[0] ? detail : fl_strerror(r));
 		goto out;
 	}

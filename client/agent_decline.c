@@ -186,7 +186,7 @@ int agent_decline_data(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec
 	if ((path = fl_agent_config_dataset(&a->cfg, spec->dataset)) == NULL)
 		return agent_decline(a, t, FL_DECLINE_DATASET, "the site holds no "
 				     "dataset '%.64s' in its [data]", spec->dataset);
-	if (fl_csv_read(path, &csv, msg) != 0)
+	if (fl_agent_source_read(path, &csv, msg) != 0)
 		return agent_decline(a, t, FL_DECLINE_DATA, "the data file of '%.64s' "
 				     "cannot be read as CSV", spec->dataset);
 	why = fl_agent_data_diagnose_csv(spec, csv, text, sizeof(text));

@@ -313,8 +313,10 @@ int fl_agent_enroll_main(int argc, char **argv)
 		return 1;
 	}
 	if ((r = fl_file_read(a.ca, FL_ENROLL_PEM_MAX, &ca, &calen)) != 0) {
+		char eb[64];
+
 		fprintf(stderr, "fedc-agent enroll: cannot read --ca %s: %s\n", a.ca,
-			fl_strerror(r));
+			fl_file_strerror(r, FL_ENROLL_PEM_MAX, eb, sizeof(eb)));
 		rc = 2;
 		goto out;
 	}

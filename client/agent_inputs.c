@@ -54,8 +54,8 @@ out:
 
 /* The local data version: the file's SHA-256, hashed again only when the
  * path, size, times or inode change. */
-static int data_version(agent_dv_cache *dv, const char *path,
-			uint8_t out[static AGENT_INPUT_ID_BYTES], char *errmsg)
+static int data_version_file(agent_dv_cache *dv, const char *path,
+			     uint8_t out[static AGENT_INPUT_ID_BYTES], char *errmsg)
 {
 	struct stat sb;
 	uint32_t i, v = 0;
@@ -95,6 +95,36 @@ static int data_version(agent_dv_cache *dv, const char *path,
 	dv->e[v].ino = (uint64_t)sb.st_ino;
 	dv->e[v].last = ++dv->tick;
 	memcpy(dv->e[v].sha, out, AGENT_INPUT_ID_BYTES);
+	return 0;
+}
+
+/* A data source "sqlite://FILE?query=Q" (agent_source.c) is versioned by
+ * the database file's SHA-256 and the whole URL, so another query or a
+ * changed file is another input. Changes that only a -wal file holds keep
+ * the version, which can only make the R6 checks refuse more. */
+static int data_version(agent_dv_cache *dv, const char *path,
+			uint8_t out[static AGENT_INPUT_ID_BYTES], char *errmsg)
+{
+	crypto_hash_sha256_state st;
+	const char *q;
+	char file[FL_PATH_BYTES];
+	int r;
+
+	if (strncmp(path, "sqlite://", 9) != 0)
+		return data_version_file(dv, path, out, errmsg);
+	if ((q = strstr(path + 9, "?query=")) == NULL ||
+	    (size_t)(q - path - 9) >= sizeof(file)) {
+		fl_errmsg_set(errmsg, "%s: not sqlite:///PATH?query=...", path);
+		return FL_E_INVAL;
+	}
+	memcpy(file, path + 9, (size_t)(q - path - 9));
+	file[q - path - 9] = '\0';
+	if ((r = data_version_file(dv, file, out, errmsg)) != 0)
+		return r;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, out, AGENT_INPUT_ID_BYTES);
+	crypto_hash_sha256_update(&st, (const unsigned char *)path, strlen(path));
+	crypto_hash_sha256_final(&st, out);
 	return 0;
 }
 

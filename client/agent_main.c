@@ -90,6 +90,8 @@ static void usage(FILE *f)
 "  [data]\n"
 "  shuttle = /srv/data/shuttle-site1.csv\n"
 "  breast_cancer = /srv/data/bc.csv\n"
+"  ; or rows from SQLite: one read-only SELECT, columns by name as in a CSV\n"
+"  quality = sqlite:///srv/data/plant.db?query=SELECT * FROM quality\n"
 "  [trainer]            ; optional: train with the site's own program\n"
 "  program = /srv/fedc/my_trainer.py   ; contract: client/agent_external.h\n"
 "  timeout = 600        ; seconds per round; models = mlp (default all)\n"

@@ -25,7 +25,18 @@
 /* ---- data: load a site's CSV for a job and split it (agent_data.c) ---- */
 
 /*
- * Reads the CSV at path, builds the dataset the spec asks for (label,
+ * A [data] entry as a table of strings: a CSV file, or
+ * "sqlite:///PATH/TO.db?query=SELECT ..." (the query, taken literally, is
+ * one read-only statement run on the database opened read-only; its
+ * column names are the header and its values the cells, NULL as empty),
+ * then read by the same rules as a CSV. *out as fl_csv_read. Errors as
+ * fl_csv_read: FL_E_IO, FL_E_CSV (with the reason), FL_E_TOOBIG (over
+ * FL_CSV_MAX_BYTES of text), FL_E_NOMEM.
+ */
+struct fl_csv;
+int fl_agent_source_read(const char *path, struct fl_csv **out, char *errmsg);
+/*
+ * Reads the table at path (fl_agent_source_read), builds the dataset the spec asks for (label,
  * labels, features) and splits it with the spec's test_fraction and seed,
  * the same way on every site and in fedc-train. On success *train and *test
  * are new (fl_dataset_free). Errors: FL_E_IO, FL_E_CSV (errmsg names the

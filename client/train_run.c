@@ -21,7 +21,7 @@ static int load_spec(const char *path, fl_jobspec *spec)
 
 	if ((r = fl_file_read(path, FL_JOBSPEC_MAX_BYTES, &text, &len)) != 0) {
 		fprintf(stderr, "fedc-train: cannot read the spec %s: %s\n", path,
-			fl_strerror(r));
+			fl_file_strerror(r, FL_JOBSPEC_MAX_BYTES, msg, sizeof(msg)));
 		return r;
 	}
 	if ((r = fl_jobspec_parse(text, len, spec, msg)) != 0) {
@@ -259,7 +259,8 @@ int train_evaluate(const train_opts *o, const fl_jobspec *spec,
 	if ((r = fl_file_read(o->eval_model, (size_t)FL_MODEL_MAX_PARAMS * 16u,
 			      &buf, &len)) != 0) {
 		fprintf(stderr, "fedc-train: cannot read %s: %s\n", o->eval_model,
-			fl_strerror(r));
+			fl_file_strerror(r, (size_t)FL_MODEL_MAX_PARAMS * 16u, msg,
+					 sizeof(msg)));
 		goto out;
 	}
 	if ((r = fl_model_decode((const uint8_t *)buf, len, &m)) != 0) {

@@ -33,7 +33,9 @@ static int cfg_path(cfg_ctx *c, const char *key, char *dst, const char *v)
 		fl_errmsg_set(c->msg, "'%s' is empty", key);
 		return -1;
 	}
-	if (v[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0')
+	/* A data source URL (sqlite:///...) is not a path to resolve. */
+	if (v[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0' ||
+	    strncmp(v, "sqlite://", 9) == 0)
 		n = snprintf(dst, FL_PATH_BYTES, "%s", v);
 	else if (strcmp(v, ".") == 0)
 		n = snprintf(dst, FL_PATH_BYTES, "%s", c->base_dir);
@@ -534,8 +536,12 @@ static int cfg_read(const char *path, char **text, size_t *len, char *dir,
 		return FL_E_CONFIG;
 	}
 	r = fl_file_read(path, FL_CONFIG_MAX_BYTES, text, len);
-	if (r != 0)
-		fl_errmsg_set(errmsg, "%s: %s", path, fl_strerror(r));
+	if (r != 0) {
+		char eb[64];
+
+		fl_errmsg_set(errmsg, "%s: %s", path, fl_file_strerror(r,
+			      FL_CONFIG_MAX_BYTES, eb, sizeof(eb)));
+	}
 	return r;
 }
 

@@ -256,7 +256,10 @@ int fl_csv_read(const char *path, fl_csv **out, char *errmsg)
 
 	r = fl_file_read(path, FL_CSV_MAX_BYTES, &buf, &len);
 	if (r != 0) {
-		fl_errmsg_set(errmsg, "%s: %s", path ? path : "(null)", fl_strerror(r));
+		char eb[64];
+
+		fl_errmsg_set(errmsg, "%s: %s", path ? path : "(null)",
+			      fl_file_strerror(r, FL_CSV_MAX_BYTES, eb, sizeof(eb)));
 		return r;
 	}
 	r = fl_csv_parse(buf, len, out, errmsg);

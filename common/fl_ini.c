@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_ini: libinih wrapper with line-length and syntax pre-checks. */
+/* fl_ini: INI parsing with line-length and syntax pre-checks, value parsers. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,8 @@ static const char *ini_check_line(const char *s, size_t n, int *have_key)
 	const char *sep, *semi;
 
 	if (n > FL_INI_MAX_LINE)
-		return "line is too long (over " FL_INI_MAX_LINE_STR " characters; split "
-		       "lists over indented continuation lines)";
+		return "line is too long (the limit is " FL_INI_MAX_LINE_STR " bytes "
+		       "a line; split lists over indented continuation lines)";
 	while (i < n && isspace((unsigned char)s[i]))
 		i++;
 	if (i == n || s[i] == ';' || s[i] == '#')
@@ -53,7 +54,7 @@ static int ini_precheck(const char *text, size_t len, size_t *bad_line,
 		*why = "contains a NUL byte";
 		return -1;
 	}
-	/* Skip a UTF-8 BOM as libinih does. */
+	/* Skip a UTF-8 BOM as fl_ini_read does. */
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
 		start = 3;
 	while (start < len) {
@@ -94,7 +95,11 @@ int fl_ini_parse(const char *text, size_t len, size_t max, ini_handler h,
 	if (text == NULL && len > 0)
 		return FL_E_INVAL;
 	if (len > max) {
-		ini_fail(errmsg, where, 0, "file is too large");
+		char big[96];
+
+		snprintf(big, sizeof(big), "too large: %zu bytes (the limit is %zu bytes)",
+			 len, max);
+		ini_fail(errmsg, where, 0, big);
 		return FL_E_TOOBIG;
 	}
 	if (len > 0 && ini_precheck(text, len, &bad, &why) != 0) {
@@ -107,7 +112,7 @@ int fl_ini_parse(const char *text, size_t len, size_t max, ini_handler h,
 	if (len > 0)
 		memcpy(copy, text, len);
 	copy[len] = '\0';
-	line = ini_parse_string(copy, h, user);
+	line = fl_ini_read(copy, h, user);
 	free(copy);
 	if (line == 0)
 		return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_ini_int: private libinih wrapper and value parsers for specs and configs. */
+/* fl_ini_int: private INI reader and value parsers for specs and configs. */
 #ifndef FL_INI_INT_H
 #define FL_INI_INT_H
 
@@ -7,12 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest line content libinih (INI_MAX_LINE 200) reads without splitting it. */
-#define FL_INI_MAX_LINE 198u
-#define FL_INI_MAX_LINE_STR "198"   /* the same, for messages */
+/* Longest line fl_ini_read accepts (bytes, without the newline): a list
+ * of 4096 names fits on one line. */
+#define FL_INI_MAX_LINE 65536u
+#define FL_INI_MAX_LINE_STR "65536"   /* the same, for messages */
+/* Column at which canonical text (fl_jobspec_format) wraps long lists onto
+ * continuation lines: kept at libinih's old limit so that the canonical
+ * text of a spec does not change. */
+#define FL_INI_WRAP_COLS 198u
+/* Longest section or key name kept (longer ones are unknown anyway). */
+#define FL_INI_MAX_NAME 64u
 
 /*
- * Runs ini_parse_string over len bytes of text (a NUL-terminated copy is
+ * Runs fl_ini_read over len bytes of text (a NUL-terminated copy is
  * made). Before that it refuses NUL bytes, lines longer than FL_INI_MAX_LINE
  * and lines that are neither blank, comment, [section], key = value nor an
  * indented continuation. The handler writes the reason for a failure into
@@ -23,6 +30,16 @@
 int fl_ini_parse(const char *text, size_t len, size_t max, ini_handler h,
 		 void *user, const char *hmsg, const char *where, int code,
 		 char *errmsg);
+
+/*
+ * Reads NUL-terminated INI text in place (it is modified) in libinih's
+ * dialect (comments ';' and '#', inline ';' after a blank, [section],
+ * key = value or key: value, indented continuation lines that call h
+ * again with the same key, a UTF-8 BOM), with no line-length limit.
+ * h returns nonzero on success. Returns 0, or the number of the first
+ * line that is malformed or that h refused (reading goes on after it).
+ */
+int fl_ini_read(char *text, ini_handler h, void *user);
 
 /* Whole-string unsigned / finite double parsers: 0, or -1 if not a number
  * or outside [lo, hi]. */

@@ -202,6 +202,34 @@ out:
 	return r;
 }
 
+/* features = all (alone, on the key's first line) or a list of names. The
+ * handler calls this again for each continuation line. */
+static int spec_features(spec_ctx *c, const char *key, const char *v)
+{
+	fl_jobspec *s = &c->s;
+	int r;
+
+	if (strcmp(v, "all") == 0 && s->nfeatures == 0 && !s->features_all) {
+		s->features_all = true;
+		return 0;
+	}
+	if (s->features_all) {
+		fl_errmsg_set(c->msg, "'features = all' takes no other names");
+		return -1;
+	}
+	if ((r = spec_list_add(c, key, v, &s->features, &s->nfeatures,
+			       FL_JOBSPEC_MAX_FEATURES)) != 0)
+		return r;
+	for (uint32_t i = 0; i < s->nfeatures; i++) {
+		if (strcmp(s->features[i], "all") == 0) {
+			fl_errmsg_set(c->msg, "'all' in 'features' must stand alone "
+				      "('features = all')");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int spec_str(spec_ctx *c, const char *key, char *dst, const char *v)
 {
 	if (!spec_name_ok(v, 0)) {
@@ -380,8 +408,7 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 	case K_LABELS:
 		return spec_list_add(c, key, v, &s->labels, &s->nlabels, FL_JOBSPEC_MAX_LABELS);
 	case K_FEATURES:
-		return spec_list_add(c, key, v, &s->features, &s->nfeatures,
-				     FL_JOBSPEC_MAX_FEATURES);
+		return spec_features(c, key, v);
 	case K_ROUNDS: return spec_u32(c, key, 1, 100000, &s->rounds, v);
 	case K_MIN_CLIENTS: return spec_u32(c, key, 1, 1000, &s->min_clients, v);
 	case K_EPOCHS: return spec_u32(c, key, 1, 1000, &s->local_epochs, v);

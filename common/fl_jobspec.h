@@ -32,7 +32,17 @@ enum fl_model_kind {
  *            hidden = 64, 32 (mlp only), loss = softmax|squared (mlp only;
  *            must match: softmax needs labels, squared takes none),
  *            labels = a, b, c   (classification; ids in this order),
- *            features = f1, f2  (optional; default all but the label),
+ *            features = f1, f2 (the model's inputs, by CSV column name,
+ *            in this order) or features = all: every column of the
+ *            consortium's schema but the label. A spec with 'all' is
+ *            resolved before it is signed: 'fedctl job submit --schema
+ *            HEADER.csv' writes the schema's columns (header order, label
+ *            left out) in its place, so the coordinator, the signature
+ *            and every site see one explicit list; a site whose CSV
+ *            lacks one of them declines (column missing). The
+ *            coordinator refuses an unresolved 'all'. Lists of any
+ *            length fit on one line (lines up to 64 KiB) or continue on
+ *            indented lines.
  *            rounds, min_clients, type = train|stats (see stats_only),
  *            site_figures = true|false (R9, see site_figures)
  *   [train]  local_epochs, batch_size, lr, l2,
@@ -166,6 +176,9 @@ typedef struct fl_jobspec {
 	 * Otherwise the figures of the one site that did not report would
 	 * follow from the sum minus the others' clear figures. */
 	bool site_figures;
+	/* [job] features = all, not yet resolved against a schema (then
+	 * nfeatures is 0); see the text form above. */
+	bool features_all;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with

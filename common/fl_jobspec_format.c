@@ -9,7 +9,7 @@
 #include "fl_sbuf_int.h"
 
 /* Writes a list, wrapping onto indented continuation lines that the parser
- * appends, so no line exceeds libinih's line limit. */
+ * appends (at FL_INI_WRAP_COLS, so the canonical text stays as it was). */
 static void spec_format_list(fl_sbuf *b, const char *key, char *const *items,
 			     uint32_t n)
 {
@@ -21,7 +21,7 @@ static void spec_format_list(fl_sbuf *b, const char *key, char *const *items,
 	col = strlen(key) + 3;
 	for (uint32_t i = 0; i < n; i++) {
 		size_t w = strlen(items[i]) + 2;
-		if (i > 0 && col + w > FL_INI_MAX_LINE - 8) {
+		if (i > 0 && col + w > FL_INI_WRAP_COLS - 8) {
 			fl_sbuf_printf(b, "\n    ");
 			col = 4;
 		} else if (i > 0) {
@@ -49,7 +49,7 @@ static void spec_format_algo(fl_sbuf *b, const fl_jobspec *s)
 
 		fl_sbuf_printf(b, "class_weights = ");
 		for (uint32_t i = 0; i < s->ncw; i++) {
-			if (i > 0 && col > FL_INI_MAX_LINE - 40) {
+			if (i > 0 && col > FL_INI_WRAP_COLS - 40) {
 				fl_sbuf_printf(b, ",\n    ");
 				col = 4;
 			} else if (i > 0) {
@@ -87,6 +87,8 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 	if (s->site_figures)   /* absent = false: older specs keep their text */
 		fl_sbuf_printf(&b, "site_figures = true\n");
 	spec_format_list(&b, "labels", s->labels, s->nlabels);
+	if (s->features_all)
+		fl_sbuf_printf(&b, "features = all\n");
 	spec_format_list(&b, "features", s->features, s->nfeatures);
 	if (s->model == FL_MODEL_MLP) {
 		fl_sbuf_printf(&b, "hidden = ");

@@ -184,3 +184,11 @@ double fl_rng_normal(fl_rng *r)
 
 	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
+
+const char *fl_file_strerror(int r, size_t max, char *buf, size_t cap)
+{
+	if (r != FL_E_TOOBIG || buf == NULL || cap == 0)
+		return fl_strerror(r);
+	snprintf(buf, cap, "larger than the limit of %zu bytes", max);
+	return buf;
+}

@@ -22,6 +22,10 @@ void fl_sleep_ms(uint32_t ms);
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'd
  * buffer that the caller frees. FL_E_IO, FL_E_TOOBIG or FL_E_NOMEM. */
 int fl_file_read(const char *path, size_t max, char **out, size_t *len);
+/* fl_strerror(r) for a failed fl_file_read(..., max, ...), except that
+ * FL_E_TOOBIG says the limit: "larger than the limit of MAX bytes" (in buf,
+ * which is returned). */
+const char *fl_file_strerror(int r, size_t max, char *buf, size_t cap);
 /* Writes buf atomically (temp file + rename) with the given mode. */
 int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
 

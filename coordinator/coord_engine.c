@@ -478,8 +478,12 @@ int coord_engine_submit_signed(coord_engine *e, const char *spec,
 		goto out;
 	if (j->spec.nfeatures == 0) {
 		/* Every site's masked STATS vector must have the same length m,
-		 * fixed before any site uploads. */
-		fl_errmsg_set(errmsg, "secure aggregation needs the feature list: add "
+		 * fixed before any site uploads: 'all' is resolved before the
+		 * spec is signed. */
+		fl_errmsg_set(errmsg, j->spec.features_all ?
+			      "'features = all' must be resolved before signing: "
+			      "submit with 'fedctl job submit --schema HEADER.csv'" :
+			      "secure aggregation needs the feature list: add "
 			      "'features = ...' to [job]");
 		r = FL_E_SPEC;
 		goto out;

@@ -30,12 +30,14 @@ static int members_read(const char *path, const char *ca_path, char **textp,
 	memset(&m, 0, sizeof(m));
 	if ((r = fl_file_read(path, FL_MEMBERS_MAX_BYTES, &text, &len)) != 0) {
 		fl_errmsg_set(errmsg, "cannot read the member list %s ([coordinator] "
-			      "members): %s", path, fl_strerror(r));
+			      "members): %s", path, fl_file_strerror(r,
+			      FL_MEMBERS_MAX_BYTES, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = fl_file_read(ca_path, FL_SIGN_MAX_PEM, &ca, &ca_len)) != 0) {
 		fl_errmsg_set(errmsg, "cannot read the CA file %s to check the member "
-			      "list: %s", ca_path, fl_strerror(r));
+			      "list: %s", ca_path, fl_file_strerror(r,
+			      FL_SIGN_MAX_PEM, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = fl_members_parse_verified(text, len, ca, ca_len, &m, why)) != 0) {

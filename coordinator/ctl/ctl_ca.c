@@ -349,8 +349,10 @@ static int ca_sign(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	    (rc = ca_days(c, "sign", days_s, 0, &days)) != 0)
 		return rc;
 	if ((r = fl_file_read(pos[0], FL_CA_MAX_PEM, &csr, &len)) != 0) {
+		char eb[64];
+
 		fprintf(c->err, "fedctl: ca sign: cannot read %s: %s\n", pos[0],
-			fl_strerror(r));
+			fl_file_strerror(r, FL_CA_MAX_PEM, eb, sizeof(eb)));
 		return CTL_EXIT_NOTFOUND;
 	}
 	if ((r = fl_ca_csr_check(csr, len, cn, sizeof(cn), err)) != 0) {
@@ -586,8 +588,10 @@ static int ca_cross(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if ((rc = ca_days(c, "cross-sign", days_s, FL_CA_LEAF_DAYS, &days)) != 0)
 		return rc;
 	if ((r = fl_file_read(pos[0], FL_CA_MAX_PEM, &newca, &len)) != 0) {
+		char eb[64];
+
 		fprintf(c->err, "fedctl: ca cross-sign: cannot read %s: %s\n", pos[0],
-			fl_strerror(r));
+			fl_file_strerror(r, FL_CA_MAX_PEM, eb, sizeof(eb)));
 		return CTL_EXIT_NOTFOUND;
 	}
 	if ((rc = ca_open(c, "cross-sign", dir, passfile, &ca)) != 0)

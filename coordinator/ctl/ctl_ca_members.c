@@ -38,8 +38,10 @@ static int members_entry(ctl_ctx *c, const char *arg, const char *ca_pem,
 	memcpy(path, arg, plen);
 	path[plen] = '\0';
 	if ((r = fl_file_read(path, FL_CA_MAX_PEM, &pem, &len)) != 0) {
+		char eb[64];
+
 		fprintf(c->err, "fedctl: ca members: cannot read %s: %s\n", path,
-			fl_strerror(r));
+			fl_file_strerror(r, FL_CA_MAX_PEM, eb, sizeof(eb)));
 		return CTL_EXIT_NOTFOUND;
 	}
 	if ((r = fl_pki_cert_info(pem, len, &info)) != 0 ||

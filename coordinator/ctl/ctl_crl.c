@@ -24,8 +24,10 @@ static int crl_publish(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if ((rc = ctl_args_parse(c, "crl", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
 	if ((r = fl_file_read(pos[0], FL_MSG_CRL_MAX, &pem, &len)) != 0) {
+		char eb[64];
+
 		fprintf(c->err, "fedctl: crl publish: cannot read %s: %s\n", pos[0],
-			fl_strerror(r));
+			fl_file_strerror(r, FL_MSG_CRL_MAX, eb, sizeof(eb)));
 		return CTL_EXIT_NOTFOUND;
 	}
 	/* Only a first look here: the coordinator checks the signature. */

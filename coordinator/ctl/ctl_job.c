@@ -106,34 +106,74 @@ out:
 	return rc;
 }
 
-static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+/* Parses sub->spec (len bytes) for a quick local message; the server
+ * checks again. Exit code. */
+static int submit_check(ctl_ctx *c, const char *path, const char *spec, size_t len,
+			fl_jobspec *out)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
-	const char *pos[1];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = fl_jobspec_parse(spec, len, out, msg)) != 0) {
+		fprintf(c->err, "fedctl: job submit: %s: %s\nhint: fix the spec and "
+			"submit again\n", path, msg[0] ? msg : fl_strerror(r));
+		return CTL_EXIT_INVALID;
+	}
+	return 0;
+}
+
+/* Reads the spec and, with --schema, resolves 'features = all' and checks
+ * the column names against the schema's header. Exit code. */
+static int submit_load(ctl_ctx *c, const char *path, const char *schema,
+		       fl_msg_job_submit *sub)
+{
+	fl_jobspec spec;
+	size_t len = 0;
+	int r, rc;
+
+	if ((r = fl_file_read(path, FL_MSG_SPEC_MAX, &sub->spec, &len)) != 0) {
+		if (r == FL_E_TOOBIG)
+			fprintf(c->err, "fedctl: job submit: %s is larger than a spec may "
+				"be (%u bytes)\n", path, FL_MSG_SPEC_MAX);
+		else
+			fprintf(c->err, "fedctl: job submit: cannot read %s: %s\n", path,
+				fl_strerror(r));
+		return r == FL_E_TOOBIG ? CTL_EXIT_INVALID : CTL_EXIT_USAGE;
+	}
+	if ((rc = submit_check(c, path, sub->spec, len, &spec)) != 0)
+		return rc;
+	if (spec.features_all && schema == NULL) {
+		fprintf(c->err, "fedctl: job submit: %s says 'features = all': give the "
+			"consortium's schema (a CSV whose header names the columns) "
+			"with --schema FILE\n", path);
+		rc = CTL_EXIT_USAGE;
+	} else if (schema != NULL) {
+		rc = ctl_spec_schema(c, schema, &spec, &sub->spec, &len);
+		if (rc == 0 && spec.features_all) {
+			fl_jobspec_clear(&spec);
+			rc = submit_check(c, path, sub->spec, len, &spec);
+		}
+	}
+	fl_jobspec_clear(&spec);
+	return rc;
+}
+
+static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
+{
+	const char *pos[1], *schema = NULL;
+	const ctl_opt opts[] = { { "--schema", NULL, &schema, NULL } };
 	fl_msg_job_submit sub;
 	fl_msg_job_info info;
-	fl_jobspec spec;
 	uint8_t *req = NULL, *resp = NULL;
 	size_t len = 0, rlen = 0;
 	int r, rc;
 
 	memset(&sub, 0, sizeof(sub));
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((r = fl_file_read(pos[0], FL_MSG_SPEC_MAX, &sub.spec, &len)) != 0) {
-		fprintf(c->err, "fedctl: job submit: cannot read %s: %s\n", pos[0],
-			fl_strerror(r));
-		return r == FL_E_TOOBIG ? CTL_EXIT_INVALID : CTL_EXIT_USAGE;
-	}
-	/* Check locally first for a quick message; the server checks again. */
-	memset(&spec, 0, sizeof(spec));
-	if ((r = fl_jobspec_parse(sub.spec, len, &spec, msg)) != 0) {
-		fprintf(c->err, "fedctl: job submit: %s: %s\nhint: fix the spec and "
-			"submit again\n", pos[0], msg[0] ? msg : fl_strerror(r));
-		rc = CTL_EXIT_INVALID;
+	if ((rc = submit_load(c, pos[0], schema, &sub)) != 0)
 		goto out;
-	}
-	fl_jobspec_clear(&spec);
 	/* The admin's signature lets every site check that the coordinator
 	 * hands out this exact text (SECAGG.md R2, R7, R11). */
 	if ((rc = ctl_spec_sign(c, "job submit", &sub)) != 0)
@@ -321,9 +361,26 @@ out:
 }
 
 const ctl_cmd ctl_job_cmds[] = {
-	{ "submit", job_submit, "SPEC_FILE",
+	{ "init", ctl_job_init, "--csv FILE --label COL --model linear|logistic|"
+	  "softmax|mlp [--dataset NAME] [--name NAME] [--min-clients N] "
+	  "[--features-all] [-o SPEC]",
+	  "Write a complete, commented job spec from a sample of the data (read "
+	  "here, nothing is sent): the numeric columns become the features (the "
+	  "others are left out, named in a comment), the label's classes or a "
+	  "regression (linear; mlp on a number with more than 20 distinct values "
+	  "or fractions), and defaults for that model: hidden layers, lr, rounds, "
+	  "min_clients 3, class_weights = balanced for uneven classes, split = "
+	  "stratified for classes. --dataset defaults to the file's name without "
+	  ".csv; --features-all writes 'features = all' (submit it with --schema). "
+	  "Prints the spec, or writes SPEC; a summary goes to standard error. "
+	  "Exit 6 for a CSV or label that does not fit the model." },
+	{ "submit", job_submit, "SPEC_FILE [--schema CSV]",
 	  "Submit a job spec (INI), signed with your operator key for the sites "
-	  "to check; prints the new job id (--json: the JobInfo)." },
+	  "to check; prints the new job id (--json: the JobInfo). --schema CSV "
+	  "(the consortium's agreed header; only its header counts) replaces "
+	  "'features = all' with every column of the header but the label, in "
+	  "header order, before signing, and checks that the label and features "
+	  "are columns of it." },
 	{ "list", job_list, "", "List the jobs with their state and progress." },
 	{ "status", job_status, "ID", "Show a job, a table of its rounds and the sites that "
 	  "declined it, with their reasons." },

@@ -25,6 +25,16 @@ int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* GetJob; on success *out is filled (fl_msg_job_status_clear). Exit code. */
 int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what);
 void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);
+/* ctl_job_init.c: fedctl job init. */
+int ctl_job_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
+/* ctl_job_schema.c: job submit --schema PATH. Checks that the label and the
+ * features of spec (parsed from *text) are columns of the schema CSV's
+ * header; if spec->features_all, replaces the '[job] features = all' line
+ * of *text (*len bytes, malloc'd, replaced) with the header's columns but
+ * the label, in header order. Exit code, after printing what is wrong. */
+struct fl_jobspec;
+int ctl_spec_schema(ctl_ctx *c, const char *path, const struct fl_jobspec *spec,
+		    char **text, size_t *len);
 int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* job watch's progress bar: "\r", erase the line, "[####....] 7/20 rounds
  * ETA 1m05s" (ETA - when eta_s is NaN), no newline. */

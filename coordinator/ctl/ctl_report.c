@@ -249,12 +249,13 @@ static int spec_attach(ctl_ctx *c, const char *path, ctl_report_doc *r, char **t
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char hex[FL_MSG_HASH_HEX_BYTES];
+	char eb[64];
 	size_t len = 0;
 	int e;
 
 	if ((e = fl_file_read(path, FL_MSG_SPEC_MAX, text, &len)) != 0) {
 		fprintf(c->err, "fedctl: job report: cannot read %s: %s\n", path,
-			fl_strerror(e));
+			fl_file_strerror(e, FL_MSG_SPEC_MAX, eb, sizeof(eb)));
 		return CTL_EXIT_USAGE;
 	}
 	crypto_hash_sha256(h, (const unsigned char *)*text, len);

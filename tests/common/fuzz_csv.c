@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fuzz_csv: fl_csv_parse and fl_dataset_from_csv on arbitrary bytes. */
+/* fuzz_csv: fl_csv_parse, fl_dataset_from_csv and fl_specinit on arbitrary bytes. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fl_csv.h"
 #include "fl_dataset.h"
+#include "fl_jobspec.h"
+#include "fl_specinit.h"
 #include "fl_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +31,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ds = NULL;
 		if (fl_dataset_from_csv(c, label, NULL, 0, c->header, 1, &ds, err) == 0)
 			fl_dataset_free(ds);
+		/* job init: what it writes must parse as a spec */
+		for (int m = 0; m < 2; m++) {
+			fl_specinit_opts o = { label, m ? "mlp" : "softmax", "d", NULL, 0, false };
+			fl_specinit_plan p;
+			fl_jobspec js;
+			char *text = NULL;
+
+			if (fl_specinit_infer(c, &o, &p, err) != 0)
+				continue;
+			if (fl_specinit_write(c, &o, &p, &text, err) == 0) {
+				if (fl_jobspec_parse(text, strlen(text), &js, err) != 0)
+					abort();
+				fl_jobspec_clear(&js);
+			}
+			free(text);
+			fl_specinit_plan_clear(&p);
+		}
 	}
 	fl_dataset_free(tr);
 	fl_dataset_free(te);

@@ -22,7 +22,8 @@ static const char *agent_text =
 	"key = pki/site.key\n"
 	"[data]\n"
 	"shuttle = data/shuttle-a.csv\n"
-	"breast = /srv/breast.csv\n";
+	"breast = /srv/breast.csv\n"
+	"quality = sqlite:///srv/q.db?query=SELECT a, b FROM t WHERE c = 'x'\n";
 
 static void test_agent(void)
 {
@@ -43,7 +44,10 @@ static void test_agent(void)
 		FL_CHECK(strcmp(c->tls.ca, "/opt/site/pki/ca.pem") == 0);
 		FL_CHECK(strcmp(c->tls.cert, "/etc/fedc/site.pem") == 0);
 		FL_CHECK(strcmp(c->tls.key, "/opt/site/pki/site.key") == 0);
-		FL_CHECK_EQ_INT(c->ndatasets, 2);
+		FL_CHECK_EQ_INT(c->ndatasets, 3);
+		/* a data source URL is kept as written, not made relative */
+		FL_CHECK(strcmp(fl_agent_config_dataset(c, "quality"),
+				"sqlite:///srv/q.db?query=SELECT a, b FROM t WHERE c = 'x'") == 0);
 		FL_CHECK(strcmp(fl_agent_config_dataset(c, "shuttle"),
 				"/opt/site/data/shuttle-a.csv") == 0);
 		FL_CHECK(strcmp(fl_agent_config_dataset(c, "breast"), "/srv/breast.csv") == 0);

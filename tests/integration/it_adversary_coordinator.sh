@@ -36,7 +36,7 @@ else
   export FL_AGENT_POLICY=$'[policy]\ncolluders = 0'
 fi
 sites="site1 site2 site3 site4"
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 --iid >/dev/null
 # shellcheck disable=SC2086 # a list of site names
 fl_pki $sites
 

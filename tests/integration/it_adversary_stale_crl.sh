@@ -13,7 +13,7 @@ source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sites=(site1 site2 site3 site4 site5)
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 5 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 5 --iid >/dev/null
 fl_pki "${sites[@]}"
 fl_start_coordinator
 for s in "${sites[@]}"; do fl_ctl site add "$s" --no-token >/dev/null; done

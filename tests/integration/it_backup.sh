@@ -20,7 +20,7 @@ command -v sqlite3 >/dev/null || { echo "SKIPPED: sqlite3 is not installed (test
 pki=$FL_WORK/pki
 cdir=$FL_WORK/coordinator
 
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
 port=$FL_PORT

@@ -13,7 +13,7 @@ source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sites=(site1 site2 site3)
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 fl_pki "${sites[@]}"
 "$FL_BIN/fedctl" ca issue operator2 --role admin --dir "$FL_WORK/pki" >/dev/null
 fl_start_coordinator

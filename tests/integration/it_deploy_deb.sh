@@ -104,7 +104,7 @@ sed -i "s/^listen = .*/listen = 127.0.0.1:$port/" /etc/fedc/coordinator.ini
 sed -i '/^\[coordinator\]/a members = /etc/fedc/members.txt' /etc/fedc/coordinator.ini
 sed -i 's/^offline_after_ms = .*/offline_after_ms = 3000/' /etc/fedc/coordinator.ini
 install -o root -g fedc -m 0640 "$FL_WORK/pki/members.txt" /etc/fedc/members.txt
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 install -d -o fedc -g fedc -m 0700 /var/lib/fedc/agent/data
 install -o fedc -g fedc -m 0600 "$FL_WORK/data/site1.csv" /var/lib/fedc/agent/data/breast_cancer.csv
 sed -i "s/^coordinator = .*/coordinator = 127.0.0.1:$port/" /etc/fedc/agent.ini

@@ -11,7 +11,7 @@
 source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sites="site1 site2 site3"
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 fl_pki $sites

@@ -12,7 +12,7 @@ source "$(dirname "$0")/it_lib.sh"
 it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 5 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 5 --iid >/dev/null
 fl_pki site1 site2 site3 site4 site5
 fl_start_coordinator
 for s in site1 site2 site3 site4 site5; do fl_ctl site add "$s" >/dev/null; done

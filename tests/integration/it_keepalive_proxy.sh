@@ -15,7 +15,7 @@ source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v haproxy >/dev/null || { echo "SKIPPED: haproxy is not installed (tests/run-all.sh installs it)" >&2; exit 77; }
 
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 4 --iid >/dev/null
 fl_pki site1 site2 site3 site4
 export FL_OFFLINE_MS=20000
 fl_start_coordinator

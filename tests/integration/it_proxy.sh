@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v tinyproxy >/dev/null || { echo "SKIPPED: tinyproxy is not installed (tests/run-all.sh installs it)" >&2; exit 77; }
 
 secret="Pr0xy-pw-$RANDOM$RANDOM"
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done

@@ -11,7 +11,7 @@ source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v haproxy >/dev/null || { echo "SKIPPED: haproxy is not installed (tests/run-all.sh installs it)" >&2; exit 77; }
 
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done

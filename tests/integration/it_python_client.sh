@@ -25,7 +25,7 @@ example=$(awk '/<!-- python example: tested by tests\/integration\/it_python_cli
 it_check "the README has the Python example" test -n "$example"
 printf '%s\n' "$example" >"$FL_WORK/example.py"
 
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done

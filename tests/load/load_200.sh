@@ -107,7 +107,7 @@ done
 sites=()
 for i in $(seq 1 "$nagents"); do sites+=("site$i"); done
 fl_pki "${sites[@]}"
-bash "$top/deploy/split-csv.sh" "$top/data/shuttle.csv" "$FL_WORK/data" "$nagents" >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/shuttle.csv" "$FL_WORK/data" "$nagents" --iid >/dev/null
 log "made $nagents certificates and data slices"
 # FL_LOAD_TRACE=1: the coordinator logs each phase change (debug).
 FL_LOG_LEVEL=${FL_LOAD_TRACE:+debug} fl_start_coordinator

@@ -13,7 +13,7 @@ ref=${FL_ONNX_REF:?FL_ONNX_REF must name the onnx_ref helper}
 source "$here/onnx_npm.sh"
 onnx_npm_install "${FL_ONNX_NPM_DIR:?FL_ONNX_NPM_DIR must name a cache folder}"
 
-bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 >/dev/null
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 --iid >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done
