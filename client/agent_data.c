@@ -16,6 +16,12 @@ int fl_agent_data_load(const fl_jobspec *spec, const char *path,
 
 	if (!spec || !path || !train || !test)
 		return FL_E_INVAL;
+	if (fl_url_has_password(path)) {   /* never echo it (configs refuse it) */
+		fl_errmsg_set(errmsg, "a database URL takes no password; put it in "
+			      "PGPASSFILE (~/.pgpass)");
+		r = FL_E_CSV;
+		goto out;
+	}
 	if ((r = fl_agent_source_read(path, &csv, detail)) != 0) {
 		fl_errmsg_set(errmsg, "%s: %s", path, detail[0] ? detail : fl_strerror(r));
 		goto out;

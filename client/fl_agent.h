@@ -29,6 +29,8 @@
  * "sqlite:///PATH/TO.db?query=SELECT ..." (the query, taken literally, is
  * one read-only statement run on the database opened read-only; its
  * column names are the header and its values the cells, NULL as empty),
+ * or "postgresql://USER@HOST:PORT/DB?query=SELECT ..." (the same, in a
+ * read-only session; the password from PGPASSFILE, never in the URL),
  * then read by the same rules as a CSV. *out as fl_csv_read. Errors as
  * fl_csv_read: FL_E_IO, FL_E_CSV (with the reason), FL_E_TOOBIG (over
  * FL_CSV_MAX_BYTES of text), FL_E_NOMEM.

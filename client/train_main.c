@@ -82,6 +82,11 @@ static int parse_args(int argc, char **argv, train_opts *o)
 					TRAIN_MAX_FILES);
 				return 2;
 			}
+			if (fl_url_has_password(v)) {
+				fprintf(stderr, "fedc-train: --data: a database URL takes "
+					"no password; put it in PGPASSFILE (~/.pgpass)\n");
+				return 2;
+			}
 			o->data[o->ndata++] = v;
 		} else if (strcmp(a, "--eval") == 0) {
 			o->eval_model = v;

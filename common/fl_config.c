@@ -33,9 +33,10 @@ static int cfg_path(cfg_ctx *c, const char *key, char *dst, const char *v)
 		fl_errmsg_set(c->msg, "'%s' is empty", key);
 		return -1;
 	}
-	/* A data source URL (sqlite:///...) is not a path to resolve. */
+	/* A data source URL (sqlite:///..., postgresql://...) is not a path
+	 * to resolve. */
 	if (v[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0' ||
-	    strncmp(v, "sqlite://", 9) == 0)
+	    strncmp(v, "sqlite://", 9) == 0 || strncmp(v, "postgresql://", 13) == 0)
 		n = snprintf(dst, FL_PATH_BYTES, "%s", v);
 	else if (strcmp(v, ".") == 0)
 		n = snprintf(dst, FL_PATH_BYTES, "%s", c->base_dir);
@@ -119,6 +120,11 @@ static int cfg_data(cfg_ctx *c, fl_agent_config *a, const char *name, const char
 	}
 	if (*name == '\0' || fl_ini_copy(a->dataset_name[i], FL_NAME_BYTES, name) != 0) {
 		fl_errmsg_set(c->msg, "dataset name must be 1..%d characters", FL_NAME_BYTES - 1);
+		return -1;
+	}
+	if (fl_url_has_password(v)) {
+		fl_errmsg_set(c->msg, "dataset '%.40s': a database URL takes no "
+			      "password; put it in the agent's PGPASSFILE (~/.pgpass)", name);
 		return -1;
 	}
 	if (cfg_path(c, name, a->dataset_path[i], v) != 0)

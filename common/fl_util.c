@@ -192,3 +192,16 @@ const char *fl_file_strerror(int r, size_t max, char *buf, size_t cap)
 	snprintf(buf, cap, "larger than the limit of %zu bytes", max);
 	return buf;
 }
+
+bool fl_url_has_password(const char *url)
+{
+	const char *auth, *end, *at;
+
+	if (url == NULL || (auth = strstr(url, "://")) == NULL)
+		return false;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	return at > auth && memchr(auth, ':', (size_t)(at - 1 - auth)) != NULL;
+}

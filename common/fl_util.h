@@ -3,6 +3,7 @@
 #ifndef FL_UTIL_H
 #define FL_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,11 @@ int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
 uint64_t fl_mix64(uint64_t x);
 typedef struct fl_rng { uint64_t s; } fl_rng;
 void fl_rng_seed(fl_rng *r, uint64_t seed);
+/* True if url ("scheme://user:password@host...") carries a password
+ * before its host: such URLs are refused, as they would be seen in
+ * configs, process lists and logs. */
+bool fl_url_has_password(const char *url);
+
 uint64_t fl_rng_next(fl_rng *r);
 double fl_rng_uniform(fl_rng *r);   /* [0, 1) */
 double fl_rng_normal(fl_rng *r);    /* standard normal */

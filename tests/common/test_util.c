@@ -89,8 +89,21 @@ static void test_misc(void)
 	FL_CHECK(strcmp(fl_strerror(FL_E_CSV), "bad CSV input") == 0);
 }
 
+static void test_url_password(void)
+{
+	FL_CHECK(fl_url_has_password("postgresql://fedc:pw@db:5432/x?query=SELECT 1"));
+	FL_CHECK(fl_url_has_password("postgresql://fedc:@db/x"));
+	FL_CHECK(fl_url_has_password("postgresql://a@b:pw@db/x"));
+	FL_CHECK(!fl_url_has_password("postgresql://fedc@db:5432/x?query=SELECT a:b@c"));
+	FL_CHECK(!fl_url_has_password("postgresql://db:5432/x"));
+	FL_CHECK(!fl_url_has_password("sqlite:///srv/a:b@c.db?query=SELECT 1"));
+	FL_CHECK(!fl_url_has_password("/srv/data/a.csv"));
+	FL_CHECK(!fl_url_has_password(NULL));
+}
+
 int main(void)
 {
+	test_url_password();
 	test_files();
 	test_rng();
 	test_misc();
