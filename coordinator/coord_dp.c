@@ -67,11 +67,10 @@ int coord_dp_submit_check(const coord_job *j, char *errmsg)
 	one = rho / s->rounds;
 	if (fl_jobspec_privacy_has_epsilon(s) && eps > s->dp_epsilon) {
 		fl_errmsg_set(errmsg, "[privacy] the planned rounds pass the job's "
-			      "epsilon: %u rounds x rho %.6g (noise multiplier %.4g: "
-			      "about 1/(2 x %.4g^2) = %.6g per round) = rho %.6g, which is "
-			      "epsilon = rho + 2 sqrt(rho ln(1/delta)) = %.6g at delta "
-			      "%g, above epsilon = %g; raise noise_multiplier or lower "
-			      "rounds", s->rounds, one, z, z, 1.0 / (2 * z * z), rho,
+			      "epsilon: %u rounds x rho %.6g (noise multiplier %.4g) = "
+			      "rho %.6g, which is epsilon = rho + 2 sqrt(rho ln(1/delta)) "
+			      "= %.6g at delta %g, above epsilon = %g; raise "
+			      "noise_multiplier or lower rounds", s->rounds, one, z, rho,
 			      eps, s->dp_delta, s->dp_epsilon);
 		return FL_E_SPEC;
 	}

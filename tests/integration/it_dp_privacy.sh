@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Integration: distributed differential privacy ([privacy] in the job spec,
+# [policy] max_epsilon at the sites). Coordinator + 3 agents on loopback,
+# breast_cancer split across them; every site's budget is max_epsilon = 20
+# at delta 1e-6 (rho 4.40).
+#   1. A job whose planned rounds pass its epsilon is refused at submit,
+#      with the arithmetic in the message.
+#   2. A DP job (epsilon 16 over 4 rounds) completes; each site logs its
+#      noise share for n_min = t - c and charges its budget file once per
+#      round; the accuracy stays near the non-DP job's.
+#   3. A second DP job (epsilon 16 in one round: rho 3.03 more) would pass
+#      the sites' budgets: every site declines it with reason budget,
+#      visible in 'fedctl job status'.
+source "$(dirname "$0")/it_lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sites="site1 site2 site3"
+deadline=20
+export FL_AGENT_TRUST="colluders = 0
+max_epsilon = 20
+delta = 1e-6"
+
+bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/bc" 3 >/dev/null
+fl_pki $sites
+fl_start_coordinator
+for s in $sites; do fl_ctl site add "$s" >/dev/null; done
+for s in $sites; do fl_start_agent "$s" breast_cancer "$FL_WORK/bc/$s.csv"; done
+for i in $(seq 1 100); do
+  [ "$(fl_ctl --json site list | jq '[.sites[] | select(.online)] | length')" = 3 ] && break
+  sleep 0.1
+done
+has() { grep -qE -- "$2" <<<"$1"; }   # has TEXT REGEX
+# spec NAME ROUNDS [PRIVACY-LINES]: the breast_cancer job, 3 sites
+spec() {
+  sed -e "s/^name = .*/name = $1/" -e "s/^rounds = .*/rounds = $2/" \
+    -e "s/^timeout = .*/timeout = $deadline/" \
+    "$top/deploy/jobs/breast-cancer-logistic.ini"
+  if [ -n "${3:-}" ]; then printf '\n[privacy]\n%s\n' "$3"; fi
+}
+# run SPECFILE: submits, waits for the end; sets job, state
+run() {
+  job=$(fl_ctl --json job submit "$1" | jq -r .job_id)
+  for i in $(seq 1 $((deadline * 30))); do
+    state=$(fl_ctl --json job status "$job" | jq -r .job.state)
+    case $state in done|failed|aborted) break ;; esac
+    sleep 0.1
+  done
+}
+charges() { tail -n +2 "$FL_WORK/$1/privacy/breast_cancer.budget" 2>/dev/null | wc -l; }
+
+# ---- 1. planned over its epsilon: refused at submit ----
+spec over 20 "unit = site
+l2_clip = 1
+epsilon = 2
+noise_multiplier = 1" > "$FL_WORK/over.ini"
+out=$(fl_ctl job submit "$FL_WORK/over.ini" 2>&1) && rc=0 || rc=$?
+echo "over: $out"
+it_check "over-epsilon job refused at submit (rc $rc)" test "$rc" -ne 0
+it_check "the refusal shows the arithmetic" has "$out" \
+  "20 rounds x rho 0\.5 \(noise multiplier 1\) = rho 10, which is epsilon = rho \+ 2 sqrt\(rho ln\(1/delta\)\) = 33\.50[0-9]* at delta 1e-06, above epsilon = 2"
+it_check "no job was stored" test "$(fl_ctl --json job list | jq '.jobs | length')" = 0
+
+# ---- 2. a DP job next to the same job without DP ----
+spec plain 4 > "$FL_WORK/plain.ini"
+run "$FL_WORK/plain.ini"
+acc0=$(fl_ctl --json job status "$job" | jq -r .job.metrics.accuracy)
+it_check "plain job done ($state)" test "$state" = done
+spec dp16 4 "unit = site
+l2_clip = 1
+epsilon = 16" > "$FL_WORK/dp16.ini"
+run "$FL_WORK/dp16.ini"
+st=$(fl_ctl --json job status "$job")
+acc=$(echo "$st" | jq -r .job.metrics.accuracy)
+echo "breast_cancer, 3 sites, 4 rounds: accuracy $acc at epsilon 16, $acc0 without DP"
+it_check "DP job done ($state)" test "$state" = done
+it_check "DP accuracy $acc within 0.1 of $acc0" it_ge "$acc" "$(awk -v a="$acc0" 'BEGIN { print a - 0.1 }')"
+for s in $sites; do
+  it_check "$s charged its budget for each of the 4 rounds ($(charges $s))" test "$(charges $s)" -ge 4
+  line=$(grep -m1 "dp: job $job round 1 " "$FL_WORK/$s/agent.log" || true)
+  it_check "$s logged its noise share for n_min = t - c" has "$line" "noise share S=[0-9]+ .* for n_min=[0-9]+ \(t=[0-9]+ - c=0\)"
+done
+rho=$(awk 'NR > 1 { s += $5 } END { printf "%.4f", s }' "$FL_WORK/site1/privacy/breast_cancer.budget")
+echo "site1 spent rho $rho (epsilon 16 at delta 1e-6 is rho 3.03)"
+it_check "site1's spending is the job's plan (rho $rho in [2.9, 3.05])" \
+  awk -v r="$rho" 'BEGIN { exit !(r >= 2.9 && r <= 3.05) }'
+
+# ---- 3. the next job would pass the budget: declined with reason budget ----
+spec dp-more 1 "unit = site
+l2_clip = 1
+epsilon = 16" > "$FL_WORK/more.ini"
+before=$(charges site1)
+run "$FL_WORK/more.ini"
+st=$(fl_ctl --json job status "$job")
+echo "$st" | jq -c '.declines'
+it_check "the over-budget job did not finish ($state)" test "$state" != done
+for s in $sites; do
+  it_check "$s declined with reason budget" \
+    test "$(echo "$st" | jq --arg s "$s" '[.declines[] | select(.site == $s and .reason == "budget")] | length')" -ge 1
+  it_check "$s logged one budget line" test "$(grep -c "privacy budget: declined job $job" "$FL_WORK/$s/agent.log")" -ge 1
+done
+it_check "job status shows the budget declines" has "$(fl_ctl job status "$job")" "site[1-3] +[^ ]+ +budget "
+it_check "no charge was added ($before -> $(charges site1))" test "$(charges site1)" = "$before"
+it_done
