@@ -9,10 +9,17 @@
 #   2. A DP job (epsilon 16 over 4 rounds) completes; each site logs its
 #      noise share for n_min = t - c and charges its budget file once per
 #      round; the accuracy stays near the non-DP job's.
-#   3. A second DP job (epsilon 16 in one round: rho 3.03 more) would pass
+#   3. A lying coordinator (test hook FEDC_TEST_SA_T) that tells the sites
+#      t = 1 in job 3's TRAIN round (each would count on fewer survivors:
+#      the only t the sites take here is 2) gets no upload: every site
+#      refuses it (t must be in 2..k with 2t > k + 1 + c) and charges nothing. In every noisy round of the
+#      test, each site's share keeps n_min x sd^2 >= sigma^2 (sd of its
+#      share, sigma of the sum, in the update's units).
+#   4. A second DP job (epsilon 16 in one round: rho 3.03 more) would pass
 #      the sites' budgets: every site declines it with reason budget,
 #      visible in 'fedctl job status'.
 source "$(dirname "$0")/it_lib.sh"
+it_need_hooks
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sites="site1 site2 site3"
 deadline=20
@@ -22,7 +29,7 @@ delta = 1e-6"
 
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/bc" 3 >/dev/null
 fl_pki $sites
-fl_start_coordinator
+FL_COORD_ENV="FEDC_TEST_SA_T=1:3" fl_start_coordinator
 for s in $sites; do fl_ctl site add "$s" >/dev/null; done
 for s in $sites; do fl_start_agent "$s" breast_cancer "$FL_WORK/bc/$s.csv"; done
 for i in $(seq 1 100); do
@@ -66,7 +73,7 @@ run "$FL_WORK/plain.ini"
 acc0=$(fl_ctl --json job status "$job" | jq -r .job.metrics.accuracy)
 it_check "plain job done ($state)" test "$state" = done
 spec dp16 4 "unit = site
-l2_clip = 1
+l2_clip = 0.3
 epsilon = 16" > "$FL_WORK/dp16.ini"
 run "$FL_WORK/dp16.ini"
 st=$(fl_ctl --json job status "$job")
@@ -84,7 +91,29 @@ echo "site1 spent rho $rho (epsilon 16 at delta 1e-6 is rho 3.03)"
 it_check "site1's spending is the job's plan (rho $rho in [2.9, 3.05])" \
   awk -v r="$rho" 'BEGIN { exit !(r >= 2.9 && r <= 3.05) }'
 
-# ---- 3. the next job would pass the budget: declined with reason budget ----
+# ---- 3. a coordinator that lies about t ----
+spec lowered 1 "l2_clip = 0.3
+epsilon = 4" > "$FL_WORK/lowered.ini"
+before=$(charges site1)
+job=$(fl_ctl --json job submit "$FL_WORK/lowered.ini" | jq -r .job_id)
+for i in $(seq 1 200); do
+  n=0
+  for s in $sites; do grep -q "job $job round 1 attempt 1 train advertise: unusable secure-aggregation parameters (client [0-9] of n 3, t 1, k 2" "$FL_WORK/$s/agent.log" && n=$((n + 1)); done
+  [ $n = 3 ] && break
+  sleep 0.1
+done
+it_check "every site refused t = 1 in job $job ($n of 3)" test "$n" = 3
+it_check "no noisy contribution to job $job ($before -> $(charges site1) charges)" test "$(charges site1)" = "$before"
+it_check "no site logged a noise share for job $job" \
+  test "$(cat "$FL_WORK"/site*/agent.log | grep -c "dp: job $job ")" = 0
+fl_ctl job abort "$job" >/dev/null 2>&1 || true
+# every share in the test: n_min x sd^2 >= sigma^2 (sd, sigma in the update's units)
+bad=$(cat "$FL_WORK"/site*/agent.log | grep "dp: job " | sed -E 's/.*\(sd ([0-9.e+-]+) .*n_min=([0-9]+) .*sigma ([0-9.e+-]+) of the sum.*/\1 \2 \3/' |
+  awk '{ if ($2 * $1 * $1 < $3 * $3 * 0.9999) b++; n++ } END { print b + 0, n + 0 }')
+echo "noise shares below their target, of all: $bad"
+it_check "every noise share reaches sigma with n_min sites ($bad)" test "${bad%% *}" = 0 -a "${bad##* }" -ge 12
+
+# ---- 4. the next job would pass the budget: declined with reason budget ----
 spec dp-more 1 "unit = site
 l2_clip = 1
 epsilon = 16" > "$FL_WORK/more.ini"
