@@ -8,8 +8,35 @@
 
 #include "coord_int.h"
 #include "fl_dp_plan.h"
+#include "fl_config.h"
 #include "fl_err.h"
 #include "fl_log.h"
+
+/* The round's figures for the ledger, for the largest c the selected sites
+ * declared (each site computes and charges its own). */
+static void coord_dp_note(coord_round_state *rs, double l2_clip)
+{
+	coord_ledger_dp *d = &rs->dp_ledger;
+	uint32_t c = 0, i;
+
+	for (i = 0; i < rs->nsel; i++) {
+		uint32_t cc = rs->sel[i].min_honest ? rs->sel[i].colluders :
+			FL_POLICY_DEFAULT_COLLUDERS;
+
+		c = cc > c ? cc : c;
+	}
+	memset(d, 0, sizeof(*d));
+	d->z = rs->dp_z;
+	d->sigma = rs->dp_z * l2_clip;
+	d->l2_clip = l2_clip;
+	d->gamma = rs->dpp.gamma;
+	d->l2_bound = fl_dp_vec_l2_bound(&rs->dpp);
+	d->pdim = rs->dpp.pdim;
+	d->n_min = rs->sp.t > c ? rs->sp.t - c : 0;
+	if (d->n_min > 0 && fl_dp_plan_site_var(&rs->dpp, rs->dp_z, d->n_min,
+						 &d->var) == 0)
+		d->rho = fl_dp_plan_round_rho(&rs->dpp, d->n_min, d->var);
+}
 
 int coord_dp_begin(const coord_job *j, coord_round_state *rs, char *errmsg)
 {
@@ -33,6 +60,7 @@ int coord_dp_begin(const coord_job *j, coord_round_state *rs, char *errmsg)
 	rs->sp.m = (uint64_t)rs->dpp.pdim + fl_upvec_words(&wide);
 	rs->weight_scale = 1.0;
 	rs->dp = true;
+	coord_dp_note(rs, s->dp_l2_clip);
 	fl_log(rs->attempt <= 1 ? FL_LOG_INFO : FL_LOG_DEBUG, "job %llu round %u: "
 	       "distributed DP: noise multiplier %.4g (sigma %.4g of the summed "
 	       "updates, l2_clip %g), gamma %.4g, %u words for %zu parameters",

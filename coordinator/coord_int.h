@@ -11,6 +11,7 @@
 
 #include "coord_agg.h"
 #include "coord_engine.h"
+#include "coord_ledger.h"
 #include "coord_store.h"
 #include "fl_dp_vec.h"
 #include "fl_jobspec.h"
@@ -70,6 +71,7 @@ typedef struct coord_round_state {
 	bool dp;
 	double dp_z;
 	fl_dp_vec_params dpp;
+	coord_ledger_dp dp_ledger;          /* the round's figures, as planned */
 	bool has_model;                     /* the round starts from a model */
 	uint8_t model_sha256[FL_MSG_DIGEST_BYTES];
 	char **names;                       /* nsel site names by id (one block) */

@@ -271,8 +271,17 @@ typedef struct fl_msg_decline {
 } fl_msg_decline;
 
 typedef struct fl_msg_job_list { fl_msg_job_info *jobs; size_t n; } fl_msg_job_list;
+/* JobPrivacy (see control.proto). */
+typedef struct fl_msg_job_privacy {
+	bool present;
+	double epsilon_spent, epsilon_planned, delta, rho_spent, rho_per_round;
+	uint32_t noisy_attempts;
+	double noise_multiplier, l2_clip, epsilon_limit;
+} fl_msg_job_privacy;
+
 typedef struct fl_msg_job_status {
 	fl_msg_job_info job;
+	fl_msg_job_privacy privacy;
 	fl_msg_round_info *rounds;   /* owned */
 	size_t nrounds;
 	fl_msg_decline *declines;    /* owned, oldest first */

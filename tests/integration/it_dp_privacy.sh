@@ -9,6 +9,7 @@
 #   2. A DP job (epsilon 16 over 4 rounds) completes; each site logs its
 #      noise share for n_min = t - c and charges its budget file once per
 #      round; the accuracy stays near the non-DP job's.
+#      'fedctl job status' and 'fedctl job privacy' show the epsilon spent.
 #   3. A lying coordinator (test hook FEDC_TEST_SA_T) that tells the sites
 #      t = 1 in job 3's TRAIN round (each would count on fewer survivors:
 #      the only t the sites take here is 2) gets no upload: every site
@@ -86,6 +87,16 @@ for s in $sites; do
   line=$(grep -m1 "dp: job $job round 1 " "$FL_WORK/$s/agent.log" || true)
   it_check "$s logged its noise share for n_min = t - c" has "$line" "noise share S=[0-9]+ .* for n_min=[0-9]+ \(t=[0-9]+ - c=0\)"
 done
+pv=$(echo "$st" | jq -c .privacy)
+echo "job status privacy: $pv"
+it_check "job status shows the epsilon spent (4 attempts, about 15.8)" \
+  test "$(echo "$pv" | jq '.noisy_attempts == 4 and .epsilon_spent > 15 and .epsilon_spent <= 16 and .epsilon_limit == 16')" = true
+it_check "job status text shows the privacy line" has "$(fl_ctl job status "$job")" \
+  "privacy: epsilon spent at most 15\.[0-9]+ of 15\.[0-9]+ planned \(delta 1e-06, 4 noisy attempts\)"
+it_check "job privacy shows the arithmetic" has "$(fl_ctl job privacy "$job")" \
+  "4 noisy attempts x 0\.7[0-9]+ = rho 2\.9[0-9]+, epsilon = rho \+ 2 sqrt\(rho ln\(1/delta\)\) = 15\.[0-9]+ at delta 1e-06"
+it_check "a job without [privacy] has no privacy figures" \
+  test "$(fl_ctl --json job status 1 | jq .privacy)" = null
 rho=$(awk 'NR > 1 { s += $5 } END { printf "%.4f", s }' "$FL_WORK/site1/privacy/breast_cancer.budget")
 echo "site1 spent rho $rho (epsilon 16 at delta 1e-6 is rho 3.03)"
 it_check "site1's spending is the job's plan (rho $rho in [2.9, 3.05])" \
