@@ -347,6 +347,15 @@ int agent_decline(fl_agent *a, const fl_msg_task *t, enum fl_decline_reason reas
 int agent_decline_data(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		       int err);
 
+/* ---- agent_dp.c ---- */
+/* A TRAIN task's words under the spec's [privacy] (see the file): vec is
+ * the TRAIN vector (fl_update.h) of n values; *out (t->sa.words words) is
+ * the caller's. Charges the site's budget first: FL_E_BUDGET (the task is
+ * declined with reason budget), FL_E_UNSAFE, FL_E_INVAL, FL_E_RANGE,
+ * FL_E_IO, FL_E_PARSE, with errmsg. */
+int agent_dp_encode(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
+		    const double *vec, size_t n, uint32_t **out, char *errmsg);
+
 /* ---- agent_policy.c ---- */
 /* Checks a task at advertise against [policy] (spec and train may be NULL:
  * model or size unknown). On refusal logs one line "policy: refusing job J

@@ -106,7 +106,7 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	case FL_TASK_TRAIN:
 		/* R7: N, the consortium's training rows, is at least ours; a
 		 * smaller weight scale would inflate this site's update */
-		if (!(t->sa.weight_scale >= (double)train->n)) {
+		if (!spec->dp && !(t->sa.weight_scale >= (double)train->n)) {
 			fl_warn("refused job %llu round %u attempt %u (train input): R7: "
 				"the weight scale %g is below this site's %zu training "
 				"rows", (unsigned long long)t->job_id, t->round,
@@ -316,7 +316,11 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 			 (unsigned long long)t->job_id, t->round, t->attempt, msg);
 		goto out;
 	}
-	if ((r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg)) != 0) {
+	if (spec.dp && t->kind == FL_TASK_TRAIN)
+		r = agent_dp_encode(a, t, &spec, vec, n, &words, msg);
+	else
+		r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg);
+	if (r != 0) {
 		fl_error("job %llu round %u attempt %u %s: %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, t->attempt,
 			 fl_agent_task_name(t->kind), msg);

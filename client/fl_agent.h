@@ -335,6 +335,7 @@ typedef struct fl_agent_policy_facts {
 	uint32_t others;             /* other sites in the round at this stage */
 	uint32_t recent_rounds;      /* own contributions in the last 24 h */
 	bool site_figures;           /* the spec's [job] site_figures (R9) */
+	bool dp;                     /* the spec has [privacy] (require_dp) */
 } fl_agent_policy_facts;
 
 /*

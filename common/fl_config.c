@@ -194,6 +194,44 @@ static int cfg_names(cfg_ctx *c, const char *key, const cfg_name_bit *tab,
 	return 0;
 }
 
+/* The privacy budget keys of [policy]. */
+static int cfg_policy_dp_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
+			     const char *v)
+{
+	double d;
+
+	if (strcmp(name, "max_epsilon") == 0) {
+		if (fl_ini_double(v, &d) == 0 && d >= 0.0 && d <= 1e4) {
+			o->max_epsilon = d;
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'%s' must be a number in [0, 1e4], not '%.32s'",
+			      name, v);
+		return -1;
+	}
+	if (strcmp(name, "delta") == 0) {
+		if (fl_ini_double(v, &d) == 0 && d > 0.0 && d < 0.1) {
+			o->dp_delta = d;
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'%s' must be a number in (0, 0.1), not '%.32s'",
+			      name, v);
+		return -1;
+	}
+	if (strcmp(name, "epsilon_window_days") == 0)
+		return cfg_u32(c, name, 0, 100000, &o->epsilon_window_days, v);
+	if (strcmp(name, "require_dp") == 0) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+			o->require_dp = v[0] == 't';
+			return 0;
+		}
+		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
+		return -1;
+	}
+	fl_errmsg_set(c->msg, "unknown key '%.40s' in [policy]", name);
+	return -1;
+}
+
 static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 			  const char *v)
 {
@@ -238,8 +276,7 @@ static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
 		return -1;
 	}
-	fl_errmsg_set(c->msg, "unknown key '%.40s' in [policy]", name);
-	return -1;
+	return cfg_policy_dp_key(c, o, name, v);
 }
 
 static int cfg_trainer_key(cfg_ctx *c, fl_agent_config *a, const char *name,
@@ -443,6 +480,7 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	a->policy.min_other_participants = FL_POLICY_DEFAULT_MIN_OTHERS;
 	a->policy.min_honest = FL_POLICY_DEFAULT_MIN_HONEST;
 	a->policy.colluders = FL_POLICY_DEFAULT_COLLUDERS;
+	a->policy.dp_delta = 1e-6;
 	a->trainer_timeout_s = 600;
 	a->trainer_models = FL_POLICY_MODELS_ALL;
 	snprintf(a->log_level, sizeof(a->log_level), "info");

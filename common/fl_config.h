@@ -94,6 +94,16 @@ typedef struct fl_tls_paths {
  *                              [job] site_figures = true (R9); with false,
  *                              such jobs are refused. Default false:
  *                              nothing of this site's own is revealed.
+ *   max_epsilon = 0            the site's privacy budget per dataset (0:
+ *                              none): the epsilon, at delta, of all its
+ *                              noisy contributions ([privacy] jobs) within
+ *                              the window; a task that would pass it is
+ *                              declined with reason budget. The spending is
+ *                              kept in state_dir/privacy (agent_budget.h),
+ *                              never taken from the coordinator.
+ *   delta = 1e-6               the delta of max_epsilon, in (0, 0.1)
+ *   epsilon_window_days = 0    the budget's rolling window (0: for ever)
+ *   require_dp = false         true: decline jobs without [privacy]
  */
 typedef struct fl_agent_policy {
 	uint32_t kinds;                  /* FL_POLICY_KIND_* bits */
@@ -105,6 +115,10 @@ typedef struct fl_agent_policy {
 	double min_clip;                 /* 0 = any */
 	uint64_t max_model_params;       /* 0 = unlimited */
 	bool report_own_metrics;         /* opt in to reveal own eval figures */
+	double max_epsilon;              /* 0 = no budget */
+	double dp_delta;                 /* [policy] delta */
+	uint32_t epsilon_window_days;    /* 0 = for ever */
+	bool require_dp;
 } fl_agent_policy;
 
 /* [ops] of both daemons (common/fl_ops_http.h): listen = host:port of the

@@ -7,6 +7,7 @@
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_jobspec.h"
+#include "fl_jobspec_privacy_int.h"
 #include "fl_util.h"
 
 /* Handler state: the spec being built, keys seen, and the first failure. */
@@ -473,6 +474,8 @@ static int spec_handler(void *user, const char *section, const char *name,
 
 	if (c->msg[0] != '\0')
 		return 1;   /* report the first failure only */
+	if (strcmp(section, "privacy") == 0)
+		return fl_jobspec_privacy_set(&c->s, name, value, c->msg) == 0;
 	for (int k = 0; k < K_COUNT_; k++) {
 		if (strcmp(section, spec_keys[k].section) != 0)
 			continue;
@@ -649,6 +652,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 		return FL_E_SPEC;
 	if (spec_check_algo(s, errmsg) != 0)
 		return FL_E_SPEC;
+	if (fl_jobspec_privacy_check(s, errmsg) != 0)
+		return FL_E_SPEC;
 	return spec_check_model(s, errmsg);
 }
 
@@ -684,6 +689,7 @@ static void spec_defaults(fl_jobspec *s)
 	s->momentum = 0.9;
 	s->beta2 = 0.99;
 	s->tau = 1e-3;
+	fl_jobspec_privacy_defaults(s);
 }
 
 /* A stats job: the statistics of all rows unless test_fraction is given,

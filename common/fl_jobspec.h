@@ -25,6 +25,7 @@ enum fl_model_kind {
 #define FL_JOBSPEC_DEFAULT_GRACE_S 2u
 #define FL_JOBSPEC_DEFAULT_QUORUM 0u
 #define FL_JOBSPEC_MAX_UNITS 4096u
+#define FL_JOBSPEC_DEFAULT_DP_DELTA 1e-6
 
 /*
  * Text form (INI; unknown keys are errors, so typos do not pass silently):
@@ -91,6 +92,19 @@ enum fl_model_kind {
  *            delta; see fl_servopt.h), server_lr (eta, in (0, 100]),
  *            momentum (beta1 of fedavgm/fedadam/fedyogi, in [0, 1)),
  *            beta2 (fedadam/fedyogi, in [0, 1)), tau (adaptivity eps, > 0)
+ *   [privacy] (optional; fl_jobspec_privacy.c) distributed differential
+ *            privacy of the TRAIN rounds: each site clips its unweighted
+ *            model update to L2 norm l2_clip (required, in (0, 1e6]) and
+ *            adds its share of discrete Gaussian noise of total standard
+ *            deviation noise_multiplier * l2_clip inside the masked vector
+ *            (crypto/fl_dp_vec.h). Give epsilon (the job's total over its
+ *            rounds, at delta; the noise multiplier then follows, see
+ *            crypto/fl_dp_plan.h) or noise_multiplier directly, or both
+ *            (the coordinator then refuses a job whose planned rounds pass
+ *            epsilon). delta (default 1e-6, in (0, 0.1)), unit = site (the
+ *            only unit: a site's whole contribution to a round).
+ *            Not covered yet: the STATS round's sums and the final EVAL
+ *            round's metrics are exact; type = stats is refused.
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
  * l2 0, timeout 60, grace 2, quorum 0, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
@@ -179,6 +193,14 @@ typedef struct fl_jobspec {
 	/* [job] features = all, not yet resolved against a schema (then
 	 * nfeatures is 0); see the text form above. */
 	bool features_all;
+	/* [privacy] (see the text form): dp is true when the section is
+	 * present. dp_epsilon 0 / dp_noise_mult 0: not given. */
+	bool dp;
+	double dp_epsilon;
+	double dp_delta;
+	double dp_l2_clip;
+	double dp_noise_mult;
+	uint32_t dp_seen;        /* parser bookkeeping: keys given */
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with
@@ -190,6 +212,9 @@ int fl_jobspec_parse(const char *text, size_t len, fl_jobspec *out, char *errmsg
 int fl_jobspec_format(const fl_jobspec *spec, char **out);
 void fl_jobspec_clear(fl_jobspec *spec);
 const char *fl_model_kind_name(enum fl_model_kind k);
+/* Whether [privacy] gives epsilon / noise_multiplier explicitly. */
+bool fl_jobspec_privacy_has_epsilon(const fl_jobspec *s);
+bool fl_jobspec_privacy_has_noise(const fl_jobspec *s);
 const char *fl_lr_schedule_name(enum fl_lr_schedule s);
 const char *fl_server_opt_name(enum fl_server_opt o);
 

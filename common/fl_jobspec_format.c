@@ -6,6 +6,7 @@
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_jobspec.h"
+#include "fl_jobspec_privacy_int.h"
 #include "fl_sbuf_int.h"
 
 /* Writes a list, wrapping onto indented continuation lines that the parser
@@ -113,5 +114,6 @@ int fl_jobspec_format(const fl_jobspec *s, char **out)
 		       s->sa_clip, s->sa_bits, s->sa_dropout, s->sa_expected_dropout,
 		       s->sa_consistency ? "true" : "false");
 	spec_format_server(&b, s);
+	fl_jobspec_privacy_format(&b, s);
 	return fl_sbuf_finish(&b, out);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "coord_agg.h"
+#include "fl_dp_vec.h"
 #include "fl_err.h"
 #include "fl_update.h"
 #include "fl_util.h"
@@ -162,6 +163,43 @@ int coord_agg_decode_checked(const fl_upvec_layout *l, enum fl_task_kind kind,
 			 a->sum[bad], lim, n, nsites);
 		goto out;
 	}
+	*out = a;
+	a = NULL;
+out:
+	coord_agg_free(a);
+	return r;
+}
+
+int coord_agg_decode_dp(const fl_upvec_layout *l, const fl_dp_vec_params *dp,
+			uint32_t nsites, uint32_t n, const uint32_t *sum,
+			coord_agg **out, char *why, size_t cap)
+{
+	fl_upvec_layout w = *l;
+	coord_agg *a;
+	size_t bad = 0;
+	int r;
+
+	if (dp->dim != l->nreal || nsites == 0)
+		return FL_E_INVAL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return FL_E_NOMEM;
+	a->len = l->nreal + l->nwide;
+	a->count = n;
+	if ((a->sum = calloc(a->len ? a->len : 1, sizeof(double))) == NULL) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	if ((r = fl_dp_vec_decode_sum(dp, sum, a->sum)) != 0)
+		goto out;
+	w.nreal = 0;
+	r = fl_upvec_decode_sum_bounded(&w, nsites, n, sum + dp->pdim,
+					a->sum + l->nreal, &bad);
+	if (r == FL_E_WRAP)
+		snprintf(why, cap, "R8: summed value %zu after the model's "
+			 "parameters is beyond what %u of %u sites can send; the "
+			 "round's sum is not used", bad + 1, n, nsites);
+	if (r != 0)
+		goto out;
 	*out = a;
 	a = NULL;
 out:

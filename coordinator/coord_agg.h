@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fl_dp_vec.h"
 #include "fl_jobspec.h"
 #include "fl_model.h"
 #include "fl_msg.h"
@@ -60,6 +61,15 @@ int coord_agg_decode_checked(const fl_upvec_layout *l, enum fl_task_kind kind,
 			     const fl_jobspec *spec, uint32_t nsites, uint32_t n,
 			     const uint32_t *sum, double weight_scale,
 			     coord_agg **out, char *why, size_t cap);
+/*
+ * A noisy TRAIN round ([privacy]): sum holds dp->pdim words of the sites'
+ * fl_dp_vec vectors (decoded into the first l->nreal values: the sum of
+ * the clipped, unweighted updates plus noise), then the wide part of l
+ * (l->nwide values, fl_upvec with nreal 0; R8 checked as above).
+ */
+int coord_agg_decode_dp(const fl_upvec_layout *l, const fl_dp_vec_params *dp,
+			uint32_t nsites, uint32_t n, const uint32_t *sum,
+			coord_agg **out, char *why, size_t cap);
 const double *coord_agg_sum(const coord_agg *a);
 /* Number of doubles (nreal + nwide). */
 size_t coord_agg_len(const coord_agg *a);

@@ -6,6 +6,7 @@
 
 #include "coord_ledger.h"
 #include "coord_certs.h"
+#include "coord_dp.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -145,6 +146,7 @@ void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
 {
 	fl_msg_job_status st;
 	fl_msg_job_ref ref;
+	char *spec = NULL;
 
 	memset(&st, 0, sizeof(st));
 	COORD_CTL_BEGIN();
@@ -153,7 +155,7 @@ void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = coord_store_job_get(svc->st, ref.job_id, &st.job, NULL)) != 0) {
+	if ((r = coord_store_job_get(svc->st, ref.job_id, &st.job, &spec)) != 0) {
 		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)ref.job_id);
 		goto out;
@@ -163,6 +165,7 @@ void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the rounds: %s", fl_strerror(r));
 		goto out;
 	}
+	(void)coord_dp_status(spec, st.rounds, st.nrounds, &st.privacy);
 	if ((r = coord_store_decline_list(svc->st, ref.job_id, &st.declines,
 					  &st.ndeclines)) != 0) {
 		fl_errmsg_set(msg, "cannot read the declines: %s", fl_strerror(r));
@@ -174,6 +177,7 @@ void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
 	}
 	r = coord_svc_send(call, out, outlen, msg);
 out:
+	free(spec);
 	fl_msg_job_status_clear(&st);
 	COORD_CTL_END();
 }

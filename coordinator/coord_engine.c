@@ -488,6 +488,8 @@ int coord_engine_submit_signed(coord_engine *e, const char *spec,
 		r = FL_E_SPEC;
 		goto out;
 	}
+	if ((r = coord_dp_submit_check(j, errmsg)) != 0)
+		goto out;
 	memset(&info, 0, sizeof(info));
 	snprintf(info.name, sizeof(info.name), "%s", j->spec.name);
 	snprintf(info.dataset, sizeof(info.dataset), "%s", j->spec.dataset);

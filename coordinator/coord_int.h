@@ -11,7 +11,9 @@
 
 #include "coord_agg.h"
 #include "coord_engine.h"
+#include "coord_ledger.h"
 #include "coord_store.h"
+#include "fl_dp_vec.h"
 #include "fl_jobspec.h"
 #include "fl_model.h"
 #include "fl_msg.h"
@@ -64,6 +66,12 @@ typedef struct coord_round_state {
 	fl_secagg_server *sa;
 	fl_upvec_layout layout;
 	double weight_scale;
+	/* coord_dp.c: a noisy TRAIN round ([privacy]): the words are
+	 * dpp.pdim noisy words, then the wide part of layout */
+	bool dp;
+	double dp_z;
+	fl_dp_vec_params dpp;
+	coord_ledger_dp dp_ledger;          /* the round's figures, as planned */
 	bool has_model;                     /* the round starts from a model */
 	uint8_t model_sha256[FL_MSG_DIGEST_BYTES];
 	char **names;                       /* nsel site names by id (one block) */
@@ -171,6 +179,14 @@ int coord_round_diverged(coord_job *j, const struct fl_round_summary *sm,
  * neighbours cannot work, FL_E_INVAL/FL_E_NOMEM otherwise. */
 int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 		       int64_t now_ms, char *errmsg);
+/* coord_dp.c: distributed DP ([privacy], crypto/fl_dp_plan.h).
+ * begin: for a noisy TRAIN attempt (after rs->sp's n and round seed are
+ * set) fills rs->dp, dp_z, dpp and sets rs->sp.m and weight_scale 1; for
+ * other attempts clears rs->dp. FL_E_SPEC with errmsg.
+ * submit_check: refuses (FL_E_SPEC, with the arithmetic in errmsg) a job
+ * whose planned rounds would pass its [privacy] epsilon; logs the plan. */
+int coord_dp_begin(const coord_job *j, coord_round_state *rs, char *errmsg);
+int coord_dp_submit_check(const coord_job *j, char *errmsg);
 /* coord_sa_params.c: k and t for rs->nsel sites under the strictest
  * policy T, c. Without [secagg] neighbours, the smallest k (and its t, at
  * least the spec's threshold) whose abort probability at the spec's

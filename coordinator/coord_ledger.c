@@ -192,11 +192,18 @@ int coord_ledger_text(const coord_ledger_round *r, uint64_t seq,
 	coord_ledger_json_str(f, r->spec_signer);
 	fprintf(f, ",\"spec_signer_sha256\":\"%s\","
 		"\"params\":{\"n\":%u,\"k\":%u,\"t\":%u,\"words\":%llu,\"bits\":%u,"
-		"\"clip\":%.17g,\"weight_scale\":%.17g,\"consistency\":%s},"
-		"\"ts_ms\":%lld,\"prev\":\"%s\"}", r->spec_signer_sha256,
-		r->n, r->k, r->t, (unsigned long long)r->words, r->bits, r->clip,
-		r->weight_scale, r->consistency ? "true" : "false",
-		(long long)r->ts_ms, prev_hash);
+		"\"clip\":%.17g,\"weight_scale\":%.17g,\"consistency\":%s}",
+		r->spec_signer_sha256, r->n, r->k, r->t,
+		(unsigned long long)r->words, r->bits, r->clip, r->weight_scale,
+		r->consistency ? "true" : "false");
+	if (r->has_dp)
+		fprintf(f, ",\"dp\":{\"z\":%.17g,\"sigma\":%.17g,\"l2_clip\":%.17g,"
+			"\"gamma\":%.17g,\"B\":%.17g,\"d\":%u,\"n_min\":%u,\"S\":%llu,"
+			"\"rho\":%.17g}", r->dp.z, r->dp.sigma, r->dp.l2_clip,
+			r->dp.gamma, r->dp.l2_bound, r->dp.pdim, r->dp.n_min,
+			(unsigned long long)r->dp.var, r->dp.rho);
+	fprintf(f, ",\"ts_ms\":%lld,\"prev\":\"%s\"}", (long long)r->ts_ms,
+		prev_hash);
 close:
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad)

@@ -65,6 +65,15 @@ const char *coord_ledger_signer_cert(const coord_ledger_signer *s);
 
 /* What a finished round puts in its entry. Arrays are borrowed and need not
  * be sorted (coord_ledger_text sorts copies). */
+/* A noisy TRAIN round's parameters ([privacy], coord_dp.c), as planned by
+ * the coordinator: n_min = t - the largest c the sites declared, S and rho
+ * of a site with that c (each site charges its own figures). */
+typedef struct coord_ledger_dp {
+	double z, sigma, l2_clip, gamma, l2_bound, rho;
+	uint32_t pdim, n_min;
+	uint64_t var;
+} coord_ledger_dp;
+
 typedef struct coord_ledger_round {
 	uint64_t job_id;
 	uint32_t round;
@@ -84,6 +93,8 @@ typedef struct coord_ledger_round {
 	uint64_t words;
 	double clip, weight_scale;
 	bool consistency;
+	bool has_dp;                          /* "dp" is written only then */
+	coord_ledger_dp dp;
 	int64_t ts_ms;
 } coord_ledger_round;
 

@@ -409,7 +409,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 		    (r = coord_round_diverged(j, &sm, why, sizeof(why))) != 0)
 			goto fail;
 		next->version = rs->round;
-		ri.train_loss = sm.train_loss;
+		/* under [privacy] sites send no loss: none to show */
+		ri.train_loss = rs->dp ? NAN : sm.train_loss;
 		coord_metrics_to_msg(&sm.eval, &ri.eval);
 		rounds_done = rs->round;
 		break;

@@ -66,6 +66,9 @@ int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
 	lr->clip = rs->layout.q.clip;
 	lr->weight_scale = rs->weight_scale;
 	lr->consistency = rs->sp.consistency;
+	lr->has_dp = rs->dp;
+	if (rs->dp)
+		lr->dp = rs->dp_ledger;
 	lr->ts_ms = now_ms;
 	*fprs = f;
 	return 0;

@@ -83,6 +83,8 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 	p->q = fl_secagg_quorum(n, c);
 	p->m = fl_upvec_words(&rs->layout);
 	randombytes_buf(p->round_seed, sizeof(p->round_seed));
+	if ((r = coord_dp_begin(j, rs, errmsg)) != 0)
+		return r;
 	if (fl_secagg_params_check(p) != 0 ||
 	    fl_secagg_params_safe(p, T, c, why) != 0) {
 		fl_errmsg_set(errmsg, "secure aggregation cannot run with n=%u sites, "
@@ -99,7 +101,8 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 		return FL_E_SPEC;
 	}
 	rs->weight_scale = 1.0;
-	if (rs->kind == FL_TASK_TRAIN) {
+	/* under [privacy] sites send unweighted, clipped updates */
+	if (rs->kind == FL_TASK_TRAIN && !rs->dp) {
 		if (!(j->weight_n > 0)) {
 			fl_errmsg_set(errmsg, "the job has no training-row count N from "
 				      "its STATS round");
@@ -169,6 +172,8 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 	t->sa.client_id = (uint32_t)(s - rs->sel) + 1;
 	t->sa.n = rs->sp.n;
 	t->sa.t = rs->sp.t;
+	if (rs->kind == FL_TASK_TRAIN)   /* tests only: a lying coordinator */
+		t->sa.t = coord_testhook_sa_t(j->id, t->sa.t);
 	t->sa.k = rs->sp.k;
 	t->sa.words = rs->sp.m;
 	memcpy(t->sa.round_seed, rs->sp.round_seed, sizeof(t->sa.round_seed));
@@ -282,7 +287,10 @@ static int coord_sa_finish(const coord_job *j, coord_round_state *rs,
 
 	if ((words = malloc(bytes)) == NULL)
 		return FL_E_NOMEM;
-	if ((r = fl_secagg_server_finish(rs->sa, words)) == 0)
+	if ((r = fl_secagg_server_finish(rs->sa, words)) == 0 && rs->dp)
+		r = coord_agg_decode_dp(&rs->layout, &rs->dpp, rs->sp.n,
+					rs->nsurvivors, words, sum, why, whycap);
+	else if (r == 0)
 		r = coord_agg_decode_checked(&rs->layout, rs->kind, &j->spec,
 					     rs->sp.n, rs->nsurvivors, words,
 					     rs->weight_scale, sum, why, whycap);

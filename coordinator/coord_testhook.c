@@ -21,6 +21,7 @@
 #define MEMBERS_ANNOUNCE_ENV "FEDC_TEST_MEMBERS_ANNOUNCE"
 #define SERVE_REVOKED_ENV "FEDC_TEST_SERVE_REVOKED"
 #define DUMP_ENROLL_ENV "FEDC_TEST_DUMP_ENROLL"
+#define SA_T_ENV "FEDC_TEST_SA_T"
 
 static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
 static char hook_point[32];
@@ -68,6 +69,9 @@ void coord_testhook_announce(void)
 		fl_warn("testing: %s=1: revoked sites are still served (as a "
 			"compromised coordinator would); only the agents' CRL "
 			"keeps them out", SERVE_REVOKED_ENV);
+	if (getenv(SA_T_ENV))
+		fl_warn("testing: %s=%s: that job's attempts announce this threshold t",
+			SA_T_ENV, getenv(SA_T_ENV));
 	if (getenv(MEMBERS_ANNOUNCE_ENV))
 		fl_warn("testing: %s=%s: polls announce that member list version, "
 			"whatever list is served", MEMBERS_ANNOUNCE_ENV,
@@ -100,6 +104,24 @@ void coord_testhook(const char *point, uint32_t round)
 		point, round);
 	fflush(NULL);
 	kill(getpid(), SIGKILL);
+}
+
+uint32_t coord_testhook_sa_t(uint64_t job, uint32_t t)
+{
+	const char *s = getenv(SA_T_ENV);
+	char *e = NULL;
+	unsigned long v;
+
+	/* N:JOB[,N:JOB...] */
+	while (s && *s >= '1' && *s <= '9') {
+		v = strtoul(s, &e, 10);
+		if (!e || *e != ':' || v > UINT32_MAX)
+			return t;
+		if (strtoull(e + 1, &e, 10) == job)
+			return (uint32_t)v;
+		s = e && *e == ',' ? e + 1 : NULL;
+	}
+	return t;
 }
 
 unsigned coord_testhook_enroll_seq(void)

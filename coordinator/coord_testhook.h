@@ -17,6 +17,10 @@
  * to show that the agents' CRL alone refuses their keys.
  * FEDC_TEST_DUMP_ENROLL=DIR: every Enroll request and reply is written to
  * DIR as received/sent (protobuf bytes; req-N.bin, reply-N.bin).
+ * FEDC_TEST_SA_T=N:JOB[,N:JOB...]: the TRAIN tasks of job JOB tell the
+ * sites threshold t = N, whatever the coordinator's own secure aggregation
+ * uses, as a coordinator trying to change the number of noise shares that
+ * sites count on would (it_dp_privacy).
  * The coordinator warns at startup about each hook that is set. */
 #ifndef COORD_TESTHOOK_H
 #define COORD_TESTHOOK_H
@@ -33,7 +37,8 @@
 "  FEDC_TEST_CRASH_AT=POINT:ROUND kills the process (SIGKILL) at POINT\n" \
 "  (advertise, share, input, upload, consistency, unmask, commit) of ROUND.\n" \
 "  FEDC_TEST_SERVE_REVOKED=1 keeps serving revoked sites.\n" \
-"  FEDC_TEST_DUMP_ENROLL=DIR writes every Enroll request and reply to DIR.\n"
+"  FEDC_TEST_DUMP_ENROLL=DIR writes every Enroll request and reply to DIR.\n" \
+"  FEDC_TEST_SA_T=N:JOB announces threshold t = N in job JOB.\n"
 
 /* Kills the process if FEDC_TEST_CRASH_AT names this point and round. */
 void coord_testhook(const char *point, uint32_t round);
@@ -45,6 +50,8 @@ int coord_testhook_serve_revoked(void);
  * version N whatever list is served, as a coordinator trying to roll the
  * agents' list back would. Returns version when unset. */
 uint64_t coord_testhook_members_announce(uint64_t version);
+/* t, or N from FEDC_TEST_SA_T=N:JOB for job JOB. */
+uint32_t coord_testhook_sa_t(uint64_t job, uint32_t t);
 /* A new number for one Enroll call's dump files. */
 unsigned coord_testhook_enroll_seq(void);
 /* Writes b (len bytes) to $FEDC_TEST_DUMP_ENROLL/KIND-N.bin, if set. */
@@ -65,6 +72,11 @@ static inline int coord_testhook_serve_revoked(void) { return 0; }
 static inline uint64_t coord_testhook_members_announce(uint64_t version)
 {
 	return version;
+}
+static inline uint32_t coord_testhook_sa_t(uint64_t job, uint32_t t)
+{
+	(void)job;
+	return t;
 }
 static inline unsigned coord_testhook_enroll_seq(void) { return 0; }
 static inline void coord_testhook_enroll_dump(const char *kind, unsigned n,

@@ -363,6 +363,7 @@ int fl_codec_encode_job_status(const fl_msg_job_status *in, uint8_t **buf,
 			       size_t *len)
 {
 	Fedc__V1__JobStatus m = FEDC__V1__JOB_STATUS__INIT;
+	Fedc__V1__JobPrivacy pv = FEDC__V1__JOB_PRIVACY__INIT;
 	Fedc__V1__JobInfo job;
 	Fedc__V1__Metrics jm;
 	Fedc__V1__RoundInfo *rounds = NULL, **ptrs = NULL;
@@ -399,6 +400,18 @@ int fl_codec_encode_job_status(const fl_msg_job_status *in, uint8_t **buf,
 	m.rounds = ptrs;
 	m.n_declines = in->ndeclines;
 	m.declines = decl_ptrs;
+	if (in->privacy.present) {
+		pv.epsilon_spent = in->privacy.epsilon_spent;
+		pv.epsilon_planned = in->privacy.epsilon_planned;
+		pv.delta = in->privacy.delta;
+		pv.rho_spent = in->privacy.rho_spent;
+		pv.rho_per_round = in->privacy.rho_per_round;
+		pv.noisy_attempts = in->privacy.noisy_attempts;
+		pv.noise_multiplier = in->privacy.noise_multiplier;
+		pv.l2_clip = in->privacy.l2_clip;
+		pv.epsilon_limit = in->privacy.epsilon_limit;
+		m.privacy = &pv;
+	}
 	r = fl_codec_pack(&m.base, buf, len);
 out:
 	for (size_t i = 0; names && i < n; i++)
@@ -448,6 +461,20 @@ int fl_codec_decode_job_status(const uint8_t *buf, size_t len,
 	if ((r = fl_codec_declines_in(m->declines, m->n_declines, &t.declines,
 				      &t.ndeclines)) != 0)
 		goto out;
+	if (m->privacy) {
+		const Fedc__V1__JobPrivacy *p = m->privacy;
+
+		t.privacy.present = true;
+		t.privacy.epsilon_spent = p->epsilon_spent;
+		t.privacy.epsilon_planned = p->epsilon_planned;
+		t.privacy.delta = p->delta;
+		t.privacy.rho_spent = p->rho_spent;
+		t.privacy.rho_per_round = p->rho_per_round;
+		t.privacy.noisy_attempts = p->noisy_attempts;
+		t.privacy.noise_multiplier = p->noise_multiplier;
+		t.privacy.l2_clip = p->l2_clip;
+		t.privacy.epsilon_limit = p->epsilon_limit;
+	}
 	*out = t;
 	memset(&t, 0, sizeof(t));
 out:

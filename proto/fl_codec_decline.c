@@ -13,7 +13,7 @@
 
 static const char *const decline_names[FL_DECLINE_LAST + 1] = {
 	"unspecified", "dataset_missing", "column_missing", "label_not_in_job",
-	"policy", "trainer_failed", "diverged", "data_unusable", "policy_round",
+	"policy", "trainer_failed", "diverged", "data_unusable", "policy_round", "budget",
 };
 
 const char *fl_decline_reason_name(enum fl_decline_reason r)

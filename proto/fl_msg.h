@@ -245,12 +245,13 @@ typedef struct fl_msg_round_info {
 enum fl_decline_reason {
 	FL_DECLINE_NONE = 0, FL_DECLINE_DATASET = 1, FL_DECLINE_COLUMN = 2,
 	FL_DECLINE_LABEL = 3, FL_DECLINE_POLICY = 4, FL_DECLINE_TRAINER = 5,
-	FL_DECLINE_DIVERGED = 6, FL_DECLINE_DATA = 7, FL_DECLINE_POLICY_ROUND = 8
+	FL_DECLINE_DIVERGED = 6, FL_DECLINE_DATA = 7, FL_DECLINE_POLICY_ROUND = 8,
+	FL_DECLINE_BUDGET = 9
 };
-#define FL_DECLINE_LAST FL_DECLINE_POLICY_ROUND
+#define FL_DECLINE_LAST FL_DECLINE_BUDGET
 #define FL_MSG_DECLINE_TEXT_MAX 240u        /* bytes of Decline.text */
 /* "dataset_missing", "column_missing", "label_not_in_job", "policy",
- * "trainer_failed", "diverged", "data_unusable", "policy_round";
+ * "trainer_failed", "diverged", "data_unusable", "policy_round", "budget";
  * "unspecified" for 0 and
  * unknown values. */
 const char *fl_decline_reason_name(enum fl_decline_reason r);
@@ -270,8 +271,17 @@ typedef struct fl_msg_decline {
 } fl_msg_decline;
 
 typedef struct fl_msg_job_list { fl_msg_job_info *jobs; size_t n; } fl_msg_job_list;
+/* JobPrivacy (see control.proto). */
+typedef struct fl_msg_job_privacy {
+	bool present;
+	double epsilon_spent, epsilon_planned, delta, rho_spent, rho_per_round;
+	uint32_t noisy_attempts;
+	double noise_multiplier, l2_clip, epsilon_limit;
+} fl_msg_job_privacy;
+
 typedef struct fl_msg_job_status {
 	fl_msg_job_info job;
+	fl_msg_job_privacy privacy;
 	fl_msg_round_info *rounds;   /* owned */
 	size_t nrounds;
 	fl_msg_decline *declines;    /* owned, oldest first */

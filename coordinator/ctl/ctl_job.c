@@ -293,6 +293,7 @@ void ctl_job_status_json(FILE *f, const fl_msg_job_status *st)
 	}
 	fputs("],", f);
 	ctl_json_declines(f, st, false, 0);
+	ctl_job_privacy_json(f, &st->privacy);
 	fputs("}\n", f);
 }
 
@@ -315,6 +316,7 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		ctl_job_status_json_sites(c->out, &st, &sm);
 	} else {
 		job_summary(c->out, &st.job);
+		ctl_job_privacy_line(c->out, &st.privacy);
 		rounds_table(c->out, &st);
 		ctl_declines_table(c->out, &st);
 		ctl_site_metrics_table(c->out, &sm);
@@ -398,6 +400,11 @@ const ctl_cmd ctl_job_cmds[] = {
 	  "attempts failed, models committed and state changes; --follow prints new "
 	  "ones as they happen and ends when the job ends (--json: one object a line)." },
 	{ "abort", job_abort, "ID", "Abort a pending or running job." },
+	{ "privacy", ctl_job_privacy, "ID",
+	  "Show a [privacy] job's epsilon: the noise multiplier, rho per round, "
+	  "the epsilon of its noisy attempts so far and of its plan, with the "
+	  "arithmetic (the coordinator's plan; each site enforces its own "
+	  "budget, [policy] max_epsilon)." },
 	{ "report", ctl_job_report, "ID [-o FILE] [--format html|svg] [--spec FILE]",
 	  "Write a job's training report. One self-contained HTML file (inline CSS "
 	  "and SVG, no scripts, nothing fetched from anywhere): the curves per "

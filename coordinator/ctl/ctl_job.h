@@ -35,6 +35,12 @@ int ctl_job_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 struct fl_jobspec;
 int ctl_spec_schema(ctl_ctx *c, const char *path, const struct fl_jobspec *spec,
 		    char **text, size_t *len);
+/* ctl_job_privacy.c: the summary line of a [privacy] job (nothing
+ * without), its JSON member (",\"privacy\":{...}", nothing without) and
+ * 'fedctl job privacy ID'. */
+void ctl_job_privacy_line(FILE *f, const fl_msg_job_privacy *p);
+void ctl_job_privacy_json(FILE *f, const fl_msg_job_privacy *p);
+int ctl_job_privacy(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* job watch's progress bar: "\r", erase the line, "[####....] 7/20 rounds
  * ETA 1m05s" (ETA - when eta_s is NaN), no newline. */

@@ -446,6 +446,7 @@ void ctl_job_status_json_sites(FILE *f, const fl_msg_job_status *st,
 	}
 	fputs("],", f);
 	ctl_json_declines(f, st, false, 0);
+	ctl_job_privacy_json(f, &st->privacy);
 	fputs("}\n", f);
 }
 

@@ -3,7 +3,9 @@
  * the same m words and in the same run: the exact discrete Gaussian noise
  * (fl_dgauss_add_u32, random bytes from randombytes_buf), one pairwise mask
  * (fl_prg_expand_add, AES-128-CTR fused into the words) and the raw
- * keystream (fl_prg_keystream), the primitive's floor. One JSON line. */
+ * keystream (fl_prg_keystream), the primitive's floor, and the update's
+ * clipping, randomised Hadamard rotation and conditional rounding
+ * (fl_dp_vec_encode, into the padded length d = 2^k >= M). One JSON line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #include "bench.h"
 #include "fl_dgauss.h"
+#include "fl_dp_vec.h"
 #include "fl_dp.h"
 #include "fl_prg.h"
 
@@ -22,8 +25,9 @@ void bench_dp_help(void)
 	       "  M-word pairwise mask and the raw AES-CTR keystream, each the median\n"
 	       "  of R runs (default 5), in CPU time of the thread (not inflated when\n"
 	       "  other processes share the cores). M defaults to 100000.\n"
-	       "  JSON: length, var, noise_ms, mask_ms, keystream_ms,\n"
-	       "  noise_per_mask (noise_ms / mask_ms), ns_per_sample.\n");
+	       "  JSON: length, var, noise_ms, mask_ms, keystream_ms, rotate_ms\n"
+	       "  (clip + rotation + rounding of an M-value update), padded,\n"
+	       "  noise_per_mask (noise_ms / mask_ms), rotate_per_mask, ns_per_sample.\n");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -43,8 +47,9 @@ int bench_dp(int argc, char **argv)
 {
 	unsigned long long m = 100000, var = 1000000;
 	uint8_t seed[FL_SEED_BYTES];
-	double noise[64], mask[64], ks[64];
-	uint32_t *w = NULL;
+	double noise[64], mask[64], ks[64], rot[64], *x = NULL;
+	uint32_t *w = NULL, *rw = NULL;
+	fl_dp_vec_params dp;
 	int reps = 5, i, rc = 1;
 	fl_dgauss g;
 
@@ -74,6 +79,13 @@ int bench_dp(int argc, char **argv)
 	if (sodium_init() < 0 || (w = calloc((size_t)m, sizeof(*w))) == NULL)
 		return 1;
 	randombytes_buf(seed, sizeof(seed));
+	if (m > FL_DP_VEC_MAX_DIM ||
+	    fl_dp_vec_params_make(1.0, 1.0, 1, 10, (uint32_t)m, seed, &dp) != 0 ||
+	    (x = malloc((size_t)m * sizeof(*x))) == NULL ||
+	    (rw = malloc((size_t)dp.pdim * sizeof(*rw))) == NULL)
+		goto out;
+	for (i = 0; i < (int)m && (unsigned long long)i < m; i++)
+		x[i] = (double)randombytes_uniform(2000001) * 1e-6 - 1.0;
 	for (i = 0; i < reps; i++) {
 		int64_t t0;
 
@@ -91,20 +103,29 @@ int bench_dp(int argc, char **argv)
 		if (fl_prg_keystream(seed, (uint8_t *)w, (size_t)m * 4) != 0)
 			goto out;
 		ks[i] = (double)(bench_cpu_ns() - t0) / 1e6;
-		fprintf(stderr, "dp: rep %d: noise %.2f ms, mask %.2f ms, keystream %.2f ms\n",
-			i + 1, noise[i], mask[i], ks[i]);
+		t0 = bench_cpu_ns();
+		if (fl_dp_vec_encode(&dp, x, rw, NULL) != 0)
+			goto out;
+		rot[i] = (double)(bench_cpu_ns() - t0) / 1e6;
+		fprintf(stderr, "dp: rep %d: noise %.2f ms, mask %.2f ms, keystream "
+			"%.2f ms, rotate %.2f ms\n", i + 1, noise[i], mask[i], ks[i],
+			rot[i]);
 	}
 	{
 		double n = median(noise, reps), mk = median(mask, reps),
-		       k = median(ks, reps);
+		       k = median(ks, reps), ro = median(rot, reps);
 
 		printf("{\"bench\":\"dp\",\"length\":%llu,\"var\":%llu,\"reps\":%d,"
 		       "\"noise_ms\":%.3f,\"mask_ms\":%.3f,\"keystream_ms\":%.3f,"
-		       "\"noise_per_mask\":%.2f,\"ns_per_sample\":%.1f}\n", m, var,
-		       reps, n, mk, k, n / mk, n * 1e6 / (double)m);
+		       "\"rotate_ms\":%.3f,\"padded\":%u,\"noise_per_mask\":%.2f,"
+		       "\"rotate_per_mask\":%.2f,\"ns_per_sample\":%.1f}\n", m, var,
+		       reps, n, mk, k, ro, dp.pdim, n / mk, ro / mk,
+		       n * 1e6 / (double)m);
 	}
 	rc = 0;
 out:
 	free(w);
+	free(rw);
+	free(x);
 	return rc;
 }

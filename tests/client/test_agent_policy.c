@@ -115,6 +115,22 @@ static void test_kinds_models(void)
 	expect_deny(&p, &f, "model kind is unknown");
 }
 
+/* require_dp: a job without [privacy] is refused, job-wide. */
+static void test_require_dp(void)
+{
+	fl_agent_policy p = defaults();
+	fl_agent_policy_facts f = task_facts();
+
+	expect_allow(&p, &f);
+	p.require_dp = true;
+	expect_deny(&p, &f, "the job has no [privacy] section and this site's "
+		    "policy sets require_dp = true");
+	f.kind = FL_TASK_STATS;   /* every round of such a job */
+	expect_deny(&p, &f, "require_dp");
+	f.dp = true;
+	expect_allow(&p, &f);
+}
+
 static void test_sizes(void)
 {
 	fl_agent_policy p = defaults();
@@ -426,6 +442,7 @@ int main(void)
 	test_defaults();
 	test_kinds_models();
 	test_sizes();
+	test_require_dp();
 	test_rounds_and_stages();
 	test_site_figures_adversary();
 	test_count_others();

@@ -123,6 +123,18 @@ static void test_policy(void)
 	FL_CHECK_EQ_INT(c->policy.min_other_participants, 2);
 	FL_CHECK(c->policy.min_clip == 0.0);
 	FL_CHECK(c->policy.max_model_params == 0);
+	/* the privacy budget: none by default, delta 1e-6, for ever */
+	FL_CHECK(c->policy.max_epsilon == 0 && c->policy.dp_delta == 1e-6 &&
+		 c->policy.epsilon_window_days == 0 && !c->policy.require_dp);
+	{
+		const char *dp = "[agent]\ncoordinator=h:1\n[tls]\nca=a\ncert=b\nkey=c\n"
+				 "[policy]\nmax_epsilon = 8\ndelta = 1e-5\n"
+				 "epsilon_window_days = 30\nrequire_dp = true\n";
+
+		FL_CHECK_EQ_INT(fl_agent_config_parse(dp, strlen(dp), NULL, c, err), 0);
+		FL_CHECK(c->policy.max_epsilon == 8 && c->policy.dp_delta == 1e-5 &&
+			 c->policy.epsilon_window_days == 30 && c->policy.require_dp);
+	}
 	r = fl_agent_config_parse(pol, strlen(pol), NULL, c, err);
 	FL_CHECK_EQ_INT(r, 0);
 	FL_CHECK_EQ_INT(c->policy.kinds, FL_POLICY_KIND_STATS | FL_POLICY_KIND_TRAIN);
@@ -153,6 +165,11 @@ static void test_policy(void)
 	expect_agent_err("[policy]\nmin_clip = -0.5\n", "'min_clip' must be a number >= 0");
 	expect_agent_err("[policy]\nmin_clip = wide\n", "'min_clip'");
 	expect_agent_err("[policy]\nmax_model_params = -7\n", "'max_model_params'");
+	expect_agent_err("[policy]\nmax_epsilon = -1\n", "'max_epsilon' must be a number in [0, 1e4]");
+	expect_agent_err("[policy]\ndelta = 0\n", "'delta' must be a number in (0, 0.1)");
+	expect_agent_err("[policy]\ndelta = 0.5\n", "'delta'");
+	expect_agent_err("[policy]\nepsilon_window_days = -3\n", "'epsilon_window_days'");
+	expect_agent_err("[policy]\nrequire_dp = yes\n", "'require_dp' must be true or false");
 	expect_agent_err("[policy]\nmin_participants = 3\n",
 			 "unknown key 'min_participants' in [policy]");
 	/* The coordinator has no [policy]. */

@@ -67,6 +67,10 @@ static void m_spec(fl_msg_task *t) { t->spec = "[job]\nname = y\n"; }
 static void m_attempt(fl_msg_task *t) { t->attempt = 2; }
 static void m_kind(fl_msg_task *t) { t->kind = FL_TASK_EVAL; }
 static void m_consistency(fl_msg_task *t) { t->sa.consistency = false; }
+/* [privacy]: the DP parameters ride in the spec text, which is hashed */
+#define DP_SPEC "[job]\nname = x\n[privacy]\nl2_clip = 1\nepsilon = "
+static void m_dp_on(fl_msg_task *t) { t->spec = DP_SPEC "4\n"; }
+static void m_dp_eps(fl_msg_task *t) { t->spec = DP_SPEC "4.5\n"; }
 static void m_names(fl_msg_task *t)
 {
 	static const char *const swapped[4] = { "site-b", "site-a", "site-c", "site-d" };
@@ -96,6 +100,18 @@ int main(void)
 	differs("the task kind", m_kind);
 	differs("consistency", m_consistency);
 	differs("the order of the names", m_names);
+	differs("a [privacy] section", m_dp_on);
+	{
+		/* and a change of epsilon within it */
+		uint8_t x[32], y[32];
+		fl_msg_task v = base(), w = base();
+
+		m_dp_on(&v);
+		m_dp_eps(&w);
+		FL_CHECK_EQ_INT(fl_sa_context_digest(&v, x), 0);
+		FL_CHECK_EQ_INT(fl_sa_context_digest(&w, y), 0);
+		FL_CHECK(memcmp(x, y, 32) != 0);
+	}
 	/* each site's own id, the deadline and the poll interval are not part
 	 * of the shared context */
 	u.sa.client_id = 3;

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_dp: the coordinator's side of distributed DP ([privacy]): the
+ * layout of a noisy TRAIN attempt and the plan checked at submit. The
+ * noise itself is added by the sites, each from its own policy. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coord_int.h"
+#include "fl_dp_plan.h"
+#include "fl_config.h"
+#include "fl_err.h"
+#include "fl_log.h"
+
+/* The round's figures for the ledger, for the largest c the selected sites
+ * declared (each site computes and charges its own). */
+static void coord_dp_note(coord_round_state *rs, double l2_clip)
+{
+	coord_ledger_dp *d = &rs->dp_ledger;
+	uint32_t c = 0, i;
+
+	for (i = 0; i < rs->nsel; i++) {
+		uint32_t cc = rs->sel[i].min_honest ? rs->sel[i].colluders :
+			FL_POLICY_DEFAULT_COLLUDERS;
+
+		c = cc > c ? cc : c;
+	}
+	memset(d, 0, sizeof(*d));
+	d->z = rs->dp_z;
+	d->sigma = rs->dp_z * l2_clip;
+	d->l2_clip = l2_clip;
+	d->gamma = rs->dpp.gamma;
+	d->l2_bound = fl_dp_vec_l2_bound(&rs->dpp);
+	d->pdim = rs->dpp.pdim;
+	d->n_min = rs->sp.t > c ? rs->sp.t - c : 0;
+	if (d->n_min > 0 && fl_dp_plan_site_var(&rs->dpp, rs->dp_z, d->n_min,
+						 &d->var) == 0)
+		d->rho = fl_dp_plan_round_rho(&rs->dpp, d->n_min, d->var);
+}
+
+int coord_dp_begin(const coord_job *j, coord_round_state *rs, char *errmsg)
+{
+	const fl_jobspec *s = &j->spec;
+	fl_upvec_layout wide = rs->layout;
+	int r;
+
+	rs->dp = false;
+	if (!s->dp || rs->kind != FL_TASK_TRAIN)
+		return 0;
+	if ((r = fl_dp_plan_spec_z(s, &rs->dp_z)) != 0 ||
+	    rs->layout.nreal == 0 || rs->layout.nreal > FL_DP_VEC_MAX_DIM ||
+	    (r = fl_dp_plan_vec(s->dp_l2_clip, rs->dp_z, rs->sp.n,
+				(uint32_t)rs->layout.nreal, rs->sp.round_seed,
+				&rs->dpp)) != 0) {
+		fl_errmsg_set(errmsg, "[privacy] gives no usable noise for a model of "
+			      "%zu parameters over %u sites", rs->layout.nreal, rs->sp.n);
+		return FL_E_SPEC;
+	}
+	wide.nreal = 0;
+	rs->sp.m = (uint64_t)rs->dpp.pdim + fl_upvec_words(&wide);
+	rs->weight_scale = 1.0;
+	rs->dp = true;
+	coord_dp_note(rs, s->dp_l2_clip);
+	fl_log(rs->attempt <= 1 ? FL_LOG_INFO : FL_LOG_DEBUG, "job %llu round %u: "
+	       "distributed DP: noise multiplier %.4g (sigma %.4g of the summed "
+	       "updates, l2_clip %g), gamma %.4g, %u words for %zu parameters",
+	       (unsigned long long)j->id, rs->round, rs->dp_z,
+	       rs->dp_z * s->dp_l2_clip, s->dp_l2_clip, rs->dpp.gamma, rs->dpp.pdim,
+	       rs->layout.nreal);
+	return 0;
+}
+
+int coord_dp_submit_check(const coord_job *j, char *errmsg)
+{
+	const fl_jobspec *s = &j->spec;
+	double z, rho, eps, one;
+	int r;
+
+	if (!s->dp)
+		return 0;
+	if (j->model == NULL || j->model->nparams == 0 ||
+	    j->model->nparams > FL_DP_VEC_MAX_DIM) {
+		fl_errmsg_set(errmsg, "[privacy] needs a model of 1..%u parameters",
+			      (unsigned)FL_DP_VEC_MAX_DIM);
+		return FL_E_SPEC;
+	}
+	if ((r = fl_dp_plan_spec_z(s, &z)) != 0 ||
+	    (r = fl_dp_plan_job(s->dp_l2_clip, z, s->rounds, s->min_clients,
+				(uint32_t)j->model->nparams, s->dp_delta, &rho,
+				&eps)) != 0) {
+		fl_errmsg_set(errmsg, "[privacy] cannot be planned (noise multiplier, "
+			      "l2_clip or model size out of range)");
+		return FL_E_SPEC;
+	}
+	one = rho / s->rounds;
+	if (fl_jobspec_privacy_has_epsilon(s) && eps > s->dp_epsilon) {
+		fl_errmsg_set(errmsg, "[privacy] the planned rounds pass the job's "
+			      "epsilon: %u rounds x rho %.6g (noise multiplier %.4g) = "
+			      "rho %.6g, which is epsilon = rho + 2 sqrt(rho ln(1/delta)) "
+			      "= %.6g at delta %g, above epsilon = %g; raise "
+			      "noise_multiplier or lower rounds", s->rounds, one, z, rho,
+			      eps, s->dp_delta, s->dp_epsilon);
+		return FL_E_SPEC;
+	}
+	fl_info("job '%s': [privacy] plan: noise multiplier %.4g, %u rounds x rho "
+		"%.6g = rho %.6g, epsilon %.6g at delta %g%s", s->name, z, s->rounds,
+		one, rho, eps, s->dp_delta, fl_jobspec_privacy_has_epsilon(s) ?
+		"" : " (no epsilon in the spec to check against)");
+	return 0;
+}
