@@ -84,6 +84,7 @@ class DeclineReason(enum.IntEnum):
     DIVERGED = 6
     DATA_UNUSABLE = 7
     POLICY_ROUND = 8
+    BUDGET = 9
 
 
 def parse(cls, value):
