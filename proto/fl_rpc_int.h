@@ -36,7 +36,6 @@ void fl_rpc_tls_src_free(struct fl_rpc_tls_src *t);
  * reconnect backoff; for servers, small TLS records). args must hold
  * FL_RPC_MAX_ARGS entries. */
 #define FL_RPC_MAX_ARGS 12
-#define FL_RPC_SERVER_TLS_FRAME 2048
 void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		      size_t max_msg_bytes, bool client);
 /* The same with client keep-alive pings every keepalive_ms (0: none). */
