@@ -34,7 +34,7 @@ start=$(date +%s)
 # check the Debian packages in it_deploy_deb; python3-yaml reads the
 # Kubernetes manifests in it_deploy_k8s; debootstrap assembles the
 # containers' runtime stage in it_deploy_container.
-# postgresql: it_pg_store and it_pg_failover run the coordinator's store in a real server.
+# postgresql: it_postgres_store and it_pg_failover run the coordinator's store in a real server.
 export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap postgresql"
 # The Python client's tests (tests/python): gRPC and protobuf for Python,
 # cryptography to sign specs, protoc to generate the message classes,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_coord_db: the statement layer under the store, on SQLite and (when
- * FL_TEST_PG_URL names an empty PostgreSQL database, as it_pg_store does)
+ * FL_TEST_PG_URL names an empty PostgreSQL database, as it_postgres_store does)
  * on PostgreSQL: bound types round-trip (int64 extremes, NaN as NULL, text
  * with quotes and question marks, empty and binary blobs), ?N placeholders,
  * a constraint is FL_E_EXISTS, changes are counted, RETURNING gives the new

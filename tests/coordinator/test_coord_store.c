@@ -297,7 +297,7 @@ static void test_migrate(const char *path, uint64_t id)
 }
 
 /* The same on PostgreSQL when FL_TEST_PG_URL names an empty database (as
- * it_pg_store does; FL_TEST_PG_PASSFILE holds the password). */
+ * it_postgres_store does; FL_TEST_PG_PASSFILE holds the password). */
 static void test_pg(void)
 {
 	const char *url = getenv("FL_TEST_PG_URL");

@@ -3,7 +3,8 @@
 # Integration: specs written from the data by 'fedctl job init' run
 # unchanged on 3 sites (real processes, mutual TLS, secure aggregation):
 #   breast_cancer, logistic: accuracy >= 0.93 (centralised 0.958);
-#   concrete, mlp (regression inferred from the label): R^2 >= 0.8;
+#   concrete, mlp (regression inferred from the label): R^2 >= 0.85, the
+#     concrete target of it_targets (centralised ~0.90);
 #   a 121-column CSV made from breast_cancer (30 measurements, their
 #     square roots, logs and neighbour ratios: 120 features) with
 #     'features = all', resolved by 'job submit --schema': accuracy >= 0.93.
@@ -69,7 +70,7 @@ cat "$FL_WORK/concrete.init"
 it_check "concrete spec: regression, squared loss" grep -qx "loss = squared" "$FL_WORK/concrete.ini"
 train concrete "$FL_WORK/concrete.ini"
 it_check "concrete job done" test "$(jq -r .job.state "$FL_WORK/concrete.status")" = done
-it_check "concrete R^2 $(metric concrete r2) >= 0.8" num_ge "$(metric concrete r2)" 0.8
+it_check "concrete R^2 $(metric concrete r2) >= 0.85" num_ge "$(metric concrete r2)" 0.85
 
 # 3. The wide CSV with features = all and the schema at submit time.
 fl_ctl job init --csv "$FL_WORK/wide.csv" --label label --model logistic \
