@@ -64,6 +64,7 @@ fl_start_coordinator() {
 [coordinator]
 listen = 127.0.0.1:${FL_PORT_WANTED:-0}
 database = ${FL_DATABASE:-coordinator.db}
+${FL_DATABASE_PASSWORD_FILE:+database_password_file = $FL_DATABASE_PASSWORD_FILE}
 offline_after_ms = ${FL_OFFLINE_MS:-3000}
 log_level = ${FL_LOG_LEVEL:-info}
 ${FL_COORD_OPTS:-}

@@ -42,6 +42,13 @@ it_need_hooks() {
   done
 }
 
+# FL_STORE=postgres (the *_postgres copies of some tests, see
+# tests/integration/CMakeLists.txt): the coordinator's store is a throwaway
+# PostgreSQL server (it_pg_lib.sh) instead of an SQLite file.
+if [ "${FL_STORE:-sqlite}" = postgres ]; then
+  source "$(dirname "${BASH_SOURCE[0]}")/it_pg_lib.sh"
+fi
+
 it_check() {   # it_check "description" COMMAND...
   local what=$1; shift
   IT_CHECKS=$((IT_CHECKS + 1))

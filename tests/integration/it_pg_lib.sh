@@ -3,7 +3,7 @@
 # (Debian's postgresql package), sourced after it_lib.sh. initdb into a
 # temporary folder as an unprivileged user (postgres refuses root), a
 # scram password on loopback TCP. Sets pgbin, pgroot, pg_port, pgrun,
-# secret, FL_DATABASE and FL_COORD_OPTS (database_password_file); psql_q SQL
+# secret, FL_DATABASE and FL_DATABASE_PASSWORD_FILE; psql_q SQL
 # runs a query. Skips (77) without a server.
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
@@ -44,4 +44,4 @@ psql_q() { "${pgrun[@]}" psql -h "$pgroot/sock" -p "$pg_port" -U fedc -d fedc -A
 printf '%s\n' "$secret" > "$FL_WORK/pg.pass"
 chmod 600 "$FL_WORK/pg.pass"
 export FL_DATABASE="postgresql://fedc@127.0.0.1:$pg_port/fedc"
-export FL_COORD_OPTS="database_password_file = $FL_WORK/pg.pass"
+export FL_DATABASE_PASSWORD_FILE=$FL_WORK/pg.pass
