@@ -3,6 +3,7 @@
  * checked against its current round attempt and passed to the attempt's
  * fl_secagg_server. Everything here runs under the engine lock and does no
  * network I/O; the service handlers decode and reply outside it. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,62 @@ static int coord_sa_refused(int r, const char *what, char *errmsg)
 	return r;
 }
 
+/* Hands a site's message to the attempt's server (add), then marks the
+ * site's slot (the uint8_t at flag_off) and wakes the engine. */
+typedef int (*coord_sa_add_fn)(fl_secagg_server *sa, const void *msg);
+
+static int coord_sa_accept(coord_engine *e, coord_job *j, coord_slot *s,
+			   coord_sa_add_fn add, const void *msg, size_t flag_off,
+			   const char *what, char *errmsg)
+{
+	int r;
+
+	if ((r = add(j->rs.sa, msg)) != 0)
+		return coord_sa_refused(r, what, errmsg);
+	((uint8_t *)s)[flag_off] = 1;
+	coord_engine_kick(e);
+	return 0;
+}
+
+/* The shape of PutShares, PutConsistency and PutUnmask: under the engine
+ * lock, the caller's slot in the attempt that hdr names, its client id,
+ * the phase, then coord_sa_accept. */
+static int coord_sa_put(coord_engine *e, const char *site, const fl_secagg_hdr *h,
+			uint32_t client, enum fl_sa_phase phase, const char *what,
+			coord_sa_add_fn add, const void *msg, size_t flag_off,
+			char *errmsg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r;
+
+	pthread_mutex_lock(&e->mu);
+	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) == 0 &&
+	    (r = coord_sa_check_id(j, s, client, errmsg)) == 0 &&
+	    (r = coord_sa_phase_is(j, phase, what, errmsg)) == 0)
+		r = coord_sa_accept(e, j, s, add, msg, flag_off, what, errmsg);
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+/* Typed adapters of fl_secagg_server's add functions. */
+static int add_advert(fl_secagg_server *sa, const void *m)
+{
+	return fl_secagg_server_add_advert(sa, m);
+}
+static int add_shares(fl_secagg_server *sa, const void *m)
+{
+	return fl_secagg_server_add_shares(sa, m);
+}
+static int add_consistency(fl_secagg_server *sa, const void *m)
+{
+	return fl_secagg_server_add_consistency(sa, m);
+}
+static int add_unmask(fl_secagg_server *sa, const void *m)
+{
+	return fl_secagg_server_add_unmask(sa, m);
+}
+
 int coord_engine_sa_advertise(coord_engine *e, const char *site,
 			      const char *tls_fpr, const fl_secagg_advert *a,
 			      char *errmsg)
@@ -116,12 +173,8 @@ int coord_engine_sa_advertise(coord_engine *e, const char *site,
 		r = FL_E_DENIED;
 		goto out;
 	}
-	if ((r = fl_secagg_server_add_advert(j->rs.sa, a)) != 0) {
-		coord_sa_refused(r, "Advertise", errmsg);
-		goto out;
-	}
-	s->advertised = 1;
-	coord_engine_kick(e);
+	r = coord_sa_accept(e, j, s, add_advert, a, offsetof(coord_slot, advertised),
+			    "Advertise", errmsg);
 out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
@@ -187,24 +240,8 @@ out:
 int coord_engine_sa_put_shares(coord_engine *e, const char *site,
 			       const fl_secagg_shares *in, char *errmsg)
 {
-	coord_job *j;
-	coord_slot *s;
-	int r;
-
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_sa_match(e, site, &in->hdr, &j, &s, errmsg)) != 0 ||
-	    (r = coord_sa_check_id(j, s, in->client, errmsg)) != 0 ||
-	    (r = coord_sa_phase_is(j, FL_SA_SHARE, "PutShares", errmsg)) != 0)
-		goto out;
-	if ((r = fl_secagg_server_add_shares(j->rs.sa, in)) != 0) {
-		coord_sa_refused(r, "PutShares", errmsg);
-		goto out;
-	}
-	s->shared = 1;
-	coord_engine_kick(e);
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
+	return coord_sa_put(e, site, &in->hdr, in->client, FL_SA_SHARE, "PutShares",
+			    add_shares, in, offsetof(coord_slot, shared), errmsg);
 }
 
 int coord_engine_sa_get_shares(coord_engine *e, const char *site,
@@ -239,25 +276,8 @@ out:
 int coord_engine_sa_put_consistency(coord_engine *e, const char *site,
 				    const fl_secagg_csig *cs, char *errmsg)
 {
-	coord_job *j;
-	coord_slot *s;
-	int r;
-
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_sa_match(e, site, &cs->hdr, &j, &s, errmsg)) != 0 ||
-	    (r = coord_sa_check_id(j, s, cs->client, errmsg)) != 0 ||
-	    (r = coord_sa_phase_is(j, FL_SA_CONSISTENCY, "PutConsistency",
-				   errmsg)) != 0)
-		goto out;
-	if ((r = fl_secagg_server_add_consistency(j->rs.sa, cs)) != 0) {
-		coord_sa_refused(r, "PutConsistency", errmsg);
-		goto out;
-	}
-	s->signed_list = 1;
-	coord_engine_kick(e);
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
+	return coord_sa_put(e, site, &cs->hdr, cs->client, FL_SA_CONSISTENCY, "PutConsistency",
+			    add_consistency, cs, offsetof(coord_slot, signed_list), errmsg);
 }
 
 int coord_engine_sa_get_unmask(coord_engine *e, const char *site,
@@ -294,24 +314,8 @@ out:
 int coord_engine_sa_put_unmask(coord_engine *e, const char *site,
 			       const fl_secagg_unmask_resp *in, char *errmsg)
 {
-	coord_job *j;
-	coord_slot *s;
-	int r;
-
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_sa_match(e, site, &in->hdr, &j, &s, errmsg)) != 0 ||
-	    (r = coord_sa_check_id(j, s, in->client, errmsg)) != 0 ||
-	    (r = coord_sa_phase_is(j, FL_SA_UNMASK, "PutUnmask", errmsg)) != 0)
-		goto out;
-	if ((r = fl_secagg_server_add_unmask(j->rs.sa, in)) != 0) {
-		coord_sa_refused(r, "PutUnmask", errmsg);
-		goto out;
-	}
-	s->unmasked = 1;
-	coord_engine_kick(e);
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
+	return coord_sa_put(e, site, &in->hdr, in->client, FL_SA_UNMASK, "PutUnmask",
+			    add_unmask, in, offsetof(coord_slot, unmasked), errmsg);
 }
 
 /* ---- masked uploads ---- */
