@@ -314,6 +314,9 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u stats: %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, t->attempt, msg);
+		/* the job cannot run on this data: say so (names and the
+		 * bound only), so it fails at once instead of by deadlines */
+		(void)agent_decline(a, t, FL_DECLINE_DATA, "%s", msg);
 		goto out;
 	}
 	if (spec.dp && t->kind == FL_TASK_TRAIN)

@@ -86,8 +86,9 @@ int fl_agent_stats_check(const fl_jobspec *spec, const fl_dataset *train,
 				     spec && spec->nfeatures == d ? spec->features : NULL,
 				     spec && spec->nlabels == c ? spec->labels : NULL,
 				     what, sizeof(what));
-		fl_errmsg_set(errmsg, "R8: %s %.2g is above the bound %.2g for %u "
-			      "sites; rescale the column", what, vec[i], bound, nsites);
+		/* no value: the text goes to the coordinator in a decline */
+		fl_errmsg_set(errmsg, "R8: %s is above the bound %.2g of a secure "
+			      "sum of %u sites; rescale the column", what, bound, nsites);
 		return FL_E_WRAP;
 	}
 	return 0;

@@ -250,8 +250,9 @@ static void test_stats_wrap(void)
 	FL_CHECK(strstr(msg, "R8") != NULL && strstr(msg, "4.4e+12") != NULL);
 	/* ...and the STATS check names the feature and the bound. */
 	FL_CHECK_EQ_INT(fl_agent_stats_check(&spec, &tr, v, n, 10, msg), FL_E_WRAP);
-	FL_CHECK(strstr(msg, "feature 'x' sum of squares 4.5e+12 is above the "
-			"bound 8.8e+11 for 10 sites; rescale the column") != NULL);
+	FL_CHECK(strstr(msg, "feature 'x' sum of squares is above the bound "
+			"8.8e+11 of a secure sum of 10 sites; rescale the column") != NULL);
+	FL_CHECK(strstr(msg, "4.5e+12") == NULL);   /* the site's value stays home */
 	FL_CHECK_EQ_INT(fl_agent_stats_check(&spec, &tr, v, n, 2, msg), FL_E_WRAP);
 	/* One site alone may send it; the sum of one cannot wrap. */
 	FL_CHECK_EQ_INT(fl_agent_stats_check(&spec, &tr, v, n, 1, msg), 0);

@@ -21,9 +21,14 @@ bash "$top/deploy/wide-csv.sh" "$top/data/breast_cancer.csv" > "$FL_WORK/wide.cs
 it_check "wide.csv has 121 columns" \
   test "$(head -n 1 "$FL_WORK/wide.csv" | awk -F, '{ print NF }')" = 121
 
-for d in breast_cancer concrete wide; do
+# big.csv: breast_cancer with a squared area column, too large for the
+# secure statistics round (R8) on 3 sites.
+awk -F, -v OFS=, 'NR == 1 { print "area_sq", $0; next } { print $4 * $4, $0 }' \
+  "$top/data/breast_cancer.csv" > "$FL_WORK/big.csv"
+for d in breast_cancer concrete wide big; do
   f="$top/data/$d.csv"
   [ "$d" = wide ] && f="$FL_WORK/wide.csv"
+  [ "$d" = big ] && f="$FL_WORK/big.csv"
   bash "$top/deploy/split-csv.sh" "$f" "$FL_WORK/$d" 3 --iid >/dev/null
 done
 fl_pki $sites
@@ -31,7 +36,8 @@ fl_start_coordinator
 for s in $sites; do fl_ctl site add "$s" >/dev/null; done
 for s in $sites; do
   FL_AGENT_EXTRA_DATA="concrete = $FL_WORK/concrete/$s.csv
-wide = $FL_WORK/wide/$s.csv" \
+wide = $FL_WORK/wide/$s.csv
+big = $FL_WORK/big/$s.csv" \
     fl_start_agent "$s" breast_cancer "$FL_WORK/breast_cancer/$s.csv"
 done
 
@@ -87,13 +93,19 @@ it_check "wide accuracy $(metric wide accuracy) >= 0.93" num_ge "$(metric wide a
 it_check "wide model has 120 features" \
   test "$(fl_ctl --json job stats "$(jq -r .job.job_id "$FL_WORK/wide.status")" | jq '.features | length')" = 120
 
-# A column too large for the secure statistics round is warned about.
-awk -F, -v OFS=, 'NR == 1 { print "area_sq", $0; next } { print $4 * $4, $0 }' \
-  "$top/data/breast_cancer.csv" > "$FL_WORK/big.csv"
-fl_ctl job init --csv "$FL_WORK/big.csv" --label label --model logistic \
+# A column too large for the secure statistics round is warned about; run
+# anyway, every site declines the statistics round (data_unusable, naming
+# the column and the bound, not its value) and the job fails at once.
+fl_ctl job init --csv "$FL_WORK/big.csv" --label label --model logistic --dataset big \
   -o "$FL_WORK/big.ini" 2> "$FL_WORK/big.init"
 it_check "job init warns about a column too large for the statistics round" \
   grep -q "warning: column 'area_sq'.*rescale" "$FL_WORK/big.init"
+train big "$FL_WORK/big.ini"
+it_check "the too-large job failed" test "$(jq -r .job.state "$FL_WORK/big.status")" = failed
+it_check "every site declined it naming the column" test \
+  "$(jq '[.declines[]? | select(.reason == "data_unusable" and (.text | test("area_sq.*above the bound")))] | length' "$FL_WORK/big.status")" = 3
+it_check "it failed within seconds, not by deadlines" bash -c \
+  "[ \$(( \$(jq -r '.job.updated_ms' '$FL_WORK/big.status') - \$(jq -r '.job.created_ms' '$FL_WORK/big.status') )) -lt 15000 ]"
 
 # 4. Clear errors, exit 6 (a CSV that does not fit) or 2 (usage).
 expect() {   # expect CODE NEEDLE ARGS...
