@@ -20,7 +20,7 @@ run_suite() {   # run_suite BUILD_DIR [LABELS TO LEAVE OUT OF THE INTEGRATION TE
   stage "tests in $1"
   ctest --test-dir "$1" --output-on-failure -LE 'integration|load' -j2
   stage "integration tests in $1"
-  ctest --test-dir "$1" --output-on-failure -L integration ${2:+-LE "$2"}
+  ctest --test-dir "$1" --output-on-failure -L integration -LE "postgres${2:+|$2}"
 }
 
 start=$(date +%s)
@@ -52,6 +52,10 @@ cmake --build build-ship -j2 --target fedc-coordinator fedc-agent fedctl fedc-tr
   grep -E "error|warning|Error" || true
 bash tests/ship_check.sh bin build-ship/bin
 run_suite build
+# The *_postgres copies (each starts its own PostgreSQL server on its own
+# port, so two at a time do not meet).
+stage "integration tests on PostgreSQL in build"
+ctest --test-dir build --output-on-failure -L postgres -j2
 FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined -DFL_TEST_HOOKS=ON
 # The model-quality targets (it_targets), the README walkthrough, the ONNX
 # runtime checks (Node.js), the plain training flows (it_train, it_algo) and
