@@ -65,6 +65,8 @@ load_cleanup() {
     done
   fi
   [ -n "${IT_KEEP:-}" ] || rm -rf "$FL_WORK"
+  # FL_STORE=postgres: this trap replaced it_pg_lib.sh's, so stop its server
+  if declare -F pg_stop >/dev/null; then pg_stop; fi
 }
 trap load_cleanup EXIT
 
