@@ -77,23 +77,34 @@ int coord_agg_layout(enum fl_task_kind kind, const fl_model *model, uint32_t d,
 	return 0;
 }
 
-/* nsites 0: the unchecked decode. */
-static int coord_agg_decode_n(const fl_upvec_layout *l, uint32_t nsites,
-			      uint32_t n, const uint32_t *sum, double weight_scale,
-			      coord_agg **out, size_t *bad)
+/* A zeroed aggregate of l's length for n sites; caller frees. */
+static int coord_agg_alloc(const fl_upvec_layout *l, uint32_t n, coord_agg **out)
 {
 	coord_agg *a;
-	size_t i;
-	int r;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return FL_E_NOMEM;
 	a->len = l->nreal + l->nwide;
 	a->count = n;
 	if ((a->sum = calloc(a->len ? a->len : 1, sizeof(double))) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
+		free(a);
+		return FL_E_NOMEM;
 	}
+	*out = a;
+	return 0;
+}
+
+/* nsites 0: the unchecked decode. */
+static int coord_agg_decode_n(const fl_upvec_layout *l, uint32_t nsites,
+			      uint32_t n, const uint32_t *sum, double weight_scale,
+			      coord_agg **out, size_t *bad)
+{
+	coord_agg *a = NULL;
+	size_t i;
+	int r;
+
+	if ((r = coord_agg_alloc(l, n, &a)) != 0)
+		return r;
 	r = nsites ? fl_upvec_decode_sum_bounded(l, nsites, n, sum, a->sum, bad) :
 		fl_upvec_decode_sum(l, n, sum, a->sum);
 	if (r != 0)
@@ -175,20 +186,14 @@ int coord_agg_decode_dp(const fl_upvec_layout *l, const fl_dp_vec_params *dp,
 			coord_agg **out, char *why, size_t cap)
 {
 	fl_upvec_layout w = *l;
-	coord_agg *a;
+	coord_agg *a = NULL;
 	size_t bad = 0;
 	int r;
 
 	if (dp->dim != l->nreal || nsites == 0)
 		return FL_E_INVAL;
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return FL_E_NOMEM;
-	a->len = l->nreal + l->nwide;
-	a->count = n;
-	if ((a->sum = calloc(a->len ? a->len : 1, sizeof(double))) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
+	if ((r = coord_agg_alloc(l, n, &a)) != 0)
+		return r;
 	if ((r = fl_dp_vec_decode_sum(dp, sum, a->sum)) != 0)
 		goto out;
 	w.nreal = 0;
