@@ -96,6 +96,17 @@ void coord_db_set_fence(coord_db *db, void (*fence)(void *arg), void *arg)
 	db->fence_arg = arg;
 }
 
+int64_t coord_db_stalled_ms(coord_db *db)
+{
+	int64_t since = atomic_load(&db->call_since_ms);
+	int64_t now;
+
+	if (since == 0)
+		return 0;
+	now = fl_mono_ms();
+	return now > since ? now - since : 0;
+}
+
 int coord_db_exec(coord_db *db, const char *sql)
 {
 	return db->ops->exec(db, sql);

@@ -52,6 +52,10 @@ int coord_db_lost(coord_db *db);
  * fence(arg) is called at once instead, and every statement fails. */
 int coord_db_try_lock(coord_db *db, int64_t key, int *got);
 void coord_db_set_fence(coord_db *db, void (*fence)(void *arg), void *arg);
+/* How long the call in flight to the database server (PostgreSQL) has
+ * waited for its answer, in ms; 0 when none is. Safe from any thread
+ * without the connection's owner (a plain atomic read). */
+int64_t coord_db_stalled_ms(coord_db *db);
 
 /* Runs SQL without parameters, several statements allowed. FL_E_DB. */
 int coord_db_exec(coord_db *db, const char *sql);

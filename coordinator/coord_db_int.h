@@ -3,6 +3,8 @@
 #ifndef COORD_DB_INT_H
 #define COORD_DB_INT_H
 
+#include <stdatomic.h>
+
 #include "coord_db.h"
 #include "fl_util.h"
 
@@ -33,6 +35,9 @@ struct coord_db {
 	char err[FL_ERRMSG_BYTES];     /* the last failure */
 	void (*fence)(void *arg);      /* coord_db_set_fence */
 	void *fence_arg;
+	/* fl_mono_ms() when the call in flight to the server began, 0 when
+	 * none is (coord_db_stalled_ms reads it without the store's mutex) */
+	_Atomic int64_t call_since_ms;
 };
 
 /* Each backend's statement starts with this. */

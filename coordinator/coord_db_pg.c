@@ -91,7 +91,9 @@ static int pg_ready(pg_db *d)
 			d->base.fence(d->base.fence_arg);
 		return FL_E_DB;
 	}
+	atomic_store(&d->base.call_since_ms, fl_mono_ms());
 	PQreset(d->c);
+	atomic_store(&d->base.call_since_ms, 0);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		d->lost = 1;
 		return pg_fail(d, "reconnect", NULL);
@@ -114,7 +116,9 @@ static int pg_exec(coord_db *db, const char *sql)
 
 	if (pg_ready(pg(db)) != 0)
 		return FL_E_DB;
+	atomic_store(&db->call_since_ms, fl_mono_ms());
 	res = PQexec(pg(db)->c, sql);
+	atomic_store(&db->call_since_ms, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = pg_fail(pg(db), sql, res);
@@ -257,8 +261,10 @@ static int pg_step(coord_stmt *st)
 
 	if (s->res != NULL)
 		return ++s->row < PQntuples(s->res) ? 1 : 0;
+	atomic_store(&d->base.call_since_ms, fl_mono_ms());
 	s->res = PQexecParams(d->c, s->sql, s->nparams, s->type,
 			      (const char *const *)s->val, s->len, s->fmt, 1);
+	atomic_store(&d->base.call_since_ms, 0);
 	es = PQresultStatus(s->res);
 	if (es == PGRES_TUPLES_OK || es == PGRES_COMMAND_OK) {
 		const char *t = PQcmdTuples(s->res);

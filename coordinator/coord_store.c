@@ -70,6 +70,12 @@ void coord_store_set_fence(coord_store *st, void (*fence)(void *arg), void *arg)
 	coord_store_unlock(st);
 }
 
+int64_t coord_store_stalled_ms(coord_store *st)
+{
+	/* no mutex: the call that stalls holds it */
+	return coord_db_stalled_ms(st->db);
+}
+
 int coord_store_ping(coord_store *st)
 {
 	coord_db *db = coord_store_lock(st);

@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include "fl_msg.h"
 
-#define COORD_STORE_SCHEMA_VERSION 5
+/* Version 5 is where the PostgreSQL backend starts; the migrations after it
+ * are shared by both backends (coord_store_migrate.c). */
+#define COORD_STORE_SCHEMA_BASE 5
+#define COORD_STORE_SCHEMA_VERSION 6
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;
@@ -23,7 +26,8 @@ typedef struct coord_site_row {
 
 /* Opens (creating if needed) the database at path in WAL mode with
  * synchronous=FULL and migrates the schema (v2 adds jobs.weight_n, v3
- * rounds.closed_by, v4 the events table). *out owned by caller
+ * rounds.closed_by, v4 the events table, v5 declines, v6 an index of the
+ * ledger by job). *out owned by caller
  * (coord_store_close). Errors: FL_E_DB with the reason in errmsg (may be
  * NULL), FL_E_BUSY (another process holds the database locked; try again
  * later), FL_E_NOMEM. */
@@ -44,6 +48,9 @@ int coord_store_is_pg(coord_store *st);
 void coord_store_set_fence(coord_store *st, void (*fence)(void *arg), void *arg);
 /* One trivial query: 0, or FL_E_DB if the database is unreachable. */
 int coord_store_ping(coord_store *st);
+/* How long the store's call in flight to the server has waited, in ms (0
+ * if none): safe from any thread, without the store's mutex. */
+int64_t coord_store_stalled_ms(coord_store *st);
 /* Finishes pending writes and closes. NULL-safe. */
 void coord_store_close(coord_store *st);
 

@@ -22,6 +22,11 @@ void coord_store_unlock(coord_store *st);
 /* Creates or upgrades the schema (coord_store_schema.c). FL_E_DB with the
  * reason in errmsg. */
 int coord_store_schema(coord_db *db, char *errmsg);
+/* Runs the shared forward migrations from version from (at least
+ * COORD_STORE_SCHEMA_BASE) to COORD_STORE_SCHEMA_VERSION and records each
+ * version, inside the caller's transaction (coord_store_migrate.c). FL_E_DB
+ * with the reason in errmsg; the caller rolls back. */
+int coord_store_migrate(coord_db *db, int from, char *errmsg);
 
 /* Inside a transaction, with the mutex held (coord_store_rounds.c,
  * coord_store_models.c, coord_store_ledger.c). */

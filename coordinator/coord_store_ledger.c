@@ -105,11 +105,18 @@ int coord_store_ledger_list(coord_store *st, uint64_t job_id, uint64_t from_seq,
 		return 0;
 	}
 	db = coord_store_lock(st);
-	if ((r = coord_db_query(db, "SELECT seq, job_id, round, attempt, text, hash, "
-				"sig FROM ledger WHERE seq >= ? AND (? = 0 OR "
-				"job_id = ?) ORDER BY seq",
-				COORD_ARGS(CA_I(from_seq), CA_I(job_id), CA_I(job_id)),
-				&s)) != 0)
+	/* two statements, not one with "? = 0 OR job_id = ?": a planner
+	 * picks one plan for both, and one job's page must walk ledger_job */
+	if (job_id == 0)
+		r = coord_db_query(db, "SELECT seq, job_id, round, attempt, text, "
+				   "hash, sig FROM ledger WHERE seq >= ? ORDER BY seq",
+				   COORD_ARGS(CA_I(from_seq)), &s);
+	else
+		r = coord_db_query(db, "SELECT seq, job_id, round, attempt, text, "
+				   "hash, sig FROM ledger WHERE job_id = ? AND seq >= ?"
+				   " ORDER BY seq",
+				   COORD_ARGS(CA_I(job_id), CA_I(from_seq)), &s);
+	if (r != 0)
 		goto out;
 	while ((r = coord_stmt_step(s)) == 1) {
 		size_t len = strlen(coord_stmt_text(s, 4)) + 256;

@@ -2,8 +2,8 @@
 /* coord_store_schema: the store's tables and their numbered forward
  * migrations. SQLite keeps its version in PRAGMA user_version and walks
  * v1..v5 (databases from every release open); PostgreSQL keeps it in
- * schema_meta and is created at the current version in one step. Later
- * migrations append to both lists. */
+ * schema_meta and is created at v5 in one step. From v5 on both walk the
+ * same shared steps (coord_store_migrate.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -64,7 +64,7 @@ static const char sq_v5[] =
 	" PRIMARY KEY(job_id, round, attempt, site));"
 	"PRAGMA user_version = 5;";
 
-static const char *const sq_steps[COORD_STORE_SCHEMA_VERSION] = {
+static const char *const sq_steps[COORD_STORE_SCHEMA_BASE] = {
 	sq_v1, sq_v2, sq_v3, sq_v4, sq_v5,
 };
 
@@ -95,7 +95,9 @@ static const char sq_extra[] =
 	" reported_ms INTEGER NOT NULL, PRIMARY KEY(job_id, round, site));";
 
 /* PostgreSQL at version 5, every table above in one step: 64-bit integers,
- * double precision, bytea, identity columns. */
+ * double precision, bytea, identity columns. Never edit: later versions are
+ * steps in coord_store_migrate.c (tests/integration/pg_schema_v5.sql keeps
+ * this text as a test's starting point). */
 static const char pg_v5[] =
 	"CREATE TABLE sites(name TEXT PRIMARY KEY, role TEXT NOT NULL,"
 	" added_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL DEFAULT 0,"
@@ -179,7 +181,7 @@ static int schema_sqlite(coord_db *db, char *errmsg)
 				      coord_db_errmsg(db));
 			return r;
 		}
-		for (i = (int)ver; i < COORD_STORE_SCHEMA_VERSION; i++)
+		for (i = (int)ver; i < COORD_STORE_SCHEMA_BASE; i++)
 			if ((r = coord_db_exec(db, sq_steps[i])) != 0) {
 				fl_errmsg_set(errmsg, "cannot %s the schema: %s",
 					      ver ? "upgrade" : "create",
@@ -187,6 +189,19 @@ static int schema_sqlite(coord_db *db, char *errmsg)
 				coord_db_rollback(db);
 				return r;
 			}
+		/* the shared steps may touch the tables SQLite gained without
+		 * a version (the ledger): those first */
+		if ((r = coord_store_jobsig_migrate_db(db)) != 0 ||
+		    (r = coord_db_exec(db, sq_extra)) != 0) {
+			fl_errmsg_set(errmsg, "cannot create the tables: %s",
+				      coord_db_errmsg(db));
+			coord_db_rollback(db);
+			return r;
+		}
+		if ((r = coord_store_migrate(db, (int)ver, errmsg)) != 0) {
+			coord_db_rollback(db);
+			return r;
+		}
 		if ((r = coord_db_commit(db)) != 0)
 			return r;
 		if (ver > 0)
@@ -208,7 +223,7 @@ static int schema_sqlite(coord_db *db, char *errmsg)
 static int schema_pg(coord_db *db, char *errmsg)
 {
 	int64_t ver = 0;
-	int r;
+	int from, r;
 
 	if ((r = coord_db_begin(db)) != 0 ||
 	    (r = coord_db_exec(db, "SELECT pg_advisory_xact_lock(7414001)")) != 0 ||
@@ -224,14 +239,22 @@ static int schema_pg(coord_db *db, char *errmsg)
 	if (ver == 0 &&
 	    ((r = coord_db_exec(db, pg_v5)) != 0 ||
 	     (r = coord_db_run(db, "INSERT INTO schema_meta(version) VALUES(?)",
-			       COORD_ARGS(CA_I(COORD_STORE_SCHEMA_VERSION)), NULL)) != 0))
+			       COORD_ARGS(CA_I(COORD_STORE_SCHEMA_BASE)), NULL)) != 0))
 		goto fail;
-	/* later versions: if (ver < 6) run the shared v6 step here */
+	/* a new database walks the shared steps from v5 like an old one */
+	from = ver == 0 ? COORD_STORE_SCHEMA_BASE : (int)ver;
+	if ((r = coord_store_migrate(db, from, errmsg)) != 0) {
+		coord_db_rollback(db);
+		return r;
+	}
 	if ((r = coord_db_commit(db)) != 0)
 		goto fail;
 	if (ver == 0)
 		fl_info("store: created the schema (version %d) in PostgreSQL",
 			COORD_STORE_SCHEMA_VERSION);
+	else if (ver < COORD_STORE_SCHEMA_VERSION)
+		fl_info("store: schema upgraded from version %d to %d",
+			(int)ver, COORD_STORE_SCHEMA_VERSION);
 	return 0;
 fail:
 	fl_errmsg_set(errmsg, "cannot set up the schema: %s", coord_db_errmsg(db));

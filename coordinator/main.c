@@ -18,6 +18,7 @@
 #include "coord_ca.h"
 #include "coord_certs.h"
 #include "coord_engine.h"
+#include "coord_fence.h"
 #include "coord_ledger.h"
 #include "coord_members.h"
 #include "coord_ops.h"
@@ -345,36 +346,15 @@ static int coord_open_store(const fl_coord_config *cfg, const sigset_t *set,
 }
 
 /* ---- fencing (PostgreSQL): one active coordinator per database ---- */
-#define COORD_FENCE_PING_MS 500
-
-static void coord_fence(void *arg)
+static void coord_fence_exit(void *arg)
 {
 	(void)arg;
-	/* the session holding the active lock is gone, and a standby may hold
-	 * the lock now: stop acting at once, without another write */
+	/* the session holding the active lock is gone or silent, and a
+	 * standby may hold the lock now: stop acting at once, without
+	 * another write */
 	fl_error("lost the database session that held the active lock: "
 		 "stopping now (fencing); a standby coordinator takes over");
 	_exit(75);
-}
-
-typedef struct coord_watch {
-	coord_store *st;
-	atomic_int stop;
-	pthread_t th;
-} coord_watch;
-
-/* Pings the database so that a lost session is found within about a
- * second when idle (TCP keepalives find a cut-off one). */
-static void *coord_watch_thread(void *arg)
-{
-	coord_watch *w = arg;
-	struct timespec ts = { 0, COORD_FENCE_PING_MS * 1000000L };
-
-	while (!atomic_load(&w->stop)) {
-		coord_store_ping(w->st);
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
 }
 
 /* Opens the store, the engine and the server, and serves until a signal. */
@@ -397,9 +377,9 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 	coord_ops ops;
 	pthread_t sig_th;
 	const fl_rpc_method *methods;
-	coord_watch watch = { .stop = 0 };
+	coord_fence *fence = NULL;
 	size_t nmethods;
-	int r, sig_on = 0, watch_on = 0;
+	int r, sig_on = 0;
 
 	memset(&sig, 0, sizeof(sig));
 	memset(&members, 0, sizeof(members));
@@ -412,13 +392,9 @@ static int coord_serve(const fl_coord_config *cfg, const char *port_file)
 		goto out;
 	coord_ops_set_store(&ops, st, NULL);
 	if (coord_store_is_pg(st)) {
-		coord_store_set_fence(st, coord_fence, NULL);
-		watch.st = st;
-		if (pthread_create(&watch.th, NULL, coord_watch_thread, &watch) != 0) {
-			r = FL_E_NOMEM;
+		if ((r = coord_fence_start(st, COORD_FENCE_STALL_MS, coord_fence_exit,
+					   NULL, &fence)) != 0)
 			goto out;
-		}
-		watch_on = 1;
 		fl_info("active coordinator on %s (holds its lock; standbys wait)",
 			coord_db_shown(cfg));
 	}
@@ -534,10 +510,7 @@ out:
 	coord_certs_free(certs);
 	coord_members_clear(&members);
 	free(ca_pem);
-	if (watch_on) {
-		atomic_store(&watch.stop, 1);
-		pthread_join(watch.th, NULL);
-	}
+	coord_fence_stop(fence);
 	coord_store_close(st);
 	return r;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_coord_store: sites, jobs, rounds, models and N survive a reopen; a
  * round commit that fails leaves nothing half-written; a version 1 database
- * is migrated to version 2 (jobs.weight_n). */
+ * is migrated to the current version (jobs.weight_n, ...), and a version 5
+ * one to 6 (the ledger_job index, which one job's ledger pages use). */
 #include <math.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -296,6 +297,103 @@ static void test_migrate(const char *path, uint64_t id)
 	coord_store_close(st);
 }
 
+/* Runs sql on the file directly; the first column of the first row into
+ * out (if not NULL, up to cap bytes). 0, or -1. */
+static int raw_sql(const char *path, const char *sql, char *out, size_t cap)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = -1, st;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	if (out)
+		out[0] = '\0';
+	while ((st = sqlite3_step(s)) == SQLITE_ROW)
+		if (out && out[0] == '\0' && sqlite3_column_text(s, 0))
+			snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+	rc = st == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* A version 5 database (as the last release left it: no ledger_job index)
+ * with two jobs' ledger entries is upgraded to 6 in place; the entries are
+ * intact and one job's page walks the new index. */
+static void test_migrate_v5(const char *path)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "", buf[256];
+	coord_store *st = NULL;
+	coord_ledger_row *rows = NULL;
+	uint64_t next = 1;
+	size_t n = 0;
+
+	FL_CHECK_EQ_INT(raw_sql(path, "DELETE FROM ledger", NULL, 0), 0);
+	FL_CHECK_EQ_INT(raw_sql(path, "INSERT INTO ledger VALUES"
+				" (1, 7, 0, 1, 'stats', 'h1', 's1'),"
+				" (2, 8, 0, 1, 'other job', 'h2', 's2'),"
+				" (3, 7, 1, 2, 'train', 'h3', 's3')", NULL, 0), 0);
+	FL_CHECK_EQ_INT(raw_sql(path, "DROP INDEX ledger_job", NULL, 0), 0);
+	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 5", NULL, 0), 0);
+	FL_CHECK_EQ_INT(user_version(path), 5);
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
+	if (st == NULL)
+		return;
+	FL_CHECK_EQ_INT(user_version(path), 6);
+	FL_CHECK_EQ_INT(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE"
+				" type = 'index' AND name = 'ledger_job'", buf,
+				sizeof(buf)), 0);
+	FL_CHECK(strcmp(buf, "1") == 0);
+	/* the store's per-job query (coord_store_ledger.c) uses it */
+	{
+		sqlite3 *db = NULL;
+		sqlite3_stmt *q = NULL;
+		int uses = 0;
+
+		if (sqlite3_open(path, &db) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT seq, job_id,"
+				       " round, attempt, text, hash, sig FROM ledger"
+				       " WHERE job_id = ? AND seq >= ? ORDER BY seq",
+				       -1, &q, NULL) == SQLITE_OK)
+			while (sqlite3_step(q) == SQLITE_ROW)
+				if (strstr((const char *)sqlite3_column_text(q, 3),
+					   "ledger_job"))
+					uses = 1;
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+		FL_CHECK(uses);
+	}
+	FL_CHECK_EQ_INT(coord_store_ledger_list(st, 7, 0, 1 << 20, &rows, &n, &next), 0);
+	FL_CHECK(n == 2 && next == 0);
+	if (n == 2) {
+		FL_CHECK(rows[0].seq == 1 && strcmp(rows[0].text, "stats") == 0 &&
+			 strcmp(rows[0].hash_hex, "h1") == 0);
+		FL_CHECK(rows[1].seq == 3 && rows[1].round == 1 && rows[1].attempt == 2 &&
+			 strcmp(rows[1].text, "train") == 0 &&
+			 strcmp(rows[1].sig_hex, "s3") == 0);
+	}
+	coord_store_ledger_free(rows, n);
+	rows = NULL;
+	FL_CHECK_EQ_INT(coord_store_ledger_list(st, 7, 2, 1 << 20, &rows, &n, &next), 0);
+	FL_CHECK(n == 1 && rows[0].seq == 3);
+	coord_store_ledger_free(rows, n);
+	rows = NULL;
+	FL_CHECK_EQ_INT(coord_store_ledger_list(st, 0, 0, 1 << 20, &rows, &n, &next), 0);
+	FL_CHECK(n == 3);
+	coord_store_ledger_free(rows, n);
+	coord_store_close(st);
+	/* a database newer than this coordinator is refused, not touched */
+	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 7", NULL, 0), 0);
+	st = NULL;
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), FL_E_DB);
+	FL_CHECK(strstr(errmsg, "newer") != NULL);
+	coord_store_close(st);
+	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 6", NULL, 0), 0);
+}
+
 /* The same on PostgreSQL when FL_TEST_PG_URL names an empty database (as
  * it_postgres_store does; FL_TEST_PG_PASSFILE holds the password). */
 static void test_pg(void)
@@ -356,6 +454,7 @@ int main(void)
 		coord_store_close(st);
 	}
 	test_migrate(path, id);
+	test_migrate_v5(path);
 	test_pg();
 	FL_CHECK(coord_store_open("/nonexistent-dir/x/coord.db", &st, errmsg) == FL_E_DB);
 	FL_CHECK(strstr(errmsg, "cannot open") != NULL);

@@ -9,7 +9,6 @@
 # with a sensible accuracy.
 source "$(dirname "$0")/it_lib.sh"
 it_need_hooks
-command -v sqlite3 >/dev/null || fl_die "sqlite3 is needed to look into the database (apt-get install sqlite3)"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 spec=$top/deploy/jobs/breast-cancer-algo.ini
 
@@ -27,9 +26,8 @@ for i in $(seq 1 900); do
 done
 rc=0; wait "$FL_COORD_PID" || rc=$?
 it_check "the coordinator killed itself after committing round 3 (exit $rc)" test "$rc" = 137
-db=$FL_WORK/coordinator/coordinator.db
-it_check "model v3 was committed" test "$(sqlite3 "$db" "SELECT count(*) FROM models WHERE job_id = $job AND version = 3")" = 1
-it_check "its FedAdam state was stored" test "$(sqlite3 "$db" "SELECT count(*) FROM server_opt WHERE job_id = $job AND version = 3")" = 1
+it_check "model v3 was committed" test "$(it_sql "SELECT count(*) FROM models WHERE job_id = $job AND version = 3")" = 1
+it_check "its FedAdam state was stored" test "$(it_sql "SELECT count(*) FROM server_opt WHERE job_id = $job AND version = 3")" = 1
 
 FL_PORT_WANTED=$port fl_start_coordinator
 timeout 300 "$FL_BIN/fedctl" --coordinator "127.0.0.1:$FL_PORT" --ca "$FL_WORK/pki/ca.pem" \
@@ -47,7 +45,7 @@ it_check "the restarted coordinator resumed the job at round 4" \
 it_check "accuracy $acc >= 0.93" it_ge "$acc" 0.93
 it_check "macro-F1 $f1 >= 0.92" it_ge "$f1" 0.92
 it_check "one optimiser state per TRAIN round" \
-  test "$(sqlite3 "$db" "SELECT count(*) FROM server_opt WHERE job_id = $job")" = 12
+  test "$(it_sql "SELECT count(*) FROM server_opt WHERE job_id = $job")" = 12
 # The STATS round's secure label histogram reached the model (FLMODEL3),
 # and the counts add up to the training rows N.
 fl_ctl model get "$job" --version 0 -o "$FL_WORK/v0.model" >/dev/null

@@ -19,7 +19,6 @@ fl_pki "${sites[@]}"
 fl_start_coordinator
 for s in "${sites[@]}"; do fl_ctl site add "$s" --no-token >/dev/null; done
 for s in "${sites[@]}"; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
-db="$FL_WORK/coordinator/coordinator.db"
 
 rc=0; fl_ctl_as operator2 job list >/dev/null 2>&1 || rc=$?
 it_check "operator2 may use the Control service before (exit $rc)" test "$rc" = 0
@@ -66,7 +65,7 @@ for _ in $(seq 1 50); do
 done
 it_check "site3's calls are refused as revoked" grep -q "revoked by CRL 2" "$FL_WORK/site3/agent.log"
 it_check "the publication is audited" \
-  bash -c "sqlite3 '$db' \"SELECT who || ' ' || action || ' ' || detail FROM audit\" | grep -q '^operator publish crl CRL 2 (2 serials)'"
+  grep -q '^operator publish crl CRL 2 (2 serials)' <(it_sql "SELECT who || ' ' || action || ' ' || detail FROM audit")
 
 # A restart keeps CRL 2 in force.
 kill -TERM "$FL_COORD_PID"; wait "$FL_COORD_PID" 2>/dev/null || true

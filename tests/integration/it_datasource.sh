@@ -17,9 +17,10 @@ url="sqlite://$FL_WORK/site1.db?query=SELECT * FROM quality WHERE plant = 'line 
 it_check "the database holds site1's rows" \
   test "$(sqlite3 "$FL_WORK/site1.db" 'SELECT count(*) FROM quality')" = \
   "$(($(wc -l < "$FL_WORK/data/site1.csv") - 1))"
-# site2's rows in PostgreSQL (the coordinator stays on SQLite)
+# site2's rows in PostgreSQL (the coordinator stays on SQLite, unless the
+# suite runs on PostgreSQL: then both use the test's one server)
 source "$(dirname "$0")/it_pg_lib.sh"
-unset FL_DATABASE FL_DATABASE_PASSWORD_FILE
+it_on_postgres || unset FL_DATABASE FL_DATABASE_PASSWORD_FILE
 cols=$(head -n 1 "$FL_WORK/data/site2.csv" | tr -d '"\r' | awk -F, '{ for (i = 1; i <= NF; i++) printf "%s\"%s\" text", (i > 1 ? ", " : ""), $i }')
 psql_q "CREATE TABLE runs ($cols, plant text DEFAULT 'line B')" >/dev/null
 "${pgrun[@]}" psql -h "$pgroot/sock" -p "$pg_port" -U fedc -d fedc -q \

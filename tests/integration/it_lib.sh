@@ -43,11 +43,47 @@ it_need_hooks() {
 }
 
 # FL_STORE=postgres (the *_postgres copies of some tests, see
-# tests/integration/CMakeLists.txt): the coordinator's store is a throwaway
-# PostgreSQL server (it_pg_lib.sh) instead of an SQLite file.
-if [ "${FL_STORE:-sqlite}" = postgres ]; then
+# tests/integration/CMakeLists.txt, or the whole suite with
+# 'FL_STORE=postgres ctest -L integration'): the coordinator's store is a
+# throwaway PostgreSQL server (it_pg_lib.sh) instead of an SQLite file.
+it_on_postgres() { [ "${FL_STORE:-sqlite}" = postgres ]; }
+# it_sqlite_only REASON: this test is about the SQLite store itself; on
+# PostgreSQL it is skipped (77) with the reason, before any server starts.
+it_sqlite_only() {
+  if it_on_postgres; then
+    echo "SKIPPED: FL_STORE=postgres: $*" >&2
+    exit 77
+  fi
+}
+if it_on_postgres; then
+  case "$(basename "$0")" in
+    # already about PostgreSQL (they start their own server) or about a
+    # deployment's own SQLite file: nothing to run twice
+    it_pg_*|it_postgres_*|it_deploy_*)
+      it_sqlite_only "$(basename "$0" .sh) is not run on the PostgreSQL store" \
+        "(its own server, or a deployment with its SQLite file)" ;;
+  esac
   source "$(dirname "${BASH_SOURCE[0]}")/it_pg_lib.sh"
 fi
+# it_sql SQL: runs one query on the coordinator's store and prints its rows
+# (columns joined by '|'): sqlite3 on coordinator/coordinator.db (IT_DB
+# names another file), or psql on the test's PostgreSQL server.
+it_sql() {
+  if it_on_postgres; then
+    psql_q "$1"
+  else
+    command -v sqlite3 >/dev/null || fl_die "sqlite3 is needed to look into the database (apt-get install sqlite3)"
+    sqlite3 "${IT_DB:-$FL_WORK/coordinator/coordinator.db}" "$1"
+  fi
+}
+# it_db_dump: the whole store as SQL text (sqlite3 .dump or pg_dump).
+it_db_dump() {
+  if it_on_postgres; then
+    "${pgrun[@]}" "$pgbin/pg_dump" -h "$pgroot/sock" -p "$pg_port" -U fedc fedc
+  else
+    it_sql .dump
+  fi
+}
 
 it_check() {   # it_check "description" COMMAND...
   local what=$1; shift

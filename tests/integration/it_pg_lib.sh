@@ -4,7 +4,10 @@
 # temporary folder as an unprivileged user (postgres refuses root), a
 # scram password on loopback TCP. Sets pgbin, pgroot, pg_port, pgrun,
 # secret, FL_DATABASE and FL_DATABASE_PASSWORD_FILE; psql_q SQL
-# runs a query. Skips (77) without a server.
+# runs a query. Skips (77) without a server. Sourced twice (it_lib.sh with
+# FL_STORE=postgres, then a test that wants a server too), it starts one.
+[ -z "${IT_PG_UP:-}" ] || return 0
+IT_PG_UP=1
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
   echo "SKIPPED: no PostgreSQL server (apt-get install postgresql)" >&2

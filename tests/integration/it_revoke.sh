@@ -76,7 +76,7 @@ for s in site1 site2 site3 site4; do
              openssl crl -in '$FL_WORK/$s/crl.pem' -noout -text | grep -qi 'Serial Number: *$serial5'"
 done
 it_check "the revocation is audited" \
-  bash -c "sqlite3 '$FL_WORK/coordinator/coordinator.db' \"SELECT who || ' ' || action || ' ' || detail FROM audit\" | grep -q '^operator revoke site site site5; CRL 1'"
+  grep -q '^operator revoke site site site5; CRL 1' <(it_sql "SELECT who || ' ' || action || ' ' || detail FROM audit")
 
 # 3. A coordinator that still serves site5: the agents' CRL keeps it out.
 kill -TERM "$FL_COORD_PID"; wait "$FL_COORD_PID" 2>/dev/null || true
