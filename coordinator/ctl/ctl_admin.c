@@ -105,6 +105,7 @@ static int backup_fetch(ctl_ctx *c, backup_rx *x)
 	fl_rpc_status st;
 	uint8_t *req = NULL;
 	size_t rlen = 0;
+	uint32_t tried = 0;
 	int zero = 0, r, rc;
 
 	memset(&st, 0, sizeof(st));
@@ -112,6 +113,7 @@ static int backup_fetch(ctl_ctx *c, backup_rx *x)
 		return rc;
 	if ((r = fl_codec_encode_empty(&zero, &req, &rlen)) != 0)
 		return ctl_report(c, "admin backup", r, NULL);
+retry:
 	if ((r = fl_rpc_stream_open(c->ch, FL_RPC_CTL_BACKUP,
 				    c->timeout_ms == CTL_DEFAULT_TIMEOUT_MS ?
 				    BACKUP_TIMEOUT_MS : c->timeout_ms, &s)) != 0 ||
@@ -120,12 +122,21 @@ static int backup_fetch(ctl_ctx *c, backup_rx *x)
 		rc = -1;
 	else
 		rc = rx_all(c, s, x);
-	if (s && (r = fl_rpc_stream_finish(s, &st)) != 0)
+	if (s && (r = fl_rpc_stream_finish(s, &st)) != 0) {
+		if (x->total == 0 && ctl_failover(c, &st, &tried)) {
+			/* nothing received (no address, or a standby's
+			 * refusal): the next coordinator of the list */
+			fl_rpc_stream_free(s);
+			s = NULL;
+			memset(&st, 0, sizeof(st));
+			goto retry;
+		}
 		rc = ctl_report(c, "admin backup", r, &st);
-	else if (!s)
+	} else if (!s)
 		rc = ctl_report(c, "admin backup", r, NULL);
 	else if (rc < 0)
 		rc = ctl_report(c, "admin backup", FL_E_NET, NULL);
+	fl_rpc_stream_free(s);
 	free(req);
 	return rc;
 }
@@ -195,6 +206,9 @@ const ctl_cmd ctl_admin_cmds[] = {
 	  "before it renames the file into place (mode 0600; FILE is replaced). "
 	  "To restore, stop the coordinator and start it with FILE as "
 	  "[coordinator] database (copy it there first): it resumes unfinished "
-	  "jobs as after a restart. Default deadline 10 minutes (--timeout)." },
+	  "jobs as after a restart. Default deadline 10 minutes (--timeout). "
+	  "Given several coordinator addresses, it moves on to the next on "
+	  "UNAVAILABLE (a standby) like every call. With a PostgreSQL database "
+	  "the coordinator refuses: back that up with pg_dump." },
 };
 const size_t ctl_admin_ncmds = sizeof(ctl_admin_cmds) / sizeof(ctl_admin_cmds[0]);

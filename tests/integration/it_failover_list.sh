@@ -6,8 +6,9 @@
 # fedctl call moves on to the second on UNAVAILABLE. Mid-job the coordinator
 # there is killed (-9) and a coordinator on the same database starts at the
 # first address, as a standby would: the agents follow it without a restart
-# and the job completes with every round. A list whose addresses are all
-# dead fails with exit 3 and names the list.
+# and the job completes with every round ('fedctl admin backup' too moves
+# on from the dead address). A list whose addresses are all dead fails
+# with exit 3 and names the list.
 source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sites="site1 site2 site3"
@@ -25,6 +26,14 @@ ctl() {
 }
 for s in $sites; do ctl site add "$s" >/dev/null; done
 it_check "fedctl skipped the dead first address" test "$(ctl --json site list | jq '.sites | length')" = 3
+if it_on_postgres; then
+  out=$(ctl admin backup "$FL_WORK/backup.db" 2>&1) || true
+  it_check "admin backup skipped the dead first address (the live one names pg_dump)" \
+    grep -q "pg_dump" <<<"$out"
+else
+  it_check "admin backup skipped the dead first address" ctl admin backup "$FL_WORK/backup.db"
+  it_check "and wrote the copy" test -s "$FL_WORK/backup.db"
+fi
 for s in $sites; do FL_AGENT_COORD=$list fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
 
 sed -e 's/^rounds = .*/rounds = 10/' -e 's/^timeout = .*/timeout = 10/' \
