@@ -7,6 +7,9 @@
 # test builds have the FEDC_TEST_* test hooks (-DFL_TEST_HOOKS=ON); the
 # shipped configuration (build-ship/, no hooks) is built too, and its
 # binaries are checked to contain no test switch.
+# FL_ALL_POSTGRES=1: every integration test once more in the normal build
+# with the coordinator's store on PostgreSQL (FL_STORE=postgres; tests about
+# the SQLite file itself skip), instead of only the *_postgres copies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -34,7 +37,8 @@ start=$(date +%s)
 # check the Debian packages in it_deploy_deb; python3-yaml reads the
 # Kubernetes manifests in it_deploy_k8s; debootstrap assembles the
 # containers' runtime stage in it_deploy_container.
-# postgresql: it_postgres_store and it_pg_failover run the coordinator's store in a real server.
+# postgresql: it_postgres_store, it_pg_failover, it_postgres_migrate,
+# it_failover_netcut and the *_postgres copies run the coordinator's store in a real server.
 export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap postgresql"
 # The Python client's tests (tests/python): gRPC and protobuf for Python,
 # cryptography to sign specs, protoc to generate the message classes,
@@ -55,7 +59,12 @@ run_suite build
 # The *_postgres copies (each starts its own PostgreSQL server on its own
 # port, so two at a time do not meet).
 stage "integration tests on PostgreSQL in build"
-ctest --test-dir build --output-on-failure -L postgres -j2
+if [ -n "${FL_ALL_POSTGRES:-}" ]; then
+  # the model-quality targets train the same either way (minutes)
+  FL_STORE=postgres ctest --test-dir build --output-on-failure -L integration -LE 'postgres|targets'
+else
+  ctest --test-dir build --output-on-failure -L postgres -j2
+fi
 FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined -DFL_TEST_HOOKS=ON
 # The model-quality targets (it_targets), the README walkthrough, the ONNX
 # runtime checks (Node.js), the plain training flows (it_train, it_algo) and
