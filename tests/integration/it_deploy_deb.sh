@@ -43,7 +43,7 @@ deb_purge() {   # removes everything this test installed or made
   groupdel fedc >/dev/null 2>&1 || true
 }
 # on exit: stop the daemons, remove the installation, then it_lib's cleanup
-trap 'deploy_rc=$?; fl_stop_all; deb_purge; (exit $deploy_rc); it_cleanup' EXIT
+trap 'deploy_rc=$?; fl_stop_all; deb_purge; it_cleanup "$deploy_rc"' EXIT
 deb_purge   # leftovers of an earlier run of this test (it made the marker)
 
 # --- build the packages: version N and N+1 -------------------------------

@@ -13,8 +13,12 @@ export FL_AGENT_TRUST=${FL_AGENT_TRUST-colluders = 0}
 IT_FAILS=0
 IT_CHECKS=0
 
+# it_cleanup [STATUS]: stops what the test started, shows the logs on a
+# failure, removes FL_WORK and exits with STATUS (default: the script's).
+# A test's own EXIT trap calls it last with the status it saved: under
+# set -e a '(exit $rc)' in a trap would end the trap before it.
 it_cleanup() {
-  local rc=$?
+  local rc=${1:-$?}
   fl_stop_all
   if { [ $rc -ne 0 ] && [ $rc -ne 77 ]; } || [ $IT_FAILS -ne 0 ]; then
     echo "---- logs ($FL_WORK) ----" >&2

@@ -27,7 +27,8 @@ pg_stop() {
     "${pgrun[@]}" "$pgbin/pg_ctl" -D "$pgroot/data" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$pgroot"
 }
-trap 'rc=$?; pg_stop; (exit $rc); it_cleanup' EXIT
+# the processes first (a coordinator outliving its server would fence)
+trap 'rc=$?; set +e; fl_stop_all; pg_stop; it_cleanup "$rc"' EXIT
 
 secret="pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s\n' "$secret" > "$pgroot/pw"
