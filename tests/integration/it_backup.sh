@@ -14,8 +14,8 @@
 # once), so each such round first loses one attempt to its phase deadline,
 # kept short here ([round] timeout = 2), and the coordinator is stopped
 # right after the backup.
+IT_SQLITE_ONLY="admin backup copies the SQLite file (with PostgreSQL the backup is pg_dump: it_postgres_store)"
 source "$(dirname "$0")/it_lib.sh"
-it_sqlite_only "admin backup copies the SQLite file (with PostgreSQL the backup is pg_dump: it_postgres_store)"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v sqlite3 >/dev/null || { echo "SKIPPED: sqlite3 is not installed (tests/run-all.sh installs it)" >&2; exit 77; }
 pki=$FL_WORK/pki

@@ -10,8 +10,8 @@
 # "stopping now (fencing)". The standby meanwhile stands by (the lock is
 # still held). When the relay dies the server ends that session, and the
 # standby takes over. Times printed.
+IT_SQLITE_ONLY="already on PostgreSQL: it starts its own server and relay"
 source "$(dirname "$0")/it_lib.sh"
-it_sqlite_only "already on PostgreSQL: it starts its own server and relay"
 source "$(dirname "$0")/it_pg_lib.sh"
 pki=$FL_WORK/pki
 fl_pki

@@ -10,8 +10,8 @@
 # "ready" and fedctl works. An unknown path is 404, a POST 405, and
 # SIGTERM stops the coordinator cleanly (exit 0; a signal that reaches a
 # thread started before main, such as OpenBLAS's, is caught too).
+IT_SQLITE_ONLY="another process holds the SQLite file locked (a standby's wait is it_pg_failover's)"
 source "$(dirname "$0")/it_lib.sh"
-it_sqlite_only "another process holds the SQLite file locked (a standby's wait is it_pg_failover's)"
 command -v python3 >/dev/null || { echo "SKIPPED: python3 not found" >&2; exit 77; }
 command -v curl >/dev/null || { echo "SKIPPED: curl not found" >&2; exit 77; }
 

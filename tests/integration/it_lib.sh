@@ -52,7 +52,8 @@ it_need_hooks() {
 # throwaway PostgreSQL server (it_pg_lib.sh) instead of an SQLite file.
 it_on_postgres() { [ "${FL_STORE:-sqlite}" = postgres ]; }
 # it_sqlite_only REASON: this test is about the SQLite store itself; on
-# PostgreSQL it is skipped (77) with the reason, before any server starts.
+# PostgreSQL it is skipped (77) with the reason. IT_SQLITE_ONLY=REASON set
+# before sourcing this file does the same before a server is started.
 it_sqlite_only() {
   if it_on_postgres; then
     echo "SKIPPED: FL_STORE=postgres: $*" >&2
@@ -60,6 +61,7 @@ it_sqlite_only() {
   fi
 }
 if it_on_postgres; then
+  [ -z "${IT_SQLITE_ONLY:-}" ] || it_sqlite_only "$IT_SQLITE_ONLY"
   case "$(basename "$0")" in
     # already about PostgreSQL (they start their own server) or about a
     # deployment's own SQLite file: nothing to run twice

@@ -8,10 +8,10 @@
 # coordinator starts on the v5 database: the schema is 6, every row is the
 # same as before (a data dump compared), and the job, its model and a
 # ledger that verifies are served as they were.
+IT_SQLITE_ONLY="it makes its own two PostgreSQL databases (the SQLite v5 -> v6 walk is test_coord_store's)"
 source "$(dirname "$0")/it_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pki=$FL_WORK/pki
-it_sqlite_only "it makes its own two PostgreSQL databases (the SQLite v5 -> v6 walk is test_coord_store's)"
 source "$(dirname "$0")/it_pg_lib.sh"
 pg_in() { "${pgrun[@]}" psql -h "$pgroot/sock" -p "$pg_port" -U fedc -v ON_ERROR_STOP=1 -Atq "$@"; }
 pg_data() {   # the rows of every table but schema_meta, as SQL text
