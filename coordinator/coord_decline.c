@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "coord_events.h"
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "coord_service.h"
 #include "fl_codec.h"
 #include "fl_config.h"
