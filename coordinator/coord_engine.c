@@ -534,16 +534,6 @@ int coord_engine_abort(coord_engine *e, uint64_t job_id, const char *who,
 
 /* ---- sites and polls ---- */
 
-coord_site *coord_engine_site_find(coord_engine *e, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < e->nsites; i++)
-		if (strcmp(e->sites[i].name, name) == 0)
-			return &e->sites[i];
-	return NULL;
-}
-
 /* Records a poll in the cache; returns whether the store needs an update. */
 static int coord_engine_site_touch(coord_engine *e, const char *name,
 				   const fl_msg_poll_req *req, int64_t now_ms,

@@ -252,6 +252,17 @@ int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
 			       char (**fprs)[FL_MSG_HASH_HEX_BYTES]);
 
 /* coord_decline.c (under e->mu). */
+/* The decline noted for site in j, or NULL. */
+coord_decl *coord_decline_find(const coord_job *j, const char *site);
+/* Keeps the site's latest decline in j; 0 or FL_E_NOMEM. */
+int coord_decline_note(coord_job *j, const char *site, enum fl_decline_reason reason,
+		       int inferred, const char *text);
+/* Stores the decline and publishes its event; errors are logged only (the
+ * in-memory note decides). */
+void coord_decline_record(coord_engine *e, const coord_job *j, const char *site,
+			  uint32_t round, uint32_t attempt,
+			  enum fl_decline_reason reason, const char *text,
+			  int64_t now_ms);
 /* Whether the site declined job j for a reason that holds for the whole
  * job (fl_decline_lasting, not inferred): it is not selected again. */
 int coord_decline_excluded(const coord_job *j, const char *site);
@@ -277,7 +288,8 @@ uint32_t coord_decline_summary(const coord_decl *d, uint32_t n, uint32_t total,
 int coord_blob_new(const fl_model *m, coord_blob **out);
 coord_blob *coord_blob_retain(coord_blob *b);
 
-/* coord_engine.c helpers used by the files above (under e->mu). */
+/* coord_job.c: a site of the registry by name, or NULL (under e->mu); and
+ * coord_engine.c: an active job by id (under e->mu). */
 coord_site *coord_engine_site_find(coord_engine *e, const char *name);
 coord_job *coord_engine_job_find(coord_engine *e, uint64_t id);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_job: small pure helpers on a job that every layer uses (engine,
- * round, secure aggregation, declines, handlers): the task kind of a round
- * and its name, the slot of a site in the attempt under way, and whether a
- * slot still owes an answer in the current phase. A leaf: it calls nothing
- * of the coordinator. */
+/* coord_job: small pure helpers on the engine's jobs and sites that every
+ * layer uses (engine, round, secure aggregation, declines, handlers): the
+ * task kind of a round and its name, the slot of a site in the attempt
+ * under way, whether a slot still owes an answer in the current phase, and
+ * a site of the registry by name. A leaf: it calls nothing of the
+ * coordinator. */
 #include <string.h>
 
 #include "coord_engine_int.h"
@@ -51,4 +52,14 @@ int coord_secagg_slot_busy(const coord_round_state *rs, const coord_slot *s)
 	case FL_SA_OFF: break;
 	}
 	return 0;
+}
+
+coord_site *coord_engine_site_find(coord_engine *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsites; i++)
+		if (strcmp(e->sites[i].name, name) == 0)
+			return &e->sites[i];
+	return NULL;
 }
