@@ -155,7 +155,7 @@ int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
 
-/* ---- ctl_job.c ---- */
+/* ---- ctl_job_get.c ---- */
 /* Signs sub->spec with the operator's key (--key) and attaches the
  * operator's certificate (--cert): sub->spec_sig, sub->spec_cert (owned by
  * sub). Exit code, after printing what is wrong. */
