@@ -136,7 +136,8 @@ static uint32_t coord_round_min_sites(const coord_job *j, const coord_slot *sel,
 	return min > sa ? min : sa;
 }
 
-static coord_round_outcome coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
+static coord_round_outcome coord_round_start(coord_engine *e, coord_job *j,
+					     int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
@@ -226,7 +227,8 @@ static coord_round_outcome coord_round_start(coord_engine *e, coord_job *j, int6
 			"k=%u t=%u, %llu words), %u s per phase",
 			(unsigned long long)j->id, rs->round,
 			coord_task_kind_name(rs->kind), rs->attempt, n, rs->sp.k,
-			rs->sp.t, (unsigned long long)rs->sp.m, j->spec.timeout_s);	return COORD_ROUND_GOES_ON;
+			rs->sp.t, (unsigned long long)rs->sp.m, j->spec.timeout_s);
+	return COORD_ROUND_GOES_ON;
 }
 
 static void coord_metrics_to_msg(const fl_metrics *mt, fl_msg_metrics *o)
@@ -323,9 +325,10 @@ int coord_round_diverged(coord_job *j, const fl_round_summary *sm,
 }
 
 /* Builds the next model (or final metrics) from the sum and commits the
- * round. Returns 0, or an error after which the job has failed (j freed). */
-static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg,
-			     int64_t now_ms)
+ * round. COORD_ROUND_ENDED when that was the job's last round, or after an
+ * error that failed the job. */
+static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j,
+					     const coord_agg *agg, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	const double *sum = coord_agg_sum(agg);
@@ -534,8 +537,10 @@ static void coord_round_bench(coord_job *j)
 
 /* Ends a failed attempt: retried with attempt + 1 (fresh selection, seed
  * and keys) unless max_attempts is used up, then the job fails. */
-static coord_round_outcome coord_round_fail_attempt(coord_engine *e, coord_job *j,
-				     const char *reason, int64_t now_ms)
+static coord_round_outcome coord_round_fail_attempt(coord_engine *e,
+						    coord_job *j,
+						    const char *reason,
+						    int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
@@ -561,8 +566,8 @@ static coord_round_outcome coord_round_fail_attempt(coord_engine *e, coord_job *
 
 /* R8: the attempt's sum wrapped. It is not used and, since the same data
  * would wrap again, the job fails with the reason (fedctl job show). */
-static coord_round_outcome coord_round_wrapped(coord_engine *e, coord_job *j, const char *reason,
-				int64_t now_ms)
+static coord_round_outcome coord_round_wrapped(coord_engine *e, coord_job *j,
+					       const char *reason, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
@@ -579,8 +584,8 @@ static coord_round_outcome coord_round_wrapped(coord_engine *e, coord_job *j, co
 
 /* The decline rule (coord_decline.c) says no site can run the job: the
  * attempt under way, if any, is stored as failed and the job fails now. */
-static coord_round_outcome coord_round_declined(coord_engine *e, coord_job *j, const char *why,
-				 int64_t now_ms)
+static coord_round_outcome coord_round_declined(coord_engine *e, coord_job *j,
+						const char *why, int64_t now_ms)
 {
 	fl_msg_round_info ri;
 
@@ -595,12 +600,12 @@ static coord_round_outcome coord_round_declined(coord_engine *e, coord_job *j, c
 	return coord_round_fail_job(e, j, now_ms, why);
 }
 
-coord_round_outcome coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
+coord_round_outcome coord_round_tick_job(coord_engine *e, coord_job *j,
+					 int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	coord_agg *sum = NULL;
 	char why[FL_MSG_ERROR_BYTES] = "";
-
 	coord_round_outcome o = COORD_ROUND_GOES_ON;
 
 	if (coord_decline_check(e, j, now_ms, why, sizeof(why)) != 0)
