@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "fl_codec.h"
 #include "fl_csv.h"

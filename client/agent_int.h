@@ -318,9 +318,6 @@ int agent_task_data(fl_agent *a, const fl_msg_task *t, fl_jobspec *spec,
  * for TRAIN and EVAL), encodes it, streams it masked with c and writes the
  * site-local record. Logs the outcome. */
 int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c);
-bool agent_is_net_err(int r);
-/* The task's deadline, at least AGENT_MIN_CALL_TIMEOUT_MS. */
-uint32_t agent_call_timeout(const fl_msg_task *t);
 
 /* ---- agent_report.c ---- */
 /* R9: only when the task's spec has [job] site_figures = true and [policy]
@@ -371,19 +368,5 @@ int agent_policy_others(fl_agent *a, const fl_msg_task *t,
 uint32_t agent_policy_key_others(fl_secagg_client *c,
 				 const fl_secagg_keylist *kl, uint32_t self,
 				 uint32_t n);
-
-/* ---- agent_loop.c ---- */
-/* Opens (or reopens) the channel to the coordinator. */
-int agent_channel_open(fl_agent *a);
-/*
- * After an upload of bytes_sent bytes: at or over AGENT_RECYCLE_BYTES, the
- * channel is replaced by a fresh one (the connection closes; the next call
- * opens a new one). gRPC sizes each connection's read buffer by its
- * largest recent burst and keeps it while the connection lives: after a
- * masked upload, ~300 KiB per site on the coordinator (tests/load: 200
- * sites, peak RSS 93 -> 81 MiB). One TLS handshake per round costs less.
- */
-#define AGENT_RECYCLE_BYTES (64u * 1024u)
-void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent);
 
 #endif

@@ -6,37 +6,11 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_log.h"
-
-int agent_channel_open(fl_agent *a)
-{
-	fl_rpc_channel *ch = NULL;
-	int r;
-
-	/* cfg.proxy: settled at start (agent_main), "" = direct */
-	if ((r = fl_rpc_channel_new_via(fl_targets_current(&a->coords), &a->tls,
-					FL_MSG_MAX_BYTES, a->cfg.keepalive_ms,
-					a->cfg.proxy_set ? a->cfg.proxy : NULL,
-					&ch)) != 0)
-		return r;
-	fl_rpc_channel_free(a->ch);
-	a->ch = ch;
-	return 0;
-}
-
-void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent)
-{
-	int r;
-
-	if (bytes_sent < AGENT_RECYCLE_BYTES)
-		return;
-	if ((r = agent_channel_open(a)) != 0)
-		fl_warn("cannot reopen the channel to %s: %s (keeping the old one)",
-			fl_targets_current(&a->coords), fl_strerror(r));
-}
 
 int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 {
@@ -78,7 +52,7 @@ int fl_agent_new(const fl_agent_config *cfg, fl_agent **out)
 		fl_agent_free(a);
 		return FL_E_CONFIG;
 	}
-	agent_testhook_init(a);
+	agent_testhook_init(AGENT_TESTHOOK(a));
 	agent_renew_init(a);
 	if ((r = agent_keys_load(a)) != 0 || (r = agent_members_load(a)) != 0 ||
 	    (r = agent_channel_open(a)) != 0) {

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "fl_ca.h"
 #include "fl_codec_enroll.h"
@@ -165,7 +166,7 @@ int agent_renew_maybe(fl_agent *a)
 
 	if (a->sa.c != NULL)   /* never in the middle of a round attempt */
 		return 0;
-	forced = agent_testhook_renew_take(a);   /* test builds only */
+	forced = agent_testhook_renew_take(AGENT_TESTHOOK(a));   /* test builds only */
 	if (!forced && now < a->renew_next_ms)
 		return 0;
 	a->renew_next_ms = now + RENEW_CHECK_MS;

@@ -5,23 +5,13 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "agent_metrics.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_train.h"
 #include "fl_update.h"
-
-bool agent_is_net_err(int r)
-{
-	return r == FL_E_NET || r == FL_E_TIMEOUT;
-}
-
-uint32_t agent_call_timeout(const fl_msg_task *t)
-{
-	return t->deadline_ms > AGENT_MIN_CALL_TIMEOUT_MS ? t->deadline_ms :
-		AGENT_MIN_CALL_TIMEOUT_MS;
-}
 
 /* Downloads the model that entered this round and checks it fits the data. */
 static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "agent_metrics.h"
 #include "fl_codec_secagg.h"
@@ -278,7 +279,7 @@ static int sa_share(sa_ctx *x)
 		goto out;
 	fl_info("%s: checked %u adverts (%u refused), sent %u encrypted shares",
 		x->pre, kl.count, fl_secagg_client_refused(a->sa.c), out.count);
-	agent_testhook_shared(a, x->pre, x->t->round);
+	agent_testhook_shared(AGENT_TESTHOOK(a), x->pre, x->t->round);
 out:
 	free(resp);
 	free(buf);
@@ -548,7 +549,7 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 		goto fail;
 	}
 	/* test builds: leave silently, as a crashed site would */
-	agent_testhook_phase(a, x.pre, t->phase, t->round);
+	agent_testhook_phase(AGENT_TESTHOOK(a), x.pre, t->phase, t->round);
 	*worked = true;
 	if ((r = run_phase(&x)) != 0)
 		goto fail;

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent_int.h"
 #include "fl_log.h"
 
 #define EXIT_ENV "FEDC_TEST_EXIT_AFTER_SHARE"
@@ -99,22 +98,22 @@ static void exit_at(agent_testhook_state *t)
 		EXIT_AT_ENV, s, (int)(colon - s), s, v);
 }
 
-void agent_testhook_init(fl_agent *a)
+void agent_testhook_init(agent_testhook_state *t)
 {
 	const char *s = getenv(RENEW_ENV);
 
-	a->test.exit_after_share = exit_round();
-	exit_at(&a->test);
-	a->test.renew_now = s && strcmp(s, "1") == 0;
-	if (a->test.renew_now)
+	t->exit_after_share = exit_round();
+	exit_at(t);
+	t->renew_now = s && strcmp(s, "1") == 0;
+	if (t->renew_now)
 		fl_warn("testing: %s=1: this agent renews its certificate once at "
 			"start", RENEW_ENV);
 }
 
-void agent_testhook_shared(const fl_agent *a, const char *pre, uint32_t round)
+void agent_testhook_shared(const agent_testhook_state *t, const char *pre,
+			   uint32_t round)
 {
-	if (a->test.exit_after_share < 0 ||
-	    (uint32_t)a->test.exit_after_share != round)
+	if (t->exit_after_share < 0 || (uint32_t)t->exit_after_share != round)
 		return;
 	fl_warn("%s: testing: %s=%u: exiting right after sharing keys", pre,
 		EXIT_ENV, round);
@@ -122,12 +121,11 @@ void agent_testhook_shared(const fl_agent *a, const char *pre, uint32_t round)
 	_exit(0);
 }
 
-void agent_testhook_phase(const fl_agent *a, const char *pre,
+void agent_testhook_phase(const agent_testhook_state *t, const char *pre,
 			  enum fl_sa_phase phase, uint32_t round)
 {
-	if (a->test.exit_at_round < 0 ||
-	    (uint32_t)a->test.exit_at_round != round ||
-	    a->test.exit_at_phase != phase)
+	if (t->exit_at_round < 0 || (uint32_t)t->exit_at_round != round ||
+	    t->exit_at_phase != phase)
 		return;
 	fl_warn("%s: testing: %s=%s:%u: exiting before answering this phase",
 		pre, EXIT_AT_ENV, phase_str(phase), round);
@@ -135,11 +133,11 @@ void agent_testhook_phase(const fl_agent *a, const char *pre,
 	_exit(0);
 }
 
-bool agent_testhook_renew_take(fl_agent *a)
+bool agent_testhook_renew_take(agent_testhook_state *t)
 {
-	bool r = a->test.renew_now;
+	bool r = t->renew_now;
 
-	a->test.renew_now = false;
+	t->renew_now = false;
 	return r;
 }
 

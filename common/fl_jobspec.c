@@ -7,7 +7,7 @@
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_jobspec.h"
-#include "fl_jobspec_privacy_int.h"
+#include "fl_jobspec_int.h"
 #include "fl_util.h"
 
 /* Handler state: the spec being built, keys seen, and the first failure. */

@@ -6,7 +6,7 @@
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_jobspec.h"
-#include "fl_jobspec_privacy_int.h"
+#include "fl_jobspec_int.h"
 #include "fl_sbuf_int.h"
 
 /* Writes a list, wrapping onto indented continuation lines that the parser

@@ -7,7 +7,7 @@
 #include "fl_err.h"
 #include "fl_ini_int.h"
 #include "fl_jobspec.h"
-#include "fl_jobspec_privacy_int.h"
+#include "fl_jobspec_int.h"
 
 enum { P_EPSILON, P_DELTA, P_L2_CLIP, P_NOISE, P_UNIT, P_COUNT_ };
 

@@ -7,11 +7,6 @@
 #include "fl_err.h"
 #include "fl_update.h"
 
-size_t fl_update_stats_len(uint32_t d)
-{
-	return 1 + 2 * (size_t)d;
-}
-
 int fl_update_stats_build(const fl_dataset *train, double *vec)
 {
 	uint32_t d;
@@ -68,11 +63,6 @@ out:
 	free(mean);
 	free(scale);
 	return r;
-}
-
-size_t fl_update_stats_len_hist(uint32_t d, uint32_t nclasses)
-{
-	return fl_update_stats_len(d) + (nclasses ? nclasses : FL_UPDATE_STATS_LABEL);
 }
 
 int fl_update_stats_build_hist(const fl_dataset *train, uint32_t nclasses, double *vec)

@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_update_bound: R8, what each STATS coordinate is, and summed STATS
- * vectors that no honest sites can produce. */
+/* fl_update_bound: R8, the STATS layout (its length and what each
+ * coordinate is), and summed STATS vectors that no honest sites can
+ * produce. Below fl_update, which builds and applies the vectors. */
 #include <math.h>
 #include <stdio.h>
 
 #include "fl_err.h"
 #include "fl_update.h"
+
+size_t fl_update_stats_len(uint32_t d)
+{
+	return 1 + 2 * (size_t)d;
+}
+
+size_t fl_update_stats_len_hist(uint32_t d, uint32_t nclasses)
+{
+	return fl_update_stats_len(d) + (nclasses ? nclasses : FL_UPDATE_STATS_LABEL);
+}
 
 void fl_update_stats_name(size_t i, uint32_t d, uint32_t nclasses,
 			  char *const *features, char *const *labels,

@@ -3,16 +3,8 @@
 #ifndef COORD_AUTH_H
 #define COORD_AUTH_H
 
+#include "coord_caller.h"
 #include "coord_store.h"
-#include "fl_util.h"
-
-typedef struct coord_caller {
-	char cn[FL_NAME_BYTES];
-	char role[16];
-	char fingerprint[65];   /* of the caller's certificate (SHA-256 hex) */
-	char serial[66];
-	int64_t not_after_ms;
-} coord_caller;
 
 /*
  * Decides whether a caller with common name cn and role (certificate OU)

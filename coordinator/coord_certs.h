@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "coord_auth.h"
+#include "coord_caller.h"
 #include "coord_store.h"
 #include "fl_pki.h"
 

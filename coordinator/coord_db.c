@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_db: dispatch to the SQLite or PostgreSQL backend, and the shared
- * "one statement with these parameters" helpers. */
+/* coord_db: dispatch to the SQLite or PostgreSQL backend through its ops
+ * table, and the shared "one statement with these parameters" helpers. The
+ * backends use these helpers; coord_db_open.c picks the backend. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,23 +36,6 @@ const char *coord_db_redact(const char *target, char *buf, size_t cap)
 	/* user:secret@host -> user:***@host */
 	snprintf(buf, cap, "%.*s:***%s", (int)(colon - target), target, at);
 	return buf;
-}
-
-int coord_db_open(const char *target, const char *password_file,
-		  coord_db **out, char *errmsg)
-{
-	if (target == NULL || out == NULL || target[0] == '\0') {
-		fl_errmsg_set(errmsg, "no database given");
-		return FL_E_INVAL;
-	}
-	if (coord_db_is_url(target))
-		return coord_db_pg_open(target, password_file, out, errmsg);
-	if (password_file != NULL && password_file[0] != '\0') {
-		fl_errmsg_set(errmsg, "database_password_file is for a postgresql:// "
-			      "database, not the SQLite file %s", target);
-		return FL_E_CONFIG;
-	}
-	return coord_db_sqlite_open(target, out, errmsg);
 }
 
 void coord_db_close(coord_db *db)

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_decline: why sites do not take part. The Agent Decline handler
- * (a selected site leaves the attempt with a reason), the declines the
- * coordinator infers (a site online without the job's dataset), and the
- * rule that fails a job no site can run, at once rather than after its
- * phase deadlines or never (README "Declines"). Texts carry names and
- * counts only, never a value from a site's data. */
+/* coord_decline: why sites do not take part. The declines noted in a job
+ * (a site's own, from coord_decline_api.c, and the ones the coordinator
+ * infers: a site online without the job's dataset), and the rule that
+ * fails a job no site can run, at once rather than after its phase
+ * deadlines or never (README "Declines"). Below the round, which checks the
+ * rule each tick. Texts carry names and counts only, never a value from a
+ * site's data. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coord_events.h"
-#include "coord_int.h"
-#include "coord_service.h"
+#include "coord_engine_int.h"
 #include "fl_codec.h"
 #include "fl_config.h"
 #include "fl_err.h"
@@ -28,7 +28,7 @@
 /* Site names per reason in the job's error (fedctl job status has all). */
 #define COORD_DECLINE_NAMES 5u
 
-static coord_decl *decl_find(const coord_job *j, const char *site)
+coord_decl *coord_decline_find(const coord_job *j, const char *site)
 {
 	for (uint32_t i = 0; i < j->ndecl; i++)
 		if (strcmp(j->decl[i].site, site) == 0)
@@ -38,16 +38,15 @@ static coord_decl *decl_find(const coord_job *j, const char *site)
 
 int coord_decline_excluded(const coord_job *j, const char *site)
 {
-	const coord_decl *d = decl_find(j, site);
+	const coord_decl *d = coord_decline_find(j, site);
 
 	return d && !d->inferred && fl_decline_lasting((enum fl_decline_reason)d->reason);
 }
 
-/* Keeps the site's latest decline in j; 0 or FL_E_NOMEM. */
-static int decl_note(coord_job *j, const char *site, enum fl_decline_reason reason,
+int coord_decline_note(coord_job *j, const char *site, enum fl_decline_reason reason,
 		     int inferred, const char *text)
 {
-	coord_decl *d = decl_find(j, site), *nd;
+	coord_decl *d = coord_decline_find(j, site), *nd;
 
 	if (d == NULL) {
 		if ((nd = realloc(j->decl, (j->ndecl + 1) * sizeof(*nd))) == NULL)
@@ -64,9 +63,7 @@ static int decl_note(coord_job *j, const char *site, enum fl_decline_reason reas
 	return 0;
 }
 
-/* Stores the decline and publishes its event; errors are logged only (the
- * in-memory note decides). */
-static void decl_record(coord_engine *e, const coord_job *j, const char *site,
+void coord_decline_record(coord_engine *e, const coord_job *j, const char *site,
 			uint32_t round, uint32_t attempt, enum fl_decline_reason reason,
 			const char *text, int64_t now_ms)
 {
@@ -84,75 +81,6 @@ static void decl_record(coord_engine *e, const coord_job *j, const char *site,
 			(unsigned long long)j->id, site);
 	coord_event(j->id, round, attempt, COORD_EV_SITE_DECLINED, site, "%s: %s",
 		    fl_decline_reason_name(reason), text);
-}
-
-int coord_engine_decline(coord_engine *e, const char *site,
-				const fl_msg_decline *d, int64_t now_ms, char *msg)
-{
-	coord_job *j;
-	coord_slot *s;
-	int r = 0;
-
-	pthread_mutex_lock(&e->mu);
-	if ((j = coord_engine_job_find(e, d->job_id)) == NULL) {
-		fl_errmsg_set(msg, "job %llu is not active", (unsigned long long)d->job_id);
-		r = FL_E_NOTFOUND;
-		goto out;
-	}
-	s = coord_round_slot(j, site);
-	if (s == NULL || j->rs.round != d->round || j->rs.attempt != d->attempt) {
-		fl_errmsg_set(msg, "site %s is not taking part in job %llu round %u "
-			      "attempt %u now", site, (unsigned long long)d->job_id,
-			      d->round, d->attempt);
-		r = FL_E_STATE;
-		goto out;
-	}
-	if ((r = decl_note(j, site, d->reason, 0, d->text)) != 0) {
-		fl_errmsg_set(msg, "out of memory");
-		goto out;
-	}
-	if (!s->out) {
-		s->out = 1;
-		s->missed = (uint8_t)j->rs.phase;
-	}
-	fl_warn("job %llu round %u attempt %u: site '%s' declined: %s: %s",
-		(unsigned long long)j->id, d->round, d->attempt, site,
-		fl_decline_reason_name(d->reason), d->text);
-	decl_record(e, j, site, d->round, d->attempt, d->reason, d->text, now_ms);
-	coord_engine_kick(e);
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
-}
-
-void coord_agent_decline(fl_rpc_call *call, void *ctx)
-{
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
-	fl_msg_decline d;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
-	int r;
-
-	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_decline(buf, len, &d)) != 0) {
-		fl_errmsg_set(msg, "bad Decline: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_decline(svc->eng, who.cn, &d, fl_time_ms(), msg)) != 0)
-		goto out;
-	if ((r = fl_codec_encode_empty(NULL, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);   /* frees out */
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
 }
 
 /* ---- the rule ---- */
@@ -270,14 +198,14 @@ static int rule_count(coord_engine *e, coord_job *j, int64_t now_ms,
 			continue;
 		}
 		if (online && !site_has(s, j->spec.dataset)) {
-			const coord_decl *d = decl_find(j, si->name);
+			const coord_decl *d = coord_decline_find(j, si->name);
 
 			if (d == NULL || !d->inferred) {
 				snprintf(text, sizeof(text), "the site holds no dataset "
 					 "'%.64s' (its [data] names %u others)",
 					 j->spec.dataset, s->ndatasets);
-				if (decl_note(j, si->name, FL_DECLINE_DATASET, 1, text) == 0)
-					decl_record(e, j, si->name, j->next_round, 0,
+				if (coord_decline_note(j, si->name, FL_DECLINE_DATASET, 1, text) == 0)
+					coord_decline_record(e, j, si->name, j->next_round, 0,
 						    FL_DECLINE_DATASET, text, now_ms);
 			}
 			(*out)++;

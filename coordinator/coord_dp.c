@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "fl_dp_plan.h"
 #include "fl_config.h"
 #include "fl_err.h"

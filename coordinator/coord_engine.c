@@ -10,52 +10,10 @@
 #include <time.h>
 
 #include "coord_events.h"
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_util.h"
-
-static pthread_mutex_t coord_blob_mu = PTHREAD_MUTEX_INITIALIZER;
-
-int coord_blob_new(const fl_model *m, coord_blob **out)
-{
-	coord_blob *b;
-	int r;
-
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return FL_E_NOMEM;
-	if ((r = fl_model_encode(m, &b->data, &b->len)) != 0) {
-		free(b);
-		return r;
-	}
-	b->version = m->version;
-	b->refs = 1;
-	*out = b;
-	return 0;
-}
-
-static coord_blob *coord_blob_retain(coord_blob *b)
-{
-	pthread_mutex_lock(&coord_blob_mu);
-	b->refs++;
-	pthread_mutex_unlock(&coord_blob_mu);
-	return b;
-}
-
-void coord_blob_release(coord_blob *b)
-{
-	int last;
-
-	if (b == NULL)
-		return;
-	pthread_mutex_lock(&coord_blob_mu);
-	last = --b->refs == 0;
-	pthread_mutex_unlock(&coord_blob_mu);
-	if (last) {
-		free(b->data);
-		free(b);
-	}
-}
 
 /* ---- jobs ---- */
 
@@ -85,7 +43,8 @@ static void coord_engine_job_link(coord_engine *e, coord_job *j)
 	*pp = j;
 }
 
-void coord_engine_job_remove(coord_engine *e, coord_job *j)
+/* Ends a job (done/failed): unlinks and frees it. */
+static void coord_engine_job_remove(coord_engine *e, coord_job *j)
 {
 	coord_job **pp = &e->jobs;
 
@@ -341,7 +300,9 @@ void coord_engine_tick(coord_engine *e, int64_t now_ms)
 	for (j = e->jobs; j; j = next) {
 		next = j->next;   /* the job may end and be freed */
 		fl_log_ctx_set(j->id, j->rs.round, j->rs.attempt, NULL);
-		coord_round_tick_job(e, j, now_ms);
+		/* a job that ended (done or failed) leaves the list here */
+		if (coord_round_tick_job(e, j, now_ms) == COORD_ROUND_ENDED)
+			coord_engine_job_remove(e, j);
 		fl_log_ctx_clear();
 	}
 	after = coord_engine_state_sig(e);
@@ -572,16 +533,6 @@ int coord_engine_abort(coord_engine *e, uint64_t job_id, const char *who,
 }
 
 /* ---- sites and polls ---- */
-
-coord_site *coord_engine_site_find(coord_engine *e, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < e->nsites; i++)
-		if (strcmp(e->sites[i].name, name) == 0)
-			return &e->sites[i];
-	return NULL;
-}
 
 /* Records a poll in the cache; returns whether the store needs an update. */
 static int coord_engine_site_touch(coord_engine *e, const char *name,

@@ -39,10 +39,4 @@ int coord_store_token_peek(coord_store *st, const char *hash_hex,
 int coord_store_token_use(coord_store *st, const char *hash_hex,
 			  int64_t now_ms, char *site, char *errmsg);
 
-/* ---- handlers (ctx: coord_service) ---- */
-void coord_enroll_enroll(fl_rpc_call *call, void *ctx);
-void coord_ctl_issue_token(fl_rpc_call *call, void *ctx);
-/* Agent/Renew: a new certificate for the calling site's CN (mutual TLS). */
-void coord_agent_renew(fl_rpc_call *call, void *ctx);
-
 #endif

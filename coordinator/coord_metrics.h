@@ -31,7 +31,11 @@ void coord_metrics_upload(int admitted);
 /* A round's commit to the store took secs. */
 void coord_metrics_store_commit(double secs);
 
-/* The whole /metrics text: the counters above, jobs by state and sites
+struct fl_prom_buf;
+/* Writes the counters and histograms above to b (under their lock). */
+void coord_metrics_write_counters(struct fl_prom_buf *b);
+
+/* coord_metrics_text.c: the whole /metrics text: the counters above, jobs by state and sites
  * (registered, and online: polled within offline_after_ms) from st and eng
  * (either may be NULL: left out; eng has the latest polls), and the
  * process's figures. *out malloc'd (caller frees). FL_E_NOMEM, FL_E_DB. */

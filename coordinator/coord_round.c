@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "coord_events.h"
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "fl_config.h"
 #include "coord_ledger.h"
 #include "coord_metrics.h"
@@ -19,41 +19,11 @@
 
 #include <sodium.h>
 
-enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round)
-{
-	if (round == 0)
-		return FL_TASK_STATS;
-	return round <= j->spec.rounds ? FL_TASK_TRAIN : FL_TASK_EVAL;
-}
-
-const char *coord_task_kind_name(enum fl_task_kind k)
-{
-	switch (k) {
-	case FL_TASK_NONE: return "none";
-	case FL_TASK_STATS: return "stats";
-	case FL_TASK_TRAIN: return "train";
-	case FL_TASK_EVAL: return "eval";
-	}
-	return "unknown";
-}
-
 void coord_round_reset(coord_round_state *rs)
 {
 	coord_secagg_end(rs);
 	free(rs->sel);
 	sodium_memzero(rs, sizeof(*rs));
-}
-
-coord_slot *coord_round_slot(coord_job *j, const char *site)
-{
-	uint32_t i;
-
-	if (!j->rs.active)
-		return NULL;
-	for (i = 0; i < j->rs.nsel; i++)
-		if (strcmp(j->rs.sel[i].name, site) == 0)
-			return &j->rs.sel[i];
-	return NULL;
 }
 
 static int coord_site_has(const coord_site *s, const char *dataset)
@@ -139,13 +109,14 @@ static void coord_round_info(const coord_job *j, const char *state, int64_t now_
 				 "%s", rs->sel[i].name);
 }
 
-/* Ends the job as failed with a message. Frees j. */
-static void coord_round_fail_job(coord_engine *e, coord_job *j, int64_t now_ms,
-				 const char *why)
+/* Ends the job as failed with a message. The caller returns
+ * COORD_ROUND_ENDED, and the engine (which owns the job list) removes j. */
+static coord_round_outcome coord_round_fail_job(coord_engine *e, coord_job *j,
+						int64_t now_ms, const char *why)
 {
 	fl_error("job %llu failed: %s", (unsigned long long)j->id, why);
 	coord_store_job_set_state(e->st, j->id, "failed", why, now_ms);
-	coord_engine_job_remove(e, j);
+	return COORD_ROUND_ENDED;
 }
 
 /* Sites a round needs: min_clients, enough for secure aggregation, and
@@ -165,7 +136,8 @@ static uint32_t coord_round_min_sites(const coord_job *j, const coord_slot *sel,
 	return min > sa ? min : sa;
 }
 
-static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
+static coord_round_outcome coord_round_start(coord_engine *e, coord_job *j,
+					     int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
@@ -181,7 +153,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 		j->nbenched = 0;
 	}
 	if (coord_round_select(e, j, now_ms, &sel, &n) != 0)
-		return;
+		return COORD_ROUND_GOES_ON;
 	min = coord_round_min_sites(j, sel, n);
 	if (n < min && j->nbenched > 0) {
 		fl_warn("job %llu round %u: too few sites without the %u left out "
@@ -193,7 +165,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 		free(sel);
 		sel = NULL;
 		if (coord_round_select(e, j, now_ms, &sel, &n) != 0)
-			return;
+			return COORD_ROUND_GOES_ON;
 		min = coord_round_min_sites(j, sel, n);
 	}
 	if (n < min) {
@@ -203,7 +175,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 				"%u)", (unsigned long long)j->id, n, min, min);
 		j->waiting_logged = n + 1;
 		free(sel);
-		return;
+		return COORD_ROUND_GOES_ON;
 	}
 	j->waiting_logged = 0;
 	coord_round_reset(rs);
@@ -220,10 +192,9 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 			fl_error("job %llu: %s; will retry", (unsigned long long)j->id,
 				 why);
 			coord_round_reset(rs);
-			return;
+			return COORD_ROUND_GOES_ON;
 		}
-		coord_round_fail_job(e, j, now_ms, why);
-		return;
+		return coord_round_fail_job(e, j, now_ms, why);
 	}
 	if (!j->running) {
 		j->running = 1;
@@ -239,7 +210,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 			 "will retry", (unsigned long long)j->id, rs->round,
 			 rs->attempt, fl_strerror(r));
 		coord_round_reset(rs);
-		return;
+		return COORD_ROUND_GOES_ON;
 	}
 	coord_testhook("advertise", rs->round);
 	fl_log_ctx_set(j->id, rs->round, rs->attempt, NULL);
@@ -257,6 +228,7 @@ static void coord_round_start(coord_engine *e, coord_job *j, int64_t now_ms)
 			(unsigned long long)j->id, rs->round,
 			coord_task_kind_name(rs->kind), rs->attempt, n, rs->sp.k,
 			rs->sp.t, (unsigned long long)rs->sp.m, j->spec.timeout_s);
+	return COORD_ROUND_GOES_ON;
 }
 
 static void coord_metrics_to_msg(const fl_metrics *mt, fl_msg_metrics *o)
@@ -353,9 +325,10 @@ int coord_round_diverged(coord_job *j, const fl_round_summary *sm,
 }
 
 /* Builds the next model (or final metrics) from the sum and commits the
- * round. Returns 0, or an error after which the job has failed (j freed). */
-static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg,
-			     int64_t now_ms)
+ * round. COORD_ROUND_ENDED when that was the job's last round, or after an
+ * error that failed the job. */
+static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j,
+					     const coord_agg *agg, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	const double *sum = coord_agg_sum(agg);
@@ -485,8 +458,7 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	if (state != NULL) {
 		fl_model_free(next);
 		coord_blob_release(blob);
-		coord_engine_job_remove(e, j);
-		return 0;
+		return COORD_ROUND_ENDED;
 	}
 	fl_model_free(j->model);
 	coord_blob_release(j->blob);
@@ -500,14 +472,13 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	j->next_round = rs->round + 1;
 	j->next_attempt = 1;
 	coord_round_reset(rs);
-	return 0;
+	return COORD_ROUND_GOES_ON;
 fail:
 	free(ri.participants);
 	fl_model_free(next);
 	fl_servopt_free(nopt);
 	coord_blob_release(blob);
-	coord_round_fail_job(e, j, now_ms, why);
-	return r ? r : FL_E_STATE;
+	return coord_round_fail_job(e, j, now_ms, why);
 }
 
 /* Counts a failed attempt (coord_metrics): outcome "failed" or "wrapped". */
@@ -566,8 +537,10 @@ static void coord_round_bench(coord_job *j)
 
 /* Ends a failed attempt: retried with attempt + 1 (fresh selection, seed
  * and keys) unless max_attempts is used up, then the job fails. */
-static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
-				     const char *reason, int64_t now_ms)
+static coord_round_outcome coord_round_fail_attempt(coord_engine *e,
+						    coord_job *j,
+						    const char *reason,
+						    int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
@@ -584,17 +557,17 @@ static void coord_round_fail_attempt(coord_engine *e, coord_job *j,
 	if (rs->attempt >= j->spec.max_attempts) {
 		snprintf(why, sizeof(why), "round %u failed %u times; last: %s",
 			 rs->round, rs->attempt, reason);
-		coord_round_fail_job(e, j, now_ms, why);
-		return;
+		return coord_round_fail_job(e, j, now_ms, why);
 	}
 	j->next_attempt = rs->attempt + 1;
 	coord_round_reset(rs);
+	return COORD_ROUND_GOES_ON;
 }
 
 /* R8: the attempt's sum wrapped. It is not used and, since the same data
  * would wrap again, the job fails with the reason (fedctl job show). */
-static void coord_round_wrapped(coord_engine *e, coord_job *j, const char *reason,
-				int64_t now_ms)
+static coord_round_outcome coord_round_wrapped(coord_engine *e, coord_job *j,
+					       const char *reason, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	fl_msg_round_info ri;
@@ -606,13 +579,13 @@ static void coord_round_wrapped(coord_engine *e, coord_job *j, const char *reaso
 	snprintf(why, sizeof(why), "round %u attempt %u: %s", rs->round, rs->attempt,
 		 reason);
 	coord_metrics_attempt_failed(j, "wrapped", now_ms);
-	coord_round_fail_job(e, j, now_ms, why);
+	return coord_round_fail_job(e, j, now_ms, why);
 }
 
 /* The decline rule (coord_decline.c) says no site can run the job: the
  * attempt under way, if any, is stored as failed and the job fails now. */
-static void coord_round_declined(coord_engine *e, coord_job *j, const char *why,
-				 int64_t now_ms)
+static coord_round_outcome coord_round_declined(coord_engine *e, coord_job *j,
+						const char *why, int64_t now_ms)
 {
 	fl_msg_round_info ri;
 
@@ -624,35 +597,34 @@ static void coord_round_declined(coord_engine *e, coord_job *j, const char *why,
 		coord_event(j->id, j->rs.round, j->rs.attempt, COORD_EV_ATTEMPT_FAILED,
 			    NULL, "the sites declined");
 	}
-	coord_round_fail_job(e, j, now_ms, why);
+	return coord_round_fail_job(e, j, now_ms, why);
 }
 
-void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms)
+coord_round_outcome coord_round_tick_job(coord_engine *e, coord_job *j,
+					 int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
 	coord_agg *sum = NULL;
 	char why[FL_MSG_ERROR_BYTES] = "";
+	coord_round_outcome o = COORD_ROUND_GOES_ON;
 
-	if (coord_decline_check(e, j, now_ms, why, sizeof(why)) != 0) {
-		coord_round_declined(e, j, why, now_ms);
-		return;
-	}
-	if (!rs->active) {
-		coord_round_start(e, j, now_ms);
-		return;
-	}
+	if (coord_decline_check(e, j, now_ms, why, sizeof(why)) != 0)
+		return coord_round_declined(e, j, why, now_ms);
+	if (!rs->active)
+		return coord_round_start(e, j, now_ms);
 	switch (coord_secagg_tick(j, now_ms, &sum, why, sizeof(why))) {
 	case COORD_SA_WAIT:
-		return;
+		break;
 	case COORD_SA_DONE:
-		coord_round_apply(e, j, sum, now_ms);
+		o = coord_round_apply(e, j, sum, now_ms);
 		coord_agg_free(sum);
-		return;
+		break;
 	case COORD_SA_FAILED:
-		coord_round_fail_attempt(e, j, why, now_ms);
-		return;
+		o = coord_round_fail_attempt(e, j, why, now_ms);
+		break;
 	case COORD_SA_WRAPPED:
-		coord_round_wrapped(e, j, why, now_ms);
-		return;
+		o = coord_round_wrapped(e, j, why, now_ms);
+		break;
 	}
+	return o;
 }

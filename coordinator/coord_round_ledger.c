@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "coord_ledger.h"
 #include "fl_err.h"
 #include "fl_pki.h"

@@ -36,7 +36,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "fl_config.h"
 #include "fl_err.h"
 #include "fl_log.h"

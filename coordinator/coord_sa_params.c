@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "fl_log.h"
 #include "fl_secagg_choose.h"
 

@@ -8,7 +8,7 @@
 #include <sodium.h>
 
 #include "coord_events.h"
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "coord_metrics.h"
 #include "coord_testhook.h"
 #include "fl_config.h"
@@ -144,21 +144,6 @@ void coord_secagg_end(coord_round_state *rs)
 	free(rs->names);
 	rs->names = NULL;
 	rs->phase = FL_SA_OFF;
-}
-
-int coord_secagg_slot_busy(const coord_round_state *rs, const coord_slot *s)
-{
-	if (s->out)
-		return 0;
-	switch (rs->phase) {
-	case FL_SA_ADVERTISE: return !s->advertised;
-	case FL_SA_SHARE: return s->advertised && !s->shared;
-	case FL_SA_INPUT: return s->shared && !s->uploaded && !s->uploading;
-	case FL_SA_CONSISTENCY: return s->survivor && !s->signed_list;
-	case FL_SA_UNMASK: return s->survivor && !s->unmasked;
-	case FL_SA_OFF: break;
-	}
-	return 0;
 }
 
 void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,

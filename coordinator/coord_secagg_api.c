@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "coord_testhook.h"
 #include "fl_err.h"
 #include "fl_sa_context.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "coord_service.h"
 #include "coord_stats.h"
 #include "coord_store_int.h"

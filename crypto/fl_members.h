@@ -12,7 +12,6 @@
 
 #define FL_MEMBERS_MAX 1000u
 #define FL_MEMBERS_MAX_BYTES (512u * 1024u)
-#define FL_PKHASH_BYTES 32u
 
 /* One site of the consortium: the CN of its certificate, the member
  * organisation that runs it (the unit in which T and c are counted) and the
@@ -45,13 +44,6 @@ const fl_member *fl_members_find(const fl_members *m, const char *name);
 
 /* Deep copy; dst is overwritten. FL_E_NOMEM. */
 int fl_members_copy(fl_members *dst, const fl_members *src);
-
-/* SHA-256 of the DER SubjectPublicKeyInfo of the first certificate in pem
- * (len bytes). FL_E_PARSE. */
-int fl_pki_cert_pkhash(const char *pem, size_t len,
-		       uint8_t out[static FL_PKHASH_BYTES]);
-/* The same of a parsed certificate (an X509 *). FL_E_PARSE. */
-int fl_pki_x509_pkhash(const void *x509, uint8_t out[static FL_PKHASH_BYTES]);
 
 /*
  * Text form (fl_members_codec.c), UTF-8 lines ending in "\n":

@@ -62,4 +62,12 @@ int fl_pki_crl_check_info(const char *ca_pem, size_t ca_len, const char *crl_pem
 int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
 		       char (**serials)[FL_PKI_SERIAL_BYTES], size_t *n);
 
+/* fl_pki_pkhash.c: SHA-256 of the DER SubjectPublicKeyInfo of the first
+ * certificate in pem (len bytes). FL_E_PARSE. */
+#define FL_PKHASH_BYTES 32u
+int fl_pki_cert_pkhash(const char *pem, size_t len,
+		       uint8_t out[static FL_PKHASH_BYTES]);
+/* The same of a parsed certificate (an X509 *). FL_E_PARSE. */
+int fl_pki_x509_pkhash(const void *x509, uint8_t out[static FL_PKHASH_BYTES]);
+
 #endif

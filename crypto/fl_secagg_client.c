@@ -214,23 +214,6 @@ out:
 	return r;
 }
 
-client_peer *fl_secagg_client_peer(fl_secagg_client *c, uint32_t id)
-{
-	size_t lo = 0, hi = c->k;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (c->peers[mid].id == id)
-			return &c->peers[mid];
-		if (c->peers[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* Index the key list by client id; FL_E_INVAL on out-of-range or repeats. */
 static int keylist_index(const fl_secagg_client *c, const fl_secagg_keylist *kl,
 			 const fl_secagg_advert **idx)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_secagg_client_peers: which adverts of a key list a client accepts
- * (SECAGG.md R1 members, R2 one context), and organisation counts (R4). */
+ * (SECAGG.md R1 members, R2 one context), organisation counts (R4), and
+ * the lookup of a neighbour by id. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,23 @@
 #include "fl_err.h"
 #include "fl_pki.h"
 #include "fl_secagg_client_int.h"
+
+client_peer *fl_secagg_client_peer(fl_secagg_client *c, uint32_t id)
+{
+	size_t lo = 0, hi = c->k;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->peers[mid].id == id)
+			return &c->peers[mid];
+		if (c->peers[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 int fl_secagg_client_refuse(fl_secagg_client *c, int err, const char *fmt, ...)
 {

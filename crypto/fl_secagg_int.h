@@ -30,10 +30,4 @@ static inline fl_kx_ctx fl_secagg_kx_ctx(const fl_secagg_params *p)
 	return c;
 }
 
-/* Checks the survivor and dropped lists of a request against n and marks
- * mark[id] = FL_SECAGG_SHARE_B (survivor) or FL_SECAGG_SHARE_SK (dropped);
- * mark has n + 1 zeroed bytes. FL_E_DENIED if an id is out of range or
- * listed twice (in one list or in both). */
-int fl_secagg_lists_mark(const fl_secagg_unmask_req *req, uint32_t n, uint8_t *mark);
-
 #endif

@@ -4,7 +4,6 @@
 #include <string.h>
 #include <sodium.h>
 #include "fl_err.h"
-#include "fl_secagg_int.h"
 #include "fl_secagg_msg.h"
 
 #define ADVERT_TAG "fedc-secagg-advert-v2"

@@ -144,4 +144,10 @@ uint8_t *fl_secagg_survivors_msg(const fl_secagg_unmask_req *r,
 				 const uint8_t kl[static FL_SECAGG_DIGEST_BYTES],
 				 size_t *len);
 
+/* Checks the survivor and dropped lists of a request against n and marks
+ * mark[id] = FL_SECAGG_SHARE_B (survivor) or FL_SECAGG_SHARE_SK (dropped);
+ * mark has n + 1 zeroed bytes. FL_E_DENIED if an id is out of range or
+ * listed twice (in one list or in both). */
+int fl_secagg_lists_mark(const fl_secagg_unmask_req *req, uint32_t n, uint8_t *mark);
+
 #endif

@@ -10,7 +10,6 @@
 #include <sodium.h>
 #include <openssl/err.h>
 #include "fl_err.h"
-#include "fl_members.h"
 #include "fl_sign.h"
 
 struct fl_sign_key {

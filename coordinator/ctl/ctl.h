@@ -155,19 +155,28 @@ int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
 
-/* ---- ctl_job.c ---- */
+/* ---- ctl_job_get.c ---- */
 /* Signs sub->spec with the operator's key (--key) and attaches the
  * operator's certificate (--cert): sub->spec_sig, sub->spec_cert (owned by
  * sub). Exit code, after printing what is wrong. */
 int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub);
 
-/* ---- ctl_ca.c ---- */
+/* ---- ctl_ca_open.c ---- */
 struct fl_ca;
+#define CTL_CA_PASS_MAX 1024u
+#define CTL_CA_PATH_BYTES 1100u
 /* Loads DIR/ca.pem and DIR/ca.key (passphrase from passfile or
  * $FEDC_CA_PASSPHRASE); *ca owned by the caller (fl_ca_free). Exit code,
  * after printing what is wrong. */
 int ctl_ca_open(ctl_ctx *c, const char *cmd, const char *dir,
 		const char *passfile, struct fl_ca **ca);
+/* out (CTL_CA_PATH_BYTES) = dir/name. */
+void ctl_ca_join(char *out, const char *dir, const char *name);
+/* The passphrase from --passphrase-file or $FEDC_CA_PASSPHRASE, or NULL;
+ * *pass is malloc'd (wipe with ctl_ca_pass_free). Exit code. */
+int ctl_ca_pass_get(ctl_ctx *c, const char *cmd, const char *file, char **pass);
+/* Wipes and frees a passphrase (NULL: nothing). */
+void ctl_ca_pass_free(char *pass);
 /* ---- ctl_ca_members.c ---- */
 int ctl_ca_members(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 

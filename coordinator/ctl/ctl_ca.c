@@ -16,99 +16,7 @@
 #include "fl_pki.h"
 #include "fl_util.h"
 
-#define CA_PASS_MAX 1024u
-#define CA_PATH_BYTES 1100u
 #define CA_DEFAULT_DIR "pki"
-
-static void ca_join(char *out, const char *dir, const char *name)
-{
-	snprintf(out, CA_PATH_BYTES, "%s/%s", dir, name);
-}
-
-/* The passphrase from --passphrase-file or $FEDC_CA_PASSPHRASE, or NULL.
- * *pass is malloc'd (wipe with ca_pass_free). Exit code. */
-static int ca_pass_get(ctl_ctx *c, const char *cmd, const char *file, char **pass)
-{
-	const char *env = getenv("FEDC_CA_PASSPHRASE");
-	char *text = NULL;
-	size_t len = 0;
-	int r;
-
-	*pass = NULL;
-	if (file) {
-		if ((r = fl_file_read(file, CA_PASS_MAX, &text, &len)) != 0) {
-			fprintf(c->err, "fedctl: ca %s: cannot read the passphrase file "
-				"%s: %s\n", cmd, file, fl_strerror(r));
-			return CTL_EXIT_USAGE;
-		}
-		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-			text[--len] = '\0';
-	} else if (env && *env) {
-		len = strlen(env);
-		if ((text = malloc(len + 1)) == NULL)
-			return CTL_EXIT_OTHER;
-		memcpy(text, env, len + 1);
-	} else {
-		return 0;
-	}
-	if (len == 0) {
-		fprintf(c->err, "fedctl: ca %s: the passphrase is empty\n", cmd);
-		free(text);
-		return CTL_EXIT_USAGE;
-	}
-	*pass = text;
-	return 0;
-}
-
-static void ca_pass_free(char *pass)
-{
-	if (pass) {
-		sodium_memzero(pass, strlen(pass));
-		free(pass);
-	}
-}
-
-/* Loads DIR/ca.pem + DIR/ca.key. Exit code. */
-static int ca_open(ctl_ctx *c, const char *cmd, const char *dir,
-		   const char *passfile, fl_ca **ca)
-{
-	char cpath[CA_PATH_BYTES], kpath[CA_PATH_BYTES], err[FL_ERRMSG_BYTES] = "";
-	char *cert = NULL, *key = NULL, *pass = NULL;
-	size_t clen = 0, klen = 0;
-	int r, rc;
-
-	ca_join(cpath, dir, "ca.pem");
-	ca_join(kpath, dir, "ca.key");
-	if ((rc = ca_pass_get(c, cmd, passfile, &pass)) != 0)
-		return rc;
-	if ((r = fl_file_read(cpath, FL_CA_MAX_PEM, &cert, &clen)) != 0 ||
-	    (r = fl_file_read(kpath, FL_CA_MAX_PEM, &key, &klen)) != 0) {
-		fprintf(c->err, "fedctl: ca %s: cannot read the CA in %s (%s): %s\n"
-			"hint: make one with 'fedctl ca init --dir %s', or name it "
-			"with --dir\n", cmd, dir, r == FL_E_IO ? "ca.pem/ca.key" : "",
-			fl_strerror(r), dir);
-		rc = CTL_EXIT_NOTFOUND;
-		goto out;
-	}
-	if ((r = fl_ca_load(cert, clen, key, klen, pass, ca, err)) != 0) {
-		fprintf(c->err, "fedctl: ca %s: %s\n", cmd, err[0] ? err : fl_strerror(r));
-		rc = r == FL_E_AUTH ? CTL_EXIT_DENIED : CTL_EXIT_INVALID;
-	}
-out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
-	free(cert);
-	ca_pass_free(pass);
-	return rc;
-}
-
-int ctl_ca_open(ctl_ctx *c, const char *cmd, const char *dir,
-		const char *passfile, struct fl_ca **ca)
-{
-	return ca_open(c, cmd, dir, passfile, ca);
-}
 
 /* Writes a file that must not exist yet. Exit code. */
 static int ca_write_new(ctl_ctx *c, const char *cmd, const char *path,
@@ -155,7 +63,7 @@ static int ca_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		{ "--days", NULL, &days_s, NULL },
 		{ "--passphrase-file", NULL, &passfile, NULL },
 	};
-	char path[CA_PATH_BYTES], *cert = NULL, *key = NULL, *pass = NULL;
+	char path[CTL_CA_PATH_BYTES], *cert = NULL, *key = NULL, *pass = NULL;
 	size_t clen = 0, klen = 0;
 	fl_ca *ca = NULL;
 	fl_cert_info info;
@@ -165,7 +73,7 @@ static int ca_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if ((rc = ctl_args_parse(c, "ca", self, argc, argv, opts, 4, NULL, 0, 0)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
 	if ((rc = ca_days(c, "init", days_s, FL_CA_DEFAULT_DAYS, &days)) != 0 ||
-	    (rc = ca_pass_get(c, "init", passfile, &pass)) != 0)
+	    (rc = ctl_ca_pass_get(c, "init", passfile, &pass)) != 0)
 		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(c->err, "fedctl: ca init: cannot make %s: %s\n", dir,
@@ -173,7 +81,7 @@ static int ca_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		rc = CTL_EXIT_OTHER;
 		goto out;
 	}
-	ca_join(path, dir, "ca.key");
+	ctl_ca_join(path, dir, "ca.key");
 	if (access(path, F_OK) == 0) {
 		fprintf(c->err, "fedctl: ca init: %s already holds a CA (ca.key); "
 			"refusing to replace it. To rotate, make the new CA in another "
@@ -191,7 +99,7 @@ static int ca_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	}
 	if ((rc = ca_write_new(c, "init", path, key, klen, 0600)) != 0)
 		goto out;
-	ca_join(path, dir, "ca.pem");
+	ctl_ca_join(path, dir, "ca.pem");
 	if ((rc = ca_write_new(c, "init", path, cert, clen, 0644)) != 0)
 		goto out;
 	fl_pki_cert_info(cert, clen, &info);
@@ -213,7 +121,7 @@ out:
 		free(key);
 	}
 	free(cert);
-	ca_pass_free(pass);
+	ctl_ca_pass_free(pass);
 	fl_ca_free(ca);
 	return rc;
 }
@@ -271,7 +179,7 @@ static int ca_issue(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		{ "--passphrase-file", NULL, &passfile, NULL },
 		{ "--out-dir", NULL, &outdir, NULL },
 	};
-	char kpath[CA_PATH_BYTES], cpath[CA_PATH_BYTES], fname[FL_NAME_BYTES + 8];
+	char kpath[CTL_CA_PATH_BYTES], cpath[CTL_CA_PATH_BYTES], fname[FL_NAME_BYTES + 8];
 	char *key = NULL, *csr = NULL;
 	size_t klen = 0, clen = 0;
 	fl_ca *ca = NULL;
@@ -295,15 +203,15 @@ static int ca_issue(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if (!outdir)
 		outdir = dir;
 	snprintf(fname, sizeof(fname), "%s.key", pos[0]);
-	ca_join(kpath, outdir, fname);
+	ctl_ca_join(kpath, outdir, fname);
 	snprintf(fname, sizeof(fname), "%s.pem", pos[0]);
-	ca_join(cpath, outdir, fname);
+	ctl_ca_join(cpath, outdir, fname);
 	if (access(kpath, F_OK) == 0 || access(cpath, F_OK) == 0) {
 		fprintf(c->err, "fedctl: ca issue: %s or %s exists; not overwriting\n",
 			kpath, cpath);
 		return CTL_EXIT_INVALID;
 	}
-	if ((rc = ca_open(c, "issue", dir, passfile, &ca)) != 0)
+	if ((rc = ctl_ca_open(c, "issue", dir, passfile, &ca)) != 0)
 		return rc;
 	if ((r = fl_ca_keygen_csr(pos[0], &key, &klen, &csr, &clen)) != 0) {
 		fprintf(c->err, "fedctl: ca issue: cannot make a key: %s\n",
@@ -336,7 +244,7 @@ static int ca_sign(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		{ "--passphrase-file", NULL, &passfile, NULL },
 		{ "--output", "-o", &out, NULL }, { "--san", NULL, &san, NULL },
 	};
-	char err[FL_ERRMSG_BYTES] = "", cn[FL_NAME_BYTES], path[CA_PATH_BYTES];
+	char err[FL_ERRMSG_BYTES] = "", cn[FL_NAME_BYTES], path[CTL_CA_PATH_BYTES];
 	char *csr = NULL;
 	size_t len = 0;
 	fl_ca *ca = NULL;
@@ -373,7 +281,7 @@ static int ca_sign(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s.pem", name);
 		out = path;
 	}
-	if ((rc = ca_open(c, "sign", dir, passfile, &ca)) != 0)
+	if ((rc = ctl_ca_open(c, "sign", dir, passfile, &ca)) != 0)
 		goto out;
 	rc = ca_issue_to(c, "sign", ca, csr, len, name, role, days, san, out);
 out:
@@ -385,14 +293,14 @@ out:
 /* Reads DIR/revoked.txt (one serial per line) into a malloc'd array. */
 static int ca_revoked_read(const char *dir, char **text, char ***list, size_t *n)
 {
-	char path[CA_PATH_BYTES], *p, *save = NULL;
+	char path[CTL_CA_PATH_BYTES], *p, *save = NULL;
 	size_t len = 0, cap = 0;
 	int r;
 
 	*text = NULL;
 	*list = NULL;
 	*n = 0;
-	ca_join(path, dir, "revoked.txt");
+	ctl_ca_join(path, dir, "revoked.txt");
 	if ((r = fl_file_read(path, 16u << 20, text, &len)) != 0)
 		return r == FL_E_IO && access(path, F_OK) != 0 ? 0 : r;
 	for (p = strtok_r(*text, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
@@ -420,7 +328,7 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		{ "--passphrase-file", NULL, &passfile, NULL },
 		{ "--number", NULL, &number_s, NULL },
 	};
-	char path[CA_PATH_BYTES], numbuf[32], *text = NULL, *crl = NULL, *cert = NULL;
+	char path[CTL_CA_PATH_BYTES], numbuf[32], *text = NULL, *crl = NULL, *cert = NULL;
 	char **list = NULL, serial[80] = "";
 	size_t n = 0, len = 0, i;
 	uint64_t number = 1, wanted = 0;
@@ -459,7 +367,7 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = ca_open(c, "revoke", dir, passfile, &ca)) != 0)
+	if ((rc = ctl_ca_open(c, "revoke", dir, passfile, &ca)) != 0)
 		goto out;
 	if ((r = ca_revoked_read(dir, &text, &list, &n)) != 0) {
 		fprintf(c->err, "fedctl: ca revoke: cannot read %s/revoked.txt: %s\n",
@@ -467,7 +375,7 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		rc = CTL_EXIT_OTHER;
 		goto out;
 	}
-	ca_join(path, dir, "crlnumber");
+	ctl_ca_join(path, dir, "crlnumber");
 	{
 		char *nt = NULL;
 		size_t nl = 0;
@@ -512,7 +420,7 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	{
 		FILE *f;
 
-		ca_join(path, dir, "revoked.txt.tmp");
+		ctl_ca_join(path, dir, "revoked.txt.tmp");
 		if ((f = fopen(path, "w")) == NULL) {
 			rc = CTL_EXIT_OTHER;
 			goto out;
@@ -524,9 +432,9 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			goto out;
 		}
 		{
-			char final[CA_PATH_BYTES];
+			char final[CTL_CA_PATH_BYTES];
 
-			ca_join(final, dir, "revoked.txt");
+			ctl_ca_join(final, dir, "revoked.txt");
 			if (rename(path, final) != 0) {
 				rc = CTL_EXIT_OTHER;
 				goto out;
@@ -534,12 +442,12 @@ static int ca_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		}
 	}
 	snprintf(numbuf, sizeof(numbuf), "%llu\n", (unsigned long long)number);
-	ca_join(path, dir, "crlnumber");
+	ctl_ca_join(path, dir, "crlnumber");
 	if (fl_file_write(path, numbuf, strlen(numbuf), 0644) != 0) {
 		rc = CTL_EXIT_OTHER;
 		goto out;
 	}
-	ca_join(path, dir, "crl.pem");
+	ctl_ca_join(path, dir, "crl.pem");
 	if ((r = fl_file_write(path, crl, len, 0644)) != 0) {
 		fprintf(c->err, "fedctl: ca revoke: cannot write %s: %s\n", path,
 			fl_strerror(r));
@@ -594,7 +502,7 @@ static int ca_cross(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			fl_file_strerror(r, FL_CA_MAX_PEM, eb, sizeof(eb)));
 		return CTL_EXIT_NOTFOUND;
 	}
-	if ((rc = ca_open(c, "cross-sign", dir, passfile, &ca)) != 0)
+	if ((rc = ctl_ca_open(c, "cross-sign", dir, passfile, &ca)) != 0)
 		goto out;
 	if ((r = fl_ca_cross_sign(ca, newca, len, days, &cross, &len)) != 0) {
 		fprintf(c->err, "fedctl: ca cross-sign: %s is not a CA certificate\n",

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ctl_job: helpers shared by fedctl's job commands (ctl_job.c and
- * ctl_job_watch.c). */
+/* ctl_job: helpers shared by fedctl's job commands (ctl_job_get.c,
+ * ctl_job_json.c) and the job subcommands' entry points. */
 #ifndef CTL_JOB_H
 #define CTL_JOB_H
 
 #include "ctl.h"
 
-/* Parses a job id; prints a message and returns CTL_EXIT_USAGE if bad. */
+/* ctl_job_get.c: parses a job id; prints a message and returns
+ * CTL_EXIT_USAGE if bad. */
 int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id);
 /* ctl_job_logs.c: fedctl job logs ID [--follow]. */
 int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
@@ -22,8 +23,10 @@ int ctl_job_events_all(ctl_ctx *c, uint64_t id, struct fl_msg_event_list *all,
 		       const char *what);
 /* ctl_report.c: fedctl job report ID [-o FILE] [--format html|svg]. */
 int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
-/* GetJob; on success *out is filled (fl_msg_job_status_clear). Exit code. */
+/* ctl_job_get.c: GetJob; on success *out is filled
+ * (fl_msg_job_status_clear). Exit code. */
 int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what);
+/* ctl_job_json.c: the job's status as one JSON object and a newline. */
 void ctl_job_status_json(FILE *f, const fl_msg_job_status *st);
 /* ctl_job_init.c: fedctl job init. */
 int ctl_job_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);

@@ -36,20 +36,6 @@ int ctl_ledger_write(FILE *f, uint64_t job, const char *cert_pem,
 	return ferror(f) ? FL_E_IO : 0;
 }
 
-void ctl_ledger_problem(ctl_ledger_result *res, FILE *log, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (res->problems++ == 0)
-		snprintf(res->first_problem, sizeof(res->first_problem), "%s", line);
-	if (log)
-		fprintf(log, "%s\n", line);
-}
-
 /* The parts of an export file; lines point into a writable copy. */
 typedef struct ledger_file {
 	char *copy;

@@ -13,7 +13,7 @@
 
 #include "coord_engine.h"
 #include "coord_events.h"
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "coord_store.h"
 #include "coord_test_util.h"
 #include "fl_err.h"

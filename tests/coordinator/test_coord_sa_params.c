@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "coord_int.h"
+#include "coord_engine_int.h"
 #include "fl_err.h"
 #include "fl_jobspec.h"
 #include "fl_log.h"

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* coord_int: the engine's private structures, shared by coord_engine.c
- * (jobs, sites, polls, models), coord_round.c (round transitions),
- * coord_secagg.c (the phases of a secure-aggregation attempt) and
- * coord_secagg_api.c (the SecAgg messages and masked uploads). */
-#ifndef COORD_INT_H
-#define COORD_INT_H
+/* coord_engine_int: the engine's private structures, shared by
+ * coord_engine.c (jobs, sites, polls, models), coord_round.c (round
+ * transitions), coord_secagg.c (the phases of a secure-aggregation attempt)
+ * and coord_secagg_api.c (the SecAgg messages and masked uploads).
+ * Calls go one way: handlers -> engine -> round -> secagg -> sa_close, and
+ * each of them down to coord_job.c, coord_blob.c, the decline rule and the
+ * metrics; a lower file reports up through return values. */
+#ifndef COORD_ENGINE_INT_H
+#define COORD_ENGINE_INT_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -155,10 +158,24 @@ struct coord_engine {
  * next COORD_TICK_MS, so a phase that every site answered closes at once. */
 void coord_engine_kick(coord_engine *e);
 
-/* coord_round.c: everything under e->mu. */
+/* coord_job.c (a leaf): the task kind of a round, and its name. */
 enum fl_task_kind coord_round_kind(const coord_job *j, uint32_t round);
 const char *coord_task_kind_name(enum fl_task_kind k);
-void coord_round_tick_job(coord_engine *e, coord_job *j, int64_t now_ms);
+/* coord_job.c: the slot of a site in the active attempt, or NULL. */
+coord_slot *coord_round_slot(coord_job *j, const char *site);
+/* coord_job.c: whether slot s has something to do in the current phase. */
+int coord_secagg_slot_busy(const coord_round_state *rs, const coord_slot *s);
+
+/* coord_round.c: everything under e->mu. */
+/* What a tick did to its job: the job goes on, or it ended (its last round
+ * committed, or it failed; the state is stored) and the caller, the engine,
+ * which owns the job list, removes it. Round code never frees a job. */
+typedef enum coord_round_outcome {
+	COORD_ROUND_GOES_ON = 0,
+	COORD_ROUND_ENDED = 1,
+} coord_round_outcome;
+coord_round_outcome coord_round_tick_job(coord_engine *e, coord_job *j,
+					 int64_t now_ms);
 void coord_round_reset(coord_round_state *rs);
 /* A global model that diverges (TRAIN round j->rs.round, summary sm): the
  * round's mean training loss is not finite, or the evaluation loss of the
@@ -218,13 +235,10 @@ enum fl_phase_close coord_sa_close_rule(const coord_job *j, coord_round_state *r
 					int64_t now_ms);
 /* Frees the attempt's secagg state (server, key list, request). */
 void coord_secagg_end(coord_round_state *rs);
-/* Whether slot s has something to do in the current phase, and the task
- * that says so (phase, secagg params, deadline). */
-int coord_secagg_slot_busy(const coord_round_state *rs, const coord_slot *s);
+/* The task that says what slot s has to do in the current phase (phase,
+ * secagg params, deadline). */
 void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 		       fl_msg_task *t);
-/* The slot of a site in the active attempt, or NULL. */
-coord_slot *coord_round_slot(coord_job *j, const char *site);
 
 /* coord_round_ledger.c: fills *lr for the round that just finished in j
  * (ri: its "done" row with the survivors; blob: the model it made, or
@@ -238,6 +252,17 @@ int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
 			       char (**fprs)[FL_MSG_HASH_HEX_BYTES]);
 
 /* coord_decline.c (under e->mu). */
+/* The decline noted for site in j, or NULL. */
+coord_decl *coord_decline_find(const coord_job *j, const char *site);
+/* Keeps the site's latest decline in j; 0 or FL_E_NOMEM. */
+int coord_decline_note(coord_job *j, const char *site, enum fl_decline_reason reason,
+		       int inferred, const char *text);
+/* Stores the decline and publishes its event; errors are logged only (the
+ * in-memory note decides). */
+void coord_decline_record(coord_engine *e, const coord_job *j, const char *site,
+			  uint32_t round, uint32_t attempt,
+			  enum fl_decline_reason reason, const char *text,
+			  int64_t now_ms);
 /* Whether the site declined job j for a reason that holds for the whole
  * job (fl_decline_lasting, not inferred): it is not selected again. */
 int coord_decline_excluded(const coord_job *j, const char *site);
@@ -258,10 +283,13 @@ int coord_decline_check(coord_engine *e, coord_job *j, int64_t now_ms,
 uint32_t coord_decline_summary(const coord_decl *d, uint32_t n, uint32_t total,
 			       int lasting_only, char *buf, size_t cap);
 
-/* coord_engine.c helpers used by the files above (under e->mu). */
+/* coord_blob.c: a new blob holding m's encoding, one reference; and one
+ * more reference to b (release each with coord_blob_release). */
 int coord_blob_new(const fl_model *m, coord_blob **out);
-/* Ends a job (done/failed): unlinks and frees it. */
-void coord_engine_job_remove(coord_engine *e, coord_job *j);
+coord_blob *coord_blob_retain(coord_blob *b);
+
+/* coord_job.c: a site of the registry by name, or NULL (under e->mu); and
+ * coord_engine.c: an active job by id (under e->mu). */
 coord_site *coord_engine_site_find(coord_engine *e, const char *name);
 coord_job *coord_engine_job_find(coord_engine *e, uint64_t id);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_jobspec_privacy_int: the [privacy] parser's hooks in fl_jobspec.c. */
-#ifndef FL_JOBSPEC_PRIVACY_INT_H
-#define FL_JOBSPEC_PRIVACY_INT_H
+/* fl_jobspec_int: private to the job spec module (fl_jobspec*.c): the
+ * [privacy] section's parser and formatter (fl_jobspec_privacy.c), which
+ * fl_jobspec.c and fl_jobspec_format.c call. */
+#ifndef FL_JOBSPEC_INT_H
+#define FL_JOBSPEC_INT_H
 
 #include "fl_jobspec.h"
 #include "fl_sbuf_int.h"

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_decline_api: the Agent Decline handler: a selected site leaves the
+ * attempt with a reason (README "Declines"). Above the engine; the notes
+ * and the rule are in coord_decline.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_engine_int.h"
+#include "coord_service.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_util.h"
+
+int coord_engine_decline(coord_engine *e, const char *site,
+				const fl_msg_decline *d, int64_t now_ms, char *msg)
+{
+	coord_job *j;
+	coord_slot *s;
+	int r = 0;
+
+	pthread_mutex_lock(&e->mu);
+	if ((j = coord_engine_job_find(e, d->job_id)) == NULL) {
+		fl_errmsg_set(msg, "job %llu is not active", (unsigned long long)d->job_id);
+		r = FL_E_NOTFOUND;
+		goto out;
+	}
+	s = coord_round_slot(j, site);
+	if (s == NULL || j->rs.round != d->round || j->rs.attempt != d->attempt) {
+		fl_errmsg_set(msg, "site %s is not taking part in job %llu round %u "
+			      "attempt %u now", site, (unsigned long long)d->job_id,
+			      d->round, d->attempt);
+		r = FL_E_STATE;
+		goto out;
+	}
+	if ((r = coord_decline_note(j, site, d->reason, 0, d->text)) != 0) {
+		fl_errmsg_set(msg, "out of memory");
+		goto out;
+	}
+	if (!s->out) {
+		s->out = 1;
+		s->missed = (uint8_t)j->rs.phase;
+	}
+	fl_warn("job %llu round %u attempt %u: site '%s' declined: %s: %s",
+		(unsigned long long)j->id, d->round, d->attempt, site,
+		fl_decline_reason_name(d->reason), d->text);
+	coord_decline_record(e, j, site, d->round, d->attempt, d->reason, d->text, now_ms);
+	coord_engine_kick(e);
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+void coord_agent_decline(fl_rpc_call *call, void *ctx)
+{
+	coord_service *svc = ctx;
+	char msg[FL_ERRMSG_BYTES] = "";
+	coord_caller who;
+	fl_msg_decline d;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
+	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+		goto out;
+	if ((r = fl_codec_decode_decline(buf, len, &d)) != 0) {
+		fl_errmsg_set(msg, "bad Decline: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = coord_engine_decline(svc->eng, who.cn, &d, fl_time_ms(), msg)) != 0)
+		goto out;
+	if ((r = fl_codec_encode_empty(NULL, &out, &outlen)) != 0) {
+		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
+		goto out;
+	}
+	r = coord_svc_send(call, out, outlen, msg);   /* frees out */
+out:
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	free(buf);
+}

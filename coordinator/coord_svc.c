@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_svc: what every handler does with its call: authenticate the
+ * caller, receive the request, send the reply or a model. Below the
+ * handlers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_auth.h"
+#include "coord_certs.h"
+#include "coord_svc.h"
+#include "fl_codec.h"
+#include "fl_err.h"
+#include "fl_log.h"
+#include "fl_msg.h"
+#include "fl_pki.h"
+
+int coord_svc_auth(coord_service *svc, fl_rpc_call *call, coord_caller *who,
+		   char *errmsg)
+{
+	const char *method = fl_rpc_call_method(call);
+	int r;
+
+	fl_log_ctx_clear();
+
+	r = coord_auth_check(svc->st, svc->certs, method ? method : "",
+			     fl_rpc_call_peer_pem(call), who, errmsg);
+	if (r == 0)
+		fl_log_ctx_site(who->cn);
+	if (r == 0 && strcmp(who->role, FL_ROLE_SITE) == 0)
+		coord_certs_note(svc->certs, svc->st, who, fl_time_ms());
+	if (r != 0) {
+		const char *cn = fl_rpc_call_peer_cn(call);
+
+		fl_warn("refused %s from '%s': %s", method ? method : "?",
+			cn ? cn : "?", errmsg);
+	}
+	return r;
+}
+
+int coord_svc_recv_one(fl_rpc_call *call, uint8_t **buf, size_t *len,
+		       char *errmsg)
+{
+	int r = fl_rpc_call_recv(call, buf, len);
+
+	if (r == FL_E_EOF) {
+		fl_errmsg_set(errmsg, "the request message is missing");
+		return FL_E_PARSE;
+	}
+	if (r != 0)
+		fl_errmsg_set(errmsg, "cannot receive the request: %s", fl_strerror(r));
+	return r;
+}
+
+int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
+{
+	int r = fl_rpc_call_send(call, buf, len);
+
+	free(buf);
+	if (r != 0)
+		fl_errmsg_set(errmsg, "cannot send the reply: %s", fl_strerror(r));
+	return r;
+}
+
+int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg)
+{
+	fl_msg_chunk ch;
+	uint8_t *buf = NULL;
+	size_t off = 0, len;
+	int r = 0;
+
+	do {
+		ch.total_bytes = b->len;
+		ch.offset = off;
+		ch.len = b->len - off < COORD_MODEL_CHUNK_BYTES ? b->len - off :
+			COORD_MODEL_CHUNK_BYTES;
+		ch.data = b->data + off;
+		if ((r = fl_codec_encode_chunk(&ch, &buf, &len)) != 0) {
+			fl_errmsg_set(errmsg, "cannot encode a model chunk: %s",
+				      fl_strerror(r));
+			break;
+		}
+		if ((r = coord_svc_send(call, buf, len, errmsg)) != 0)
+			break;
+		off += ch.len;
+	} while (off < b->len);
+	return r;
+}
