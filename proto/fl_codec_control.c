@@ -638,3 +638,14 @@ out:
 	fl_codec_free(&m->base);
 	return r;
 }
+
+/* ---- tables shared with the other codec files ---- */
+
+#define SI(k, f) FL_CT_##k(fl_msg_site_info, f, Fedc__V1__SiteInfo, f)
+static const fl_codec_field site_info_f[] = {
+	SI(FIXSTR, name), SI(FIXSTR, role), SI(NUM, added_ms), SI(NUM, last_seen_ms),
+	SI(BOOL, online), SI(BOOL, revoked),
+};
+#undef SI
+const fl_codec_tab fl_codec_tab_site_info =
+	FL_CT_TAB(fedc__v1__site_info__descriptor, fl_msg_site_info, site_info_f);

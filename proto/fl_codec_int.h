@@ -11,6 +11,7 @@
 #include "control.pb-c.h"
 #include "secagg.pb-c.h"
 #include "fl_msg.h"
+#include "fl_codec_tab.h"
 
 /* Packs m into a malloc'd buffer (caller frees; at least 1 byte allocated
  * even for an empty message). FL_E_TOOBIG if the result would exceed
@@ -64,5 +65,8 @@ int fl_codec_declines_out(const fl_msg_decline *in, size_t n,
 			  Fedc__V1__SiteDecline **items, Fedc__V1__SiteDecline ***ptrs);
 int fl_codec_declines_in(Fedc__V1__SiteDecline *const *pb, size_t n,
 			 fl_msg_decline **out, size_t *nout);
+
+/* Tables shared by more than one codec file. */
+extern const fl_codec_tab fl_codec_tab_site_info;   /* fl_codec_control.c */
 
 #endif
