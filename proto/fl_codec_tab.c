@@ -69,7 +69,7 @@ static void ptr_set(void *base, size_t off, const void *p)
 	memcpy(AT(base, off), &p, sizeof(p));
 }
 
-static void *arena_calloc(fl_codec_arena *a, size_t n, size_t size)
+void *fl_codec_tab_arena_calloc(fl_codec_arena *a, size_t n, size_t size)
 {
 	void *p;
 
@@ -119,7 +119,7 @@ static int out_inval(const fl_codec_tab *t, const void *c)
 		if ((f->kind == FL_CK_LIST || f->kind == FL_CK_ARR) &&
 		    count_get(c, f) && !ptr_get(c, f->c_off))
 			return FL_E_INVAL;
-		if (f->kind == FL_CK_SUB &&
+		if (f->kind == FL_CK_SUB && !f->sub->out &&
 		    (r = out_inval(f->sub, CAT(c, f->c_off))) != 0)
 			return r;
 	}
@@ -159,8 +159,8 @@ static int out_list(const fl_codec_field *f, const void *c, void *pb,
 
 	if (n == 0)
 		return 0;
-	if ((blk = arena_calloc(a, n, psz)) == NULL ||
-	    (ptrs = arena_calloc(a, n, sizeof(*ptrs))) == NULL)
+	if ((blk = fl_codec_tab_arena_calloc(a, n, psz)) == NULL ||
+	    (ptrs = fl_codec_tab_arena_calloc(a, n, sizeof(*ptrs))) == NULL)
 		return FL_E_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		protobuf_c_message_init(st->pb, blk + i * psz);
@@ -182,7 +182,7 @@ static int out_strlist(const fl_codec_field *f, const void *c, void *pb,
 
 	if (n == 0)
 		return 0;
-	if ((names = arena_calloc(a, n, sizeof(*names))) == NULL)
+	if ((names = fl_codec_tab_arena_calloc(a, n, sizeof(*names))) == NULL)
 		return FL_E_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = CAT(c, f->c_off + i * f->esz);
@@ -245,7 +245,7 @@ static int out_field(const fl_codec_tab *t, const fl_codec_field *f,
 		return 0;
 	}
 	case FL_CK_SUB:
-		if ((sub = arena_calloc(a, 1, f->sub->pb->sizeof_message)) == NULL)
+		if ((sub = fl_codec_tab_arena_calloc(a, 1, f->sub->pb->sizeof_message)) == NULL)
 			return FL_E_NOMEM;
 		protobuf_c_message_init(f->sub->pb, sub);
 		ptr_set(pb, f->pb_off, sub);
@@ -266,6 +266,8 @@ int fl_codec_tab_out(const fl_codec_tab *t, const void *c, void *pb,
 {
 	int r;
 
+	if (t->out)
+		return t->out(c, pb, arena);
 	if ((r = out_inval(t, c)) != 0 || (r = out_caps(t, c)) != 0)
 		return r;
 	for (size_t i = 0; i < t->nf; i++)
@@ -283,7 +285,7 @@ int fl_codec_tab_encode(const fl_codec_tab *t, const void *in, uint8_t **buf,
 
 	if (!t || !in || !buf || !len)
 		return FL_E_INVAL;
-	if ((pb = arena_calloc(&a, 1, t->pb->sizeof_message)) == NULL) {
+	if ((pb = fl_codec_tab_arena_calloc(&a, 1, t->pb->sizeof_message)) == NULL) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
@@ -301,6 +303,10 @@ void fl_codec_tab_clear(const fl_codec_tab *t, void *c)
 {
 	if (!t || !c)
 		return;
+	if (t->clear) {
+		t->clear(c);
+		return;
+	}
 	for (size_t i = 0; i < t->nf; i++) {
 		const fl_codec_field *f = &t->f[i];
 		size_t n, bytes = 0;
@@ -485,12 +491,48 @@ int fl_codec_tab_in(const fl_codec_tab *t, const void *pb, void *c)
 {
 	int r;
 
+	if (t->in)
+		return t->in(pb, c);
 	if ((r = in_caps(t, pb)) != 0)
 		return r;
 	for (size_t i = 0; i < t->nf; i++)
 		if ((r = in_field(t, &t->f[i], pb, c)) != 0)
 			return r;
 	return 0;
+}
+
+/* Wipes the bytes fields of an unpacked message before it is freed. */
+static void pb_wipe(const fl_codec_tab *t, void *pb)
+{
+	ProtobufCBinaryData b;
+	void **items, *sub;
+	size_t n;
+
+	for (size_t i = 0; i < t->nf; i++) {
+		const fl_codec_field *f = &t->f[i];
+
+		switch ((enum fl_codec_kind)f->kind) {
+		case FL_CK_BYTES:
+		case FL_CK_VBYTES:
+			memcpy(&b, CAT(pb, f->pb_off), sizeof(b));
+			if (b.data)
+				sodium_memzero(b.data, b.len);
+			break;
+		case FL_CK_SUB:
+			if ((sub = (void *)ptr_get(pb, f->pb_off)) != NULL)
+				pb_wipe(f->sub, sub);
+			break;
+		case FL_CK_LIST:
+			memcpy(&n, CAT(pb, f->pb_n_off), sizeof(n));
+			items = (void **)ptr_get(pb, f->pb_off);
+			for (size_t j = 0; items && j < n; j++)
+				if (items[j])
+					pb_wipe(f->sub, items[j]);
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 int fl_codec_tab_decode(const fl_codec_tab *t, const uint8_t *buf, size_t len,
@@ -515,6 +557,8 @@ int fl_codec_tab_decode(const fl_codec_tab *t, const uint8_t *buf, size_t len,
 	sodium_memzero(tmp, t->c_size);   /* it may have held key shares */
 	free(tmp);
 out:
+	if (t->flags & FL_CT_WIPE)
+		pb_wipe(t, m);
 	fl_codec_free(m);
 	return r;
 }

@@ -56,7 +56,10 @@ enum fl_codec_kind {
 #define FL_CF_EMPTY_OK 2u     /* FL_CK_BYTES: an empty field decodes as zeros */
 
 struct fl_codec_tab;
-
+typedef struct fl_codec_arena {
+	void **p;
+	size_t n, cap;
+} fl_codec_arena;
 typedef struct fl_codec_field {
 	uint8_t kind;          /* enum fl_codec_kind */
 	uint8_t flags;         /* FL_CF_* */
@@ -73,15 +76,29 @@ typedef struct fl_codec_field {
 	int (*dec)(const void *pb);     /* FL_CK_CHECK */
 } fl_codec_field;
 
+#define FL_CT_WIPE 1u   /* wipe the bytes fields of the unpacked message */
+
+/* A message: its fields, or (for a shape no field kind covers) its own
+ * out/in/clear functions with the contracts of fl_codec_tab_out/_in/_clear. */
 typedef struct fl_codec_tab {
 	const ProtobufCMessageDescriptor *pb;
 	size_t c_size;
 	const fl_codec_field *f;
 	size_t nf;
+	unsigned flags;   /* FL_CT_WIPE */
+	int (*out)(const void *c, void *pb, fl_codec_arena *arena);
+	int (*in)(const void *pb, void *c);
+	void (*clear)(void *c);
 } fl_codec_tab;
 
 #define FL_CT_TAB(desc, ctype, fields) \
-	{ &(desc), sizeof(ctype), (fields), sizeof(fields) / sizeof((fields)[0]) }
+	{ &(desc), sizeof(ctype), (fields), sizeof(fields) / sizeof((fields)[0]), \
+	  0, NULL, NULL, NULL }
+#define FL_CT_TAB_WIPE(desc, ctype, fields) \
+	{ &(desc), sizeof(ctype), (fields), sizeof(fields) / sizeof((fields)[0]), \
+	  FL_CT_WIPE, NULL, NULL, NULL }
+#define FL_CT_TAB_FN(desc, ctype, outf, inf, clearf) \
+	{ &(desc), sizeof(ctype), NULL, 0, 0, (outf), (inf), (clearf) }
 
 /* Defines fl_codec_encode_<name> and fl_codec_decode_<name> on a table. */
 #define FL_CODEC_TAB_FUNCS(name, type, tab) \
@@ -148,14 +165,13 @@ int fl_codec_tab_decode(const fl_codec_tab *t, const uint8_t *buf, size_t len,
  * (initialised, of t's type) from c, with what it allocates recorded in
  * *arena (free it with fl_codec_tab_arena_free, even on failure); _in
  * fills c (zeroed) from pb; on failure free c with fl_codec_tab_clear. */
-typedef struct fl_codec_arena {
-	void **p;
-	size_t n, cap;
-} fl_codec_arena;
 int fl_codec_tab_out(const fl_codec_tab *t, const void *c, void *pb,
 		     fl_codec_arena *arena);
 int fl_codec_tab_in(const fl_codec_tab *t, const void *pb, void *c);
 void fl_codec_tab_arena_free(fl_codec_arena *arena);
+/* n zeroed elements of size bytes (at least one) owned by arena; NULL when
+ * out of memory. */
+void *fl_codec_tab_arena_calloc(fl_codec_arena *arena, size_t n, size_t size);
 
 /* Frees what the C struct c owns by t (strings, arrays, lists and their
  * items, wiping arrays first) and sets those fields and their counts to
