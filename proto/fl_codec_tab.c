@@ -106,6 +106,19 @@ static bool has_count(const fl_codec_field *f)
 	       f->kind == FL_CK_STRLIST;
 }
 
+/* An optional sub-message (FL_CF_PRESENT) goes out only when present. */
+static bool sub_sent(const fl_codec_field *f, const void *c)
+{
+	return !(f->flags & FL_CF_PRESENT) ||
+	       *(const bool *)CAT(c, f->c_off + f->c_n_off);
+}
+
+/* The first string of a list of fixed strings (inline or owned). */
+static const char *strlist_base(const fl_codec_field *f, const void *c)
+{
+	return (f->flags & FL_CF_OWNED) ? ptr_get(c, f->c_off) : CAT(c, f->c_off);
+}
+
 /* Pass 1: FL_E_INVAL for a struct that is not well formed. */
 static int out_inval(const fl_codec_tab *t, const void *c)
 {
@@ -115,11 +128,12 @@ static int out_inval(const fl_codec_tab *t, const void *c)
 
 		if (f->kind == FL_CK_FIXSTR &&
 		    !fl_codec_fixed_ok(CAT(c, f->c_off), f->cap))
-			return FL_E_INVAL;
-		if ((f->kind == FL_CK_LIST || f->kind == FL_CK_ARR) &&
+			return f->err ? f->err : FL_E_INVAL;
+		if ((f->kind == FL_CK_LIST || f->kind == FL_CK_ARR ||
+		     (f->kind == FL_CK_STRLIST && (f->flags & FL_CF_OWNED))) &&
 		    count_get(c, f) && !ptr_get(c, f->c_off))
 			return FL_E_INVAL;
-		if (f->kind == FL_CK_SUB && !f->sub->out &&
+		if (f->kind == FL_CK_SUB && !f->sub->out && sub_sent(f, c) &&
 		    (r = out_inval(f->sub, CAT(c, f->c_off))) != 0)
 			return r;
 	}
@@ -178,6 +192,7 @@ static int out_strlist(const fl_codec_field *f, const void *c, void *pb,
 		       fl_codec_arena *a)
 {
 	size_t n = count_get(c, f);
+	const char *base = strlist_base(f, c);
 	char **names;
 
 	if (n == 0)
@@ -185,7 +200,7 @@ static int out_strlist(const fl_codec_field *f, const void *c, void *pb,
 	if ((names = fl_codec_tab_arena_calloc(a, n, sizeof(*names))) == NULL)
 		return FL_E_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const char *s = CAT(c, f->c_off + i * f->esz);
+		const char *s = base + i * f->esz;
 
 		if (!fl_codec_fixed_ok(s, f->esz))
 			return FL_E_INVAL;
@@ -245,6 +260,8 @@ static int out_field(const fl_codec_tab *t, const fl_codec_field *f,
 		return 0;
 	}
 	case FL_CK_SUB:
+		if (!sub_sent(f, c))
+			return 0;
 		if ((sub = fl_codec_tab_arena_calloc(a, 1, f->sub->pb->sizeof_message)) == NULL)
 			return FL_E_NOMEM;
 		protobuf_c_message_init(f->sub->pb, sub);
@@ -319,6 +336,13 @@ void fl_codec_tab_clear(const fl_codec_tab *t, void *c)
 			break;
 		case FL_CK_SUB:
 			fl_codec_tab_clear(f->sub, AT(c, f->c_off));
+			break;
+		case FL_CK_STRLIST:
+			if (f->flags & FL_CF_OWNED) {
+				free((void *)ptr_get(c, f->c_off));
+				ptr_set(c, f->c_off, NULL);
+				count_set(c, f, 0);
+			}
 			break;
 		case FL_CK_LIST:
 		case FL_CK_ARR:
@@ -405,13 +429,18 @@ static int in_arr(const fl_codec_field *f, const void *pb, void *c)
 static int in_strlist(const fl_codec_field *f, const void *pb, void *c)
 {
 	char *const *names = ptr_get(pb, f->pb_off);
+	char *base = AT(c, f->c_off);
 	size_t n;
 	int r;
 
 	memcpy(&n, CAT(pb, f->pb_n_off), sizeof(n));
+	if (n && (f->flags & FL_CF_OWNED)) {
+		if ((base = calloc(n, f->esz)) == NULL)
+			return FL_E_NOMEM;
+		ptr_set(c, f->c_off, base);
+	}
 	for (size_t i = 0; i < n; i++)
-		if ((r = fl_codec_str_in(AT(c, f->c_off + i * f->esz), f->esz,
-					 names[i])) != 0)
+		if ((r = fl_codec_str_in(base + i * f->esz, f->esz, names[i])) != 0)
 			return r;
 	count_set(c, f, n);
 	return 0;
@@ -475,6 +504,8 @@ static int in_field(const fl_codec_tab *t, const fl_codec_field *f,
 	case FL_CK_SUB:
 		if ((sub = ptr_get(pb, f->pb_off)) == NULL)
 			return 0;   /* proto3: a missing message reads as zeros */
+		if (f->flags & FL_CF_PRESENT)
+			*(bool *)AT(c, f->c_off + f->c_n_off) = true;
 		return fl_codec_tab_in(f->sub, sub, AT(c, f->c_off));
 	case FL_CK_LIST:
 		return in_list(f, pb, c);

@@ -30,8 +30,9 @@
 enum fl_codec_kind {
 	FL_CK_NUM = 1, /* scalar of the same width on both sides (ints, enums, doubles) */
 	FL_CK_BOOL,    /* C bool <-> protobuf_c_boolean */
-	FL_CK_FIXSTR,  /* char[cap] <-> char *: encode needs the NUL (FL_E_INVAL),
-			* decode refuses cap or more bytes (FL_E_TOOBIG) */
+	FL_CK_FIXSTR,  /* char[cap] <-> char *: encode needs the NUL (err, default
+			* FL_E_INVAL), decode refuses cap or more bytes
+			* (FL_E_TOOBIG) */
 	FL_CK_STR,     /* owned char * (NULL sends ""), at most cap bytes
 			* (FL_E_TOOBIG); decodes "" as NULL with FL_CF_NULL_EMPTY */
 	FL_CK_STRLIST, /* char [][cap] with a count (cn bytes wide): a list of
@@ -54,6 +55,11 @@ enum fl_codec_kind {
 
 #define FL_CF_NULL_EMPTY 1u   /* FL_CK_STR: "" decodes as NULL */
 #define FL_CF_EMPTY_OK 2u     /* FL_CK_BYTES: an empty field decodes as zeros */
+#define FL_CF_OWNED 4u        /* FL_CK_STRLIST: c_off holds a pointer to an
+			       * owned array of char[esz] */
+#define FL_CF_PRESENT 8u      /* FL_CK_SUB: the sub-message is sent only when
+			       * the bool at c_n_off of the sub struct is true,
+			       * and decoding one sets it */
 
 struct fl_codec_tab;
 typedef struct fl_codec_arena {
@@ -120,6 +126,9 @@ typedef struct fl_codec_tab {
 #define FL_CT_FIXSTR(ct, cf, pt, pf) { .kind = FL_CK_FIXSTR, \
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
 	.cap = sizeof(FL_CT_MEMB(ct, cf)) }
+#define FL_CT_FIXSTR_E(ct, cf, pt, pf, e) { .kind = FL_CK_FIXSTR, \
+	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
+	.cap = sizeof(FL_CT_MEMB(ct, cf)), .err = (e) }
 #define FL_CT_STR(ct, cf, pt, pf, max, fl) { .kind = FL_CK_STR, .flags = (fl), \
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), .cap = (max) }
 #define FL_CT_STRLIST(ct, cf, cnf, pt, pf, max, e) { .kind = FL_CK_STRLIST, \
@@ -127,6 +136,11 @@ typedef struct fl_codec_tab {
 	.pb_off = offsetof(pt, pf), .c_n_off = offsetof(ct, cnf), \
 	.pb_n_off = offsetof(pt, n_##pf), .cap = (max), \
 	.esz = sizeof(FL_CT_MEMB(ct, cf)[0]), .err = (e) }
+#define FL_CT_STRARR(ct, cf, cnf, pt, pf, max, e) { .kind = FL_CK_STRLIST, \
+	.flags = FL_CF_OWNED, .cn = sizeof(FL_CT_MEMB(ct, cnf)), \
+	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
+	.c_n_off = offsetof(ct, cnf), .pb_n_off = offsetof(pt, n_##pf), \
+	.cap = (max), .esz = sizeof(*FL_CT_MEMB(ct, cf)), .err = (e) }
 #define FL_CT_BYTES(ct, cf, pt, pf, e, fl) { .kind = FL_CK_BYTES, .flags = (fl), \
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
 	.cap = sizeof(FL_CT_MEMB(ct, cf)), .err = (e) }
@@ -142,6 +156,9 @@ typedef struct fl_codec_tab {
 #define FL_CT_SUB(ct, cf, pt, pf, tab, e) { .kind = FL_CK_SUB, \
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), .sub = &(tab), \
 	.err = (e) }
+#define FL_CT_OPTSUB(ct, cf, pt, pf, tab, st, pres) { .kind = FL_CK_SUB, \
+	.flags = FL_CF_PRESENT, .c_off = offsetof(ct, cf), \
+	.pb_off = offsetof(pt, pf), .c_n_off = offsetof(st, pres), .sub = &(tab) }
 #define FL_CT_LIST(ct, cf, cnf, pt, pf, tab, max, e) { .kind = FL_CK_LIST, \
 	.cn = sizeof(FL_CT_MEMB(ct, cnf)), .c_off = offsetof(ct, cf), \
 	.pb_off = offsetof(pt, pf), .c_n_off = offsetof(ct, cnf), \
