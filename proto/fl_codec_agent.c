@@ -11,64 +11,17 @@
 
 /* ---- PollRequest ---- */
 
-int fl_codec_encode_poll_req(const fl_msg_poll_req *in, uint8_t **buf,
-			     size_t *len)
-{
-	Fedc__V1__PollRequest m = FEDC__V1__POLL_REQUEST__INIT;
-	char *names[FL_MSG_MAX_DATASETS];
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if (in->ndatasets > FL_MSG_MAX_DATASETS)
-		return FL_E_TOOBIG;
-	if (!fl_codec_fixed_ok(in->agent_version, sizeof(in->agent_version)))
-		return FL_E_INVAL;
-	for (uint32_t i = 0; i < in->ndatasets; i++) {
-		if (!fl_codec_fixed_ok(in->datasets[i], FL_NAME_BYTES))
-			return FL_E_INVAL;
-		names[i] = (char *)in->datasets[i];
-	}
-	m.agent_version = (char *)in->agent_version;
-	m.min_honest = in->min_honest;
-	m.colluders = in->colluders;
-	m.wait_ms = in->wait_ms;
-	m.n_datasets = in->ndatasets;
-	m.datasets = in->ndatasets ? names : NULL;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_poll_req(const uint8_t *buf, size_t len,
-			     fl_msg_poll_req *out)
-{
-	Fedc__V1__PollRequest *m = NULL;
-	fl_msg_poll_req t;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	memset(&t, 0, sizeof(t));
-	if ((m = UNPACK(fedc__v1__poll_request__descriptor)) == NULL)
-		goto out;
-	if (m->n_datasets > FL_MSG_MAX_DATASETS) {
-		r = FL_E_TOOBIG;
-		goto out;
-	}
-	if ((r = fl_codec_str_in(t.agent_version, sizeof(t.agent_version),
-				 m->agent_version)) != 0)
-		goto out;
-	for (size_t i = 0; i < m->n_datasets; i++)
-		if ((r = fl_codec_str_in(t.datasets[i], FL_NAME_BYTES,
-					 m->datasets[i])) != 0)
-			goto out;
-	t.ndatasets = (uint32_t)m->n_datasets;
-	t.min_honest = m->min_honest;
-	t.colluders = m->colluders;
-	t.wait_ms = m->wait_ms;
-	*out = t;
-out:
-	fl_codec_free(m ? &m->base : NULL);
-	return r;
-}
+#define PR(k, f) FL_CT_##k(fl_msg_poll_req, f, Fedc__V1__PollRequest, f)
+static const fl_codec_field poll_req_f[] = {
+	FL_CT_STRLIST(fl_msg_poll_req, datasets, ndatasets, Fedc__V1__PollRequest,
+		      datasets, FL_MSG_MAX_DATASETS, 0),
+	PR(FIXSTR, agent_version), PR(NUM, min_honest), PR(NUM, colluders),
+	PR(NUM, wait_ms),
+};
+#undef PR
+static const fl_codec_tab poll_req_tab =
+	FL_CT_TAB(fedc__v1__poll_request__descriptor, fl_msg_poll_req, poll_req_f);
+FL_CODEC_TAB_FUNCS(poll_req, fl_msg_poll_req, poll_req_tab)
 
 /* ---- PollReply{Task} ---- */
 
@@ -242,35 +195,14 @@ out:
 
 /* ---- ModelRequest ---- */
 
-int fl_codec_encode_model_req(const fl_msg_model_req *in, uint8_t **buf,
-			      size_t *len)
-{
-	Fedc__V1__ModelRequest m = FEDC__V1__MODEL_REQUEST__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	m.job_id = in->job_id;
-	m.version = in->version;
-	m.latest = in->latest;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_model_req(const uint8_t *buf, size_t len,
-			      fl_msg_model_req *out)
-{
-	Fedc__V1__ModelRequest *m = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__model_request__descriptor)) == NULL)
-		return r;
-	out->job_id = m->job_id;
-	out->version = m->version;
-	out->latest = m->latest != 0;
-	fl_codec_free(&m->base);
-	return 0;
-}
+static const fl_codec_field model_req_f[] = {
+	FL_CT_NUM(fl_msg_model_req, job_id, Fedc__V1__ModelRequest, job_id),
+	FL_CT_NUM(fl_msg_model_req, version, Fedc__V1__ModelRequest, version),
+	FL_CT_BOOL(fl_msg_model_req, latest, Fedc__V1__ModelRequest, latest),
+};
+static const fl_codec_tab model_req_tab =
+	FL_CT_TAB(fedc__v1__model_request__descriptor, fl_msg_model_req, model_req_f);
+FL_CODEC_TAB_FUNCS(model_req, fl_msg_model_req, model_req_tab)
 
 /* ---- ModelChunk ---- */
 
@@ -433,100 +365,30 @@ out:
 	return r;
 }
 
-/* ---- UpdateReply ---- */
+/* ---- UpdateReply, CrlInfo, MembersInfo ---- */
 
-int fl_codec_encode_update_reply(const fl_msg_update_reply *in, uint8_t **buf,
-				 size_t *len)
-{
-	Fedc__V1__UpdateReply m = FEDC__V1__UPDATE_REPLY__INIT;
+static const fl_codec_field update_reply_f[] = {
+	FL_CT_NUM(fl_msg_update_reply, words, Fedc__V1__UpdateReply, words),
+};
+static const fl_codec_tab update_reply_tab =
+	FL_CT_TAB(fedc__v1__update_reply__descriptor, fl_msg_update_reply,
+		  update_reply_f);
+FL_CODEC_TAB_FUNCS(update_reply, fl_msg_update_reply, update_reply_tab)
 
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	m.words = in->words;
-	return fl_codec_pack(&m.base, buf, len);
-}
+static const fl_codec_field crl_f[] = {
+	FL_CT_STR(fl_msg_crl, pem, Fedc__V1__CrlInfo, crl_pem, FL_MSG_CRL_MAX,
+		  FL_CF_NULL_EMPTY),
+	FL_CT_NUM(fl_msg_crl, number, Fedc__V1__CrlInfo, number),
+};
+static const fl_codec_tab crl_tab =
+	FL_CT_TAB(fedc__v1__crl_info__descriptor, fl_msg_crl, crl_f);
+FL_CODEC_TAB_FUNCS(crl, fl_msg_crl, crl_tab)
 
-int fl_codec_decode_update_reply(const uint8_t *buf, size_t len,
-				 fl_msg_update_reply *out)
-{
-	Fedc__V1__UpdateReply *m = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__update_reply__descriptor)) == NULL)
-		return r;
-	out->words = m->words;
-	fl_codec_free(&m->base);
-	return 0;
-}
-
-/* ---- CrlInfo ---- */
-
-int fl_codec_encode_crl(const fl_msg_crl *in, uint8_t **buf, size_t *len)
-{
-	Fedc__V1__CrlInfo m = FEDC__V1__CRL_INFO__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if (in->pem && strlen(in->pem) > FL_MSG_CRL_MAX)
-		return FL_E_TOOBIG;
-	m.number = in->number;
-	if (in->pem)
-		m.crl_pem = in->pem;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_crl(const uint8_t *buf, size_t len, fl_msg_crl *out)
-{
-	Fedc__V1__CrlInfo *m = NULL;
-	fl_msg_crl o;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	memset(&o, 0, sizeof(o));
-	if ((m = UNPACK(fedc__v1__crl_info__descriptor)) == NULL)
-		return r;
-	r = fl_codec_str_dup(m->crl_pem, FL_MSG_CRL_MAX, true, &o.pem);
-	o.number = m->number;
-	fl_codec_free(&m->base);
-	if (r == 0)
-		*out = o;
-	return r;
-}
-
-/* ---- MembersInfo ---- */
-
-int fl_codec_encode_members(const fl_msg_members *in, uint8_t **buf, size_t *len)
-{
-	Fedc__V1__MembersInfo m = FEDC__V1__MEMBERS_INFO__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if (in->text && strlen(in->text) > FL_MSG_MEMBERS_MAX)
-		return FL_E_TOOBIG;
-	m.version = in->version;
-	if (in->text)
-		m.text = in->text;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_members(const uint8_t *buf, size_t len, fl_msg_members *out)
-{
-	Fedc__V1__MembersInfo *m = NULL;
-	fl_msg_members o;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	memset(&o, 0, sizeof(o));
-	if ((m = UNPACK(fedc__v1__members_info__descriptor)) == NULL)
-		return r;
-	r = fl_codec_str_dup(m->text, FL_MSG_MEMBERS_MAX, true, &o.text);
-	o.version = m->version;
-	fl_codec_free(&m->base);
-	if (r == 0)
-		*out = o;
-	return r;
-}
+static const fl_codec_field members_f[] = {
+	FL_CT_STR(fl_msg_members, text, Fedc__V1__MembersInfo, text,
+		  FL_MSG_MEMBERS_MAX, FL_CF_NULL_EMPTY),
+	FL_CT_NUM(fl_msg_members, version, Fedc__V1__MembersInfo, version),
+};
+static const fl_codec_tab members_tab =
+	FL_CT_TAB(fedc__v1__members_info__descriptor, fl_msg_members, members_f);
+FL_CODEC_TAB_FUNCS(members, fl_msg_members, members_tab)
