@@ -133,6 +133,9 @@ static int out_inval(const fl_codec_tab *t, const void *c)
 		     (f->kind == FL_CK_STRLIST && (f->flags & FL_CF_OWNED))) &&
 		    count_get(c, f) && !ptr_get(c, f->c_off))
 			return FL_E_INVAL;
+		if (f->kind == FL_CK_STR && (f->flags & FL_CF_REQUIRED) &&
+		    !ptr_get(c, f->c_off))
+			return FL_E_INVAL;
 		if (f->kind == FL_CK_SUB && !f->sub->out && sub_sent(f, c) &&
 		    (r = out_inval(f->sub, CAT(c, f->c_off))) != 0)
 			return r;
@@ -154,7 +157,7 @@ static int out_caps(const fl_codec_tab *t, const void *c)
 			return cap_err(f);
 		if (f->kind == FL_CK_STR && (s = ptr_get(c, f->c_off)) != NULL &&
 		    strlen(s) > f->cap)
-			return FL_E_TOOBIG;
+			return cap_err(f);
 		if (f->kind == FL_CK_CHECK && f->enc && (r = f->enc(c)) != 0)
 			return r;
 	}

@@ -33,8 +33,9 @@ enum fl_codec_kind {
 	FL_CK_FIXSTR,  /* char[cap] <-> char *: encode needs the NUL (err, default
 			* FL_E_INVAL), decode refuses cap or more bytes
 			* (FL_E_TOOBIG) */
-	FL_CK_STR,     /* owned char * (NULL sends ""), at most cap bytes
-			* (FL_E_TOOBIG); decodes "" as NULL with FL_CF_NULL_EMPTY */
+	FL_CK_STR,     /* owned char * (NULL sends ""), at most cap bytes (encode:
+			* err, default FL_E_TOOBIG; decode: FL_E_TOOBIG);
+			* decodes "" as NULL with FL_CF_NULL_EMPTY */
 	FL_CK_STRLIST, /* char [][cap] with a count (cn bytes wide): a list of
 			* fixed strings, at most max (err) */
 	FL_CK_BYTES,   /* uint8_t[cap] <-> bytes: exactly cap bytes, else err
@@ -57,6 +58,7 @@ enum fl_codec_kind {
 #define FL_CF_EMPTY_OK 2u     /* FL_CK_BYTES: an empty field decodes as zeros */
 #define FL_CF_OWNED 4u        /* FL_CK_STRLIST: c_off holds a pointer to an
 			       * owned array of char[esz] */
+#define FL_CF_REQUIRED 16u    /* FL_CK_STR: encoding NULL is FL_E_INVAL */
 #define FL_CF_PRESENT 8u      /* FL_CK_SUB: the sub-message is sent only when
 			       * the bool at c_n_off of the sub struct is true,
 			       * and decoding one sets it */
@@ -136,6 +138,9 @@ typedef struct fl_codec_tab {
 	.pb_off = offsetof(pt, pf), .c_n_off = offsetof(ct, cnf), \
 	.pb_n_off = offsetof(pt, n_##pf), .cap = (max), \
 	.esz = sizeof(FL_CT_MEMB(ct, cf)[0]), .err = (e) }
+#define FL_CT_STR_E(ct, cf, pt, pf, max, fl, e) { .kind = FL_CK_STR, \
+	.flags = (fl), .c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
+	.cap = (max), .err = (e) }
 #define FL_CT_STRARR(ct, cf, cnf, pt, pf, max, e) { .kind = FL_CK_STRLIST, \
 	.flags = FL_CF_OWNED, .cn = sizeof(FL_CT_MEMB(ct, cnf)), \
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
