@@ -206,20 +206,27 @@ FL_CODEC_TAB_FUNCS(model_req, fl_msg_model_req, model_req_tab)
 
 /* ---- ModelChunk ---- */
 
-int fl_codec_encode_chunk(const fl_msg_chunk *in, uint8_t **buf, size_t *len)
+/* The slice must lie inside the file it claims to be part of. */
+static int chunk_slice_dec(const void *pb)
 {
-	Fedc__V1__ModelChunk m = FEDC__V1__MODEL_CHUNK__INIT;
+	const Fedc__V1__ModelChunk *m = pb;
 
-	if (!in || !buf || !len || (!in->data && in->len))
-		return FL_E_INVAL;
-	if (in->len > FL_MSG_CHUNK_MAX)
-		return FL_E_TOOBIG;
-	m.total_bytes = in->total_bytes;
-	m.offset = in->offset;
-	m.data.len = in->len;
-	m.data.data = in->data;
-	return fl_codec_pack(&m.base, buf, len);
+	if (m->offset > m->total_bytes || m->data.len > m->total_bytes - m->offset)
+		return FL_E_RANGE;
+	return 0;
 }
+
+#define CH(f) FL_CT_NUM(fl_msg_chunk, f, Fedc__V1__ModelChunk, f)
+static const fl_codec_field chunk_f[] = {
+	FL_CT_DATA(fl_msg_chunk, data, len, Fedc__V1__ModelChunk, data,
+		   FL_MSG_CHUNK_MAX, 0),
+	FL_CT_CHECK(NULL, chunk_slice_dec),
+	CH(total_bytes), CH(offset),
+};
+#undef CH
+static const fl_codec_tab chunk_tab =
+	FL_CT_TAB(fedc__v1__model_chunk__descriptor, fl_msg_chunk, chunk_f);
+FL_CODEC_TAB_FUNCS(chunk, fl_msg_chunk, chunk_tab)
 
 /* Copies len bytes into a fresh buffer (NULL for zero bytes). */
 static int bytes_dup(const ProtobufCBinaryData *b, uint8_t **out)
@@ -231,37 +238,6 @@ static int bytes_dup(const ProtobufCBinaryData *b, uint8_t **out)
 		return FL_E_NOMEM;
 	memcpy(*out, b->data, b->len);
 	return 0;
-}
-
-int fl_codec_decode_chunk(const uint8_t *buf, size_t len, fl_msg_chunk *out)
-{
-	Fedc__V1__ModelChunk *m = NULL;
-	uint8_t *data = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__model_chunk__descriptor)) == NULL)
-		goto out;
-	if (m->data.len > FL_MSG_CHUNK_MAX) {
-		r = FL_E_TOOBIG;
-		goto out;
-	}
-	/* The slice must lie inside the file it claims to be part of. */
-	if (m->offset > m->total_bytes ||
-	    m->data.len > m->total_bytes - m->offset) {
-		r = FL_E_RANGE;
-		goto out;
-	}
-	if ((r = bytes_dup(&m->data, &data)) != 0)
-		goto out;
-	out->total_bytes = m->total_bytes;
-	out->offset = m->offset;
-	out->data = data;
-	out->len = m->data.len;
-out:
-	fl_codec_free(m ? &m->base : NULL);
-	return r;
 }
 
 /* ---- UpdateChunk ---- */

@@ -130,6 +130,7 @@ static int out_inval(const fl_codec_tab *t, const void *c)
 		    !fl_codec_fixed_ok(CAT(c, f->c_off), f->cap))
 			return f->err ? f->err : FL_E_INVAL;
 		if ((f->kind == FL_CK_LIST || f->kind == FL_CK_ARR ||
+		     f->kind == FL_CK_DATA ||
 		     (f->kind == FL_CK_STRLIST && (f->flags & FL_CF_OWNED))) &&
 		    count_get(c, f) && !ptr_get(c, f->c_off))
 			return FL_E_INVAL;
@@ -153,7 +154,8 @@ static int out_caps(const fl_codec_tab *t, const void *c)
 
 		if (has_count(f) && count_get(c, f) > f->cap)
 			return cap_err(f);
-		if (f->kind == FL_CK_VBYTES && count_get(c, f) > f->cap)
+		if ((f->kind == FL_CK_VBYTES || f->kind == FL_CK_DATA) &&
+		    count_get(c, f) > f->cap)
 			return cap_err(f);
 		if (f->kind == FL_CK_STR && (s = ptr_get(c, f->c_off)) != NULL &&
 		    strlen(s) > f->cap)
@@ -255,6 +257,9 @@ static int out_field(const fl_codec_tab *t, const fl_codec_field *f,
 	case FL_CK_VBYTES:
 		out_bytes(pb, f->pb_off, CAT(c, f->c_off), count_get(c, f));
 		return 0;
+	case FL_CK_DATA:
+		out_bytes(pb, f->pb_off, ptr_get(c, f->c_off), count_get(c, f));
+		return 0;
 	case FL_CK_ARR: {
 		size_t n = count_get(c, f);
 
@@ -337,6 +342,11 @@ void fl_codec_tab_clear(const fl_codec_tab *t, void *c)
 			free((void *)ptr_get(c, f->c_off));
 			ptr_set(c, f->c_off, NULL);
 			break;
+		case FL_CK_DATA:
+			free((void *)ptr_get(c, f->c_off));
+			ptr_set(c, f->c_off, NULL);
+			count_set(c, f, 0);
+			break;
 		case FL_CK_SUB:
 			fl_codec_tab_clear(f->sub, AT(c, f->c_off));
 			break;
@@ -380,6 +390,13 @@ static int in_caps(const fl_codec_tab *t, const void *pb)
 		if (has_count(f)) {
 			memcpy(&n, CAT(pb, f->pb_n_off), sizeof(n));
 			if (n > f->cap)
+				return cap_err(f);
+		}
+		if (f->kind == FL_CK_DATA) {
+			ProtobufCBinaryData b;
+
+			memcpy(&b, CAT(pb, f->pb_off), sizeof(b));
+			if (b.len > f->cap)
 				return cap_err(f);
 		}
 		if (f->kind == FL_CK_SUB && f->err && !ptr_get(pb, f->pb_off))
@@ -469,6 +486,23 @@ static int in_bytes(const fl_codec_field *f, const void *pb, void *c)
 	return 0;
 }
 
+/* A copy of the slice (NULL for none). */
+static int in_data(const fl_codec_field *f, const void *pb, void *c)
+{
+	ProtobufCBinaryData b;
+	uint8_t *d;
+
+	memcpy(&b, CAT(pb, f->pb_off), sizeof(b));
+	if (b.len == 0)
+		return 0;
+	if ((d = malloc(b.len)) == NULL)
+		return FL_E_NOMEM;
+	memcpy(d, b.data, b.len);
+	ptr_set(c, f->c_off, d);
+	count_set(c, f, b.len);
+	return 0;
+}
+
 static int in_field(const fl_codec_tab *t, const fl_codec_field *f,
 		    const void *pb, void *c)
 {
@@ -504,6 +538,8 @@ static int in_field(const fl_codec_tab *t, const fl_codec_field *f,
 		return in_bytes(f, pb, c);
 	case FL_CK_ARR:
 		return in_arr(f, pb, c);
+	case FL_CK_DATA:
+		return in_data(f, pb, c);
 	case FL_CK_SUB:
 		if ((sub = ptr_get(pb, f->pb_off)) == NULL)
 			return 0;   /* proto3: a missing message reads as zeros */

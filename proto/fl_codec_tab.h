@@ -50,6 +50,9 @@ enum fl_codec_kind {
 	FL_CK_LIST,    /* owned array of structs (sub->c_size each) with a count
 			* (cn bytes wide) <-> repeated sub-message, at most max
 			* (err); a NULL item is FL_E_PARSE */
+	FL_CK_DATA,    /* owned uint8_t * with a length (cn bytes wide) <-> bytes:
+			* a slice of a file; encode refuses data NULL with a
+			* length (FL_E_INVAL); at most cap bytes (err) */
 	FL_CK_CHECK,   /* no field: enc(c struct) and dec(pb struct) hooks that
 			* return 0 or an error (e.g. FL_E_RANGE) */
 };
@@ -158,6 +161,10 @@ typedef struct fl_codec_tab {
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), \
 	.c_n_off = offsetof(ct, cnf), .pb_n_off = offsetof(pt, n_##pf), \
 	.cap = (max), .err = (e) }
+#define FL_CT_DATA(ct, cf, lf, pt, pf, max, e) { .kind = FL_CK_DATA, \
+	.cn = sizeof(FL_CT_MEMB(ct, lf)), .c_off = offsetof(ct, cf), \
+	.pb_off = offsetof(pt, pf), .c_n_off = offsetof(ct, lf), .cap = (max), \
+	.err = (e) }
 #define FL_CT_SUB(ct, cf, pt, pf, tab, e) { .kind = FL_CK_SUB, \
 	.c_off = offsetof(ct, cf), .pb_off = offsetof(pt, pf), .sub = &(tab), \
 	.err = (e) }
