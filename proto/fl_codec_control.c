@@ -6,33 +6,9 @@
 #include "fl_codec_int.h"
 #include "fl_err.h"
 
-/* Unpacks the decoder's (buf, len) as desc, setting r. */
-#define UNPACK(desc) ((void *)fl_codec_unpack(&(desc), buf, len, &r))
-
 /* ---- Empty, JobSubmit, JobRef ---- */
 
-int fl_codec_encode_empty(const int *in, uint8_t **buf, size_t *len)
-{
-	Fedc__V1__Empty m = FEDC__V1__EMPTY__INIT;
-
-	(void)in;
-	if (!buf || !len)
-		return FL_E_INVAL;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_empty(const uint8_t *buf, size_t len, int *out)
-{
-	Fedc__V1__Empty *m;
-	int r;
-
-	if ((m = UNPACK(fedc__v1__empty__descriptor)) == NULL)
-		return r;
-	fl_codec_free(&m->base);
-	if (out)
-		*out = 0;
-	return 0;
-}
+FL_CODEC_EMPTY_FUNCS(empty, fedc__v1__empty__descriptor)
 
 /* spec: always an allocated string, "" when empty; spec_cert: NULL. */
 #define JS fl_msg_job_submit

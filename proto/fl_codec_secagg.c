@@ -9,8 +9,6 @@
 #include "fl_codec_tab.h"
 #include "fl_err.h"
 
-/* Unpacks the decoder's (buf, len) as desc, setting r. */
-#define UNPACK(desc) ((void *)fl_codec_unpack(&(desc), buf, len, &r))
 #define SA_MAX FL_CODEC_SA_MAX_CLIENTS
 
 /* ---- SaHeader: a missing one reads as all zeros (proto3 defaults) ---- */
@@ -224,25 +222,4 @@ FL_CODEC_TAB_FUNCS(sa_unmask_resp, fl_secagg_unmask_resp, unmask_resp_tab)
 
 /* ---- SaAck ---- */
 
-int fl_codec_encode_sa_ack(const int *in, uint8_t **buf, size_t *len)
-{
-	Fedc__V1__SaAck m = FEDC__V1__SA_ACK__INIT;
-
-	(void)in;
-	if (!buf || !len)
-		return FL_E_INVAL;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_sa_ack(const uint8_t *buf, size_t len, int *out)
-{
-	Fedc__V1__SaAck *m;
-	int r;
-
-	if ((m = UNPACK(fedc__v1__sa_ack__descriptor)) == NULL)
-		return r;
-	fl_codec_free(&m->base);
-	if (out)
-		*out = 0;
-	return 0;
-}
+FL_CODEC_EMPTY_FUNCS(sa_ack, fedc__v1__sa_ack__descriptor)

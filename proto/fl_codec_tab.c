@@ -632,3 +632,34 @@ out:
 	fl_codec_free(m);
 	return r;
 }
+
+int fl_codec_tab_encode_empty(const ProtobufCMessageDescriptor *d,
+			      uint8_t **buf, size_t *len)
+{
+	fl_codec_arena a = { NULL, 0, 0 };
+	void *pb;
+	int r;
+
+	if (!buf || !len)
+		return FL_E_INVAL;
+	if ((pb = fl_codec_tab_arena_calloc(&a, 1, d->sizeof_message)) == NULL)
+		return FL_E_NOMEM;
+	protobuf_c_message_init(d, pb);
+	r = fl_codec_pack(pb, buf, len);
+	fl_codec_tab_arena_free(&a);
+	return r;
+}
+
+int fl_codec_tab_decode_empty(const ProtobufCMessageDescriptor *d,
+			      const uint8_t *buf, size_t len, int *out)
+{
+	ProtobufCMessage *m;
+	int r;
+
+	if ((m = fl_codec_unpack(d, buf, len, &r)) == NULL)
+		return r;
+	fl_codec_free(m);
+	if (out)
+		*out = 0;
+	return 0;
+}

@@ -202,6 +202,23 @@ void fl_codec_tab_arena_free(fl_codec_arena *arena);
  * out of memory. */
 void *fl_codec_tab_arena_calloc(fl_codec_arena *arena, size_t n, size_t size);
 
+/* A message without fields (Empty, SaAck): *in is ignored and may be
+ * NULL; decoding sets *out (when not NULL) to 0. */
+int fl_codec_tab_encode_empty(const ProtobufCMessageDescriptor *d,
+			      uint8_t **buf, size_t *len);
+int fl_codec_tab_decode_empty(const ProtobufCMessageDescriptor *d,
+			      const uint8_t *buf, size_t len, int *out);
+#define FL_CODEC_EMPTY_FUNCS(name, desc) \
+	int fl_codec_encode_##name(const int *in, uint8_t **buf, size_t *len) \
+	{ \
+		(void)in; \
+		return fl_codec_tab_encode_empty(&(desc), buf, len); \
+	} \
+	int fl_codec_decode_##name(const uint8_t *buf, size_t len, int *out) \
+	{ \
+		return fl_codec_tab_decode_empty(&(desc), buf, len, out); \
+	}
+
 /* Frees what the C struct c owns by t (strings, arrays, lists and their
  * items, wiping arrays first) and sets those fields and their counts to
  * NULL and 0; the rest of c is left as it is. A partly decoded struct is
