@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "agent_external.h"
+#include "fl_codec_blob.h"
 #include "fl_config.h"
 #include "fl_dataset.h"
 #include "fl_jobspec.h"
@@ -253,13 +254,9 @@ const char *fl_agent_task_name(enum fl_task_kind k);
 
 /* ---- model download: GetModel stream (agent_model.c) ---- */
 
-/* Reassembles a model file from in-order ModelChunks. */
-typedef struct fl_agent_blob {
-	uint8_t *data;     /* owned */
-	size_t len;        /* bytes received */
-	size_t total;      /* announced size */
-	bool started;
-} fl_agent_blob;
+/* Reassembles a model file from in-order ModelChunks (fl_codec_blob with
+ * the agent's size cap). */
+typedef fl_codec_blob fl_agent_blob;
 
 /* Appends one chunk after checking total and offset. FL_E_PARSE or
  * FL_E_TOOBIG with a message when the stream is inconsistent. */

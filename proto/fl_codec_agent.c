@@ -11,64 +11,17 @@
 
 /* ---- PollRequest ---- */
 
-int fl_codec_encode_poll_req(const fl_msg_poll_req *in, uint8_t **buf,
-			     size_t *len)
-{
-	Fedc__V1__PollRequest m = FEDC__V1__POLL_REQUEST__INIT;
-	char *names[FL_MSG_MAX_DATASETS];
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if (in->ndatasets > FL_MSG_MAX_DATASETS)
-		return FL_E_TOOBIG;
-	if (!fl_codec_fixed_ok(in->agent_version, sizeof(in->agent_version)))
-		return FL_E_INVAL;
-	for (uint32_t i = 0; i < in->ndatasets; i++) {
-		if (!fl_codec_fixed_ok(in->datasets[i], FL_NAME_BYTES))
-			return FL_E_INVAL;
-		names[i] = (char *)in->datasets[i];
-	}
-	m.agent_version = (char *)in->agent_version;
-	m.min_honest = in->min_honest;
-	m.colluders = in->colluders;
-	m.wait_ms = in->wait_ms;
-	m.n_datasets = in->ndatasets;
-	m.datasets = in->ndatasets ? names : NULL;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_poll_req(const uint8_t *buf, size_t len,
-			     fl_msg_poll_req *out)
-{
-	Fedc__V1__PollRequest *m = NULL;
-	fl_msg_poll_req t;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	memset(&t, 0, sizeof(t));
-	if ((m = UNPACK(fedc__v1__poll_request__descriptor)) == NULL)
-		goto out;
-	if (m->n_datasets > FL_MSG_MAX_DATASETS) {
-		r = FL_E_TOOBIG;
-		goto out;
-	}
-	if ((r = fl_codec_str_in(t.agent_version, sizeof(t.agent_version),
-				 m->agent_version)) != 0)
-		goto out;
-	for (size_t i = 0; i < m->n_datasets; i++)
-		if ((r = fl_codec_str_in(t.datasets[i], FL_NAME_BYTES,
-					 m->datasets[i])) != 0)
-			goto out;
-	t.ndatasets = (uint32_t)m->n_datasets;
-	t.min_honest = m->min_honest;
-	t.colluders = m->colluders;
-	t.wait_ms = m->wait_ms;
-	*out = t;
-out:
-	fl_codec_free(m ? &m->base : NULL);
-	return r;
-}
+#define PR(k, f) FL_CT_##k(fl_msg_poll_req, f, Fedc__V1__PollRequest, f)
+static const fl_codec_field poll_req_f[] = {
+	FL_CT_STRLIST(fl_msg_poll_req, datasets, ndatasets, Fedc__V1__PollRequest,
+		      datasets, FL_MSG_MAX_DATASETS, 0),
+	PR(FIXSTR, agent_version), PR(NUM, min_honest), PR(NUM, colluders),
+	PR(NUM, wait_ms),
+};
+#undef PR
+static const fl_codec_tab poll_req_tab =
+	FL_CT_TAB(fedc__v1__poll_request__descriptor, fl_msg_poll_req, poll_req_f);
+FL_CODEC_TAB_FUNCS(poll_req, fl_msg_poll_req, poll_req_tab)
 
 /* ---- PollReply{Task} ---- */
 
@@ -242,51 +195,42 @@ out:
 
 /* ---- ModelRequest ---- */
 
-int fl_codec_encode_model_req(const fl_msg_model_req *in, uint8_t **buf,
-			      size_t *len)
-{
-	Fedc__V1__ModelRequest m = FEDC__V1__MODEL_REQUEST__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	m.job_id = in->job_id;
-	m.version = in->version;
-	m.latest = in->latest;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_model_req(const uint8_t *buf, size_t len,
-			      fl_msg_model_req *out)
-{
-	Fedc__V1__ModelRequest *m = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__model_request__descriptor)) == NULL)
-		return r;
-	out->job_id = m->job_id;
-	out->version = m->version;
-	out->latest = m->latest != 0;
-	fl_codec_free(&m->base);
-	return 0;
-}
+static const fl_codec_field model_req_f[] = {
+	FL_CT_NUM(fl_msg_model_req, job_id, Fedc__V1__ModelRequest, job_id),
+	FL_CT_NUM(fl_msg_model_req, version, Fedc__V1__ModelRequest, version),
+	FL_CT_BOOL(fl_msg_model_req, latest, Fedc__V1__ModelRequest, latest),
+};
+static const fl_codec_tab model_req_tab =
+	FL_CT_TAB(fedc__v1__model_request__descriptor, fl_msg_model_req, model_req_f);
+FL_CODEC_TAB_FUNCS(model_req, fl_msg_model_req, model_req_tab)
 
 /* ---- ModelChunk ---- */
 
-int fl_codec_encode_chunk(const fl_msg_chunk *in, uint8_t **buf, size_t *len)
+/* The slice must lie inside the file it claims to be part of. */
+static int chunk_slice_dec(const void *pb)
 {
-	Fedc__V1__ModelChunk m = FEDC__V1__MODEL_CHUNK__INIT;
+	const Fedc__V1__ModelChunk *m = pb;
 
-	if (!in || !buf || !len || (!in->data && in->len))
-		return FL_E_INVAL;
-	if (in->len > FL_MSG_CHUNK_MAX)
-		return FL_E_TOOBIG;
-	m.total_bytes = in->total_bytes;
-	m.offset = in->offset;
-	m.data.len = in->len;
-	m.data.data = in->data;
-	return fl_codec_pack(&m.base, buf, len);
+	if (m->offset > m->total_bytes || m->data.len > m->total_bytes - m->offset)
+		return FL_E_RANGE;
+	return 0;
+}
+
+#define CH(f) FL_CT_NUM(fl_msg_chunk, f, Fedc__V1__ModelChunk, f)
+static const fl_codec_field chunk_f[] = {
+	FL_CT_DATA(fl_msg_chunk, data, len, Fedc__V1__ModelChunk, data,
+		   FL_MSG_CHUNK_MAX, 0),
+	FL_CT_CHECK(NULL, chunk_slice_dec),
+	CH(total_bytes), CH(offset),
+};
+#undef CH
+static const fl_codec_tab chunk_tab =
+	FL_CT_TAB(fedc__v1__model_chunk__descriptor, fl_msg_chunk, chunk_f);
+FL_CODEC_TAB_FUNCS(chunk, fl_msg_chunk, chunk_tab)
+
+void fl_msg_chunk_clear(fl_msg_chunk *m)
+{
+	fl_codec_tab_clear(&chunk_tab, m);
 }
 
 /* Copies len bytes into a fresh buffer (NULL for zero bytes). */
@@ -299,37 +243,6 @@ static int bytes_dup(const ProtobufCBinaryData *b, uint8_t **out)
 		return FL_E_NOMEM;
 	memcpy(*out, b->data, b->len);
 	return 0;
-}
-
-int fl_codec_decode_chunk(const uint8_t *buf, size_t len, fl_msg_chunk *out)
-{
-	Fedc__V1__ModelChunk *m = NULL;
-	uint8_t *data = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__model_chunk__descriptor)) == NULL)
-		goto out;
-	if (m->data.len > FL_MSG_CHUNK_MAX) {
-		r = FL_E_TOOBIG;
-		goto out;
-	}
-	/* The slice must lie inside the file it claims to be part of. */
-	if (m->offset > m->total_bytes ||
-	    m->data.len > m->total_bytes - m->offset) {
-		r = FL_E_RANGE;
-		goto out;
-	}
-	if ((r = bytes_dup(&m->data, &data)) != 0)
-		goto out;
-	out->total_bytes = m->total_bytes;
-	out->offset = m->offset;
-	out->data = data;
-	out->len = m->data.len;
-out:
-	fl_codec_free(m ? &m->base : NULL);
-	return r;
 }
 
 /* ---- UpdateChunk ---- */
@@ -433,100 +346,40 @@ out:
 	return r;
 }
 
-/* ---- UpdateReply ---- */
+/* ---- UpdateReply, CrlInfo, MembersInfo ---- */
 
-int fl_codec_encode_update_reply(const fl_msg_update_reply *in, uint8_t **buf,
-				 size_t *len)
+static const fl_codec_field update_reply_f[] = {
+	FL_CT_NUM(fl_msg_update_reply, words, Fedc__V1__UpdateReply, words),
+};
+static const fl_codec_tab update_reply_tab =
+	FL_CT_TAB(fedc__v1__update_reply__descriptor, fl_msg_update_reply,
+		  update_reply_f);
+FL_CODEC_TAB_FUNCS(update_reply, fl_msg_update_reply, update_reply_tab)
+
+static const fl_codec_field crl_f[] = {
+	FL_CT_STR(fl_msg_crl, pem, Fedc__V1__CrlInfo, crl_pem, FL_MSG_CRL_MAX,
+		  FL_CF_NULL_EMPTY),
+	FL_CT_NUM(fl_msg_crl, number, Fedc__V1__CrlInfo, number),
+};
+static const fl_codec_tab crl_tab =
+	FL_CT_TAB(fedc__v1__crl_info__descriptor, fl_msg_crl, crl_f);
+FL_CODEC_TAB_FUNCS(crl, fl_msg_crl, crl_tab)
+
+void fl_msg_crl_clear(fl_msg_crl *m)
 {
-	Fedc__V1__UpdateReply m = FEDC__V1__UPDATE_REPLY__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	m.words = in->words;
-	return fl_codec_pack(&m.base, buf, len);
+	fl_codec_tab_clear(&crl_tab, m);
 }
 
-int fl_codec_decode_update_reply(const uint8_t *buf, size_t len,
-				 fl_msg_update_reply *out)
+static const fl_codec_field members_f[] = {
+	FL_CT_STR(fl_msg_members, text, Fedc__V1__MembersInfo, text,
+		  FL_MSG_MEMBERS_MAX, FL_CF_NULL_EMPTY),
+	FL_CT_NUM(fl_msg_members, version, Fedc__V1__MembersInfo, version),
+};
+static const fl_codec_tab members_tab =
+	FL_CT_TAB(fedc__v1__members_info__descriptor, fl_msg_members, members_f);
+FL_CODEC_TAB_FUNCS(members, fl_msg_members, members_tab)
+
+void fl_msg_members_clear(fl_msg_members *m)
 {
-	Fedc__V1__UpdateReply *m = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__update_reply__descriptor)) == NULL)
-		return r;
-	out->words = m->words;
-	fl_codec_free(&m->base);
-	return 0;
-}
-
-/* ---- CrlInfo ---- */
-
-int fl_codec_encode_crl(const fl_msg_crl *in, uint8_t **buf, size_t *len)
-{
-	Fedc__V1__CrlInfo m = FEDC__V1__CRL_INFO__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if (in->pem && strlen(in->pem) > FL_MSG_CRL_MAX)
-		return FL_E_TOOBIG;
-	m.number = in->number;
-	if (in->pem)
-		m.crl_pem = in->pem;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_crl(const uint8_t *buf, size_t len, fl_msg_crl *out)
-{
-	Fedc__V1__CrlInfo *m = NULL;
-	fl_msg_crl o;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	memset(&o, 0, sizeof(o));
-	if ((m = UNPACK(fedc__v1__crl_info__descriptor)) == NULL)
-		return r;
-	r = fl_codec_str_dup(m->crl_pem, FL_MSG_CRL_MAX, true, &o.pem);
-	o.number = m->number;
-	fl_codec_free(&m->base);
-	if (r == 0)
-		*out = o;
-	return r;
-}
-
-/* ---- MembersInfo ---- */
-
-int fl_codec_encode_members(const fl_msg_members *in, uint8_t **buf, size_t *len)
-{
-	Fedc__V1__MembersInfo m = FEDC__V1__MEMBERS_INFO__INIT;
-
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if (in->text && strlen(in->text) > FL_MSG_MEMBERS_MAX)
-		return FL_E_TOOBIG;
-	m.version = in->version;
-	if (in->text)
-		m.text = in->text;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_members(const uint8_t *buf, size_t len, fl_msg_members *out)
-{
-	Fedc__V1__MembersInfo *m = NULL;
-	fl_msg_members o;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	memset(&o, 0, sizeof(o));
-	if ((m = UNPACK(fedc__v1__members_info__descriptor)) == NULL)
-		return r;
-	r = fl_codec_str_dup(m->text, FL_MSG_MEMBERS_MAX, true, &o.text);
-	o.version = m->version;
-	fl_codec_free(&m->base);
-	if (r == 0)
-		*out = o;
-	return r;
+	fl_codec_tab_clear(&members_tab, m);
 }

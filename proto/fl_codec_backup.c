@@ -14,62 +14,30 @@ void fl_msg_backup_chunk_clear(fl_msg_backup_chunk *m)
 	fl_msg_chunk_clear(&m->part);
 }
 
-int fl_codec_encode_backup_chunk(const fl_msg_backup_chunk *in, uint8_t **buf,
-				 size_t *len)
+/* A non-empty file, the slice inside it, a digest, a version: FL_E_RANGE. */
+static int backup_slice_dec(const void *pb)
 {
-	Fedc__V1__BackupChunk m = FEDC__V1__BACKUP_CHUNK__INIT;
+	const Fedc__V1__BackupChunk *m = pb;
 
-	if (!in || !buf || !len || (!in->part.data && in->part.len))
-		return FL_E_INVAL;
-	if (in->part.len > FL_MSG_CHUNK_MAX)
-		return FL_E_TOOBIG;
-	m.total_bytes = in->part.total_bytes;
-	m.offset = in->part.offset;
-	m.data.len = in->part.len;
-	m.data.data = in->part.data;
-	m.sha256.len = FL_MSG_SHA256_BYTES;
-	m.sha256.data = (uint8_t *)in->sha256;
-	m.schema_version = in->schema_version;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_backup_chunk(const uint8_t *buf, size_t len,
-				 fl_msg_backup_chunk *out)
-{
-	Fedc__V1__BackupChunk *m = NULL;
-	uint8_t *data = NULL;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	m = (void *)fl_codec_unpack(&fedc__v1__backup_chunk__descriptor, buf, len, &r);
-	if (m == NULL)
-		goto out;
-	if (m->data.len > FL_MSG_CHUNK_MAX) {
-		r = FL_E_TOOBIG;
-		goto out;
-	}
-	/* a non-empty file, the slice inside it, a digest, a version */
 	if (m->total_bytes == 0 || m->offset > m->total_bytes ||
 	    m->data.len > m->total_bytes - m->offset ||
-	    m->sha256.len != FL_MSG_SHA256_BYTES || m->schema_version == 0) {
-		r = FL_E_RANGE;
-		goto out;
-	}
-	if (m->data.len && (data = malloc(m->data.len)) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	if (m->data.len)
-		memcpy(data, m->data.data, m->data.len);
-	out->part.total_bytes = m->total_bytes;
-	out->part.offset = m->offset;
-	out->part.data = data;
-	out->part.len = m->data.len;
-	memcpy(out->sha256, m->sha256.data, FL_MSG_SHA256_BYTES);
-	out->schema_version = m->schema_version;
-	r = 0;
-out:
-	fl_codec_free(m ? &m->base : NULL);
-	return r;
+	    m->sha256.len != FL_MSG_SHA256_BYTES || m->schema_version == 0)
+		return FL_E_RANGE;
+	return 0;
 }
+
+#define BC fl_msg_backup_chunk
+#define PBC Fedc__V1__BackupChunk
+static const fl_codec_field backup_chunk_f[] = {
+	FL_CT_DATA(BC, part.data, part.len, PBC, data, FL_MSG_CHUNK_MAX, 0),
+	FL_CT_CHECK(NULL, backup_slice_dec),
+	FL_CT_NUM(BC, part.total_bytes, PBC, total_bytes),
+	FL_CT_NUM(BC, part.offset, PBC, offset),
+	FL_CT_BYTES(BC, sha256, PBC, sha256, FL_E_RANGE, 0),
+	FL_CT_NUM(BC, schema_version, PBC, schema_version),
+};
+static const fl_codec_tab backup_chunk_tab =
+	FL_CT_TAB(fedc__v1__backup_chunk__descriptor, fl_msg_backup_chunk,
+		  backup_chunk_f);
+
+FL_CODEC_TAB_FUNCS(backup_chunk, fl_msg_backup_chunk, backup_chunk_tab)

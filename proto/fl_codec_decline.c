@@ -9,8 +9,6 @@
 #include "fl_codec_int.h"
 #include "fl_err.h"
 
-#define UNPACK(desc) ((void *)fl_codec_unpack(&(desc), buf, len, &r))
-
 static const char *const decline_names[FL_DECLINE_LAST + 1] = {
 	"unspecified", "dataset_missing", "column_missing", "label_not_in_job",
 	"policy", "trainer_failed", "diverged", "data_unusable", "policy_round", "budget",
@@ -57,116 +55,70 @@ static int text_in(char dst[static FL_MSG_DECLINE_TEXT_MAX + 1], const char *src
 	return fl_codec_str_in(dst, FL_MSG_DECLINE_TEXT_MAX + 1, src);
 }
 
-int fl_codec_encode_decline(const fl_msg_decline *in, uint8_t **buf, size_t *len)
+/* The CHECK hooks: a known reason; a text of printable characters. */
+static int decline_reason_enc(const void *c)
 {
-	Fedc__V1__TaskDecline m = FEDC__V1__TASK_DECLINE__INIT;
+	const fl_msg_decline *d = c;
+
+	return d->reason <= FL_DECLINE_NONE || d->reason > FL_DECLINE_LAST ?
+	       FL_E_RANGE : 0;
+}
+
+static int text_enc(const void *c)
+{
+	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
+
+	return text_in(text, ((const fl_msg_decline *)c)->text);
+}
+
+static int task_decline_dec(const void *pb)
+{
 	enum fl_decline_reason rs;
 	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
+	const Fedc__V1__TaskDecline *m = pb;
 	int r;
 
-	if (!in || !buf || !len)
-		return FL_E_INVAL;
-	if ((r = reason_in((int)in->reason, &rs)) != 0 ||
-	    !fl_codec_fixed_ok(in->text, sizeof(in->text)) ||
-	    (r = text_in(text, in->text)) != 0)
-		return r ? r : FL_E_TOOBIG;
-	m.job_id = in->job_id;
-	m.round = in->round;
-	m.attempt = in->attempt;
-	m.reason = (Fedc__V1__DeclineReason)rs;
-	m.text = (char *)in->text;
-	return fl_codec_pack(&m.base, buf, len);
-}
-
-int fl_codec_decode_decline(const uint8_t *buf, size_t len, fl_msg_decline *out)
-{
-	Fedc__V1__TaskDecline *m;
-	fl_msg_decline t;
-	int r;
-
-	if (!out)
-		return FL_E_INVAL;
-	if ((m = UNPACK(fedc__v1__task_decline__descriptor)) == NULL)
+	if ((r = reason_in((int)m->reason, &rs)) != 0)
 		return r;
-	memset(&t, 0, sizeof(t));
-	if ((r = reason_in((int)m->reason, &t.reason)) == 0 &&
-	    (r = text_in(t.text, m->text)) == 0) {
-		t.job_id = m->job_id;
-		t.round = m->round;
-		t.attempt = m->attempt;
-		*out = t;
-	}
-	fl_codec_free(&m->base);
-	return r;
+	return text_in(text, m->text);
 }
 
-int fl_codec_declines_out(const fl_msg_decline *in, size_t n,
-			  Fedc__V1__SiteDecline **items, Fedc__V1__SiteDecline ***ptrs)
+static int site_decline_dec(const void *pb)
 {
-	Fedc__V1__SiteDecline *it = NULL, **pp = NULL;
-
-	*items = NULL;
-	*ptrs = NULL;
-	if (n == 0)
-		return 0;
-	if (!in)
-		return FL_E_INVAL;
-	if (n > FL_MSG_MAX_LIST)
-		return FL_E_TOOBIG;
-	if ((it = calloc(n, sizeof(*it))) == NULL || (pp = calloc(n, sizeof(*pp))) == NULL) {
-		free(it);
-		return FL_E_NOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		Fedc__V1__SiteDecline init = FEDC__V1__SITE_DECLINE__INIT;
-
-		if (!fl_codec_fixed_ok(in[i].site, sizeof(in[i].site)) ||
-		    !fl_codec_fixed_ok(in[i].text, sizeof(in[i].text)) ||
-		    in[i].reason <= FL_DECLINE_NONE || in[i].reason > FL_DECLINE_LAST) {
-			free(it);
-			free(pp);
-			return FL_E_RANGE;
-		}
-		it[i] = init;
-		it[i].round = in[i].round;
-		it[i].attempt = in[i].attempt;
-		it[i].site = (char *)in[i].site;
-		it[i].reason = (Fedc__V1__DeclineReason)in[i].reason;
-		it[i].text = (char *)in[i].text;
-		it[i].at_ms = in[i].at_ms;
-		pp[i] = &it[i];
-	}
-	*items = it;
-	*ptrs = pp;
-	return 0;
-}
-
-int fl_codec_declines_in(Fedc__V1__SiteDecline *const *pb, size_t n,
-			 fl_msg_decline **out, size_t *nout)
-{
-	fl_msg_decline *t;
+	enum fl_decline_reason rs;
+	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
+	const Fedc__V1__SiteDecline *m = pb;
 	int r;
 
-	*out = NULL;
-	*nout = 0;
-	if (n == 0)
-		return 0;
-	if (n > FL_MSG_MAX_LIST)
-		return FL_E_TOOBIG;
-	if ((t = calloc(n, sizeof(*t))) == NULL)
-		return FL_E_NOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if ((r = reason_in((int)pb[i]->reason, &t[i].reason)) != 0 ||
-		    (r = text_in(t[i].text, pb[i]->text)) != 0 ||
-		    (r = fl_codec_str_in(t[i].site, sizeof(t[i].site), pb[i]->site)) != 0) {
-			free(t);
-			return r;
-		}
-		t[i].round = pb[i]->round;
-		t[i].attempt = pb[i]->attempt;
-		t[i].at_ms = pb[i]->at_ms;
-	}
-	*out = t;
-	*nout = n;
-	return 0;
+	if ((r = reason_in((int)m->reason, &rs)) != 0)
+		return r;
+	return text_in(text, m->text);
 }
+
+/* The checks come first so that decoding refuses a bad reason or text
+ * before copying anything. An agent's decline: a text without its NUL is
+ * FL_E_TOOBIG. */
+#define TD(k, f) FL_CT_##k(fl_msg_decline, f, Fedc__V1__TaskDecline, f)
+static const fl_codec_field task_decline_f[] = {
+	FL_CT_CHECK(decline_reason_enc, task_decline_dec),
+	FL_CT_CHECK(text_enc, NULL),
+	FL_CT_FIXSTR_E(fl_msg_decline, text, Fedc__V1__TaskDecline, text, FL_E_TOOBIG),
+	TD(NUM, job_id), TD(NUM, round), TD(NUM, attempt), TD(NUM, reason),
+};
+#undef TD
+static const fl_codec_tab task_decline_tab =
+	FL_CT_TAB(fedc__v1__task_decline__descriptor, fl_msg_decline, task_decline_f);
+
+FL_CODEC_TAB_FUNCS(decline, fl_msg_decline, task_decline_tab)
+
+/* A job status's declines: anything off on the way out is FL_E_RANGE. */
+#define SD(k, f) FL_CT_##k(fl_msg_decline, f, Fedc__V1__SiteDecline, f)
+static const fl_codec_field site_decline_f[] = {
+	FL_CT_CHECK(decline_reason_enc, site_decline_dec),
+	FL_CT_FIXSTR_E(fl_msg_decline, text, Fedc__V1__SiteDecline, text, FL_E_RANGE),
+	FL_CT_FIXSTR_E(fl_msg_decline, site, Fedc__V1__SiteDecline, site, FL_E_RANGE),
+	SD(NUM, round), SD(NUM, attempt), SD(NUM, reason), SD(NUM, at_ms),
+};
+#undef SD
+const fl_codec_tab fl_codec_tab_site_decline =
+	FL_CT_TAB(fedc__v1__site_decline__descriptor, fl_msg_decline, site_decline_f);

@@ -11,6 +11,7 @@
 #include "control.pb-c.h"
 #include "secagg.pb-c.h"
 #include "fl_msg.h"
+#include "fl_codec_tab.h"
 
 /* Packs m into a malloc'd buffer (caller frees; at least 1 byte allocated
  * even for an empty message). FL_E_TOOBIG if the result would exceed
@@ -55,14 +56,8 @@ int fl_codec_sa_phase_in(int v, int *out);
  * 1 <= t <= k, 2 <= bits <= 31, words >= 1, nreal <= words. FL_E_RANGE. */
 int fl_codec_sa_params_check(const fl_msg_sa_params *p, int phase);
 
-/* fl_codec_decline.c: a job status's declines. _out fills *items (n
- * protobuf structs borrowing in's strings) and *ptrs (both malloc'd, NULL
- * when n is 0; the caller frees both). _in copies n checked entries into
- * *out (malloc'd, caller frees). FL_E_TOOBIG, FL_E_RANGE, FL_E_PARSE,
- * FL_E_NOMEM. */
-int fl_codec_declines_out(const fl_msg_decline *in, size_t n,
-			  Fedc__V1__SiteDecline **items, Fedc__V1__SiteDecline ***ptrs);
-int fl_codec_declines_in(Fedc__V1__SiteDecline *const *pb, size_t n,
-			 fl_msg_decline **out, size_t *nout);
+/* Tables shared by more than one codec file. */
+extern const fl_codec_tab fl_codec_tab_site_info;      /* fl_codec_control.c */
+extern const fl_codec_tab fl_codec_tab_site_decline;   /* fl_codec_decline.c */
 
 #endif

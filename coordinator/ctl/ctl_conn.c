@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "fl_codec.h"
+#include "fl_codec_blob.h"
 #include "fl_err.h"
 
 /* gRPC status codes (fixed by the gRPC protocol). */
@@ -278,70 +279,22 @@ int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 	return r == 0 ? 0 : ctl_report(c, what, r, &st);
 }
 
-/* Appends one ModelChunk after checking that it continues the file. */
-static int blob_feed(ctl_ctx *c, const fl_msg_chunk *ch, uint8_t **buf,
-		     size_t *len, size_t *total)
-{
-	if (*buf == NULL) {
-		if (ch->total_bytes == 0 || ch->total_bytes > MODEL_MAX_BYTES) {
-			fprintf(c->err, "fedctl: model size %llu is out of range\n",
-				(unsigned long long)ch->total_bytes);
-			return CTL_EXIT_OTHER;
-		}
-		*total = (size_t)ch->total_bytes;
-		if ((*buf = malloc(*total)) == NULL) {
-			fprintf(c->err, "fedctl: out of memory for a %zu-byte model\n", *total);
-			return CTL_EXIT_OTHER;
-		}
-	}
-	if (ch->total_bytes != *total || ch->offset != *len || ch->len > *total - *len) {
-		fprintf(c->err, "fedctl: the model stream is inconsistent (chunk at "
-			"%llu of %llu bytes)\n", (unsigned long long)ch->offset,
-			(unsigned long long)ch->total_bytes);
-		return CTL_EXIT_OTHER;
-	}
-	if (ch->len)
-		memcpy(*buf + *len, ch->data, ch->len);
-	*len += ch->len;
-	return 0;
-}
-
-static int recv_model(ctl_ctx *c, fl_rpc_stream *s, uint8_t **buf, size_t *len,
-		      size_t *total)
-{
-	fl_msg_chunk ch;
-	uint8_t *msg = NULL;
-	size_t mlen = 0;
-	int r;
-
-	while ((r = fl_rpc_stream_recv(s, &msg, &mlen)) == 0) {
-		r = fl_codec_decode_chunk(msg, mlen, &ch);
-		free(msg);
-		if (r != 0) {
-			fprintf(c->err, "fedctl: bad model chunk from the coordinator: %s\n",
-				fl_strerror(r));
-			return CTL_EXIT_OTHER;
-		}
-		r = blob_feed(c, &ch, buf, len, total);
-		fl_msg_chunk_clear(&ch);
-		if (r != 0)
-			return r;
-	}
-	return r == FL_E_EOF ? 0 : -1;   /* -1: the status tells why */
-}
-
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len)
 {
 	fl_msg_model_req req = { job_id, version, latest };
 	fl_rpc_status st;
 	fl_rpc_stream *s = NULL;
-	uint8_t *msg = NULL, *blob = NULL;
-	size_t mlen = 0, got = 0, total = 0;
+	fl_codec_blob blob;
+	char emsg[FL_ERRMSG_BYTES] = "";
+	uint8_t *msg = NULL;
+	size_t mlen = 0;
 	uint32_t tried = 0;
+	bool broke = false;
 	int r, rc;
 
 	memset(&st, 0, sizeof(st));
+	memset(&blob, 0, sizeof(blob));
 	if ((rc = channel(c, "model get")) != 0)
 		return rc;
 	if ((r = fl_codec_encode_model_req(&req, &msg, &mlen)) != 0) {
@@ -352,38 +305,35 @@ retry:
 	if ((r = fl_rpc_stream_open(c->ch, FL_RPC_CTL_GET_MODEL, c->timeout_ms, &s)) != 0 ||
 	    (r = fl_rpc_stream_send(s, msg, mlen)) != 0 ||
 	    (r = fl_rpc_stream_close_send(s)) != 0)
-		rc = -1;
+		rc = -1;   /* -1: the status tells why */
+	else if ((r = fl_codec_blob_recv(s, &blob, MODEL_MAX_BYTES, emsg, &broke)) != 0)
+		rc = broke ? -1 : CTL_EXIT_OTHER;
 	else
-		rc = recv_model(c, s, &blob, &got, &total);
+		rc = 0;
 	if (s && (r = fl_rpc_stream_finish(s, &st)) != 0) {
-		if (got == 0 && ctl_failover(c, &st, &tried)) {
+		if (blob.len == 0 && ctl_failover(c, &st, &tried)) {
 			/* nothing received: a standby's refusal; the next one */
 			fl_rpc_stream_free(s);
 			s = NULL;
-			free(blob);
-			blob = NULL;
-			total = 0;
+			fl_codec_blob_clear(&blob);
 			memset(&st, 0, sizeof(st));
 			goto retry;
 		}
 		rc = ctl_report(c, "model get", r, &st);
 		goto out;
 	}
-	if (rc == 0 && (blob == NULL || got != total)) {
-		fprintf(c->err, "fedctl: model get: the download ended after %zu of "
-			"%zu bytes\n", got, total);
-		rc = CTL_EXIT_OTHER;
-	} else if (rc < 0) {
+	if (rc == CTL_EXIT_OTHER)
+		fprintf(c->err, "fedctl: model get: %s\n", emsg);
+	else if (rc < 0)
 		rc = ctl_report(c, "model get", FL_E_NET, &st);
-	}
 	if (rc == 0) {
-		*buf = blob;
-		*len = got;
-		blob = NULL;
+		*buf = blob.data;
+		*len = blob.len;
+		blob.data = NULL;
 	}
 out:
 	fl_rpc_stream_free(s);
 	free(msg);
-	free(blob);
+	fl_codec_blob_clear(&blob);
 	return rc;
 }
