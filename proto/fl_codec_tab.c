@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include "fl_codec_int.h"
+#include <protobuf-c/protobuf-c.h>
+
+#include "fl_msg.h"
 #include "fl_codec_tab.h"
+#include "fl_codec_util.h"
 
 #define AT(base, off) ((void *)((char *)(base) + (off)))
 #define CAT(base, off) ((const void *)((const char *)(base) + (off)))

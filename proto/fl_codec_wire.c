@@ -2,7 +2,7 @@
 /* fl_codec_wire: a schema-guided walk of protobuf wire bytes that refuses
  * NUL bytes inside string fields (protobuf-c would truncate them). */
 #include <string.h>
-#include "fl_codec_int.h"
+#include "fl_codec_util.h"
 #include "fl_err.h"
 
 #define FL_WIRE_MAX_DEPTH 8
