@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "agent_dp.h"
 #include "agent_int.h"
 #include "agent_metrics.h"
 #include "fl_err.h"
@@ -310,7 +311,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 		goto out;
 	t2 = fl_mono_ms();
 	agent_metrics_train_seconds((double)(t2 - t1) / 1000.0);
-	if (t->kind == FL_TASK_STATS &&
+	/* noisy statistics are clamped to the spec's bounds: no R8 decline */
+	if (t->kind == FL_TASK_STATS && !fl_jobspec_privacy_stats(&spec) &&
 	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u stats: %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, t->attempt, msg);
@@ -321,6 +323,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	}
 	if (spec.dp && t->kind == FL_TASK_TRAIN)
 		r = agent_dp_encode(a, t, &spec, vec, n, &words, msg);
+	else if (t->kind == FL_TASK_STATS && fl_jobspec_privacy_stats(&spec))
+		r = agent_dp_stats_encode(a, t, &spec, train, &words, msg);
 	else
 		r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg);
 	if (r != 0) {

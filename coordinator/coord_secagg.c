@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "coord_events.h"
+#include "coord_dp_stats.h"
 #include "coord_int.h"
 #include "coord_metrics.h"
 #include "coord_testhook.h"
@@ -83,7 +84,8 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 	p->q = fl_secagg_quorum(n, c);
 	p->m = fl_upvec_words(&rs->layout);
 	randombytes_buf(p->round_seed, sizeof(p->round_seed));
-	if ((r = coord_dp_begin(j, rs, errmsg)) != 0)
+	if ((r = coord_dp_begin(j, rs, errmsg)) != 0 ||
+	    (r = coord_dp_stats_begin(j, rs, errmsg)) != 0)
 		return r;
 	if (fl_secagg_params_check(p) != 0 ||
 	    fl_secagg_params_safe(p, T, c, why) != 0) {
@@ -290,6 +292,12 @@ static int coord_sa_finish(const coord_job *j, coord_round_state *rs,
 	if ((r = fl_secagg_server_finish(rs->sa, words)) == 0 && rs->dp)
 		r = coord_agg_decode_dp(&rs->layout, &rs->dpp, rs->sp.n,
 					rs->nsurvivors, words, sum, why, whycap);
+	else if (r == 0 && rs->dp_stats)
+		/* R8's bound holds; noisy counts may be negative (no spec:
+		 * no non-negativity check) */
+		r = coord_agg_decode_checked(&rs->layout, rs->kind, NULL,
+					     rs->sp.n, rs->nsurvivors, words, 1.0,
+					     sum, why, whycap);
 	else if (r == 0)
 		r = coord_agg_decode_checked(&rs->layout, rs->kind, &j->spec,
 					     rs->sp.n, rs->nsurvivors, words,

@@ -92,7 +92,16 @@ static const char sq_extra[] =
 	"CREATE TABLE IF NOT EXISTS site_metrics(job_id INTEGER NOT NULL,"
 	" round INTEGER NOT NULL, site TEXT NOT NULL, attempt INTEGER NOT NULL,"
 	" n REAL, loss REAL, accuracy REAL, macro_f1 REAL, r2 REAL,"
-	" reported_ms INTEGER NOT NULL, PRIMARY KEY(job_id, round, site));";
+	" reported_ms INTEGER NOT NULL, PRIMARY KEY(job_id, round, site));"
+	"CREATE TABLE IF NOT EXISTS dp_stats(job_id INTEGER PRIMARY KEY,"
+	" sigma REAL NOT NULL, rho REAL NOT NULL, sums TEXT NOT NULL);";
+
+/* The noisy statistics of jobs with [privacy] bounds (coord_dp_stats.c),
+ * created if missing at every open in PostgreSQL too. */
+static const char pg_extra[] =
+	"CREATE TABLE IF NOT EXISTS dp_stats(job_id BIGINT PRIMARY KEY,"
+	" sigma DOUBLE PRECISION NOT NULL, rho DOUBLE PRECISION NOT NULL,"
+	" sums TEXT NOT NULL);";
 
 /* PostgreSQL at version 5, every table above in one step: 64-bit integers,
  * double precision, bytea, identity columns. */
@@ -227,7 +236,8 @@ static int schema_pg(coord_db *db, char *errmsg)
 			       COORD_ARGS(CA_I(COORD_STORE_SCHEMA_VERSION)), NULL)) != 0))
 		goto fail;
 	/* later versions: if (ver < 6) run the shared v6 step here */
-	if ((r = coord_db_commit(db)) != 0)
+	if ((r = coord_db_exec(db, pg_extra)) != 0 ||
+	    (r = coord_db_commit(db)) != 0)
 		goto fail;
 	if (ver == 0)
 		fl_info("store: created the schema (version %d) in PostgreSQL",
