@@ -117,7 +117,7 @@ int agent_dp_stats_encode(fl_agent *a, const fl_msg_task *t,
 		goto out;
 	}
 	fl_info("dp: job %llu round %u attempt %u stats: noise share S=%llu for "
-		"n_min=%u (t=%u - c=%u), sigma %.4g of the summed count (z %.4g x "
+		"n_min=%u (t=%u - c=%u), sigma %.10g of the summed count (z %.4g x "
 		"sensitivity %.4g = max_rows %u x sqrt(%zu blocks)), %zu of %zu rows "
 		"summed, values clamped to the spec's bounds, rho %.6g; spent rho "
 		"%.6g = epsilon %.4g at delta %g%s", (unsigned long long)t->job_id,

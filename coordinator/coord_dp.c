@@ -82,10 +82,9 @@ static int coord_dp_submit_stats(const fl_jobspec *s, char *errmsg)
 		return r;
 	eps = fl_dp_epsilon(rho, s->dp_delta);
 	if (fl_jobspec_privacy_has_epsilon(s) && !(eps <= s->dp_epsilon)) {
-		fl_errmsg_set(errmsg, "[privacy] the statistics pass the job's epsilon: "
-			      "rho %.6g (noise multiplier %.4g, sensitivity max_rows %u "
-			      "x sqrt(%u blocks)), which is epsilon = rho + 2 sqrt(rho "
-			      "ln(1/delta)) = %.6g at delta %g, above epsilon = %g; "
+		fl_errmsg_set(errmsg, "[privacy] statistics over epsilon: rho %.6g "
+			      "(noise multiplier %.4g, max_rows %u x sqrt(%u)), epsilon "
+			      "= rho + 2 sqrt(rho ln(1/delta)) = %.6g at delta %g > %g; "
 			      "raise noise_multiplier or lower max_rows", rho, z,
 			      s->dp_max_rows, 2 * s->nfeatures + (s->nlabels ? 2 : 3),
 			      eps, s->dp_delta, s->dp_epsilon);

@@ -174,7 +174,8 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 	t->sa.client_id = (uint32_t)(s - rs->sel) + 1;
 	t->sa.n = rs->sp.n;
 	t->sa.t = rs->sp.t;
-	if (rs->kind == FL_TASK_TRAIN)   /* tests only: a lying coordinator */
+	/* tests only: a lying coordinator (noisy rounds) */
+	if (rs->kind == FL_TASK_TRAIN || rs->dp_stats)
 		t->sa.t = coord_testhook_sa_t(j->id, t->sa.t);
 	t->sa.k = rs->sp.k;
 	t->sa.words = rs->sp.m;
