@@ -72,6 +72,10 @@ static int priv_bounds(fl_jobspec *s, const char *v, char *msg)
 			return 0;
 		if (*p++ != ',')
 			goto bad;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;   /* the list continues on the next line */
 	}
 bad:
 	fl_errmsg_set(msg, "'bounds' in [privacy] must be a list of lo:hi with "
@@ -93,6 +97,9 @@ int fl_jobspec_privacy_set(fl_jobspec *s, const char *name, const char *v,
 			      "l2_clip, noise_multiplier, unit, bounds, max_rows)", name);
 		return -1;
 	}
+	/* bounds may continue on indented lines (the parser calls again) */
+	if (k == P_BOUNDS && (s->dp_seen & (1u << k)))
+		return priv_bounds(s, v, msg);
 	if (s->dp_seen & (1u << k)) {
 		fl_errmsg_set(msg, "duplicate key '%.40s' in [privacy]", name);
 		return -1;

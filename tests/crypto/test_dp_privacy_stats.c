@@ -92,7 +92,12 @@ static void test_spec(void)
 	refused(SPEC_CLS, "", "need both 'bounds'");
 	refused(SPEC_CLS, "max_rows = 10\nbounds = 1:0\n", "lo < hi");
 	refused(SPEC_CLS, "max_rows = 10\nbounds = 0:x\n", "lo:hi");
-	refused(SPEC_CLS, "max_rows = 10\nbounds = 0:1,\n", "lo:hi");
+	refused(SPEC_CLS, "max_rows = 10\nbounds = 0:1,,\n", "lo:hi");
+	/* a list over several lines */
+	FL_CHECK_EQ_INT(parse(SPEC_CLS, "max_rows = 10\nbounds = 0:4,\n  -3:1\n", &s,
+			      msg), 0);
+	FL_CHECK(s.ndp_bounds == 2 && s.dp_bounds[2] == -3);
+	fl_jobspec_clear(&s);
 	refused(SPEC_CLS, "max_rows = 0\nbounds = 0:1\n", "'max_rows'");
 	refused(SPEC_CLS, "max_rows = 10\nbounds = 0:1\nl2_clip = 1\n",
 		"'l2_clip' in [privacy] is for training jobs");
