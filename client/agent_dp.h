@@ -27,4 +27,12 @@ int agent_dp_stats_encode(fl_agent *a, const fl_msg_task *t,
 			  const fl_jobspec *spec, const fl_dataset *train,
 			  uint32_t **out, char *errmsg);
 
+/* The final EVAL task's words under [privacy] bounds: vec (n values) is
+ * the metrics tail of at most max_rows test rows; only its counts are
+ * sent, with this site's noise share (crypto/fl_dp_stats.h), the budget
+ * charged first. Errors as agent_dp_stats_encode. */
+int agent_dp_eval_encode(fl_agent *a, const fl_msg_task *t,
+			 const fl_jobspec *spec, const double *vec, size_t n,
+			 uint32_t **out, char *errmsg);
+
 #endif

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "agent_dp.h"
+#include "fl_dgauss.h"
 #include "fl_dp.h"
 #include "fl_dp_plan.h"
 #include "fl_dp_stats.h"
@@ -135,6 +136,95 @@ out:
 	}
 	if (dv) {
 		sodium_memzero(dv, len * sizeof(*dv));
+		free(dv);
+	}
+	if (w) {
+		sodium_memzero(w, (size_t)t->sa.words * sizeof(*w));
+		free(w);
+	}
+	return r;
+}
+
+/* The EVAL round's counts (crypto/fl_dp_stats.h, fl_dp_eval_l2): vec is
+ * the metrics tail of at most max_rows test rows. */
+int agent_dp_eval_encode(fl_agent *a, const fl_msg_task *t,
+			 const fl_jobspec *spec, const double *vec, size_t n,
+			 uint32_t **out, char *errmsg)
+{
+	const fl_agent_policy *pol = &a->cfg.policy;
+	uint32_t c = pol->colluders, nclasses, n_min, *w = NULL;
+	fl_upvec_layout lay;
+	fl_dgauss g;
+	uint64_t var = 0;
+	double z = 0, l2, rho, spent = 0, budget = 0, *dv = NULL;
+	size_t i, bad = 0;
+	int r;
+
+	if (n < 6 || (n - 6) % 3 != 0 || t->sa.nreal != 0) {
+		fl_errmsg_set(errmsg, "DP: an evaluation vector of %zu values", n);
+		return FL_E_INVAL;
+	}
+	if (t->sa.t <= c) {
+		fl_errmsg_set(errmsg, "DP: threshold t=%u leaves no noise-adding site "
+			      "beside c=%u colluders", t->sa.t, c);
+		return FL_E_UNSAFE;
+	}
+	n_min = t->sa.t - c;
+	nclasses = (uint32_t)((n - 6) / 3);
+	l2 = fl_dp_eval_l2(spec->dp_max_rows, nclasses);
+	memset(&lay, 0, sizeof(lay));
+	lay.nwide = n;
+	lay.q.clip = t->sa.clip;
+	lay.q.bits = t->sa.bits;
+	if (fl_upvec_words(&lay) != t->sa.words) {
+		fl_errmsg_set(errmsg, "DP: the task expects %llu masked words, the "
+			      "evaluation makes %zu", (unsigned long long)t->sa.words,
+			      fl_upvec_words(&lay));
+		return FL_E_INVAL;
+	}
+	if ((r = fl_dp_plan_spec_z(spec, &z)) != 0 ||
+	    (r = fl_dp_noise_var(l2, z, n_min, &var)) != 0 ||
+	    !((rho = fl_dp_noise_rho(l2, n, n_min, var)) >= 0)) {
+		fl_errmsg_set(errmsg, "DP: no usable noise for the evaluation, n_min "
+			      "%u: %s", n_min, fl_strerror(r ? r : FL_E_RANGE));
+		return r ? r : FL_E_RANGE;
+	}
+	dv = calloc(n, sizeof(*dv));
+	w = calloc(t->sa.words, sizeof(*w));
+	if (!dv || !w) {
+		r = FL_E_NOMEM;
+		goto out;
+	}
+	/* counts only; loss and squared-error sums stay 0 (unbounded) */
+	for (i = 0; i < n; i++)
+		dv[i] = fl_dp_eval_noisy(nclasses, i) ? nearbyint(vec[i]) : 0.0;
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
+		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
+		goto out;
+	}
+	if ((r = fl_dgauss_init(&g, var, NULL, NULL)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (fl_dp_eval_noisy(nclasses, i))
+			dv[i] += (double)fl_dgauss_sample(&g);
+	fl_dgauss_clear(&g);
+	if ((r = fl_upvec_encode_bounded(&lay, t->sa.n, dv, w, &bad)) != 0) {
+		fl_errmsg_set(errmsg, "DP: noisy evaluation count %zu cannot be "
+			      "encoded: %s", bad + 1, fl_strerror(r));
+		goto out;
+	}
+	fl_info("dp: job %llu round %u attempt %u eval: noise share S=%llu for "
+		"n_min=%u (t=%u - c=%u), sigma %.10g of each summed count (z %.4g "
+		"x sensitivity %.4g), %.0f test rows, rho %.6g; spent rho %.6g = "
+		"epsilon %.4g at delta %g", (unsigned long long)t->job_id, t->round,
+		t->attempt, (unsigned long long)var, n_min, t->sa.t, c, z * l2, z, l2,
+		vec[0], rho, spent, fl_dp_epsilon(spent, pol->dp_delta),
+		pol->dp_delta);
+	*out = w;
+	w = NULL;
+out:
+	if (dv) {
+		sodium_memzero(dv, n * sizeof(*dv));
 		free(dv);
 	}
 	if (w) {

@@ -161,7 +161,14 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			return r;
 		if ((r = note_model(t, global, h, rec)) != 0)
 			break;
-		r = fl_agent_eval_vec(global, test, vec, n, &mt);
+		if (fl_jobspec_privacy_stats(spec) && !spec->stats_only) {
+			/* noisy: at most max_rows test rows (bounded sensitivity) */
+			fl_dataset cut = *test;
+
+			cut.n = cut.n < spec->dp_max_rows ? cut.n : spec->dp_max_rows;
+			r = fl_agent_eval_vec(global, &cut, vec, n, &mt);
+		} else
+			r = fl_agent_eval_vec(global, test, vec, n, &mt);
 		if (r == 0)
 			*own = mt;
 		if (r == 0 && fl_model_nclasses(global) == 0)
@@ -325,6 +332,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 		r = agent_dp_encode(a, t, &spec, vec, n, &words, msg);
 	else if (t->kind == FL_TASK_STATS && fl_jobspec_privacy_stats(&spec))
 		r = agent_dp_stats_encode(a, t, &spec, train, &words, msg);
+	else if (t->kind == FL_TASK_EVAL && fl_jobspec_privacy_stats(&spec))
+		r = agent_dp_eval_encode(a, t, &spec, vec, n, &words, msg);
 	else
 		r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg);
 	if (r != 0) {

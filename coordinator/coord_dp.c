@@ -112,9 +112,18 @@ int coord_dp_submit_check(const coord_job *j, char *errmsg)
 			      (unsigned)FL_DP_VEC_MAX_DIM);
 		return FL_E_SPEC;
 	}
-	if (fl_jobspec_privacy_stats(s) &&
-	    (r = coord_dp_stats_plan(s, &srho, &z, errmsg)) != 0)
-		return r;
+	if (fl_jobspec_privacy_stats(s)) {
+		double erho = 0;
+
+		if ((r = coord_dp_stats_plan(s, &srho, &z, errmsg)) != 0)
+			return r;
+		if (coord_dp_stats_plan_eval(s, j->model, &erho) != 0) {
+			fl_errmsg_set(errmsg, "[privacy] the evaluation round cannot be "
+				      "planned (max_rows %u)", s->dp_max_rows);
+			return FL_E_SPEC;
+		}
+		srho += erho;
+	}
 	if ((r = fl_dp_plan_spec_z(s, &z)) != 0 ||
 	    (r = fl_dp_plan_job(s->dp_l2_clip, z, s->rounds, s->min_clients,
 				(uint32_t)j->model->nparams, s->dp_delta, &rho,
@@ -131,7 +140,8 @@ int coord_dp_submit_check(const coord_job *j, char *errmsg)
 		char st[96] = "";
 
 		if (srho > 0)
-			snprintf(st, sizeof(st), " + the statistics' rho %.6g", srho);
+			snprintf(st, sizeof(st), " + statistics and evaluation rho "
+				 "%.6g", srho);
 		fl_errmsg_set(errmsg, "[privacy] the planned rounds pass the job's "
 			      "epsilon: %u rounds x rho %.6g (noise multiplier %.4g)%s = "
 			      "rho %.6g, which is epsilon = rho + 2 sqrt(rho ln(1/delta)) "
@@ -142,7 +152,8 @@ int coord_dp_submit_check(const coord_job *j, char *errmsg)
 	}
 	fl_info("job '%s': [privacy] plan: noise multiplier %.4g, %u rounds x rho "
 		"%.6g%s = rho %.6g, epsilon %.6g at delta %g%s", s->name, z, s->rounds,
-		one, srho > 0 ? " + statistics" : "", rho, eps, s->dp_delta,
+		one, srho > 0 ? " + statistics and evaluation" : "", rho, eps,
+		s->dp_delta,
 		fl_jobspec_privacy_has_epsilon(s) ?
 		"" : " (no epsilon in the spec to check against)");
 	return 0;

@@ -55,6 +55,19 @@ int coord_dp_stats_plan(const fl_jobspec *s, double *rho, double *z,
 	return 0;
 }
 
+int coord_dp_stats_plan_eval(const fl_jobspec *s, const fl_model *shape,
+			     double *rho)
+{
+	uint32_t c = shape ? fl_model_nclasses(shape) : 0;
+	double z, l2 = fl_dp_eval_l2(s->dp_max_rows, c);
+	uint64_t var;
+
+	if (fl_dp_plan_spec_z(s, &z) != 0 || fl_dp_noise_var(l2, z, 1, &var) != 0)
+		return FL_E_SPEC;
+	*rho = fl_dp_noise_rho(l2, 6 + 3 * (uint64_t)c, 1, var);
+	return *rho >= 0 ? 0 : FL_E_SPEC;
+}
+
 int coord_dp_stats_begin(const coord_job *j, coord_round_state *rs,
 			 char *errmsg)
 {
@@ -62,15 +75,33 @@ int coord_dp_stats_begin(const coord_job *j, coord_round_state *rs,
 	fl_dp_stats_params p;
 	uint32_t c = 0, i;
 
+	double l2;
+	uint64_t dim;
+
 	rs->dp_stats = false;
-	if (rs->kind != FL_TASK_STATS || !fl_jobspec_privacy_stats(&j->spec))
+	if ((rs->kind != FL_TASK_STATS && rs->kind != FL_TASK_EVAL) ||
+	    !fl_jobspec_privacy_stats(&j->spec))
 		return 0;
-	if (coord_dp_stats_params(&j->spec, &p) != 0 ||
-	    fl_dp_plan_spec_z(&j->spec, &rs->dp_z) != 0 ||
-	    fl_dp_stats_len(&p) != rs->layout.nwide || rs->layout.nreal != 0) {
+	if (rs->kind == FL_TASK_EVAL) {
+		uint32_t nc = j->model ? fl_model_nclasses(j->model) : 0;
+
+		l2 = fl_dp_eval_l2(j->spec.dp_max_rows, nc);
+		dim = rs->layout.nwide;
+		if (fl_dp_plan_spec_z(&j->spec, &rs->dp_z) != 0 ||
+		    rs->layout.nwide != 6 + 3 * (size_t)nc) {
+			fl_errmsg_set(errmsg, "[privacy] bounds give no usable noisy "
+				      "evaluation for %zu values", rs->layout.nwide);
+			return FL_E_SPEC;
+		}
+	} else if (coord_dp_stats_params(&j->spec, &p) != 0 ||
+		   fl_dp_plan_spec_z(&j->spec, &rs->dp_z) != 0 ||
+		   fl_dp_stats_len(&p) != rs->layout.nwide || rs->layout.nreal != 0) {
 		fl_errmsg_set(errmsg, "[privacy] bounds give no usable noisy statistics "
 			      "for %zu values", rs->layout.nwide);
 		return FL_E_SPEC;
+	} else {
+		l2 = fl_dp_stats_l2(&p);
+		dim = fl_dp_stats_len(&p);
 	}
 	/* the ledger's figures for the largest c the selected sites declared */
 	for (i = 0; i < rs->nsel; i++) {
@@ -81,20 +112,19 @@ int coord_dp_stats_begin(const coord_job *j, coord_round_state *rs,
 	}
 	memset(d, 0, sizeof(*d));
 	d->z = rs->dp_z;
-	d->l2_bound = fl_dp_stats_l2(&p);
-	d->sigma = rs->dp_z * d->l2_bound;
+	d->l2_bound = l2;
+	d->sigma = rs->dp_z * l2;
 	d->gamma = 1.0;
-	d->pdim = (uint32_t)fl_dp_stats_len(&p);
+	d->pdim = (uint32_t)dim;
 	d->n_min = rs->sp.t > c ? rs->sp.t - c : 0;
-	if (d->n_min > 0 && fl_dp_stats_site_var(&p, rs->dp_z, d->n_min,
-						 &d->var) == 0)
-		d->rho = fl_dp_stats_rho(&p, d->n_min, d->var);
+	if (d->n_min > 0 && fl_dp_noise_var(l2, rs->dp_z, d->n_min, &d->var) == 0)
+		d->rho = fl_dp_noise_rho(l2, dim, d->n_min, d->var);
 	rs->dp_stats = true;
-	fl_log(rs->attempt <= 1 ? FL_LOG_INFO : FL_LOG_DEBUG, "job %llu round 0: "
-	       "noisy statistics: noise multiplier %.4g x sensitivity %.4g "
-	       "(max_rows %u) = sigma %.4g on the count, %u values",
-	       (unsigned long long)j->id, rs->dp_z, d->l2_bound,
-	       j->spec.dp_max_rows, d->sigma, d->pdim);
+	fl_log(rs->attempt <= 1 ? FL_LOG_INFO : FL_LOG_DEBUG, "job %llu round %u: "
+	       "noisy %s: noise multiplier %.4g x sensitivity %.4g (max_rows %u) = "
+	       "sigma %.4g on each count, %u values", (unsigned long long)j->id,
+	       rs->round, rs->kind == FL_TASK_EVAL ? "evaluation" : "statistics",
+	       rs->dp_z, d->l2_bound, j->spec.dp_max_rows, d->sigma, d->pdim);
 	return 0;
 }
 
@@ -270,4 +300,21 @@ int coord_dp_stats_report(coord_store *st, const fl_jobspec *s, uint64_t id,
 		 t->epsilon, s->dp_delta, sigma, sigma, clamped ?
 		 "; negative noisy counts shown as 0" : "");
 	return 0;
+}
+
+void coord_dp_stats_eval_clamp(fl_metrics *mt)
+{
+	uint32_t k;
+
+	mt->n = mt->n >= 1 ? mt->n : 1;
+	mt->correct = mt->correct < 0 ? 0 : mt->correct > mt->n ? mt->n : mt->correct;
+	for (k = 0; k < mt->nclasses; k++) {
+		mt->tp[k] = mt->tp[k] > 0 ? mt->tp[k] : 0;
+		mt->npred[k] = mt->npred[k] > mt->tp[k] ? mt->npred[k] : mt->tp[k];
+		mt->ntrue[k] = mt->ntrue[k] > mt->tp[k] ? mt->ntrue[k] : mt->tp[k];
+	}
+	mt->loss_sum = NAN;
+	mt->sse = NAN;
+	mt->sum_y = NAN;
+	mt->sum_y2 = NAN;
 }

@@ -23,9 +23,18 @@ int coord_dp_stats_params(const fl_jobspec *s, fl_dp_stats_params *p);
 int coord_dp_stats_plan(const fl_jobspec *s, double *rho, double *z,
 			char *errmsg);
 
-/* For a STATS attempt of a spec with noisy statistics: sets rs->dp_stats,
- * rs->dp_z and the ledger's figures (rs->dp_ledger); clears rs->dp_stats
- * otherwise. FL_E_SPEC with errmsg. */
+/* rho of a training job's noisy EVAL round as planned (n_min = 1), for
+ * the job's model shape. FL_E_SPEC. */
+int coord_dp_stats_plan_eval(const fl_jobspec *s, const fl_model *shape,
+			     double *rho);
+
+/* Clamps a noisy summed metrics tail (nclasses classes) to what honest
+ * sites could send: n >= 1, counts in [0, n], loss sums NaN (not sent). */
+void coord_dp_stats_eval_clamp(fl_metrics *mt);
+
+/* For a STATS or EVAL attempt of a spec with noisy statistics: sets
+ * rs->dp_stats, rs->dp_z and the ledger's figures (rs->dp_ledger); clears
+ * rs->dp_stats otherwise. FL_E_SPEC with errmsg. */
 int coord_dp_stats_begin(const coord_job *j, coord_round_state *rs,
 			 char *errmsg);
 

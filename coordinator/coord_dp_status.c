@@ -17,8 +17,8 @@ int coord_dp_status(const char *spec_text, const fl_msg_round_info *rounds,
 	fl_jobspec s;
 	fl_model *m = NULL;
 	char msg[FL_ERRMSG_BYTES];
-	double z, rho = 0, eps, srho = 0, one = 0;
-	uint32_t ntrain = 0, nstats = 0, noisy;
+	double z, rho = 0, eps, srho = 0, erho = 0, one = 0;
+	uint32_t ntrain = 0, nstats = 0, neval = 0, noisy;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -37,22 +37,26 @@ int coord_dp_status(const char *spec_text, const fl_msg_round_info *rounds,
 	     fl_dp_plan_job(s.dp_l2_clip, z, s.rounds, s.min_clients,
 			    (uint32_t)m->nparams, s.dp_delta, &rho, &eps) != 0))
 		goto out;
+	if (!s.stats_only && srho > 0 && coord_dp_stats_plan_eval(&s, m, &erho) != 0)
+		goto out;
 	one = s.stats_only ? srho : rho / s.rounds;
 	/* sites charge every noisy attempt they upload in: count them all */
 	for (size_t i = 0; i < nrounds; i++) {
 		ntrain += strcmp(rounds[i].kind, "train") == 0;
 		nstats += srho > 0 && strcmp(rounds[i].kind, "stats") == 0;
+		neval += erho > 0 && strcmp(rounds[i].kind, "eval") == 0;
 	}
-	noisy = nstats + (s.stats_only ? 0 : ntrain);
+	noisy = nstats + neval + (s.stats_only ? 0 : ntrain);
 	out->present = true;
 	out->delta = s.dp_delta;
 	out->noise_multiplier = z;
 	out->l2_clip = s.dp_l2_clip;
 	out->epsilon_limit = fl_jobspec_privacy_has_epsilon(&s) ? s.dp_epsilon : 0;
 	out->rho_per_round = one;
-	out->epsilon_planned = fl_dp_epsilon(rho + srho, s.dp_delta);
+	out->epsilon_planned = fl_dp_epsilon(rho + srho + erho, s.dp_delta);
 	out->noisy_attempts = noisy;
-	out->rho_spent = (s.stats_only ? 0 : one * ntrain) + srho * nstats;
+	out->rho_spent = (s.stats_only ? 0 : one * ntrain) + srho * nstats +
+		erho * neval;
 	out->epsilon_spent = noisy ? fl_dp_epsilon(out->rho_spent, s.dp_delta) : 0;
 out:
 	fl_model_free(m);

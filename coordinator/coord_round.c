@@ -425,6 +425,8 @@ static int coord_round_apply(coord_engine *e, coord_job *j, const coord_agg *agg
 	case FL_TASK_NONE:
 		memset(&final, 0, sizeof(final));
 		fl_update_metrics_unpack(sum, fl_model_nclasses(j->model), &final);
+		if (rs->dp_stats)   /* noisy counts, no losses */
+			coord_dp_stats_eval_clamp(&final);
 		coord_metrics_to_msg(&final, &ri.eval);
 		state = "done";
 		break;

@@ -46,7 +46,7 @@ uint32_t fl_dp_plan_noisy_rounds(const fl_jobspec *s)
 		return 0;
 	if (s->stats_only)
 		return 1;
-	return s->rounds + (fl_jobspec_privacy_stats(s) ? 1u : 0u);
+	return s->rounds + (fl_jobspec_privacy_stats(s) ? 2u : 0u);
 }
 
 void fl_dp_plan_seed(const uint8_t round_seed[static FL_DP_PLAN_ROUND_SEED_BYTES],

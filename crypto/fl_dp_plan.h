@@ -40,8 +40,9 @@ int fl_dp_plan_noise_mult(double epsilon, double delta, uint32_t rounds,
 int fl_dp_plan_spec_z(const fl_jobspec *s, double *z);
 
 /* The rounds of a spec that add noise and spend its epsilon: 1 for a
- * stats job; a training job's TRAIN rounds, plus its STATS round when
- * [privacy] gives bounds (crypto/fl_dp_stats.h). 0 without [privacy]. */
+ * stats job; a training job's TRAIN rounds, plus its STATS and EVAL
+ * rounds when [privacy] gives bounds (crypto/fl_dp_stats.h). 0 without
+ * [privacy]. */
 uint32_t fl_dp_plan_noisy_rounds(const fl_jobspec *s);
 
 /* The rotation seed of a round from its round seed. */

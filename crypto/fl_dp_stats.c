@@ -143,14 +143,14 @@ int fl_dp_stats_encode(const fl_dp_stats_params *p, const fl_dataset *train,
 	return 0;
 }
 
-int fl_dp_stats_site_var(const fl_dp_stats_params *p, double z,
-			 uint32_t n_min, uint64_t *var)
+int fl_dp_noise_var(double l2, double z, uint32_t n_min, uint64_t *var)
 {
 	double sd, s;
 
-	if (p == NULL || var == NULL || n_min == 0 || !(z > 0) || !isfinite(z))
+	if (var == NULL || n_min == 0 || !(z > 0) || !isfinite(z) ||
+	    !(l2 > 0) || !isfinite(l2))
 		return FL_E_RANGE;
-	sd = z * fl_dp_stats_l2(p);
+	sd = z * l2;
 	s = ceil(sd * sd / (double)n_min);
 	if (!(s >= 1) || s > (double)FL_DGAUSS_MAX_VAR)
 		return FL_E_RANGE;
@@ -158,20 +158,44 @@ int fl_dp_stats_site_var(const fl_dp_stats_params *p, double z,
 	return 0;
 }
 
-double fl_dp_stats_rho(const fl_dp_stats_params *p, uint32_t n_min,
-		       uint64_t var)
+double fl_dp_noise_rho(double l2, uint64_t dim, uint32_t n_min, uint64_t var)
 {
 	fl_ddg_round r;
 
-	if (p == NULL)
-		return -1;
 	memset(&r, 0, sizeof(r));
-	r.l2 = fl_dp_stats_l2(p);
+	r.l2 = l2;
 	r.l1 = 0;
-	r.dim = fl_dp_stats_len(p);
+	r.dim = dim;
 	r.n = n_min;
 	r.var = var;
 	return fl_ddg_rho(&r);
+}
+
+int fl_dp_stats_site_var(const fl_dp_stats_params *p, double z,
+			 uint32_t n_min, uint64_t *var)
+{
+	if (p == NULL)
+		return FL_E_RANGE;
+	return fl_dp_noise_var(fl_dp_stats_l2(p), z, n_min, var);
+}
+
+double fl_dp_stats_rho(const fl_dp_stats_params *p, uint32_t n_min,
+		       uint64_t var)
+{
+	if (p == NULL)
+		return -1;
+	return fl_dp_noise_rho(fl_dp_stats_l2(p), fl_dp_stats_len(p), n_min, var);
+}
+
+double fl_dp_eval_l2(uint32_t max_rows, uint32_t nclasses)
+{
+	return (double)max_rows * (nclasses ? sqrt(5.0) : 1.0);
+}
+
+int fl_dp_eval_noisy(uint32_t nclasses, size_t i)
+{
+	/* n, correct (classification), then the 3c counts */
+	return i == 0 || (nclasses > 0 && (i == 2 || i >= 6));
 }
 
 int fl_dp_stats_add_noise(uint64_t var, int64_t *v, size_t len)

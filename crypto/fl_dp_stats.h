@@ -79,6 +79,25 @@ double fl_dp_stats_rho(const fl_dp_stats_params *p, uint32_t n_min,
  * the buffered random bytes are wiped). FL_E_RANGE for a bad var. */
 int fl_dp_stats_add_noise(uint64_t var, int64_t *v, size_t len);
 
+/*
+ * The final EVAL round of a training job with [privacy] bounds: a site
+ * evaluates at most max_rows = M of its test rows and sends only counts
+ * (fl_update.h's metrics tail): n, correct, tp[c], npred[c], ntrue[c];
+ * loss_sum, sse, sum_y and sum_y2 are sent as 0 (unbounded: no noise level
+ * would cover them). Each count vector's L2 norm is at most M (its total
+ * is at most n), so D = M sqrt(5) for classification, M (n alone) for
+ * regression. fl_dp_eval_mask marks the noisy coordinates of a metrics
+ * tail of nclasses classes (len = 6 + 3c); the others stay 0.
+ */
+double fl_dp_eval_l2(uint32_t max_rows, uint32_t nclasses);
+int fl_dp_eval_noisy(uint32_t nclasses, size_t i);
+
+/* The share and rho of any noisy round of L2 sensitivity l2 (integer
+ * units) over dim values: S = ceil((z l2)^2 / n_min), as
+ * fl_dp_stats_site_var; rho as fl_dp_stats_rho. */
+int fl_dp_noise_var(double l2, double z, uint32_t n_min, uint64_t *var);
+double fl_dp_noise_rho(double l2, uint64_t dim, uint32_t n_min, uint64_t var);
+
 /* Step 5: the summed integers (as decoded doubles) back to value units:
  * out[i] = sum[i] * step(i). */
 void fl_dp_stats_decode(const fl_dp_stats_params *p, const double *sum,

@@ -253,7 +253,7 @@ static void test_noise(void)
 }
 
 /* A stats job spends one round of its epsilon; a training job with bounds
- * one more than its TRAIN rounds. */
+ * two more than its TRAIN rounds (STATS and EVAL). */
 static void test_rounds(void)
 {
 	fl_jobspec s;
@@ -266,7 +266,7 @@ static void test_rounds(void)
 			      "label = y\nlabels = 0, 1\nfeatures = a, b\nrounds = 5\n"
 			      "[privacy]\nl2_clip = 1\nepsilon = 8\nmax_rows = 9\n"
 			      "bounds = 0:1\n", "", &s, msg), 0);
-	FL_CHECK_EQ_INT((int)fl_dp_plan_noisy_rounds(&s), 6);
+	FL_CHECK_EQ_INT((int)fl_dp_plan_noisy_rounds(&s), 7);
 	fl_jobspec_clear(&s);
 }
 

@@ -192,4 +192,21 @@ for s in site1 site2 site3; do
     test "$(echo "$st" | jq --arg s "$s" '[.declines[] | select(.site == $s and .reason == "budget")] | length')" -ge 1
 done
 it_check "no charge was added ($before -> $(charges site1 bc3))" test "$(charges site1 bc3)" = "$before"
+
+# ---- 5. a training job with bounds: its STATS and EVAL rounds are noisy ----
+{ sed -e 's/^name = .*/name = dptrain/' -e 's/^rounds = .*/rounds = 2/' \
+    -e 's/^min_clients = .*/min_clients = 4/' -e 's/^timeout = .*/timeout = 10/' \
+    "$top/deploy/jobs/breast-cancer-logistic.ini"
+  printf '\n[privacy]\nl2_clip = 0.3\nnoise_multiplier = 2\nmax_rows = 400\nbounds = %s\n' "$bounds"
+} > "$FL_WORK/train.ini"
+run "$FL_WORK/train.ini"
+it_check "the DP training job with bounds is done ($state)" test "$state" = done
+pv=$(fl_ctl --json job status "$job" | jq -c .privacy)
+echo "job status privacy: $pv"
+it_check "its noisy attempts: stats, 2 train, eval" test "$(echo "$pv" | jq .noisy_attempts)" = 4
+it_check "every site logged its eval noise share" \
+  test "$(cat "$FL_WORK"/site*/agent.log | grep -c "dp: job $job round 3 attempt 1 eval: noise share")" = 4
+fl_ctl ledger export --job "$job" -o "$FL_WORK/ledger5.txt" >/dev/null
+it_check "its stats and eval ledger entries record their noise (sigma 2 x 400 sqrt(62), 2 x 400 sqrt(5))" \
+  test "$(grep -Ec '"kind":"stats".*"dp":\{"z":2,"sigma":6299\.2[0-9]*,|"kind":"eval".*"dp":\{"z":2,"sigma":1788\.8[0-9]*,' "$FL_WORK/ledger5.txt" || true)" = 2
 it_done
