@@ -112,9 +112,11 @@ enum fl_model_kind {
  *            protected unit, has a bounded sensitivity). Each site clamps
  *            every value to its bounds and adds its noise share to the
  *            row count, sums, sums of squares and label histogram
- *            (crypto/fl_dp_stats.h). A stats job needs no l2_clip. A
- *            training job without bounds keeps an exact STATS round.
- *            Not covered yet: the final EVAL round's metrics are exact.
+ *            (crypto/fl_dp_stats.h). A stats job needs no l2_clip. In a
+ *            training job, bounds also make the final EVAL round noisy
+ *            (counts of at most max_rows test rows, no loss sums), and
+ *            its epsilon is split over rounds + 2 noisy rounds; without
+ *            bounds its STATS and EVAL rounds stay exact sums.
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
  * l2 0, timeout 60, grace 2, quorum 0, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
