@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "agent_budget.h"
+#include "agent_dp.h"
 #include "agent_int.h"
 #include "fl_dp.h"
 #include "fl_dp_plan.h"
@@ -22,10 +23,8 @@
 
 #define AGENT_DP_DAY_MS (24LL * 3600 * 1000)
 
-/* Charges rho against the site's budget for the job's dataset; FL_E_BUDGET
- * declines the job with reason budget. */
-static int dp_charge(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
-		     double rho, double *spent, double *budget)
+int agent_dp_charge(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
+		    double rho, double *spent, double *budget)
 {
 	const fl_agent_policy *p = &a->cfg.policy;
 	agent_budget_charge_t c;
@@ -148,7 +147,7 @@ int agent_dp_encode(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		goto out;
 	}
 	/* charged before the noise is drawn and anything leaves the site */
-	if ((r = dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
 		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
 		goto out;
 	}

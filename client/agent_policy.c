@@ -124,7 +124,8 @@ static int check_task(const fl_agent_policy *p, const fl_agent_policy_facts *f,
 			    (unsigned long long)p->max_model_params);
 	}
 	if (p->require_dp && !f->dp)
-		return deny(reason, cap, "the job has no [privacy] section and this "
+		return deny(reason, cap, "the task is not noisy (no [privacy], or "
+			    "a STATS round without [privacy] bounds) and this "
 			    "site's policy sets require_dp = true");
 	/* !(a >= b) also refuses a NaN clip. */
 	if (p->min_clip > 0 && !(f->clip >= p->min_clip))
@@ -296,7 +297,9 @@ int agent_policy_task(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	f.others = t->sa.n > 0 ? t->sa.n - 1 : 0;
 	if (spec) {
 		f.site_figures = spec->site_figures;
-		f.dp = spec->dp;
+		/* a STATS round is noisy only with [privacy] bounds */
+		f.dp = spec->dp && (t->kind != FL_TASK_STATS ||
+				    fl_jobspec_privacy_stats(spec));
 		f.model = spec->model;
 		if (train)
 			f.nparams = fl_agent_policy_nparams(spec, train->d);

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "agent_channel.h"
+#include "agent_dp.h"
 #include "agent_int.h"
 #include "agent_metrics.h"
 #include "fl_err.h"
@@ -150,7 +151,14 @@ static int build_vec(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			return r;
 		if ((r = note_model(t, global, h, rec)) != 0)
 			break;
-		r = fl_agent_eval_vec(global, test, vec, n, &mt);
+		if (fl_jobspec_privacy_stats(spec) && !spec->stats_only) {
+			/* noisy: at most max_rows test rows (bounded sensitivity) */
+			fl_dataset cut = *test;
+
+			cut.n = cut.n < spec->dp_max_rows ? cut.n : spec->dp_max_rows;
+			r = fl_agent_eval_vec(global, &cut, vec, n, &mt);
+		} else
+			r = fl_agent_eval_vec(global, test, vec, n, &mt);
 		if (r == 0)
 			*own = mt;
 		if (r == 0 && fl_model_nclasses(global) == 0)
@@ -300,7 +308,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 		goto out;
 	t2 = fl_mono_ms();
 	agent_metrics_train_seconds((double)(t2 - t1) / 1000.0);
-	if (t->kind == FL_TASK_STATS &&
+	/* noisy statistics are clamped to the spec's bounds: no R8 decline */
+	if (t->kind == FL_TASK_STATS && !fl_jobspec_privacy_stats(&spec) &&
 	    (r = fl_agent_stats_check(&spec, train, vec, n, t->sa.n, msg)) != 0) {
 		fl_error("job %llu round %u attempt %u stats: %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, t->attempt, msg);
@@ -311,6 +320,10 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	}
 	if (spec.dp && t->kind == FL_TASK_TRAIN)
 		r = agent_dp_encode(a, t, &spec, vec, n, &words, msg);
+	else if (t->kind == FL_TASK_STATS && fl_jobspec_privacy_stats(&spec))
+		r = agent_dp_stats_encode(a, t, &spec, train, &words, msg);
+	else if (t->kind == FL_TASK_EVAL && fl_jobspec_privacy_stats(&spec))
+		r = agent_dp_eval_encode(a, t, &spec, vec, n, &words, msg);
 	else
 		r = fl_agent_sa_encode(&t->sa, vec, n, &words, msg);
 	if (r != 0) {

@@ -743,5 +743,6 @@ void fl_jobspec_clear(fl_jobspec *spec)
 	free(spec->labels);
 	free(spec->features);
 	free(spec->class_weights);
+	free(spec->dp_bounds);
 	memset(spec, 0, sizeof(*spec));
 }

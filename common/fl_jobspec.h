@@ -103,8 +103,20 @@ enum fl_model_kind {
  *            (the coordinator then refuses a job whose planned rounds pass
  *            epsilon). delta (default 1e-6, in (0, 0.1)), unit = site (the
  *            only unit: a site's whole contribution to a round).
- *            Not covered yet: the STATS round's sums and the final EVAL
- *            round's metrics are exact; type = stats is refused.
+ *            Noisy statistics (type = stats, and the STATS round of a
+ *            training job): bounds = lo:hi, lo:hi, ... (one per feature
+ *            in the features order, then one for the label column of a
+ *            regression job; or a single lo:hi for every column) and
+ *            max_rows (1..10^7: a site sums at most this many of its
+ *            training rows, so that one site's whole contribution, the
+ *            protected unit, has a bounded sensitivity). Each site clamps
+ *            every value to its bounds and adds its noise share to the
+ *            row count, sums, sums of squares and label histogram
+ *            (crypto/fl_dp_stats.h). A stats job needs no l2_clip. In a
+ *            training job, bounds also make the final EVAL round noisy
+ *            (counts of at most max_rows test rows, no loss sums), and
+ *            its epsilon is split over rounds + 2 noisy rounds; without
+ *            bounds its STATS and EVAL rounds stay exact sums.
  * Defaults: rounds 10, min_clients 2, local_epochs 1, batch_size 32, lr 0.1,
  * l2 0, timeout 60, grace 2, quorum 0, max_attempts 3, test_fraction 0.25, seed 0; secagg:
  * threshold 0, neighbours 0, clip 1.0, bits 20, dropout 0.5,
@@ -201,6 +213,12 @@ typedef struct fl_jobspec {
 	double dp_l2_clip;
 	double dp_noise_mult;
 	uint32_t dp_seen;        /* parser bookkeeping: keys given */
+	/* [privacy] bounds = lo:hi, ... and max_rows (noisy STATS rounds,
+	 * crypto/fl_dp_stats.h): dp_bounds holds lo, hi of each of the
+	 * ndp_bounds entries (owned); dp_max_rows 0: not given. */
+	double *dp_bounds;
+	uint32_t ndp_bounds;
+	uint32_t dp_max_rows;
 } fl_jobspec;
 
 /* Parses spec text (len bytes). On success fills *out (free with
@@ -215,6 +233,9 @@ const char *fl_model_kind_name(enum fl_model_kind k);
 /* Whether [privacy] gives epsilon / noise_multiplier explicitly. */
 bool fl_jobspec_privacy_has_epsilon(const fl_jobspec *s);
 bool fl_jobspec_privacy_has_noise(const fl_jobspec *s);
+/* Whether the spec's STATS round is noisy ([privacy] with bounds and
+ * max_rows). */
+bool fl_jobspec_privacy_stats(const fl_jobspec *s);
 const char *fl_lr_schedule_name(enum fl_lr_schedule s);
 const char *fl_server_opt_name(enum fl_server_opt o);
 

@@ -75,6 +75,7 @@ typedef struct coord_round_state {
 	double dp_z;
 	fl_dp_vec_params dpp;
 	coord_ledger_dp dp_ledger;          /* the round's figures, as planned */
+	bool dp_stats;                      /* a noisy STATS round (coord_dp_stats.c) */
 	bool has_model;                     /* the round starts from a model */
 	uint8_t model_sha256[FL_MSG_DIGEST_BYTES];
 	char **names;                       /* nsel site names by id (one block) */

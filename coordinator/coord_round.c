@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "coord_events.h"
+#include "coord_dp_stats.h"
 #include "coord_engine_int.h"
 #include "fl_config.h"
 #include "coord_ledger.h"
@@ -352,8 +353,14 @@ static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j,
 	switch (rs->kind) {
 	case FL_TASK_STATS: {
 		uint32_t d = j->spec.nfeatures;
+		double n_rows = sum[0];
 
-		if ((r = fl_model_new_for_spec(&j->spec, d, &next)) != 0 ||
+		if (rs->dp_stats) {
+			if ((r = coord_dp_stats_apply(e->st, j, rs, sum,
+						      coord_agg_len(agg), &next,
+						      &n_rows, why, sizeof(why))) != 0)
+				goto fail;
+		} else if ((r = fl_model_new_for_spec(&j->spec, d, &next)) != 0 ||
 		    (r = fl_update_stats_apply_hist(next, sum,
 						    fl_model_nclasses(next))) != 0) {
 			snprintf(why, sizeof(why), "round 0 (stats): cannot build the "
@@ -363,15 +370,15 @@ static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j,
 		next->version = 0;
 		/* N scales the TRAIN rounds' quantised deltas; kept with the job
 		 * so that a restarted coordinator still has it. */
-		if (!(sum[0] > 0) || (r = coord_store_job_set_weight(e->st, j->id,
-								     sum[0])) != 0) {
+		if (!(n_rows > 0) || (r = coord_store_job_set_weight(e->st, j->id,
+								     n_rows)) != 0) {
 			snprintf(why, sizeof(why), "round 0 (stats): cannot keep the "
-				 "training-row count %.0f: %s", sum[0],
-				 sum[0] > 0 ? fl_strerror(r) : "no rows");
+				 "training-row count %.0f: %s", n_rows,
+				 n_rows > 0 ? fl_strerror(r) : "no rows");
 			r = r ? r : FL_E_RANGE;
 			goto fail;
 		}
-		j->weight_n = sum[0];
+		j->weight_n = n_rows;
 		if (j->spec.stats_only)
 			state = "done";   /* model v0 and N hold the statistics */
 		break;
@@ -391,6 +398,8 @@ static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j,
 	case FL_TASK_NONE:
 		memset(&final, 0, sizeof(final));
 		fl_update_metrics_unpack(sum, fl_model_nclasses(j->model), &final);
+		if (rs->dp_stats)   /* noisy counts, no losses */
+			coord_dp_stats_eval_clamp(&final);
 		coord_metrics_to_msg(&final, &ri.eval);
 		state = "done";
 		break;
@@ -432,9 +441,10 @@ static coord_round_outcome coord_round_apply(coord_engine *e, coord_job *j,
 	snprintf(sa, sizeof(sa), "secagg n=%u k=%u t=%u", rs->sp.n, rs->sp.k,
 		 rs->sp.t);
 	if (rs->kind == FL_TASK_STATS)
-		fl_info("job %llu round 0 (stats, %s): %u/%u survived, d %u, n %.0f, "
+		fl_info("job %llu round 0 (stats, %s): %u/%u survived, d %u, n %.0f%s, "
 			"model v0 (%.1f s)%s", (unsigned long long)j->id, sa,
-			rs->nsurvivors, rs->nsel, next->d, sum[0], secs,
+			rs->nsurvivors, rs->nsel, next->d, sum[0],
+			rs->dp_stats ? " (noisy)" : "", secs,
 			state ? "; stats-only job done" : "");
 	else if (rs->kind == FL_TASK_TRAIN) {
 		coord_metrics_str(j->model, &ri.eval, mstr, sizeof(mstr));

@@ -66,8 +66,8 @@ int coord_round_ledger_prepare(const coord_job *j, const fl_msg_round_info *ri,
 	lr->clip = rs->layout.q.clip;
 	lr->weight_scale = rs->weight_scale;
 	lr->consistency = rs->sp.consistency;
-	lr->has_dp = rs->dp;
-	if (rs->dp)
+	lr->has_dp = rs->dp || rs->dp_stats;
+	if (lr->has_dp)
 		lr->dp = rs->dp_ledger;
 	lr->ts_ms = now_ms;
 	*fprs = f;

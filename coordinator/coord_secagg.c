@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "coord_events.h"
+#include "coord_dp_stats.h"
 #include "coord_engine_int.h"
 #include "coord_metrics.h"
 #include "coord_testhook.h"
@@ -83,7 +84,8 @@ int coord_secagg_begin(const coord_job *j, coord_round_state *rs,
 	p->q = fl_secagg_quorum(n, c);
 	p->m = fl_upvec_words(&rs->layout);
 	randombytes_buf(p->round_seed, sizeof(p->round_seed));
-	if ((r = coord_dp_begin(j, rs, errmsg)) != 0)
+	if ((r = coord_dp_begin(j, rs, errmsg)) != 0 ||
+	    (r = coord_dp_stats_begin(j, rs, errmsg)) != 0)
 		return r;
 	if (fl_secagg_params_check(p) != 0 ||
 	    fl_secagg_params_safe(p, T, c, why) != 0) {
@@ -157,7 +159,8 @@ void coord_secagg_task(const coord_job *j, const coord_slot *s, int64_t now_ms,
 	t->sa.client_id = (uint32_t)(s - rs->sel) + 1;
 	t->sa.n = rs->sp.n;
 	t->sa.t = rs->sp.t;
-	if (rs->kind == FL_TASK_TRAIN)   /* tests only: a lying coordinator */
+	/* tests only: a lying coordinator (noisy rounds) */
+	if (rs->kind == FL_TASK_TRAIN || rs->dp_stats)
 		t->sa.t = coord_testhook_sa_t(j->id, t->sa.t);
 	t->sa.k = rs->sp.k;
 	t->sa.words = rs->sp.m;
@@ -275,6 +278,12 @@ static int coord_sa_finish(const coord_job *j, coord_round_state *rs,
 	if ((r = fl_secagg_server_finish(rs->sa, words)) == 0 && rs->dp)
 		r = coord_agg_decode_dp(&rs->layout, &rs->dpp, rs->sp.n,
 					rs->nsurvivors, words, sum, why, whycap);
+	else if (r == 0 && rs->dp_stats)
+		/* R8's bound holds; noisy counts may be negative (no spec:
+		 * no non-negativity check) */
+		r = coord_agg_decode_checked(&rs->layout, rs->kind, NULL,
+					     rs->sp.n, rs->nsurvivors, words, 1.0,
+					     sum, why, whycap);
 	else if (r == 0)
 		r = coord_agg_decode_checked(&rs->layout, rs->kind, &j->spec,
 					     rs->sp.n, rs->nsurvivors, words,

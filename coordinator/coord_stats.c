@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord_dp_stats.h"
 #include "coord_service.h"
 #include "coord_stats.h"
 #include "fl_codec.h"
@@ -96,7 +97,8 @@ int coord_stats_build(coord_store *st, uint64_t id, fl_msg_job_stats *out,
 	    (r = fl_jobspec_parse(text, strlen(text), &spec, errmsg)) != 0 ||
 	    (r = coord_stats_from_model(&spec, m, &t, errmsg)) != 0 ||
 	    (r = coord_store_job_get_weight(st, id, &t.count)) != 0 ||
-	    (r = coord_stats_sites(st, id, &t.sites)) != 0) {
+	    (r = coord_stats_sites(st, id, &t.sites)) != 0 ||
+	    (r = coord_dp_stats_report(st, &spec, id, &t)) != 0) {
 		if (errmsg && errmsg[0] == '\0')
 			fl_errmsg_set(errmsg, "job %llu: cannot read its statistics: %s",
 				      (unsigned long long)id, fl_strerror(r));

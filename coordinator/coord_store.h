@@ -13,7 +13,7 @@
 /* Version 5 is where the PostgreSQL backend starts; the migrations after it
  * are shared by both backends (coord_store_migrate.c). */
 #define COORD_STORE_SCHEMA_BASE 5
-#define COORD_STORE_SCHEMA_VERSION 6
+#define COORD_STORE_SCHEMA_VERSION 7
 #define COORD_DATASETS_BYTES 2048
 
 typedef struct coord_store coord_store;

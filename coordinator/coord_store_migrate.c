@@ -16,6 +16,12 @@ static const char *const mig_steps[] = {
 	 * without this index each page scanned the whole ledger, which grows
 	 * by one entry per round of every job the consortium ever ran. */
 	"CREATE INDEX IF NOT EXISTS ledger_job ON ledger(job_id, seq)",
+	/* v7: the noisy statistics of jobs with [privacy] bounds
+	 * (coord_dp_stats.c): sigma and rho of the noise, and the noisy sums
+	 * before any clamping, as 'fedctl job stats --json' shows them. */
+	"CREATE TABLE IF NOT EXISTS dp_stats(job_id BIGINT PRIMARY KEY,"
+	" sigma DOUBLE PRECISION NOT NULL, rho DOUBLE PRECISION NOT NULL,"
+	" sums TEXT NOT NULL)",
 };
 
 _Static_assert(COORD_STORE_SCHEMA_BASE + sizeof(mig_steps) / sizeof(mig_steps[0]) ==

@@ -36,7 +36,17 @@ int fl_dp_plan_spec_z(const fl_jobspec *s, double *z)
 		*z = s->dp_noise_mult;
 		return 0;
 	}
-	return fl_dp_plan_noise_mult(s->dp_epsilon, s->dp_delta, s->rounds, z);
+	return fl_dp_plan_noise_mult(s->dp_epsilon, s->dp_delta,
+				     fl_dp_plan_noisy_rounds(s), z);
+}
+
+uint32_t fl_dp_plan_noisy_rounds(const fl_jobspec *s)
+{
+	if (s == NULL || !s->dp)
+		return 0;
+	if (s->stats_only)
+		return 1;
+	return s->rounds + (fl_jobspec_privacy_stats(s) ? 2u : 0u);
 }
 
 void fl_dp_plan_seed(const uint8_t round_seed[static FL_DP_PLAN_ROUND_SEED_BYTES],

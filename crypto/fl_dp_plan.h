@@ -34,9 +34,16 @@
 int fl_dp_plan_noise_mult(double epsilon, double delta, uint32_t rounds,
 			  double *z);
 
-/* z of a spec with [privacy]: its noise_multiplier, else from its epsilon,
- * delta and rounds. FL_E_RANGE (no [privacy], or invalid). */
+/* z of a spec with [privacy]: its noise_multiplier, else from its epsilon
+ * and delta over its noisy rounds (fl_dp_plan_noisy_rounds). FL_E_RANGE
+ * (no [privacy], or invalid). */
 int fl_dp_plan_spec_z(const fl_jobspec *s, double *z);
+
+/* The rounds of a spec that add noise and spend its epsilon: 1 for a
+ * stats job; a training job's TRAIN rounds, plus its STATS and EVAL
+ * rounds when [privacy] gives bounds (crypto/fl_dp_stats.h). 0 without
+ * [privacy]. */
+uint32_t fl_dp_plan_noisy_rounds(const fl_jobspec *s);
 
 /* The rotation seed of a round from its round seed. */
 void fl_dp_plan_seed(const uint8_t round_seed[static FL_DP_PLAN_ROUND_SEED_BYTES],

@@ -17,6 +17,7 @@ void fl_msg_job_stats_clear(fl_msg_job_stats *m)
 		return;
 	free(m->features);
 	free(m->labels);
+	free(m->noisy_sums);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -74,6 +75,18 @@ int fl_codec_encode_job_stats(const fl_msg_job_stats *in, uint8_t **buf,
 	m.features = pf;
 	m.n_labels = in->nlabels;
 	m.labels = pl;
+	if ((in->nnoisy_sums && !in->noisy_sums) ||
+	    in->nnoisy_sums > FL_MSG_STATS_MAX_NOISY ||
+	    !fl_codec_fixed_ok(in->note, sizeof(in->note))) {
+		r = FL_E_INVAL;
+		goto out;
+	}
+	m.noisy = in->noisy;
+	m.noise_sigma = in->noise_sigma;
+	m.epsilon = in->epsilon;
+	m.n_noisy_sums = in->nnoisy_sums;
+	m.noisy_sums = in->noisy_sums;
+	m.note = (char *)in->note;
 	r = fl_codec_pack(&m.base, buf, len);
 out:
 	free(f);
@@ -132,6 +145,24 @@ static int stats_labels_in(const Fedc__V1__JobStats *m, fl_msg_job_stats *t)
 	return 0;
 }
 
+static int stats_noisy_in(const Fedc__V1__JobStats *m, fl_msg_job_stats *t)
+{
+	if (m->n_noisy_sums > FL_MSG_STATS_MAX_NOISY ||
+	    !(m->noise_sigma >= 0) || !isfinite(m->noise_sigma) ||
+	    !(m->epsilon >= 0) || !isfinite(m->epsilon))
+		return FL_E_RANGE;
+	t->noisy = m->noisy;
+	t->noise_sigma = m->noise_sigma;
+	t->epsilon = m->epsilon;
+	if (m->n_noisy_sums) {
+		if ((t->noisy_sums = malloc(m->n_noisy_sums * sizeof(double))) == NULL)
+			return FL_E_NOMEM;
+		memcpy(t->noisy_sums, m->noisy_sums, m->n_noisy_sums * sizeof(double));
+		t->nnoisy_sums = m->n_noisy_sums;
+	}
+	return fl_codec_str_in(t->note, sizeof(t->note), m->note);
+}
+
 int fl_codec_decode_job_stats(const uint8_t *buf, size_t len,
 			      fl_msg_job_stats *out)
 {
@@ -159,7 +190,8 @@ int fl_codec_decode_job_stats(const uint8_t *buf, size_t len,
 	t.count = m->count;
 	t.sites = m->sites;
 	if ((r = fl_codec_str_in(t.state, sizeof(t.state), m->state)) != 0 ||
-	    (r = stats_features_in(m, &t)) != 0 || (r = stats_labels_in(m, &t)) != 0)
+	    (r = stats_features_in(m, &t)) != 0 || (r = stats_labels_in(m, &t)) != 0 ||
+	    (r = stats_noisy_in(m, &t)) != 0)
 		goto out;
 	*out = t;
 	memset(&t, 0, sizeof(t));

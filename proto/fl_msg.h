@@ -325,6 +325,9 @@ typedef struct fl_msg_ledger_list {
  * at most FL_JOBSPEC_MAX_FEATURES / FL_JOBSPEC_MAX_LABELS entries. */
 #define FL_MSG_STATS_MAX_FEATURES 4096u
 #define FL_MSG_STATS_MAX_LABELS 256u
+/* A noisy STATS vector: 1 + 2 features + labels (or 2). */
+#define FL_MSG_STATS_MAX_NOISY (1u + 2u * FL_MSG_STATS_MAX_FEATURES + \
+				FL_MSG_STATS_MAX_LABELS)
 typedef struct fl_msg_feature_stats {
 	char name[FL_NAME_BYTES];
 	double mean, std;
@@ -343,6 +346,13 @@ typedef struct fl_msg_job_stats {
 	size_t nfeatures;
 	fl_msg_label_count *labels;          /* owned, nlabels */
 	size_t nlabels;
+	/* [privacy] bounds (control.proto JobStats): noisy figures */
+	bool noisy;
+	double noise_sigma;
+	double epsilon;
+	double *noisy_sums;                  /* owned, nnoisy_sums */
+	size_t nnoisy_sums;
+	char note[FL_MSG_ERROR_BYTES];
 } fl_msg_job_stats;
 
 /* A site's own evaluation figures (Agent ReportMetrics, opt-in). */

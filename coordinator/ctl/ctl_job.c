@@ -336,6 +336,9 @@ const ctl_cmd ctl_job_cmds[] = {
 	{ "stats", ctl_job_stats, "ID",
 	  "Print the consortium-wide statistics of a job's STATS round: rows, sites, "
 	  "per-feature mean and standard deviation, label histogram (training jobs "
-	  "too; --json: one object)." },
+	  "too; --json: one object). With [privacy] bounds and max_rows the "
+	  "figures are noisy: it shows the noise's sigma and epsilon, rounds to "
+	  "what the noise leaves, shows negative noisy counts as 0 and (--json) "
+	  "gives the noisy sums as summed (noise.noisy_sums)." },
 };
 const size_t ctl_job_ncmds = sizeof(ctl_job_cmds) / sizeof(ctl_job_cmds[0]);

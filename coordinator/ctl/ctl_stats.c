@@ -100,7 +100,22 @@ static void ctl_stats_json(FILE *f, const fl_msg_job_stats *s)
 		ctl_stats_num(f, s->labels[i].count);
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (s->noisy) {
+		fputs(",\"noise\":{\"sigma\":", f);
+		ctl_stats_num(f, s->noise_sigma);
+		fputs(",\"epsilon\":", f);
+		ctl_stats_num(f, s->epsilon);
+		fputs(",\"note\":", f);
+		ctl_json_str(f, s->note);
+		fputs(",\"noisy_sums\":[", f);
+		for (i = 0; i < s->nnoisy_sums; i++) {
+			fputs(i ? "," : "", f);
+			ctl_stats_num(f, s->noisy_sums[i]);
+		}
+		fputs("]}", f);
+	}
+	fputs("}\n", f);
 }
 
 static void ctl_stats_text(FILE *f, const fl_msg_job_stats *s)
@@ -112,21 +127,30 @@ static void ctl_stats_text(FILE *f, const fl_msg_job_stats *s)
 			"finished)\n", (unsigned long long)s->job_id, s->state);
 		return;
 	}
-	fprintf(f, "job %llu (%s): %.0f rows from %u sites (secure sums; no site's "
-		"own values)\n", (unsigned long long)s->job_id, s->state, s->count,
-		s->sites);
+	if (s->noisy)
+		/* no more digits than the noise leaves */
+		fprintf(f, "job %llu (%s): about %.0f rows (+- %.0f) from %u sites "
+			"(secure, noisy sums; no site's own values)\n%s\n",
+			(unsigned long long)s->job_id, s->state, s->count,
+			s->noise_sigma, s->sites, s->note);
+	else
+		fprintf(f, "job %llu (%s): %.0f rows from %u sites (secure sums; no "
+			"site's own values)\n", (unsigned long long)s->job_id,
+			s->state, s->count, s->sites);
 	for (i = 0; i < s->nfeatures; i++)
 		if (strlen(s->features[i].name) > w)
 			w = strlen(s->features[i].name);
 	fprintf(f, "%-*s %16s %16s\n", (int)w, "feature", "mean", "std");
 	for (i = 0; i < s->nfeatures; i++)
-		fprintf(f, "%-*s %16.6g %16.6g\n", (int)w, s->features[i].name,
-			s->features[i].mean, s->features[i].std);
+		fprintf(f, s->noisy ? "%-*s %16.3g %16.3g\n" : "%-*s %16.6g %16.6g\n",
+			(int)w, s->features[i].name, s->features[i].mean,
+			s->features[i].std);
 	if (s->nlabels > 0)
 		fprintf(f, "label histogram:\n");
 	for (i = 0; i < s->nlabels; i++)
-		fprintf(f, "  %-*s %12.0f\n", (int)w, s->labels[i].label,
-			s->labels[i].count);
+		fprintf(f, s->noisy ? "  %-*s %12.0f (+- %.0f)\n" :
+			"  %-*s %12.0f\n", (int)w, s->labels[i].label,
+			s->labels[i].count, s->noise_sigma);
 }
 
 static void ctl_stats_print(ctl_ctx *c, const fl_msg_job_stats *s)

@@ -123,8 +123,9 @@ static void test_require_dp(void)
 
 	expect_allow(&p, &f);
 	p.require_dp = true;
-	expect_deny(&p, &f, "the job has no [privacy] section and this site's "
-		    "policy sets require_dp = true");
+	expect_deny(&p, &f, "the task is not noisy (no [privacy], or a STATS "
+		    "round without [privacy] bounds) and this site's policy sets "
+		    "require_dp = true");
 	f.kind = FL_TASK_STATS;   /* every round of such a job */
 	expect_deny(&p, &f, "require_dp");
 	f.dp = true;

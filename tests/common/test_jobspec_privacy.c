@@ -101,7 +101,9 @@ int main(void)
 	refused("[privacy]\nl2_clip = 1\nepsilon = 4\nunit = record\n", "must be 'site'");
 	refused("[privacy]\nl2_clip = 1\nepsilon = 4\nsigma = 1\n", "unknown key 'sigma'");
 	refused("[privacy]\nl2_clip = 1\nepsilon = 4\nepsilon = 5\n", "duplicate key");
-	refused("type = stats\n[privacy]\nl2_clip = 1\nepsilon = 4\n",
-		"noisy statistics jobs are not supported");
+	/* a stats job needs bounds and max_rows, and no l2_clip */
+	refused("type = stats\n[privacy]\nepsilon = 4\n", "need both 'bounds'");
+	refused("type = stats\n[privacy]\nl2_clip = 1\nepsilon = 4\nmax_rows = 5\n"
+		"bounds = 0:1\n", "'l2_clip' in [privacy] is for training jobs");
 	return FL_TEST_DONE();
 }

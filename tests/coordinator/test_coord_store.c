@@ -337,14 +337,20 @@ static void test_migrate_v5(const char *path)
 				" (2, 8, 0, 1, 'other job', 'h2', 's2'),"
 				" (3, 7, 1, 2, 'train', 'h3', 's3')", NULL, 0), 0);
 	FL_CHECK_EQ_INT(raw_sql(path, "DROP INDEX ledger_job", NULL, 0), 0);
+	FL_CHECK_EQ_INT(raw_sql(path, "DROP TABLE dp_stats", NULL, 0), 0);
 	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 5", NULL, 0), 0);
 	FL_CHECK_EQ_INT(user_version(path), 5);
 	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
 	if (st == NULL)
 		return;
-	FL_CHECK_EQ_INT(user_version(path), 6);
+	FL_CHECK_EQ_INT(user_version(path), COORD_STORE_SCHEMA_VERSION);
 	FL_CHECK_EQ_INT(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE"
 				" type = 'index' AND name = 'ledger_job'", buf,
+				sizeof(buf)), 0);
+	FL_CHECK(strcmp(buf, "1") == 0);
+	/* v7: the noisy statistics table */
+	FL_CHECK_EQ_INT(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE"
+				" type = 'table' AND name = 'dp_stats'", buf,
 				sizeof(buf)), 0);
 	FL_CHECK(strcmp(buf, "1") == 0);
 	/* the store's per-job query (coord_store_ledger.c) uses it */
@@ -386,12 +392,12 @@ static void test_migrate_v5(const char *path)
 	coord_store_ledger_free(rows, n);
 	coord_store_close(st);
 	/* a database newer than this coordinator is refused, not touched */
-	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 7", NULL, 0), 0);
+	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 8", NULL, 0), 0);
 	st = NULL;
 	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), FL_E_DB);
 	FL_CHECK(strstr(errmsg, "newer") != NULL);
 	coord_store_close(st);
-	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 6", NULL, 0), 0);
+	FL_CHECK_EQ_INT(raw_sql(path, "PRAGMA user_version = 7", NULL, 0), 0);
 }
 
 /* The same on PostgreSQL when FL_TEST_PG_URL names an empty database (as

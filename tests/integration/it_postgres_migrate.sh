@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Integration: a PostgreSQL store made by schema version 5 is upgraded in
-# place to 6 (the ledger_job index) by starting the coordinator on it.
+# place to 7 (v6: the ledger_job index; v7: the dp_stats table) by starting the coordinator on it.
 # The v5 database is built from the fixed v5 DDL (pg_schema_v5.sql) and
 # filled with a real finished job: three agents run a 2-round job on a
 # scratch database of the same server, whose rows are copied in. Then the
-# coordinator starts on the v5 database: the schema is 6, every row is the
+# coordinator starts on the v5 database: the schema is 7, every row is the
 # same as before (a data dump compared), and the job, its model and a
 # ledger that verifies are served as they were.
 IT_SQLITE_ONLY="it makes its own two PostgreSQL databases (the SQLite v5 -> v6 walk is test_coord_store's)"
@@ -14,9 +14,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 pki=$FL_WORK/pki
 source "$(dirname "$0")/it_pg_lib.sh"
 pg_in() { "${pgrun[@]}" psql -h "$pgroot/sock" -p "$pg_port" -U fedc -v ON_ERROR_STOP=1 -Atq "$@"; }
-pg_data() {   # the rows of every table but schema_meta, as SQL text
+pg_data() {   # the rows of every table but schema_meta (and v7's new dp_stats), as SQL text
   "${pgrun[@]}" "$pgbin/pg_dump" -h "$pgroot/sock" -p "$pg_port" -U fedc --data-only \
-    --exclude-table=schema_meta "$1" | grep -v '^\\\(un\)\?restrict '   # a random key per dump
+    --exclude-table=schema_meta --exclude-table=dp_stats "$1" | grep -v '^\\\(un\)\?restrict '   # a random key per dump
 }
 
 # the v5 database, from the fixed DDL
@@ -54,10 +54,12 @@ it_check "and its models" it_ge "$(psql_q "SELECT count(*) FROM models WHERE job
 # the upgrade: a coordinator starts on it
 FL_PORT_WANTED=$port fl_start_coordinator
 log=$FL_WORK/coordinator/coordinator.log
-it_check "the coordinator upgraded the schema (log)" grep -q "schema upgraded from version 5 to 6" "$log"
-it_check "schema_meta says 6" test "$(psql_q 'SELECT max(version) FROM schema_meta')" = 6
+it_check "the coordinator upgraded the schema (log)" grep -q "schema upgraded from version 5 to 7" "$log"
+it_check "schema_meta says 7" test "$(psql_q 'SELECT max(version) FROM schema_meta')" = 7
 it_check "the ledger_job index exists" \
   test "$(psql_q "SELECT count(*) FROM pg_indexes WHERE tablename = 'ledger' AND indexname = 'ledger_job'")" = 1
+it_check "the dp_stats table exists (v7)" \
+  test "$(psql_q "SELECT count(*) FROM information_schema.tables WHERE table_name = 'dp_stats'")" = 1
 status=$(fl_ctl --json job status "$job")
 it_check "the job is still done with 2 rounds" \
   test "$(jq -r '.job.state + " " + (.job.rounds_done | tostring)' <<<"$status")" = "done 2"
@@ -75,8 +77,8 @@ kill -TERM "$FL_COORD_PID"; wait "$FL_COORD_PID" 2>/dev/null || true
 pg_data fedc > "$FL_WORK/v6.sql"
 it_check "every row is as before the upgrade (data dump)" cmp -s "$FL_WORK/v5.sql" "$FL_WORK/v6.sql"
 cmp -s "$FL_WORK/v5.sql" "$FL_WORK/v6.sql" || diff "$FL_WORK/v5.sql" "$FL_WORK/v6.sql" | head -n 20 >&2
-# a second start finds version 6 and changes nothing
+# a second start finds version 7 and changes nothing
 FL_PORT_WANTED=$port fl_start_coordinator
-it_check "a second start keeps version 6 (one row per version)" \
-  test "$(psql_q 'SELECT string_agg(version::text, $$,$$ ORDER BY version) FROM schema_meta')" = "5,6"
+it_check "a second start keeps version 7 (one row per version)" \
+  test "$(psql_q 'SELECT string_agg(version::text, $$,$$ ORDER BY version) FROM schema_meta')" = "5,6,7"
 it_done

@@ -201,9 +201,34 @@ static void rt_stats(sample *s)
 	fl_msg_job_stats_clear(&out);
 	FL_CHECK(out.features == NULL && out.labels == NULL);
 
-	/* not ready yet: only the id and state */
+	/* noisy figures ([privacy] bounds): sigma, epsilon, the noisy sums as
+	 * summed (negative ones too) and the note travel unchanged */
 	uint8_t *b = NULL;
 	size_t n = 0;
+	double sums[4] = { -12.5, 3e9, 0.25, 7 };
+	in.noisy = true;
+	in.noise_sigma = 1574.8;
+	in.epsilon = 12.51;
+	in.noisy_sums = sums;
+	in.nnoisy_sums = 4;
+	strcpy(in.note, "noisy; negative noisy counts shown as 0");
+	FL_CHECK_EQ_INT(fl_codec_encode_job_stats(&in, &b, &n), 0);
+	FL_CHECK_EQ_INT(fl_codec_decode_job_stats(b, n, &out), 0);
+	FL_CHECK(out.noisy && out.noise_sigma == 1574.8 && out.epsilon == 12.51 &&
+		 out.nnoisy_sums == 4 && !strcmp(out.note, in.note));
+	for (size_t i = 0; i < 4 && out.nnoisy_sums == 4; i++)
+		FL_CHECK(out.noisy_sums[i] == sums[i]);
+	fl_msg_job_stats_clear(&out);
+	free(b);
+	b = NULL;
+	/* a negative sigma is refused */
+	in.noise_sigma = -1;
+	FL_CHECK_EQ_INT(fl_codec_encode_job_stats(&in, &b, &n), 0);
+	FL_CHECK_EQ_INT(fl_codec_decode_job_stats(b, n, &out), FL_E_RANGE);
+	free(b);
+	b = NULL;
+
+	/* not ready yet: only the id and state */
 	memset(&empty, 0, sizeof(empty));
 	empty.job_id = 7;
 	strcpy(empty.state, "running");
