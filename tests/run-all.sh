@@ -7,9 +7,12 @@
 # test builds have the FEDC_TEST_* test hooks (-DFL_TEST_HOOKS=ON); the
 # shipped configuration (build-ship/, no hooks) is built too, and its
 # binaries are checked to contain no test switch.
-# FL_ALL_POSTGRES=1: every integration test once more in the normal build
-# with the coordinator's store on PostgreSQL (FL_STORE=postgres; tests about
-# the SQLite file itself skip), instead of only the *_postgres copies.
+# Every integration test runs twice in the normal build: with the
+# coordinator's store in SQLite, then on PostgreSQL (FL_STORE=postgres: each
+# test starts its own throwaway server; tests about the SQLite file itself,
+# the packages and the PostgreSQL-specific tests skip there). Integration
+# tests run two at a time (-j2; a few heavy ones alone: RUN_SERIAL in
+# tests/integration/CMakeLists.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -23,7 +26,7 @@ run_suite() {   # run_suite BUILD_DIR [LABELS TO LEAVE OUT OF THE INTEGRATION TE
   stage "tests in $1"
   ctest --test-dir "$1" --output-on-failure -LE 'integration|load' -j2
   stage "integration tests in $1"
-  ctest --test-dir "$1" --output-on-failure -L integration -LE "postgres${2:+|$2}"
+  ctest --test-dir "$1" --output-on-failure -L integration -LE "postgres${2:+|$2}" -j2
 }
 
 start=$(date +%s)
@@ -38,7 +41,8 @@ start=$(date +%s)
 # Kubernetes manifests in it_deploy_k8s; debootstrap assembles the
 # containers' runtime stage in it_deploy_container.
 # postgresql: it_postgres_store, it_pg_failover, it_postgres_migrate,
-# it_failover_netcut and the *_postgres copies run the coordinator's store in a real server.
+# it_failover_netcut and the PostgreSQL pass of the integration suite run
+# the coordinator's store in a real server.
 export FL_EXTRA_PKGS="clang libclang-rt-14-dev python3 sqlite3 haproxy prometheus curl tinyproxy chromium dpkg-dev file systemd python3-yaml debootstrap postgresql"
 # The Python client's tests (tests/python): gRPC and protobuf for Python,
 # cryptography to sign specs, protoc to generate the message classes,
@@ -56,15 +60,11 @@ cmake --build build-ship -j2 --target fedc-coordinator fedc-agent fedctl fedc-tr
   grep -E "error|warning|Error" || true
 bash tests/ship_check.sh bin build-ship/bin
 run_suite build
-# The *_postgres copies (each starts its own PostgreSQL server on its own
-# port, so two at a time do not meet).
+# The whole integration suite again on PostgreSQL (each test starts its own
+# server on its own port, so two at a time do not meet). Not the model
+# quality targets: they train the same on either store (minutes).
 stage "integration tests on PostgreSQL in build"
-if [ -n "${FL_ALL_POSTGRES:-}" ]; then
-  # the model-quality targets train the same either way (minutes)
-  FL_STORE=postgres ctest --test-dir build --output-on-failure -L integration -LE 'postgres|targets'
-else
-  ctest --test-dir build --output-on-failure -L postgres -j2
-fi
+FL_STORE=postgres ctest --test-dir build --output-on-failure -L integration -LE 'targets' -j2
 FL_BUILD_DIR=build-asan FL_BUILD_TYPE=Debug bash deploy/setup.sh -DFL_WERROR=ON -DFL_SANITIZE=address,undefined -DFL_TEST_HOOKS=ON
 # The model-quality targets (it_targets), the README walkthrough, the ONNX
 # runtime checks (Node.js), the plain training flows (it_train, it_algo) and
