@@ -8,7 +8,8 @@
 # listens, resumes the job like a restarted coordinator, and the agents
 # move to B on their own. A new standby then starts at A; B is killed in
 # round 3's input phase and A takes over again. The job completes with a
-# ledger that verifies (takeover times printed). Then fencing: the active's database session is
+# ledger that verifies, every TRAIN model as its ledger entry names it
+# (takeover times printed). Then fencing: the active's database session is
 # terminated, and it stops at once (exit 75) rather than act without the
 # lock.
 source "$(dirname "$0")/it_lib.sh"
@@ -97,6 +98,16 @@ it_check "every site in the last round (got $last)" test "$last" = 3
 out=$("$FL_BIN/fedctl" ledger verify "$FL_WORK/ledger.txt" --ca "$pki/ca.pem" 2>&1) && rc=0 || rc=$?
 echo "$out"
 it_check "the ledger verifies across the failover (6 entries)" grep -q "^ledger: 6 entries verified" <<<"$out"
+# Every finished round's model is the one committed with its round: each
+# TRAIN entry (signed and chained when its round committed, before or
+# after a failover) names the digest of its model version, and the store
+# still serves exactly those bytes.
+while IFS=$'\t' read -r v want; do
+  lctl model get "$job" --version "$v" -o "$FL_WORK/model-v$v.bin" >/dev/null
+  got=$(sha256sum "$FL_WORK/model-v$v.bin" | cut -d' ' -f1)
+  it_check "model version $v is the one its ledger entry names" test "$got" = "$want"
+done < <(grep '"kind":"train"' "$FL_WORK/ledger.txt" | cut -f1 | jq -r '[.model_version, .model_sha256] | @tsv')
+it_check "the ledger names 4 training models" test "$(grep -c '"kind":"train"' "$FL_WORK/ledger.txt")" = 4
 
 # fencing: the active's session ends (as when cut off); it stops at once
 t0=$(date +%s%N)
