@@ -34,7 +34,8 @@ fi
 bash "$top/deploy/split-csv.sh" "$top/data/breast_cancer.csv" "$FL_WORK/data" 3 '0=6:2:2;1=2:3:5' >/dev/null
 fl_pki site1 site2 site3
 fl_start_coordinator
-it_check "schema created in PostgreSQL (version 6)" test "$(psql_q 'SELECT max(version) FROM schema_meta')" = 6
+want_v=$(sed -n 's/^#define COORD_STORE_SCHEMA_VERSION \([0-9]*\)$/\1/p' "$(dirname "$0")/../../coordinator/coord_store.h")
+it_check "schema created in PostgreSQL (version $want_v, coord_store.h's)" test "$(psql_q 'SELECT max(version) FROM schema_meta')" = "$want_v"
 for s in site1 site2 site3; do fl_ctl site add "$s" >/dev/null; done
 for s in site1 site2 site3; do fl_start_agent "$s" breast_cancer "$FL_WORK/data/$s.csv"; done
 
