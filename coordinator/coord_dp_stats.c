@@ -203,11 +203,24 @@ int coord_dp_stats_apply(coord_store *st, const coord_job *j,
 			 "noisy statistics: %s", fl_strerror(r));
 		goto out;
 	}
-	/* post-processing: a noisy mean outside the bounds helps no one */
+	/* Post-processing of the noisy output with the public bounds only (no
+	 * privacy cost): a mean outside the bounds helps no one, and a value
+	 * in [lo, hi] has a standard deviation of at most (hi - lo) / 2. A
+	 * noisy variance can also come out near 0 (or below, read as a
+	 * constant feature); a scale under (hi - lo) / 20 would blow the
+	 * standardised inputs past +-20 and make local training diverge, so
+	 * the scale is kept within [(hi - lo) / 20, (hi - lo) / 2]. */
 	for (k = 0; k < p.d; k++) {
+		double smin, smax;
+
 		lo = p.bounds[2 * (p.nbounds == 1 ? 0 : k)];
 		hi = p.bounds[2 * (p.nbounds == 1 ? 0 : k) + 1];
 		m->mean[k] = m->mean[k] < lo ? lo : m->mean[k] > hi ? hi : m->mean[k];
+		smin = (hi - lo) / 20.0;
+		smax = (hi - lo) / 2.0;
+		if (smax > 0)
+			m->scale[k] = m->scale[k] < smin ? smin :
+				m->scale[k] > smax ? smax : m->scale[k];
 	}
 	*weight = v[0];
 	*next = m;
