@@ -147,6 +147,16 @@ int fl_ini_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
+int fl_ini_u32_key(char *msg, const char *key, uint32_t lo, uint32_t hi,
+		   uint32_t *out, const char *s)
+{
+	if (fl_ini_u32(s, lo, hi, out) == 0)
+		return 0;
+	fl_errmsg_set(msg, "'%s' must be an integer in %u..%u, not '%.32s'", key,
+		      lo, hi, s);
+	return -1;
+}
+
 int fl_ini_double(const char *s, double *out)
 {
 	char *end;
