@@ -114,8 +114,7 @@ void coord_agent_get_model(fl_rpc_call *call, void *ctx)
 	size_t len = 0;
 	int r;
 
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_model_req(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad ModelRequest: %s", fl_strerror(r));
@@ -266,11 +265,9 @@ void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
 	size_t len = 0, outlen = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad CrlInfo: %s", fl_strerror(r));

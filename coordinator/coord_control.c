@@ -24,9 +24,7 @@
 	size_t len = 0, outlen = 0; \
 	int r; \
 	(void)outlen; (void)out; \
-	memset(&who, 0, sizeof(who)); \
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 || \
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0) \
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0) \
 		goto out
 
 #define COORD_CTL_END() \

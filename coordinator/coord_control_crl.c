@@ -26,11 +26,9 @@ void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
 	int64_t now = fl_time_ms();
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0 || !req.pem) {
 		fl_errmsg_set(msg, "bad CrlInfo: %s", r ? fl_strerror(r) : "no CRL in it");

@@ -17,12 +17,8 @@ static int ev_begin(coord_service *svc, fl_rpc_call *call, uint8_t **buf,
 		    size_t *len, char *msg)
 {
 	coord_caller who;
-	int r;
 
-	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0)
-		return r;
-	return coord_svc_recv_one(call, buf, len, msg);
+	return coord_svc_begin(svc, call, &who, buf, len, msg);
 }
 
 void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)

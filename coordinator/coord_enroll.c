@@ -200,10 +200,8 @@ void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
 	uint32_t ttl;
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_enroll_token_req(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad EnrollTokenRequest: %s", fl_strerror(r));
@@ -259,10 +257,8 @@ void coord_agent_renew(fl_rpc_call *call, void *ctx)
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	memset(&who, 0, sizeof(who));
 	/* mutual TLS: a registered, unrevoked site (coord_auth) */
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0 ||
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0 ||
 	    (r = ca_online(svc, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_enroll_req(buf, len, &req)) != 0) {

@@ -51,6 +51,30 @@ int coord_svc_recv_one(fl_rpc_call *call, uint8_t **buf, size_t *len,
 	return r;
 }
 
+int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
+		    uint8_t **buf, size_t *len, char *errmsg)
+{
+	int r;
+
+	memset(who, 0, sizeof(*who));
+	if ((r = coord_svc_auth(svc, call, who, errmsg)) != 0)
+		return r;
+	return coord_svc_recv_one(call, buf, len, errmsg);
+}
+
+int coord_svc_send_empty(fl_rpc_call *call, char *errmsg)
+{
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int r;
+
+	if ((r = fl_codec_encode_empty(NULL, &out, &outlen)) != 0) {
+		fl_errmsg_set(errmsg, "cannot encode the reply: %s", fl_strerror(r));
+		return r;
+	}
+	return coord_svc_send(call, out, outlen, errmsg);
+}
+
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
 {
 	int r = fl_rpc_call_send(call, buf, len);
