@@ -92,11 +92,8 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 		coord_members_version(svc->members));
 	/* hourly at most; the announced number may go up next poll */
 	coord_certs_crl_maintain(svc->certs, svc->st, svc->ca, fl_time_ms());
-	if ((r = fl_codec_encode_task(&task, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the task: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_task(&task, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the task", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_task_clear(&task);
@@ -277,11 +274,8 @@ void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the CRL: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_crl(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the CRL: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_crl(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the CRL", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);

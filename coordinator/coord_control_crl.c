@@ -49,11 +49,8 @@ void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
 		"their next call; the agents get it at their next poll",
 		(unsigned long long)info.number, who.cn, info.count);
 	rep.number = info.number;
-	if ((r = fl_codec_encode_crl(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_crl(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);

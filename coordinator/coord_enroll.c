@@ -232,11 +232,8 @@ void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
 	coord_store_audit(svc->st, who.cn, "issue enroll token", detail, now);
 	fl_info("enrollment token for '%s' issued by %s (valid %u s)", req.site,
 		who.cn, ttl);
-	if ((r = fl_codec_encode_enroll_token(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_enroll_token(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	sodium_memzero(&rep, sizeof(rep));
@@ -284,11 +281,8 @@ void coord_agent_renew(fl_rpc_call *call, void *ctx)
 	rep.ca_pem = (char *)coord_ca_cert_pem(svc->ca, &calen);
 	rep.not_after_ms = not_after;
 	rep.renew_days = coord_ca_renew_days(svc->ca);
-	if ((r = fl_codec_encode_enroll_reply(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_enroll_reply(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
 out:
 	if (r)
 		fl_warn("refused Renew from '%s': %s", who.cn, msg);

@@ -137,11 +137,8 @@ void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
 	}
 	if ((r = coord_stats_build(svc->st, ref.job_id, &js, msg)) != 0)
 		goto out;
-	if ((r = fl_codec_encode_job_stats(&js, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the statistics: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_job_stats(&js, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the statistics", msg);
 out:
 	fl_msg_job_stats_clear(&js);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);

@@ -166,11 +166,8 @@ void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the sites' figures: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_site_metrics_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the sites' figures: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_site_metrics_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the sites' figures", msg);
 out:
 	fl_msg_site_metrics_list_clear(&list);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);

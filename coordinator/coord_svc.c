@@ -62,17 +62,23 @@ int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 	return coord_svc_recv_one(call, buf, len, errmsg);
 }
 
+int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
+		    const char *what, char *errmsg)
+{
+	if (enc != 0) {
+		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
+		return enc;
+	}
+	return coord_svc_send(call, buf, len, errmsg);
+}
+
 int coord_svc_send_empty(fl_rpc_call *call, char *errmsg)
 {
 	uint8_t *out = NULL;
 	size_t outlen = 0;
-	int r;
+	int r = fl_codec_encode_empty(NULL, &out, &outlen);
 
-	if ((r = fl_codec_encode_empty(NULL, &out, &outlen)) != 0) {
-		fl_errmsg_set(errmsg, "cannot encode the reply: %s", fl_strerror(r));
-		return r;
-	}
-	return coord_svc_send(call, out, outlen, errmsg);
+	return coord_svc_reply(call, r, out, outlen, "the reply", errmsg);
 }
 
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
