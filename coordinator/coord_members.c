@@ -280,11 +280,7 @@ void coord_agent_get_members(fl_rpc_call *call, void *ctx)
 		r = fl_codec_encode_members(&rep, &out, &outlen);
 	}
 	rep.text = NULL;
-	if (r != 0) {
-		fl_errmsg_set(msg, "cannot encode the member list: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = coord_svc_reply(call, r, out, outlen, "the member list", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_members_clear(&req);
