@@ -159,16 +159,7 @@ int fl_ini_u32_key(char *msg, const char *key, uint32_t lo, uint32_t hi,
 
 int fl_ini_double(const char *s, double *out)
 {
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (*end != '\0' || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
+	return fl_parse_double(s, out);
 }
 
 int fl_ini_copy(char *dst, size_t cap, const char *s)
