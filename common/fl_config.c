@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_config: agent and coordinator INI config files (libinih). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +62,32 @@ static int cfg_str(cfg_ctx *c, const char *key, char *dst, size_t cap, const cha
 static int cfg_u32(cfg_ctx *c, const char *key, uint32_t lo, uint32_t hi,
 		   uint32_t *dst, const char *v)
 {
-	if (fl_ini_u32(v, lo, hi, dst) == 0)
+	return fl_ini_u32_key(c->msg, key, lo, hi, dst, v);
+}
+
+static int cfg_bool(cfg_ctx *c, const char *key, bool *dst, const char *v)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+		*dst = v[0] == 't';
 		return 0;
-	fl_errmsg_set(c->msg, "'%s' must be an integer in %u..%u, not '%.32s'", key,
-		      lo, hi, v);
+	}
+	fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", key, v);
+	return -1;
+}
+
+/* A number in lo..hi, the bounds excluded when open; range says it in
+ * words for the error ("in [0, 1e4]"). */
+static int cfg_double(cfg_ctx *c, const char *key, double lo, double hi, bool open,
+		      const char *range, double *dst, const char *v)
+{
+	double d;
+
+	if (fl_ini_double(v, &d) == 0 &&
+	    (open ? d > lo && d < hi : d >= lo && d <= hi)) {
+		*dst = d;
+		return 0;
+	}
+	fl_errmsg_set(c->msg, "'%s' must be a number %s, not '%.32s'", key, range, v);
 	return -1;
 }
 
@@ -198,36 +221,16 @@ static int cfg_names(cfg_ctx *c, const char *key, const cfg_name_bit *tab,
 static int cfg_policy_dp_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 			     const char *v)
 {
-	double d;
-
-	if (strcmp(name, "max_epsilon") == 0) {
-		if (fl_ini_double(v, &d) == 0 && d >= 0.0 && d <= 1e4) {
-			o->max_epsilon = d;
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'%s' must be a number in [0, 1e4], not '%.32s'",
-			      name, v);
-		return -1;
-	}
-	if (strcmp(name, "delta") == 0) {
-		if (fl_ini_double(v, &d) == 0 && d > 0.0 && d < 0.1) {
-			o->dp_delta = d;
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'%s' must be a number in (0, 0.1), not '%.32s'",
-			      name, v);
-		return -1;
-	}
+	if (strcmp(name, "max_epsilon") == 0)
+		return cfg_double(c, name, 0.0, 1e4, false, "in [0, 1e4]",
+				  &o->max_epsilon, v);
+	if (strcmp(name, "delta") == 0)
+		return cfg_double(c, name, 0.0, 0.1, true, "in (0, 0.1)",
+				  &o->dp_delta, v);
 	if (strcmp(name, "epsilon_window_days") == 0)
 		return cfg_u32(c, name, 0, 100000, &o->epsilon_window_days, v);
-	if (strcmp(name, "require_dp") == 0) {
-		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
-			o->require_dp = v[0] == 't';
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
-		return -1;
-	}
+	if (strcmp(name, "require_dp") == 0)
+		return cfg_bool(c, name, &o->require_dp, v);
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [policy]", name);
 	return -1;
 }
@@ -235,8 +238,6 @@ static int cfg_policy_dp_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 			  const char *v)
 {
-	double d;
-
 	if (strcmp(name, "allowed_kinds") == 0)
 		return cfg_names(c, name, cfg_kinds, sizeof(cfg_kinds) / sizeof(cfg_kinds[0]),
 				 FL_POLICY_KINDS_ALL, &o->kinds, v);
@@ -260,22 +261,10 @@ static int cfg_policy_key(cfg_ctx *c, fl_agent_policy *o, const char *name,
 			      name, (unsigned long long)(uint64_t)FL_MODEL_MAX_PARAMS, v);
 		return -1;
 	}
-	if (strcmp(name, "min_clip") == 0) {
-		if (fl_ini_double(v, &d) == 0 && d >= 0.0) {
-			o->min_clip = d;
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'%s' must be a number >= 0, not '%.32s'", name, v);
-		return -1;
-	}
-	if (strcmp(name, "report_own_metrics") == 0) {
-		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
-			o->report_own_metrics = v[0] == 't';
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
-		return -1;
-	}
+	if (strcmp(name, "min_clip") == 0)
+		return cfg_double(c, name, 0.0, HUGE_VAL, false, ">= 0", &o->min_clip, v);
+	if (strcmp(name, "report_own_metrics") == 0)
+		return cfg_bool(c, name, &o->report_own_metrics, v);
 	return cfg_policy_dp_key(c, o, name, v);
 }
 
@@ -375,14 +364,8 @@ static int cfg_ca_key(cfg_ctx *c, fl_ca_config *o, const char *name, const char 
 		return cfg_u32(c, name, 1, 3650, &o->leaf_days, v);
 	if (strcmp(name, "token_ttl_s") == 0)
 		return cfg_u32(c, name, 60, FL_CA_MAX_TOKEN_TTL_S, &o->token_ttl_s, v);
-	if (strcmp(name, "sign_members") == 0) {
-		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
-			o->sign_members = v[0] == 't';
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'%s' must be true or false, not '%.32s'", name, v);
-		return -1;
-	}
+	if (strcmp(name, "sign_members") == 0)
+		return cfg_bool(c, name, &o->sign_members, v);
 	if (strcmp(name, "renew_days") == 0)
 		return cfg_u32(c, name, 1, 365, &o->renew_days, v);
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [ca]", name);
@@ -457,21 +440,36 @@ static int cfg_require(const cfg_ctx *c, unsigned need, const char *where, char 
 	return 0;
 }
 
+/* The part both config kinds share: the default of the path key dkey (in
+ * dst), the INI text through cfg_handler, then the required keys. */
+static int cfg_run(cfg_ctx *c, const char *text, size_t len, const char *where,
+		   const char *dkey, char *dst, const char *dflt, unsigned need,
+		   char *errmsg)
+{
+	int r;
+
+	if (cfg_path(c, dkey, dst, dflt) != 0) {
+		fl_errmsg_set(errmsg, "%s", c->msg);
+		return FL_E_CONFIG;
+	}
+	r = fl_ini_parse(text, len, FL_CONFIG_MAX_BYTES, cfg_handler, c, c->msg,
+			 where, FL_E_CONFIG, errmsg);
+	if (r == 0)
+		r = cfg_require(c, need, where, errmsg);
+	return r;
+}
+
 static int agent_parse(const char *text, size_t len, const char *base_dir,
 		       const char *where, fl_agent_config *out, char *errmsg)
 {
-	cfg_ctx *c = NULL;
-	fl_agent_config *a = NULL;
-	int r = FL_E_NOMEM;
+	fl_agent_config *a;
+	cfg_ctx c = { .base_dir = base_dir };
+	int r;
 
 	if (out == NULL)
 		return FL_E_INVAL;
-	c = calloc(1, sizeof(*c));
-	a = calloc(1, sizeof(*a));
-	if (c == NULL || a == NULL)
-		goto out;
-	c->base_dir = base_dir;
-	c->agent = a;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return FL_E_NOMEM;
 	a->poll_interval_ms = 500;
 	a->long_poll_ms = 30000;
 	a->keepalive_ms = 20000;
@@ -485,38 +483,26 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	a->trainer_models = FL_POLICY_MODELS_ALL;
 	snprintf(a->log_level, sizeof(a->log_level), "info");
 	snprintf(a->log_format, sizeof(a->log_format), "text");
-	if ((r = cfg_path(c, "state_dir", a->state_dir, ".")) != 0) {
-		fl_errmsg_set(errmsg, "%s", c->msg);
-		r = FL_E_CONFIG;
-		goto out;
-	}
-	r = fl_ini_parse(text, len, FL_CONFIG_MAX_BYTES, cfg_handler, c, c->msg,
-			 where, FL_E_CONFIG, errmsg);
-	if (r == 0)
-		r = cfg_require(c, S_COORDINATOR | S_CA | S_CERT | S_KEY, where, errmsg);
+	c.agent = a;
+	r = cfg_run(&c, text, len, where, "state_dir", a->state_dir, ".",
+		    S_COORDINATOR | S_CA | S_CERT | S_KEY, errmsg);
 	if (r == 0)
 		*out = *a;
-out:
 	free(a);
-	free(c);
 	return r;
 }
 
 static int coord_parse(const char *text, size_t len, const char *base_dir,
 		       const char *where, fl_coord_config *out, char *errmsg)
 {
-	cfg_ctx *c = NULL;
-	fl_coord_config *o = NULL;
-	int r = FL_E_NOMEM;
+	cfg_ctx c = { .base_dir = base_dir };
+	fl_coord_config *o;
+	int r;
 
 	if (out == NULL)
 		return FL_E_INVAL;
-	c = calloc(1, sizeof(*c));
-	o = calloc(1, sizeof(*o));
-	if (c == NULL || o == NULL)
-		goto out;
-	c->base_dir = base_dir;
-	c->coord = o;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return FL_E_NOMEM;
 	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
 	snprintf(o->log_level, sizeof(o->log_level), "info");
 	snprintf(o->log_format, sizeof(o->log_format), "text");
@@ -524,15 +510,9 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 	o->ca.leaf_days = 397;
 	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
 	o->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
-	if ((r = cfg_path(c, "database", o->database, "coordinator.db")) != 0) {
-		fl_errmsg_set(errmsg, "%s", c->msg);
-		r = FL_E_CONFIG;
-		goto out;
-	}
-	r = fl_ini_parse(text, len, FL_CONFIG_MAX_BYTES, cfg_handler, c, c->msg,
-			 where, FL_E_CONFIG, errmsg);
-	if (r == 0)
-		r = cfg_require(c, S_CA | S_CERT | S_KEY, where, errmsg);
+	c.coord = o;
+	r = cfg_run(&c, text, len, where, "database", o->database, "coordinator.db",
+		    S_CA | S_CERT | S_KEY, errmsg);
 	if (r == 0 && (o->ca.cert[0] == '\0') != (o->ca.key[0] == '\0')) {
 		fl_errmsg_set(errmsg, "%s%s[ca] needs both 'cert' and 'key' (or "
 			      "neither, for a CA kept offline)", where ? where : "",
@@ -541,9 +521,7 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 	}
 	if (r == 0)
 		*out = *o;
-out:
 	free(o);
-	free(c);
 	return r;
 }
 
@@ -589,7 +567,9 @@ static int cfg_read(const char *path, char **text, size_t *len, char *dir,
 	return r;
 }
 
-int fl_agent_config_load(const char *path, fl_agent_config *out, char *errmsg)
+/* Reads path and parses it as an agent's config (agent) or a
+ * coordinator's, relative paths against path's folder. */
+static int cfg_load(const char *path, bool agent, void *out, char *errmsg)
 {
 	char dir[FL_PATH_BYTES], *text = NULL;
 	size_t len = 0;
@@ -597,22 +577,20 @@ int fl_agent_config_load(const char *path, fl_agent_config *out, char *errmsg)
 
 	if ((r = cfg_read(path, &text, &len, dir, errmsg)) != 0)
 		return r;
-	r = agent_parse(text, len, dir, path, out, errmsg);
+	r = agent ? agent_parse(text, len, dir, path, out, errmsg) :
+		coord_parse(text, len, dir, path, out, errmsg);
 	free(text);
 	return r;
 }
 
+int fl_agent_config_load(const char *path, fl_agent_config *out, char *errmsg)
+{
+	return cfg_load(path, true, out, errmsg);
+}
+
 int fl_coord_config_load(const char *path, fl_coord_config *out, char *errmsg)
 {
-	char dir[FL_PATH_BYTES], *text = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = cfg_read(path, &text, &len, dir, errmsg)) != 0)
-		return r;
-	r = coord_parse(text, len, dir, path, out, errmsg);
-	free(text);
-	return r;
+	return cfg_load(path, false, out, errmsg);
 }
 
 const char *fl_agent_config_dataset(const fl_agent_config *c, const char *name)

@@ -10,21 +10,6 @@
 #include "fl_err.h"
 #include "fl_util.h"
 
-/* Parses a whole cell as a finite double. Returns 0 or -1. */
-static int ds_parse_num(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (*end != '\0' || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int ds_alloc(size_t n, uint32_t d, uint32_t k, fl_dataset **out)
 {
 	fl_dataset *ds;
@@ -87,7 +72,7 @@ static long ds_label_id(const char *cell, char *const *labels, uint32_t nlabels,
 	for (uint32_t i = 0; i < nlabels; i++)
 		if (strcmp(cell, labels[i]) == 0)
 			return (long)i;
-	if (ds_parse_num(cell, &v) != 0)
+	if (fl_parse_double(cell, &v) != 0)
 		return -1;
 	for (uint32_t i = 0; i < nlabels; i++)
 		if (lisnum[i] && lnum[i] == v)
@@ -117,7 +102,7 @@ static int ds_fill_label(const fl_csv *csv, size_t i, const char *cell,
 	long id;
 
 	if (nlabels == 0) {
-		if (ds_parse_num(cell, y) == 0)
+		if (fl_parse_double(cell, y) == 0)
 			return 0;
 		fl_errmsg_set(errmsg, "line %zu: column '%.64s': '%.40s' is not a number",
 			      fl_csv_row_line(csv, i), lname, cell);
@@ -163,7 +148,7 @@ int fl_dataset_from_csv(const fl_csv *csv, const char *label,
 		goto out;
 	}
 	for (uint32_t i = 0; i < nlabels; i++)
-		lisnum[i] = ds_parse_num(labels[i], &lnum[i]) == 0;
+		lisnum[i] = fl_parse_double(labels[i], &lnum[i]) == 0;
 	if ((r = ds_feature_cols(csv, lcol, features, nfeat, cols, &d, errmsg)) != 0)
 		goto out;
 	if ((r = ds_alloc(csv->nrows, d, nlabels, &ds)) != 0)
@@ -171,7 +156,7 @@ int fl_dataset_from_csv(const fl_csv *csv, const char *label,
 	for (size_t i = 0; i < csv->nrows; i++) {
 		char *const *row = csv->cells + i * csv->ncols;
 		for (uint32_t j = 0; j < d; j++) {
-			if (ds_parse_num(row[cols[j]], &ds->x[i * d + j]) != 0) {
+			if (fl_parse_double(row[cols[j]], &ds->x[i * d + j]) != 0) {
 				fl_errmsg_set(errmsg,
 					      "line %zu: column '%.64s': '%.40s' is not a number",
 					      fl_csv_row_line(csv, i), csv->header[cols[j]],

@@ -147,18 +147,19 @@ int fl_ini_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
+int fl_ini_u32_key(char *msg, const char *key, uint32_t lo, uint32_t hi,
+		   uint32_t *out, const char *s)
+{
+	if (fl_ini_u32(s, lo, hi, out) == 0)
+		return 0;
+	fl_errmsg_set(msg, "'%s' must be an integer in %u..%u, not '%.32s'", key,
+		      lo, hi, s);
+	return -1;
+}
+
 int fl_ini_double(const char *s, double *out)
 {
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (*end != '\0' || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
+	return fl_parse_double(s, out);
 }
 
 int fl_ini_copy(char *dst, size_t cap, const char *s)

@@ -46,6 +46,10 @@ int fl_ini_read(char *text, ini_handler h, void *user);
 int fl_ini_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int fl_ini_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
 int fl_ini_double(const char *s, double *out);
+/* fl_ini_u32 for the value s of key: 0, or -1 with "'key' must be an
+ * integer in lo..hi, not 's'" in msg (FL_ERRMSG_BYTES). */
+int fl_ini_u32_key(char *msg, const char *key, uint32_t lo, uint32_t hi,
+		   uint32_t *out, const char *s);
 /* Copies s into dst (cap bytes); -1 if it does not fit. */
 int fl_ini_copy(char *dst, size_t cap, const char *s);
 

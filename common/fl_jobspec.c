@@ -245,11 +245,7 @@ static int spec_str(spec_ctx *c, const char *key, char *dst, const char *v)
 static int spec_u32(spec_ctx *c, const char *key, uint32_t lo, uint32_t hi,
 		    uint32_t *dst, const char *v)
 {
-	if (fl_ini_u32(v, lo, hi, dst) == 0)
-		return 0;
-	fl_errmsg_set(c->msg, "'%s' must be an integer in %u..%u, not '%.32s'", key,
-		      lo, hi, v);
-	return -1;
+	return fl_ini_u32_key(c->msg, key, lo, hi, dst, v);
 }
 
 static int spec_dbl(spec_ctx *c, const char *key, double *dst, const char *v)

@@ -205,3 +205,17 @@ bool fl_url_has_password(const char *url)
 		;
 	return at > auth && memchr(auth, ':', (size_t)(at - 1 - auth)) != NULL;
 }
+
+int fl_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtod(s, &end);
+	if (*end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}

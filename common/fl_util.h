@@ -30,6 +30,10 @@ const char *fl_file_strerror(int r, size_t max, char *buf, size_t cap);
 /* Writes buf atomically (temp file + rename) with the given mode. */
 int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
 
+/* Parses the whole of s as a finite double: 0, or -1 (empty, trailing
+ * text, not finite) with *out untouched. */
+int fl_parse_double(const char *s, double *out);
+
 /* Deterministic, non-cryptographic 64-bit mixer (splitmix64) for data
  * splits and SGD shuffles only. Never for keys, seeds or masks. */
 uint64_t fl_mix64(uint64_t x);

@@ -92,11 +92,8 @@ void coord_agent_poll(fl_rpc_call *call, void *ctx)
 		coord_members_version(svc->members));
 	/* hourly at most; the announced number may go up next poll */
 	coord_certs_crl_maintain(svc->certs, svc->st, svc->ca, fl_time_ms());
-	if ((r = fl_codec_encode_task(&task, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the task: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_task(&task, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the task", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_task_clear(&task);
@@ -114,8 +111,7 @@ void coord_agent_get_model(fl_rpc_call *call, void *ctx)
 	size_t len = 0;
 	int r;
 
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_model_req(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad ModelRequest: %s", fl_strerror(r));
@@ -266,11 +262,9 @@ void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
 	size_t len = 0, outlen = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad CrlInfo: %s", fl_strerror(r));
@@ -280,11 +274,8 @@ void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the CRL: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_crl(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the CRL: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_crl(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the CRL", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);

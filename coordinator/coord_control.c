@@ -24,9 +24,7 @@
 	size_t len = 0, outlen = 0; \
 	int r; \
 	(void)outlen; (void)out; \
-	memset(&who, 0, sizeof(who)); \
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 || \
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0) \
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0) \
 		goto out
 
 #define COORD_CTL_END() \
@@ -47,11 +45,8 @@ static int coord_ctl_send_job(coord_service *svc, fl_rpc_call *call,
 			      fl_strerror(r));
 		return r;
 	}
-	if ((r = fl_codec_encode_job_info(&info, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the job: %s", fl_strerror(r));
-		return r;
-	}
-	return coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_job_info(&info, &out, &outlen);
+	return coord_svc_reply(call, r, out, outlen, "the job", msg);
 }
 
 int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
@@ -132,11 +127,8 @@ void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot list jobs: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_job_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the job list: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_job_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the job list", msg);
 out:
 	fl_msg_job_list_clear(&list);
 	COORD_CTL_END();
@@ -171,11 +163,8 @@ void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the declines: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_job_status(&st, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the job status: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_job_status(&st, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the job status", msg);
 out:
 	free(spec);
 	fl_msg_job_status_clear(&st);
@@ -273,11 +262,8 @@ void coord_ctl_add_site(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read site '%s' back", req.name);
 		goto out;
 	}
-	if ((r = fl_codec_encode_site_info(&row.info, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the site: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_site_info(&row.info, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the site", msg);
 out:
 	COORD_CTL_END();
 }
@@ -377,11 +363,8 @@ void coord_ctl_list_sites(fl_rpc_call *call, void *ctx)
 			(int64_t)coord_engine_offline_after_ms(svc->eng);
 	}
 	list.n = n;
-	if ((r = fl_codec_encode_site_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the site list: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_site_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the site list", msg);
 out:
 	free(rows);
 	fl_msg_site_list_clear(&list);
@@ -426,11 +409,8 @@ void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx)
 	list.n = n;
 	list.cert_pem = (char *)coord_ledger_signer_cert(svc->ledger);
 	list.next_seq = next;
-	if ((r = fl_codec_encode_ledger_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the ledger: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_ledger_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the ledger", msg);
 out:
 	free(list.entries);
 	coord_store_ledger_free(rows, n);

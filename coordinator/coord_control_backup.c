@@ -82,10 +82,8 @@ void coord_ctl_backup(fl_rpc_call *call, void *ctx)
 	int64_t t0 = fl_time_ms();
 	int r, dummy;
 
-	memset(&who, 0, sizeof(who));
 	memset(&head, 0, sizeof(head));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_empty(buf, len, &dummy)) != 0) {
 		fl_errmsg_set(msg, "bad Empty: %s", fl_strerror(r));

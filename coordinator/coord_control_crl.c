@@ -26,11 +26,9 @@ void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
 	int64_t now = fl_time_ms();
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0 || !req.pem) {
 		fl_errmsg_set(msg, "bad CrlInfo: %s", r ? fl_strerror(r) : "no CRL in it");
@@ -51,11 +49,8 @@ void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
 		"their next call; the agents get it at their next poll",
 		(unsigned long long)info.number, who.cn, info.count);
 	rep.number = info.number;
-	if ((r = fl_codec_encode_crl(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_crl(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);

@@ -17,12 +17,8 @@ static int ev_begin(coord_service *svc, fl_rpc_call *call, uint8_t **buf,
 		    size_t *len, char *msg)
 {
 	coord_caller who;
-	int r;
 
-	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0)
-		return r;
-	return coord_svc_recv_one(call, buf, len, msg);
+	return coord_svc_begin(svc, call, &who, buf, len, msg);
 }
 
 void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
@@ -55,11 +51,8 @@ void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
 		goto out;
 	}
 	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
-	if ((r = fl_codec_encode_event_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the events: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_event_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the events", msg);
 out:
 	fl_msg_event_list_clear(&list);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
@@ -86,11 +79,8 @@ void coord_ctl_list_audit(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the audit log: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_audit_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the audit log: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_audit_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the audit log", msg);
 out:
 	fl_msg_audit_list_clear(&list);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
@@ -130,11 +120,8 @@ void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
 	d->site.online = d->site.last_seen_ms > 0 && !d->site.revoked &&
 		fl_time_ms() - d->site.last_seen_ms <=
 		(int64_t)coord_engine_offline_after_ms(svc->eng);
-	if ((r = fl_codec_encode_site_detail(d, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the site: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_site_detail(d, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the site", msg);
 out:
 	fl_msg_site_detail_clear(d);
 	free(d);

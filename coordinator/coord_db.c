@@ -240,6 +240,27 @@ int coord_db_run(coord_db *db, const char *sql, const coord_arg *args,
 	return r;
 }
 
+int coord_db_rows(coord_db *db, const char *sql, const coord_arg *args,
+		  size_t n, size_t max, coord_row_fn row, void *ctx,
+		  const char *what)
+{
+	coord_stmt *s = NULL;
+	size_t cnt = 0;
+	int r;
+
+	if ((r = coord_db_query(db, sql, args, n, &s)) != 0)
+		return r;
+	while (cnt < max && (r = coord_stmt_step(s)) == 1) {
+		cnt++;
+		if ((r = row(ctx, s)) != 0)
+			break;
+	}
+	if (r < 0)
+		fl_error("store: %s: %s", what, coord_db_errmsg(db));
+	coord_stmt_free(s);
+	return r < 0 ? r : 0;
+}
+
 int coord_db_int(coord_db *db, const char *sql, const coord_arg *args,
 		 size_t n, int64_t dflt, int64_t *out)
 {

@@ -116,6 +116,14 @@ int coord_db_run(coord_db *db, const char *sql, const coord_arg *args,
 int coord_db_int(coord_db *db, const char *sql, const coord_arg *args,
 		 size_t n, int64_t dflt, int64_t *out);
 
+/* Runs a query and calls row(ctx, s) for each row, while fewer than max
+ * rows are read; a step error is logged as "store: WHAT: ...". Returns 0,
+ * or FL_E_DB (or row's nonzero result, which stops the reading). */
+typedef int (*coord_row_fn)(void *ctx, coord_stmt *s);
+int coord_db_rows(coord_db *db, const char *sql, const coord_arg *args,
+		  size_t n, size_t max, coord_row_fn row, void *ctx,
+		  const char *what);
+
 #define COORD_ARGS(...) ((const coord_arg[]){ __VA_ARGS__ }), \
 	(sizeof((const coord_arg[]){ __VA_ARGS__ }) / sizeof(coord_arg))
 #define COORD_NOARGS NULL, 0

@@ -58,13 +58,11 @@ void coord_agent_decline(fl_rpc_call *call, void *ctx)
 	char msg[FL_ERRMSG_BYTES] = "";
 	coord_caller who;
 	fl_msg_decline d;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_decline(buf, len, &d)) != 0) {
 		fl_errmsg_set(msg, "bad Decline: %s", fl_strerror(r));
@@ -72,11 +70,7 @@ void coord_agent_decline(fl_rpc_call *call, void *ctx)
 	}
 	if ((r = coord_engine_decline(svc->eng, who.cn, &d, fl_time_ms(), msg)) != 0)
 		goto out;
-	if ((r = fl_codec_encode_empty(NULL, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);   /* frees out */
+	r = coord_svc_send_empty(call, msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	free(buf);

@@ -98,6 +98,29 @@ static void members_note(coord_service *svc, const char *site, const char *cert,
 		fl_error("site '%s' is not on the member list: %s", site, why);
 }
 
+/* What Enroll and Renew do once a certificate (cert, certlen bytes) is
+ * issued to site: the audit row (action, detail), the certificate noted,
+ * the member list updated, and *rep filled (cert_pem borrows cert) and
+ * encoded into *out. The encoder's result. */
+static int issued_reply(coord_service *svc, const char *site, const char *action,
+			const char *detail, char *cert, size_t certlen,
+			const char *serial, int64_t not_after, int64_t now,
+			fl_msg_enroll_reply *rep, uint8_t **out, size_t *outlen)
+{
+	size_t calen = 0;
+
+	coord_store_audit(svc->st, site, action, detail, now);
+	coord_certs_note_pem(svc->certs, svc->st, site, cert, now);
+	members_note(svc, site, cert, certlen);
+	snprintf(rep->site, sizeof(rep->site), "%s", site);
+	snprintf(rep->serial, sizeof(rep->serial), "%s", serial);
+	rep->cert_pem = cert;
+	rep->ca_pem = (char *)coord_ca_cert_pem(svc->ca, &calen);
+	rep->not_after_ms = not_after;
+	rep->renew_days = coord_ca_renew_days(svc->ca);
+	return fl_codec_encode_enroll_reply(rep, out, outlen);
+}
+
 static int ca_online(coord_service *svc, char *msg)
 {
 	if (svc->ca)
@@ -116,7 +139,7 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	char msg[FL_ERRMSG_BYTES] = "", hash[65], site[FL_NAME_BYTES] = "";
 	char serial[80] = "", detail[200], *cert = NULL;
 	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0, certlen = 0, calen = 0;
+	size_t len = 0, outlen = 0, certlen = 0;
 	int64_t not_after = 0, now = fl_time_ms();
 	unsigned n = coord_testhook_enroll_seq();
 	int r;
@@ -161,17 +184,9 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	}
 	snprintf(detail, sizeof(detail), "serial %s not_after_ms %lld agent %.40s",
 		 serial, (long long)not_after, req.agent_version);
-	coord_store_audit(svc->st, site, "enroll", detail, now);
-	coord_certs_note_pem(svc->certs, svc->st, site, cert, now);
 	fl_info("site '%s' enrolled by token (certificate serial %s)", site, serial);
-	members_note(svc, site, cert, certlen);
-	snprintf(rep.site, sizeof(rep.site), "%s", site);
-	snprintf(rep.serial, sizeof(rep.serial), "%s", serial);
-	rep.cert_pem = cert;
-	rep.ca_pem = (char *)coord_ca_cert_pem(svc->ca, &calen);
-	rep.not_after_ms = not_after;
-	rep.renew_days = coord_ca_renew_days(svc->ca);
-	if ((r = fl_codec_encode_enroll_reply(&rep, &out, &outlen)) != 0) {
+	if ((r = issued_reply(svc, site, "enroll", detail, cert, certlen, serial,
+			      not_after, now, &rep, &out, &outlen)) != 0) {
 		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
 		goto out;
 	}
@@ -200,10 +215,8 @@ void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
 	uint32_t ttl;
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_enroll_token_req(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad EnrollTokenRequest: %s", fl_strerror(r));
@@ -234,11 +247,8 @@ void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
 	coord_store_audit(svc->st, who.cn, "issue enroll token", detail, now);
 	fl_info("enrollment token for '%s' issued by %s (valid %u s)", req.site,
 		who.cn, ttl);
-	if ((r = fl_codec_encode_enroll_token(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_enroll_token(&rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	sodium_memzero(&rep, sizeof(rep));
@@ -253,16 +263,14 @@ void coord_agent_renew(fl_rpc_call *call, void *ctx)
 	coord_caller who;
 	char msg[FL_ERRMSG_BYTES] = "", serial[80] = "", detail[160], *cert = NULL;
 	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0, certlen = 0, calen = 0;
+	size_t len = 0, outlen = 0, certlen = 0;
 	int64_t not_after = 0, now = fl_time_ms();
 	int r;
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	memset(&who, 0, sizeof(who));
 	/* mutual TLS: a registered, unrevoked site (coord_auth) */
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0 ||
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0 ||
 	    (r = ca_online(svc, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_enroll_req(buf, len, &req)) != 0) {
@@ -278,21 +286,10 @@ void coord_agent_renew(fl_rpc_call *call, void *ctx)
 	}
 	snprintf(detail, sizeof(detail), "serial %s not_after_ms %lld", serial,
 		 (long long)not_after);
-	coord_store_audit(svc->st, who.cn, "renew certificate", detail, now);
-	coord_certs_note_pem(svc->certs, svc->st, who.cn, cert, now);
 	fl_info("site '%s' renewed its certificate (serial %s)", who.cn, serial);
-	members_note(svc, who.cn, cert, certlen);
-	snprintf(rep.site, sizeof(rep.site), "%s", who.cn);
-	snprintf(rep.serial, sizeof(rep.serial), "%s", serial);
-	rep.cert_pem = cert;
-	rep.ca_pem = (char *)coord_ca_cert_pem(svc->ca, &calen);
-	rep.not_after_ms = not_after;
-	rep.renew_days = coord_ca_renew_days(svc->ca);
-	if ((r = fl_codec_encode_enroll_reply(&rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = issued_reply(svc, who.cn, "renew certificate", detail, cert, certlen,
+			 serial, not_after, now, &rep, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
 out:
 	if (r)
 		fl_warn("refused Renew from '%s': %s", who.cn, msg);

@@ -193,43 +193,39 @@ void coord_event(uint64_t job, uint32_t round, uint32_t attempt, const char *kin
 		free(e);
 }
 
+static int coord_events_row(void *ctx, coord_stmt *s)
+{
+	fl_msg_event_list *t = ctx;
+	fl_msg_job_event *e = &t->events[t->n++];
+
+	e->id = (uint64_t)coord_stmt_int64(s, 0);
+	e->ts_ms = coord_stmt_int64(s, 1);
+	e->round = (uint32_t)coord_stmt_int64(s, 2);
+	e->attempt = (uint32_t)coord_stmt_int64(s, 3);
+	coord_stmt_str(s, 4, e->kind, sizeof(e->kind));
+	coord_stmt_str(s, 5, e->site, sizeof(e->site));
+	coord_stmt_str(s, 6, e->text, sizeof(e->text));
+	return 0;
+}
+
 int coord_events_list(coord_store *st, uint64_t job, uint64_t after_id,
 		      fl_msg_event_list *out)
 {
 	fl_msg_event_list t;
-	coord_stmt *s = NULL;
-	coord_db *db;
 	int r;
 
 	memset(&t, 0, sizeof(t));
 	if ((t.events = calloc(FL_EVENTS_MAX_LIST, sizeof(*t.events))) == NULL)
 		return FL_E_NOMEM;
-	db = coord_store_lock(st);
-	if ((r = coord_db_query(db, "SELECT id, ts_ms, round, attempt, kind, site, text"
-				" FROM events WHERE job_id = ? AND id > ? ORDER BY id"
-				" LIMIT ?", COORD_ARGS(CA_I(job), CA_I(after_id),
-						       CA_I(FL_EVENTS_MAX_LIST)), &s)) != 0)
-		goto out;
-	while (t.n < FL_EVENTS_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		fl_msg_job_event *e = &t.events[t.n++];
-
-		e->id = (uint64_t)coord_stmt_int64(s, 0);
-		e->ts_ms = coord_stmt_int64(s, 1);
-		e->round = (uint32_t)coord_stmt_int64(s, 2);
-		e->attempt = (uint32_t)coord_stmt_int64(s, 3);
-		coord_stmt_str(s, 4, e->kind, sizeof(e->kind));
-		coord_stmt_str(s, 5, e->site, sizeof(e->site));
-		coord_stmt_str(s, 6, e->text, sizeof(e->text));
-	}
-	if (r < 0)
-		fl_error("store: list events: %s", coord_db_errmsg(db));
-out:
-	coord_stmt_free(s);
+	r = coord_db_rows(coord_store_lock(st), "SELECT id, ts_ms, round, attempt, "
+			  "kind, site, text FROM events WHERE job_id = ? AND id > ? "
+			  "ORDER BY id LIMIT ?", COORD_ARGS(CA_I(job), CA_I(after_id),
+			  CA_I(FL_EVENTS_MAX_LIST)), FL_EVENTS_MAX_LIST,
+			  coord_events_row, &t, "list events");
 	coord_store_unlock(st);
-	if (r >= 0) {
+	if (r == 0) {
 		*out = t;
 		memset(&t, 0, sizeof(t));
-		r = 0;
 	}
 	fl_msg_event_list_clear(&t);
 	return r;

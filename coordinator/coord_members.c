@@ -262,11 +262,9 @@ void coord_agent_get_members(fl_rpc_call *call, void *ctx)
 	size_t len = 0, outlen = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_members(buf, len, &req)) != 0) {
 		fl_errmsg_set(msg, "bad MembersInfo: %s", fl_strerror(r));
@@ -282,11 +280,7 @@ void coord_agent_get_members(fl_rpc_call *call, void *ctx)
 		r = fl_codec_encode_members(&rep, &out, &outlen);
 	}
 	rep.text = NULL;
-	if (r != 0) {
-		fl_errmsg_set(msg, "cannot encode the member list: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = coord_svc_reply(call, r, out, outlen, "the member list", msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_members_clear(&req);

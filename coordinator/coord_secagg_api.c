@@ -4,6 +4,7 @@
  * fl_secagg_server. Everything here runs under the engine lock and does no
  * network I/O; the service handlers decode and reply outside it. */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,9 +214,20 @@ static int coord_sa_keylist_copy(fl_secagg_keylist *dst,
 	return 0;
 }
 
-int coord_engine_sa_get_keys(coord_engine *e, const char *site,
-			     const fl_secagg_hdr *h, fl_secagg_keylist *out,
-			     char *errmsg)
+/* What a Get* handler hands back, under the engine lock, once the caller
+ * and the phase are checked. */
+typedef int (*coord_sa_get_fn)(coord_job *j, coord_slot *s, void *out,
+			       char *errmsg);
+
+/* The shape of GetKeys, GetShares and GetUnmask: under the engine lock,
+ * the caller's slot in the attempt that h names, the attempt at phase from
+ * or later (else "not ready: " not_ready), the slot's flag at flag_off set
+ * when flag_off is not SIZE_MAX (else "site '...' " missing " this
+ * attempt"), then get. */
+static int coord_sa_get(coord_engine *e, const char *site, const fl_secagg_hdr *h,
+			enum fl_sa_phase from, const char *not_ready,
+			size_t flag_off, const char *missing, coord_sa_get_fn get,
+			void *out, char *errmsg)
 {
 	coord_job *j;
 	coord_slot *s;
@@ -224,17 +236,59 @@ int coord_engine_sa_get_keys(coord_engine *e, const char *site,
 	pthread_mutex_lock(&e->mu);
 	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) != 0)
 		goto out;
-	if (j->rs.phase < FL_SA_SHARE) {
-		fl_errmsg_set(errmsg, "not ready: the key list is sent when the "
-			      "advertise phase closes");
+	if (j->rs.phase < from) {
+		fl_errmsg_set(errmsg, "not ready: %s", not_ready);
 		r = FL_E_STATE;
 		goto out;
 	}
-	if ((r = coord_sa_keylist_copy(out, &j->rs.keys)) != 0)
-		fl_errmsg_set(errmsg, "cannot copy the key list: %s", fl_strerror(r));
+	if (flag_off != SIZE_MAX && !((const uint8_t *)s)[flag_off]) {
+		fl_errmsg_set(errmsg, "site '%s' %s this attempt", site, missing);
+		r = FL_E_STATE;
+		goto out;
+	}
+	r = get(j, s, out, errmsg);
 out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
+}
+
+static int get_keys(coord_job *j, coord_slot *s, void *out, char *errmsg)
+{
+	int r;
+
+	(void)s;
+	if ((r = coord_sa_keylist_copy(out, &j->rs.keys)) != 0)
+		fl_errmsg_set(errmsg, "cannot copy the key list: %s", fl_strerror(r));
+	return r;
+}
+
+static int get_shares(coord_job *j, coord_slot *s, void *out, char *errmsg)
+{
+	int r;
+
+	if ((r = fl_secagg_server_shares_for(j->rs.sa, coord_sa_id(j, s), out)) != 0)
+		coord_sa_refused(r, "GetShares", errmsg);
+	return r;
+}
+
+static int get_unmask(coord_job *j, coord_slot *s, void *out, char *errmsg)
+{
+	int r;
+
+	(void)s;
+	if ((r = fl_secagg_unmask_req_copy(out, &j->rs.ureq)) != 0)
+		fl_errmsg_set(errmsg, "cannot copy the unmask request: %s",
+			      fl_strerror(r));
+	return r;
+}
+
+int coord_engine_sa_get_keys(coord_engine *e, const char *site,
+			     const fl_secagg_hdr *h, fl_secagg_keylist *out,
+			     char *errmsg)
+{
+	return coord_sa_get(e, site, h, FL_SA_SHARE, "the key list is sent when "
+			    "the advertise phase closes", SIZE_MAX, NULL, get_keys,
+			    out, errmsg);
 }
 
 int coord_engine_sa_put_shares(coord_engine *e, const char *site,
@@ -248,29 +302,9 @@ int coord_engine_sa_get_shares(coord_engine *e, const char *site,
 			       const fl_secagg_hdr *h, fl_secagg_shares *out,
 			       char *errmsg)
 {
-	coord_job *j;
-	coord_slot *s;
-	int r;
-
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) != 0)
-		goto out;
-	if (j->rs.phase < FL_SA_INPUT) {
-		fl_errmsg_set(errmsg, "not ready: shares are routed when the share "
-			      "phase closes");
-		r = FL_E_STATE;
-		goto out;
-	}
-	if (!s->shared) {
-		fl_errmsg_set(errmsg, "site '%s' sent no shares in this attempt", site);
-		r = FL_E_STATE;
-		goto out;
-	}
-	if ((r = fl_secagg_server_shares_for(j->rs.sa, coord_sa_id(j, s), out)) != 0)
-		coord_sa_refused(r, "GetShares", errmsg);
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
+	return coord_sa_get(e, site, h, FL_SA_INPUT, "shares are routed when the "
+			    "share phase closes", offsetof(coord_slot, shared),
+			    "sent no shares in", get_shares, out, errmsg);
 }
 
 int coord_engine_sa_put_consistency(coord_engine *e, const char *site,
@@ -284,31 +318,10 @@ int coord_engine_sa_get_unmask(coord_engine *e, const char *site,
 			       const fl_secagg_hdr *h, fl_secagg_unmask_req *out,
 			       char *errmsg)
 {
-	coord_job *j;
-	coord_slot *s;
-	int r;
-
-	pthread_mutex_lock(&e->mu);
-	if ((r = coord_sa_match(e, site, h, &j, &s, errmsg)) != 0)
-		goto out;
-	if (j->rs.phase < FL_SA_CONSISTENCY) {
-		fl_errmsg_set(errmsg, "not ready: the unmask request is sent when the "
-			      "input phase closes");
-		r = FL_E_STATE;
-		goto out;
-	}
-	if (!s->survivor) {
-		fl_errmsg_set(errmsg, "site '%s' is not a survivor of this attempt",
-			      site);
-		r = FL_E_STATE;
-		goto out;
-	}
-	if ((r = fl_secagg_unmask_req_copy(out, &j->rs.ureq)) != 0)
-		fl_errmsg_set(errmsg, "cannot copy the unmask request: %s",
-			      fl_strerror(r));
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
+	return coord_sa_get(e, site, h, FL_SA_CONSISTENCY, "the unmask request is "
+			    "sent when the input phase closes",
+			    offsetof(coord_slot, survivor), "is not a survivor of",
+			    get_unmask, out, errmsg);
 }
 
 int coord_engine_sa_put_unmask(coord_engine *e, const char *site,

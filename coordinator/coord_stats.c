@@ -128,10 +128,8 @@ void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
 	size_t len = 0, outlen = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
 	memset(&js, 0, sizeof(js));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
 		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
@@ -139,11 +137,8 @@ void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
 	}
 	if ((r = coord_stats_build(svc->st, ref.job_id, &js, msg)) != 0)
 		goto out;
-	if ((r = fl_codec_encode_job_stats(&js, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the statistics: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_job_stats(&js, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the statistics", msg);
 out:
 	fl_msg_job_stats_clear(&js);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);

@@ -115,13 +115,11 @@ void coord_agent_report_metrics(fl_rpc_call *call, void *ctx)
 	char msg[FL_ERRMSG_BYTES] = "";
 	coord_caller who;
 	fl_msg_own_metrics m;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_own_metrics(buf, len, &m)) != 0) {
 		fl_errmsg_set(msg, "bad OwnMetrics: %s", fl_strerror(r));
@@ -135,11 +133,7 @@ void coord_agent_report_metrics(fl_rpc_call *call, void *ctx)
 	}
 	fl_info("job %llu round %u: %s reported its own figures (n %.0f)",
 		(unsigned long long)m.job_id, m.round, who.cn, m.n);
-	if ((r = fl_codec_encode_empty(NULL, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = coord_svc_send_empty(call, msg);
 out:
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	free(buf);
@@ -157,9 +151,7 @@ void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
 	size_t len = 0, outlen = 0;
 	int r;
 
-	memset(&who, 0, sizeof(who));
-	if ((r = coord_svc_auth(svc, call, &who, msg)) != 0 ||
-	    (r = coord_svc_recv_one(call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
 		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
@@ -174,11 +166,8 @@ void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the sites' figures: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_encode_site_metrics_list(&list, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the sites' figures: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
+	r = fl_codec_encode_site_metrics_list(&list, &out, &outlen);
+	r = coord_svc_reply(call, r, out, outlen, "the sites' figures", msg);
 out:
 	fl_msg_site_metrics_list_clear(&list);
 	fl_rpc_call_finish(call, r, r ? msg : NULL);

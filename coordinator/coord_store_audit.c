@@ -30,39 +30,34 @@ int coord_store_audit_count(coord_store *st, int64_t *n)
 	return r;
 }
 
+static int coord_audit_row(void *ctx, coord_stmt *s)
+{
+	fl_msg_audit_list *t = ctx;
+	fl_msg_audit_entry *e = &t->entries[t->n++];
+
+	e->id = (uint64_t)coord_stmt_int64(s, 0);
+	e->ts_ms = coord_stmt_int64(s, 1);
+	coord_stmt_str(s, 2, e->who, sizeof(e->who));
+	coord_stmt_str(s, 3, e->action, sizeof(e->action));
+	coord_stmt_str(s, 4, e->detail, sizeof(e->detail));
+	return 0;
+}
+
 int coord_store_audit_list(coord_store *st, uint64_t after_id, fl_msg_audit_list *out)
 {
 	fl_msg_audit_list t = { NULL, 0 };
-	coord_stmt *s = NULL;
-	coord_db *db;
 	int r;
 
 	if ((t.entries = calloc(FL_EVENTS_MAX_LIST, sizeof(*t.entries))) == NULL)
 		return FL_E_NOMEM;
-	db = coord_store_lock(st);
-	if ((r = coord_db_query(db, "SELECT id, ts, who, action, detail FROM audit"
-				" WHERE id > ? ORDER BY id LIMIT ?",
-				COORD_ARGS(CA_I(after_id), CA_I(FL_EVENTS_MAX_LIST)),
-				&s)) != 0)
-		goto out;
-	while (t.n < FL_EVENTS_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		fl_msg_audit_entry *e = &t.entries[t.n++];
-
-		e->id = (uint64_t)coord_stmt_int64(s, 0);
-		e->ts_ms = coord_stmt_int64(s, 1);
-		coord_stmt_str(s, 2, e->who, sizeof(e->who));
-		coord_stmt_str(s, 3, e->action, sizeof(e->action));
-		coord_stmt_str(s, 4, e->detail, sizeof(e->detail));
-	}
-	if (r < 0)
-		fl_error("store: list audit: %s", coord_db_errmsg(db));
-out:
-	coord_stmt_free(s);
+	r = coord_db_rows(coord_store_lock(st), "SELECT id, ts, who, action, detail "
+			  "FROM audit WHERE id > ? ORDER BY id LIMIT ?",
+			  COORD_ARGS(CA_I(after_id), CA_I(FL_EVENTS_MAX_LIST)),
+			  FL_EVENTS_MAX_LIST, coord_audit_row, &t, "list audit");
 	coord_store_unlock(st);
-	if (r >= 0) {
+	if (r == 0) {
 		*out = t;
 		memset(&t, 0, sizeof(t));
-		r = 0;
 	}
 	fl_msg_audit_list_clear(&t);
 	return r;

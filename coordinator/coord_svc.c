@@ -51,6 +51,36 @@ int coord_svc_recv_one(fl_rpc_call *call, uint8_t **buf, size_t *len,
 	return r;
 }
 
+int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
+		    uint8_t **buf, size_t *len, char *errmsg)
+{
+	int r;
+
+	memset(who, 0, sizeof(*who));
+	if ((r = coord_svc_auth(svc, call, who, errmsg)) != 0)
+		return r;
+	return coord_svc_recv_one(call, buf, len, errmsg);
+}
+
+int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
+		    const char *what, char *errmsg)
+{
+	if (enc != 0) {
+		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
+		return enc;
+	}
+	return coord_svc_send(call, buf, len, errmsg);
+}
+
+int coord_svc_send_empty(fl_rpc_call *call, char *errmsg)
+{
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int r = fl_codec_encode_empty(NULL, &out, &outlen);
+
+	return coord_svc_reply(call, r, out, outlen, "the reply", errmsg);
+}
+
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
 {
 	int r = fl_rpc_call_send(call, buf, len);

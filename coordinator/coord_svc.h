@@ -51,9 +51,19 @@ int coord_svc_auth(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 /* Receives the one request message of a unary or server-streaming call. */
 int coord_svc_recv_one(fl_rpc_call *call, uint8_t **buf, size_t *len,
 		       char *errmsg);
+/* The start of most handlers: *who zeroed, then coord_svc_auth, then
+ * coord_svc_recv_one (*buf is the caller's to free). */
+int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
+		    uint8_t **buf, size_t *len, char *errmsg);
 /* Streams an encoded model in COORD_MODEL_CHUNK_BYTES chunks. */
 int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg);
 /* Sends one encoded reply and frees it. */
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
+/* Sends the reply that an encoder made (enc: its result; buf, len: its
+ * output, freed); if enc failed, "cannot encode WHAT: ..." and enc. */
+int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
+		    const char *what, char *errmsg);
+/* Encodes and sends an Empty reply. */
+int coord_svc_send_empty(fl_rpc_call *call, char *errmsg);
 
 #endif

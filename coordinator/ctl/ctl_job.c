@@ -217,14 +217,11 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_site_metrics_list sm;
 	fl_msg_job_status st;
-	const char *pos[1];
 	uint64_t id;
 	int rc;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, NULL, 0, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	if ((rc = ctl_job_get(c, id, &st, "job status")) != 0)
 		return rc;
 	ctl_site_metrics_get(c, id, &sm);   /* opted-in sites' own figures */
@@ -244,20 +241,16 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 
 static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	fl_msg_job_ref ref;
 	fl_msg_job_info info;
-	const char *pos[1];
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	uint64_t id;
 	int r, rc;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, NULL, 0, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &ref.job_id)) != 0)
-		return rc;
-	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
-		return ctl_report(c, "job abort", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_ABORT_JOB, req, len, &resp, &rlen, "job abort")) != 0)
+	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_ABORT_JOB, id, &resp, &rlen,
+				   "job abort")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
 		fprintf(c->err, "fedctl: job abort: bad reply: %s\n", fl_strerror(r));
@@ -273,7 +266,6 @@ static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			info.rounds_done, info.rounds_total);
 	}
 out:
-	free(req);
 	free(resp);
 	return rc;
 }

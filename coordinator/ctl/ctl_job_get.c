@@ -23,22 +23,44 @@ int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id)
 	return 0;
 }
 
-int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what)
+int ctl_job_args(ctl_ctx *c, const char *group, const ctl_cmd *self, int argc,
+		 char **argv, const ctl_opt *opts, size_t nopts, uint64_t *id)
+{
+	const char *pos[1];
+	int rc;
+
+	if ((rc = ctl_args_parse(c, group, self, argc, argv, opts, nopts, pos, 1, 1)) != 0)
+		return rc;
+	return ctl_job_parse_id(c, pos[0], id);
+}
+
+int ctl_job_ref_call(ctl_ctx *c, const char *method, uint64_t id,
+		     uint8_t **resp, size_t *rlen, const char *what)
 {
 	fl_msg_job_ref ref = { id };
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *req = NULL;
+	size_t len = 0;
 	int r, rc;
 
 	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
 		return ctl_report(c, what, r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_GET_JOB, req, len, &resp, &rlen, what)) == 0 &&
+	rc = ctl_call(c, method, req, len, resp, rlen, what);
+	free(req);
+	return rc;
+}
+
+int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what)
+{
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	int r, rc;
+
+	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_GET_JOB, id, &resp, &rlen, what)) == 0 &&
 	    (r = fl_codec_decode_job_status(resp, rlen, out)) != 0) {
 		fprintf(c->err, "fedctl: %s: bad reply from the coordinator: %s\n", what,
 			fl_strerror(r));
 		rc = CTL_EXIT_OTHER;
 	}
-	free(req);
 	free(resp);
 	return rc;
 }

@@ -86,7 +86,6 @@ static bool logs_final_event(const fl_msg_job_event *e)
 
 int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	const char *pos[1];
 	bool follow = false;
 	const ctl_opt opts[] = { { "--follow", "-f", NULL, &follow } };
 	fl_msg_event_list l;
@@ -94,10 +93,8 @@ int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	bool more, final_seen = false;
 	int rc, final_polls = 0;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, opts, 1, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	for (;;) {
 		memset(&l, 0, sizeof(l));
 		if ((rc = ctl_job_events_fetch(c, id, &after, &l, "job logs")) != 0)

@@ -32,14 +32,11 @@ int ctl_job_privacy(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_job_status st;
 	const fl_msg_job_privacy *p = &st.privacy;
-	const char *pos[1];
 	uint64_t id;
 	int rc;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, NULL, 0, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	if ((rc = ctl_job_get(c, id, &st, "job privacy")) != 0)
 		return rc;
 	if (c->json) {

@@ -193,7 +193,7 @@ static int poll_job(ctl_ctx *c, uint64_t id, fl_msg_job_status *st,
 
 int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	const char *pos[1], *interval = NULL;
+	const char *interval = NULL;
 	const ctl_opt opts[] = { { "--interval", NULL, &interval, NULL } };
 	fl_msg_job_status st;
 	seen_set seen = { NULL, 0, 0 };
@@ -202,10 +202,8 @@ int ctl_job_watch(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	bool headed = false, bar;
 	int rc;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, opts, 1, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	if (interval && ctl_parse_u64(interval, 10, 3600000, &ms) != 0) {
 		fprintf(c->err, "fedctl: job watch: --interval wants milliseconds "
 			"(10..3600000), not '%s'\n", interval);

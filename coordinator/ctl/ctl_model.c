@@ -28,7 +28,7 @@ static int write_out(ctl_ctx *c, const char *path, const void *buf, size_t len)
 
 static int model_get(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	const char *pos[1], *version = NULL, *out = NULL, *format = "native";
+	const char *version = NULL, *out = NULL, *format = "native";
 	const ctl_opt opts[] = {
 		{ "--version", NULL, &version, NULL },
 		{ "--output", "-o", &out, NULL },
@@ -42,10 +42,8 @@ static int model_get(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	bool as_json, as_onnx;
 	int r, rc;
 
-	if ((rc = ctl_args_parse(c, "model", self, argc, argv, opts, 3, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "model", self, argc, argv, opts, 3, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	if (version && ctl_parse_u64(version, 0, UINT32_MAX, &ver) != 0) {
 		fprintf(c->err, "fedctl: model get: bad --version '%s'\n", version);
 		return CTL_EXIT_USAGE;

@@ -311,7 +311,7 @@ static int report_write(ctl_ctx *c, const ctl_report_doc *r, bool svg, const cha
 
 int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	const char *pos[1], *out = NULL, *format = NULL, *spec = NULL;
+	const char *out = NULL, *format = NULL, *spec = NULL;
 	const ctl_opt opts[] = {
 		{ "--output", "-o", &out, NULL },
 		{ "--format", NULL, &format, NULL },
@@ -324,10 +324,8 @@ int ctl_job_report(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	bool svg = false;
 	int rc;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 3, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, opts, 3, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	if (format && strcmp(format, "svg") == 0) {
 		svg = true;
 	} else if (format && strcmp(format, "html") != 0) {

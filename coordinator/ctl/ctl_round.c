@@ -160,17 +160,14 @@ static int round_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 int ctl_model_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_job_status st;
-	const char *pos[1];
 	bool no_digest = false;
 	const ctl_opt opts[] = { { "--no-digest", NULL, NULL, &no_digest } };
 	uint64_t id;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = ctl_args_parse(c, "model", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "model", self, argc, argv, opts, 1, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	if ((rc = ctl_job_get(c, id, &st, "model list")) != 0)
 		return rc;
 	if (c->json)

@@ -47,20 +47,16 @@ static void ctl_spec_printf(ctl_spec_buf *b, const char *fmt, ...)
 static int ctl_stats_get(ctl_ctx *c, uint64_t id, fl_msg_job_stats *out,
 			 const char *what)
 {
-	fl_msg_job_ref ref = { id };
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
 	int r, rc;
 
-	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
-		return ctl_report(c, what, r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_GET_STATS, req, len, &resp, &rlen, what)) == 0 &&
+	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_GET_STATS, id, &resp, &rlen, what)) == 0 &&
 	    (r = fl_codec_decode_job_stats(resp, rlen, out)) != 0) {
 		fprintf(c->err, "fedctl: %s: bad reply from the coordinator: %s\n", what,
 			fl_strerror(r));
 		rc = CTL_EXIT_OTHER;
 	}
-	free(req);
 	free(resp);
 	return rc;
 }
@@ -163,15 +159,12 @@ static void ctl_stats_print(ctl_ctx *c, const fl_msg_job_stats *s)
 
 int ctl_job_stats(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
-	const char *pos[1];
 	fl_msg_job_stats s;
 	uint64_t id;
 	int rc;
 
-	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, NULL, 0, &id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_parse_id(c, pos[0], &id)) != 0)
-		return rc;
 	memset(&s, 0, sizeof(s));
 	if ((rc = ctl_stats_get(c, id, &s, "job stats")) != 0)
 		return rc;
