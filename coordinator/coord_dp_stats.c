@@ -177,8 +177,8 @@ int coord_dp_stats_apply(coord_store *st, const coord_job *j,
 {
 	fl_dp_stats_params p;
 	fl_model *m = NULL;
-	double *v = NULL, lo, hi;
-	uint32_t k;
+	double *v = NULL, lo, hi, noisy_n, sigma = rs->dp_ledger.sigma;
+	uint32_t k, uniform = 0;
 	int r;
 
 	if ((r = coord_dp_stats_params(&j->spec, &p)) != 0 ||
@@ -196,6 +196,7 @@ int coord_dp_stats_apply(coord_store *st, const coord_job *j,
 			 "statistics: %s", fl_strerror(r));
 		goto out;
 	}
+	noisy_n = v[0];
 	dps_clamp(&p, v);
 	if ((r = fl_model_new_for_spec(&j->spec, p.d, &m)) != 0 ||
 	    (r = fl_update_stats_apply_hist(m, v, fl_model_nclasses(m))) != 0) {
@@ -204,24 +205,39 @@ int coord_dp_stats_apply(coord_store *st, const coord_job *j,
 		goto out;
 	}
 	/* Post-processing of the noisy output with the public bounds only (no
-	 * privacy cost): a mean outside the bounds helps no one, and a value
-	 * in [lo, hi] has a standard deviation of at most (hi - lo) / 2. A
-	 * noisy variance can also come out near 0 (or below, read as a
-	 * constant feature); a scale under (hi - lo) / 20 would blow the
-	 * standardised inputs past +-20 and make local training diverge, so
-	 * the scale is kept within [(hi - lo) / 20, (hi - lo) / 2]. */
+	 * privacy cost). A mean is credible when its noise (sigma steps of its
+	 * sum over the noisy row count) moves it by at most a quarter of its
+	 * range; with few sites or a large max_rows it is not (the count's
+	 * noise can pass the rows themselves), and the feature is then
+	 * standardised as if uniform on [lo, hi]: mean (lo + hi) / 2, sd
+	 * (hi - lo) / sqrt(12). A credible mean outside the bounds helps no
+	 * one, and a value in [lo, hi] has an sd of at most (hi - lo) / 2; a
+	 * scale under (hi - lo) / 20 would blow the standardised inputs past
+	 * +-20 and make local training diverge. */
 	for (k = 0; k < p.d; k++) {
-		double smin, smax;
+		double se, range;
 
 		lo = p.bounds[2 * (p.nbounds == 1 ? 0 : k)];
 		hi = p.bounds[2 * (p.nbounds == 1 ? 0 : k) + 1];
+		range = hi - lo;
+		if (!(range > 0))
+			continue;
+		se = noisy_n >= 1 ? sigma * fl_dp_stats_step(&p, 1 + k) / noisy_n : HUGE_VAL;
+		if (!(se <= range / 4)) {
+			m->mean[k] = lo + range / 2;
+			m->scale[k] = range / sqrt(12.0);
+			uniform++;
+			continue;
+		}
 		m->mean[k] = m->mean[k] < lo ? lo : m->mean[k] > hi ? hi : m->mean[k];
-		smin = (hi - lo) / 20.0;
-		smax = (hi - lo) / 2.0;
-		if (smax > 0)
-			m->scale[k] = m->scale[k] < smin ? smin :
-				m->scale[k] > smax ? smax : m->scale[k];
+		m->scale[k] = m->scale[k] < range / 20 ? range / 20 :
+			m->scale[k] > range / 2 ? range / 2 : m->scale[k];
 	}
+	if (uniform > 0)
+		fl_info("job %llu round 0 (stats): %u of %u features' noisy means "
+			"are not credible (noise over a quarter of their range, noisy "
+			"row count %.0f): standardised by their bounds instead",
+			(unsigned long long)j->id, uniform, p.d, noisy_n);
 	*weight = v[0];
 	*next = m;
 	m = NULL;
