@@ -38,6 +38,12 @@ job=$(fl_ctl --json job submit "$FL_WORK/crash.ini" | jq -r .job_id)
 declare -A digest   # model version -> sha256 first seen
 declare -A rowseen  # round -> "attempt finished_ms" of its done row, first seen
 
+coord_running() {   # the coordinator runs (not gone, not a zombie)
+  local st
+  st=$(awk '{ print $3 }' "/proc/$FL_COORD_PID/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
 snapshot() {   # records / compares every finished round and model version
   local status r a f v d
   status=$(fl_ctl --json job status "$job" 2>/dev/null) || return 0
@@ -55,10 +61,14 @@ snapshot() {   # records / compares every finished round and model version
   done_rounds=$(echo "$status" | jq -r .job.rounds_done)
   for v in $(seq 1 "$done_rounds"); do
     rm -f "$FL_WORK/v$v.model"
-    if ! fl_ctl model get "$job" --version "$v" -o "$FL_WORK/v$v.model" >/dev/null 2>&1; then
-      # Only a failure if the coordinator is still up (it may have just
-      # reached its crash point).
-      if kill -0 "$FL_COORD_PID" 2>/dev/null; then
+    # A failed download is only a failure if the coordinator is still up
+    # (it may have just reached its crash point: a SIGKILLed child stays a
+    # zombie until waited for, and kill -0 still finds it) and a second
+    # try after 0.3 s fails too.
+    if ! fl_ctl model get "$job" --version "$v" -o "$FL_WORK/v$v.model" >/dev/null 2>&1 &&
+       ! { sleep 0.3; coord_running &&
+           fl_ctl model get "$job" --version "$v" -o "$FL_WORK/v$v.model" >/dev/null 2>&1; }; then
+      if coord_running; then
         echo "FAIL: model version $v of job $job is missing" >&2
         IT_FAILS=$((IT_FAILS + 1))
       fi
