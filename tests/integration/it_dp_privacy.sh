@@ -81,7 +81,11 @@ st=$(fl_ctl --json job status "$job")
 acc=$(echo "$st" | jq -r .job.metrics.accuracy)
 echo "breast_cancer, 3 sites, 4 rounds: accuracy $acc at epsilon 16, $acc0 without DP"
 it_check "DP job done ($state)" test "$state" = done
-it_check "DP accuracy $acc within 0.1 of $acc0" it_ge "$acc" "$(awk -v a="$acc0" 'BEGIN { print a - 0.1 }')"
+# The noise is fresh randomness in every run (no seed can fix it): at
+# epsilon 16 over 4 rounds on 3 sites single runs gave 0.88 to 0.98. The
+# floor, 0.2 under the exact job, stays far above what a broken DP path
+# gives (the majority class, 0.63, or worse).
+it_check "DP accuracy $acc within 0.2 of $acc0" it_ge "$acc" "$(awk -v a="$acc0" 'BEGIN { print a - 0.2 }')"
 for s in $sites; do
   it_check "$s charged its budget for each of the 4 rounds ($(charges $s))" test "$(charges $s)" -ge 4
   line=$(grep -m1 "dp: job $job round 1 " "$FL_WORK/$s/agent.log" || true)
