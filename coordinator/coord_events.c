@@ -106,6 +106,15 @@ static void *ev_thread(void *arg)
 			pthread_cond_wait(&ev_q.cv, &ev_q.mu);
 		if (ev_q.head == NULL)
 			break;    /* stopping, and everything is written */
+		if (!ev_q.stop) {
+			/* Gather what else comes in the next moment: a round's
+			 * events in one transaction, one disk sync, instead of
+			 * one each holding the store lock that every call's
+			 * site check also takes. */
+			pthread_mutex_unlock(&ev_q.mu);
+			fl_sleep_ms(COORD_EVENTS_BATCH_MS);
+			pthread_mutex_lock(&ev_q.mu);
+		}
 		list = ev_q.head;
 		ev_q.head = ev_q.tail = NULL;
 		pthread_mutex_unlock(&ev_q.mu);

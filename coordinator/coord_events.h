@@ -29,6 +29,10 @@ int coord_events_add(coord_store *st, uint64_t job, uint32_t round, uint32_t att
 		     const char *kind, const char *site, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
+/* How long the writer gathers events after the first before it writes
+ * them (one transaction); a coordinator stopping writes at once. */
+#define COORD_EVENTS_BATCH_MS 50u
+
 /* The store that coord_event() writes to: set by coord_engine_new (one
  * engine a process) and NULL at coord_engine_free. A writer thread writes
  * the queued events, a batch a transaction, so that the round engine never
