@@ -155,30 +155,21 @@ static const fl_codec_field own_metrics_f[] = {
 static const fl_codec_tab own_metrics_tab =
 	FL_CT_TAB(fedc__v1__own_metrics__descriptor, fl_msg_own_metrics, own_metrics_f);
 
-/* Reported metrics are checked when decoded only (the coordinator sends
- * what it accepted). */
-static int metrics_in(const void *pb)
+/* A site's reported figures are checked when decoded only (the
+ * coordinator sends what it accepted), after the fields before them. */
+static int site_figs_in(const void *pb)
 {
-	const Fedc__V1__Metrics *x = pb;
+	const Fedc__V1__Metrics *x = ((const Fedc__V1__SiteMetrics *)pb)->metrics;
 
-	return own_figs_check(x->n, x->loss, x->accuracy, x->macro_f1, x->r2);
+	return x ? own_figs_check(x->n, x->loss, x->accuracy, x->macro_f1, x->r2) : 0;
 }
-
-#define ME(k, f) FL_CT_##k(fl_msg_metrics, f, Fedc__V1__Metrics, f)
-static const fl_codec_field site_figs_f[] = {
-	FL_CT_CHECK(NULL, metrics_in),
-	ME(BOOL, present), ME(NUM, n), ME(NUM, loss), ME(NUM, accuracy),
-	ME(NUM, macro_f1), ME(NUM, r2),
-};
-#undef ME
-static const fl_codec_tab site_figs_tab =
-	FL_CT_TAB(fedc__v1__metrics__descriptor, fl_msg_metrics, site_figs_f);
 
 #define SM(k, f) FL_CT_##k(fl_msg_site_metrics, f, Fedc__V1__SiteMetrics, f)
 static const fl_codec_field site_metrics_f[] = {
 	SM(FIXSTR, site), SM(NUM, round), SM(NUM, reported_ms),
+	FL_CT_CHECK(NULL, site_figs_in),
 	FL_CT_SUB(fl_msg_site_metrics, metrics, Fedc__V1__SiteMetrics, metrics,
-		  site_figs_tab, 0),
+		  fl_codec_tab_metrics, 0),
 };
 #undef SM
 static const fl_codec_tab site_metrics_tab =
