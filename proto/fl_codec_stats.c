@@ -83,10 +83,7 @@ static const fl_codec_tab job_stats_tab =
 
 void fl_msg_job_stats_clear(fl_msg_job_stats *m)
 {
-	if (!m)
-		return;
-	fl_codec_tab_clear(&job_stats_tab, m);
-	memset(m, 0, sizeof(*m));
+	fl_codec_tab_reset(&job_stats_tab, m);
 }
 
 /* The table's first pass would refuse a broken noisy part (FL_E_INVAL)
@@ -185,10 +182,7 @@ static const fl_codec_tab site_metrics_list_tab =
 
 void fl_msg_site_metrics_list_clear(fl_msg_site_metrics_list *m)
 {
-	if (!m)
-		return;
-	fl_codec_tab_clear(&site_metrics_list_tab, m);
-	memset(m, 0, sizeof(*m));
+	fl_codec_tab_reset(&site_metrics_list_tab, m);
 }
 
 FL_CODEC_TAB_FUNCS(own_metrics, fl_msg_own_metrics, own_metrics_tab)
