@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fl_jobspec: parse, validate and format the INI job spec (libinih). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,49 +29,6 @@ enum spec_key {
 	K_SITE_FIGURES, K_SA_EXPECTED_DROPOUT, K_GRACE, K_QUORUM, K_SPLIT, K_COUNT_
 };
 
-static const struct { const char *section, *name; } spec_keys[K_COUNT_] = {
-	[K_NAME] = { "job", "name" },
-	[K_DATASET] = { "job", "dataset" },
-	[K_MODEL] = { "job", "model" },
-	[K_LABEL] = { "job", "label" },
-	[K_LABELS] = { "job", "labels" },
-	[K_FEATURES] = { "job", "features" },
-	[K_ROUNDS] = { "job", "rounds" },
-	[K_MIN_CLIENTS] = { "job", "min_clients" },
-	[K_EPOCHS] = { "train", "local_epochs" },
-	[K_BATCH] = { "train", "batch_size" },
-	[K_LR] = { "train", "lr" },
-	[K_L2] = { "train", "l2" },
-	[K_TIMEOUT] = { "round", "timeout" },
-	[K_ATTEMPTS] = { "round", "max_attempts" },
-	[K_TEST_FRACTION] = { "round", "test_fraction" },
-	[K_SEED] = { "round", "seed" },
-	[K_SA_THRESHOLD] = { "secagg", "threshold" },
-	[K_SA_NEIGHBOURS] = { "secagg", "neighbours" },
-	[K_SA_CLIP] = { "secagg", "clip" },
-	[K_SA_BITS] = { "secagg", "bits" },
-	[K_SA_DROPOUT] = { "secagg", "dropout" },
-	[K_SA_EXPECTED_DROPOUT] = { "secagg", "expected_dropout" },
-	[K_SA_CONSISTENCY] = { "secagg", "consistency" },
-	[K_HIDDEN] = { "job", "hidden" },
-	[K_LOSS] = { "job", "loss" },
-	[K_PROX_MU] = { "train", "prox_mu" },
-	[K_LR_SCHEDULE] = { "train", "lr_schedule" },
-	[K_LR_DECAY] = { "train", "lr_decay" },
-	[K_LR_STEP] = { "train", "lr_step" },
-	[K_CLASS_WEIGHTS] = { "train", "class_weights" },
-	[K_OPTIMIZER] = { "server", "optimizer" },
-	[K_SERVER_LR] = { "server", "server_lr" },
-	[K_MOMENTUM] = { "server", "momentum" },
-	[K_BETA2] = { "server", "beta2" },
-	[K_TAU] = { "server", "tau" },
-	[K_TYPE] = { "job", "type" },
-	[K_SITE_FIGURES] = { "job", "site_figures" },
-	[K_GRACE] = { "round", "grace" },
-	[K_QUORUM] = { "round", "quorum" },
-	[K_SPLIT] = { "round", "split" },
-};
-
 static const char *const spec_lr_names[] = {
 	[FL_LR_CONSTANT] = "constant", [FL_LR_STEP] = "step",
 	[FL_LR_EXPONENTIAL] = "exponential", [FL_LR_COSINE] = "cosine",
@@ -80,6 +38,80 @@ static const char *const spec_opt_names[] = {
 	[FL_SOPT_FEDAVG] = "fedavg", [FL_SOPT_FEDAVGM] = "fedavgm",
 	[FL_SOPT_FEDADAM] = "fedadam", [FL_SOPT_FEDYOGI] = "fedyogi",
 	[FL_SOPT_FEDADAGRAD] = "fedadagrad",
+};
+
+static const char *const spec_split_names[] = { "random", "stratified" };
+static const char *const spec_loss_names[] = { "softmax", "squared" };
+static const char *const spec_type_names[] = { "train", "stats" };
+
+/* How a key's value is read: into its field by the table (a name, a number
+ * in [lo, hi], a finite number, a boolean), or by spec_set's own case. */
+enum spec_kind { SK_OWN, SK_STR, SK_U32, SK_DBL, SK_BOOL };
+
+typedef struct spec_key_def {
+	const char *section, *name;
+	enum spec_kind kind;
+	size_t off, sz;     /* the field in fl_jobspec (not SK_OWN) */
+	uint32_t lo, hi;    /* SK_U32 */
+	double def;         /* the default (SK_U32, SK_DBL, SK_BOOL) */
+	const char *const *names;   /* SK_OWN: the words it takes, or NULL */
+	int nnames;
+} spec_key_def;
+
+#define SPEC_F(f) offsetof(fl_jobspec, f), sizeof(((fl_jobspec *)0)->f)
+#define KOWN(sec, nm) { sec, nm, SK_OWN, 0, 0, 0, 0, 0, NULL, 0 }
+#define KWORD(sec, nm, w) { sec, nm, SK_OWN, 0, 0, 0, 0, 0, w, \
+	(int)(sizeof(w) / sizeof((w)[0])) }
+#define KSTR(sec, nm, f) { sec, nm, SK_STR, SPEC_F(f), 0, 0, 0, NULL, 0 }
+#define KU32(sec, nm, f, lo, hi, def) \
+	{ sec, nm, SK_U32, SPEC_F(f), lo, hi, def, NULL, 0 }
+#define KDBL(sec, nm, f, def) { sec, nm, SK_DBL, SPEC_F(f), 0, 0, def, NULL, 0 }
+#define KBOOL(sec, nm, f, def) { sec, nm, SK_BOOL, SPEC_F(f), 0, 0, def, NULL, 0 }
+
+static const spec_key_def spec_keys[K_COUNT_] = {
+	[K_NAME] = KSTR("job", "name", name),
+	[K_DATASET] = KSTR("job", "dataset", dataset),
+	[K_MODEL] = KOWN("job", "model"),
+	[K_LABEL] = KSTR("job", "label", label),
+	[K_LABELS] = KOWN("job", "labels"),
+	[K_FEATURES] = KOWN("job", "features"),
+	[K_ROUNDS] = KU32("job", "rounds", rounds, 1, 100000, 10),
+	[K_MIN_CLIENTS] = KU32("job", "min_clients", min_clients, 1, 1000, 2),
+	[K_EPOCHS] = KU32("train", "local_epochs", local_epochs, 1, 1000, 1),
+	[K_BATCH] = KU32("train", "batch_size", batch_size, 1, 1000000, 32),
+	[K_LR] = KDBL("train", "lr", lr, 0.1),
+	[K_L2] = KDBL("train", "l2", l2, 0.0),
+	[K_TIMEOUT] = KU32("round", "timeout", timeout_s, 1, 86400, 60),
+	[K_ATTEMPTS] = KU32("round", "max_attempts", max_attempts, 1, 100, 3),
+	[K_TEST_FRACTION] = KDBL("round", "test_fraction", test_fraction, 0.25),
+	[K_SEED] = KOWN("round", "seed"),
+	[K_SA_THRESHOLD] = KU32("secagg", "threshold", sa_threshold, 0, 1000, 0),
+	[K_SA_NEIGHBOURS] = KU32("secagg", "neighbours", sa_neighbours, 0, 1000, 0),
+	[K_SA_CLIP] = KDBL("secagg", "clip", sa_clip, 1.0),
+	[K_SA_BITS] = KU32("secagg", "bits", sa_bits, 2, 31, 20),
+	[K_SA_DROPOUT] = KDBL("secagg", "dropout", sa_dropout, 0.5),
+	[K_SA_EXPECTED_DROPOUT] = KDBL("secagg", "expected_dropout",
+				       sa_expected_dropout, 0.1),
+	[K_SA_CONSISTENCY] = KBOOL("secagg", "consistency", sa_consistency, 0),
+	[K_HIDDEN] = KOWN("job", "hidden"),
+	[K_LOSS] = KWORD("job", "loss", spec_loss_names),
+	[K_PROX_MU] = KDBL("train", "prox_mu", prox_mu, 0.0),
+	[K_LR_SCHEDULE] = KWORD("train", "lr_schedule", spec_lr_names),
+	[K_LR_DECAY] = KDBL("train", "lr_decay", lr_decay, 0.9),
+	[K_LR_STEP] = KU32("train", "lr_step", lr_step, 1, 100000, 10),
+	[K_CLASS_WEIGHTS] = KOWN("train", "class_weights"),
+	[K_OPTIMIZER] = KWORD("server", "optimizer", spec_opt_names),
+	[K_SERVER_LR] = KDBL("server", "server_lr", server_lr, 1.0),
+	[K_MOMENTUM] = KDBL("server", "momentum", momentum, 0.9),
+	[K_BETA2] = KDBL("server", "beta2", beta2, 0.99),
+	[K_TAU] = KDBL("server", "tau", tau, 1e-3),
+	[K_TYPE] = KWORD("job", "type", spec_type_names),
+	[K_SITE_FIGURES] = KBOOL("job", "site_figures", site_figures, 0),
+	[K_GRACE] = KU32("round", "grace", grace_s, 0, 86400,
+			 FL_JOBSPEC_DEFAULT_GRACE_S),
+	[K_QUORUM] = KU32("round", "quorum", quorum_margin, 0, 1000,
+			  FL_JOBSPEC_DEFAULT_QUORUM),
+	[K_SPLIT] = KWORD("round", "split", spec_split_names),
 };
 
 const char *fl_lr_schedule_name(enum fl_lr_schedule v)
@@ -102,6 +134,28 @@ static int spec_enum(const char *const *names, int n, const char *v)
 	for (int i = 0; i < n; i++)
 		if (strcmp(names[i], v) == 0)
 			return i;
+	return -1;
+}
+
+/* Sets *out to the index of v in names[n]; else the message "'key' must
+ * be a, b or c, not 'v'" and -1. */
+static int spec_choice(char *msg, const char *key, const char *const *names,
+		       int n, const char *v, int *out)
+{
+	char list[128];
+	size_t used = 0;
+	int i;
+
+	if ((i = spec_enum(names, n, v)) >= 0) {
+		*out = i;
+		return 0;
+	}
+	list[0] = '\0';
+	for (i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+					 i == 0 ? "" : i == n - 1 ? " or " : ", ",
+					 names[i]);
+	fl_errmsg_set(msg, "'%s' must be %s, not '%.32s'", key, list, v);
 	return -1;
 }
 
@@ -353,49 +407,45 @@ static int spec_class_weights(spec_ctx *c, const char *v, int again)
 	return r;
 }
 
-static int spec_set_algo(spec_ctx *c, enum spec_key k, const char *key, const char *v)
+/* The field of a table key, checked against the width its kind writes
+ * (a mismatch is a table bug, caught by any test). */
+static void *spec_field(fl_jobspec *s, const spec_key_def *d, size_t sz)
+{
+	if (d->sz != sz)
+		abort();
+	return (char *)s + d->off;
+}
+
+/* A key the table reads into its field; 1 for a key spec_set reads. */
+static int spec_set_field(spec_ctx *c, const spec_key_def *d, const char *key,
+			  const char *v)
 {
 	fl_jobspec *s = &c->s;
-	int i;
 
-	switch (k) {
-	case K_PROX_MU: return spec_dbl(c, key, &s->prox_mu, v);
-	case K_LR_DECAY: return spec_dbl(c, key, &s->lr_decay, v);
-	case K_LR_STEP: return spec_u32(c, key, 1, 100000, &s->lr_step, v);
-	case K_SERVER_LR: return spec_dbl(c, key, &s->server_lr, v);
-	case K_MOMENTUM: return spec_dbl(c, key, &s->momentum, v);
-	case K_BETA2: return spec_dbl(c, key, &s->beta2, v);
-	case K_TAU: return spec_dbl(c, key, &s->tau, v);
-	case K_LR_SCHEDULE:
-		if ((i = spec_enum(spec_lr_names, 4, v)) >= 0) {
-			s->lr_schedule = (enum fl_lr_schedule)i;
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'lr_schedule' must be constant, step, exponential "
-			      "or cosine, not '%.32s'", v);
-		return -1;
-	case K_OPTIMIZER:
-		if ((i = spec_enum(spec_opt_names, 5, v)) >= 0) {
-			s->optimizer = (enum fl_server_opt)i;
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'optimizer' must be fedavg, fedavgm, fedadam, "
-			      "fedyogi or fedadagrad, not '%.32s'", v);
-		return -1;
-	default:
-		break;
+	switch (d->kind) {
+	case SK_STR: return spec_str(c, key, spec_field(s, d, FL_NAME_BYTES), v);
+	case SK_U32:
+		return spec_u32(c, key, d->lo, d->hi,
+				spec_field(s, d, sizeof(uint32_t)), v);
+	case SK_DBL: return spec_dbl(c, key, spec_field(s, d, sizeof(double)), v);
+	case SK_BOOL: return spec_bool(c, key, spec_field(s, d, sizeof(bool)), v);
+	case SK_OWN: break;
 	}
-	return -1;
+	return 1;
 }
 
 static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v)
 {
 	fl_jobspec *s = &c->s;
+	int i = 0, r;
 
+	if ((r = spec_set_field(c, &spec_keys[k], key, v)) != 1)
+		return r;
+	/* A key of words: i is the word's index. */
+	if (spec_keys[k].names && spec_choice(c->msg, key, spec_keys[k].names,
+					      spec_keys[k].nnames, v, &i) != 0)
+		return -1;
 	switch (k) {
-	case K_NAME: return spec_str(c, key, s->name, v);
-	case K_DATASET: return spec_str(c, key, s->dataset, v);
-	case K_LABEL: return spec_str(c, key, s->label, v);
 	case K_MODEL:
 		if (spec_model_parse(v, &s->model) == 0)
 			return 0;
@@ -406,58 +456,30 @@ static int spec_set(spec_ctx *c, enum spec_key k, const char *key, const char *v
 		return spec_list_add(c, key, v, &s->labels, &s->nlabels, FL_JOBSPEC_MAX_LABELS);
 	case K_FEATURES:
 		return spec_features(c, key, v);
-	case K_ROUNDS: return spec_u32(c, key, 1, 100000, &s->rounds, v);
-	case K_MIN_CLIENTS: return spec_u32(c, key, 1, 1000, &s->min_clients, v);
-	case K_EPOCHS: return spec_u32(c, key, 1, 1000, &s->local_epochs, v);
-	case K_BATCH: return spec_u32(c, key, 1, 1000000, &s->batch_size, v);
-	case K_LR: return spec_dbl(c, key, &s->lr, v);
-	case K_L2: return spec_dbl(c, key, &s->l2, v);
-	case K_TIMEOUT: return spec_u32(c, key, 1, 86400, &s->timeout_s, v);
-	case K_ATTEMPTS: return spec_u32(c, key, 1, 100, &s->max_attempts, v);
-	case K_GRACE: return spec_u32(c, key, 0, 86400, &s->grace_s, v);
-	case K_QUORUM: return spec_u32(c, key, 0, 1000, &s->quorum_margin, v);
-	case K_TEST_FRACTION: return spec_dbl(c, key, &s->test_fraction, v);
 	case K_SPLIT:
-		if (strcmp(v, "random") == 0 || strcmp(v, "stratified") == 0) {
-			s->split_stratified = v[0] == 's';
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'split' must be random or stratified, not '%.32s'", v);
-		return -1;
+		s->split_stratified = i == 1;
+		return 0;
 	case K_SEED:
 		if (fl_ini_u64(v, 0, UINT64_MAX, &s->seed) == 0)
 			return 0;
 		fl_errmsg_set(c->msg, "'seed' must be an unsigned 64-bit integer, not '%.32s'", v);
 		return -1;
-	case K_SA_THRESHOLD: return spec_u32(c, key, 0, 1000, &s->sa_threshold, v);
-	case K_SA_NEIGHBOURS: return spec_u32(c, key, 0, 1000, &s->sa_neighbours, v);
-	case K_SA_CLIP: return spec_dbl(c, key, &s->sa_clip, v);
-	case K_SA_BITS: return spec_u32(c, key, 2, 31, &s->sa_bits, v);
-	case K_SA_DROPOUT: return spec_dbl(c, key, &s->sa_dropout, v);
-	case K_SA_EXPECTED_DROPOUT:
-		return spec_dbl(c, key, &s->sa_expected_dropout, v);
-	case K_SA_CONSISTENCY: return spec_bool(c, key, &s->sa_consistency, v);
-	case K_SITE_FIGURES: return spec_bool(c, key, &s->site_figures, v);
 	case K_HIDDEN: return spec_hidden(c, v);
 	case K_LOSS:
-		if (strcmp(v, "softmax") == 0 || strcmp(v, "squared") == 0) {
-			c->loss = v[1] == 'o' ? 1 : 2;
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'loss' must be softmax or squared, not '%.32s'", v);
-		return -1;
+		c->loss = i + 1;   /* 1 softmax, 2 squared */
+		return 0;
 	case K_CLASS_WEIGHTS: return spec_class_weights(c, v, 0);
 	case K_TYPE:
-		if (strcmp(v, "train") == 0 || strcmp(v, "stats") == 0) {
-			s->stats_only = v[0] == 's';
-			return 0;
-		}
-		fl_errmsg_set(c->msg, "'type' must be train or stats, not '%.32s'", v);
-		return -1;
-	case K_PROX_MU: case K_LR_SCHEDULE: case K_LR_DECAY: case K_LR_STEP:
-	case K_OPTIMIZER: case K_SERVER_LR: case K_MOMENTUM: case K_BETA2: case K_TAU:
-		return spec_set_algo(c, k, key, v);
-	case K_COUNT_: break;
+		s->stats_only = i == 1;
+		return 0;
+	case K_LR_SCHEDULE:
+		s->lr_schedule = (enum fl_lr_schedule)i;
+		return 0;
+	case K_OPTIMIZER:
+		s->optimizer = (enum fl_server_opt)i;
+		return 0;
+	default:
+		break;
 	}
 	return -1;
 }
@@ -550,17 +572,55 @@ static int spec_check_model(const fl_jobspec *s, char *errmsg)
 	return 0;
 }
 
+/* A number key's range; iv is the interval as the message writes it, and
+ * its brackets say which ends are open: "(0, 1]" is 0 < v <= 1. */
+typedef struct spec_range {
+	const char *what;   /* "'lr'", "'clip' in [secagg]" */
+	size_t off;         /* the double in fl_jobspec */
+	double lo, hi;
+	const char *iv;
+} spec_range;
+
+#define SPEC_RANGE(what, field, lo, hi, iv) \
+	{ what, offsetof(fl_jobspec, field), lo, hi, iv }
+
+/* FL_E_SPEC with the message for the first key of r[n] out of its range
+ * (NaN is out of every range). */
+static int spec_check_ranges(const fl_jobspec *s, const spec_range *r, size_t n,
+			     char *errmsg)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *iv = r[i].iv;
+		double v;
+
+		memcpy(&v, (const char *)s + r[i].off, sizeof(v));
+		if ((iv[0] == '(' ? v > r[i].lo : v >= r[i].lo) &&
+		    (iv[strlen(iv) - 1] == ')' ? v < r[i].hi : v <= r[i].hi))
+			continue;
+		fl_errmsg_set(errmsg, "%s must be in %s, not %g", r[i].what, iv, v);
+		return FL_E_SPEC;
+	}
+	return 0;
+}
+
+#define SPEC_NRANGES(r) (sizeof(r) / sizeof((r)[0]))
+
 /* Ranges of the [train] algorithm keys and [server]. */
 static int spec_check_algo(const fl_jobspec *s, char *errmsg)
 {
-	if (!(s->prox_mu >= 0.0 && s->prox_mu <= 1e6)) {
-		fl_errmsg_set(errmsg, "'prox_mu' must be in [0, 1e6], not %g", s->prox_mu);
+	static const spec_range train[] = {
+		SPEC_RANGE("'prox_mu'", prox_mu, 0.0, 1e6, "[0, 1e6]"),
+		SPEC_RANGE("'lr_decay'", lr_decay, 0.0, 1.0, "(0, 1]"),
+	};
+	static const spec_range server_lr[] = {
+		SPEC_RANGE("'server_lr'", server_lr, 0.0, 100.0, "(0, 100]"),
+	};
+	static const spec_range tau[] = {
+		SPEC_RANGE("'tau'", tau, 0.0, 1e3, "(0, 1e3]"),
+	};
+
+	if (spec_check_ranges(s, train, SPEC_NRANGES(train), errmsg) != 0)
 		return FL_E_SPEC;
-	}
-	if (!(s->lr_decay > 0.0 && s->lr_decay <= 1.0)) {
-		fl_errmsg_set(errmsg, "'lr_decay' must be in (0, 1], not %g", s->lr_decay);
-		return FL_E_SPEC;
-	}
 	if (s->cw_mode != FL_CW_NONE && s->nlabels == 0) {
 		fl_errmsg_set(errmsg, "'class_weights' is for classification jobs (with "
 			      "labels) only");
@@ -577,26 +637,29 @@ static int spec_check_algo(const fl_jobspec *s, char *errmsg)
 			return FL_E_SPEC;
 		}
 	}
-	if (!(s->server_lr > 0.0 && s->server_lr <= 100.0)) {
-		fl_errmsg_set(errmsg, "'server_lr' must be in (0, 100], not %g", s->server_lr);
+	if (spec_check_ranges(s, server_lr, 1, errmsg) != 0)
 		return FL_E_SPEC;
-	}
 	if (!(s->momentum >= 0.0 && s->momentum < 1.0) ||
 	    !(s->beta2 >= 0.0 && s->beta2 < 1.0)) {
 		fl_errmsg_set(errmsg, "'momentum' and 'beta2' must be in [0, 1), not %g "
 			      "and %g", s->momentum, s->beta2);
 		return FL_E_SPEC;
 	}
-	if (!(s->tau > 0.0 && s->tau <= 1e3)) {
-		fl_errmsg_set(errmsg, "'tau' must be in (0, 1e3], not %g", s->tau);
-		return FL_E_SPEC;
-	}
-	return 0;
+	return spec_check_ranges(s, tau, 1, errmsg);
 }
 
 static int spec_validate(const spec_ctx *c, char *errmsg)
 {
 	static const enum spec_key required[] = { K_NAME, K_DATASET, K_MODEL, K_LABEL };
+	static const spec_range lr[] = {
+		SPEC_RANGE("'lr'", lr, 0.0, 100.0, "(0, 100]"),
+	};
+	static const spec_range secagg[] = {
+		SPEC_RANGE("'clip' in [secagg]", sa_clip, 0.0, 1e9, "(0, 1e9]"),
+		SPEC_RANGE("'dropout' in [secagg]", sa_dropout, 0.0, 1.0, "[0, 1)"),
+		SPEC_RANGE("'expected_dropout' in [secagg]", sa_expected_dropout,
+			   0.0, 1.0, "[0, 1)"),
+	};
 	const fl_jobspec *s = &c->s;
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
@@ -609,10 +672,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 			return FL_E_SPEC;
 		}
 	}
-	if (!(s->lr > 0.0 && s->lr <= 100.0)) {
-		fl_errmsg_set(errmsg, "'lr' must be in (0, 100], not %g", s->lr);
+	if (spec_check_ranges(s, lr, 1, errmsg) != 0)
 		return FL_E_SPEC;
-	}
 	if (!(s->l2 >= 0.0)) {
 		fl_errmsg_set(errmsg, "'l2' must be >= 0, not %g", s->l2);
 		return FL_E_SPEC;
@@ -629,21 +690,8 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 			      "share in the test split");
 		return FL_E_SPEC;
 	}
-	if (!(s->sa_clip > 0.0 && s->sa_clip <= 1e9)) {
-		fl_errmsg_set(errmsg, "'clip' in [secagg] must be in (0, 1e9], not %g",
-			      s->sa_clip);
+	if (spec_check_ranges(s, secagg, SPEC_NRANGES(secagg), errmsg) != 0)
 		return FL_E_SPEC;
-	}
-	if (!(s->sa_dropout >= 0.0 && s->sa_dropout < 1.0)) {
-		fl_errmsg_set(errmsg, "'dropout' in [secagg] must be in [0, 1), not %g",
-			      s->sa_dropout);
-		return FL_E_SPEC;
-	}
-	if (!(s->sa_expected_dropout >= 0.0 && s->sa_expected_dropout < 1.0)) {
-		fl_errmsg_set(errmsg, "'expected_dropout' in [secagg] must be in [0, 1), "
-			      "not %g", s->sa_expected_dropout);
-		return FL_E_SPEC;
-	}
 	if (spec_check_mlp(c, errmsg) != 0)
 		return FL_E_SPEC;
 	if (spec_check_algo(s, errmsg) != 0)
@@ -653,38 +701,21 @@ static int spec_validate(const spec_ctx *c, char *errmsg)
 	return spec_check_model(s, errmsg);
 }
 
+/* The table's defaults; the enums' defaults (constant schedule, no class
+ * weights, fedavg) and seed 0 are zero. */
 static void spec_defaults(fl_jobspec *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->rounds = 10;
-	s->min_clients = 2;
-	s->local_epochs = 1;
-	s->batch_size = 32;
-	s->lr = 0.1;
-	s->l2 = 0.0;
-	s->timeout_s = 60;
-	s->max_attempts = 3;
-	s->grace_s = FL_JOBSPEC_DEFAULT_GRACE_S;
-	s->quorum_margin = FL_JOBSPEC_DEFAULT_QUORUM;
-	s->test_fraction = 0.25;
-	s->seed = 0;
-	s->sa_threshold = 0;
-	s->sa_neighbours = 0;
-	s->sa_clip = 1.0;
-	s->sa_bits = 20;
-	s->sa_dropout = 0.5;
-	s->sa_expected_dropout = 0.1;
-	s->sa_consistency = false;
-	s->prox_mu = 0.0;
-	s->lr_schedule = FL_LR_CONSTANT;
-	s->lr_decay = 0.9;
-	s->lr_step = 10;
-	s->cw_mode = FL_CW_NONE;
-	s->optimizer = FL_SOPT_FEDAVG;
-	s->server_lr = 1.0;
-	s->momentum = 0.9;
-	s->beta2 = 0.99;
-	s->tau = 1e-3;
+	for (int k = 0; k < K_COUNT_; k++) {
+		const spec_key_def *d = &spec_keys[k];
+
+		if (d->kind == SK_U32)
+			*(uint32_t *)spec_field(s, d, sizeof(uint32_t)) = (uint32_t)d->def;
+		else if (d->kind == SK_DBL)
+			*(double *)spec_field(s, d, sizeof(double)) = d->def;
+		else if (d->kind == SK_BOOL)
+			*(bool *)spec_field(s, d, sizeof(bool)) = d->def != 0.0;
+	}
 	fl_jobspec_privacy_defaults(s);
 }
 

@@ -171,6 +171,18 @@ static int decode_mlp(const uint8_t *buf, size_t len, uint32_t d, uint32_t k,
 	return 0;
 }
 
+/* A non-mlp kind (FLMODEL3 and later) leaves the mlp block's four words
+ * zero. */
+static bool mlp_block_ok(const uint8_t *buf, uint32_t kind)
+{
+	if (kind == FL_MODEL_MLP)
+		return true;
+	for (uint32_t i = 0; i < 4; i++)
+		if (get_u32(buf + MODEL_HDR_BYTES + 4 * i) != 0)
+			return false;
+	return true;
+}
+
 /* FLMODEL3: the (zero) layer sizes of a non-mlp kind and the histogram
  * length, which must be the class count. */
 static int decode_v3(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
@@ -180,10 +192,8 @@ static int decode_v3(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
 
 	if (len < MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_HIST_BYTES)
 		return FL_E_PARSE;
-	if (kind != FL_MODEL_MLP)
-		for (uint32_t i = 0; i < 4; i++)
-			if (get_u32(buf + MODEL_HDR_BYTES + 4 * i) != 0)
-				return FL_E_PARSE;
+	if (!mlp_block_ok(buf, kind))
+		return FL_E_PARSE;
 	*nc = get_u32(buf + MODEL_HDR_BYTES + MODEL_MLP_BYTES);
 	want = kind == FL_MODEL_LOGISTIC ? 2 : kind == FL_MODEL_SOFTMAX ? k :
 	       kind == FL_MODEL_MLP && k >= 2 ? k : 0;
@@ -202,10 +212,8 @@ static int decode_v4(const uint8_t *buf, size_t len, uint32_t kind, uint32_t k,
 
 	if (len < MODEL_HDR_BYTES + MODEL_MLP_BYTES + MODEL_YSTD_BYTES)
 		return FL_E_PARSE;
-	if (kind != FL_MODEL_MLP)
-		for (uint32_t i = 0; i < 4; i++)
-			if (get_u32(buf + MODEL_HDR_BYTES + 4 * i) != 0)
-				return FL_E_PARSE;
+	if (!mlp_block_ok(buf, kind))
+		return FL_E_PARSE;
 	/* (0, 1) is no standardisation: that model is FLMODEL1/2 (one
 	 * encoding per model) */
 	if (!(kind == FL_MODEL_LINEAR || (kind == FL_MODEL_MLP && k == 1)) ||

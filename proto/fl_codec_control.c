@@ -35,7 +35,7 @@ static const fl_codec_field metrics_f[] = {
 	ME(NUM, macro_f1), ME(NUM, r2),
 };
 #undef ME
-static const fl_codec_tab metrics_tab =
+const fl_codec_tab fl_codec_tab_metrics =
 	FL_CT_TAB(fedc__v1__metrics__descriptor, fl_msg_metrics, metrics_f);
 
 #define JI(k, f) FL_CT_##k(fl_msg_job_info, f, Fedc__V1__JobInfo, f)
@@ -44,7 +44,7 @@ static const fl_codec_field job_info_f[] = {
 	JI(FIXSTR, error), JI(FIXSTR, submitted_by), JI(NUM, job_id),
 	JI(NUM, rounds_total), JI(NUM, rounds_done), JI(NUM, created_ms),
 	JI(NUM, updated_ms),
-	FL_CT_SUB(fl_msg_job_info, metrics, Fedc__V1__JobInfo, metrics, metrics_tab, 0),
+	FL_CT_SUB(fl_msg_job_info, metrics, Fedc__V1__JobInfo, metrics, fl_codec_tab_metrics, 0),
 };
 #undef JI
 static const fl_codec_tab job_info_tab =
@@ -76,7 +76,7 @@ static const fl_codec_field round_info_f[] = {
 		     Fedc__V1__RoundInfo, participants, FL_MSG_MAX_PARTICIPANTS, 0),
 	RI(NUM, round), RI(NUM, attempt), RI(NUM, selected), RI(NUM, survived),
 	RI(NUM, started_ms), RI(NUM, finished_ms), RI(NUM, train_loss),
-	FL_CT_SUB(fl_msg_round_info, eval, Fedc__V1__RoundInfo, eval, metrics_tab, 0),
+	FL_CT_SUB(fl_msg_round_info, eval, Fedc__V1__RoundInfo, eval, fl_codec_tab_metrics, 0),
 };
 #undef RI
 static const fl_codec_tab round_info_tab =

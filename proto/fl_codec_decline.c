@@ -71,28 +71,30 @@ static int text_enc(const void *c)
 	return text_in(text, ((const fl_msg_decline *)c)->text);
 }
 
-static int task_decline_dec(const void *pb)
+/* The wire's reason and text, of either message. */
+static int decline_dec(int reason, const char *wire_text)
 {
 	enum fl_decline_reason rs;
 	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
-	const Fedc__V1__TaskDecline *m = pb;
 	int r;
 
-	if ((r = reason_in((int)m->reason, &rs)) != 0)
+	if ((r = reason_in(reason, &rs)) != 0)
 		return r;
-	return text_in(text, m->text);
+	return text_in(text, wire_text);
+}
+
+static int task_decline_dec(const void *pb)
+{
+	const Fedc__V1__TaskDecline *m = pb;
+
+	return decline_dec((int)m->reason, m->text);
 }
 
 static int site_decline_dec(const void *pb)
 {
-	enum fl_decline_reason rs;
-	char text[FL_MSG_DECLINE_TEXT_MAX + 1];
 	const Fedc__V1__SiteDecline *m = pb;
-	int r;
 
-	if ((r = reason_in((int)m->reason, &rs)) != 0)
-		return r;
-	return text_in(text, m->text);
+	return decline_dec((int)m->reason, m->text);
 }
 
 /* The checks come first so that decoding refuses a bad reason or text

@@ -9,31 +9,6 @@
 #include "fl_codec_tab.h"
 #include "fl_err.h"
 
-void fl_msg_event_list_clear(fl_msg_event_list *m)
-{
-	if (!m)
-		return;
-	free(m->events);
-	memset(m, 0, sizeof(*m));
-}
-
-void fl_msg_audit_list_clear(fl_msg_audit_list *m)
-{
-	if (!m)
-		return;
-	free(m->entries);
-	memset(m, 0, sizeof(*m));
-}
-
-void fl_msg_site_detail_clear(fl_msg_site_detail *m)
-{
-	if (!m)
-		return;
-	free(m->certs);
-	free(m->jobs);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- the tables ---- */
 
 #define EV(f) FL_CT_NUM(fl_msg_event_req, f, Fedc__V1__EventRequest, f)
@@ -94,3 +69,18 @@ FL_CODEC_TAB_FUNCS(event_req, fl_msg_event_req, event_req_tab)
 FL_CODEC_TAB_FUNCS(event_list, fl_msg_event_list, event_list_tab)
 FL_CODEC_TAB_FUNCS(audit_list, fl_msg_audit_list, audit_list_tab)
 FL_CODEC_TAB_FUNCS(site_detail, fl_msg_site_detail, site_detail_tab)
+
+void fl_msg_event_list_clear(fl_msg_event_list *m)
+{
+	fl_codec_tab_reset(&event_list_tab, m);
+}
+
+void fl_msg_audit_list_clear(fl_msg_audit_list *m)
+{
+	fl_codec_tab_reset(&audit_list_tab, m);
+}
+
+void fl_msg_site_detail_clear(fl_msg_site_detail *m)
+{
+	fl_codec_tab_reset(&site_detail_tab, m);
+}

@@ -26,6 +26,7 @@ int fl_codec_sa_params_check(const fl_msg_sa_params *p, int phase);
 
 /* Tables shared by more than one codec file. */
 extern const fl_codec_tab fl_codec_tab_site_info;      /* fl_codec_control.c */
+extern const fl_codec_tab fl_codec_tab_metrics;        /* fl_codec_control.c */
 extern const fl_codec_tab fl_codec_tab_site_decline;   /* fl_codec_decline.c */
 
 #endif

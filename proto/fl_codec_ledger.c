@@ -6,17 +6,6 @@
 #include "fl_codec_int.h"
 #include "fl_err.h"
 
-void fl_msg_ledger_list_clear(fl_msg_ledger_list *m)
-{
-	if (!m)
-		return;
-	for (size_t i = 0; m->entries && i < m->n; i++)
-		free(m->entries[i].text);
-	free(m->entries);
-	free(m->cert_pem);
-	memset(m, 0, sizeof(*m));
-}
-
 #define LR(f) FL_CT_NUM(fl_msg_ledger_req, f, Fedc__V1__LedgerRequest, f)
 static const fl_codec_field ledger_req_f[] = { LR(job_id), LR(from_seq) };
 static const fl_codec_tab ledger_req_tab =
@@ -45,3 +34,8 @@ static const fl_codec_tab ledger_list_tab =
 
 FL_CODEC_TAB_FUNCS(ledger_req, fl_msg_ledger_req, ledger_req_tab)
 FL_CODEC_TAB_FUNCS(ledger_list, fl_msg_ledger_list, ledger_list_tab)
+
+void fl_msg_ledger_list_clear(fl_msg_ledger_list *m)
+{
+	fl_codec_tab_reset(&ledger_list_tab, m);
+}

@@ -381,6 +381,14 @@ void fl_codec_tab_clear(const fl_codec_tab *t, void *c)
 	}
 }
 
+void fl_codec_tab_reset(const fl_codec_tab *t, void *c)
+{
+	if (!t || !c)
+		return;
+	fl_codec_tab_clear(t, c);
+	memset(c, 0, t->c_size);
+}
+
 /* ---- decoding ---- */
 
 /* Refuses lists over their cap and missing required sub-messages. */

@@ -225,4 +225,8 @@ int fl_codec_tab_decode_empty(const ProtobufCMessageDescriptor *d,
  * fine. */
 void fl_codec_tab_clear(const fl_codec_tab *t, void *c);
 
+/* fl_codec_tab_clear, then all of c zeroed (the fl_msg_*_clear contract
+ * of a struct that owns memory only through t's fields). NULL c is fine. */
+void fl_codec_tab_reset(const fl_codec_tab *t, void *c);
+
 #endif

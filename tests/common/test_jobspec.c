@@ -272,6 +272,36 @@ static void test_errors(void)
 	}
 }
 
+/* The whole message of each key read from a list of words or checked
+ * against a range (the key table writes them). */
+static void test_word_and_range_messages(void)
+{
+	expect_err(SOFT "[train]\nlr_schedule=linear\n", "line 8: 'lr_schedule' must "
+		   "be constant, step, exponential or cosine, not 'linear'");
+	expect_err(SOFT "[server]\noptimizer=sgd\n", "'optimizer' must be fedavg, "
+		   "fedavgm, fedadam, fedyogi or fedadagrad, not 'sgd'");
+	expect_err(SOFT "loss=hinge\n", "'loss' must be softmax or squared, not 'hinge'");
+	expect_err(SOFT "type=eval\n", "'type' must be train or stats, not 'eval'");
+	expect_err(SOFT "[round]\nsplit=x\n", "'split' must be random or stratified, "
+		   "not 'x'");
+	expect_err(SOFT "[train]\nlr=0\n", "'lr' must be in (0, 100], not 0");
+	expect_err(SOFT "[train]\nprox_mu=2e6\n", "'prox_mu' must be in [0, 1e6], "
+		   "not 2e+06");
+	expect_err(SOFT "[train]\nlr_decay=0\n", "'lr_decay' must be in (0, 1], not 0");
+	expect_err(SOFT "[server]\nserver_lr=101\n", "'server_lr' must be in "
+		   "(0, 100], not 101");
+	expect_err(SOFT "[server]\ntau=0\n", "'tau' must be in (0, 1e3], not 0");
+	expect_err(SOFT "[server]\ntau=1000\n[secagg]\nclip=1e10\n",
+		   "'clip' in [secagg] must be in (0, 1e9], not 1e+10");
+	expect_err(SOFT "[secagg]\ndropout=1\n", "'dropout' in [secagg] must be in "
+		   "[0, 1), not 1");
+	expect_err(SOFT "[secagg]\nexpected_dropout=-0.1\n", "'expected_dropout' in "
+		   "[secagg] must be in [0, 1), not -0.1");
+	expect_err(SOFT "[train]\nlr_step=0\n", "'lr_step'");
+	expect_err(SOFT "site_figures=2\n", "'site_figures' must be true or false, "
+		   "not '2'");
+}
+
 /* R9: [job] site_figures is part of the spec, parsed, formatted (only when
  * true: older specs keep their canonical text) and round-tripped. */
 static void test_site_figures(void)
@@ -348,6 +378,7 @@ int main(void)
 	test_defaults();
 	test_long_lists();
 	test_errors();
+	test_word_and_range_messages();
 	test_site_figures();
 	test_split();
 	return FL_TEST_DONE();
