@@ -252,33 +252,31 @@ out:
 }
 
 /* GetCrl: the latest CRL the coordinator published (number 0: none). */
-void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
+static int coord_agent_crl(coord_service *svc, const coord_caller *who,
+			   const uint8_t *buf, size_t len, uint8_t **out,
+			   size_t *outlen, char *msg)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_crl req, rep;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
+	(void)who;
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_crl(buf, len, &req), "CrlInfo",
+			       msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad CrlInfo: %s", fl_strerror(r));
-		goto out;
-	}
 	if ((r = coord_certs_crl_get(svc->certs, svc->st, &rep.number, &rep.pem)) != 0) {
 		fl_errmsg_set(msg, "cannot read the CRL: %s", fl_strerror(r));
 		goto out;
 	}
-	r = fl_codec_encode_crl(&rep, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the CRL", msg);
+	r = coord_svc_encoded(fl_codec_encode_crl(&rep, out, outlen), "the CRL", msg);
 out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);
-	free(buf);
+	return r;
+}
+
+void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_agent_crl);
 }

@@ -12,33 +12,21 @@
 #include "fl_err.h"
 #include "fl_log.h"
 
-/* The common start of a call: the caller's role, then its one request. */
-static int ev_begin(coord_service *svc, fl_rpc_call *call, uint8_t **buf,
-		    size_t *len, char *msg)
+/* GetJobEvents: the job's events after after_id, with its state. */
+static int coord_ctl_events(coord_service *svc, const coord_caller *who,
+			    const uint8_t *buf, size_t len, uint8_t **out,
+			    size_t *outlen, char *msg)
 {
-	coord_caller who;
-
-	return coord_svc_begin(svc, call, &who, buf, len, msg);
-}
-
-void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
-{
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_msg_event_req req;
 	fl_msg_job_info info;
 	fl_msg_event_list list;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
+	(void)who;
 	memset(&list, 0, sizeof(list));
-	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_event_req(buf, len, &req),
+			       "EventRequest", msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_event_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EventRequest: %s", fl_strerror(r));
-		goto out;
-	}
 	/* The state first: a client that sees a final state after the last
 	 * events has seen them all. */
 	if ((r = coord_store_job_get(svc->st, req.job_id, &info, NULL)) != 0) {
@@ -51,59 +39,59 @@ void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
 		goto out;
 	}
 	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
-	r = fl_codec_encode_event_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the events", msg);
+	r = coord_svc_encoded(fl_codec_encode_event_list(&list, out, outlen),
+			      "the events", msg);
 out:
 	fl_msg_event_list_clear(&list);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
+}
+
+void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_ctl_events);
+}
+
+/* ListAudit: the audit log after after_id. */
+static int coord_ctl_audit(coord_service *svc, const coord_caller *who,
+			   const uint8_t *buf, size_t len, uint8_t **out,
+			   size_t *outlen, char *msg)
+{
+	fl_msg_event_req req;
+	fl_msg_audit_list list = { NULL, 0 };
+	int r;
+
+	(void)who;
+	if ((r = coord_svc_bad(fl_codec_decode_event_req(buf, len, &req),
+			       "EventRequest", msg)) != 0)
+		return r;
+	if ((r = coord_store_audit_list(svc->st, req.after_id, &list)) != 0)
+		fl_errmsg_set(msg, "cannot read the audit log: %s", fl_strerror(r));
+	else
+		r = coord_svc_encoded(fl_codec_encode_audit_list(&list, out, outlen),
+				      "the audit log", msg);
+	fl_msg_audit_list_clear(&list);
+	return r;
 }
 
 void coord_ctl_list_audit(fl_rpc_call *call, void *ctx)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	fl_msg_event_req req;
-	fl_msg_audit_list list = { NULL, 0 };
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
-	int r;
-
-	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_event_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EventRequest: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_store_audit_list(svc->st, req.after_id, &list)) != 0) {
-		fl_errmsg_set(msg, "cannot read the audit log: %s", fl_strerror(r));
-		goto out;
-	}
-	r = fl_codec_encode_audit_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the audit log", msg);
-out:
-	fl_msg_audit_list_clear(&list);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	coord_svc_unary(ctx, call, coord_ctl_audit);
 }
 
-void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
+/* GetSite: one site's row, certificates and figures, with its liveness. */
+static int coord_ctl_site(coord_service *svc, const coord_caller *who,
+			  const uint8_t *buf, size_t len, uint8_t **out,
+			  size_t *outlen, char *msg)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_msg_site_add req;
 	fl_msg_site_detail *d = NULL;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int64_t seen;
 	int r;
 
-	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+	(void)who;
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(buf, len, &req), "SiteAdd",
+			       msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
-		goto out;
-	}
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		r = FL_E_NOMEM;
 		fl_errmsg_set(msg, "out of memory");
@@ -120,11 +108,15 @@ void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
 	d->site.online = d->site.last_seen_ms > 0 && !d->site.revoked &&
 		fl_time_ms() - d->site.last_seen_ms <=
 		(int64_t)coord_engine_offline_after_ms(svc->eng);
-	r = fl_codec_encode_site_detail(d, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the site", msg);
+	r = coord_svc_encoded(fl_codec_encode_site_detail(d, out, outlen),
+			      "the site", msg);
 out:
 	fl_msg_site_detail_clear(d);
 	free(d);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
+}
+
+void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_ctl_site);
 }

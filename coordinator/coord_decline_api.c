@@ -52,26 +52,21 @@ out:
 	return r;
 }
 
-void coord_agent_decline(fl_rpc_call *call, void *ctx)
+static int coord_decline_take(coord_service *svc, const coord_caller *who,
+			      const uint8_t *buf, size_t len, uint8_t **out,
+			      size_t *outlen, char *msg)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_decline d;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_decline(buf, len, &d)) != 0) {
-		fl_errmsg_set(msg, "bad Decline: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_decline(svc->eng, who.cn, &d, fl_time_ms(), msg)) != 0)
-		goto out;
-	r = coord_svc_send_empty(call, msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	if ((r = coord_svc_bad(fl_codec_decode_decline(buf, len, &d), "Decline",
+			       msg)) != 0 ||
+	    (r = coord_engine_decline(svc->eng, who->cn, &d, fl_time_ms(), msg)) != 0)
+		return r;
+	return coord_svc_empty(out, outlen, msg);
+}
+
+void coord_agent_decline(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_decline_take);
 }

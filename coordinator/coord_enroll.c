@@ -202,26 +202,21 @@ out:
 	free(buf);
 }
 
-void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
+static int coord_ctl_token(coord_service *svc, const coord_caller *who,
+			   const uint8_t *buf, size_t len, uint8_t **out,
+			   size_t *outlen, char *msg)
 {
-	coord_service *svc = ctx;
 	fl_msg_enroll_token_req req;
 	fl_msg_enroll_token rep;
-	coord_caller who;
-	char msg[FL_ERRMSG_BYTES] = "", hash[65], detail[160];
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
+	char hash[65], detail[160];
 	int64_t now = fl_time_ms();
 	uint32_t ttl;
 	int r;
 
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_enroll_token_req(buf, len, &req),
+			       "EnrollTokenRequest", msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_enroll_token_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EnrollTokenRequest: %s", fl_strerror(r));
-		goto out;
-	}
 	if ((r = ca_online(svc, msg)) != 0 || (r = site_ok(svc->st, req.site, msg)) != 0)
 		goto out;
 	ttl = req.ttl_s ? req.ttl_s : coord_ca_token_ttl_s(svc->ca);
@@ -238,21 +233,25 @@ void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
 	snprintf(rep.site, sizeof(rep.site), "%s", req.site);
 	rep.expires_ms = now + (int64_t)ttl * 1000;
 	if ((r = coord_store_token_put(svc->st, hash, req.site, now, rep.expires_ms,
-				       who.cn)) != 0) {
+				       who->cn)) != 0) {
 		fl_errmsg_set(msg, "cannot store the token: %s", fl_strerror(r));
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "site %s expires_ms %lld (token sha256 "
 		 "%.16s...)", req.site, (long long)rep.expires_ms, hash);
-	coord_store_audit(svc->st, who.cn, "issue enroll token", detail, now);
+	coord_store_audit(svc->st, who->cn, "issue enroll token", detail, now);
 	fl_info("enrollment token for '%s' issued by %s (valid %u s)", req.site,
-		who.cn, ttl);
-	r = fl_codec_encode_enroll_token(&rep, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
+		who->cn, ttl);
+	r = coord_svc_encoded(fl_codec_encode_enroll_token(&rep, out, outlen),
+			      "the reply", msg);
 out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	sodium_memzero(&rep, sizeof(rep));
-	free(buf);
+	return r;
+}
+
+void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_ctl_token);
 }
 
 void coord_agent_renew(fl_rpc_call *call, void *ctx)

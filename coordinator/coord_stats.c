@@ -117,30 +117,26 @@ out:
 	return r;
 }
 
-void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
+static int coord_stats_reply(coord_service *svc, const coord_caller *who,
+			     const uint8_t *buf, size_t len, uint8_t **out,
+			     size_t *outlen, char *msg)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_job_ref ref;
 	fl_msg_job_stats js;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
+	(void)who;
 	memset(&js, 0, sizeof(js));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
-		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_stats_build(svc->st, ref.job_id, &js, msg)) != 0)
-		goto out;
-	r = fl_codec_encode_job_stats(&js, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the statistics", msg);
-out:
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(buf, len, &ref), "JobRef",
+			       msg)) == 0 &&
+	    (r = coord_stats_build(svc->st, ref.job_id, &js, msg)) == 0)
+		r = coord_svc_encoded(fl_codec_encode_job_stats(&js, out, outlen),
+				      "the statistics", msg);
 	fl_msg_job_stats_clear(&js);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
+}
+
+void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_stats_reply);
 }

@@ -109,54 +109,44 @@ static int coord_sm_check(coord_engine *e, const char *site,
 	return FL_E_STATE;
 }
 
-void coord_agent_report_metrics(fl_rpc_call *call, void *ctx)
+static int coord_sm_put(coord_service *svc, const coord_caller *who,
+			const uint8_t *buf, size_t len, uint8_t **out,
+			size_t *outlen, char *msg)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_own_metrics m;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_own_metrics(buf, len, &m)) != 0) {
-		fl_errmsg_set(msg, "bad OwnMetrics: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_sm_check(svc->eng, who.cn, &m, msg)) != 0)
-		goto out;
-	if ((r = coord_store_site_metrics_put(svc->st, who.cn, &m, fl_time_ms())) != 0) {
+	if ((r = coord_svc_bad(fl_codec_decode_own_metrics(buf, len, &m),
+			       "OwnMetrics", msg)) != 0 ||
+	    (r = coord_sm_check(svc->eng, who->cn, &m, msg)) != 0)
+		return r;
+	if ((r = coord_store_site_metrics_put(svc->st, who->cn, &m, fl_time_ms())) != 0) {
 		fl_errmsg_set(msg, "cannot store the figures: %s", fl_strerror(r));
-		goto out;
+		return r;
 	}
 	fl_info("job %llu round %u: %s reported its own figures (n %.0f)",
-		(unsigned long long)m.job_id, m.round, who.cn, m.n);
-	r = coord_svc_send_empty(call, msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+		(unsigned long long)m.job_id, m.round, who->cn, m.n);
+	return coord_svc_empty(out, outlen, msg);
 }
 
-void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
+void coord_agent_report_metrics(fl_rpc_call *call, void *ctx)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
+	coord_svc_unary(ctx, call, coord_sm_put);
+}
+
+static int coord_sm_list(coord_service *svc, const coord_caller *who,
+			 const uint8_t *buf, size_t len, uint8_t **out,
+			 size_t *outlen, char *msg)
+{
 	fl_msg_job_ref ref;
 	fl_msg_job_info info;
 	fl_msg_site_metrics_list list = { NULL, 0 };
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
+	(void)who;
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(buf, len, &ref), "JobRef",
+			       msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
-		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
-		goto out;
-	}
 	if ((r = coord_store_job_get(svc->st, ref.job_id, &info, NULL)) != 0) {
 		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)ref.job_id);
@@ -166,10 +156,14 @@ void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "cannot read the sites' figures: %s", fl_strerror(r));
 		goto out;
 	}
-	r = fl_codec_encode_site_metrics_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the sites' figures", msg);
+	r = coord_svc_encoded(fl_codec_encode_site_metrics_list(&list, out, outlen),
+			      "the sites' figures", msg);
 out:
 	fl_msg_site_metrics_list_clear(&list);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
+}
+
+void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
+{
+	coord_svc_unary(ctx, call, coord_sm_list);
 }

@@ -62,23 +62,47 @@ int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 	return coord_svc_recv_one(call, buf, len, errmsg);
 }
 
+int coord_svc_encoded(int enc, const char *what, char *errmsg)
+{
+	if (enc != 0)
+		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
+	return enc;
+}
+
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 		    const char *what, char *errmsg)
 {
-	if (enc != 0) {
-		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
+	if (coord_svc_encoded(enc, what, errmsg) != 0)
 		return enc;
-	}
 	return coord_svc_send(call, buf, len, errmsg);
 }
 
-int coord_svc_send_empty(fl_rpc_call *call, char *errmsg)
+int coord_svc_bad(int dec, const char *name, char *errmsg)
 {
-	uint8_t *out = NULL;
-	size_t outlen = 0;
-	int r = fl_codec_encode_empty(NULL, &out, &outlen);
+	if (dec != 0)
+		fl_errmsg_set(errmsg, "bad %s: %s", name, fl_strerror(dec));
+	return dec;
+}
 
-	return coord_svc_reply(call, r, out, outlen, "the reply", errmsg);
+int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg)
+{
+	return coord_svc_encoded(fl_codec_encode_empty(NULL, out, outlen),
+				 "the reply", errmsg);
+}
+
+void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn fn)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	coord_caller who;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int r;
+
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0 &&
+	    (r = fn(svc, &who, buf, len, &out, &outlen, msg)) == 0)
+		r = coord_svc_send(call, out, outlen, msg);
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	free(buf);
 }
 
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)

@@ -63,7 +63,23 @@ int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
  * output, freed); if enc failed, "cannot encode WHAT: ..." and enc. */
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 		    const char *what, char *errmsg);
-/* Encodes and sends an Empty reply. */
-int coord_svc_send_empty(fl_rpc_call *call, char *errmsg);
+/* The method's own part of a unary call (coord_svc_unary): decode the
+ * request (buf, len: borrowed), act, and encode the reply into *out (set
+ * only on success; coord_svc_unary sends and frees it). Returns 0, or an
+ * FL_E_* code with errmsg set. */
+typedef int (*coord_unary_fn)(coord_service *svc, const coord_caller *who,
+			      const uint8_t *buf, size_t len, uint8_t **out,
+			      size_t *outlen, char *errmsg);
+/* A whole unary call: coord_svc_begin, fn, the reply if fn gave one, then
+ * the call's status (errmsg on failure). */
+void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn fn);
+/* For a coord_unary_fn: "bad NAME: ..." for a request that does not decode
+ * (dec: the decoder's result); returns dec. */
+int coord_svc_bad(int dec, const char *name, char *errmsg);
+/* For a coord_unary_fn: "cannot encode WHAT: ..." when the encoder failed
+ * (enc: its result); returns enc. */
+int coord_svc_encoded(int enc, const char *what, char *errmsg);
+/* For a coord_unary_fn: encodes an Empty reply into *out. */
+int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg);
 
 #endif
