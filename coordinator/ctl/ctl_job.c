@@ -120,8 +120,7 @@ static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			   "job submit")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-		fprintf(c->err, "fedctl: job submit: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "job submit", r);
 		goto out;
 	}
 	if (c->json) {
@@ -151,8 +150,7 @@ static int job_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if ((rc = ctl_call(c, FL_RPC_CTL_LIST_JOBS, req, len, &resp, &rlen, "job list")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_list(resp, rlen, &list)) != 0) {
-		fprintf(c->err, "fedctl: job list: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "job list", r);
 		goto out;
 	}
 	if (c->json) {
@@ -253,8 +251,7 @@ static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 				   "job abort")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-		fprintf(c->err, "fedctl: job abort: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "job abort", r);
 		goto out;
 	}
 	if (c->json) {

@@ -264,12 +264,10 @@ static int ctl_stats_submit(ctl_ctx *c, char *spec, uint64_t *id)
 		return ctl_report(c, "stats", r, NULL);
 	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
 			   "stats")) == 0) {
-		if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-			fprintf(c->err, "fedctl: stats: bad reply: %s\n", fl_strerror(r));
-			rc = CTL_EXIT_OTHER;
-		} else {
+		if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0)
+			rc = ctl_bad_reply(c, "stats", r);
+		else
 			*id = info.job_id;
-		}
 	}
 	free(req);
 	free(resp);
