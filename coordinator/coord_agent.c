@@ -102,29 +102,7 @@ out:
 
 void coord_agent_get_model(fl_rpc_call *call, void *ctx)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
-	fl_msg_model_req req;
-	coord_blob *b = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_model_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad ModelRequest: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_model(svc->eng, who.cn, req.job_id, req.version,
-				    req.latest, &b, msg)) != 0)
-		goto out;
-	r = coord_svc_send_model(call, b, msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	coord_blob_release(b);
-	free(buf);
+	coord_svc_get_model(ctx, call, true);
 }
 
 /* Receives data chunks until the client half-closes, adding each one's
@@ -252,9 +230,9 @@ out:
 }
 
 /* GetCrl: the latest CRL the coordinator published (number 0: none). */
-static int coord_agent_crl(coord_service *svc, const coord_caller *who,
-			   const uint8_t *buf, size_t len, uint8_t **out,
-			   size_t *outlen, char *msg)
+int coord_agent_get_crl(coord_service *svc, const coord_caller *who,
+			const uint8_t *buf, size_t len, uint8_t **out,
+			size_t *outlen, char *msg)
 {
 	fl_msg_crl req, rep;
 	int r;
@@ -274,9 +252,4 @@ out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);
 	return r;
-}
-
-void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_agent_crl);
 }

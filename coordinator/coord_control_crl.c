@@ -14,9 +14,9 @@
 /* Admin only (coord_auth): the CRL is checked against the CA bundle, must
  * be numbered above the current one, is stored, refuses the certificates
  * it lists from the next call on and is announced to the agents. */
-static int coord_ctl_crl(coord_service *svc, const coord_caller *who,
-			 const uint8_t *buf, size_t len, uint8_t **out,
-			 size_t *outlen, char *msg)
+int coord_ctl_publish_crl(coord_service *svc, const coord_caller *who,
+			  const uint8_t *buf, size_t len, uint8_t **out,
+			  size_t *outlen, char *msg)
 {
 	char detail[96];
 	fl_msg_crl req, rep;
@@ -50,9 +50,4 @@ out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);
 	return r;
-}
-
-void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_ctl_crl);
 }

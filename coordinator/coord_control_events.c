@@ -13,9 +13,9 @@
 #include "fl_log.h"
 
 /* GetJobEvents: the job's events after after_id, with its state. */
-static int coord_ctl_events(coord_service *svc, const coord_caller *who,
-			    const uint8_t *buf, size_t len, uint8_t **out,
-			    size_t *outlen, char *msg)
+int coord_ctl_get_job_events(coord_service *svc, const coord_caller *who,
+			     const uint8_t *buf, size_t len, uint8_t **out,
+			     size_t *outlen, char *msg)
 {
 	fl_msg_event_req req;
 	fl_msg_job_info info;
@@ -46,15 +46,10 @@ out:
 	return r;
 }
 
-void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_ctl_events);
-}
-
 /* ListAudit: the audit log after after_id. */
-static int coord_ctl_audit(coord_service *svc, const coord_caller *who,
-			   const uint8_t *buf, size_t len, uint8_t **out,
-			   size_t *outlen, char *msg)
+int coord_ctl_list_audit(coord_service *svc, const coord_caller *who,
+			 const uint8_t *buf, size_t len, uint8_t **out,
+			 size_t *outlen, char *msg)
 {
 	fl_msg_event_req req;
 	fl_msg_audit_list list = { NULL, 0 };
@@ -73,15 +68,10 @@ static int coord_ctl_audit(coord_service *svc, const coord_caller *who,
 	return r;
 }
 
-void coord_ctl_list_audit(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_ctl_audit);
-}
-
 /* GetSite: one site's row, certificates and figures, with its liveness. */
-static int coord_ctl_site(coord_service *svc, const coord_caller *who,
-			  const uint8_t *buf, size_t len, uint8_t **out,
-			  size_t *outlen, char *msg)
+int coord_ctl_get_site(coord_service *svc, const coord_caller *who,
+		       const uint8_t *buf, size_t len, uint8_t **out,
+		       size_t *outlen, char *msg)
 {
 	fl_msg_site_add req;
 	fl_msg_site_detail *d = NULL;
@@ -114,9 +104,4 @@ out:
 	fl_msg_site_detail_clear(d);
 	free(d);
 	return r;
-}
-
-void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_ctl_site);
 }

@@ -52,9 +52,9 @@ out:
 	return r;
 }
 
-static int coord_decline_take(coord_service *svc, const coord_caller *who,
-			      const uint8_t *buf, size_t len, uint8_t **out,
-			      size_t *outlen, char *msg)
+int coord_agent_decline(coord_service *svc, const coord_caller *who,
+			const uint8_t *buf, size_t len, uint8_t **out,
+			size_t *outlen, char *msg)
 {
 	fl_msg_decline d;
 	int r;
@@ -64,9 +64,4 @@ static int coord_decline_take(coord_service *svc, const coord_caller *who,
 	    (r = coord_engine_decline(svc->eng, who->cn, &d, fl_time_ms(), msg)) != 0)
 		return r;
 	return coord_svc_empty(out, outlen, msg);
-}
-
-void coord_agent_decline(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_decline_take);
 }

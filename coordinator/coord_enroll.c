@@ -202,9 +202,9 @@ out:
 	free(buf);
 }
 
-static int coord_ctl_token(coord_service *svc, const coord_caller *who,
-			   const uint8_t *buf, size_t len, uint8_t **out,
-			   size_t *outlen, char *msg)
+int coord_ctl_issue_token(coord_service *svc, const coord_caller *who,
+			  const uint8_t *buf, size_t len, uint8_t **out,
+			  size_t *outlen, char *msg)
 {
 	fl_msg_enroll_token_req req;
 	fl_msg_enroll_token rep;
@@ -247,11 +247,6 @@ static int coord_ctl_token(coord_service *svc, const coord_caller *who,
 out:
 	sodium_memzero(&rep, sizeof(rep));
 	return r;
-}
-
-void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_ctl_token);
 }
 
 void coord_agent_renew(fl_rpc_call *call, void *ctx)

@@ -252,9 +252,9 @@ void coord_members_clear(coord_members *m)
 }
 
 /* GetMembers: the member list (version 0, no text: none). */
-static int coord_members_reply(coord_service *svc, const coord_caller *who,
-			       const uint8_t *buf, size_t len, uint8_t **out,
-			       size_t *outlen, char *msg)
+int coord_agent_get_members(coord_service *svc, const coord_caller *who,
+			    const uint8_t *buf, size_t len, uint8_t **out,
+			    size_t *outlen, char *msg)
 {
 	fl_msg_members req, rep;
 	int r;
@@ -276,9 +276,4 @@ static int coord_members_reply(coord_service *svc, const coord_caller *who,
 		r = fl_codec_encode_members(&rep, out, outlen);
 	}
 	return coord_svc_encoded(r, "the member list", msg);
-}
-
-void coord_agent_get_members(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_members_reply);
 }

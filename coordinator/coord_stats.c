@@ -117,9 +117,9 @@ out:
 	return r;
 }
 
-static int coord_stats_reply(coord_service *svc, const coord_caller *who,
-			     const uint8_t *buf, size_t len, uint8_t **out,
-			     size_t *outlen, char *msg)
+int coord_ctl_get_stats(coord_service *svc, const coord_caller *who,
+			const uint8_t *buf, size_t len, uint8_t **out,
+			size_t *outlen, char *msg)
 {
 	fl_msg_job_ref ref;
 	fl_msg_job_stats js;
@@ -134,9 +134,4 @@ static int coord_stats_reply(coord_service *svc, const coord_caller *who,
 				      "the statistics", msg);
 	fl_msg_job_stats_clear(&js);
 	return r;
-}
-
-void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_stats_reply);
 }

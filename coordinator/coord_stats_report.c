@@ -109,9 +109,9 @@ static int coord_sm_check(coord_engine *e, const char *site,
 	return FL_E_STATE;
 }
 
-static int coord_sm_put(coord_service *svc, const coord_caller *who,
-			const uint8_t *buf, size_t len, uint8_t **out,
-			size_t *outlen, char *msg)
+int coord_agent_report_metrics(coord_service *svc, const coord_caller *who,
+			       const uint8_t *buf, size_t len, uint8_t **out,
+			       size_t *outlen, char *msg)
 {
 	fl_msg_own_metrics m;
 	int r;
@@ -129,14 +129,9 @@ static int coord_sm_put(coord_service *svc, const coord_caller *who,
 	return coord_svc_empty(out, outlen, msg);
 }
 
-void coord_agent_report_metrics(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_sm_put);
-}
-
-static int coord_sm_list(coord_service *svc, const coord_caller *who,
-			 const uint8_t *buf, size_t len, uint8_t **out,
-			 size_t *outlen, char *msg)
+int coord_ctl_get_site_metrics(coord_service *svc, const coord_caller *who,
+			       const uint8_t *buf, size_t len, uint8_t **out,
+			       size_t *outlen, char *msg)
 {
 	fl_msg_job_ref ref;
 	fl_msg_job_info info;
@@ -161,9 +156,4 @@ static int coord_sm_list(coord_service *svc, const coord_caller *who,
 out:
 	fl_msg_site_metrics_list_clear(&list);
 	return r;
-}
-
-void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
-{
-	coord_svc_unary(ctx, call, coord_sm_list);
 }

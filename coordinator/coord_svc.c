@@ -90,7 +90,7 @@ int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg)
 				 "the reply", errmsg);
 }
 
-void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn fn)
+void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
 	coord_caller who;
@@ -138,4 +138,25 @@ int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg)
 		off += ch.len;
 	} while (off < b->len);
 	return r;
+}
+
+void coord_svc_get_model(coord_service *svc, fl_rpc_call *call, bool as_site)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	coord_caller who;
+	fl_msg_model_req req;
+	coord_blob *b = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0 &&
+	    (r = coord_svc_bad(fl_codec_decode_model_req(buf, len, &req),
+			       "ModelRequest", msg)) == 0 &&
+	    (r = coord_engine_model(svc->eng, as_site ? who.cn : NULL, req.job_id,
+				    req.version, req.latest, &b, msg)) == 0)
+		r = coord_svc_send_model(call, b, msg);
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	coord_blob_release(b);
+	free(buf);
 }

@@ -5,6 +5,7 @@
 #define COORD_SVC_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "coord_caller.h"
@@ -57,22 +58,28 @@ int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 		    uint8_t **buf, size_t *len, char *errmsg);
 /* Streams an encoded model in COORD_MODEL_CHUNK_BYTES chunks. */
 int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg);
+/* A whole GetModel call: the model's chunks, or the call's error. as_site:
+ * the caller's name goes to coord_engine_model, which serves only a site
+ * selected in the job's current round; false: an operator's call (site
+ * NULL), for the Control service. */
+void coord_svc_get_model(coord_service *svc, fl_rpc_call *call, bool as_site);
 /* Sends one encoded reply and frees it. */
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
 /* Sends the reply that an encoder made (enc: its result; buf, len: its
  * output, freed); if enc failed, "cannot encode WHAT: ..." and enc. */
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 		    const char *what, char *errmsg);
-/* The method's own part of a unary call (coord_svc_unary): decode the
- * request (buf, len: borrowed), act, and encode the reply into *out (set
- * only on success; coord_svc_unary sends and frees it). Returns 0, or an
- * FL_E_* code with errmsg set. */
-typedef int (*coord_unary_fn)(coord_service *svc, const coord_caller *who,
-			      const uint8_t *buf, size_t len, uint8_t **out,
-			      size_t *outlen, char *errmsg);
+/* A unary method's own part (coord_svc_unary runs it for the authenticated
+ * caller who): decode the request (buf, len: borrowed), act, and encode the
+ * reply into *out (set only on success; coord_svc_unary sends and frees
+ * it). Returns 0, or an FL_E_* code with errmsg set. A function type: the
+ * handlers are declared with it (coord_service.h). */
+typedef int coord_unary_fn(coord_service *svc, const coord_caller *who,
+			   const uint8_t *buf, size_t len, uint8_t **out,
+			   size_t *outlen, char *errmsg);
 /* A whole unary call: coord_svc_begin, fn, the reply if fn gave one, then
  * the call's status (errmsg on failure). */
-void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn fn);
+void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn);
 /* For a coord_unary_fn: "bad NAME: ..." for a request that does not decode
  * (dec: the decoder's result); returns dec. */
 int coord_svc_bad(int dec, const char *name, char *errmsg);
