@@ -41,45 +41,32 @@ int coord_store_site_metrics_put(coord_store *st, const char *site,
 	return r;
 }
 
+static int site_metrics_item(coord_stmt *s, void *item)
+{
+	fl_msg_site_metrics *e = item;
+
+	e->round = (uint32_t)coord_stmt_int64(s, 0);
+	coord_stmt_str(s, 1, e->site, sizeof(e->site));
+	e->metrics.present = true;
+	e->metrics.n = coord_stmt_double(s, 2);
+	e->metrics.loss = coord_stmt_double(s, 3);
+	e->metrics.accuracy = coord_stmt_double(s, 4);
+	e->metrics.macro_f1 = coord_stmt_double(s, 5);
+	e->metrics.r2 = coord_stmt_double(s, 6);
+	e->reported_ms = coord_stmt_int64(s, 7);
+	return 0;
+}
+
 int coord_store_site_metrics_list(coord_store *st, uint64_t job_id,
 				  fl_msg_site_metrics_list *out)
 {
-	coord_db *db = coord_store_lock(st);
-	fl_msg_site_metrics_list t = { NULL, 0 };
-	coord_stmt *s = NULL;
-	fl_msg_site_metrics *e;
-	size_t cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(fl_msg_site_metrics),
+		FL_MSG_MAX_LIST, site_metrics_item, NULL, "list site figures" };
 
-	if ((r = coord_db_query(db, "SELECT round, site, n, loss, accuracy, macro_f1,"
-				" r2, reported_ms FROM site_metrics WHERE job_id = ?"
-				" ORDER BY round, site", COORD_ARGS(CA_I(job_id)), &s)) != 0)
-		goto out;
-	while (t.n < FL_MSG_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		if ((e = coord_store_grow(&t.entries, &t.n, &cap, sizeof(*e))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		e->round = (uint32_t)coord_stmt_int64(s, 0);
-		coord_stmt_str(s, 1, e->site, sizeof(e->site));
-		e->metrics.present = true;
-		e->metrics.n = coord_stmt_double(s, 2);
-		e->metrics.loss = coord_stmt_double(s, 3);
-		e->metrics.accuracy = coord_stmt_double(s, 4);
-		e->metrics.macro_f1 = coord_stmt_double(s, 5);
-		e->metrics.r2 = coord_stmt_double(s, 6);
-		e->reported_ms = coord_stmt_int64(s, 7);
-	}
-	if (r < 0)
-		goto out;
-	*out = t;
-	memset(&t, 0, sizeof(t));
-	r = 0;
-out:
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	fl_msg_site_metrics_list_clear(&t);
-	return r;
+	return coord_store_list(st, &ls, "SELECT round, site, n, loss, accuracy, "
+				"macro_f1, r2, reported_ms FROM site_metrics WHERE "
+				"job_id = ? ORDER BY round, site",
+				COORD_ARGS(CA_I(job_id)), &out->entries, &out->n);
 }
 
 /* Only a site selected for that very attempt may report on it, and only

@@ -85,66 +85,35 @@ out:
 	return r;
 }
 
+static int job_item(coord_stmt *s, void *item)
+{
+	job_from_row(s, item);
+	return 0;
+}
+
 int coord_store_job_list(coord_store *st, fl_msg_job_list *out)
 {
-	coord_db *db = coord_store_lock(st);
-	fl_msg_job_info *jobs = NULL, *j;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(fl_msg_job_info),
+		FL_MSG_MAX_LIST, job_item, NULL, "list jobs" };
 
-	if ((r = coord_db_query(db, "SELECT " COORD_JOB_COLS " FROM jobs ORDER BY id",
-				COORD_NOARGS, &s)) != 0)
-		goto out;
-	while (cnt < FL_MSG_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		if ((j = coord_store_grow(&jobs, &cnt, &cap, sizeof(*jobs))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		job_from_row(s, j);
-	}
-	if (r < 0)
-		goto out;
-	out->jobs = jobs;
-	out->n = cnt;
-	jobs = NULL;
-	r = 0;
-out:
-	free(jobs);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_list(st, &ls, "SELECT " COORD_JOB_COLS " FROM jobs "
+				"ORDER BY id", COORD_NOARGS, &out->jobs, &out->n);
+}
+
+static int job_id_item(coord_stmt *s, void *item)
+{
+	*(uint64_t *)item = (uint64_t)coord_stmt_int64(s, 0);
+	return 0;
 }
 
 int coord_store_job_active(coord_store *st, uint64_t **ids, size_t *n)
 {
-	coord_db *db = coord_store_lock(st);
-	uint64_t *v = NULL, *e;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(uint64_t), SIZE_MAX,
+		job_id_item, NULL, "active jobs" };
 
-	if ((r = coord_db_query(db, "SELECT id FROM jobs WHERE state IN "
+	return coord_store_list(st, &ls, "SELECT id FROM jobs WHERE state IN "
 				"('pending', 'running') ORDER BY id", COORD_NOARGS,
-				&s)) != 0)
-		goto out;
-	while ((r = coord_stmt_step(s)) == 1) {
-		if ((e = coord_store_grow(&v, &cnt, &cap, sizeof(*v))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		*e = (uint64_t)coord_stmt_int64(s, 0);
-	}
-	if (r != 0)
-		goto out;
-	*ids = v;
-	*n = cnt;
-	v = NULL;
-out:
-	free(v);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+				ids, n);
 }
 
 int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,

@@ -83,34 +83,19 @@ int coord_store_site_set_revoked(coord_store *st, const char *name, int revoked)
 	return r == 0 && n == 0 ? FL_E_NOTFOUND : r;
 }
 
+static int site_item(coord_stmt *s, void *item)
+{
+	site_from_row(s, item);
+	return 0;
+}
+
 int coord_store_site_list(coord_store *st, coord_site_row **out, size_t *n)
 {
-	coord_db *db = coord_store_lock(st);
-	coord_site_row *rows = NULL, *row;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(coord_site_row), SIZE_MAX,
+		site_item, NULL, "list sites" };
 
-	if ((r = coord_db_query(db, "SELECT " COORD_SITE_COLS " FROM sites "
-				"ORDER BY name", COORD_NOARGS, &s)) != 0)
-		goto out;
-	while ((r = coord_stmt_step(s)) == 1) {
-		if ((row = coord_store_grow(&rows, &cnt, &cap, sizeof(*rows))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		site_from_row(s, row);
-	}
-	if (r != 0)
-		goto out;
-	*out = rows;
-	*n = cnt;
-	rows = NULL;
-out:
-	free(rows);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_list(st, &ls, "SELECT " COORD_SITE_COLS " FROM sites "
+				"ORDER BY name", COORD_NOARGS, out, n);
 }
 
 /* The certificates the site connected with or was issued. */
