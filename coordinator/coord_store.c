@@ -83,6 +83,15 @@ void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz)
 	return v + (*n)++ * sz;
 }
 
+int coord_store_run(coord_store *st, const char *sql, const coord_arg *args,
+		    size_t nargs, int64_t *changes)
+{
+	int r = coord_db_run(coord_store_lock(st), sql, args, nargs, changes);
+
+	coord_store_unlock(st);
+	return r;
+}
+
 typedef struct coord_list {
 	const coord_list_spec *ls;
 	char *v;

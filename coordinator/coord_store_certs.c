@@ -13,19 +13,13 @@ int coord_store_cert_seen(coord_store *st, const char *site,
 			  const char *fingerprint, const char *serial,
 			  int64_t not_after_ms, int64_t now_ms)
 {
-	coord_db *db;
-	int r;
-
 	if (!st || !site || !fingerprint || !serial)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
-	r = coord_db_run(db, "INSERT INTO site_certs(site, fingerprint, serial,"
-			 " not_after_ms, first_seen_ms) VALUES(?, ?, ?, ?, ?)"
-			 " ON CONFLICT(site, fingerprint) DO NOTHING",
-			 COORD_ARGS(CA_T(site), CA_T(fingerprint), CA_T(serial),
-				    CA_I(not_after_ms), CA_I(now_ms)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO site_certs(site, fingerprint, serial,"
+			       " not_after_ms, first_seen_ms) VALUES(?, ?, ?, ?, ?)"
+			       " ON CONFLICT(site, fingerprint) DO NOTHING",
+			       COORD_ARGS(CA_T(site), CA_T(fingerprint), CA_T(serial),
+					  CA_I(not_after_ms), CA_I(now_ms)), NULL);
 }
 
 static int serial_item(coord_stmt *s, void *item)
@@ -53,16 +47,10 @@ int coord_store_revoked_serials(coord_store *st, char (**serials)[66], size_t *n
 int coord_store_crl_put(coord_store *st, uint64_t number, const char *pem,
 			int64_t now_ms)
 {
-	coord_db *db;
-	int r;
-
 	if (!st || !pem || number == 0)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
-	r = coord_db_run(db, "INSERT INTO crl(number, pem, created_ms) VALUES(?, ?, ?)",
-			 COORD_ARGS(CA_I(number), CA_T(pem), CA_I(now_ms)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO crl(number, pem, created_ms) VALUES(?, ?, ?)",
+			       COORD_ARGS(CA_I(number), CA_T(pem), CA_I(now_ms)), NULL);
 }
 
 int coord_store_crl_latest(coord_store *st, uint64_t *number, char **pem)

@@ -13,23 +13,17 @@
 int coord_store_decline_put(coord_store *st, uint64_t job_id,
 			    const fl_msg_decline *d)
 {
-	coord_db *db;
-	int r;
-
 	if (!st || !d || !d->site[0] || d->reason == FL_DECLINE_NONE)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
-	r = coord_db_run(db, "INSERT INTO declines(job_id, round, attempt, site,"
-			 " reason, text, at_ms) VALUES(?, ?, ?, ?, ?, ?, ?)"
-			 " ON CONFLICT(job_id, round, attempt, site) DO UPDATE SET"
-			 " reason = excluded.reason, text = excluded.text,"
-			 " at_ms = excluded.at_ms",
-			 COORD_ARGS(CA_I(job_id), CA_I(d->round), CA_I(d->attempt),
-				    CA_T(d->site),
-				    CA_T(fl_decline_reason_name(d->reason)),
-				    CA_T(d->text), CA_I(d->at_ms)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO declines(job_id, round, attempt, site,"
+			       " reason, text, at_ms) VALUES(?, ?, ?, ?, ?, ?, ?)"
+			       " ON CONFLICT(job_id, round, attempt, site) DO UPDATE SET"
+			       " reason = excluded.reason, text = excluded.text,"
+			       " at_ms = excluded.at_ms",
+			       COORD_ARGS(CA_I(job_id), CA_I(d->round), CA_I(d->attempt),
+					  CA_T(d->site),
+					  CA_T(fl_decline_reason_name(d->reason)),
+					  CA_T(d->text), CA_I(d->at_ms)), NULL);
 }
 
 static int decline_item(coord_stmt *s, void *item)

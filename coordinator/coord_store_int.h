@@ -48,6 +48,10 @@ int coord_store_jobsig_migrate_db(coord_db *db);
  * capacity *cap) and returns it zeroed, or NULL (out of memory). */
 void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz);
 
+/* coord_db_run under the store's lock. */
+int coord_store_run(coord_store *st, const char *sql, const coord_arg *args,
+		    size_t nargs, int64_t *changes);
+
 /* How coord_store_list reads one list: the items' size, the most rows it
  * reads (SIZE_MAX: all), the function that fills a zeroed item from a row
  * (0, COORD_LIST_SKIP to leave the row out, or an error that stops the

@@ -119,13 +119,12 @@ int coord_store_job_active(coord_store *st, uint64_t **ids, size_t *n)
 int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 			      const char *error, int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
 	int64_t n = 0;
-	int r = coord_db_run(db, "UPDATE jobs SET state = ?, error = ?, updated_ms = ? "
-			     "WHERE id = ?", COORD_ARGS(CA_T(state), CA_T(error),
-							CA_I(now_ms), CA_I(id)), &n);
+	int r = coord_store_run(st, "UPDATE jobs SET state = ?, error = ?, "
+				"updated_ms = ? WHERE id = ?",
+				COORD_ARGS(CA_T(state), CA_T(error), CA_I(now_ms),
+					   CA_I(id)), &n);
 
-	coord_store_unlock(st);
 	if (r == 0 && n == 0)
 		r = FL_E_NOTFOUND;
 	if (r == 0)
@@ -136,12 +135,10 @@ int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 
 int coord_store_job_set_weight(coord_store *st, uint64_t id, double n)
 {
-	coord_db *db = coord_store_lock(st);
 	int64_t changed = 0;
-	int r = coord_db_run(db, "UPDATE jobs SET weight_n = ? WHERE id = ?",
-			     COORD_ARGS(CA_D(n), CA_I(id)), &changed);
+	int r = coord_store_run(st, "UPDATE jobs SET weight_n = ? WHERE id = ?",
+				COORD_ARGS(CA_D(n), CA_I(id)), &changed);
 
-	coord_store_unlock(st);
 	return r == 0 && changed == 0 ? FL_E_NOTFOUND : r;
 }
 

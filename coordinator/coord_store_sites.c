@@ -13,13 +13,9 @@
 int coord_store_site_add(coord_store *st, const char *name, const char *role,
 			 int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
-	int r = coord_db_run(db, "INSERT INTO sites(name, role, added_ms) "
-			     "VALUES(?, ?, ?)", COORD_ARGS(CA_T(name), CA_T(role),
-							   CA_I(now_ms)), NULL);
-
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO sites(name, role, added_ms) "
+			       "VALUES(?, ?, ?)", COORD_ARGS(CA_T(name), CA_T(role),
+							     CA_I(now_ms)), NULL);
 }
 
 #define COORD_SITE_COLS "name, role, added_ms, last_seen_ms, datasets, revoked"
@@ -63,23 +59,17 @@ out:
 int coord_store_site_seen(coord_store *st, const char *name,
 			  const char *datasets, int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
-	int r = coord_db_run(db, "UPDATE sites SET last_seen_ms = ?, datasets = ? "
-			     "WHERE name = ?", COORD_ARGS(CA_I(now_ms), CA_T(datasets),
-							  CA_T(name)), NULL);
-
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "UPDATE sites SET last_seen_ms = ?, datasets = ? "
+			       "WHERE name = ?", COORD_ARGS(CA_I(now_ms), CA_T(datasets),
+							    CA_T(name)), NULL);
 }
 
 int coord_store_site_set_revoked(coord_store *st, const char *name, int revoked)
 {
-	coord_db *db = coord_store_lock(st);
 	int64_t n = 0;
-	int r = coord_db_run(db, "UPDATE sites SET revoked = ? WHERE name = ?",
-			     COORD_ARGS(CA_I(revoked ? 1 : 0), CA_T(name)), &n);
+	int r = coord_store_run(st, "UPDATE sites SET revoked = ? WHERE name = ?",
+				COORD_ARGS(CA_I(revoked ? 1 : 0), CA_T(name)), &n);
 
-	coord_store_unlock(st);
 	return r == 0 && n == 0 ? FL_E_NOTFOUND : r;
 }
 
