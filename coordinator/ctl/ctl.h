@@ -166,6 +166,10 @@ int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
  * operator's certificate (--cert): sub->spec_sig, sub->spec_cert (owned by
  * sub). Exit code, after printing what is wrong. */
 int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub);
+/* Signs sub (ctl_spec_sign) and submits it; *info: the new job's row.
+ * Exit code, after printing what is wrong. sub stays the caller's. */
+int ctl_job_submit_signed(ctl_ctx *c, const char *what, fl_msg_job_submit *sub,
+			  fl_msg_job_info *info);
 
 /* ---- ctl_ca_open.c ---- */
 struct fl_ca;
