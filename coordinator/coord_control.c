@@ -293,7 +293,7 @@ int coord_ctl_list_sites(coord_service *svc, const coord_caller *who,
 	fl_msg_site_list list = { NULL, 0 };
 	coord_site_row *rows = NULL;
 	size_t n = 0, i;
-	int64_t now = fl_time_ms(), seen;
+	int64_t now = fl_time_ms();
 	int empty = 0, r;
 
 	(void)who;
@@ -313,12 +313,7 @@ int coord_ctl_list_sites(coord_service *svc, const coord_caller *who,
 	}
 	for (i = 0; i < n; i++) {
 		list.sites[i] = rows[i].info;
-		seen = coord_engine_site_last_seen(svc->eng, rows[i].info.name);
-		if (seen > list.sites[i].last_seen_ms)
-			list.sites[i].last_seen_ms = seen;
-		list.sites[i].online = list.sites[i].last_seen_ms > 0 &&
-			!list.sites[i].revoked && now - list.sites[i].last_seen_ms <=
-			(int64_t)coord_engine_offline_after_ms(svc->eng);
+		coord_svc_site_live(svc, &list.sites[i], now);
 	}
 	list.n = n;
 	r = coord_svc_encoded(fl_codec_encode_site_list(&list, out, outlen),

@@ -75,7 +75,6 @@ int coord_ctl_get_site(coord_service *svc, const coord_caller *who,
 {
 	fl_msg_site_add req;
 	fl_msg_site_detail *d = NULL;
-	int64_t seen;
 	int r;
 
 	(void)who;
@@ -92,12 +91,7 @@ int coord_ctl_get_site(coord_service *svc, const coord_caller *who,
 			      "cannot read site '%s'", req.name);
 		goto out;
 	}
-	seen = coord_engine_site_last_seen(svc->eng, req.name);
-	if (seen > d->site.last_seen_ms)
-		d->site.last_seen_ms = seen;
-	d->site.online = d->site.last_seen_ms > 0 && !d->site.revoked &&
-		fl_time_ms() - d->site.last_seen_ms <=
-		(int64_t)coord_engine_offline_after_ms(svc->eng);
+	coord_svc_site_live(svc, &d->site, fl_time_ms());
 	r = coord_svc_encoded(fl_codec_encode_site_detail(d, out, outlen),
 			      "the site", msg);
 out:

@@ -160,3 +160,14 @@ void coord_svc_get_model(coord_service *svc, fl_rpc_call *call, bool as_site)
 	coord_blob_release(b);
 	free(buf);
 }
+
+void coord_svc_site_live(coord_service *svc, fl_msg_site_info *s, int64_t now_ms)
+{
+	int64_t seen = coord_engine_site_last_seen(svc->eng, s->name);
+
+	if (seen > s->last_seen_ms)
+		s->last_seen_ms = seen;
+	s->online = s->last_seen_ms > 0 && !s->revoked &&
+		now_ms - s->last_seen_ms <=
+		(int64_t)coord_engine_offline_after_ms(svc->eng);
+}

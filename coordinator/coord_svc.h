@@ -63,6 +63,10 @@ int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg);
  * selected in the job's current round; false: an operator's call (site
  * NULL), for the Control service. */
 void coord_svc_get_model(coord_service *svc, fl_rpc_call *call, bool as_site);
+/* A stored site row made live: last_seen_ms from the engine if it saw the
+ * site later than the store did, and online (seen within the engine's
+ * offline_after, and not revoked) at now_ms. */
+void coord_svc_site_live(coord_service *svc, fl_msg_site_info *s, int64_t now_ms);
 /* Sends one encoded reply and frees it. */
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
 /* Sends the reply that an encoder made (enc: its result; buf, len: its
