@@ -230,24 +230,21 @@ out:
 }
 
 /* GetCrl: the latest CRL the coordinator published (number 0: none). */
-int coord_agent_get_crl(coord_service *svc, const coord_caller *who,
-			const uint8_t *buf, size_t len, uint8_t **out,
-			size_t *outlen, char *msg)
+int coord_agent_get_crl(coord_unary *u)
 {
 	fl_msg_crl req, rep;
 	int r;
 
-	(void)who;
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_bad(fl_codec_decode_crl(buf, len, &req), "CrlInfo",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_crl(u->buf, u->len, &req), "CrlInfo",
+			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_certs_crl_get(svc->certs, svc->st, &rep.number, &rep.pem)) != 0) {
-		fl_errmsg_set(msg, "cannot read the CRL: %s", fl_strerror(r));
+	if ((r = coord_certs_crl_get(u->svc->certs, u->svc->st, &rep.number, &rep.pem)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read the CRL: %s", fl_strerror(r));
 		goto out;
 	}
-	r = coord_svc_encoded(fl_codec_encode_crl(&rep, out, outlen), "the CRL", msg);
+	r = coord_svc_encoded(fl_codec_encode_crl(&rep, &u->out, &u->outlen), "the CRL", u->msg);
 out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);

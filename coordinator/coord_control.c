@@ -16,19 +16,18 @@
 #include "fl_util.h"
 
 /* Encodes the job's current row as the reply. */
-static int coord_ctl_job_reply(coord_service *svc, uint64_t id, uint8_t **out,
-			       size_t *outlen, char *msg)
+static int coord_ctl_job_reply(coord_unary *u, uint64_t id)
 {
 	fl_msg_job_info info;
 	int r;
 
-	if ((r = coord_store_job_get(svc->st, id, &info, NULL)) != 0) {
-		fl_errmsg_set(msg, "cannot read job %llu: %s", (unsigned long long)id,
-			      fl_strerror(r));
+	if ((r = coord_store_job_get(u->svc->st, id, &info, NULL)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read job %llu: %s",
+			      (unsigned long long)id, fl_strerror(r));
 		return r;
 	}
-	return coord_svc_encoded(fl_codec_encode_job_info(&info, out, outlen),
-				 "the job", msg);
+	r = fl_codec_encode_job_info(&info, &u->out, &u->outlen);
+	return coord_svc_encoded(r, "the job", u->msg);
 }
 
 int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
@@ -68,9 +67,7 @@ int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
 	return 0;
 }
 
-int coord_ctl_submit_job(coord_service *svc, const coord_caller *who,
-			 const uint8_t *buf, size_t len, uint8_t **out,
-			 size_t *outlen, char *msg)
+int coord_ctl_submit_job(coord_unary *u)
 {
 	fl_msg_job_submit req;
 	coord_spec_sig sig;
@@ -78,93 +75,86 @@ int coord_ctl_submit_job(coord_service *svc, const coord_caller *who,
 	int r;
 
 	memset(&req, 0, sizeof(req));
-	if ((r = coord_svc_bad(fl_codec_decode_job_submit(buf, len, &req),
-			       "JobSubmit", msg)) != 0 ||
-	    (r = coord_ctl_spec_check(who, &req, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_job_submit(u->buf, u->len, &req),
+			       "JobSubmit", u->msg)) != 0 ||
+	    (r = coord_ctl_spec_check(u->who, &req, u->msg)) != 0)
 		goto out;
 	sig.sig = req.spec_sig;
 	sig.sig_len = req.spec_sig_len;
 	sig.cert_pem = req.spec_cert;
-	if ((r = coord_engine_submit_signed(svc->eng, req.spec ? req.spec : "", &sig,
-					    who->cn, fl_time_ms(), &id, msg)) != 0)
+	if ((r = coord_engine_submit_signed(u->svc->eng, req.spec ? req.spec : "", &sig,
+					    u->who->cn, fl_time_ms(), &id, u->msg)) != 0)
 		goto out;
-	r = coord_ctl_job_reply(svc, id, out, outlen, msg);
+	r = coord_ctl_job_reply(u, id);
 out:
 	fl_msg_job_submit_clear(&req);
 	return r;
 }
 
-int coord_ctl_list_jobs(coord_service *svc, const coord_caller *who,
-			const uint8_t *buf, size_t len, uint8_t **out,
-			size_t *outlen, char *msg)
+int coord_ctl_list_jobs(coord_unary *u)
 {
 	fl_msg_job_list list = { NULL, 0 };
 	int empty = 0, r;
 
-	(void)who;
-	if ((r = coord_svc_bad(fl_codec_decode_empty(buf, len, &empty), "Empty",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
+			       u->msg)) != 0)
 		return r;
-	if ((r = coord_store_job_list(svc->st, &list)) != 0)
-		fl_errmsg_set(msg, "cannot list jobs: %s", fl_strerror(r));
-	else
-		r = coord_svc_encoded(fl_codec_encode_job_list(&list, out, outlen),
-				      "the job list", msg);
+	if ((r = coord_store_job_list(u->svc->st, &list)) != 0) {
+		fl_errmsg_set(u->msg, "cannot list jobs: %s", fl_strerror(r));
+	} else {
+		r = fl_codec_encode_job_list(&list, &u->out, &u->outlen);
+		r = coord_svc_encoded(r, "the job list", u->msg);
+	}
 	fl_msg_job_list_clear(&list);
 	return r;
 }
 
-int coord_ctl_get_job(coord_service *svc, const coord_caller *who,
-		      const uint8_t *buf, size_t len, uint8_t **out,
-		      size_t *outlen, char *msg)
+int coord_ctl_get_job(coord_unary *u)
 {
 	fl_msg_job_status st;
 	fl_msg_job_ref ref;
 	char *spec = NULL;
 	int r;
 
-	(void)who;
 	memset(&st, 0, sizeof(st));
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(buf, len, &ref), "JobRef",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
+			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_job_get(svc->st, ref.job_id, &st.job, &spec)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &st.job, &spec)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)ref.job_id);
 		goto out;
 	}
-	if ((r = coord_store_round_list(svc->st, ref.job_id, &st.rounds,
+	if ((r = coord_store_round_list(u->svc->st, ref.job_id, &st.rounds,
 					&st.nrounds)) != 0) {
-		fl_errmsg_set(msg, "cannot read the rounds: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the rounds: %s", fl_strerror(r));
 		goto out;
 	}
 	(void)coord_dp_status(spec, st.rounds, st.nrounds, &st.privacy);
-	if ((r = coord_store_decline_list(svc->st, ref.job_id, &st.declines,
+	if ((r = coord_store_decline_list(u->svc->st, ref.job_id, &st.declines,
 					  &st.ndeclines)) != 0) {
-		fl_errmsg_set(msg, "cannot read the declines: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the declines: %s", fl_strerror(r));
 		goto out;
 	}
-	r = coord_svc_encoded(fl_codec_encode_job_status(&st, out, outlen),
-			      "the job status", msg);
+	r = fl_codec_encode_job_status(&st, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the job status", u->msg);
 out:
 	free(spec);
 	fl_msg_job_status_clear(&st);
 	return r;
 }
 
-int coord_ctl_abort_job(coord_service *svc, const coord_caller *who,
-			const uint8_t *buf, size_t len, uint8_t **out,
-			size_t *outlen, char *msg)
+int coord_ctl_abort_job(coord_unary *u)
 {
 	fl_msg_job_ref ref;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(buf, len, &ref), "JobRef",
-			       msg)) != 0 ||
-	    (r = coord_engine_abort(svc->eng, ref.job_id, who->cn, fl_time_ms(),
-				    msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
+			       u->msg)) != 0 ||
+	    (r = coord_engine_abort(u->svc->eng, ref.job_id, u->who->cn, fl_time_ms(),
+				    u->msg)) != 0)
 		return r;
-	return coord_ctl_job_reply(svc, ref.job_id, out, outlen, msg);
+	return coord_ctl_job_reply(u, ref.job_id);
 }
 
 void coord_ctl_get_model(fl_rpc_call *call, void *ctx)
@@ -189,9 +179,7 @@ static int coord_ctl_name_ok(const char *name)
 	return 1;
 }
 
-int coord_ctl_add_site(coord_service *svc, const coord_caller *who,
-		       const uint8_t *buf, size_t len, uint8_t **out,
-		       size_t *outlen, char *msg)
+int coord_ctl_add_site(coord_unary *u)
 {
 	fl_msg_site_add req;
 	coord_site_row row;
@@ -200,41 +188,39 @@ int coord_ctl_add_site(coord_service *svc, const coord_caller *who,
 	int64_t now = fl_time_ms();
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(buf, len, &req), "SiteAdd",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req), "SiteAdd",
+			       u->msg)) != 0)
 		return r;
 	if (!coord_ctl_name_ok(req.name)) {
-		fl_errmsg_set(msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
+		fl_errmsg_set(u->msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
 			      req.name);
 		return FL_E_INVAL;
 	}
 	role = req.role[0] ? req.role : FL_ROLE_SITE;
 	if (strcmp(role, FL_ROLE_SITE) != 0 && strcmp(role, FL_ROLE_ADMIN) != 0 &&
 	    strcmp(role, FL_ROLE_VIEWER) != 0) {
-		fl_errmsg_set(msg, "bad role '%s': use site, admin or viewer", role);
+		fl_errmsg_set(u->msg, "bad role '%s': use site, admin or viewer", role);
 		return FL_E_INVAL;
 	}
-	if ((r = coord_store_site_add(svc->st, req.name, role, now)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_EXISTS ? "site '%s' already exists" :
+	if ((r = coord_store_site_add(u->svc->st, req.name, role, now)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_EXISTS ? "site '%s' already exists" :
 			      "cannot add site '%s'", req.name);
 		return r;
 	}
 	snprintf(detail, sizeof(detail), "site %s role %s", req.name, role);
-	coord_store_audit(svc->st, who->cn, "add site", detail, now);
-	fl_info("site '%s' (%s) added by %s", req.name, role, who->cn);
-	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0) {
-		fl_errmsg_set(msg, "cannot read site '%s' back", req.name);
+	coord_store_audit(u->svc->st, u->who->cn, "add site", detail, now);
+	fl_info("site '%s' (%s) added by %s", req.name, role, u->who->cn);
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read site '%s' back", req.name);
 		return r;
 	}
-	return coord_svc_encoded(fl_codec_encode_site_info(&row.info, out, outlen),
-				 "the site", msg);
+	r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen);
+	return coord_svc_encoded(r, "the site", u->msg);
 }
 
 /* RevokeSite: refused from its next call; with the CA online, a new CRL
  * that the agents fetch at their next poll (then they refuse its keys). */
-int coord_ctl_revoke_site(coord_service *svc, const coord_caller *who,
-			  const uint8_t *buf, size_t len, uint8_t **out,
-			  size_t *outlen, char *msg)
+int coord_ctl_revoke_site(coord_unary *u)
 {
 	fl_msg_site_add req;
 	coord_site_row row;
@@ -244,27 +230,27 @@ int coord_ctl_revoke_site(coord_service *svc, const coord_caller *who,
 	int64_t now = fl_time_ms();
 	int r, rc;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(buf, len, &req), "SiteAdd",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req), "SiteAdd",
+			       u->msg)) != 0)
 		return r;
-	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
 			      "list' shows the sites)" : "cannot read site '%s'",
 			      req.name);
 		return r;
 	}
 	if (strcmp(row.info.role, FL_ROLE_SITE) != 0) {
-		fl_errmsg_set(msg, "'%s' is an operator (%s), not a site: revoke its "
+		fl_errmsg_set(u->msg, "'%s' is an operator (%s), not a site: revoke its "
 			      "certificate with 'fedctl ca revoke', then 'fedctl crl "
 			      "publish'", req.name, row.info.role);
 		return FL_E_INVAL;
 	}
-	if ((r = coord_store_site_set_revoked(svc->st, req.name, 1)) != 0) {
-		fl_errmsg_set(msg, "cannot revoke site '%s': %s", req.name,
+	if ((r = coord_store_site_set_revoked(u->svc->st, req.name, 1)) != 0) {
+		fl_errmsg_set(u->msg, "cannot revoke site '%s': %s", req.name,
 			      fl_strerror(r));
 		return r;
 	}
-	rc = coord_certs_publish_crl(svc->certs, svc->st, svc->ca, now, &number,
+	rc = coord_certs_publish_crl(u->svc->certs, u->svc->st, u->svc->ca, now, &number,
 				     &nserials);
 	if (rc == 0)
 		snprintf(detail, sizeof(detail), "site %s; CRL %llu (%zu serials)",
@@ -272,23 +258,21 @@ int coord_ctl_revoke_site(coord_service *svc, const coord_caller *who,
 	else
 		snprintf(detail, sizeof(detail), "site %s; no CRL (%s)", req.name,
 			 rc == FL_E_STATE ? "the CA is offline" : fl_strerror(rc));
-	coord_store_audit(svc->st, who->cn, "revoke site", detail, now);
-	if (rc == 0 && svc->srv)
-		fl_rpc_server_flush(svc->srv);   /* held polls learn the CRL now */
+	coord_store_audit(u->svc->st, u->who->cn, "revoke site", detail, now);
+	if (rc == 0 && u->svc->srv)
+		fl_rpc_server_flush(u->svc->srv);   /* held polls learn the CRL now */
 	fl_warn("site '%s' revoked by %s: refused from its next call; %s", req.name,
-		who->cn, rc == 0 ? "the agents get the new CRL at their next poll" :
+		u->who->cn, rc == 0 ? "the agents get the new CRL at their next poll" :
 		rc == FL_E_STATE ? "the CA is offline, so no CRL: publish one made "
 		"with 'fedctl ca revoke' with 'fedctl crl publish'" :
 		"the CRL could not be made");
-	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0 ||
-	    (r = fl_codec_encode_site_info(&row.info, out, outlen)) != 0)
-		fl_errmsg_set(msg, "cannot send the site back: %s", fl_strerror(r));
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0 ||
+	    (r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen)) != 0)
+		fl_errmsg_set(u->msg, "cannot send the site back: %s", fl_strerror(r));
 	return r;
 }
 
-int coord_ctl_list_sites(coord_service *svc, const coord_caller *who,
-			 const uint8_t *buf, size_t len, uint8_t **out,
-			 size_t *outlen, char *msg)
+int coord_ctl_list_sites(coord_unary *u)
 {
 	fl_msg_site_list list = { NULL, 0 };
 	coord_site_row *rows = NULL;
@@ -296,28 +280,27 @@ int coord_ctl_list_sites(coord_service *svc, const coord_caller *who,
 	int64_t now = fl_time_ms();
 	int empty = 0, r;
 
-	(void)who;
-	if ((r = coord_svc_bad(fl_codec_decode_empty(buf, len, &empty), "Empty",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
+			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_site_list(svc->st, &rows, &n)) != 0) {
-		fl_errmsg_set(msg, "cannot list sites: %s", fl_strerror(r));
+	if ((r = coord_store_site_list(u->svc->st, &rows, &n)) != 0) {
+		fl_errmsg_set(u->msg, "cannot list sites: %s", fl_strerror(r));
 		goto out;
 	}
 	if (n > FL_MSG_MAX_LIST)
 		n = FL_MSG_MAX_LIST;
 	if ((list.sites = calloc(n ? n : 1, sizeof(*list.sites))) == NULL) {
 		r = FL_E_NOMEM;
-		fl_errmsg_set(msg, "out of memory");
+		fl_errmsg_set(u->msg, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		list.sites[i] = rows[i].info;
-		coord_svc_site_live(svc, &list.sites[i], now);
+		coord_svc_site_live(u->svc, &list.sites[i], now);
 	}
 	list.n = n;
-	r = coord_svc_encoded(fl_codec_encode_site_list(&list, out, outlen),
-			      "the site list", msg);
+	r = fl_codec_encode_site_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the site list", u->msg);
 out:
 	free(rows);
 	fl_msg_site_list_clear(&list);
@@ -326,9 +309,7 @@ out:
 
 /* One page of the round ledger (entries from from_seq on) and the
  * certificate that signed it. */
-int coord_ctl_get_ledger(coord_service *svc, const coord_caller *who,
-			 const uint8_t *buf, size_t len, uint8_t **out,
-			 size_t *outlen, char *msg)
+int coord_ctl_get_ledger(coord_unary *u)
 {
 	fl_msg_ledger_req req = { 0, 0 };
 	fl_msg_ledger_list list = { NULL, 0, NULL, 0 };
@@ -337,19 +318,18 @@ int coord_ctl_get_ledger(coord_service *svc, const coord_caller *who,
 	uint64_t next = 0;
 	int r;
 
-	(void)who;
-	if ((r = coord_svc_bad(fl_codec_decode_ledger_req(buf, len, &req),
-			       "LedgerRequest", msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_ledger_req(u->buf, u->len, &req),
+			       "LedgerRequest", u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_ledger_list(svc->st, req.job_id,
+	if ((r = coord_store_ledger_list(u->svc->st, req.job_id,
 					 req.from_seq ? req.from_seq : 1,
 					 FL_MSG_LEDGER_PAGE, &rows, &n, &next)) != 0) {
-		fl_errmsg_set(msg, "cannot read the ledger: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the ledger: %s", fl_strerror(r));
 		goto out;
 	}
 	if (n && (list.entries = calloc(n, sizeof(*list.entries))) == NULL) {
 		r = FL_E_NOMEM;
-		fl_errmsg_set(msg, "out of memory");
+		fl_errmsg_set(u->msg, "out of memory");
 		goto out;
 	}
 	/* The entries borrow the rows' text (freed with the rows). */
@@ -362,10 +342,10 @@ int coord_ctl_get_ledger(coord_service *svc, const coord_caller *who,
 		       sizeof(list.entries[i].sig_hex));
 	}
 	list.n = n;
-	list.cert_pem = (char *)coord_ledger_signer_cert(svc->ledger);
+	list.cert_pem = (char *)coord_ledger_signer_cert(u->svc->ledger);
 	list.next_seq = next;
-	r = coord_svc_encoded(fl_codec_encode_ledger_list(&list, out, outlen),
-			      "the ledger", msg);
+	r = fl_codec_encode_ledger_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the ledger", u->msg);
 out:
 	free(list.entries);
 	coord_store_ledger_free(rows, n);

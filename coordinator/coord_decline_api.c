@@ -52,16 +52,14 @@ out:
 	return r;
 }
 
-int coord_agent_decline(coord_service *svc, const coord_caller *who,
-			const uint8_t *buf, size_t len, uint8_t **out,
-			size_t *outlen, char *msg)
+int coord_agent_decline(coord_unary *u)
 {
 	fl_msg_decline d;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_decline(buf, len, &d), "Decline",
-			       msg)) != 0 ||
-	    (r = coord_engine_decline(svc->eng, who->cn, &d, fl_time_ms(), msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_decline(u->buf, u->len, &d), "Decline",
+			       u->msg)) != 0 ||
+	    (r = coord_engine_decline(u->svc->eng, u->who->cn, &d, fl_time_ms(), u->msg)) != 0)
 		return r;
-	return coord_svc_empty(out, outlen, msg);
+	return coord_svc_empty(&u->out, &u->outlen, u->msg);
 }

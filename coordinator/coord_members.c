@@ -252,28 +252,25 @@ void coord_members_clear(coord_members *m)
 }
 
 /* GetMembers: the member list (version 0, no text: none). */
-int coord_agent_get_members(coord_service *svc, const coord_caller *who,
-			    const uint8_t *buf, size_t len, uint8_t **out,
-			    size_t *outlen, char *msg)
+int coord_agent_get_members(coord_unary *u)
 {
 	fl_msg_members req, rep;
 	int r;
 
-	(void)who;
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	r = coord_svc_bad(fl_codec_decode_members(buf, len, &req), "MembersInfo", msg);
+	r = coord_svc_bad(fl_codec_decode_members(u->buf, u->len, &req), "MembersInfo", u->msg);
 	fl_msg_members_clear(&req);
 	if (r != 0)
 		return r;
-	if (svc->members) {
-		pthread_mutex_lock(&svc->members->lock);
-		rep.version = svc->members->version;
-		rep.text = svc->members->text;
-		r = fl_codec_encode_members(&rep, out, outlen);
-		pthread_mutex_unlock(&svc->members->lock);
+	if (u->svc->members) {
+		pthread_mutex_lock(&u->svc->members->lock);
+		rep.version = u->svc->members->version;
+		rep.text = u->svc->members->text;
+		r = fl_codec_encode_members(&rep, &u->out, &u->outlen);
+		pthread_mutex_unlock(&u->svc->members->lock);
 	} else {
-		r = fl_codec_encode_members(&rep, out, outlen);
+		r = fl_codec_encode_members(&rep, &u->out, &u->outlen);
 	}
-	return coord_svc_encoded(r, "the member list", msg);
+	return coord_svc_encoded(r, "the member list", u->msg);
 }

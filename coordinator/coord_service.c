@@ -35,7 +35,7 @@ static const fl_rpc_method coord_calls[] = {
 static const struct coord_unary_method {
 	const char *path;
 	coord_unary_fn *fn;
-} coord_unary[] = {
+} coord_unary_methods[] = {
 	{ FL_RPC_CTL_SUBMIT_JOB, coord_ctl_submit_job },
 	{ FL_RPC_CTL_LIST_JOBS, coord_ctl_list_jobs },
 	{ FL_RPC_CTL_GET_JOB, coord_ctl_get_job },
@@ -58,21 +58,21 @@ static const struct coord_unary_method {
 };
 
 #define COORD_NCALLS (sizeof(coord_calls) / sizeof(coord_calls[0]))
-#define COORD_NUNARY (sizeof(coord_unary) / sizeof(coord_unary[0]))
+#define COORD_NUNARY (sizeof(coord_unary_methods) / sizeof(coord_unary_methods[0]))
 
 static fl_rpc_method coord_methods[COORD_NCALLS + COORD_NUNARY];
 static pthread_once_t coord_methods_once = PTHREAD_ONCE_INIT;
 
 /* The handler of every unary method: the server routes here only the
- * paths of coord_unary, so a path not in it is a programming error. */
+ * paths of coord_unary_methods, so a path not in it is a programming error. */
 static void coord_service_unary(fl_rpc_call *call, void *ctx)
 {
 	const char *path = fl_rpc_call_method(call);
 	size_t i;
 
 	for (i = 0; path && i < COORD_NUNARY; i++) {
-		if (strcmp(path, coord_unary[i].path) == 0) {
-			coord_svc_unary(ctx, call, coord_unary[i].fn);
+		if (strcmp(path, coord_unary_methods[i].path) == 0) {
+			coord_svc_unary(ctx, call, coord_unary_methods[i].fn);
 			return;
 		}
 	}
@@ -86,7 +86,7 @@ static void coord_methods_build(void)
 
 	memcpy(coord_methods, coord_calls, sizeof(coord_calls));
 	for (i = 0; i < COORD_NUNARY; i++) {
-		coord_methods[COORD_NCALLS + i].path = coord_unary[i].path;
+		coord_methods[COORD_NCALLS + i].path = coord_unary_methods[i].path;
 		coord_methods[COORD_NCALLS + i].fn = coord_service_unary;
 	}
 }

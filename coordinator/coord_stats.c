@@ -117,21 +117,19 @@ out:
 	return r;
 }
 
-int coord_ctl_get_stats(coord_service *svc, const coord_caller *who,
-			const uint8_t *buf, size_t len, uint8_t **out,
-			size_t *outlen, char *msg)
+int coord_ctl_get_stats(coord_unary *u)
 {
 	fl_msg_job_ref ref;
 	fl_msg_job_stats js;
 	int r;
 
-	(void)who;
 	memset(&js, 0, sizeof(js));
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(buf, len, &ref), "JobRef",
-			       msg)) == 0 &&
-	    (r = coord_stats_build(svc->st, ref.job_id, &js, msg)) == 0)
-		r = coord_svc_encoded(fl_codec_encode_job_stats(&js, out, outlen),
-				      "the statistics", msg);
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref),
+			       "JobRef", u->msg)) == 0 &&
+	    (r = coord_stats_build(u->svc->st, ref.job_id, &js, u->msg)) == 0) {
+		r = fl_codec_encode_job_stats(&js, &u->out, &u->outlen);
+		r = coord_svc_encoded(r, "the statistics", u->msg);
+	}
 	fl_msg_job_stats_clear(&js);
 	return r;
 }

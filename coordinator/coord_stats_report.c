@@ -96,50 +96,45 @@ static int coord_sm_check(coord_engine *e, const char *site,
 	return FL_E_STATE;
 }
 
-int coord_agent_report_metrics(coord_service *svc, const coord_caller *who,
-			       const uint8_t *buf, size_t len, uint8_t **out,
-			       size_t *outlen, char *msg)
+int coord_agent_report_metrics(coord_unary *u)
 {
 	fl_msg_own_metrics m;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_own_metrics(buf, len, &m),
-			       "OwnMetrics", msg)) != 0 ||
-	    (r = coord_sm_check(svc->eng, who->cn, &m, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_own_metrics(u->buf, u->len, &m),
+			       "OwnMetrics", u->msg)) != 0 ||
+	    (r = coord_sm_check(u->svc->eng, u->who->cn, &m, u->msg)) != 0)
 		return r;
-	if ((r = coord_store_site_metrics_put(svc->st, who->cn, &m, fl_time_ms())) != 0) {
-		fl_errmsg_set(msg, "cannot store the figures: %s", fl_strerror(r));
+	if ((r = coord_store_site_metrics_put(u->svc->st, u->who->cn, &m, fl_time_ms())) != 0) {
+		fl_errmsg_set(u->msg, "cannot store the figures: %s", fl_strerror(r));
 		return r;
 	}
 	fl_info("job %llu round %u: %s reported its own figures (n %.0f)",
-		(unsigned long long)m.job_id, m.round, who->cn, m.n);
-	return coord_svc_empty(out, outlen, msg);
+		(unsigned long long)m.job_id, m.round, u->who->cn, m.n);
+	return coord_svc_empty(&u->out, &u->outlen, u->msg);
 }
 
-int coord_ctl_get_site_metrics(coord_service *svc, const coord_caller *who,
-			       const uint8_t *buf, size_t len, uint8_t **out,
-			       size_t *outlen, char *msg)
+int coord_ctl_get_site_metrics(coord_unary *u)
 {
 	fl_msg_job_ref ref;
 	fl_msg_job_info info;
 	fl_msg_site_metrics_list list = { NULL, 0 };
 	int r;
 
-	(void)who;
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(buf, len, &ref), "JobRef",
-			       msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
+			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_job_get(svc->st, ref.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &info, NULL)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)ref.job_id);
 		goto out;
 	}
-	if ((r = coord_store_site_metrics_list(svc->st, ref.job_id, &list)) != 0) {
-		fl_errmsg_set(msg, "cannot read the sites' figures: %s", fl_strerror(r));
+	if ((r = coord_store_site_metrics_list(u->svc->st, ref.job_id, &list)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read the sites' figures: %s", fl_strerror(r));
 		goto out;
 	}
-	r = coord_svc_encoded(fl_codec_encode_site_metrics_list(&list, out, outlen),
-			      "the sites' figures", msg);
+	r = fl_codec_encode_site_metrics_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the sites' figures", u->msg);
 out:
 	fl_msg_site_metrics_list_clear(&list);
 	return r;

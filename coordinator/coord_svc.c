@@ -94,13 +94,17 @@ void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
 	coord_caller who;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	coord_unary u = { svc, &who, NULL, 0, NULL, 0, msg };
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0 &&
-	    (r = fn(svc, &who, buf, len, &out, &outlen, msg)) == 0)
-		r = coord_svc_send(call, out, outlen, msg);
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0) {
+		u.buf = buf;
+		u.len = len;
+		if ((r = fn(&u)) == 0)
+			r = coord_svc_send(call, u.out, u.outlen, msg);
+	}
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	free(buf);
 }

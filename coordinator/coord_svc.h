@@ -73,14 +73,20 @@ int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
  * output, freed); if enc failed, "cannot encode WHAT: ..." and enc. */
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 		    const char *what, char *errmsg);
-/* A unary method's own part (coord_svc_unary runs it for the authenticated
- * caller who): decode the request (buf, len: borrowed), act, and encode the
- * reply into *out (set only on success; coord_svc_unary sends and frees
- * it). Returns 0, or an FL_E_* code with errmsg set. A function type: the
- * handlers are declared with it (coord_service.h). */
-typedef int coord_unary_fn(coord_service *svc, const coord_caller *who,
-			   const uint8_t *buf, size_t len, uint8_t **out,
-			   size_t *outlen, char *errmsg);
+/* One unary call as its method's function sees it (coord_svc_unary). */
+typedef struct coord_unary {
+	coord_service *svc;
+	const coord_caller *who;   /* the authenticated caller */
+	const uint8_t *buf;        /* the request (borrowed) */
+	size_t len;
+	uint8_t *out;              /* the encoded reply: set only on success; */
+	size_t outlen;             /* coord_svc_unary sends and frees it */
+	char *msg;                 /* FL_ERRMSG_BYTES: why it failed */
+} coord_unary;
+/* A unary method's own part: decode u->buf, act, encode the reply into
+ * u->out. Returns 0, or an FL_E_* code with u->msg set. A function type:
+ * the methods are declared with it (coord_service.h). */
+typedef int coord_unary_fn(coord_unary *u);
 /* A whole unary call: coord_svc_begin, fn, the reply if fn gave one, then
  * the call's status (errmsg on failure). */
 void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn);
