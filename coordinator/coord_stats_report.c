@@ -48,11 +48,7 @@ static int site_metrics_item(coord_stmt *s, void *item)
 	e->round = (uint32_t)coord_stmt_int64(s, 0);
 	coord_stmt_str(s, 1, e->site, sizeof(e->site));
 	e->metrics.present = true;
-	e->metrics.n = coord_stmt_double(s, 2);
-	e->metrics.loss = coord_stmt_double(s, 3);
-	e->metrics.accuracy = coord_stmt_double(s, 4);
-	e->metrics.macro_f1 = coord_stmt_double(s, 5);
-	e->metrics.r2 = coord_stmt_double(s, 6);
+	coord_store_metrics_cols(s, 2, &e->metrics);
 	e->reported_ms = coord_stmt_int64(s, 7);
 	return 0;
 }
@@ -105,7 +101,8 @@ int coord_agent_report_metrics(coord_unary *u)
 			       "OwnMetrics", u->msg)) != 0 ||
 	    (r = coord_sm_check(u->svc->eng, u->who->cn, &m, u->msg)) != 0)
 		return r;
-	if ((r = coord_store_site_metrics_put(u->svc->st, u->who->cn, &m, fl_time_ms())) != 0) {
+	if ((r = coord_store_site_metrics_put(u->svc->st, u->who->cn, &m,
+					      fl_time_ms())) != 0) {
 		fl_errmsg_set(u->msg, "cannot store the figures: %s", fl_strerror(r));
 		return r;
 	}
@@ -130,7 +127,8 @@ int coord_ctl_get_site_metrics(coord_unary *u)
 		goto out;
 	}
 	if ((r = coord_store_site_metrics_list(u->svc->st, ref.job_id, &list)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the sites' figures: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the sites' figures: %s",
+			      fl_strerror(r));
 		goto out;
 	}
 	r = fl_codec_encode_site_metrics_list(&list, &u->out, &u->outlen);

@@ -83,6 +83,15 @@ void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz)
 	return v + (*n)++ * sz;
 }
 
+void coord_store_metrics_cols(coord_stmt *s, int col, fl_msg_metrics *m)
+{
+	m->n = coord_stmt_double(s, col);
+	m->loss = coord_stmt_double(s, col + 1);
+	m->accuracy = coord_stmt_double(s, col + 2);
+	m->macro_f1 = coord_stmt_double(s, col + 3);
+	m->r2 = coord_stmt_double(s, col + 4);
+}
+
 int coord_store_run(coord_store *st, const char *sql, const coord_arg *args,
 		    size_t nargs, int64_t *changes)
 {

@@ -48,6 +48,10 @@ int coord_store_jobsig_migrate_db(coord_db *db);
  * capacity *cap) and returns it zeroed, or NULL (out of memory). */
 void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz);
 
+/* Reads n, loss, accuracy, macro_f1 and r2 of *m from the five columns
+ * from col on (present is the caller's). */
+void coord_store_metrics_cols(coord_stmt *s, int col, fl_msg_metrics *m);
+
 /* coord_db_run under the store's lock. */
 int coord_store_run(coord_store *st, const char *sql, const coord_arg *args,
 		    size_t nargs, int64_t *changes);

@@ -50,11 +50,7 @@ static void job_from_row(coord_stmt *s, fl_msg_job_info *o)
 	coord_stmt_str(s, 9, o->error, sizeof(o->error));
 	coord_stmt_str(s, 10, o->submitted_by, sizeof(o->submitted_by));
 	o->metrics.present = coord_stmt_int64(s, 11) != 0;
-	o->metrics.n = coord_stmt_double(s, 12);
-	o->metrics.loss = coord_stmt_double(s, 13);
-	o->metrics.accuracy = coord_stmt_double(s, 14);
-	o->metrics.macro_f1 = coord_stmt_double(s, 15);
-	o->metrics.r2 = coord_stmt_double(s, 16);
+	coord_store_metrics_cols(s, 12, &o->metrics);
 }
 
 int coord_store_job_get(coord_store *st, uint64_t id, fl_msg_job_info *out,

@@ -161,11 +161,7 @@ static int round_from_row(coord_stmt *s, void *item)
 	o->finished_ms = coord_stmt_int64(s, 8);
 	o->train_loss = coord_stmt_double(s, 9);
 	o->eval.present = coord_stmt_int64(s, 10) != 0;
-	o->eval.n = coord_stmt_double(s, 11);
-	o->eval.loss = coord_stmt_double(s, 12);
-	o->eval.accuracy = coord_stmt_double(s, 13);
-	o->eval.macro_f1 = coord_stmt_double(s, 14);
-	o->eval.r2 = coord_stmt_double(s, 15);
+	coord_store_metrics_cols(s, 11, &o->eval);
 	coord_stmt_str(s, 16, o->closed_by, sizeof(o->closed_by));
 	return participants_split(coord_stmt_text(s, 6), o);
 }
