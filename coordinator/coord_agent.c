@@ -240,11 +240,13 @@ int coord_agent_get_crl(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_crl(u->buf, u->len, &req), "CrlInfo",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_certs_crl_get(u->svc->certs, u->svc->st, &rep.number, &rep.pem)) != 0) {
+	if ((r = coord_certs_crl_get(u->svc->certs, u->svc->st, &rep.number,
+				     &rep.pem)) != 0) {
 		fl_errmsg_set(u->msg, "cannot read the CRL: %s", fl_strerror(r));
 		goto out;
 	}
-	r = coord_svc_encoded(fl_codec_encode_crl(&rep, &u->out, &u->outlen), "the CRL", u->msg);
+	r = fl_codec_encode_crl(&rep, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the CRL", u->msg);
 out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);

@@ -82,8 +82,9 @@ int coord_ctl_submit_job(coord_unary *u)
 	sig.sig = req.spec_sig;
 	sig.sig_len = req.spec_sig_len;
 	sig.cert_pem = req.spec_cert;
-	if ((r = coord_engine_submit_signed(u->svc->eng, req.spec ? req.spec : "", &sig,
-					    u->who->cn, fl_time_ms(), &id, u->msg)) != 0)
+	if ((r = coord_engine_submit_signed(u->svc->eng, req.spec ? req.spec : "",
+					    &sig, u->who->cn, fl_time_ms(), &id,
+					    u->msg)) != 0)
 		goto out;
 	r = coord_ctl_job_reply(u, id);
 out:
@@ -188,8 +189,8 @@ int coord_ctl_add_site(coord_unary *u)
 	int64_t now = fl_time_ms();
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req), "SiteAdd",
-			       u->msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
+			       "SiteAdd", u->msg)) != 0)
 		return r;
 	if (!coord_ctl_name_ok(req.name)) {
 		fl_errmsg_set(u->msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
@@ -230,8 +231,8 @@ int coord_ctl_revoke_site(coord_unary *u)
 	int64_t now = fl_time_ms();
 	int r, rc;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req), "SiteAdd",
-			       u->msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
+			       "SiteAdd", u->msg)) != 0)
 		return r;
 	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0) {
 		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
@@ -250,8 +251,8 @@ int coord_ctl_revoke_site(coord_unary *u)
 			      fl_strerror(r));
 		return r;
 	}
-	rc = coord_certs_publish_crl(u->svc->certs, u->svc->st, u->svc->ca, now, &number,
-				     &nserials);
+	rc = coord_certs_publish_crl(u->svc->certs, u->svc->st, u->svc->ca, now,
+				     &number, &nserials);
 	if (rc == 0)
 		snprintf(detail, sizeof(detail), "site %s; CRL %llu (%zu serials)",
 			 req.name, (unsigned long long)number, nserials);

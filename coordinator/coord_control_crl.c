@@ -25,12 +25,13 @@ int coord_ctl_publish_crl(coord_unary *u)
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
 	if ((r = fl_codec_decode_crl(u->buf, u->len, &req)) != 0 || !req.pem) {
-		fl_errmsg_set(u->msg, "bad CrlInfo: %s", r ? fl_strerror(r) : "no CRL in it");
+		fl_errmsg_set(u->msg, "bad CrlInfo: %s",
+			      r ? fl_strerror(r) : "no CRL in it");
 		r = r ? r : FL_E_INVAL;
 		goto out;
 	}
-	if ((r = coord_certs_publish_pem(u->svc->certs, u->svc->st, req.pem, now, &info,
-					 u->msg)) != 0) {
+	if ((r = coord_certs_publish_pem(u->svc->certs, u->svc->st, req.pem, now,
+					 &info, u->msg)) != 0) {
 		fl_warn("PublishCrl from %s refused: %s", u->who->cn, u->msg);
 		goto out;
 	}
@@ -43,7 +44,8 @@ int coord_ctl_publish_crl(coord_unary *u)
 		"their next call; the agents get it at their next poll",
 		(unsigned long long)info.number, u->who->cn, info.count);
 	rep.number = info.number;
-	r = coord_svc_encoded(fl_codec_encode_crl(&rep, &u->out, &u->outlen), "the reply", u->msg);
+	r = fl_codec_encode_crl(&rep, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the reply", u->msg);
 out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);

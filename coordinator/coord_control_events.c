@@ -32,7 +32,8 @@ int coord_ctl_get_job_events(coord_unary *u)
 		goto out;
 	}
 	if ((r = coord_events_list(u->svc->st, req.job_id, req.after_id, &list)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the job's events: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the job's events: %s",
+			      fl_strerror(r));
 		goto out;
 	}
 	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
@@ -70,8 +71,8 @@ int coord_ctl_get_site(coord_unary *u)
 	fl_msg_site_detail *d = NULL;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req), "SiteAdd",
-			       u->msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
+			       "SiteAdd", u->msg)) != 0)
 		goto out;
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		r = FL_E_NOMEM;

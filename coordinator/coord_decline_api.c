@@ -59,7 +59,8 @@ int coord_agent_decline(coord_unary *u)
 
 	if ((r = coord_svc_bad(fl_codec_decode_decline(u->buf, u->len, &d), "Decline",
 			       u->msg)) != 0 ||
-	    (r = coord_engine_decline(u->svc->eng, u->who->cn, &d, fl_time_ms(), u->msg)) != 0)
+	    (r = coord_engine_decline(u->svc->eng, u->who->cn, &d, fl_time_ms(),
+				      u->msg)) != 0)
 		return r;
 	return coord_svc_empty(&u->out, &u->outlen, u->msg);
 }

@@ -215,7 +215,8 @@ int coord_ctl_issue_token(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_enroll_token_req(u->buf, u->len, &req),
 			       "EnrollTokenRequest", u->msg)) != 0)
 		goto out;
-	if ((r = ca_online(u->svc, u->msg)) != 0 || (r = site_ok(u->svc->st, req.site, u->msg)) != 0)
+	if ((r = ca_online(u->svc, u->msg)) != 0 ||
+	    (r = site_ok(u->svc->st, req.site, u->msg)) != 0)
 		goto out;
 	ttl = req.ttl_s ? req.ttl_s : coord_ca_token_ttl_s(u->svc->ca);
 	if (ttl == 0 || ttl > TOKEN_TTL_MAX_S) {

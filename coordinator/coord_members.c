@@ -259,7 +259,8 @@ int coord_agent_get_members(coord_unary *u)
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	r = coord_svc_bad(fl_codec_decode_members(u->buf, u->len, &req), "MembersInfo", u->msg);
+	r = coord_svc_bad(fl_codec_decode_members(u->buf, u->len, &req),
+			  "MembersInfo", u->msg);
 	fl_msg_members_clear(&req);
 	if (r != 0)
 		return r;
