@@ -102,29 +102,7 @@ out:
 
 void coord_agent_get_model(fl_rpc_call *call, void *ctx)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
-	fl_msg_model_req req;
-	coord_blob *b = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_model_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad ModelRequest: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_model(svc->eng, who.cn, req.job_id, req.version,
-				    req.latest, &b, msg)) != 0)
-		goto out;
-	r = coord_svc_send_model(call, b, msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	coord_blob_release(b);
-	free(buf);
+	coord_svc_get_model(ctx, call, true);
 }
 
 /* Receives data chunks until the client half-closes, adding each one's
@@ -252,33 +230,25 @@ out:
 }
 
 /* GetCrl: the latest CRL the coordinator published (number 0: none). */
-void coord_agent_get_crl(fl_rpc_call *call, void *ctx)
+int coord_agent_get_crl(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_crl req, rep;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_crl(u->buf, u->len, &req), "CrlInfo",
+			       u->msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad CrlInfo: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_certs_crl_get(svc->certs, svc->st, &rep.number, &rep.pem)) != 0) {
-		fl_errmsg_set(msg, "cannot read the CRL: %s", fl_strerror(r));
+	if ((r = coord_certs_crl_get(u->svc->certs, u->svc->st, &rep.number,
+				     &rep.pem)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read the CRL: %s", fl_strerror(r));
 		goto out;
 	}
-	r = fl_codec_encode_crl(&rep, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the CRL", msg);
+	r = fl_codec_encode_crl(&rep, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the CRL", u->msg);
 out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);
-	free(buf);
+	return r;
 }

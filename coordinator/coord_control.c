@@ -15,38 +15,19 @@
 #include "fl_spec_sig.h"
 #include "fl_util.h"
 
-/* Common frame of a unary Control call: auth, receive. */
-#define COORD_CTL_BEGIN() \
-	coord_service *svc = ctx; \
-	char msg[FL_ERRMSG_BYTES] = ""; \
-	coord_caller who; \
-	uint8_t *buf = NULL, *out = NULL; \
-	size_t len = 0, outlen = 0; \
-	int r; \
-	(void)outlen; (void)out; \
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0) \
-		goto out
-
-#define COORD_CTL_END() \
-	fl_rpc_call_finish(call, r, r ? msg : NULL); \
-	free(buf)
-
-/* Encodes and sends the job's current row. */
-static int coord_ctl_send_job(coord_service *svc, fl_rpc_call *call,
-			      uint64_t id, char *msg)
+/* Encodes the job's current row as the reply. */
+static int coord_ctl_job_reply(coord_unary *u, uint64_t id)
 {
 	fl_msg_job_info info;
-	uint8_t *out = NULL;
-	size_t outlen = 0;
 	int r;
 
-	if ((r = coord_store_job_get(svc->st, id, &info, NULL)) != 0) {
-		fl_errmsg_set(msg, "cannot read job %llu: %s", (unsigned long long)id,
-			      fl_strerror(r));
+	if ((r = coord_store_job_get(u->svc->st, id, &info, NULL)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read job %llu: %s",
+			      (unsigned long long)id, fl_strerror(r));
 		return r;
 	}
-	r = fl_codec_encode_job_info(&info, &out, &outlen);
-	return coord_svc_reply(call, r, out, outlen, "the job", msg);
+	r = fl_codec_encode_job_info(&info, &u->out, &u->outlen);
+	return coord_svc_encoded(r, "the job", u->msg);
 }
 
 int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
@@ -86,125 +67,100 @@ int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
 	return 0;
 }
 
-void coord_ctl_submit_job(fl_rpc_call *call, void *ctx)
+int coord_ctl_submit_job(coord_unary *u)
 {
 	fl_msg_job_submit req;
 	coord_spec_sig sig;
 	uint64_t id = 0;
+	int r;
 
 	memset(&req, 0, sizeof(req));
-	COORD_CTL_BEGIN();
-
-	if ((r = fl_codec_decode_job_submit(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad JobSubmit: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_ctl_spec_check(&who, &req, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_job_submit(u->buf, u->len, &req),
+			       "JobSubmit", u->msg)) != 0 ||
+	    (r = coord_ctl_spec_check(u->who, &req, u->msg)) != 0)
 		goto out;
 	sig.sig = req.spec_sig;
 	sig.sig_len = req.spec_sig_len;
 	sig.cert_pem = req.spec_cert;
-	if ((r = coord_engine_submit_signed(svc->eng, req.spec ? req.spec : "", &sig,
-					    who.cn, fl_time_ms(), &id, msg)) != 0)
+	if ((r = coord_engine_submit_signed(u->svc->eng, req.spec ? req.spec : "",
+					    &sig, u->who->cn, fl_time_ms(), &id,
+					    u->msg)) != 0)
 		goto out;
-	r = coord_ctl_send_job(svc, call, id, msg);
+	r = coord_ctl_job_reply(u, id);
 out:
 	fl_msg_job_submit_clear(&req);
-	COORD_CTL_END();
+	return r;
 }
 
-void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx)
+int coord_ctl_list_jobs(coord_unary *u)
 {
 	fl_msg_job_list list = { NULL, 0 };
-	int empty = 0;
-	COORD_CTL_BEGIN();
+	int empty = 0, r;
 
-	if ((r = fl_codec_decode_empty(buf, len, &empty)) != 0) {
-		fl_errmsg_set(msg, "bad Empty: %s", fl_strerror(r));
-		goto out;
+	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
+			       u->msg)) != 0)
+		return r;
+	if ((r = coord_store_job_list(u->svc->st, &list)) != 0) {
+		fl_errmsg_set(u->msg, "cannot list jobs: %s", fl_strerror(r));
+	} else {
+		r = fl_codec_encode_job_list(&list, &u->out, &u->outlen);
+		r = coord_svc_encoded(r, "the job list", u->msg);
 	}
-	if ((r = coord_store_job_list(svc->st, &list)) != 0) {
-		fl_errmsg_set(msg, "cannot list jobs: %s", fl_strerror(r));
-		goto out;
-	}
-	r = fl_codec_encode_job_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the job list", msg);
-out:
 	fl_msg_job_list_clear(&list);
-	COORD_CTL_END();
+	return r;
 }
 
-void coord_ctl_get_job(fl_rpc_call *call, void *ctx)
+int coord_ctl_get_job(coord_unary *u)
 {
 	fl_msg_job_status st;
 	fl_msg_job_ref ref;
 	char *spec = NULL;
+	int r;
 
 	memset(&st, 0, sizeof(st));
-	COORD_CTL_BEGIN();
-
-	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
-		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
+			       u->msg)) != 0)
 		goto out;
-	}
-	if ((r = coord_store_job_get(svc->st, ref.job_id, &st.job, &spec)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &st.job, &spec)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)ref.job_id);
 		goto out;
 	}
-	if ((r = coord_store_round_list(svc->st, ref.job_id, &st.rounds,
+	if ((r = coord_store_round_list(u->svc->st, ref.job_id, &st.rounds,
 					&st.nrounds)) != 0) {
-		fl_errmsg_set(msg, "cannot read the rounds: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the rounds: %s", fl_strerror(r));
 		goto out;
 	}
 	(void)coord_dp_status(spec, st.rounds, st.nrounds, &st.privacy);
-	if ((r = coord_store_decline_list(svc->st, ref.job_id, &st.declines,
+	if ((r = coord_store_decline_list(u->svc->st, ref.job_id, &st.declines,
 					  &st.ndeclines)) != 0) {
-		fl_errmsg_set(msg, "cannot read the declines: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the declines: %s", fl_strerror(r));
 		goto out;
 	}
-	r = fl_codec_encode_job_status(&st, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the job status", msg);
+	r = fl_codec_encode_job_status(&st, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the job status", u->msg);
 out:
 	free(spec);
 	fl_msg_job_status_clear(&st);
-	COORD_CTL_END();
+	return r;
 }
 
-void coord_ctl_abort_job(fl_rpc_call *call, void *ctx)
+int coord_ctl_abort_job(coord_unary *u)
 {
 	fl_msg_job_ref ref;
-	COORD_CTL_BEGIN();
+	int r;
 
-	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
-		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_abort(svc->eng, ref.job_id, who.cn, fl_time_ms(),
-				    msg)) != 0)
-		goto out;
-	r = coord_ctl_send_job(svc, call, ref.job_id, msg);
-out:
-	COORD_CTL_END();
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
+			       u->msg)) != 0 ||
+	    (r = coord_engine_abort(u->svc->eng, ref.job_id, u->who->cn, fl_time_ms(),
+				    u->msg)) != 0)
+		return r;
+	return coord_ctl_job_reply(u, ref.job_id);
 }
 
 void coord_ctl_get_model(fl_rpc_call *call, void *ctx)
 {
-	fl_msg_model_req req;
-	coord_blob *b = NULL;
-	COORD_CTL_BEGIN();
-
-	if ((r = fl_codec_decode_model_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad ModelRequest: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_model(svc->eng, NULL, req.job_id, req.version,
-				    req.latest, &b, msg)) != 0)
-		goto out;
-	r = coord_svc_send_model(call, b, msg);
-out:
-	coord_blob_release(b);
-	COORD_CTL_END();
+	coord_svc_get_model(ctx, call, false);
 }
 
 /* [A-Za-z0-9._-]{1,63} */
@@ -224,53 +180,48 @@ static int coord_ctl_name_ok(const char *name)
 	return 1;
 }
 
-void coord_ctl_add_site(fl_rpc_call *call, void *ctx)
+int coord_ctl_add_site(coord_unary *u)
 {
 	fl_msg_site_add req;
 	coord_site_row row;
 	const char *role;
 	char detail[96];
 	int64_t now = fl_time_ms();
-	COORD_CTL_BEGIN();
+	int r;
 
-	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
-		goto out;
-	}
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
+			       "SiteAdd", u->msg)) != 0)
+		return r;
 	if (!coord_ctl_name_ok(req.name)) {
-		fl_errmsg_set(msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
+		fl_errmsg_set(u->msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
 			      req.name);
-		r = FL_E_INVAL;
-		goto out;
+		return FL_E_INVAL;
 	}
 	role = req.role[0] ? req.role : FL_ROLE_SITE;
 	if (strcmp(role, FL_ROLE_SITE) != 0 && strcmp(role, FL_ROLE_ADMIN) != 0 &&
 	    strcmp(role, FL_ROLE_VIEWER) != 0) {
-		fl_errmsg_set(msg, "bad role '%s': use site, admin or viewer", role);
-		r = FL_E_INVAL;
-		goto out;
+		fl_errmsg_set(u->msg, "bad role '%s': use site, admin or viewer", role);
+		return FL_E_INVAL;
 	}
-	if ((r = coord_store_site_add(svc->st, req.name, role, now)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_EXISTS ? "site '%s' already exists" :
+	if ((r = coord_store_site_add(u->svc->st, req.name, role, now)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_EXISTS ? "site '%s' already exists" :
 			      "cannot add site '%s'", req.name);
-		goto out;
+		return r;
 	}
 	snprintf(detail, sizeof(detail), "site %s role %s", req.name, role);
-	coord_store_audit(svc->st, who.cn, "add site", detail, now);
-	fl_info("site '%s' (%s) added by %s", req.name, role, who.cn);
-	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0) {
-		fl_errmsg_set(msg, "cannot read site '%s' back", req.name);
-		goto out;
+	coord_store_audit(u->svc->st, u->who->cn, "add site", detail, now);
+	fl_info("site '%s' (%s) added by %s", req.name, role, u->who->cn);
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read site '%s' back", req.name);
+		return r;
 	}
-	r = fl_codec_encode_site_info(&row.info, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the site", msg);
-out:
-	COORD_CTL_END();
+	r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen);
+	return coord_svc_encoded(r, "the site", u->msg);
 }
 
 /* RevokeSite: refused from its next call; with the CA online, a new CRL
  * that the agents fetch at their next poll (then they refuse its keys). */
-void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx)
+int coord_ctl_revoke_site(coord_unary *u)
 {
 	fl_msg_site_add req;
 	coord_site_row row;
@@ -278,123 +229,108 @@ void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx)
 	uint64_t number = 0;
 	size_t nserials = 0;
 	int64_t now = fl_time_ms();
-	int rc;
-	COORD_CTL_BEGIN();
+	int r, rc;
 
-	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
+			       "SiteAdd", u->msg)) != 0)
+		return r;
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
 			      "list' shows the sites)" : "cannot read site '%s'",
 			      req.name);
-		goto out;
+		return r;
 	}
 	if (strcmp(row.info.role, FL_ROLE_SITE) != 0) {
-		fl_errmsg_set(msg, "'%s' is an operator (%s), not a site: revoke its "
+		fl_errmsg_set(u->msg, "'%s' is an operator (%s), not a site: revoke its "
 			      "certificate with 'fedctl ca revoke', then 'fedctl crl "
 			      "publish'", req.name, row.info.role);
-		r = FL_E_INVAL;
-		goto out;
+		return FL_E_INVAL;
 	}
-	if ((r = coord_store_site_set_revoked(svc->st, req.name, 1)) != 0) {
-		fl_errmsg_set(msg, "cannot revoke site '%s': %s", req.name,
+	if ((r = coord_store_site_set_revoked(u->svc->st, req.name, 1)) != 0) {
+		fl_errmsg_set(u->msg, "cannot revoke site '%s': %s", req.name,
 			      fl_strerror(r));
-		goto out;
+		return r;
 	}
-	rc = coord_certs_publish_crl(svc->certs, svc->st, svc->ca, now, &number,
-				     &nserials);
+	rc = coord_certs_publish_crl(u->svc->certs, u->svc->st, u->svc->ca, now,
+				     &number, &nserials);
 	if (rc == 0)
 		snprintf(detail, sizeof(detail), "site %s; CRL %llu (%zu serials)",
 			 req.name, (unsigned long long)number, nserials);
 	else
 		snprintf(detail, sizeof(detail), "site %s; no CRL (%s)", req.name,
 			 rc == FL_E_STATE ? "the CA is offline" : fl_strerror(rc));
-	coord_store_audit(svc->st, who.cn, "revoke site", detail, now);
-	if (rc == 0 && svc->srv)
-		fl_rpc_server_flush(svc->srv);   /* held polls learn the CRL now */
+	coord_store_audit(u->svc->st, u->who->cn, "revoke site", detail, now);
+	if (rc == 0 && u->svc->srv)
+		fl_rpc_server_flush(u->svc->srv);   /* held polls learn the CRL now */
 	fl_warn("site '%s' revoked by %s: refused from its next call; %s", req.name,
-		who.cn, rc == 0 ? "the agents get the new CRL at their next poll" :
+		u->who->cn, rc == 0 ? "the agents get the new CRL at their next poll" :
 		rc == FL_E_STATE ? "the CA is offline, so no CRL: publish one made "
 		"with 'fedctl ca revoke' with 'fedctl crl publish'" :
 		"the CRL could not be made");
-	if ((r = coord_store_site_get(svc->st, req.name, &row)) != 0 ||
-	    (r = fl_codec_encode_site_info(&row.info, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot send the site back: %s", fl_strerror(r));
-		goto out;
-	}
-	r = coord_svc_send(call, out, outlen, msg);
-out:
-	COORD_CTL_END();
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0 ||
+	    (r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen)) != 0)
+		fl_errmsg_set(u->msg, "cannot send the site back: %s", fl_strerror(r));
+	return r;
 }
 
-void coord_ctl_list_sites(fl_rpc_call *call, void *ctx)
+int coord_ctl_list_sites(coord_unary *u)
 {
 	fl_msg_site_list list = { NULL, 0 };
 	coord_site_row *rows = NULL;
 	size_t n = 0, i;
-	int64_t now = fl_time_ms(), seen;
-	int empty = 0;
-	COORD_CTL_BEGIN();
+	int64_t now = fl_time_ms();
+	int empty = 0, r;
 
-	if ((r = fl_codec_decode_empty(buf, len, &empty)) != 0) {
-		fl_errmsg_set(msg, "bad Empty: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
+			       u->msg)) != 0)
 		goto out;
-	}
-	if ((r = coord_store_site_list(svc->st, &rows, &n)) != 0) {
-		fl_errmsg_set(msg, "cannot list sites: %s", fl_strerror(r));
+	if ((r = coord_store_site_list(u->svc->st, &rows, &n)) != 0) {
+		fl_errmsg_set(u->msg, "cannot list sites: %s", fl_strerror(r));
 		goto out;
 	}
 	if (n > FL_MSG_MAX_LIST)
 		n = FL_MSG_MAX_LIST;
 	if ((list.sites = calloc(n ? n : 1, sizeof(*list.sites))) == NULL) {
 		r = FL_E_NOMEM;
-		fl_errmsg_set(msg, "out of memory");
+		fl_errmsg_set(u->msg, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		list.sites[i] = rows[i].info;
-		seen = coord_engine_site_last_seen(svc->eng, rows[i].info.name);
-		if (seen > list.sites[i].last_seen_ms)
-			list.sites[i].last_seen_ms = seen;
-		list.sites[i].online = list.sites[i].last_seen_ms > 0 &&
-			!list.sites[i].revoked && now - list.sites[i].last_seen_ms <=
-			(int64_t)coord_engine_offline_after_ms(svc->eng);
+		coord_svc_site_live(u->svc, &list.sites[i], now);
 	}
 	list.n = n;
-	r = fl_codec_encode_site_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the site list", msg);
+	r = fl_codec_encode_site_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the site list", u->msg);
 out:
 	free(rows);
 	fl_msg_site_list_clear(&list);
-	COORD_CTL_END();
+	return r;
 }
 
 /* One page of the round ledger (entries from from_seq on) and the
  * certificate that signed it. */
-void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx)
+int coord_ctl_get_ledger(coord_unary *u)
 {
 	fl_msg_ledger_req req = { 0, 0 };
 	fl_msg_ledger_list list = { NULL, 0, NULL, 0 };
 	coord_ledger_row *rows = NULL;
 	size_t n = 0, i;
 	uint64_t next = 0;
-	COORD_CTL_BEGIN();
+	int r;
 
-	if ((r = fl_codec_decode_ledger_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad LedgerRequest: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_ledger_req(u->buf, u->len, &req),
+			       "LedgerRequest", u->msg)) != 0)
 		goto out;
-	}
-	if ((r = coord_store_ledger_list(svc->st, req.job_id,
+	if ((r = coord_store_ledger_list(u->svc->st, req.job_id,
 					 req.from_seq ? req.from_seq : 1,
 					 FL_MSG_LEDGER_PAGE, &rows, &n, &next)) != 0) {
-		fl_errmsg_set(msg, "cannot read the ledger: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot read the ledger: %s", fl_strerror(r));
 		goto out;
 	}
 	if (n && (list.entries = calloc(n, sizeof(*list.entries))) == NULL) {
 		r = FL_E_NOMEM;
-		fl_errmsg_set(msg, "out of memory");
+		fl_errmsg_set(u->msg, "out of memory");
 		goto out;
 	}
 	/* The entries borrow the rows' text (freed with the rows). */
@@ -407,12 +343,12 @@ void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx)
 		       sizeof(list.entries[i].sig_hex));
 	}
 	list.n = n;
-	list.cert_pem = (char *)coord_ledger_signer_cert(svc->ledger);
+	list.cert_pem = (char *)coord_ledger_signer_cert(u->svc->ledger);
 	list.next_seq = next;
-	r = fl_codec_encode_ledger_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the ledger", msg);
+	r = fl_codec_encode_ledger_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the ledger", u->msg);
 out:
 	free(list.entries);
 	coord_store_ledger_free(rows, n);
-	COORD_CTL_END();
+	return r;
 }

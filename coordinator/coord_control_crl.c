@@ -14,46 +14,40 @@
 /* Admin only (coord_auth): the CRL is checked against the CA bundle, must
  * be numbered above the current one, is stored, refuses the certificates
  * it lists from the next call on and is announced to the agents. */
-void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx)
+int coord_ctl_publish_crl(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "", detail[96];
-	coord_caller who;
+	char detail[96];
 	fl_msg_crl req, rep;
 	fl_crl_info info;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int64_t now = fl_time_ms();
 	int r;
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_crl(buf, len, &req)) != 0 || !req.pem) {
-		fl_errmsg_set(msg, "bad CrlInfo: %s", r ? fl_strerror(r) : "no CRL in it");
+	if ((r = fl_codec_decode_crl(u->buf, u->len, &req)) != 0 || !req.pem) {
+		fl_errmsg_set(u->msg, "bad CrlInfo: %s",
+			      r ? fl_strerror(r) : "no CRL in it");
 		r = r ? r : FL_E_INVAL;
 		goto out;
 	}
-	if ((r = coord_certs_publish_pem(svc->certs, svc->st, req.pem, now, &info,
-					 msg)) != 0) {
-		fl_warn("PublishCrl from %s refused: %s", who.cn, msg);
+	if ((r = coord_certs_publish_pem(u->svc->certs, u->svc->st, req.pem, now,
+					 &info, u->msg)) != 0) {
+		fl_warn("PublishCrl from %s refused: %s", u->who->cn, u->msg);
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "CRL %llu (%zu serials)",
 		 (unsigned long long)info.number, info.count);
-	coord_store_audit(svc->st, who.cn, "publish crl", detail, now);
-	if (svc->srv)
-		fl_rpc_server_flush(svc->srv);   /* held polls learn the CRL now */
+	coord_store_audit(u->svc->st, u->who->cn, "publish crl", detail, now);
+	if (u->svc->srv)
+		fl_rpc_server_flush(u->svc->srv);   /* held polls learn the CRL now */
 	fl_warn("CRL %llu published by %s: %zu revoked certificate(s) refused from "
 		"their next call; the agents get it at their next poll",
-		(unsigned long long)info.number, who.cn, info.count);
+		(unsigned long long)info.number, u->who->cn, info.count);
 	rep.number = info.number;
-	r = fl_codec_encode_crl(&rep, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
+	r = fl_codec_encode_crl(&rep, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the reply", u->msg);
 out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);
-	free(buf);
+	return r;
 }

@@ -12,119 +12,83 @@
 #include "fl_err.h"
 #include "fl_log.h"
 
-/* The common start of a call: the caller's role, then its one request. */
-static int ev_begin(coord_service *svc, fl_rpc_call *call, uint8_t **buf,
-		    size_t *len, char *msg)
+/* GetJobEvents: the job's events after after_id, with its state. */
+int coord_ctl_get_job_events(coord_unary *u)
 {
-	coord_caller who;
-
-	return coord_svc_begin(svc, call, &who, buf, len, msg);
-}
-
-void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx)
-{
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_msg_event_req req;
 	fl_msg_job_info info;
 	fl_msg_event_list list;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
 	memset(&list, 0, sizeof(list));
-	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_event_req(u->buf, u->len, &req),
+			       "EventRequest", u->msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_event_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EventRequest: %s", fl_strerror(r));
-		goto out;
-	}
 	/* The state first: a client that sees a final state after the last
 	 * events has seen them all. */
-	if ((r = coord_store_job_get(svc->st, req.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+	if ((r = coord_store_job_get(u->svc->st, req.job_id, &info, NULL)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)req.job_id);
 		goto out;
 	}
-	if ((r = coord_events_list(svc->st, req.job_id, req.after_id, &list)) != 0) {
-		fl_errmsg_set(msg, "cannot read the job's events: %s", fl_strerror(r));
+	if ((r = coord_events_list(u->svc->st, req.job_id, req.after_id, &list)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read the job's events: %s",
+			      fl_strerror(r));
 		goto out;
 	}
 	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
-	r = fl_codec_encode_event_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the events", msg);
+	r = fl_codec_encode_event_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the events", u->msg);
 out:
 	fl_msg_event_list_clear(&list);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
 }
 
-void coord_ctl_list_audit(fl_rpc_call *call, void *ctx)
+/* ListAudit: the audit log after after_id. */
+int coord_ctl_list_audit(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_msg_event_req req;
 	fl_msg_audit_list list = { NULL, 0 };
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
-	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_event_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EventRequest: %s", fl_strerror(r));
-		goto out;
+	if ((r = coord_svc_bad(fl_codec_decode_event_req(u->buf, u->len, &req),
+			       "EventRequest", u->msg)) != 0)
+		return r;
+	if ((r = coord_store_audit_list(u->svc->st, req.after_id, &list)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read the audit log: %s", fl_strerror(r));
+	} else {
+		r = fl_codec_encode_audit_list(&list, &u->out, &u->outlen);
+		r = coord_svc_encoded(r, "the audit log", u->msg);
 	}
-	if ((r = coord_store_audit_list(svc->st, req.after_id, &list)) != 0) {
-		fl_errmsg_set(msg, "cannot read the audit log: %s", fl_strerror(r));
-		goto out;
-	}
-	r = fl_codec_encode_audit_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the audit log", msg);
-out:
 	fl_msg_audit_list_clear(&list);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
 }
 
-void coord_ctl_get_site(fl_rpc_call *call, void *ctx)
+/* GetSite: one site's row, certificates and figures, with its liveness. */
+int coord_ctl_get_site(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
 	fl_msg_site_add req;
 	fl_msg_site_detail *d = NULL;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
-	int64_t seen;
 	int r;
 
-	if ((r = ev_begin(svc, call, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
+			       "SiteAdd", u->msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_site_add(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad SiteAdd: %s", fl_strerror(r));
-		goto out;
-	}
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		r = FL_E_NOMEM;
-		fl_errmsg_set(msg, "out of memory");
+		fl_errmsg_set(u->msg, "out of memory");
 		goto out;
 	}
-	if ((r = coord_store_site_detail(svc->st, req.name, d)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no site '%s'" :
+	if ((r = coord_store_site_detail(u->svc->st, req.name, d)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no site '%s'" :
 			      "cannot read site '%s'", req.name);
 		goto out;
 	}
-	seen = coord_engine_site_last_seen(svc->eng, req.name);
-	if (seen > d->site.last_seen_ms)
-		d->site.last_seen_ms = seen;
-	d->site.online = d->site.last_seen_ms > 0 && !d->site.revoked &&
-		fl_time_ms() - d->site.last_seen_ms <=
-		(int64_t)coord_engine_offline_after_ms(svc->eng);
-	r = fl_codec_encode_site_detail(d, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the site", msg);
+	coord_svc_site_live(u->svc, &d->site, fl_time_ms());
+	r = fl_codec_encode_site_detail(d, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the site", u->msg);
 out:
 	fl_msg_site_detail_clear(d);
 	free(d);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
 }

@@ -52,26 +52,15 @@ out:
 	return r;
 }
 
-void coord_agent_decline(fl_rpc_call *call, void *ctx)
+int coord_agent_decline(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_decline d;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_decline(buf, len, &d)) != 0) {
-		fl_errmsg_set(msg, "bad Decline: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_engine_decline(svc->eng, who.cn, &d, fl_time_ms(), msg)) != 0)
-		goto out;
-	r = coord_svc_send_empty(call, msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	if ((r = coord_svc_bad(fl_codec_decode_decline(u->buf, u->len, &d), "Decline",
+			       u->msg)) != 0 ||
+	    (r = coord_engine_decline(u->svc->eng, u->who->cn, &d, fl_time_ms(),
+				      u->msg)) != 0)
+		return r;
+	return coord_svc_empty(&u->out, &u->outlen, u->msg);
 }

@@ -19,14 +19,7 @@
 static void coord_dp_note(coord_round_state *rs, double l2_clip)
 {
 	coord_ledger_dp *d = &rs->dp_ledger;
-	uint32_t c = 0, i;
 
-	for (i = 0; i < rs->nsel; i++) {
-		uint32_t cc = rs->sel[i].min_honest ? rs->sel[i].colluders :
-			FL_POLICY_DEFAULT_COLLUDERS;
-
-		c = cc > c ? cc : c;
-	}
 	memset(d, 0, sizeof(*d));
 	d->z = rs->dp_z;
 	d->sigma = rs->dp_z * l2_clip;
@@ -34,7 +27,7 @@ static void coord_dp_note(coord_round_state *rs, double l2_clip)
 	d->gamma = rs->dpp.gamma;
 	d->l2_bound = fl_dp_vec_l2_bound(&rs->dpp);
 	d->pdim = rs->dpp.pdim;
-	d->n_min = rs->sp.t > c ? rs->sp.t - c : 0;
+	d->n_min = coord_dp_n_min(rs);
 	if (d->n_min > 0 && fl_dp_plan_site_var(&rs->dpp, rs->dp_z, d->n_min,
 						 &d->var) == 0)
 		d->rho = fl_dp_plan_round_rho(&rs->dpp, d->n_min, d->var);

@@ -68,12 +68,24 @@ int coord_dp_stats_plan_eval(const fl_jobspec *s, const fl_model *shape,
 	return *rho >= 0 ? 0 : FL_E_SPEC;
 }
 
+uint32_t coord_dp_n_min(const coord_round_state *rs)
+{
+	uint32_t c = 0, i;
+
+	for (i = 0; i < rs->nsel; i++) {
+		uint32_t cc = rs->sel[i].min_honest ? rs->sel[i].colluders :
+			FL_POLICY_DEFAULT_COLLUDERS;
+
+		c = cc > c ? cc : c;
+	}
+	return rs->sp.t > c ? rs->sp.t - c : 0;
+}
+
 int coord_dp_stats_begin(const coord_job *j, coord_round_state *rs,
 			 char *errmsg)
 {
 	coord_ledger_dp *d = &rs->dp_ledger;
 	fl_dp_stats_params p;
-	uint32_t c = 0, i;
 
 	double l2;
 	uint64_t dim;
@@ -104,19 +116,13 @@ int coord_dp_stats_begin(const coord_job *j, coord_round_state *rs,
 		dim = fl_dp_stats_len(&p);
 	}
 	/* the ledger's figures for the largest c the selected sites declared */
-	for (i = 0; i < rs->nsel; i++) {
-		uint32_t cc = rs->sel[i].min_honest ? rs->sel[i].colluders :
-			FL_POLICY_DEFAULT_COLLUDERS;
-
-		c = cc > c ? cc : c;
-	}
 	memset(d, 0, sizeof(*d));
 	d->z = rs->dp_z;
 	d->l2_bound = l2;
 	d->sigma = rs->dp_z * l2;
 	d->gamma = 1.0;
 	d->pdim = (uint32_t)dim;
-	d->n_min = rs->sp.t > c ? rs->sp.t - c : 0;
+	d->n_min = coord_dp_n_min(rs);
 	if (d->n_min > 0 && fl_dp_noise_var(l2, rs->dp_z, d->n_min, &d->var) == 0)
 		d->rho = fl_dp_noise_rho(l2, dim, d->n_min, d->var);
 	rs->dp_stats = true;

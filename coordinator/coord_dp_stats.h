@@ -32,6 +32,10 @@ int coord_dp_stats_plan_eval(const fl_jobspec *s, const fl_model *shape,
  * sites could send: n >= 1, counts in [0, n], loss sums NaN (not sent). */
 void coord_dp_stats_eval_clamp(fl_metrics *mt);
 
+/* The round's n_min for the ledger: the threshold t less the largest
+ * number of colluders c the selected sites declared (0 if c >= t). */
+uint32_t coord_dp_n_min(const coord_round_state *rs);
+
 /* For a STATS or EVAL attempt of a spec with noisy statistics: sets
  * rs->dp_stats, rs->dp_z and the ledger's figures (rs->dp_ledger); clears
  * rs->dp_stats otherwise. FL_E_SPEC with errmsg. */

@@ -202,57 +202,50 @@ out:
 	free(buf);
 }
 
-void coord_ctl_issue_token(fl_rpc_call *call, void *ctx)
+int coord_ctl_issue_token(coord_unary *u)
 {
-	coord_service *svc = ctx;
 	fl_msg_enroll_token_req req;
 	fl_msg_enroll_token rep;
-	coord_caller who;
-	char msg[FL_ERRMSG_BYTES] = "", hash[65], detail[160];
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
+	char hash[65], detail[160];
 	int64_t now = fl_time_ms();
 	uint32_t ttl;
 	int r;
 
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_enroll_token_req(u->buf, u->len, &req),
+			       "EnrollTokenRequest", u->msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_enroll_token_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EnrollTokenRequest: %s", fl_strerror(r));
+	if ((r = ca_online(u->svc, u->msg)) != 0 ||
+	    (r = site_ok(u->svc->st, req.site, u->msg)) != 0)
 		goto out;
-	}
-	if ((r = ca_online(svc, msg)) != 0 || (r = site_ok(svc->st, req.site, msg)) != 0)
-		goto out;
-	ttl = req.ttl_s ? req.ttl_s : coord_ca_token_ttl_s(svc->ca);
+	ttl = req.ttl_s ? req.ttl_s : coord_ca_token_ttl_s(u->svc->ca);
 	if (ttl == 0 || ttl > TOKEN_TTL_MAX_S) {
-		fl_errmsg_set(msg, "token lifetime %u s: use 1 s to 90 days", ttl);
+		fl_errmsg_set(u->msg, "token lifetime %u s: use 1 s to 90 days", ttl);
 		r = FL_E_RANGE;
 		goto out;
 	}
-	if ((r = coord_enroll_token_make(coord_ca_cert_pem(svc->ca, NULL), rep.token,
+	if ((r = coord_enroll_token_make(coord_ca_cert_pem(u->svc->ca, NULL), rep.token,
 					 hash)) != 0) {
-		fl_errmsg_set(msg, "cannot make a token: %s", fl_strerror(r));
+		fl_errmsg_set(u->msg, "cannot make a token: %s", fl_strerror(r));
 		goto out;
 	}
 	snprintf(rep.site, sizeof(rep.site), "%s", req.site);
 	rep.expires_ms = now + (int64_t)ttl * 1000;
-	if ((r = coord_store_token_put(svc->st, hash, req.site, now, rep.expires_ms,
-				       who.cn)) != 0) {
-		fl_errmsg_set(msg, "cannot store the token: %s", fl_strerror(r));
+	if ((r = coord_store_token_put(u->svc->st, hash, req.site, now, rep.expires_ms,
+				       u->who->cn)) != 0) {
+		fl_errmsg_set(u->msg, "cannot store the token: %s", fl_strerror(r));
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "site %s expires_ms %lld (token sha256 "
 		 "%.16s...)", req.site, (long long)rep.expires_ms, hash);
-	coord_store_audit(svc->st, who.cn, "issue enroll token", detail, now);
+	coord_store_audit(u->svc->st, u->who->cn, "issue enroll token", detail, now);
 	fl_info("enrollment token for '%s' issued by %s (valid %u s)", req.site,
-		who.cn, ttl);
-	r = fl_codec_encode_enroll_token(&rep, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the reply", msg);
+		u->who->cn, ttl);
+	r = fl_codec_encode_enroll_token(&rep, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the reply", u->msg);
 out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	sodium_memzero(&rep, sizeof(rep));
-	free(buf);
+	return r;
 }
 
 void coord_agent_renew(fl_rpc_call *call, void *ctx)

@@ -252,37 +252,26 @@ void coord_members_clear(coord_members *m)
 }
 
 /* GetMembers: the member list (version 0, no text: none). */
-void coord_agent_get_members(fl_rpc_call *call, void *ctx)
+int coord_agent_get_members(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_members req, rep;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_members(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad MembersInfo: %s", fl_strerror(r));
-		goto out;
-	}
-	if (svc->members) {
-		pthread_mutex_lock(&svc->members->lock);
-		rep.version = svc->members->version;
-		rep.text = svc->members->text;
-		r = fl_codec_encode_members(&rep, &out, &outlen);
-		pthread_mutex_unlock(&svc->members->lock);
-	} else {
-		r = fl_codec_encode_members(&rep, &out, &outlen);
-	}
-	rep.text = NULL;
-	r = coord_svc_reply(call, r, out, outlen, "the member list", msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	r = coord_svc_bad(fl_codec_decode_members(u->buf, u->len, &req),
+			  "MembersInfo", u->msg);
 	fl_msg_members_clear(&req);
-	free(buf);
+	if (r != 0)
+		return r;
+	if (u->svc->members) {
+		pthread_mutex_lock(&u->svc->members->lock);
+		rep.version = u->svc->members->version;
+		rep.text = u->svc->members->text;
+		r = fl_codec_encode_members(&rep, &u->out, &u->outlen);
+		pthread_mutex_unlock(&u->svc->members->lock);
+	} else {
+		r = fl_codec_encode_members(&rep, &u->out, &u->outlen);
+	}
+	return coord_svc_encoded(r, "the member list", u->msg);
 }

@@ -131,6 +131,20 @@ static void cm_counter(fl_prom_buf *b, const char *name, const char *help,
 	fl_prom_sample(b, name, NULL, (double)v);
 }
 
+/* A histogram family with one series for each of the n label values
+ * vals (set in lab[slot]), h[i] for vals[i]. */
+static void cm_hist_family(fl_prom_buf *b, const char *name, const char *help,
+			   const char **lab, size_t slot,
+			   const char *const *vals, const fl_prom_hist *h,
+			   size_t n)
+{
+	fl_prom_head(b, name, "histogram", help);
+	for (size_t i = 0; i < n; i++) {
+		lab[slot] = vals[i];
+		fl_prom_hist_write(b, name, lab, &h[i]);
+	}
+}
+
 /* The counters and histograms, under the lock. */
 static void cm_write_counters_locked(fl_prom_buf *b)
 {
@@ -147,20 +161,12 @@ static void cm_write_counters_locked(fl_prom_buf *b)
 			fl_prom_sample(b, "fedc_rounds_total", lab, (double)cm.rounds[k][o]);
 		}
 	lab[2] = NULL;
-	fl_prom_head(b, "fedc_round_duration_seconds", "histogram",
-		     "Duration of round attempts, from selection to their end.");
-	for (size_t k = 0; k < CM_KINDS; k++) {
-		lab[1] = cm_kinds[k];
-		fl_prom_hist_write(b, "fedc_round_duration_seconds", lab,
-				   &cm.round_secs[k]);
-	}
-	fl_prom_head(b, "fedc_phase_duration_seconds", "histogram",
-		     "Duration of the secure-aggregation phases that closed.");
-	for (size_t p = 0; p < CM_PHASES; p++) {
-		plab[1] = cm_phases[p];
-		fl_prom_hist_write(b, "fedc_phase_duration_seconds", plab,
-				   &cm.phase_secs[p]);
-	}
+	cm_hist_family(b, "fedc_round_duration_seconds",
+		       "Duration of round attempts, from selection to their end.",
+		       lab, 1, cm_kinds, cm.round_secs, CM_KINDS);
+	cm_hist_family(b, "fedc_phase_duration_seconds",
+		       "Duration of the secure-aggregation phases that closed.",
+		       plab, 1, cm_phases, cm.phase_secs, CM_PHASES);
 	cm_counter(b, "fedc_sites_selected_total",
 		   "Sites selected into round attempts that ended.", cm.selected);
 	cm_counter(b, "fedc_sites_survived_total",

@@ -110,6 +110,19 @@ static void coord_round_info(const coord_job *j, const char *state, int64_t now_
 				 "%s", rs->sel[i].name);
 }
 
+/* Stores the attempt's row in state (coord_round_info); the store's result. */
+static int coord_round_put(coord_engine *e, const coord_job *j, const char *state,
+			   int64_t now_ms, int survivors_only)
+{
+	fl_msg_round_info ri;
+	int r;
+
+	coord_round_info(j, state, now_ms, survivors_only, &ri);
+	r = coord_store_round_put(e->st, j->id, &ri);
+	free(ri.participants);
+	return r;
+}
+
 /* Ends the job as failed with a message. The caller returns
  * COORD_ROUND_ENDED, and the engine (which owns the job list) removes j. */
 static coord_round_outcome coord_round_fail_job(coord_engine *e, coord_job *j,
@@ -141,7 +154,6 @@ static coord_round_outcome coord_round_start(coord_engine *e, coord_job *j,
 					     int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
-	fl_msg_round_info ri;
 	coord_slot *sel = NULL;
 	char why[FL_ERRMSG_BYTES] = "";
 	uint32_t n = 0, min;
@@ -203,10 +215,7 @@ static coord_round_outcome coord_round_start(coord_engine *e, coord_job *j,
 	}
 	/* The attempt is stored before any site can see it, so that a restart
 	 * after a crash never hands out the same attempt number again. */
-	coord_round_info(j, "running", 0, 0, &ri);
-	r = coord_store_round_put(e->st, j->id, &ri);
-	free(ri.participants);
-	if (r != 0) {
+	if ((r = coord_round_put(e, j, "running", 0, 0)) != 0) {
 		fl_error("job %llu round %u attempt %u: cannot store the attempt (%s); "
 			 "will retry", (unsigned long long)j->id, rs->round,
 			 rs->attempt, fl_strerror(r));
@@ -553,12 +562,9 @@ static coord_round_outcome coord_round_fail_attempt(coord_engine *e,
 						    int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
-	fl_msg_round_info ri;
 	char why[FL_MSG_ERROR_BYTES];
 
-	coord_round_info(j, "failed", now_ms, 1, &ri);
-	coord_store_round_put(e->st, j->id, &ri);
-	free(ri.participants);
+	(void)coord_round_put(e, j, "failed", now_ms, 1);
 	fl_warn("job %llu round %u attempt %u failed: %s", (unsigned long long)j->id,
 		rs->round, rs->attempt, reason);
 	coord_metrics_attempt_failed(j, "failed", now_ms);
@@ -580,12 +586,9 @@ static coord_round_outcome coord_round_wrapped(coord_engine *e, coord_job *j,
 					       const char *reason, int64_t now_ms)
 {
 	coord_round_state *rs = &j->rs;
-	fl_msg_round_info ri;
 	char why[FL_MSG_ERROR_BYTES];
 
-	coord_round_info(j, "failed", now_ms, 1, &ri);
-	coord_store_round_put(e->st, j->id, &ri);
-	free(ri.participants);
+	(void)coord_round_put(e, j, "failed", now_ms, 1);
 	snprintf(why, sizeof(why), "round %u attempt %u: %s", rs->round, rs->attempt,
 		 reason);
 	coord_metrics_attempt_failed(j, "wrapped", now_ms);
@@ -597,12 +600,8 @@ static coord_round_outcome coord_round_wrapped(coord_engine *e, coord_job *j,
 static coord_round_outcome coord_round_declined(coord_engine *e, coord_job *j,
 						const char *why, int64_t now_ms)
 {
-	fl_msg_round_info ri;
-
 	if (j->rs.active) {
-		coord_round_info(j, "failed", now_ms, 0, &ri);
-		coord_store_round_put(e->st, j->id, &ri);
-		free(ri.participants);
+		(void)coord_round_put(e, j, "failed", now_ms, 0);
 		coord_metrics_attempt_failed(j, "failed", now_ms);
 		coord_event(j->id, j->rs.round, j->rs.attempt, COORD_EV_ATTEMPT_FAILED,
 			    NULL, "the sites declined");

@@ -15,19 +15,7 @@
 #include "fl_config.h"
 #include "fl_err.h"
 #include "fl_log.h"
-
-static const char *coord_sa_phase_name(enum fl_sa_phase p)
-{
-	switch (p) {
-	case FL_SA_OFF: return "off";
-	case FL_SA_ADVERTISE: return "advertise";
-	case FL_SA_SHARE: return "share";
-	case FL_SA_INPUT: return "input";
-	case FL_SA_CONSISTENCY: return "consistency";
-	case FL_SA_UNMASK: return "unmask";
-	}
-	return "unknown";
-}
+#include "fl_msg.h"
 
 /* The strictest policy among the selected sites: the largest T and c they
  * declared (a site that declared nothing counts with the defaults). */
@@ -194,9 +182,9 @@ static uint32_t coord_sa_drop_silent(const coord_job *j, coord_round_state *rs)
 			fl_warn("job %llu round %u attempt %u: site '%s' missed the "
 				"%s phase; dropped from the attempt",
 				(unsigned long long)j->id, rs->round, rs->attempt,
-				s->name, coord_sa_phase_name(rs->phase));
+				s->name, fl_sa_phase_name(rs->phase));
 			coord_event(j->id, rs->round, rs->attempt, COORD_EV_SITE_DROPPED, s->name,
-				    "missed the %s phase", coord_sa_phase_name(rs->phase));
+				    "missed the %s phase", fl_sa_phase_name(rs->phase));
 		}
 		out += s->out;
 	}
@@ -211,7 +199,7 @@ static int coord_sa_too_many_out(const coord_job *j, const coord_round_state *rs
 	if ((double)out <= f * rs->nsel)
 		return 0;
 	snprintf(why, whycap, "%u of %u sites dropped by the %s phase (dropout "
-		 "allows %.2f)", out, rs->nsel, coord_sa_phase_name(rs->phase), f);
+		 "allows %.2f)", out, rs->nsel, fl_sa_phase_name(rs->phase), f);
 	return 1;
 }
 
@@ -220,15 +208,15 @@ static void coord_sa_next(const coord_job *j, coord_round_state *rs,
 {
 	fl_debug("job %llu round %u attempt %u: secagg %s -> %s (%.1f s into the "
 		 "attempt)", (unsigned long long)j->id, rs->round, rs->attempt,
-		 coord_sa_phase_name(rs->phase), coord_sa_phase_name(next),
+		 fl_sa_phase_name(rs->phase), fl_sa_phase_name(next),
 		 (double)(now_ms - rs->started_ms) / 1000.0);
 	coord_metrics_phase_done((int)rs->phase, (now_ms - rs->phase_started_ms) / 1e3);
 	coord_event(j->id, rs->round, rs->attempt, COORD_EV_PHASE_CLOSED, NULL, "%s -> %s",
-		    coord_sa_phase_name(rs->phase), coord_sa_phase_name(next));
+		    fl_sa_phase_name(rs->phase), fl_sa_phase_name(next));
 	rs->phase = next;
 	rs->phase_started_ms = now_ms;
 	rs->phase_deadline_ms = now_ms + (int64_t)j->spec.timeout_s * 1000;
-	coord_testhook(coord_sa_phase_name(next), rs->round);
+	coord_testhook(fl_sa_phase_name(next), rs->round);
 }
 
 /* Closes INPUT: the unmask request names the survivors. */
@@ -303,13 +291,13 @@ static void coord_sa_why(const coord_round_state *rs, int r, char *why,
 	if (r == FL_E_THRESHOLD)
 		snprintf(why, whycap, "secure aggregation %s phase: only %u of %u "
 			 "sites left, below the threshold t=%u",
-			 coord_sa_phase_name(rs->phase), alive, rs->nsel, rs->sp.t);
+			 fl_sa_phase_name(rs->phase), alive, rs->nsel, rs->sp.t);
 	else if (r == FL_E_ABORTED)
 		snprintf(why, whycap, "secure aggregation %s phase aborted (a "
-			 "masked upload broke off)", coord_sa_phase_name(rs->phase));
+			 "masked upload broke off)", fl_sa_phase_name(rs->phase));
 	else
 		snprintf(why, whycap, "secure aggregation %s phase failed: %s",
-			 coord_sa_phase_name(rs->phase), fl_strerror(r));
+			 fl_sa_phase_name(rs->phase), fl_strerror(r));
 }
 
 /* After the advertise phase: every site that advertised needs t neighbours

@@ -13,7 +13,9 @@
 /* The method table (static; *n receives its length). */
 const fl_rpc_method *coord_service_methods(size_t *n);
 
-/* ---- the handlers (ctx: coord_service) ---- */
+/* ---- the handlers (ctx: coord_service) ----
+ * A coord_unary_fn is a unary method's own part; coord_service.c runs it
+ * through coord_svc_unary. The others are whole fl_rpc handlers. */
 void coord_agent_poll(fl_rpc_call *call, void *ctx);
 void coord_agent_get_model(fl_rpc_call *call, void *ctx);
 void coord_agent_put_update(fl_rpc_call *call, void *ctx);
@@ -24,7 +26,7 @@ void coord_sa_get_shares(fl_rpc_call *call, void *ctx);
 void coord_sa_put_consistency(fl_rpc_call *call, void *ctx);
 void coord_sa_get_unmask(fl_rpc_call *call, void *ctx);
 void coord_sa_put_unmask(fl_rpc_call *call, void *ctx);
-void coord_ctl_submit_job(fl_rpc_call *call, void *ctx);
+coord_unary_fn coord_ctl_submit_job;
 /* SubmitJob's check (SECAGG.md R2, R7, R11): the spec must be signed by the
  * caller itself, an admin; the certificate sent with it is the caller's
  * TLS certificate (same fingerprint) and its key verifies the signature.
@@ -33,30 +35,30 @@ void coord_ctl_submit_job(fl_rpc_call *call, void *ctx);
  * the signature again against their CA. */
 int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
 			 char *msg);
-void coord_ctl_list_jobs(fl_rpc_call *call, void *ctx);
-void coord_ctl_get_job(fl_rpc_call *call, void *ctx);
-void coord_ctl_abort_job(fl_rpc_call *call, void *ctx);
+coord_unary_fn coord_ctl_list_jobs;
+coord_unary_fn coord_ctl_get_job;
+coord_unary_fn coord_ctl_abort_job;
 void coord_ctl_get_model(fl_rpc_call *call, void *ctx);
-void coord_ctl_add_site(fl_rpc_call *call, void *ctx);
-void coord_ctl_list_sites(fl_rpc_call *call, void *ctx);
-void coord_ctl_revoke_site(fl_rpc_call *call, void *ctx);
-void coord_agent_get_crl(fl_rpc_call *call, void *ctx);
-void coord_agent_get_members(fl_rpc_call *call, void *ctx);   /* coord_members.c */
-void coord_ctl_publish_crl(fl_rpc_call *call, void *ctx);  /* coord_control_crl.c */
+coord_unary_fn coord_ctl_add_site;
+coord_unary_fn coord_ctl_list_sites;
+coord_unary_fn coord_ctl_revoke_site;
+coord_unary_fn coord_agent_get_crl;
+coord_unary_fn coord_agent_get_members;   /* coord_members.c */
+coord_unary_fn coord_ctl_publish_crl;  /* coord_control_crl.c */
 void coord_ctl_backup(fl_rpc_call *call, void *ctx);       /* coord_control_backup.c */
-void coord_ctl_get_ledger(fl_rpc_call *call, void *ctx);
-void coord_ctl_get_stats(fl_rpc_call *call, void *ctx);    /* coord_stats.c */
-void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */
-void coord_agent_report_metrics(fl_rpc_call *call, void *ctx);  /* coord_stats_report.c */
-void coord_agent_decline(fl_rpc_call *call, void *ctx);         /* coord_decline.c */
+coord_unary_fn coord_ctl_get_ledger;
+coord_unary_fn coord_ctl_get_stats;    /* coord_stats.c */
+coord_unary_fn coord_ctl_get_site_metrics;  /* coord_stats_report.c */
+coord_unary_fn coord_agent_report_metrics;  /* coord_stats_report.c */
+coord_unary_fn coord_agent_decline;         /* coord_decline.c */
 /* coord_control_events.c: GetJobEvents, ListAudit, GetSite. */
-void coord_ctl_get_job_events(fl_rpc_call *call, void *ctx);
-void coord_ctl_list_audit(fl_rpc_call *call, void *ctx);
-void coord_ctl_get_site(fl_rpc_call *call, void *ctx);
+coord_unary_fn coord_ctl_get_job_events;
+coord_unary_fn coord_ctl_list_audit;
+coord_unary_fn coord_ctl_get_site;
 /* coord_enroll.c: Enroll, IssueToken, and Agent/Renew (a new certificate
  * for the calling site's CN, mutual TLS). */
 void coord_enroll_enroll(fl_rpc_call *call, void *ctx);
-void coord_ctl_issue_token(fl_rpc_call *call, void *ctx);
+coord_unary_fn coord_ctl_issue_token;
 void coord_agent_renew(fl_rpc_call *call, void *ctx);
 
 #endif

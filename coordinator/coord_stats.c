@@ -117,30 +117,19 @@ out:
 	return r;
 }
 
-void coord_ctl_get_stats(fl_rpc_call *call, void *ctx)
+int coord_ctl_get_stats(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_job_ref ref;
 	fl_msg_job_stats js;
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
 	memset(&js, 0, sizeof(js));
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
-		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
-		goto out;
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref),
+			       "JobRef", u->msg)) == 0 &&
+	    (r = coord_stats_build(u->svc->st, ref.job_id, &js, u->msg)) == 0) {
+		r = fl_codec_encode_job_stats(&js, &u->out, &u->outlen);
+		r = coord_svc_encoded(r, "the statistics", u->msg);
 	}
-	if ((r = coord_stats_build(svc->st, ref.job_id, &js, msg)) != 0)
-		goto out;
-	r = fl_codec_encode_job_stats(&js, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the statistics", msg);
-out:
 	fl_msg_job_stats_clear(&js);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
 }

@@ -41,45 +41,28 @@ int coord_store_site_metrics_put(coord_store *st, const char *site,
 	return r;
 }
 
+static int site_metrics_item(coord_stmt *s, void *item)
+{
+	fl_msg_site_metrics *e = item;
+
+	e->round = (uint32_t)coord_stmt_int64(s, 0);
+	coord_stmt_str(s, 1, e->site, sizeof(e->site));
+	e->metrics.present = true;
+	coord_store_metrics_cols(s, 2, &e->metrics);
+	e->reported_ms = coord_stmt_int64(s, 7);
+	return 0;
+}
+
 int coord_store_site_metrics_list(coord_store *st, uint64_t job_id,
 				  fl_msg_site_metrics_list *out)
 {
-	coord_db *db = coord_store_lock(st);
-	fl_msg_site_metrics_list t = { NULL, 0 };
-	coord_stmt *s = NULL;
-	fl_msg_site_metrics *e;
-	size_t cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(fl_msg_site_metrics),
+		FL_MSG_MAX_LIST, site_metrics_item, NULL, "list site figures" };
 
-	if ((r = coord_db_query(db, "SELECT round, site, n, loss, accuracy, macro_f1,"
-				" r2, reported_ms FROM site_metrics WHERE job_id = ?"
-				" ORDER BY round, site", COORD_ARGS(CA_I(job_id)), &s)) != 0)
-		goto out;
-	while (t.n < FL_MSG_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		if ((e = coord_store_grow(&t.entries, &t.n, &cap, sizeof(*e))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		e->round = (uint32_t)coord_stmt_int64(s, 0);
-		coord_stmt_str(s, 1, e->site, sizeof(e->site));
-		e->metrics.present = true;
-		e->metrics.n = coord_stmt_double(s, 2);
-		e->metrics.loss = coord_stmt_double(s, 3);
-		e->metrics.accuracy = coord_stmt_double(s, 4);
-		e->metrics.macro_f1 = coord_stmt_double(s, 5);
-		e->metrics.r2 = coord_stmt_double(s, 6);
-		e->reported_ms = coord_stmt_int64(s, 7);
-	}
-	if (r < 0)
-		goto out;
-	*out = t;
-	memset(&t, 0, sizeof(t));
-	r = 0;
-out:
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	fl_msg_site_metrics_list_clear(&t);
-	return r;
+	return coord_store_list(st, &ls, "SELECT round, site, n, loss, accuracy, "
+				"macro_f1, r2, reported_ms FROM site_metrics WHERE "
+				"job_id = ? ORDER BY round, site",
+				COORD_ARGS(CA_I(job_id)), &out->entries, &out->n);
 }
 
 /* Only a site selected for that very attempt may report on it, and only
@@ -109,67 +92,48 @@ static int coord_sm_check(coord_engine *e, const char *site,
 	return FL_E_STATE;
 }
 
-void coord_agent_report_metrics(fl_rpc_call *call, void *ctx)
+int coord_agent_report_metrics(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_own_metrics m;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
-		goto out;
-	if ((r = fl_codec_decode_own_metrics(buf, len, &m)) != 0) {
-		fl_errmsg_set(msg, "bad OwnMetrics: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_sm_check(svc->eng, who.cn, &m, msg)) != 0)
-		goto out;
-	if ((r = coord_store_site_metrics_put(svc->st, who.cn, &m, fl_time_ms())) != 0) {
-		fl_errmsg_set(msg, "cannot store the figures: %s", fl_strerror(r));
-		goto out;
+	if ((r = coord_svc_bad(fl_codec_decode_own_metrics(u->buf, u->len, &m),
+			       "OwnMetrics", u->msg)) != 0 ||
+	    (r = coord_sm_check(u->svc->eng, u->who->cn, &m, u->msg)) != 0)
+		return r;
+	if ((r = coord_store_site_metrics_put(u->svc->st, u->who->cn, &m,
+					      fl_time_ms())) != 0) {
+		fl_errmsg_set(u->msg, "cannot store the figures: %s", fl_strerror(r));
+		return r;
 	}
 	fl_info("job %llu round %u: %s reported its own figures (n %.0f)",
-		(unsigned long long)m.job_id, m.round, who.cn, m.n);
-	r = coord_svc_send_empty(call, msg);
-out:
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+		(unsigned long long)m.job_id, m.round, u->who->cn, m.n);
+	return coord_svc_empty(&u->out, &u->outlen, u->msg);
 }
 
-void coord_ctl_get_site_metrics(fl_rpc_call *call, void *ctx)
+int coord_ctl_get_site_metrics(coord_unary *u)
 {
-	coord_service *svc = ctx;
-	char msg[FL_ERRMSG_BYTES] = "";
-	coord_caller who;
 	fl_msg_job_ref ref;
 	fl_msg_job_info info;
 	fl_msg_site_metrics_list list = { NULL, 0 };
-	uint8_t *buf = NULL, *out = NULL;
-	size_t len = 0, outlen = 0;
 	int r;
 
-	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
+	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
+			       u->msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_job_ref(buf, len, &ref)) != 0) {
-		fl_errmsg_set(msg, "bad JobRef: %s", fl_strerror(r));
-		goto out;
-	}
-	if ((r = coord_store_job_get(svc->st, ref.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(msg, r == FL_E_NOTFOUND ? "no job %llu" :
+	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &info, NULL)) != 0) {
+		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
 			      "cannot read job %llu", (unsigned long long)ref.job_id);
 		goto out;
 	}
-	if ((r = coord_store_site_metrics_list(svc->st, ref.job_id, &list)) != 0) {
-		fl_errmsg_set(msg, "cannot read the sites' figures: %s", fl_strerror(r));
+	if ((r = coord_store_site_metrics_list(u->svc->st, ref.job_id, &list)) != 0) {
+		fl_errmsg_set(u->msg, "cannot read the sites' figures: %s",
+			      fl_strerror(r));
 		goto out;
 	}
-	r = fl_codec_encode_site_metrics_list(&list, &out, &outlen);
-	r = coord_svc_reply(call, r, out, outlen, "the sites' figures", msg);
+	r = fl_codec_encode_site_metrics_list(&list, &u->out, &u->outlen);
+	r = coord_svc_encoded(r, "the sites' figures", u->msg);
 out:
 	fl_msg_site_metrics_list_clear(&list);
-	fl_rpc_call_finish(call, r, r ? msg : NULL);
-	free(buf);
+	return r;
 }

@@ -82,3 +82,68 @@ void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz)
 	memset(v + *n * sz, 0, sz);
 	return v + (*n)++ * sz;
 }
+
+void coord_store_metrics_cols(coord_stmt *s, int col, fl_msg_metrics *m)
+{
+	m->n = coord_stmt_double(s, col);
+	m->loss = coord_stmt_double(s, col + 1);
+	m->accuracy = coord_stmt_double(s, col + 2);
+	m->macro_f1 = coord_stmt_double(s, col + 3);
+	m->r2 = coord_stmt_double(s, col + 4);
+}
+
+int coord_store_run(coord_store *st, const char *sql, const coord_arg *args,
+		    size_t nargs, int64_t *changes)
+{
+	int r = coord_db_run(coord_store_lock(st), sql, args, nargs, changes);
+
+	coord_store_unlock(st);
+	return r;
+}
+
+typedef struct coord_list {
+	const coord_list_spec *ls;
+	char *v;
+	size_t n, cap;
+} coord_list;
+
+static int coord_list_row(void *ctx, coord_stmt *s)
+{
+	coord_list *l = ctx;
+	void *e = coord_store_grow(&l->v, &l->n, &l->cap, l->ls->size);
+	int r;
+
+	if (e == NULL)
+		return FL_E_NOMEM;
+	if ((r = l->ls->item(s, e)) == COORD_LIST_SKIP) {
+		if (l->ls->clear)
+			l->ls->clear(e);
+		l->n--;
+		return 0;
+	}
+	return r;
+}
+
+int coord_store_list(coord_store *st, const coord_list_spec *ls, const char *sql,
+		     const coord_arg *args, size_t nargs, void *out, size_t *n)
+{
+	coord_list l = { ls, NULL, 0, 0 };
+	size_t i;
+	int r;
+
+	r = coord_db_rows(coord_store_lock(st), sql, args, nargs, ls->max,
+			  coord_list_row, &l, ls->what);
+	coord_store_unlock(st);
+	if (r != 0 || l.n == 0) {
+		for (i = 0; ls->clear && i < l.n; i++)
+			ls->clear(l.v + i * ls->size);
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+	}
+	if (r == 0) {
+		*(void **)out = l.v;
+		*n = l.n;
+	}
+	return r;
+}

@@ -11,14 +11,10 @@
 int coord_store_audit(coord_store *st, const char *who, const char *action,
 		      const char *detail, int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
-	int r = coord_db_run(db, "INSERT INTO audit(ts, who, action, detail) "
-			     "VALUES(?, ?, ?, ?)", COORD_ARGS(CA_I(now_ms), CA_T(who),
-							      CA_T(action), CA_T(detail)),
-			     NULL);
-
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO audit(ts, who, action, detail) "
+			       "VALUES(?, ?, ?, ?)", COORD_ARGS(CA_I(now_ms), CA_T(who),
+								CA_T(action), CA_T(detail)),
+			       NULL);
 }
 
 int coord_store_audit_count(coord_store *st, int64_t *n)

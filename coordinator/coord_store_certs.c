@@ -13,70 +13,44 @@ int coord_store_cert_seen(coord_store *st, const char *site,
 			  const char *fingerprint, const char *serial,
 			  int64_t not_after_ms, int64_t now_ms)
 {
-	coord_db *db;
-	int r;
-
 	if (!st || !site || !fingerprint || !serial)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
-	r = coord_db_run(db, "INSERT INTO site_certs(site, fingerprint, serial,"
-			 " not_after_ms, first_seen_ms) VALUES(?, ?, ?, ?, ?)"
-			 " ON CONFLICT(site, fingerprint) DO NOTHING",
-			 COORD_ARGS(CA_T(site), CA_T(fingerprint), CA_T(serial),
-				    CA_I(not_after_ms), CA_I(now_ms)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO site_certs(site, fingerprint, serial,"
+			       " not_after_ms, first_seen_ms) VALUES(?, ?, ?, ?, ?)"
+			       " ON CONFLICT(site, fingerprint) DO NOTHING",
+			       COORD_ARGS(CA_T(site), CA_T(fingerprint), CA_T(serial),
+					  CA_I(not_after_ms), CA_I(now_ms)), NULL);
+}
+
+static int serial_item(coord_stmt *s, void *item)
+{
+	char (*e)[66] = item;
+
+	snprintf(*e, sizeof(*e), "%s", coord_stmt_text(s, 0));
+	return 0;
 }
 
 int coord_store_revoked_serials(coord_store *st, char (**serials)[66], size_t *n)
 {
-	char (*list)[66] = NULL, (*e)[66];
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	coord_db *db;
-	int r;
+	static const coord_list_spec ls = { 66, SIZE_MAX, serial_item, NULL,
+		"revoked serials" };
 
 	if (!st || !serials || !n)
 		return FL_E_INVAL;
 	*serials = NULL;
 	*n = 0;
-	db = coord_store_lock(st);
-	if ((r = coord_db_query(db, "SELECT DISTINCT c.serial FROM site_certs c"
+	return coord_store_list(st, &ls, "SELECT DISTINCT c.serial FROM site_certs c"
 				" JOIN sites s ON s.name = c.site WHERE s.revoked = 1"
-				" ORDER BY c.serial", COORD_NOARGS, &s)) != 0)
-		goto out;
-	while ((r = coord_stmt_step(s)) == 1) {
-		if ((e = coord_store_grow(&list, &cnt, &cap, sizeof(*list))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		snprintf(*e, sizeof(*e), "%s", coord_stmt_text(s, 0));
-	}
-	if (r != 0)
-		goto out;
-	*serials = list;
-	*n = cnt;
-	list = NULL;
-out:
-	free(list);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+				" ORDER BY c.serial", COORD_NOARGS, serials, n);
 }
 
 int coord_store_crl_put(coord_store *st, uint64_t number, const char *pem,
 			int64_t now_ms)
 {
-	coord_db *db;
-	int r;
-
 	if (!st || !pem || number == 0)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
-	r = coord_db_run(db, "INSERT INTO crl(number, pem, created_ms) VALUES(?, ?, ?)",
-			 COORD_ARGS(CA_I(number), CA_T(pem), CA_I(now_ms)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO crl(number, pem, created_ms) VALUES(?, ?, ?)",
+			       COORD_ARGS(CA_I(number), CA_T(pem), CA_I(now_ms)), NULL);
 }
 
 int coord_store_crl_latest(coord_store *st, uint64_t *number, char **pem)

@@ -48,4 +48,33 @@ int coord_store_jobsig_migrate_db(coord_db *db);
  * capacity *cap) and returns it zeroed, or NULL (out of memory). */
 void *coord_store_grow(void *v_ptr, size_t *n, size_t *cap, size_t sz);
 
+/* Reads n, loss, accuracy, macro_f1 and r2 of *m from the five columns
+ * from col on (present is the caller's). */
+void coord_store_metrics_cols(coord_stmt *s, int col, fl_msg_metrics *m);
+
+/* coord_db_run under the store's lock. */
+int coord_store_run(coord_store *st, const char *sql, const coord_arg *args,
+		    size_t nargs, int64_t *changes);
+
+/* How coord_store_list reads one list: the items' size, the most rows it
+ * reads (SIZE_MAX: all), the function that fills a zeroed item from a row
+ * (0, COORD_LIST_SKIP to leave the row out, or an error that stops the
+ * reading), the one that clears an item's own memory (NULL: none) and the
+ * list's name for the log. */
+#define COORD_LIST_SKIP 1
+typedef struct coord_list_spec {
+	size_t size;
+	size_t max;
+	int (*item)(coord_stmt *s, void *item);
+	void (*clear)(void *item);
+	const char *what;
+} coord_list_spec;
+/* Reads the rows of sql (args[0..nargs)) into a new array of items: on
+ * success *(T **)out (malloc'd, the caller's; NULL for no item) and *n;
+ * on failure the items read so far are cleared and freed and out, n are
+ * left alone. Takes the store's lock. FL_E_NOMEM, FL_E_DB or item's
+ * error. */
+int coord_store_list(coord_store *st, const coord_list_spec *ls, const char *sql,
+		     const coord_arg *args, size_t nargs, void *out, size_t *n);
+
 #endif

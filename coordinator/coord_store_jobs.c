@@ -50,11 +50,7 @@ static void job_from_row(coord_stmt *s, fl_msg_job_info *o)
 	coord_stmt_str(s, 9, o->error, sizeof(o->error));
 	coord_stmt_str(s, 10, o->submitted_by, sizeof(o->submitted_by));
 	o->metrics.present = coord_stmt_int64(s, 11) != 0;
-	o->metrics.n = coord_stmt_double(s, 12);
-	o->metrics.loss = coord_stmt_double(s, 13);
-	o->metrics.accuracy = coord_stmt_double(s, 14);
-	o->metrics.macro_f1 = coord_stmt_double(s, 15);
-	o->metrics.r2 = coord_stmt_double(s, 16);
+	coord_store_metrics_cols(s, 12, &o->metrics);
 }
 
 int coord_store_job_get(coord_store *st, uint64_t id, fl_msg_job_info *out,
@@ -85,78 +81,46 @@ out:
 	return r;
 }
 
+static int job_item(coord_stmt *s, void *item)
+{
+	job_from_row(s, item);
+	return 0;
+}
+
 int coord_store_job_list(coord_store *st, fl_msg_job_list *out)
 {
-	coord_db *db = coord_store_lock(st);
-	fl_msg_job_info *jobs = NULL, *j;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(fl_msg_job_info),
+		FL_MSG_MAX_LIST, job_item, NULL, "list jobs" };
 
-	if ((r = coord_db_query(db, "SELECT " COORD_JOB_COLS " FROM jobs ORDER BY id",
-				COORD_NOARGS, &s)) != 0)
-		goto out;
-	while (cnt < FL_MSG_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		if ((j = coord_store_grow(&jobs, &cnt, &cap, sizeof(*jobs))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		job_from_row(s, j);
-	}
-	if (r < 0)
-		goto out;
-	out->jobs = jobs;
-	out->n = cnt;
-	jobs = NULL;
-	r = 0;
-out:
-	free(jobs);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_list(st, &ls, "SELECT " COORD_JOB_COLS " FROM jobs "
+				"ORDER BY id", COORD_NOARGS, &out->jobs, &out->n);
+}
+
+static int job_id_item(coord_stmt *s, void *item)
+{
+	*(uint64_t *)item = (uint64_t)coord_stmt_int64(s, 0);
+	return 0;
 }
 
 int coord_store_job_active(coord_store *st, uint64_t **ids, size_t *n)
 {
-	coord_db *db = coord_store_lock(st);
-	uint64_t *v = NULL, *e;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(uint64_t), SIZE_MAX,
+		job_id_item, NULL, "active jobs" };
 
-	if ((r = coord_db_query(db, "SELECT id FROM jobs WHERE state IN "
+	return coord_store_list(st, &ls, "SELECT id FROM jobs WHERE state IN "
 				"('pending', 'running') ORDER BY id", COORD_NOARGS,
-				&s)) != 0)
-		goto out;
-	while ((r = coord_stmt_step(s)) == 1) {
-		if ((e = coord_store_grow(&v, &cnt, &cap, sizeof(*v))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		*e = (uint64_t)coord_stmt_int64(s, 0);
-	}
-	if (r != 0)
-		goto out;
-	*ids = v;
-	*n = cnt;
-	v = NULL;
-out:
-	free(v);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+				ids, n);
 }
 
 int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 			      const char *error, int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
 	int64_t n = 0;
-	int r = coord_db_run(db, "UPDATE jobs SET state = ?, error = ?, updated_ms = ? "
-			     "WHERE id = ?", COORD_ARGS(CA_T(state), CA_T(error),
-							CA_I(now_ms), CA_I(id)), &n);
+	int r = coord_store_run(st, "UPDATE jobs SET state = ?, error = ?, "
+				"updated_ms = ? WHERE id = ?",
+				COORD_ARGS(CA_T(state), CA_T(error), CA_I(now_ms),
+					   CA_I(id)), &n);
 
-	coord_store_unlock(st);
 	if (r == 0 && n == 0)
 		r = FL_E_NOTFOUND;
 	if (r == 0)
@@ -167,12 +131,10 @@ int coord_store_job_set_state(coord_store *st, uint64_t id, const char *state,
 
 int coord_store_job_set_weight(coord_store *st, uint64_t id, double n)
 {
-	coord_db *db = coord_store_lock(st);
 	int64_t changed = 0;
-	int r = coord_db_run(db, "UPDATE jobs SET weight_n = ? WHERE id = ?",
-			     COORD_ARGS(CA_D(n), CA_I(id)), &changed);
+	int r = coord_store_run(st, "UPDATE jobs SET weight_n = ? WHERE id = ?",
+				COORD_ARGS(CA_D(n), CA_I(id)), &changed);
 
-	coord_store_unlock(st);
 	return r == 0 && changed == 0 ? FL_E_NOTFOUND : r;
 }
 

@@ -68,19 +68,13 @@ out:
 int coord_store_servopt_put(coord_store *st, uint64_t job_id, uint32_t version,
 			    const uint8_t *state, size_t len)
 {
-	coord_db *db;
-	int r;
-
 	if (st == NULL || state == NULL || len == 0 || len > INT32_MAX)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
 	/* a retried round overwrites the state */
-	r = coord_db_run(db, "INSERT INTO server_opt(job_id, version, state) "
-			 "VALUES(?, ?, ?) ON CONFLICT(job_id, version) DO UPDATE "
-			 "SET state = excluded.state",
-			 COORD_ARGS(CA_I(job_id), CA_I(version), CA_B(state, len)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO server_opt(job_id, version, state) "
+			       "VALUES(?, ?, ?) ON CONFLICT(job_id, version) DO UPDATE "
+			       "SET state = excluded.state",
+			       COORD_ARGS(CA_I(job_id), CA_I(version), CA_B(state, len)), NULL);
 }
 
 int coord_store_servopt_get(coord_store *st, uint64_t job_id, uint32_t version,

@@ -146,8 +146,10 @@ out:
 	return ret;
 }
 
-static int round_from_row(coord_stmt *s, fl_msg_round_info *o)
+static int round_from_row(coord_stmt *s, void *item)
 {
+	fl_msg_round_info *o = item;
+
 	memset(o, 0, sizeof(*o));
 	o->round = (uint32_t)coord_stmt_int64(s, 0);
 	o->attempt = (uint32_t)coord_stmt_int64(s, 1);
@@ -159,11 +161,7 @@ static int round_from_row(coord_stmt *s, fl_msg_round_info *o)
 	o->finished_ms = coord_stmt_int64(s, 8);
 	o->train_loss = coord_stmt_double(s, 9);
 	o->eval.present = coord_stmt_int64(s, 10) != 0;
-	o->eval.n = coord_stmt_double(s, 11);
-	o->eval.loss = coord_stmt_double(s, 12);
-	o->eval.accuracy = coord_stmt_double(s, 13);
-	o->eval.macro_f1 = coord_stmt_double(s, 14);
-	o->eval.r2 = coord_stmt_double(s, 15);
+	coord_store_metrics_cols(s, 11, &o->eval);
 	coord_stmt_str(s, 16, o->closed_by, sizeof(o->closed_by));
 	return participants_split(coord_stmt_text(s, 6), o);
 }
@@ -179,38 +177,20 @@ void coord_store_round_list_free(fl_msg_round_info *r, size_t n)
 	free(r);
 }
 
+static void round_clear(void *item)
+{
+	fl_msg_round_info_clear(item);
+}
+
 int coord_store_round_list(coord_store *st, uint64_t job_id,
 			   fl_msg_round_info **out, size_t *n)
 {
-	coord_db *db = coord_store_lock(st);
-	fl_msg_round_info *v = NULL, *e;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(fl_msg_round_info),
+		FL_MSG_MAX_LIST, round_from_row, round_clear, "list rounds" };
 
-	if ((r = coord_db_query(db, "SELECT " ROUND_COLS " FROM rounds WHERE "
+	return coord_store_list(st, &ls, "SELECT " ROUND_COLS " FROM rounds WHERE "
 				"job_id = ? ORDER BY round, attempt",
-				COORD_ARGS(CA_I(job_id)), &s)) != 0)
-		goto out;
-	while (cnt < FL_MSG_MAX_LIST && (r = coord_stmt_step(s)) == 1) {
-		if ((e = coord_store_grow(&v, &cnt, &cap, sizeof(*v))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		if ((r = round_from_row(s, e)) != 0)
-			goto out;
-	}
-	if (r < 0)
-		goto out;
-	*out = v;
-	*n = cnt;
-	v = NULL;
-	r = 0;
-out:
-	coord_store_round_list_free(v, cnt);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+				COORD_ARGS(CA_I(job_id)), out, n);
 }
 
 int coord_store_job_resume_point(coord_store *st, uint64_t job_id,

@@ -13,13 +13,9 @@
 int coord_store_site_add(coord_store *st, const char *name, const char *role,
 			 int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
-	int r = coord_db_run(db, "INSERT INTO sites(name, role, added_ms) "
-			     "VALUES(?, ?, ?)", COORD_ARGS(CA_T(name), CA_T(role),
-							   CA_I(now_ms)), NULL);
-
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO sites(name, role, added_ms) "
+			       "VALUES(?, ?, ?)", COORD_ARGS(CA_T(name), CA_T(role),
+							     CA_I(now_ms)), NULL);
 }
 
 #define COORD_SITE_COLS "name, role, added_ms, last_seen_ms, datasets, revoked"
@@ -63,54 +59,33 @@ out:
 int coord_store_site_seen(coord_store *st, const char *name,
 			  const char *datasets, int64_t now_ms)
 {
-	coord_db *db = coord_store_lock(st);
-	int r = coord_db_run(db, "UPDATE sites SET last_seen_ms = ?, datasets = ? "
-			     "WHERE name = ?", COORD_ARGS(CA_I(now_ms), CA_T(datasets),
-							  CA_T(name)), NULL);
-
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "UPDATE sites SET last_seen_ms = ?, datasets = ? "
+			       "WHERE name = ?", COORD_ARGS(CA_I(now_ms), CA_T(datasets),
+							    CA_T(name)), NULL);
 }
 
 int coord_store_site_set_revoked(coord_store *st, const char *name, int revoked)
 {
-	coord_db *db = coord_store_lock(st);
 	int64_t n = 0;
-	int r = coord_db_run(db, "UPDATE sites SET revoked = ? WHERE name = ?",
-			     COORD_ARGS(CA_I(revoked ? 1 : 0), CA_T(name)), &n);
+	int r = coord_store_run(st, "UPDATE sites SET revoked = ? WHERE name = ?",
+				COORD_ARGS(CA_I(revoked ? 1 : 0), CA_T(name)), &n);
 
-	coord_store_unlock(st);
 	return r == 0 && n == 0 ? FL_E_NOTFOUND : r;
+}
+
+static int site_item(coord_stmt *s, void *item)
+{
+	site_from_row(s, item);
+	return 0;
 }
 
 int coord_store_site_list(coord_store *st, coord_site_row **out, size_t *n)
 {
-	coord_db *db = coord_store_lock(st);
-	coord_site_row *rows = NULL, *row;
-	coord_stmt *s = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
+	static const coord_list_spec ls = { sizeof(coord_site_row), SIZE_MAX,
+		site_item, NULL, "list sites" };
 
-	if ((r = coord_db_query(db, "SELECT " COORD_SITE_COLS " FROM sites "
-				"ORDER BY name", COORD_NOARGS, &s)) != 0)
-		goto out;
-	while ((r = coord_stmt_step(s)) == 1) {
-		if ((row = coord_store_grow(&rows, &cnt, &cap, sizeof(*rows))) == NULL) {
-			r = FL_E_NOMEM;
-			goto out;
-		}
-		site_from_row(s, row);
-	}
-	if (r != 0)
-		goto out;
-	*out = rows;
-	*n = cnt;
-	rows = NULL;
-out:
-	free(rows);
-	coord_stmt_free(s);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_list(st, &ls, "SELECT " COORD_SITE_COLS " FROM sites "
+				"ORDER BY name", COORD_NOARGS, out, n);
 }
 
 /* The certificates the site connected with or was issued. */

@@ -13,18 +13,12 @@ int coord_store_token_put(coord_store *st, const char *hash_hex,
 			  const char *site, int64_t created_ms,
 			  int64_t expires_ms, const char *created_by)
 {
-	coord_db *db;
-	int r;
-
 	if (!st || !hash_hex || !site)
 		return FL_E_INVAL;
-	db = coord_store_lock(st);
-	r = coord_db_run(db, "INSERT INTO enroll_tokens(hash, site, created_ms,"
-			 " expires_ms, created_by) VALUES(?, ?, ?, ?, ?)",
-			 COORD_ARGS(CA_T(hash_hex), CA_T(site), CA_I(created_ms),
-				    CA_I(expires_ms), CA_T(created_by)), NULL);
-	coord_store_unlock(st);
-	return r;
+	return coord_store_run(st, "INSERT INTO enroll_tokens(hash, site, created_ms,"
+			       " expires_ms, created_by) VALUES(?, ?, ?, ?, ?)",
+			       COORD_ARGS(CA_T(hash_hex), CA_T(site), CA_I(created_ms),
+					  CA_I(expires_ms), CA_T(created_by)), NULL);
 }
 
 /* Why a token cannot be used (db locked by the caller). */

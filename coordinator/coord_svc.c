@@ -62,23 +62,51 @@ int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 	return coord_svc_recv_one(call, buf, len, errmsg);
 }
 
+int coord_svc_encoded(int enc, const char *what, char *errmsg)
+{
+	if (enc != 0)
+		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
+	return enc;
+}
+
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 		    const char *what, char *errmsg)
 {
-	if (enc != 0) {
-		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
+	if (coord_svc_encoded(enc, what, errmsg) != 0)
 		return enc;
-	}
 	return coord_svc_send(call, buf, len, errmsg);
 }
 
-int coord_svc_send_empty(fl_rpc_call *call, char *errmsg)
+int coord_svc_bad(int dec, const char *name, char *errmsg)
 {
-	uint8_t *out = NULL;
-	size_t outlen = 0;
-	int r = fl_codec_encode_empty(NULL, &out, &outlen);
+	if (dec != 0)
+		fl_errmsg_set(errmsg, "bad %s: %s", name, fl_strerror(dec));
+	return dec;
+}
 
-	return coord_svc_reply(call, r, out, outlen, "the reply", errmsg);
+int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg)
+{
+	return coord_svc_encoded(fl_codec_encode_empty(NULL, out, outlen),
+				 "the reply", errmsg);
+}
+
+void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	coord_caller who;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	coord_unary u = { svc, &who, NULL, 0, NULL, 0, msg };
+	int r;
+
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0) {
+		u.buf = buf;
+		u.len = len;
+		if ((r = fn(&u)) == 0)
+			r = coord_svc_send(call, u.out, u.outlen, msg);
+	}
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	free(buf);
 }
 
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
@@ -114,4 +142,36 @@ int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg)
 		off += ch.len;
 	} while (off < b->len);
 	return r;
+}
+
+void coord_svc_get_model(coord_service *svc, fl_rpc_call *call, bool as_site)
+{
+	char msg[FL_ERRMSG_BYTES] = "";
+	coord_caller who;
+	fl_msg_model_req req;
+	coord_blob *b = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0 &&
+	    (r = coord_svc_bad(fl_codec_decode_model_req(buf, len, &req),
+			       "ModelRequest", msg)) == 0 &&
+	    (r = coord_engine_model(svc->eng, as_site ? who.cn : NULL, req.job_id,
+				    req.version, req.latest, &b, msg)) == 0)
+		r = coord_svc_send_model(call, b, msg);
+	fl_rpc_call_finish(call, r, r ? msg : NULL);
+	coord_blob_release(b);
+	free(buf);
+}
+
+void coord_svc_site_live(coord_service *svc, fl_msg_site_info *s, int64_t now_ms)
+{
+	int64_t seen = coord_engine_site_last_seen(svc->eng, s->name);
+
+	if (seen > s->last_seen_ms)
+		s->last_seen_ms = seen;
+	s->online = s->last_seen_ms > 0 && !s->revoked &&
+		now_ms - s->last_seen_ms <=
+		(int64_t)coord_engine_offline_after_ms(svc->eng);
 }

@@ -5,6 +5,7 @@
 #define COORD_SVC_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "coord_caller.h"
@@ -57,13 +58,45 @@ int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 		    uint8_t **buf, size_t *len, char *errmsg);
 /* Streams an encoded model in COORD_MODEL_CHUNK_BYTES chunks. */
 int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg);
+/* A whole GetModel call: the model's chunks, or the call's error. as_site:
+ * the caller's name goes to coord_engine_model, which serves only a site
+ * selected in the job's current round; false: an operator's call (site
+ * NULL), for the Control service. */
+void coord_svc_get_model(coord_service *svc, fl_rpc_call *call, bool as_site);
+/* A stored site row made live: last_seen_ms from the engine if it saw the
+ * site later than the store did, and online (seen within the engine's
+ * offline_after, and not revoked) at now_ms. */
+void coord_svc_site_live(coord_service *svc, fl_msg_site_info *s, int64_t now_ms);
 /* Sends one encoded reply and frees it. */
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg);
 /* Sends the reply that an encoder made (enc: its result; buf, len: its
  * output, freed); if enc failed, "cannot encode WHAT: ..." and enc. */
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 		    const char *what, char *errmsg);
-/* Encodes and sends an Empty reply. */
-int coord_svc_send_empty(fl_rpc_call *call, char *errmsg);
+/* One unary call as its method's function sees it (coord_svc_unary). */
+typedef struct coord_unary {
+	coord_service *svc;
+	const coord_caller *who;   /* the authenticated caller */
+	const uint8_t *buf;        /* the request (borrowed) */
+	size_t len;
+	uint8_t *out;              /* the encoded reply: set only on success; */
+	size_t outlen;             /* coord_svc_unary sends and frees it */
+	char *msg;                 /* FL_ERRMSG_BYTES: why it failed */
+} coord_unary;
+/* A unary method's own part: decode u->buf, act, encode the reply into
+ * u->out. Returns 0, or an FL_E_* code with u->msg set. A function type:
+ * the methods are declared with it (coord_service.h). */
+typedef int coord_unary_fn(coord_unary *u);
+/* A whole unary call: coord_svc_begin, fn, the reply if fn gave one, then
+ * the call's status (errmsg on failure). */
+void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn);
+/* For a coord_unary_fn: "bad NAME: ..." for a request that does not decode
+ * (dec: the decoder's result); returns dec. */
+int coord_svc_bad(int dec, const char *name, char *errmsg);
+/* For a coord_unary_fn: "cannot encode WHAT: ..." when the encoder failed
+ * (enc: its result); returns enc. */
+int coord_svc_encoded(int enc, const char *what, char *errmsg);
+/* For a coord_unary_fn: encodes an Empty reply into *out. */
+int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg);
 
 #endif

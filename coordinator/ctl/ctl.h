@@ -139,6 +139,9 @@ int ctl_profile_load(ctl_ctx *c, const char *path, char *errmsg);
 int ctl_exit_code(int err, int grpc_code);
 /* Prints "fedctl: <what>: <detail>" and a hint; returns the exit code. */
 int ctl_report(ctl_ctx *c, const char *what, int err, const fl_rpc_status *st);
+/* Prints "fedctl: <what>: bad reply: <err>" for a reply that does not
+ * decode; returns CTL_EXIT_OTHER. */
+int ctl_bad_reply(ctl_ctx *c, const char *what, int err);
 /* Opens c->ch if not yet open (for streaming calls). Returns an exit code
  * (0, or CTL_EXIT_* with the reason printed). */
 int ctl_channel_open(ctl_ctx *c, const char *what);
@@ -151,6 +154,9 @@ bool ctl_failover(ctl_ctx *c, const fl_rpc_status *st, uint32_t *tried);
  * on success *resp is malloc'd (caller frees). */
 int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 	     uint8_t **resp, size_t *resplen, const char *what);
+/* ctl_call with a SiteAdd request (site: its name, and its role for add). */
+int ctl_site_call(ctl_ctx *c, const char *method, const fl_msg_site_add *site,
+		  uint8_t **resp, size_t *rlen, const char *what);
 /* Downloads a model file with Control GetModel. *buf malloc'd. Exit code. */
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
@@ -160,6 +166,10 @@ int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
  * operator's certificate (--cert): sub->spec_sig, sub->spec_cert (owned by
  * sub). Exit code, after printing what is wrong. */
 int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub);
+/* Signs sub (ctl_spec_sign) and submits it; *info: the new job's row.
+ * Exit code, after printing what is wrong. sub stays the caller's. */
+int ctl_job_submit_signed(ctl_ctx *c, const char *what, fl_msg_job_submit *sub,
+			  fl_msg_job_info *info);
 
 /* ---- ctl_ca_open.c ---- */
 struct fl_ca;

@@ -53,10 +53,8 @@ static int audit_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		r = fl_codec_decode_audit_list(resp, rlen, &l);
 		free(resp);
 		resp = NULL;
-		if (r != 0) {
-			fprintf(c->err, "fedctl: audit list: bad reply: %s\n", fl_strerror(r));
-			return CTL_EXIT_OTHER;
-		}
+		if (r != 0)
+			return ctl_bad_reply(c, "audit list", r);
 		for (size_t i = 0; i < l.n; i++)
 			audit_print(c, &l.entries[i], total + i == 0);
 		total += l.n;

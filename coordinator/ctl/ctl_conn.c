@@ -227,6 +227,12 @@ int ctl_report(ctl_ctx *c, const char *what, int err, const fl_rpc_status *st)
 	return code;
 }
 
+int ctl_bad_reply(ctl_ctx *c, const char *what, int err)
+{
+	fprintf(c->err, "fedctl: %s: bad reply: %s\n", what, fl_strerror(err));
+	return CTL_EXIT_OTHER;
+}
+
 static int channel(ctl_ctx *c, const char *what)
 {
 	fl_rpc_tls tls = { c->ca, c->cert, c->key };
@@ -335,5 +341,19 @@ out:
 	fl_rpc_stream_free(s);
 	free(msg);
 	fl_codec_blob_clear(&blob);
+	return rc;
+}
+
+int ctl_site_call(ctl_ctx *c, const char *method, const fl_msg_site_add *site,
+		  uint8_t **resp, size_t *rlen, const char *what)
+{
+	uint8_t *req = NULL;
+	size_t len = 0;
+	int r, rc;
+
+	if ((r = fl_codec_encode_site_add(site, &req, &len)) != 0)
+		return ctl_report(c, what, r, NULL);
+	rc = ctl_call(c, method, req, len, resp, rlen, what);
+	free(req);
 	return rc;
 }

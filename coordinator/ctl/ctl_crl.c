@@ -47,8 +47,7 @@ static int crl_publish(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			   "crl publish")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_crl(resp, rlen, &rep)) != 0) {
-		fprintf(c->err, "fedctl: crl publish: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "crl publish", r);
 		goto out;
 	}
 	if (c->json) {

@@ -99,31 +99,14 @@ static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const ctl_opt opts[] = { { "--schema", NULL, &schema, NULL } };
 	fl_msg_job_submit sub;
 	fl_msg_job_info info;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
-	int r, rc;
+	int rc;
 
 	memset(&sub, 0, sizeof(sub));
 	if ((rc = ctl_args_parse(c, "job", self, argc, argv, opts, 1, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = submit_load(c, pos[0], schema, &sub)) != 0)
+	if ((rc = submit_load(c, pos[0], schema, &sub)) != 0 ||
+	    (rc = ctl_job_submit_signed(c, "job submit", &sub, &info)) != 0)
 		goto out;
-	/* The admin's signature lets every site check that the coordinator
-	 * hands out this exact text (SECAGG.md R2, R7, R11). */
-	if ((rc = ctl_spec_sign(c, "job submit", &sub)) != 0)
-		goto out;
-	if ((r = fl_codec_encode_job_submit(&sub, &req, &len)) != 0) {
-		rc = ctl_report(c, "job submit", r, NULL);
-		goto out;
-	}
-	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
-			   "job submit")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-		fprintf(c->err, "fedctl: job submit: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
-		goto out;
-	}
 	if (c->json) {
 		ctl_json_job_info(c->out, &info);
 		fputc('\n', c->out);
@@ -132,8 +115,6 @@ static int job_submit(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	}
 out:
 	fl_msg_job_submit_clear(&sub);
-	free(req);
-	free(resp);
 	return rc;
 }
 
@@ -151,8 +132,7 @@ static int job_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if ((rc = ctl_call(c, FL_RPC_CTL_LIST_JOBS, req, len, &resp, &rlen, "job list")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_list(resp, rlen, &list)) != 0) {
-		fprintf(c->err, "fedctl: job list: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "job list", r);
 		goto out;
 	}
 	if (c->json) {
@@ -253,8 +233,7 @@ static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 				   "job abort")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-		fprintf(c->err, "fedctl: job abort: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "job abort", r);
 		goto out;
 	}
 	if (c->json) {

@@ -102,3 +102,25 @@ out:
 	free(cert);
 	return rc;
 }
+
+int ctl_job_submit_signed(ctl_ctx *c, const char *what, fl_msg_job_submit *sub,
+			  fl_msg_job_info *info)
+{
+	uint8_t *req = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int r, rc;
+
+	/* The admin's signature lets every site check that the coordinator
+	 * hands out this exact text (SECAGG.md R2, R7, R11). */
+	if ((rc = ctl_spec_sign(c, what, sub)) != 0)
+		return rc;
+	if ((r = fl_codec_encode_job_submit(sub, &req, &len)) != 0)
+		return ctl_report(c, what, r, NULL);
+	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
+			   what)) == 0 &&
+	    (r = fl_codec_decode_job_info(resp, rlen, info)) != 0)
+		rc = ctl_bad_reply(c, what, r);
+	free(req);
+	free(resp);
+	return rc;
+}

@@ -31,10 +31,8 @@ int ctl_job_events_fetch(ctl_ctx *c, uint64_t id, uint64_t *after,
 	if ((r = fl_codec_encode_event_req(&req, &b, &len)) != 0)
 		return ctl_report(c, what, r, NULL);
 	rc = ctl_call(c, FL_RPC_CTL_GET_JOB_EVENTS, b, len, &resp, &rlen, what);
-	if (rc == 0 && (r = fl_codec_decode_event_list(resp, rlen, out)) != 0) {
-		fprintf(c->err, "fedctl: %s: bad reply: %s\n", what, fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
-	}
+	if (rc == 0 && (r = fl_codec_decode_event_list(resp, rlen, out)) != 0)
+		rc = ctl_bad_reply(c, what, r);
 	if (rc == 0 && out->n)
 		*after = out->events[out->n - 1].id;
 	free(b);

@@ -17,8 +17,8 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 				 { "--no-token", NULL, NULL, &no_token } };
 	fl_msg_site_add add;
 	fl_msg_site_info info;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
 	int r, rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, opts, 3, pos, 1, 1)) != 0)
@@ -39,13 +39,11 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	memset(&add, 0, sizeof(add));
 	memcpy(add.name, pos[0], strlen(pos[0]) + 1);
 	memcpy(add.role, role, strlen(role) + 1);
-	if ((r = fl_codec_encode_site_add(&add, &req, &len)) != 0)
-		return ctl_report(c, "site add", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_ADD_SITE, req, len, &resp, &rlen, "site add")) != 0)
+	if ((rc = ctl_site_call(c, FL_RPC_CTL_ADD_SITE, &add, &resp, &rlen,
+				"site add")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_site_info(resp, rlen, &info)) != 0) {
-		fprintf(c->err, "fedctl: site add: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "site add", r);
 		goto out;
 	}
 	/* a site also gets a one-time enrollment token (when the CA is online) */
@@ -70,7 +68,6 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	if (c->json)
 		fputs("}\n", c->out);
 out:
-	free(req);
 	free(resp);
 	return rc;
 }
@@ -108,8 +105,7 @@ static int site_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			   "site list")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_site_list(resp, rlen, &list)) != 0) {
-		fprintf(c->err, "fedctl: site list: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "site list", r);
 		goto out;
 	}
 	if (c->json) {

@@ -12,8 +12,8 @@ int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const char *pos[1];
 	fl_msg_site_add ref;
 	fl_msg_site_info info;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
 	int r, rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
@@ -25,14 +25,11 @@ int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	}
 	memset(&ref, 0, sizeof(ref));
 	memcpy(ref.name, pos[0], strlen(pos[0]) + 1);
-	if ((r = fl_codec_encode_site_add(&ref, &req, &len)) != 0)
-		return ctl_report(c, "site revoke", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_REVOKE_SITE, req, len, &resp, &rlen,
-			   "site revoke")) != 0)
+	if ((rc = ctl_site_call(c, FL_RPC_CTL_REVOKE_SITE, &ref, &resp, &rlen,
+				"site revoke")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_site_info(resp, rlen, &info)) != 0) {
-		fprintf(c->err, "fedctl: site revoke: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "site revoke", r);
 		goto out;
 	}
 	if (c->json) {
@@ -46,7 +43,6 @@ int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			"revoke' and hand the CRL over with 'fedctl crl publish'.\n", info.name);
 	}
 out:
-	free(req);
 	free(resp);
 	return rc;
 }

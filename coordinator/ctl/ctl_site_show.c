@@ -60,8 +60,8 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const char *pos[1];
 	fl_msg_site_add req;
 	fl_msg_site_detail d;
-	uint8_t *b = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
 	int r, rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
@@ -72,13 +72,11 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	snprintf(req.name, sizeof(req.name), "%s", pos[0]);
-	if ((r = fl_codec_encode_site_add(&req, &b, &len)) != 0)
-		return ctl_report(c, "site show", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_GET_SITE, b, len, &resp, &rlen, "site show")) != 0)
+	if ((rc = ctl_site_call(c, FL_RPC_CTL_GET_SITE, &req, &resp, &rlen,
+				"site show")) != 0)
 		goto out;
 	if ((r = fl_codec_decode_site_detail(resp, rlen, &d)) != 0) {
-		fprintf(c->err, "fedctl: site show: bad reply: %s\n", fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, "site show", r);
 		goto out;
 	}
 	if (c->json)
@@ -87,7 +85,6 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		show_text(c->out, &d);
 	fl_msg_site_detail_clear(&d);
 out:
-	free(b);
 	free(resp);
 	return rc;
 }

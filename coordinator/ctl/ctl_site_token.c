@@ -100,8 +100,7 @@ int ctl_site_token_issue(ctl_ctx *c, const char *what, const char *site,
 	if ((r = fl_codec_decode_enroll_token(resp, rlen, &tok)) != 0) {
 		if (after_add && c->json)
 			fputs("\"enroll\":null", c->out);
-		fprintf(c->err, "fedctl: %s: bad reply: %s\n", what, fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
+		rc = ctl_bad_reply(c, what, r);
 		goto out;
 	}
 	print_token(c, &tok, after_add);

@@ -249,30 +249,14 @@ static int ctl_stats_submit(ctl_ctx *c, char *spec, uint64_t *id)
 {
 	fl_msg_job_submit sub;
 	fl_msg_job_info info;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
-	int r, rc;
+	int rc;
 
 	memset(&sub, 0, sizeof(sub));
 	sub.spec = spec;
-
-	if ((rc = ctl_spec_sign(c, "stats", &sub)) != 0)
-		return rc;
-	r = fl_codec_encode_job_submit(&sub, &req, &len);
+	rc = ctl_job_submit_signed(c, "stats", &sub, &info);
 	free(sub.spec_cert);
-	if (r != 0)
-		return ctl_report(c, "stats", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
-			   "stats")) == 0) {
-		if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-			fprintf(c->err, "fedctl: stats: bad reply: %s\n", fl_strerror(r));
-			rc = CTL_EXIT_OTHER;
-		} else {
-			*id = info.job_id;
-		}
-	}
-	free(req);
-	free(resp);
+	if (rc == 0)
+		*id = info.job_id;
 	return rc;
 }
 
