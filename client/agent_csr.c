@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "agent_csr.h"
 #include "fl_ca.h"
@@ -85,10 +84,7 @@ int fl_agent_csr_main(int argc, char **argv)
 	       "the CA operator for 'fedctl ca sign')\n", kpath, cpath);
 	rc = 0;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_ca_key_free(key, klen);
 	free(csr);
 	return rc;
 }

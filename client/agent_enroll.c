@@ -364,10 +364,7 @@ int fl_agent_enroll_main(int argc, char **argv)
 	       rep.serial, kpath, cpath, apath, ipath, ipath);
 	rc = 0;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_ca_key_free(key, klen);
 	free(csr);
 	free(ca);
 	fl_msg_enroll_reply_clear(&rep);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sodium.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -78,10 +77,7 @@ void agent_renew_init(fl_agent *a)
 			a->cfg.tls.cert);
 	else
 		unlink(path);
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_ca_key_free(key, klen);
 	free(cert);
 }
 
@@ -145,10 +141,7 @@ static int renew(fl_agent *a, const char *cn)
 		rep.serial, (long long)rep.not_after_ms);
 	r = 0;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_ca_key_free(key, klen);
 	free(csr);
 	free(buf);
 	free(resp);
