@@ -13,6 +13,7 @@
 #include "fl_ca.h"
 #include "fl_err.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 static void csr_usage(FILE *f)
 {
@@ -84,7 +85,7 @@ int fl_agent_csr_main(int argc, char **argv)
 	       "the CA operator for 'fedctl ca sign')\n", kpath, cpath);
 	rc = 0;
 out:
-	fl_ca_key_free(key, klen);
+	fl_wipe_free(key, klen);
 	free(csr);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_upvec.h"
+#include "fl_wipe.h"
 
 #define AGENT_DP_DAY_MS (24LL * 3600 * 1000)
 
@@ -168,14 +169,8 @@ int agent_dp_encode(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	*out = w;
 	w = NULL;
 out:
-	if (delta) {
-		sodium_memzero(delta, np * sizeof(*delta));
-		free(delta);
-	}
-	if (w) {
-		sodium_memzero(w, m * sizeof(*w));
-		free(w);
-	}
+	fl_wipe_free(delta, np * sizeof(*delta));
+	fl_wipe_free(w, m * sizeof(*w));
 	sodium_memzero(&p, sizeof(p));
 	return r;
 }

@@ -19,6 +19,7 @@
 #include "fl_log.h"
 #include "fl_pki.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 #define RENEW_CHECK_MS (3600 * 1000)
 #define RENEW_RETRY_MS (10 * 60 * 1000)
@@ -77,7 +78,7 @@ void agent_renew_init(fl_agent *a)
 			a->cfg.tls.cert);
 	else
 		unlink(path);
-	fl_ca_key_free(key, klen);
+	fl_wipe_free(key, klen);
 	free(cert);
 }
 
@@ -141,7 +142,7 @@ static int renew(fl_agent *a, const char *cn)
 		rep.serial, (long long)rep.not_after_ms);
 	r = 0;
 out:
-	fl_ca_key_free(key, klen);
+	fl_wipe_free(key, klen);
 	free(csr);
 	free(buf);
 	free(resp);

@@ -15,6 +15,7 @@
 #include "fl_log.h"
 #include "fl_pki.h"
 #include "fl_sa_context.h"
+#include "fl_wipe.h"
 
 _Static_assert(FL_MSG_SEED_BYTES == FL_SEED_BYTES, "round seed sizes differ");
 
@@ -405,10 +406,7 @@ static int sa_unmask(sa_ctx *x)
 		out.count, req.nsurvivors, req.ndropped);
 	agent_metrics_round_done();
 out:
-	if (buf) {
-		sodium_memzero(buf, len);   /* holds shares of secrets */
-		free(buf);
-	}
+	fl_wipe_free(buf, len);   /* holds shares of secrets */
 	fl_secagg_unmask_req_clear(&req);
 	fl_secagg_unmask_resp_clear(&out);
 	return r;

@@ -323,14 +323,6 @@ int fl_ca_key_pem(const fl_ca *ca, const char *passphrase, char **pem,
 
 /* ---- keys and CSRs ---- */
 
-void fl_ca_key_free(char *key_pem, size_t len)
-{
-	if (key_pem) {
-		sodium_memzero(key_pem, len);
-		free(key_pem);
-	}
-}
-
 int fl_ca_keygen_csr(const char *cn, char **key_pem, size_t *key_len,
 		     char **csr_pem, size_t *csr_len)
 {

@@ -48,13 +48,10 @@ void fl_ca_free(fl_ca *ca);
 struct fl_sign_key;
 int fl_ca_sign_key(const fl_ca *ca, struct fl_sign_key **out);
 
-/* On the site: a new P-256 key and a CSR for it with subject CN=cn. */
+/* On the site: a new P-256 key and a CSR for it with subject CN=cn (wipe
+ * the key PEM when done: fl_wipe_free). */
 int fl_ca_keygen_csr(const char *cn, char **key_pem, size_t *key_len,
 		     char **csr_pem, size_t *csr_len);
-
-/* Wipes and frees a private key PEM of len bytes (from fl_ca_keygen_csr,
- * fl_ca_key_pem or a key file read into memory). NULL is a no-op. */
-void fl_ca_key_free(char *key_pem, size_t len);
 
 /* Checks an untrusted CSR: it parses, its self-signature verifies, and its
  * key is ECDSA P-256 or Ed25519. cn (may be NULL) receives its subject CN
