@@ -67,3 +67,17 @@ int agent_channel_tell(fl_agent *a, const fl_msg_task *t, const char *method,
 	free(resp);
 	return r;
 }
+
+int agent_channel_fetch(fl_agent *a, const char *method, const uint8_t *req,
+			size_t len, const char *what, uint8_t **resp, size_t *rlen)
+{
+	fl_rpc_status st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	r = fl_rpc_unary(a->ch, method, req, len, AGENT_FETCH_TIMEOUT_MS, resp, rlen,
+			 &st);
+	if (r != 0)
+		fl_warn("cannot fetch %s: %s (%s)", what, st.detail, fl_strerror(r));
+	return r;
+}
