@@ -101,10 +101,9 @@ int agent_dp_stats_encode(fl_agent *a, const fl_msg_task *t,
 		goto out;
 	}
 	/* charged before the noise is drawn and anything leaves the site */
-	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
-		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget,
+				 errmsg)) != 0)
 		goto out;
-	}
 	if ((r = fl_dp_stats_add_noise(var, iv, len)) != 0) {
 		fl_errmsg_set(errmsg, "DP: noise: %s", fl_strerror(r));
 		goto out;
@@ -189,10 +188,9 @@ int agent_dp_eval_encode(fl_agent *a, const fl_msg_task *t,
 	/* counts only; loss and squared-error sums stay 0 (unbounded) */
 	for (i = 0; i < n; i++)
 		dv[i] = fl_dp_eval_noisy(nclasses, i) ? nearbyint(vec[i]) : 0.0;
-	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
-		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget,
+				 errmsg)) != 0)
 		goto out;
-	}
 	if ((r = fl_dgauss_init(&g, var, NULL, NULL)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
