@@ -59,6 +59,13 @@ static void log_rule(const sa_ctx *x, const char *why, int r)
 	agent_metrics_refused(why);
 }
 
+/* A step the secure-aggregation client refused: logs the rule it names. */
+static int client_refused(sa_ctx *x, int r)
+{
+	log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+	return r;
+}
+
 static bool same_attempt(const fl_agent *a, const fl_msg_task *t)
 {
 	return a->sa.c && a->sa.job_id == t->job_id && a->sa.round == t->round &&
@@ -258,7 +265,7 @@ static int sa_share(sa_ctx *x)
 	r = fl_secagg_client_share(a->sa.c, &kl, &out);
 	log_refused(x, &kl);
 	if (r == FL_E_PAIRING) {
-		log_rule(x, fl_secagg_client_why(a->sa.c), r);
+		client_refused(x, r);
 		goto out;
 	}
 	if (r != 0) {
@@ -306,7 +313,7 @@ static int sa_input(sa_ctx *x)
 	}
 	if ((r = fl_secagg_client_recv_shares(x->a->sa.c, &in)) != 0) {
 		if (r == FL_E_PAIRING)
-			log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+			client_refused(x, r);
 		else
 			fl_error("%s: the shares routed to this site are refused: %s",
 				 x->pre, fl_strerror(r));
@@ -320,7 +327,9 @@ out:
 }
 
 /* ---- phases 4 and 5 ---- */
-static int get_unmask_req(sa_ctx *x, fl_secagg_unmask_req *req)
+/* The survivor list of phases 4 and 5 into *req (caller clears), and the
+ * policy on it: a sum of too few sites is never signed for nor unmasked. */
+static int get_survivors(sa_ctx *x, fl_secagg_unmask_req *req)
 {
 	uint8_t *resp = NULL;
 	size_t rlen = 0;
@@ -330,12 +339,8 @@ static int get_unmask_req(sa_ctx *x, fl_secagg_unmask_req *req)
 	    (r = fl_codec_decode_sa_unmask_req(resp, rlen, req)) != 0)
 		bad_reply(x, "survivor list", r);
 	free(resp);
-	return r;
-}
-
-/* Policy: a sum of too few sites is never signed for nor unmasked. */
-static int survivors_ok(sa_ctx *x, const fl_secagg_unmask_req *req)
-{
+	if (r != 0)
+		return r;
 	return agent_policy_others(x->a, x->t, FL_POLICY_AT_SURVIVORS,
 				   fl_agent_policy_count_others(req->survivors,
 								req->nsurvivors,
@@ -354,11 +359,10 @@ static int sa_consistency(sa_ctx *x)
 
 	memset(&req, 0, sizeof(req));
 	memset(&cs, 0, sizeof(cs));
-	if ((r = get_unmask_req(x, &req)) != 0 ||
-	    (r = survivors_ok(x, &req)) != 0)
+	if ((r = get_survivors(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_consistency(x->a->sa.c, &req, &cs)) != 0) {
-		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+		client_refused(x, r);
 		goto out;
 	}
 	/* R6: (F, H(S)) is on disk before the signature leaves, and no
@@ -390,11 +394,10 @@ static int sa_unmask(sa_ctx *x)
 
 	memset(&req, 0, sizeof(req));
 	memset(&out, 0, sizeof(out));
-	if ((r = get_unmask_req(x, &req)) != 0 ||
-	    (r = survivors_ok(x, &req)) != 0)
+	if ((r = get_survivors(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_unmask(x->a->sa.c, &req, &out)) != 0) {
-		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+		client_refused(x, r);
 		goto out;
 	}
 	/* the record of this upload is on disk before the round can end */
