@@ -3,6 +3,9 @@
  * after a large upload) and the shared rules of one call on it (timeout,
  * which errors are the network's). Below the loop and the task phases,
  * which all call through it. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "agent_channel.h"
 #include "agent_int.h"
 #include "fl_err.h"
@@ -44,4 +47,37 @@ void agent_channel_recycle(fl_agent *a, uint64_t bytes_sent)
 	if ((r = agent_channel_open(a)) != 0)
 		fl_warn("cannot reopen the channel to %s: %s (keeping the old one)",
 			fl_targets_current(&a->coords), fl_strerror(r));
+}
+
+int agent_channel_tell(fl_agent *a, const fl_msg_task *t, const char *method,
+		       const uint8_t *req, size_t len, const char *what)
+{
+	fl_rpc_status st;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	r = fl_rpc_unary(a->ch, method, req, len, agent_call_timeout(t), &resp,
+			 &rlen, &st);
+	if (r != 0)
+		fl_warn("job %llu round %u: the coordinator did not take %s: %s (%s)",
+			(unsigned long long)t->job_id, t->round, what,
+			st.detail[0] ? st.detail : "no detail", fl_strerror(r));
+	free(resp);
+	return r;
+}
+
+int agent_channel_fetch(fl_agent *a, const char *method, const uint8_t *req,
+			size_t len, const char *what, uint8_t **resp, size_t *rlen)
+{
+	fl_rpc_status st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	r = fl_rpc_unary(a->ch, method, req, len, AGENT_FETCH_TIMEOUT_MS, resp, rlen,
+			 &st);
+	if (r != 0)
+		fl_warn("cannot fetch %s: %s (%s)", what, st.detail, fl_strerror(r));
+	return r;
 }

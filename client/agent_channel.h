@@ -6,6 +6,7 @@
 #define AGENT_CHANNEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fl_agent.h"
@@ -16,6 +17,18 @@
 bool agent_is_net_err(int r);
 /* The task's deadline, at least AGENT_MIN_CALL_TIMEOUT_MS. */
 uint32_t agent_call_timeout(const fl_msg_task *t);
+/* Sends one encoded message about task t (req: the caller's, unchanged)
+ * with the task's call timeout and drops the reply; when the call fails,
+ * warns "the coordinator did not take <what>". 0 or the call's error. */
+int agent_channel_tell(fl_agent *a, const fl_msg_task *t, const char *method,
+		       const uint8_t *req, size_t len, const char *what);
+/* One call of the agent's own (not a task's: the CRL, the member list)
+ * with AGENT_FETCH_TIMEOUT_MS: req stays the caller's, *resp is the
+ * caller's to free. When the call fails, warns "cannot fetch <what>".
+ * 0 or the call's error. */
+#define AGENT_FETCH_TIMEOUT_MS 10000u
+int agent_channel_fetch(fl_agent *a, const char *method, const uint8_t *req,
+			size_t len, const char *what, uint8_t **resp, size_t *rlen);
 /* Opens (or reopens) the channel to the coordinator. */
 int agent_channel_open(fl_agent *a);
 /*

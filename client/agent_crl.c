@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -61,19 +62,17 @@ static int crl_fetch(fl_agent *a, const char *ca, size_t ca_len, fl_msg_crl *crl
 {
 	fl_msg_crl req = { a->crl_number, NULL };
 	char why[FL_ERRMSG_BYTES] = "";
-	fl_rpc_status st;
 	uint8_t *buf = NULL, *resp = NULL;
 	size_t len = 0, rlen = 0;
 	int r;
 
 	if ((r = fl_codec_encode_crl(&req, &buf, &len)) != 0)
 		return r;
-	r = fl_rpc_unary(a->ch, FL_RPC_AGENT_GET_CRL, buf, len, 10000, &resp, &rlen, &st);
+	r = agent_channel_fetch(a, FL_RPC_AGENT_GET_CRL, buf, len, "the CRL", &resp,
+				&rlen);
 	free(buf);
-	if (r != 0) {
-		fl_warn("cannot fetch the CRL: %s (%s)", st.detail, fl_strerror(r));
+	if (r != 0)
 		return r;
-	}
 	r = fl_codec_decode_crl(resp, rlen, crl);
 	free(resp);
 	if (r != 0 || !crl->pem) {

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "agent_csr.h"
 #include "fl_ca.h"
 #include "fl_err.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 static void csr_usage(FILE *f)
 {
@@ -85,10 +85,7 @@ int fl_agent_csr_main(int argc, char **argv)
 	       "the CA operator for 'fedctl ca sign')\n", kpath, cpath);
 	rc = 0;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(csr);
 	return rc;
 }

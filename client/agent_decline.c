@@ -21,9 +21,8 @@ int agent_decline(fl_agent *a, const fl_msg_task *t, enum fl_decline_reason reas
 		  const char *fmt, ...)
 {
 	fl_msg_decline d;
-	fl_rpc_status st;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *req = NULL;
+	size_t len = 0;
 	va_list ap;
 	int r;
 
@@ -43,15 +42,8 @@ int agent_decline(fl_agent *a, const fl_msg_task *t, enum fl_decline_reason reas
 			(unsigned long long)t->job_id, fl_strerror(r));
 		return r;
 	}
-	memset(&st, 0, sizeof(st));
-	r = fl_rpc_unary(a->ch, FL_RPC_AGENT_DECLINE, req, len, agent_call_timeout(t),
-			 &resp, &rlen, &st);
-	if (r != 0)
-		fl_warn("job %llu round %u: the coordinator did not take the decline: "
-			"%s (%s)", (unsigned long long)t->job_id, t->round,
-			st.detail[0] ? st.detail : "no detail", fl_strerror(r));
+	r = agent_channel_tell(a, t, FL_RPC_AGENT_DECLINE, req, len, "the decline");
 	free(req);
-	free(resp);
 	return r;
 }
 

@@ -20,11 +20,12 @@
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_upvec.h"
+#include "fl_wipe.h"
 
 #define AGENT_DP_DAY_MS (24LL * 3600 * 1000)
 
 int agent_dp_charge(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
-		    double rho, double *spent, double *budget)
+		    double rho, double *spent, double *budget, char *errmsg)
 {
 	const fl_agent_policy *p = &a->cfg.policy;
 	agent_budget_charge_t c;
@@ -56,6 +57,8 @@ int agent_dp_charge(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			 "budget of '%s': %s; not uploading",
 			 (unsigned long long)t->job_id, t->round, spec->dataset, msg);
 	}
+	if (r != 0)
+		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
 	return r;
 }
 
@@ -147,10 +150,9 @@ int agent_dp_encode(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		goto out;
 	}
 	/* charged before the noise is drawn and anything leaves the site */
-	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
-		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget,
+				 errmsg)) != 0)
 		goto out;
-	}
 	if ((r = fl_dp_vec_add_noise(&p, w)) != 0) {
 		fl_errmsg_set(errmsg, "DP: noise: %s", fl_strerror(r));
 		goto out;
@@ -168,14 +170,8 @@ int agent_dp_encode(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	*out = w;
 	w = NULL;
 out:
-	if (delta) {
-		sodium_memzero(delta, np * sizeof(*delta));
-		free(delta);
-	}
-	if (w) {
-		sodium_memzero(w, m * sizeof(*w));
-		free(w);
-	}
+	fl_wipe_free(delta, np * sizeof(*delta));
+	fl_wipe_free(w, m * sizeof(*w));
 	sodium_memzero(&p, sizeof(p));
 	return r;
 }

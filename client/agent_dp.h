@@ -13,9 +13,10 @@
 /* Charges rho against the site's budget for the spec's dataset, before
  * anything noisy leaves the site; *spent and *budget get the rho spent
  * (this task included) and the limit. FL_E_BUDGET declines the task with
- * reason budget (one log line); other errors: not charged, not uploaded. */
+ * reason budget (one log line); other errors: not charged, not uploaded.
+ * On error errmsg says "DP: budget not charged". */
 int agent_dp_charge(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
-		    double rho, double *spent, double *budget);
+		    double rho, double *spent, double *budget, char *errmsg);
 
 /* A STATS task's words under the spec's [privacy] bounds and max_rows
  * (crypto/fl_dp_stats.h): the clamped, integer statistics of at most

@@ -12,7 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "agent_dp.h"
 #include "fl_dgauss.h"
@@ -22,6 +21,7 @@
 #include "fl_err.h"
 #include "fl_log.h"
 #include "fl_upvec.h"
+#include "fl_wipe.h"
 
 /* The site's figures for this round: params, n_min, S and rho. */
 static int dps_plan(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
@@ -101,10 +101,9 @@ int agent_dp_stats_encode(fl_agent *a, const fl_msg_task *t,
 		goto out;
 	}
 	/* charged before the noise is drawn and anything leaves the site */
-	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
-		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget,
+				 errmsg)) != 0)
 		goto out;
-	}
 	if ((r = fl_dp_stats_add_noise(var, iv, len)) != 0) {
 		fl_errmsg_set(errmsg, "DP: noise: %s", fl_strerror(r));
 		goto out;
@@ -130,18 +129,9 @@ int agent_dp_stats_encode(fl_agent *a, const fl_msg_task *t,
 	*out = w;
 	w = NULL;
 out:
-	if (iv) {
-		sodium_memzero(iv, len * sizeof(*iv));
-		free(iv);
-	}
-	if (dv) {
-		sodium_memzero(dv, len * sizeof(*dv));
-		free(dv);
-	}
-	if (w) {
-		sodium_memzero(w, (size_t)t->sa.words * sizeof(*w));
-		free(w);
-	}
+	fl_wipe_free(iv, len * sizeof(*iv));
+	fl_wipe_free(dv, len * sizeof(*dv));
+	fl_wipe_free(w, (size_t)t->sa.words * sizeof(*w));
 	return r;
 }
 
@@ -198,10 +188,9 @@ int agent_dp_eval_encode(fl_agent *a, const fl_msg_task *t,
 	/* counts only; loss and squared-error sums stay 0 (unbounded) */
 	for (i = 0; i < n; i++)
 		dv[i] = fl_dp_eval_noisy(nclasses, i) ? nearbyint(vec[i]) : 0.0;
-	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget)) != 0) {
-		fl_errmsg_set(errmsg, "DP: budget not charged: %s", fl_strerror(r));
+	if ((r = agent_dp_charge(a, t, spec, rho, &spent, &budget,
+				 errmsg)) != 0)
 		goto out;
-	}
 	if ((r = fl_dgauss_init(&g, var, NULL, NULL)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
@@ -223,13 +212,7 @@ int agent_dp_eval_encode(fl_agent *a, const fl_msg_task *t,
 	*out = w;
 	w = NULL;
 out:
-	if (dv) {
-		sodium_memzero(dv, n * sizeof(*dv));
-		free(dv);
-	}
-	if (w) {
-		sodium_memzero(w, (size_t)t->sa.words * sizeof(*w));
-		free(w);
-	}
+	fl_wipe_free(dv, n * sizeof(*dv));
+	fl_wipe_free(w, (size_t)t->sa.words * sizeof(*w));
 	return r;
 }

@@ -25,6 +25,7 @@
 #include "fl_rpc.h"
 #include "fl_targets.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 #define ENROLL_MAX_DATA 32
 #define ENROLL_TIMEOUT_MS 30000u
@@ -364,10 +365,7 @@ int fl_agent_enroll_main(int argc, char **argv)
 	       rep.serial, kpath, cpath, apath, ipath, ipath);
 	rc = 0;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(csr);
 	free(ca);
 	fl_msg_enroll_reply_clear(&rep);

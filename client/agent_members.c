@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_channel.h"
 #include "agent_int.h"
 #include "fl_codec.h"
 #include "fl_err.h"
@@ -68,21 +69,17 @@ void agent_members_free(fl_agent *a)
 static int members_fetch(fl_agent *a, fl_msg_members *rep)
 {
 	fl_msg_members req = { a->members.version, NULL };
-	fl_rpc_status st;
 	uint8_t *buf = NULL, *resp = NULL;
 	size_t len = 0, rlen = 0;
 	int r;
 
 	if ((r = fl_codec_encode_members(&req, &buf, &len)) != 0)
 		return r;
-	r = fl_rpc_unary(a->ch, FL_RPC_AGENT_GET_MEMBERS, buf, len, 10000, &resp,
-			 &rlen, &st);
+	r = agent_channel_fetch(a, FL_RPC_AGENT_GET_MEMBERS, buf, len,
+				"the member list", &resp, &rlen);
 	free(buf);
-	if (r != 0) {
-		fl_warn("cannot fetch the member list: %s (%s)", st.detail,
-			fl_strerror(r));
+	if (r != 0)
 		return r;
-	}
 	r = fl_codec_decode_members(resp, rlen, rep);
 	free(resp);
 	if (r != 0 || !rep->text) {

@@ -93,25 +93,28 @@ void agent_metrics_train_seconds(double secs)
 	pthread_mutex_unlock(&am.mu);
 }
 
+/* A counter with one sample per value of its label. */
+static void am_write_by(fl_prom_buf *b, const char *name, const char *help,
+			const char *label, const char *const *values,
+			const uint64_t *counts, size_t n)
+{
+	const char *lab[3] = { label, NULL, NULL };
+
+	fl_prom_head(b, name, "counter", help);
+	for (size_t i = 0; i < n; i++) {
+		lab[1] = values[i];
+		fl_prom_sample(b, name, lab, (double)counts[i]);
+	}
+}
+
 static void am_write_counters(fl_prom_buf *b)
 {
-	const char *lab[3] = { "kind", NULL, NULL };
-
-	fl_prom_head(b, "fedc_agent_rounds_contributed_total", "counter",
-		     "Rounds this site uploaded its masked input to, by kind.");
-	for (size_t k = 0; k < AM_KINDS; k++) {
-		lab[1] = am_kinds[k];
-		fl_prom_sample(b, "fedc_agent_rounds_contributed_total", lab,
-			       (double)am.contributed[k]);
-	}
-	fl_prom_head(b, "fedc_agent_rounds_refused_total", "counter",
-		     "Rounds this site refused, by reason (a SECAGG.md rule or its policy).");
-	lab[0] = "reason";
-	for (size_t i = 0; i < AM_REASONS; i++) {
-		lab[1] = am_reasons[i];
-		fl_prom_sample(b, "fedc_agent_rounds_refused_total", lab,
-			       (double)am.refused[i]);
-	}
+	am_write_by(b, "fedc_agent_rounds_contributed_total",
+		    "Rounds this site uploaded its masked input to, by kind.",
+		    "kind", am_kinds, am.contributed, AM_KINDS);
+	am_write_by(b, "fedc_agent_rounds_refused_total",
+		    "Rounds this site refused, by reason (a SECAGG.md rule or its policy).",
+		    "reason", am_reasons, am.refused, AM_REASONS);
 	fl_prom_head(b, "fedc_agent_rounds_completed_total", "counter",
 		     "Rounds whose last step (the unmasking shares) this site finished.");
 	fl_prom_sample(b, "fedc_agent_rounds_completed_total", NULL,

@@ -26,36 +26,46 @@ static uint32_t kind_bit(enum fl_task_kind k)
 	return 0;
 }
 
-/* "stats, train" from FL_POLICY_KIND_* bits. */
-static void kinds_str(uint32_t bits, char *buf, size_t cap)
+/* "a, b": the names whose bit is set in bits, in table order. */
+static void bits_str(uint32_t bits, const uint32_t *bit, const char *const *name,
+		     size_t n, char *buf, size_t cap)
 {
-	static const enum fl_task_kind all[] = { FL_TASK_STATS, FL_TASK_TRAIN,
-						 FL_TASK_EVAL };
 	size_t i, len = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(all) / sizeof(all[0]) && len < cap; i++)
-		if (bits & kind_bit(all[i])) {
-			int n = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "",
-					 fl_agent_task_name(all[i]));
-			len += n > 0 ? (size_t)n : 0;
+	for (i = 0; i < n && len < cap; i++)
+		if (bits & bit[i]) {
+			int k = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "",
+					 name[i]);
+			len += k > 0 ? (size_t)k : 0;
 		}
+}
+
+/* "stats, train" from FL_POLICY_KIND_* bits. */
+static void kinds_str(uint32_t bits, char *buf, size_t cap)
+{
+	const uint32_t bit[] = { kind_bit(FL_TASK_STATS), kind_bit(FL_TASK_TRAIN),
+				 kind_bit(FL_TASK_EVAL) };
+	const char *const name[] = { fl_agent_task_name(FL_TASK_STATS),
+				     fl_agent_task_name(FL_TASK_TRAIN),
+				     fl_agent_task_name(FL_TASK_EVAL) };
+
+	bits_str(bits, bit, name, sizeof(bit) / sizeof(bit[0]), buf, cap);
 }
 
 /* "linear, logistic" from FL_POLICY_MODEL_BIT() bits. */
 static void models_str(uint32_t bits, char *buf, size_t cap)
 {
-	static const enum fl_model_kind all[] = { FL_MODEL_LINEAR, FL_MODEL_LOGISTIC,
-						  FL_MODEL_SOFTMAX, FL_MODEL_MLP };
-	size_t i, len = 0;
+	const uint32_t bit[] = { FL_POLICY_MODEL_BIT(FL_MODEL_LINEAR),
+				 FL_POLICY_MODEL_BIT(FL_MODEL_LOGISTIC),
+				 FL_POLICY_MODEL_BIT(FL_MODEL_SOFTMAX),
+				 FL_POLICY_MODEL_BIT(FL_MODEL_MLP) };
+	const char *const name[] = { fl_model_kind_name(FL_MODEL_LINEAR),
+				     fl_model_kind_name(FL_MODEL_LOGISTIC),
+				     fl_model_kind_name(FL_MODEL_SOFTMAX),
+				     fl_model_kind_name(FL_MODEL_MLP) };
 
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(all) / sizeof(all[0]) && len < cap; i++)
-		if (bits & FL_POLICY_MODEL_BIT(all[i])) {
-			int n = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "",
-					 fl_model_kind_name(all[i]));
-			len += n > 0 ? (size_t)n : 0;
-		}
+	bits_str(bits, bit, name, sizeof(bit) / sizeof(bit[0]), buf, cap);
 }
 
 static int deny(char *reason, size_t cap, const char *fmt, ...)

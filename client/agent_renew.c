@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sodium.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -20,6 +19,7 @@
 #include "fl_log.h"
 #include "fl_pki.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 #define RENEW_CHECK_MS (3600 * 1000)
 #define RENEW_RETRY_MS (10 * 60 * 1000)
@@ -78,10 +78,7 @@ void agent_renew_init(fl_agent *a)
 			a->cfg.tls.cert);
 	else
 		unlink(path);
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(cert);
 }
 
@@ -145,10 +142,7 @@ static int renew(fl_agent *a, const char *cn)
 		rep.serial, (long long)rep.not_after_ms);
 	r = 0;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(csr);
 	free(buf);
 	free(resp);

@@ -20,9 +20,8 @@ int agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 		     const fl_metrics *mt)
 {
 	fl_msg_own_metrics m;
-	fl_rpc_status st;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
+	uint8_t *req = NULL;
+	size_t len = 0;
 	int r;
 
 	if (!fl_agent_policy_site_figures(&a->cfg.policy, spec) || mt == NULL ||
@@ -48,14 +47,8 @@ int agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 			(unsigned long long)t->job_id, t->round, fl_strerror(r));
 		return r;
 	}
-	memset(&st, 0, sizeof(st));
-	r = fl_rpc_unary(a->ch, FL_RPC_AGENT_REPORT_METRICS, req, len,
-			 agent_call_timeout(t), &resp, &rlen, &st);
-	if (r != 0)
-		fl_warn("job %llu round %u: the coordinator did not take this site's "
-			"figures: %s (%s)", (unsigned long long)t->job_id, t->round,
-			st.detail[0] ? st.detail : "no detail", fl_strerror(r));
+	r = agent_channel_tell(a, t, FL_RPC_AGENT_REPORT_METRICS, req, len,
+			       "this site's figures");
 	free(req);
-	free(resp);
 	return r;
 }

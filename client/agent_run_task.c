@@ -13,6 +13,7 @@
 #include "fl_log.h"
 #include "fl_train.h"
 #include "fl_update.h"
+#include "fl_wipe.h"
 
 /* Downloads the model that entered this round and checks it fits the data. */
 static int fetch_global(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
@@ -346,14 +347,8 @@ int agent_task_input(fl_agent *a, const fl_msg_task *t, fl_secagg_client *c)
 	(void)agent_report_own(a, t, &spec, &own);
 out:
 	/* The plain vector is this site's contribution: leave no copy behind. */
-	if (vec) {
-		sodium_memzero(vec, n * sizeof(*vec));
-		free(vec);
-	}
-	if (words) {
-		sodium_memzero(words, (size_t)t->sa.words * sizeof(*words));
-		free(words);
-	}
+	fl_wipe_free(vec, n * sizeof(*vec));
+	fl_wipe_free(words, (size_t)t->sa.words * sizeof(*words));
 	fl_jobspec_clear(&spec);
 	return r;
 }

@@ -3,11 +3,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "fl_agent.h"
 #include "fl_err.h"
 #include "fl_upvec.h"
+#include "fl_wipe.h"
 
 int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
 		       uint32_t **out, char *errmsg)
@@ -79,13 +79,7 @@ int fl_agent_sa_encode(const fl_msg_sa_params *sa, const double *vec, size_t n,
 	w = NULL;
 out:
 	/* The plain values are the site's contribution: do not leave copies. */
-	if (scaled) {
-		sodium_memzero(scaled, n * sizeof(*scaled));
-		free(scaled);
-	}
-	if (w) {
-		sodium_memzero(w, m * sizeof(*w));
-		free(w);
-	}
+	fl_wipe_free(scaled, n * sizeof(*scaled));
+	fl_wipe_free(w, m * sizeof(*w));
 	return r;
 }

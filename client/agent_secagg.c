@@ -15,6 +15,7 @@
 #include "fl_log.h"
 #include "fl_pki.h"
 #include "fl_sa_context.h"
+#include "fl_wipe.h"
 
 _Static_assert(FL_MSG_SEED_BYTES == FL_SEED_BYTES, "round seed sizes differ");
 
@@ -56,6 +57,13 @@ static void log_rule(const sa_ctx *x, const char *why, int r)
 		fl_agent_task_name(x->t->kind), phase_name(x->t->phase),
 		why && why[0] ? why : fl_strerror(r));
 	agent_metrics_refused(why);
+}
+
+/* A step the secure-aggregation client refused: logs the rule it names. */
+static int client_refused(sa_ctx *x, int r)
+{
+	log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+	return r;
 }
 
 static bool same_attempt(const fl_agent *a, const fl_msg_task *t)
@@ -257,7 +265,7 @@ static int sa_share(sa_ctx *x)
 	r = fl_secagg_client_share(a->sa.c, &kl, &out);
 	log_refused(x, &kl);
 	if (r == FL_E_PAIRING) {
-		log_rule(x, fl_secagg_client_why(a->sa.c), r);
+		client_refused(x, r);
 		goto out;
 	}
 	if (r != 0) {
@@ -305,7 +313,7 @@ static int sa_input(sa_ctx *x)
 	}
 	if ((r = fl_secagg_client_recv_shares(x->a->sa.c, &in)) != 0) {
 		if (r == FL_E_PAIRING)
-			log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+			client_refused(x, r);
 		else
 			fl_error("%s: the shares routed to this site are refused: %s",
 				 x->pre, fl_strerror(r));
@@ -319,7 +327,9 @@ out:
 }
 
 /* ---- phases 4 and 5 ---- */
-static int get_unmask_req(sa_ctx *x, fl_secagg_unmask_req *req)
+/* The survivor list of phases 4 and 5 into *req (caller clears), and the
+ * policy on it: a sum of too few sites is never signed for nor unmasked. */
+static int get_survivors(sa_ctx *x, fl_secagg_unmask_req *req)
 {
 	uint8_t *resp = NULL;
 	size_t rlen = 0;
@@ -329,12 +339,8 @@ static int get_unmask_req(sa_ctx *x, fl_secagg_unmask_req *req)
 	    (r = fl_codec_decode_sa_unmask_req(resp, rlen, req)) != 0)
 		bad_reply(x, "survivor list", r);
 	free(resp);
-	return r;
-}
-
-/* Policy: a sum of too few sites is never signed for nor unmasked. */
-static int survivors_ok(sa_ctx *x, const fl_secagg_unmask_req *req)
-{
+	if (r != 0)
+		return r;
 	return agent_policy_others(x->a, x->t, FL_POLICY_AT_SURVIVORS,
 				   fl_agent_policy_count_others(req->survivors,
 								req->nsurvivors,
@@ -353,11 +359,10 @@ static int sa_consistency(sa_ctx *x)
 
 	memset(&req, 0, sizeof(req));
 	memset(&cs, 0, sizeof(cs));
-	if ((r = get_unmask_req(x, &req)) != 0 ||
-	    (r = survivors_ok(x, &req)) != 0)
+	if ((r = get_survivors(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_consistency(x->a->sa.c, &req, &cs)) != 0) {
-		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+		client_refused(x, r);
 		goto out;
 	}
 	/* R6: (F, H(S)) is on disk before the signature leaves, and no
@@ -389,11 +394,10 @@ static int sa_unmask(sa_ctx *x)
 
 	memset(&req, 0, sizeof(req));
 	memset(&out, 0, sizeof(out));
-	if ((r = get_unmask_req(x, &req)) != 0 ||
-	    (r = survivors_ok(x, &req)) != 0)
+	if ((r = get_survivors(x, &req)) != 0)
 		goto out;
 	if ((r = fl_secagg_client_unmask(x->a->sa.c, &req, &out)) != 0) {
-		log_rule(x, fl_secagg_client_why(x->a->sa.c), r);
+		client_refused(x, r);
 		goto out;
 	}
 	/* the record of this upload is on disk before the round can end */
@@ -405,10 +409,7 @@ static int sa_unmask(sa_ctx *x)
 		out.count, req.nsurvivors, req.ndropped);
 	agent_metrics_round_done();
 out:
-	if (buf) {
-		sodium_memzero(buf, len);   /* holds shares of secrets */
-		free(buf);
-	}
+	fl_wipe_free(buf, len);   /* holds shares of secrets */
 	fl_secagg_unmask_req_clear(&req);
 	fl_secagg_unmask_resp_clear(&out);
 	return r;

@@ -79,35 +79,33 @@ out:
 	return r;
 }
 
-static int save_model(const char *path, const fl_model *m)
+/* Writes encode(m) to path; on failure prints "cannot <what> to path". */
+static int write_model(const char *path, const fl_model *m, const char *what,
+		       int (*encode)(const fl_model *, uint8_t **, size_t *))
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	if ((r = fl_model_encode(m, &buf, &len)) == 0)
+	if ((r = encode(m, &buf, &len)) == 0)
 		r = fl_file_write(path, buf, len, 0644);
 	if (r != 0)
-		fprintf(stderr, "fedc-train: cannot save the model to %s: %s\n", path,
+		fprintf(stderr, "fedc-train: cannot %s to %s: %s\n", what, path,
 			fl_strerror(r));
 	free(buf);
 	return r;
 }
 
+static int save_model(const char *path, const fl_model *m)
+{
+	return write_model(path, m, "save the model", fl_model_encode);
+}
+
 /* Prints its own reason; FL_E_IO on any failure, so callers add nothing. */
 static int export_onnx(const char *path, const fl_model *m)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = fl_onnx_export(m, &buf, &len)) == 0)
-		r = fl_file_write(path, buf, len, 0644);
-	if (r != 0)
-		fprintf(stderr, "fedc-train: cannot export the model as ONNX to %s: %s\n",
-			path, fl_strerror(r));
-	free(buf);
-	return r == 0 ? 0 : FL_E_IO;
+	return write_model(path, m, "export the model as ONNX", fl_onnx_export) == 0 ?
+		0 : FL_E_IO;
 }
 
 /* The class weights the federated job would train with: the spec's list, or

@@ -51,6 +51,43 @@ static int ca_bio_str(BIO *b, char **out, size_t *len)
 	return 0;
 }
 
+/* What ca_pem writes. */
+typedef enum { CA_PEM_CERT, CA_PEM_CRL, CA_PEM_REQ, CA_PEM_KEY } ca_pem_kind;
+
+/* The PEM text of obj (an X509, X509_CRL, X509_REQ or EVP_PKEY) as a
+ * malloc'd string; a key as PKCS#8, encrypted with AES-256-CBC under
+ * passphrase if it is not NULL. A secure-memory BIO is not available for
+ * mem BIOs: the BIO is wiped before it is freed (it may hold a key). */
+static int ca_pem(ca_pem_kind kind, const void *obj, const char *passphrase,
+		  char **out, size_t *len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n;
+	int ok = 0, r;
+
+	if (b == NULL)
+		return FL_E_NOMEM;
+	switch (kind) {
+	case CA_PEM_CERT: ok = PEM_write_bio_X509(b, obj); break;
+	case CA_PEM_CRL: ok = PEM_write_bio_X509_CRL(b, obj); break;
+	case CA_PEM_REQ: ok = PEM_write_bio_X509_REQ(b, obj); break;
+	case CA_PEM_KEY:
+		ok = PEM_write_bio_PKCS8PrivateKey(b, obj,
+						   passphrase ? EVP_aes_256_cbc() : NULL,
+						   passphrase,
+						   passphrase ? (int)strlen(passphrase) : 0,
+						   NULL, NULL);
+		break;
+	}
+	r = ok == 1 ? ca_bio_str(b, out, len) : FL_E_CRYPTO;
+	n = BIO_get_mem_data(b, &data);
+	if (n > 0 && data)
+		sodium_memzero(data, (size_t)n);
+	BIO_free(b);
+	return r;
+}
+
 static int ca_random_serial(X509 *x, char *serial_hex)
 {
 	unsigned char raw[16];
@@ -271,42 +308,17 @@ out:
 
 int fl_ca_cert_pem(const fl_ca *ca, char **pem, size_t *len)
 {
-	BIO *b;
-	int r = FL_E_CRYPTO;
-
 	if (!ca || !pem)
 		return FL_E_INVAL;
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return FL_E_NOMEM;
-	if (PEM_write_bio_X509(b, ca->cert) == 1)
-		r = ca_bio_str(b, pem, len);
-	BIO_free(b);
-	return r;
+	return ca_pem(CA_PEM_CERT, ca->cert, NULL, pem, len);
 }
 
 int fl_ca_key_pem(const fl_ca *ca, const char *passphrase, char **pem,
 		  size_t *len)
 {
-	BIO *b;
-	int r = FL_E_CRYPTO;
-	char *data = NULL;
-	long n;
-
 	if (!ca || !pem || (passphrase && strlen(passphrase) > INT32_MAX))
 		return FL_E_INVAL;
-	/* A secure-memory BIO is not available for mem BIOs; wipe it below. */
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return FL_E_NOMEM;
-	if (PEM_write_bio_PKCS8PrivateKey(b, ca->key,
-					  passphrase ? EVP_aes_256_cbc() : NULL,
-					  passphrase, passphrase ? (int)strlen(passphrase) : 0,
-					  NULL, NULL) == 1)
-		r = ca_bio_str(b, pem, len);
-	n = BIO_get_mem_data(b, &data);
-	if (n > 0 && data)
-		sodium_memzero(data, (size_t)n);
-	BIO_free(b);
-	return r;
+	return ca_pem(CA_PEM_KEY, ca->key, passphrase, pem, len);
 }
 
 /* ---- keys and CSRs ---- */
@@ -316,9 +328,6 @@ int fl_ca_keygen_csr(const char *cn, char **key_pem, size_t *key_len,
 {
 	EVP_PKEY *key = NULL;
 	X509_REQ *req = NULL;
-	BIO *b = NULL;
-	char *data = NULL;
-	long n;
 	int r = FL_E_CRYPTO;
 
 	if (!ca_name_ok(cn) || !key_pem || !csr_pem)
@@ -333,27 +342,10 @@ int fl_ca_keygen_csr(const char *cn, char **key_pem, size_t *key_len,
 	    X509_REQ_set_pubkey(req, key) != 1 ||
 	    X509_REQ_sign(req, key, EVP_sha256()) <= 0)
 		goto out;
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
+	if ((r = ca_pem(CA_PEM_REQ, req, NULL, csr_pem, csr_len)) != 0 ||
+	    (r = ca_pem(CA_PEM_KEY, key, NULL, key_pem, key_len)) != 0)
 		goto out;
-	if (PEM_write_bio_X509_REQ(b, req) != 1 || (r = ca_bio_str(b, csr_pem, csr_len)) != 0) {
-		r = r ? r : FL_E_CRYPTO;
-		goto out;
-	}
-	BIO_free(b);
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_PKCS8PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) != 1 ||
-	    (r = ca_bio_str(b, key_pem, key_len)) != 0) {
-		r = r ? r : FL_E_CRYPTO;
-		goto out;
-	}
-	r = 0;
 out:
-	if (b) {
-		n = BIO_get_mem_data(b, &data);
-		if (n > 0 && data)
-			sodium_memzero(data, (size_t)n);
-		BIO_free(b);
-	}
 	if (r != 0) {
 		free(*csr_pem);
 		*csr_pem = NULL;
@@ -455,7 +447,6 @@ static int ca_issue_key(fl_ca *ca, EVP_PKEY *pub, X509_NAME *subject_or_null,
 			size_t *cert_len, char *serial_hex)
 {
 	X509 *x = NULL;
-	BIO *b = NULL;
 	int r = FL_E_CRYPTO;
 
 	if ((x = X509_new()) == NULL)
@@ -503,15 +494,9 @@ static int ca_issue_key(fl_ca *ca, EVP_PKEY *pub, X509_NAME *subject_or_null,
 		r = FL_E_CRYPTO;
 		goto out;
 	}
-	if ((b = BIO_new(BIO_s_mem())) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	r = PEM_write_bio_X509(b, x) == 1 ? ca_bio_str(b, cert_pem, cert_len) :
-		FL_E_CRYPTO;
+	r = ca_pem(CA_PEM_CERT, x, NULL, cert_pem, cert_len);
 out:
 	ERR_clear_error();
-	BIO_free(b);
 	X509_free(x);
 	return r;
 }
@@ -589,7 +574,6 @@ int fl_ca_crl(fl_ca *ca, const char *const *serials_hex, size_t n,
 	ASN1_TIME *now = NULL, *next = NULL;
 	ASN1_INTEGER *num = NULL;
 	BIGNUM *bn = NULL;
-	BIO *b = NULL;
 	size_t i;
 	int r = FL_E_CRYPTO;
 
@@ -635,15 +619,9 @@ int fl_ca_crl(fl_ca *ca, const char *const *serials_hex, size_t n,
 	    X509_CRL_sort(crl) != 1 ||
 	    X509_CRL_sign(crl, ca->key, EVP_sha256()) <= 0)
 		goto out;
-	if ((b = BIO_new(BIO_s_mem())) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	r = PEM_write_bio_X509_CRL(b, crl) == 1 ? ca_bio_str(b, crl_pem, len) :
-		FL_E_CRYPTO;
+	r = ca_pem(CA_PEM_CRL, crl, NULL, crl_pem, len);
 out:
 	ERR_clear_error();
-	BIO_free(b);
 	BN_free(bn);
 	ASN1_INTEGER_free(num);
 	ASN1_TIME_free(now);

@@ -48,7 +48,8 @@ void fl_ca_free(fl_ca *ca);
 struct fl_sign_key;
 int fl_ca_sign_key(const fl_ca *ca, struct fl_sign_key **out);
 
-/* On the site: a new P-256 key and a CSR for it with subject CN=cn. */
+/* On the site: a new P-256 key and a CSR for it with subject CN=cn (wipe
+ * the key PEM when done: fl_wipe_free). */
 int fl_ca_keygen_csr(const char *cn, char **key_pem, size_t *key_len,
 		     char **csr_pem, size_t *csr_len);
 

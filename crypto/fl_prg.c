@@ -44,8 +44,12 @@ static int prg_fill(EVP_CIPHER_CTX *ctx, uint8_t *buf, size_t len)
  * adds are vectorised at -O2 too. memcpy keeps unaligned access defined. */
 typedef uint32_t fl_prg_v4 __attribute__((vector_size(16)));
 
-static void prg_add(uint32_t *restrict v, const uint32_t *restrict k, size_t n)
+/* v += k, or v -= k when neg is all ones: (k ^ neg) - neg is k or -k mod
+ * 2^32, two cheap lane operations, so one loop serves both signs. */
+static void prg_mix(uint32_t *restrict v, const uint32_t *restrict k, size_t n,
+		    uint32_t neg)
 {
+	fl_prg_v4 m = { neg, neg, neg, neg };
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
@@ -55,33 +59,13 @@ static void prg_add(uint32_t *restrict v, const uint32_t *restrict k, size_t n)
 		memcpy(&a1, v + i + 4, 16);
 		memcpy(&b0, k + i, 16);
 		memcpy(&b1, k + i + 4, 16);
-		a0 += b0;
-		a1 += b1;
+		a0 += (b0 ^ m) - m;
+		a1 += (b1 ^ m) - m;
 		memcpy(v + i, &a0, 16);
 		memcpy(v + i + 4, &a1, 16);
 	}
 	for (; i < n; i++)
-		v[i] += k[i];
-}
-
-static void prg_sub(uint32_t *restrict v, const uint32_t *restrict k, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		fl_prg_v4 a0, a1, b0, b1;
-
-		memcpy(&a0, v + i, 16);
-		memcpy(&a1, v + i + 4, 16);
-		memcpy(&b0, k + i, 16);
-		memcpy(&b1, k + i + 4, 16);
-		a0 -= b0;
-		a1 -= b1;
-		memcpy(v + i, &a0, 16);
-		memcpy(v + i + 4, &a1, 16);
-	}
-	for (; i < n; i++)
-		v[i] -= k[i];
+		v[i] += (k[i] ^ neg) - neg;
 }
 
 int fl_prg_expand_add_at(const uint8_t seed[static FL_SEED_BYTES],
@@ -107,10 +91,7 @@ int fl_prg_expand_add_at(const uint8_t seed[static FL_SEED_BYTES],
 		if ((r = prg_fill(ctx, (uint8_t *)buf, (want + 3) / 4 * 16)) != 0)
 			goto out;
 		n = want - skip;
-		if (sign > 0)
-			prg_add(vec + done, buf + skip, n);
-		else
-			prg_sub(vec + done, buf + skip, n);
+		prg_mix(vec + done, buf + skip, n, sign > 0 ? 0u : UINT32_MAX);
 		done += n;
 		skip = 0;
 	}

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include "fl_err.h"
 #include "fl_secagg_msg.h"
+#include "fl_wipe.h"
 
 #define ADVERT_TAG "fedc-secagg-advert-v2"
 #define SURV_TAG "fedc-secagg-survivors-v2"
@@ -50,10 +51,7 @@ void fl_secagg_unmask_resp_clear(fl_secagg_unmask_resp *m)
 {
 	if (!m)
 		return;
-	if (m->entries) {
-		sodium_memzero(m->entries, (size_t)m->count * sizeof(*m->entries));
-		free(m->entries);
-	}
+	fl_wipe_free(m->entries, (size_t)m->count * sizeof(*m->entries));
 	memset(m, 0, sizeof(*m));
 }
 

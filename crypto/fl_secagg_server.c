@@ -65,14 +65,31 @@ void fl_secagg_server_abort(fl_secagg_server *s)
 	s->state = S_ABORTED;
 }
 
+int fl_secagg_server_step(const fl_secagg_server *s, bool args_ok,
+			  enum server_state state)
+{
+	if (!s || !args_ok)
+		return FL_E_INVAL;
+	if (s->state != state)
+		return FL_E_STATE;
+	return 0;
+}
+
+int fl_secagg_server_quorum(fl_secagg_server *s, uint32_t have)
+{
+	if (have >= s->p.t)
+		return 0;
+	fl_secagg_server_abort(s);
+	return FL_E_THRESHOLD;
+}
+
 int fl_secagg_server_add_advert(fl_secagg_server *s, const fl_secagg_advert *a)
 {
 	server_client *c;
+	int r;
 
-	if (!s || !a)
-		return FL_E_INVAL;
-	if (s->state != S_ADVERT)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, a != NULL, S_ADVERT)) != 0)
+		return r;
 	if (!fl_secagg_hdr_eq(&a->hdr, &s->p))
 		return FL_E_ROUND;
 	if (a->client < 1 || a->client > s->p.n)
@@ -94,15 +111,11 @@ int fl_secagg_server_keylist(fl_secagg_server *s, fl_secagg_keylist *out)
 {
 	fl_secagg_keylist kl;
 	uint32_t j = 0;
+	int r;
 
-	if (!s || !out)
-		return FL_E_INVAL;
-	if (s->state != S_ADVERT)
-		return FL_E_STATE;
-	if (s->nadverts < s->p.t) {
-		fl_secagg_server_abort(s);
-		return FL_E_THRESHOLD;
-	}
+	if ((r = fl_secagg_server_step(s, out != NULL, S_ADVERT)) != 0 ||
+	    (r = fl_secagg_server_quorum(s, s->nadverts)) != 0)
+		return r;
 	memset(&kl, 0, sizeof(kl));
 	fl_secagg_hdr_set(&kl.hdr, &s->p);
 	if (!(kl.adverts = calloc(s->nadverts, sizeof(*kl.adverts))))
@@ -150,10 +163,8 @@ int fl_secagg_server_add_shares(fl_secagg_server *s, const fl_secagg_shares *in)
 	server_client *c;
 	int r;
 
-	if (!s || !in)
-		return FL_E_INVAL;
-	if (s->state != S_SHARE)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, in != NULL, S_SHARE)) != 0)
+		return r;
 	if ((r = shares_check(s, in)) != 0)
 		return r;
 	c = &s->cl[in->client];
@@ -182,14 +193,11 @@ bool fl_secagg_server_sent(const fl_secagg_server *s, uint32_t from, uint32_t to
 
 int fl_secagg_server_close_shares(fl_secagg_server *s)
 {
-	if (!s)
-		return FL_E_INVAL;
-	if (s->state != S_SHARE)
-		return FL_E_STATE;
-	if (s->nshared < s->p.t) {
-		fl_secagg_server_abort(s);
-		return FL_E_THRESHOLD;
-	}
+	int r;
+
+	if ((r = fl_secagg_server_step(s, true, S_SHARE)) != 0 ||
+	    (r = fl_secagg_server_quorum(s, s->nshared)) != 0)
+		return r;
 	for (uint32_t id = 1; id <= s->p.n; id++)
 		if (!s->cl[id].in &&
 		    !(s->cl[id].in = calloc(s->p.k, sizeof(*s->cl[id].in))))
@@ -213,11 +221,10 @@ int fl_secagg_server_shares_for(fl_secagg_server *s, uint32_t recipient,
 {
 	const server_client *c;
 	fl_secagg_shares sh;
+	int r;
 
-	if (!s || !out)
-		return FL_E_INVAL;
-	if (s->state != S_INPUT)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, out != NULL, S_INPUT)) != 0)
+		return r;
 	if (recipient < 1 || recipient > s->p.n || !s->cl[recipient].shared)
 		return FL_E_AUTH;
 	c = &s->cl[recipient];
@@ -244,11 +251,10 @@ int fl_secagg_server_add_chunk(fl_secagg_server *s, uint32_t client,
 			       size_t count)
 {
 	server_client *c;
+	int r;
 
-	if (!s || (count && !words))
-		return FL_E_INVAL;
-	if (s->state != S_INPUT)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, !count || words != NULL, S_INPUT)) != 0)
+		return r;
 	if (client < 1 || client > s->p.n || !s->cl[client].shared)
 		return FL_E_AUTH;
 	c = &s->cl[client];
@@ -278,12 +284,11 @@ static bool paired_with_survivor(const fl_secagg_server *s, uint32_t v)
 int fl_secagg_server_close_input(fl_secagg_server *s, fl_secagg_unmask_req *req)
 {
 	fl_secagg_unmask_req q;
-	int r = FL_E_NOMEM;
+	int r;
 
-	if (!s || !req)
-		return FL_E_INVAL;
-	if (s->state != S_INPUT)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, req != NULL, S_INPUT)) != 0)
+		return r;
+	r = FL_E_NOMEM;
 	memset(&q, 0, sizeof(q));
 	fl_secagg_hdr_set(&q.hdr, &s->p);
 	for (uint32_t id = 1; id <= s->p.n; id++) {

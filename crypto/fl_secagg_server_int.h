@@ -41,6 +41,14 @@ struct fl_secagg_server {
 
 /* True if client from sent a share to client to. */
 bool fl_secagg_server_sent(const fl_secagg_server *s, uint32_t from, uint32_t to);
+/* The entry check of each step: FL_E_INVAL without a server or when the
+ * step's arguments are not usable (args_ok false), FL_E_STATE outside the
+ * step's state. */
+int fl_secagg_server_step(const fl_secagg_server *s, bool args_ok,
+			  enum server_state state);
+/* A phase that closes with fewer than t of its clients (have) aborts the
+ * attempt: FL_E_THRESHOLD. */
+int fl_secagg_server_quorum(fl_secagg_server *s, uint32_t have);
 /* Aborts the attempt: wipes the accumulator and collected shares. */
 void fl_secagg_server_abort(fl_secagg_server *s);
 

@@ -10,10 +10,10 @@
 
 int fl_secagg_server_add_consistency(fl_secagg_server *s, const fl_secagg_csig *cs)
 {
-	if (!s || !cs)
-		return FL_E_INVAL;
-	if (s->state != S_CONSISTENCY)
-		return FL_E_STATE;
+	int r;
+
+	if ((r = fl_secagg_server_step(s, cs != NULL, S_CONSISTENCY)) != 0)
+		return r;
 	if (!fl_secagg_hdr_eq(&cs->hdr, &s->p))
 		return FL_E_ROUND;
 	if (cs->client < 1 || cs->client > s->p.n ||
@@ -33,14 +33,9 @@ int fl_secagg_server_close_consistency(fl_secagg_server *s, fl_secagg_unmask_req
 	fl_secagg_unmask_req q;
 	int r;
 
-	if (!s || !req)
-		return FL_E_INVAL;
-	if (s->state != S_CONSISTENCY)
-		return FL_E_STATE;
-	if (s->ncsigs < s->p.t) {
-		fl_secagg_server_abort(s);
-		return FL_E_THRESHOLD;
-	}
+	if ((r = fl_secagg_server_step(s, req != NULL, S_CONSISTENCY)) != 0 ||
+	    (r = fl_secagg_server_quorum(s, s->ncsigs)) != 0)
+		return r;
 	/* Holders reveal a survivor's self-mask share only if the survivor
 	 * signed the list (R4), so one silent survivor makes the sum
 	 * unrecoverable: abort now (the attempt is retried without it). */
@@ -95,10 +90,8 @@ int fl_secagg_server_add_unmask(fl_secagg_server *s, const fl_secagg_unmask_resp
 {
 	int r;
 
-	if (!s || !rs)
-		return FL_E_INVAL;
-	if (s->state != S_UNMASK)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, rs != NULL, S_UNMASK)) != 0)
+		return r;
 	if ((r = unmask_check(s, rs)) != 0)
 		return r;
 	/* Allocate first, so that FL_E_NOMEM leaves no share collected and the
@@ -184,10 +177,8 @@ int fl_secagg_server_finish(fl_secagg_server *s, uint32_t *out)
 {
 	int r = 0;
 
-	if (!s || !out)
-		return FL_E_INVAL;
-	if (s->state != S_UNMASK)
-		return FL_E_STATE;
+	if ((r = fl_secagg_server_step(s, out != NULL, S_UNMASK)) != 0)
+		return r;
 	/* Check every count first so a short round reveals nothing. */
 	for (uint32_t id = 1; id <= s->p.n; id++) {
 		if (s->mark[id] && s->cl[id].ncollected < s->p.t) {

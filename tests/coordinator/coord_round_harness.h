@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* coord_round_harness: simulated secure-aggregation sites that drive the
+ * coordinator's round engine through its handler-level functions (no
+ * network, a fake clock), for test_coord_round and test_coord_round_retry.
+ * The helpers count their checks in this file's fl_test.h counters: each
+ * main adds them with round_harness_counts before FL_TEST_DONE. */
+#ifndef COORD_ROUND_HARNESS_H
+#define COORD_ROUND_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coord_engine.h"
+#include "fl_model.h"
+#include "fl_pki.h"
+#include "fl_secagg.h"
+#include "fl_test_pki.h"
+#include "fl_test_trust.h"
+
+#define NSITES 4       /* site4 only takes part in the consistency test */
+#define QTOL 1e-4       /* quantisation error bound on model weights */
+
+extern const char *names[NSITES];
+
+/* The consortium: a CA and one certificate + key per site. */
+struct round_pki {
+	fl_test_ca ca;
+	fl_test_site site[NSITES];
+	fl_sign_key *key[NSITES];
+	fl_verifier *ver;
+	char fpr[NSITES][65];
+	fl_test_trust tr;    /* members site1..site4; T = 2, c = 0 */
+};
+extern struct round_pki pki;
+
+int pki_init(void);
+void pki_free(void);
+
+/* A job spec (a static buffer: valid until the next call). */
+const char *spec_text_sa(uint32_t rounds, uint32_t min, uint32_t timeout,
+			 uint32_t attempts, const char *secagg);
+const char *spec_text(uint32_t rounds, uint32_t min, uint32_t timeout,
+		      uint32_t attempts);
+
+/* What the polling sites declare: T and c (test_consistency raises them). */
+extern uint32_t poll_T, poll_c;
+
+fl_msg_task poll_one(coord_engine *e, const char *site, int64_t now);
+void poll_all(coord_engine *e, int64_t now, int n);
+
+/* One simulated agent in one round attempt. */
+typedef struct agent {
+	int idx;
+	fl_msg_task task;
+	fl_secagg_client *c;
+	fl_secagg_hdr hdr;
+	fl_secagg_trust trust;   /* names from the task */
+} agent;
+
+void agent_clear(agent *a);
+/* Poll and advertise. Returns 0 or the engine's error. */
+int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now);
+int agent_share(coord_engine *e, agent *a);
+/* GetShares, encode vec as the agent would, mask and upload; partial:
+ * only the first half of the words, then the stream breaks. */
+int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
+		  bool partial);
+int agent_input(coord_engine *e, agent *a, const double *vec, size_t len);
+int agent_unmask(coord_engine *e, agent *a);
+int agent_consistency(coord_engine *e, agent *a);
+/* Checks that every site's task is in the given phase. */
+void expect_phase(coord_engine *e, const int *alive, enum fl_sa_phase ph,
+		  int64_t now);
+/* Runs the round attempt that the engine has open, from ADVERTISE to the
+ * end (see coord_round_harness.c). */
+void run_round_n(coord_engine *e, int ns, const double *const *vec,
+		 size_t len, int drop_after_share, uint32_t timeout_s,
+		 int consistency, int64_t *t);
+void run_round(coord_engine *e, const double *const *vec, size_t len,
+	       int drop_after_share, uint32_t timeout_s, int64_t *t);
+/* The model of a job's version (the caller frees it), or NULL. */
+fl_model *get_model(coord_engine *e, uint64_t job, uint32_t version);
+
+/* The sites' STATS, TRAIN and EVAL vectors. */
+extern const double st1[], st2[], st3[], st4[];
+extern const double *const stv[];
+extern const double t1[], t2[], t3[];
+extern const double *const tv[];
+extern const double e1[];
+extern const double *const ev[];
+
+/* The plain FedAvg of the given sites' TRAIN vectors applied to prev. */
+fl_model *plain_fedavg(const fl_model *prev, const int *use);
+void check_model_near(const fl_model *got, const fl_model *want);
+
+void round_harness_counts(int *checks, int *failures);
+
+#endif
