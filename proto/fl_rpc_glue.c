@@ -158,13 +158,6 @@ void fl_rpc_args_fill_ka(grpc_channel_args *ca, grpc_arg *args,
 		 * reopening a channel (agent_channel_open after a failure)
 		 * would not start a fresh connection. */
 		arg_int(&args[n++], GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-		/* A model download is a stream of 256 KiB chunks: with gRPC's
-		 * 64 KiB starting window each chunk waited for window updates
-		 * from a busy agent. Let the server run ahead by up to
-		 * FL_RPC_CLIENT_LOOKAHEAD bytes (the agent holds the whole
-		 * model anyway). */
-		arg_int(&args[n++], GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
-			(int)FL_RPC_CLIENT_LOOKAHEAD);
 		/* An agent holds one long poll open for seconds at a time: its
 		 * pings keep NATs and proxies from dropping the idle connection,
 		 * and find a dead one within keepalive + its timeout. */

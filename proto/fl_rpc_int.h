@@ -35,9 +35,7 @@ void fl_rpc_tls_src_free(struct fl_rpc_tls_src *t);
 /* Channel args setting both message-size limits (and, for clients, the
  * reconnect backoff; for servers, small TLS records). args must hold
  * FL_RPC_MAX_ARGS entries. */
-#define FL_RPC_MAX_ARGS 14
-/* The receive window a client offers each stream (see fl_rpc_glue.c). */
-#define FL_RPC_CLIENT_LOOKAHEAD (4u * 1024u * 1024u)
+#define FL_RPC_MAX_ARGS 12
 void fl_rpc_args_fill(grpc_channel_args *ca, grpc_arg *args,
 		      size_t max_msg_bytes, bool client);
 /* The same with client keep-alive pings every keepalive_ms (0: none). */
