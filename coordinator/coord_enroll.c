@@ -241,6 +241,7 @@ int coord_ctl_issue_token(coord_unary *u)
 	coord_store_audit(u->svc->st, u->who->cn, "issue enroll token", detail, now);
 	fl_info("enrollment token for '%s' issued by %s (valid %u s)", req.site,
 		u->who->cn, ttl);
+	u->secret_out = true;   /* the token: wiped once sent */
 	r = fl_codec_encode_enroll_token(&rep, &u->out, &u->outlen);
 	r = coord_svc_encoded(r, "the reply", u->msg);
 out:

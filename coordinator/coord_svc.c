@@ -4,6 +4,7 @@
  * handlers. */
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "coord_auth.h"
 #include "coord_certs.h"
@@ -96,13 +97,20 @@ void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
 	coord_caller who;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	coord_unary u = { svc, &who, NULL, 0, NULL, 0, msg };
+	coord_unary u = { svc, &who, NULL, 0, NULL, 0, false, msg };
 	int r;
 
 	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0) {
 		u.buf = buf;
 		u.len = len;
-		if ((r = fn(&u)) == 0)
+		if ((r = fn(&u)) == 0 && u.secret_out && u.out) {
+			r = fl_rpc_call_send(call, u.out, u.outlen);
+			sodium_memzero(u.out, u.outlen);
+			free(u.out);
+			if (r != 0)
+				fl_errmsg_set(msg, "cannot send the reply: %s",
+					      fl_strerror(r));
+		} else if (r == 0)
 			r = coord_svc_send(call, u.out, u.outlen, msg);
 	}
 	fl_rpc_call_finish(call, r, r ? msg : NULL);

@@ -81,6 +81,7 @@ typedef struct coord_unary {
 	size_t len;
 	uint8_t *out;              /* the encoded reply: set only on success; */
 	size_t outlen;             /* coord_svc_unary sends and frees it */
+	bool secret_out;           /* the reply holds a secret: wiped before free */
 	char *msg;                 /* FL_ERRMSG_BYTES: why it failed */
 } coord_unary;
 /* A unary method's own part: decode u->buf, act, encode the reply into
