@@ -12,6 +12,7 @@
 #include "fl_err.h"
 #include "fl_pki.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 #define COORD_CA_PASS_MAX 4096u
 #define COORD_CA_CRL_DAYS 30u
@@ -94,14 +95,8 @@ int coord_ca_open(const fl_ca_config *cfg, coord_ca **out, char *errmsg)
 	*out = ca;
 	ca = NULL;
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
-	if (pass) {
-		sodium_memzero(pass, plen);
-		free(pass);
-	}
+	fl_wipe_free(key, klen);
+	fl_wipe_free(pass, plen);
 	if (ca) {
 		free(ca->cert_pem);
 		free(ca);

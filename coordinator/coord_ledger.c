@@ -8,6 +8,7 @@
 #include "coord_ledger.h"
 #include "fl_err.h"
 #include "fl_sign.h"
+#include "fl_wipe.h"
 
 struct coord_ledger_signer {
 	fl_sign_key *key;
@@ -58,10 +59,7 @@ int coord_ledger_signer_load(const char *key_path, const char *cert_path,
 		fl_errmsg_set(errmsg, "cannot use %s as the ledger signing key: %s",
 			      key_path, fl_strerror(r));
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(cert);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include "fl_err.h"
 #include "fl_pki.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 #define CA_DEFAULT_DIR "pki"
 
@@ -116,10 +117,7 @@ static int ca_init(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			info.fingerprint, days);
 	}
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(cert);
 	ctl_ca_pass_free(pass);
 	fl_ca_free(ca);
@@ -225,10 +223,7 @@ static int ca_issue(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			      cpath)) != 0)
 		unlink(kpath);
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(csr);
 	fl_ca_free(ca);
 	return rc;

@@ -10,6 +10,7 @@
 #include "fl_ca.h"
 #include "fl_err.h"
 #include "fl_util.h"
+#include "fl_wipe.h"
 
 void ctl_ca_join(char *out, const char *dir, const char *name)
 {
@@ -85,10 +86,7 @@ int ctl_ca_open(ctl_ctx *c, const char *cmd, const char *dir,
 		rc = r == FL_E_AUTH ? CTL_EXIT_DENIED : CTL_EXIT_INVALID;
 	}
 out:
-	if (key) {
-		sodium_memzero(key, klen);
-		free(key);
-	}
+	fl_wipe_free(key, klen);
 	free(cert);
 	ctl_ca_pass_free(pass);
 	return rc;

@@ -12,6 +12,7 @@
 #include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_spec_sig.h"
+#include "fl_wipe.h"
 
 int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id)
 {
@@ -95,10 +96,7 @@ int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub)
 	rc = 0;
 out:
 	fl_sign_key_free(key);
-	if (pem) {
-		sodium_memzero(pem, plen);
-		free(pem);
-	}
+	fl_wipe_free(pem, plen);
 	free(cert);
 	return rc;
 }
