@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,37 +117,83 @@ static int write_durable(const char *dir, const char *path, const void *buf,
 	return r;
 }
 
+/* Appends line (len bytes) to path and syncs it; a new file's directory
+ * entry is synced too (dir). A torn append from a crash leaves at worst a
+ * partial line, which the caller starts a fresh line after. */
+static int index_append(const char *dir, const char *path, const char *line,
+			size_t len, bool created, char *errmsg)
+{
+	size_t off = 0;
+	int fd, dfd, r = 0;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		fl_errmsg_set(errmsg, "cannot open %s: %s", path, strerror(errno));
+		return FL_E_IO;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fl_errmsg_set(errmsg, "cannot write %s: %s", path,
+				      strerror(errno));
+			r = FL_E_IO;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (r == 0 && fdatasync(fd) != 0) {
+		fl_errmsg_set(errmsg, "cannot sync %s: %s", path, strerror(errno));
+		r = FL_E_IO;
+	}
+	close(fd);
+	if (r == 0 && created) {
+		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		    fsync(dfd) != 0) {
+			fl_errmsg_set(errmsg, "cannot sync the folder %s: %s", dir,
+				      strerror(errno));
+			r = FL_E_IO;
+		}
+		if (dfd >= 0)
+			close(dfd);
+	}
+	return r;
+}
+
 /* Adds F's line to state_dir/inputs.index: the marker that this site has
- * joined rounds, and the list of the inputs whose records must exist. */
+ * joined rounds, and the list of the inputs whose records must exist. The
+ * file only grows: one append and one sync per new F (readers look for
+ * the line with strstr, so a torn line from a crash hides nothing after it). */
 static int index_add(const char *state_dir, const uint8_t *f, char *errmsg)
 {
-	char path[FL_PATH_BYTES + 32], hex[F_HEX_BYTES], *text = NULL, *nt = NULL;
-	size_t len = 0;
+	char path[FL_PATH_BYTES + 32], hex[F_HEX_BYTES], line[F_HEX_BYTES + 2];
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	bool created = false;
 	int r;
 
 	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
 	snprintf(path, sizeof(path), "%s/inputs.index", state_dir);
 	r = fl_file_read(path, INDEX_MAX_BYTES, &text, &len);
-	if (r == FL_E_IO && access(path, F_OK) != 0 && errno == ENOENT)
+	if (r == FL_E_IO && access(path, F_OK) != 0 && errno == ENOENT) {
 		r = 0;   /* the first input this site ever joins */
+		created = true;
+	}
 	if (r != 0) {
 		fl_errmsg_set(errmsg, "cannot read %s: %s", path, fl_strerror(r));
 		goto out;
 	}
 	if (text && strstr(text, hex))
 		goto out;
-	if ((nt = malloc(len + sizeof(hex) + 1)) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	if (len)
-		memcpy(nt, text, len);
-	memcpy(nt + len, hex, sizeof(hex) - 1);
-	nt[len + sizeof(hex) - 1] = '\n';
-	r = write_durable(state_dir, path, nt, len + sizeof(hex), errmsg);
+	if (len > 0 && text[len - 1] != '\n')
+		line[n++] = '\n';   /* after a torn line */
+	memcpy(line + n, hex, sizeof(hex) - 1);
+	n += sizeof(hex) - 1;
+	line[n++] = '\n';
+	r = index_append(state_dir, path, line, n, created, errmsg);
 out:
 	free(text);
-	free(nt);
 	return r;
 }
 

@@ -174,8 +174,9 @@ int agent_input_rec_load(const char *state_dir,
 			 const uint8_t f[static AGENT_INPUT_ID_BYTES],
 			 agent_input_rec *out, char *errmsg);
 /* Writes rec durably: temp file, fsync, rename, fsync of the folder
- * (state_dir/inputs, made 0700), then lists F in state_dir/inputs.index
- * the same way. FL_E_IO, FL_E_NOMEM, with errmsg. */
+ * (state_dir/inputs, made 0700), then appends F's line to
+ * state_dir/inputs.index if it is not there yet (fdatasync; the folder too
+ * when the index is new). FL_E_IO, FL_E_NOMEM, with errmsg. */
 int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
 			 char *errmsg);
 void agent_input_rec_clear(agent_input_rec *rec);

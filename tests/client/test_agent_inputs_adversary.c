@@ -278,6 +278,48 @@ static void test_lost_state(void)
 	agent_gone(a);
 }
 
+/* inputs.index only grows by appends: after a torn line (a crash in the
+ * middle of an append) a new F still gets a whole line of its own, is
+ * listed once however often its record is saved, and still refuses the
+ * input once its record is gone. */
+static void test_torn_index(void)
+{
+	char why[FL_ERRMSG_BYTES] = "", path[FL_PATH_BYTES + 128], hex[65];
+	char line[70], *text = NULL, *p;
+	fl_agent *a = agent_make();
+	fl_msg_task t = task(32, 1, 1, spec_a, 23, g_names, 4);   /* a model no other test uses: a new F */
+	uint8_t f[AGENT_INPUT_ID_BYTES];
+	size_t len = 0;
+	int fd, count = 0;
+
+	snprintf(path, sizeof(path), "%s/inputs.index", g_dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	FL_CHECK(fd >= 0 && write(fd, "0123abcd", 8) == 8);   /* no newline */
+	if (fd >= 0)
+		close(fd);
+	FL_CHECK_EQ_INT(agent_inputs_begin(a, &t, why), 0);
+	memcpy(f, a->sa.input_id, sizeof(f));
+	agent_sa_drop(a);
+	t.attempt = 2;   /* a second save of the same F's record */
+	FL_CHECK_EQ_INT(agent_inputs_begin(a, &t, why), 0);
+	agent_sa_drop(a);
+	sodium_bin2hex(hex, sizeof(hex), f, sizeof(f));
+	snprintf(line, sizeof(line), "\n%s\n", hex);
+	FL_CHECK_EQ_INT(fl_file_read(path, 1u << 24, &text, &len), 0);
+	FL_CHECK(text && strstr(text, "0123abcd\n") != NULL);
+	FL_CHECK(text && strstr(text, line) != NULL);
+	for (p = text; p && (p = strstr(p, hex)) != NULL; p += 64)
+		count++;
+	FL_CHECK_EQ_INT(count, 1);
+	free(text);
+	snprintf(path, sizeof(path), "%s/inputs/%s", g_dir, hex);
+	FL_CHECK_EQ_INT(unlink(path), 0);
+	t.attempt = 3;
+	expect_refusal(agent_inputs_begin(a, &t, why), why, "the record of this "
+		       "input (F ");
+	agent_gone(a);
+}
+
 static void test_lock(void)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
@@ -337,6 +379,7 @@ int main(void)
 	test_minus_one();
 	test_open_replay_count();
 	test_lost_state();
+	test_torn_index();
 	test_lock();
 	test_params_adversary();
 	(void)nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
