@@ -456,3 +456,29 @@ void round_harness_counts(int *checks, int *failures)
 	*checks += fl_test_checks;
 	*failures += fl_test_failures;
 }
+
+coord_store *round_harness_begin(char *dir, char *path)
+{
+	char errmsg[FL_ERRMSG_BYTES] = "";
+	coord_store *st = NULL;
+
+	if (sodium_init() < 0 || pki_init() != 0 ||
+	    coord_test_db_path(dir, 64, path, 128) != 0) {
+		FL_CHECK(0);
+		return NULL;
+	}
+	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
+	if (st == NULL)
+		return NULL;
+	coord_store_site_add(st, "site1", "site", 1);
+	coord_store_site_add(st, "site2", "site", 1);
+	coord_store_site_add(st, "site3", "site", 1);
+	return st;
+}
+
+void round_harness_end(coord_store *st, const char *dir, const char *path)
+{
+	coord_store_close(st);
+	coord_test_db_remove(dir, path);
+	pki_free();
+}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "coord_engine.h"
+#include "coord_store.h"
 #include "fl_model.h"
 #include "fl_pki.h"
 #include "fl_secagg.h"
@@ -95,5 +96,11 @@ fl_model *plain_fedavg(const fl_model *prev, const int *use);
 void check_model_near(const fl_model *got, const fl_model *want);
 
 void round_harness_counts(int *checks, int *failures);
+
+/* A main's set-up: sodium, the PKI and a fresh store in dir (64 bytes)
+ * at path (128 bytes) with site1..site3. NULL (and a failed check) if
+ * any of it fails. round_harness_end closes and removes them. */
+coord_store *round_harness_begin(char *dir, char *path);
+void round_harness_end(coord_store *st, const char *dir, const char *path);
 
 #endif

@@ -313,26 +313,16 @@ static void test_fedavg(coord_store *st)
 
 int main(void)
 {
-	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
-	coord_store *st = NULL;
+	char dir[64], path[128];
+	coord_store *st;
 
 	fl_log_set_level(FL_LOG_WARN);
-	if (sodium_init() < 0 || pki_init() != 0) {
-		FL_CHECK(0);
+	if ((st = round_harness_begin(dir, path)) == NULL) {
+		round_harness_counts(&fl_test_checks, &fl_test_failures);
 		return FL_TEST_DONE();
 	}
-	if (coord_test_db_path(dir, sizeof(dir), path, sizeof(path)) != 0)
-		return 1;
-	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
-	if (st == NULL)
-		return FL_TEST_DONE();
-	coord_store_site_add(st, "site1", "site", 1);
-	coord_store_site_add(st, "site2", "site", 1);
-	coord_store_site_add(st, "site3", "site", 1);
 	test_fedavg(st);
-	coord_store_close(st);
-	coord_test_db_remove(dir, path);
-	pki_free();
+	round_harness_end(st, dir, path);
 	round_harness_counts(&fl_test_checks, &fl_test_failures);
 	return FL_TEST_DONE();
 }
