@@ -140,9 +140,8 @@ static int sa_advertise(sa_ctx *x)
 	size_t len = 0;
 	int r;
 
-	memset(&p, 0, sizeof(p));
 	memset(&adv, 0, sizeof(adv));
-	if ((r = fl_sa_context_digest(t, p.ctx)) != 0) {
+	if ((r = fl_sa_task_params(t, &p)) != 0) {
 		fl_error("%s: the task carries no round context (%s)", x->pre,
 			 fl_strerror(r));
 		goto out;
@@ -157,16 +156,6 @@ static int sa_advertise(sa_ctx *x)
 	a->sa.trust.names = (const char *const *)a->sa.names;
 	a->sa.trust.min_honest = a->cfg.policy.min_honest;
 	a->sa.trust.colluders = a->cfg.policy.colluders;
-	p.job_id = t->job_id;
-	p.round = t->round;
-	p.attempt = t->attempt;
-	p.n = t->sa.n;
-	p.t = t->sa.t;
-	p.k = t->sa.k;
-	p.m = t->sa.words;
-	memcpy(p.round_seed, t->sa.round_seed, FL_SEED_BYTES);
-	p.consistency = t->sa.consistency;
-	p.q = t->sa.q;
 	if ((r = fl_secagg_client_new(&p, t->sa.client_id, a->sign_key, a->verifier,
 				      a->cert_pem, a->cert_len, &a->sa.trust,
 				      &a->sa.c, why)) != 0) {

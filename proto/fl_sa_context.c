@@ -70,3 +70,19 @@ int fl_sa_context_digest(const fl_msg_task *t,
 	crypto_hash_sha256_final(&st, out);
 	return 0;
 }
+
+int fl_sa_task_params(const fl_msg_task *t, fl_secagg_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->job_id = t->job_id;
+	p->round = t->round;
+	p->attempt = t->attempt;
+	p->n = t->sa.n;
+	p->t = t->sa.t;
+	p->k = t->sa.k;
+	p->m = t->sa.words;
+	memcpy(p->round_seed, t->sa.round_seed, sizeof(p->round_seed));
+	p->consistency = t->sa.consistency;
+	p->q = t->sa.q;
+	return fl_sa_context_digest(t, p->ctx);
+}

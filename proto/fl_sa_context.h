@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "fl_msg.h"
+#include "fl_secagg.h"
 
 /*
  * SHA-256 over "fedc-context-v1" and, in this order (integers
@@ -21,5 +22,10 @@
  */
 int fl_sa_context_digest(const fl_msg_task *t,
 			 uint8_t out[static FL_MSG_DIGEST_BYTES]);
+
+/* The secure-aggregation parameters a task announces (ids, n, t, k, m,
+ * round seed, consistency, q) with ctx = fl_sa_context_digest(t); the
+ * rest of *p is zeroed. Returns that digest's result. */
+int fl_sa_task_params(const fl_msg_task *t, fl_secagg_params *p);
 
 #endif

@@ -131,18 +131,7 @@ int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now)
 	FL_CHECK_EQ_INT(a->task.phase, FL_SA_ADVERTISE);
 	if (a->task.phase != FL_SA_ADVERTISE)
 		return FL_E_STATE;
-	memset(&p, 0, sizeof(p));
-	p.job_id = a->task.job_id;
-	p.round = a->task.round;
-	p.attempt = a->task.attempt;
-	p.n = a->task.sa.n;
-	p.t = a->task.sa.t;
-	p.k = a->task.sa.k;
-	p.m = a->task.sa.words;
-	memcpy(p.round_seed, a->task.sa.round_seed, sizeof(p.round_seed));
-	p.consistency = a->task.sa.consistency;
-	p.q = a->task.sa.q;
-	FL_CHECK_EQ_INT(fl_sa_context_digest(&a->task, p.ctx), 0);
+	FL_CHECK_EQ_INT(fl_sa_task_params(&a->task, &p), 0);
 	a->trust = pki.tr.trust;
 	a->trust.names = (const char *const *)a->task.sa.names;
 	a->trust.min_honest = poll_T;

@@ -125,18 +125,7 @@ static int agent_advertise(coord_engine *e, agent *a, int i, int64_t now)
 	a->task = poll_one(e, i, now);
 	if (a->task.phase != FL_SA_ADVERTISE)
 		return FL_E_STATE;
-	memset(&p, 0, sizeof(p));
-	p.job_id = a->task.job_id;
-	p.round = a->task.round;
-	p.attempt = a->task.attempt;
-	p.n = a->task.sa.n;
-	p.t = a->task.sa.t;
-	p.k = a->task.sa.k;
-	p.m = a->task.sa.words;
-	memcpy(p.round_seed, a->task.sa.round_seed, sizeof(p.round_seed));
-	p.consistency = a->task.sa.consistency;
-	p.q = a->task.sa.q;
-	if ((r = fl_sa_context_digest(&a->task, p.ctx)) != 0)
+	if ((r = fl_sa_task_params(&a->task, &p)) != 0)
 		return r;
 	a->trust = pki.tr.trust;
 	a->trust.names = (const char *const *)a->task.sa.names;
