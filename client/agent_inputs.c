@@ -340,7 +340,8 @@ int agent_inputs_begin(fl_agent *a, const fl_msg_task *t, char *why)
 		rec.at[rec.nattempts].open = true;
 		rec.nattempts++;
 		/* durably open before any key of this attempt leaves */
-		if ((r = agent_input_rec_save(a->cfg.state_dir, &rec, msg)) != 0) {
+		if ((r = agent_input_rec_save(a->cfg.state_dir, &rec,
+					      AGENT_REC_DURABLE, msg)) != 0) {
 			log_io(t, "write", msg, r);
 			goto out;
 		}
@@ -404,7 +405,8 @@ int agent_inputs_sign(fl_agent *a, const fl_msg_task *t, const uint32_t *ids,
 		rec.s = s;
 		s = NULL;
 		/* fsynced before the signature leaves */
-		if ((r = agent_input_rec_save(a->cfg.state_dir, &rec, msg)) != 0)
+		if ((r = agent_input_rec_save(a->cfg.state_dir, &rec,
+					      AGENT_REC_DURABLE, msg)) != 0)
 			log_io(t, "write", msg, r);
 	}
 out:
@@ -432,7 +434,11 @@ void agent_inputs_end(fl_agent *a)
 			    rec.at[i].round == a->sa.round &&
 			    rec.at[i].attempt == a->sa.attempt)
 				rec.at[i].open = false;
-		r = agent_input_rec_save(a->cfg.state_dir, &rec, msg);
+		/* not synced: if a power cut loses the close, the attempt is
+		 * still open at the next start, and agent_input_close_stale
+		 * closes it then */
+		r = agent_input_rec_save(a->cfg.state_dir, &rec, AGENT_REC_LAZY,
+					 msg);
 	}
 	if (r != 0)
 		fl_warn("R6: cannot close job %llu round %u attempt %u on input F "

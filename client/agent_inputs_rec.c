@@ -161,40 +161,49 @@ static int index_append(const char *dir, const char *path, const char *line,
 	return r;
 }
 
-/* Adds F's line to state_dir/inputs.index: the marker that this site has
- * joined rounds, and the list of the inputs whose records must exist. The
- * file only grows: one append and one sync per new F (readers look for
- * the line with strstr, so a torn line from a crash hides nothing after it). */
-static int index_add(const char *state_dir, const uint8_t *f, char *errmsg)
+/* Whether F's line is in state_dir/inputs.index: the marker that this
+ * site has joined rounds, and the list of the inputs whose records must
+ * exist. *created: the index does not exist yet; *torn: its last line has
+ * no newline (a crash cut an append; the next line starts fresh). Readers
+ * look for the line with strstr, so a torn line hides nothing after it. */
+static int index_find(const char *path, const uint8_t *f, bool *listed,
+		      bool *created, bool *torn, char *errmsg)
 {
-	char path[FL_PATH_BYTES + 32], hex[F_HEX_BYTES], line[F_HEX_BYTES + 2];
-	char *text = NULL;
-	size_t len = 0, n = 0;
-	bool created = false;
+	char hex[F_HEX_BYTES], *text = NULL;
+	size_t len = 0;
 	int r;
 
+	*listed = *created = *torn = false;
 	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
-	snprintf(path, sizeof(path), "%s/inputs.index", state_dir);
 	r = fl_file_read(path, INDEX_MAX_BYTES, &text, &len);
 	if (r == FL_E_IO && access(path, F_OK) != 0 && errno == ENOENT) {
-		r = 0;   /* the first input this site ever joins */
-		created = true;
+		*created = true;   /* the first input this site ever joins */
+		return 0;
 	}
 	if (r != 0) {
 		fl_errmsg_set(errmsg, "cannot read %s: %s", path, fl_strerror(r));
-		goto out;
+		return r;
 	}
-	if (text && strstr(text, hex))
-		goto out;
-	if (len > 0 && text[len - 1] != '\n')
-		line[n++] = '\n';   /* after a torn line */
+	*listed = text && strstr(text, hex);
+	*torn = len > 0 && text[len - 1] != '\n';
+	free(text);
+	return 0;
+}
+
+/* Adds F's line to the index (one append, one sync: the file only grows). */
+static int index_add(const char *state_dir, const char *path, const uint8_t *f,
+		     bool created, bool torn, char *errmsg)
+{
+	char hex[F_HEX_BYTES], line[F_HEX_BYTES + 2];
+	size_t n = 0;
+
+	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
+	if (torn)
+		line[n++] = '\n';
 	memcpy(line + n, hex, sizeof(hex) - 1);
 	n += sizeof(hex) - 1;
 	line[n++] = '\n';
-	r = index_append(state_dir, path, line, n, created, errmsg);
-out:
-	free(text);
-	return r;
+	return index_append(state_dir, path, line, n, created, errmsg);
 }
 
 static int rec_format(const agent_input_rec *rec, char **buf, size_t *len)
@@ -232,18 +241,22 @@ static int rec_format(const agent_input_rec *rec, char **buf, size_t *len)
 }
 
 int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
-			 char *errmsg)
+			 enum agent_rec_sync how, char *errmsg)
 {
 	char dir[FL_PATH_BYTES + 16], path[FL_PATH_BYTES + 96];
+	char ipath[FL_PATH_BYTES + 32];
 	char *buf = NULL;
 	size_t len = 0;
+	bool listed, created, torn;
 	int r;
 
 	if (!state_dir || !rec || rec->nattempts > AGENT_INPUT_MAX_ATTEMPTS ||
 	    (rec->has_s && (!rec->s || rec->ns == 0)))
 		return FL_E_INVAL;
 	if (rec_path(state_dir, NULL, dir, sizeof(dir)) != 0 ||
-	    rec_path(state_dir, rec->f, path, sizeof(path)) != 0) {
+	    rec_path(state_dir, rec->f, path, sizeof(path)) != 0 ||
+	    snprintf(ipath, sizeof(ipath), "%s/inputs.index", state_dir) >=
+	    (int)sizeof(ipath)) {
 		fl_errmsg_set(errmsg, "state_dir '%s' is too long", state_dir);
 		return FL_E_TOOBIG;
 	}
@@ -253,9 +266,29 @@ int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
 	}
 	if ((r = rec_format(rec, &buf, &len)) != 0)
 		return r;
-	/* The record first: an index line without its record refuses F. */
-	if ((r = write_durable(dir, path, buf, len, errmsg)) == 0)
-		r = index_add(state_dir, rec->f, errmsg);
+	if (how == AGENT_REC_LAZY) {
+		if ((r = fl_file_write_nosync(path, buf, len, 0600)) != 0)
+			fl_errmsg_set(errmsg, "cannot write %s: %s", path,
+				      fl_strerror(r));
+		goto out;
+	}
+	if ((r = index_find(ipath, rec->f, &listed, &created, &torn, errmsg)) != 0)
+		goto out;
+	if (listed) {
+		r = write_durable(dir, path, buf, len, errmsg);
+		goto out;
+	}
+	/* A new F: the record first (its content synced), then the index line
+	 * (synced). The folder is not synced for the record's new name: if a
+	 * power cut loses that name, the index line still lists F and the
+	 * site refuses F (record lost), which is safe; an index line without
+	 * its record can only refuse. */
+	if ((r = fl_file_write(path, buf, len, 0600)) != 0) {
+		fl_errmsg_set(errmsg, "cannot write %s: %s", path, fl_strerror(r));
+		goto out;
+	}
+	r = index_add(state_dir, ipath, rec->f, created, torn, errmsg);
+out:
 	free(buf);
 	return r;
 }
@@ -441,7 +474,8 @@ int agent_input_close_stale(const char *state_dir, uint32_t *closed,
 			rec.at[i].open = false;
 		}
 		if (e == 0 && changed)
-			e = agent_input_rec_save(state_dir, &rec, r ? NULL : errmsg);
+			e = agent_input_rec_save(state_dir, &rec, AGENT_REC_DURABLE,
+						 r ? NULL : errmsg);
 		if (r == 0)
 			r = e;
 		agent_input_rec_clear(&rec);

@@ -173,12 +173,24 @@ void agent_input_s_hash(char (*s)[FL_NAME_BYTES], uint32_t ns,
 int agent_input_rec_load(const char *state_dir,
 			 const uint8_t f[static AGENT_INPUT_ID_BYTES],
 			 agent_input_rec *out, char *errmsg);
-/* Writes rec durably: temp file, fsync, rename, fsync of the folder
- * (state_dir/inputs, made 0700), then appends F's line to
- * state_dir/inputs.index if it is not there yet (fdatasync; the folder too
- * when the index is new). FL_E_IO, FL_E_NOMEM, with errmsg. */
+/* How agent_input_rec_save makes a record last. */
+enum agent_rec_sync {
+	/* On disk before it returns: what leaves the site next relies on it.
+	 * F already in state_dir/inputs.index: temp file, fsync, rename,
+	 * fsync of the folder. A new F: temp file, fsync, rename, then F's
+	 * line appended to the index (fdatasync; state_dir too when the
+	 * index is new); a lost name for the new record only refuses F. */
+	AGENT_REC_DURABLE,
+	/* Replaced atomically, not synced, the index untouched: for a state
+	 * whose loss in a power cut is harmless (an attempt's close, which
+	 * agent_input_close_stale redoes at start). F must already be listed
+	 * (saved DURABLE before). */
+	AGENT_REC_LAZY
+};
+/* Writes rec (state_dir/inputs, made 0700) as how says. FL_E_IO,
+ * FL_E_NOMEM, FL_E_TOOBIG, with errmsg. */
 int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
-			 char *errmsg);
+			 enum agent_rec_sync how, char *errmsg);
 void agent_input_rec_clear(agent_input_rec *rec);
 /* At start, under the lock: marks open every attempt that a previous
  * agent left open (its keys died with it) as closed, so it neither blocks

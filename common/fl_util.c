@@ -105,7 +105,8 @@ out:
 	return r;
 }
 
-int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode)
+static int file_write(const char *path, const void *buf, size_t len,
+		      unsigned mode, bool sync)
 {
 	char *tmp = NULL;
 	size_t plen, off = 0;
@@ -132,7 +133,7 @@ int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) != 0)
+	if (sync && fsync(fd) != 0)
 		goto out;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -149,6 +150,17 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return r;
+}
+
+int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	return file_write(path, buf, len, mode, true);
+}
+
+int fl_file_write_nosync(const char *path, const void *buf, size_t len,
+			 unsigned mode)
+{
+	return file_write(path, buf, len, mode, false);
 }
 
 uint64_t fl_mix64(uint64_t x)

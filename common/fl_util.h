@@ -27,8 +27,15 @@ int fl_file_read(const char *path, size_t max, char **out, size_t *len);
  * FL_E_TOOBIG says the limit: "larger than the limit of MAX bytes" (in buf,
  * which is returned). */
 const char *fl_file_strerror(int r, size_t max, char *buf, size_t cap);
-/* Writes buf atomically (temp file + rename) with the given mode. */
+/* Writes buf atomically (temp file + rename) with the given mode; the
+ * temp file is fsynced before the rename (the folder is not: callers that
+ * need the new name to survive a power cut sync it themselves). */
 int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
+/* The same without the fsync: readers see the old or the new content,
+ * never a mix, but a power cut may lose the new one. For a state whose
+ * loss is harmless. */
+int fl_file_write_nosync(const char *path, const void *buf, size_t len,
+			 unsigned mode);
 
 /* Parses the whole of s as a finite double: 0, or -1 (empty, trailing
  * text, not finite) with *out untouched. */
