@@ -97,6 +97,9 @@ int coord_svc_bad(int dec, const char *name, char *errmsg);
 /* For a coord_unary_fn: "cannot encode WHAT: ..." when the encoder failed
  * (enc: its result); returns enc. */
 int coord_svc_encoded(int enc, const char *what, char *errmsg);
+/* For a coord_unary_fn: "DOING: ..." when a step failed (r: its result,
+ * e.g. a store call's; doing: "cannot read the rounds"); returns r. */
+int coord_svc_failed(int r, const char *doing, char *errmsg);
 /* For a coord_unary_fn: encodes an Empty reply into *out. */
 int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg);
 
