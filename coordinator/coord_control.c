@@ -121,11 +121,9 @@ int coord_ctl_get_job(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &st.job, &spec)) != 0) {
-		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)ref.job_id);
+	if ((r = coord_svc_job_get(u->svc->st, ref.job_id, &st.job, &spec,
+				   u->msg)) != 0)
 		goto out;
-	}
 	if ((r = coord_svc_failed(coord_store_round_list(u->svc->st, ref.job_id,
 							 &st.rounds, &st.nrounds),
 				  "cannot read the rounds", u->msg)) != 0)

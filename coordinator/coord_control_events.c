@@ -26,11 +26,8 @@ int coord_ctl_get_job_events(coord_unary *u)
 		goto out;
 	/* The state first: a client that sees a final state after the last
 	 * events has seen them all. */
-	if ((r = coord_store_job_get(u->svc->st, req.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)req.job_id);
+	if ((r = coord_svc_job_get(u->svc->st, req.job_id, &info, NULL, u->msg)) != 0)
 		goto out;
-	}
 	if ((r = coord_svc_failed(coord_events_list(u->svc->st, req.job_id,
 						    req.after_id, &list),
 				  "cannot read the job's events", u->msg)) != 0)

@@ -120,11 +120,8 @@ int coord_ctl_get_site_metrics(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)ref.job_id);
+	if ((r = coord_svc_job_get(u->svc->st, ref.job_id, &info, NULL, u->msg)) != 0)
 		goto out;
-	}
 	if ((r = coord_svc_failed(coord_store_site_metrics_list(u->svc->st, ref.job_id,
 								&list),
 				  "cannot read the sites' figures", u->msg)) != 0)

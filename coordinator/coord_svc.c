@@ -87,6 +87,17 @@ int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 	return coord_svc_send(call, buf, len, errmsg);
 }
 
+int coord_svc_job_get(coord_store *st, uint64_t id, fl_msg_job_info *info,
+		      char **spec, char *errmsg)
+{
+	int r = coord_store_job_get(st, id, info, spec);
+
+	if (r != 0)
+		fl_errmsg_set(errmsg, r == FL_E_NOTFOUND ? "no job %llu" :
+			      "cannot read job %llu", (unsigned long long)id);
+	return r;
+}
+
 int coord_svc_bad(int dec, const char *name, char *errmsg)
 {
 	return coord_svc_why(dec, "bad ", name, errmsg);
