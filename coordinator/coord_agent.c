@@ -38,9 +38,7 @@ static int coord_poll_request(coord_service *svc, fl_rpc_call *call,
 		p = *buf;
 		*buflen = len;
 	}
-	if ((r = fl_codec_decode_poll_req(p, len, req)) != 0)
-		fl_errmsg_set(msg, "bad PollRequest: %s", fl_strerror(r));
-	return r;
+	return coord_svc_bad(fl_codec_decode_poll_req(p, len, req), "PollRequest", msg);
 }
 
 /*
@@ -130,10 +128,8 @@ static int coord_agent_recv_data(coord_service *svc, fl_rpc_call *call,
 		}
 		r = fl_codec_decode_update_part(buf, len, &part);
 		free(buf);
-		if (r != 0) {
-			fl_errmsg_set(msg, "bad UpdateChunk: %s", fl_strerror(r));
+		if (coord_svc_bad(r, "UpdateChunk", msg) != 0)
 			break;
-		}
 		if (part.is_header) {
 			fl_errmsg_set(msg, "a second header in one upload stream");
 			fl_msg_update_part_clear(&part);
@@ -173,10 +169,9 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 		fl_errmsg_set(msg, "no upload header: %s", fl_strerror(r));
 		goto out;
 	}
-	if ((r = fl_codec_decode_update_part(buf, len, &first)) != 0) {
-		fl_errmsg_set(msg, "bad UpdateChunk: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_update_part(buf, len, &first),
+			       "UpdateChunk", msg)) != 0)
 		goto out;
-	}
 	if (!first.is_header) {
 		fl_errmsg_set(msg, "the first message of an upload must be its header");
 		r = FL_E_PARSE;
@@ -207,10 +202,10 @@ void coord_agent_put_update(fl_rpc_call *call, void *ctx)
 	{
 		fl_msg_update_reply rep = { first.header.words };
 
-		if ((r = fl_codec_encode_update_reply(&rep, &out, &outlen)) != 0) {
-			fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
+		if ((r = coord_svc_encoded(fl_codec_encode_update_reply(&rep, &out,
+									&outlen),
+					   "the reply", msg)) != 0)
 			goto out;
-		}
 	}
 	r = coord_svc_send(call, out, outlen, msg);
 out:
@@ -240,13 +235,12 @@ int coord_agent_get_crl(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_crl(u->buf, u->len, &req), "CrlInfo",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_certs_crl_get(u->svc->certs, u->svc->st, &rep.number,
-				     &rep.pem)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the CRL: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_certs_crl_get(u->svc->certs, u->svc->st,
+						      &rep.number, &rep.pem),
+				  "cannot read the CRL", u->msg)) != 0)
 		goto out;
-	}
-	r = fl_codec_encode_crl(&rep, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the CRL", u->msg);
+	r = coord_svc_encoded(fl_codec_encode_crl(&rep, &u->out, &u->outlen),
+			      "the CRL", u->msg);
 out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);

@@ -100,12 +100,12 @@ int coord_ctl_list_jobs(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
 			       u->msg)) != 0)
 		return r;
-	if ((r = coord_store_job_list(u->svc->st, &list)) != 0) {
-		fl_errmsg_set(u->msg, "cannot list jobs: %s", fl_strerror(r));
-	} else {
-		r = fl_codec_encode_job_list(&list, &u->out, &u->outlen);
-		r = coord_svc_encoded(r, "the job list", u->msg);
-	}
+	r = coord_svc_failed(coord_store_job_list(u->svc->st, &list),
+			     "cannot list jobs", u->msg);
+	if (r == 0)
+		r = coord_svc_encoded(fl_codec_encode_job_list(&list, &u->out,
+							       &u->outlen),
+				      "the job list", u->msg);
 	fl_msg_job_list_clear(&list);
 	return r;
 }
@@ -121,22 +121,19 @@ int coord_ctl_get_job(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &st.job, &spec)) != 0) {
-		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)ref.job_id);
+	if ((r = coord_svc_job_get(u->svc->st, ref.job_id, &st.job, &spec,
+				   u->msg)) != 0)
 		goto out;
-	}
-	if ((r = coord_store_round_list(u->svc->st, ref.job_id, &st.rounds,
-					&st.nrounds)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the rounds: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_round_list(u->svc->st, ref.job_id,
+							 &st.rounds, &st.nrounds),
+				  "cannot read the rounds", u->msg)) != 0)
 		goto out;
-	}
 	(void)coord_dp_status(spec, st.rounds, st.nrounds, &st.privacy);
-	if ((r = coord_store_decline_list(u->svc->st, ref.job_id, &st.declines,
-					  &st.ndeclines)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the declines: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_decline_list(u->svc->st, ref.job_id,
+							   &st.declines,
+							   &st.ndeclines),
+				  "cannot read the declines", u->msg)) != 0)
 		goto out;
-	}
 	r = fl_codec_encode_job_status(&st, &u->out, &u->outlen);
 	r = coord_svc_encoded(r, "the job status", u->msg);
 out:
@@ -267,10 +264,9 @@ int coord_ctl_revoke_site(coord_unary *u)
 		rc == FL_E_STATE ? "the CA is offline, so no CRL: publish one made "
 		"with 'fedctl ca revoke' with 'fedctl crl publish'" :
 		"the CRL could not be made");
-	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0 ||
-	    (r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen)) != 0)
-		fl_errmsg_set(u->msg, "cannot send the site back: %s", fl_strerror(r));
-	return r;
+	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) == 0)
+		r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen);
+	return coord_svc_failed(r, "cannot send the site back", u->msg);
 }
 
 int coord_ctl_list_sites(coord_unary *u)
@@ -284,10 +280,9 @@ int coord_ctl_list_sites(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_site_list(u->svc->st, &rows, &n)) != 0) {
-		fl_errmsg_set(u->msg, "cannot list sites: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_site_list(u->svc->st, &rows, &n),
+				  "cannot list sites", u->msg)) != 0)
 		goto out;
-	}
 	if (n > FL_MSG_MAX_LIST)
 		n = FL_MSG_MAX_LIST;
 	if ((list.sites = calloc(n ? n : 1, sizeof(*list.sites))) == NULL) {
@@ -322,12 +317,12 @@ int coord_ctl_get_ledger(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_ledger_req(u->buf, u->len, &req),
 			       "LedgerRequest", u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_ledger_list(u->svc->st, req.job_id,
-					 req.from_seq ? req.from_seq : 1,
-					 FL_MSG_LEDGER_PAGE, &rows, &n, &next)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the ledger: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_ledger_list(u->svc->st, req.job_id,
+							  req.from_seq ? req.from_seq : 1,
+							  FL_MSG_LEDGER_PAGE, &rows,
+							  &n, &next),
+				  "cannot read the ledger", u->msg)) != 0)
 		goto out;
-	}
 	if (n && (list.entries = calloc(n, sizeof(*list.entries))) == NULL) {
 		r = FL_E_NOMEM;
 		fl_errmsg_set(u->msg, "out of memory");

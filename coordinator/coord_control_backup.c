@@ -85,10 +85,9 @@ void coord_ctl_backup(fl_rpc_call *call, void *ctx)
 	memset(&head, 0, sizeof(head));
 	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_empty(buf, len, &dummy)) != 0) {
-		fl_errmsg_set(msg, "bad Empty: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_empty(buf, len, &dummy), "Empty",
+			       msg)) != 0)
 		goto out;
-	}
 	if ((io = malloc(BACKUP_CHUNK_BYTES)) == NULL) {
 		r = FL_E_NOMEM;
 		fl_errmsg_set(msg, "out of memory");

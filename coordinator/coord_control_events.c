@@ -26,16 +26,12 @@ int coord_ctl_get_job_events(coord_unary *u)
 		goto out;
 	/* The state first: a client that sees a final state after the last
 	 * events has seen them all. */
-	if ((r = coord_store_job_get(u->svc->st, req.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)req.job_id);
+	if ((r = coord_svc_job_get(u->svc->st, req.job_id, &info, NULL, u->msg)) != 0)
 		goto out;
-	}
-	if ((r = coord_events_list(u->svc->st, req.job_id, req.after_id, &list)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the job's events: %s",
-			      fl_strerror(r));
+	if ((r = coord_svc_failed(coord_events_list(u->svc->st, req.job_id,
+						    req.after_id, &list),
+				  "cannot read the job's events", u->msg)) != 0)
 		goto out;
-	}
 	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
 	r = fl_codec_encode_event_list(&list, &u->out, &u->outlen);
 	r = coord_svc_encoded(r, "the events", u->msg);
@@ -54,12 +50,12 @@ int coord_ctl_list_audit(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_event_req(u->buf, u->len, &req),
 			       "EventRequest", u->msg)) != 0)
 		return r;
-	if ((r = coord_store_audit_list(u->svc->st, req.after_id, &list)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the audit log: %s", fl_strerror(r));
-	} else {
-		r = fl_codec_encode_audit_list(&list, &u->out, &u->outlen);
-		r = coord_svc_encoded(r, "the audit log", u->msg);
-	}
+	r = coord_svc_failed(coord_store_audit_list(u->svc->st, req.after_id, &list),
+			     "cannot read the audit log", u->msg);
+	if (r == 0)
+		r = coord_svc_encoded(fl_codec_encode_audit_list(&list, &u->out,
+								 &u->outlen),
+				      "the audit log", u->msg);
 	fl_msg_audit_list_clear(&list);
 	return r;
 }

@@ -153,10 +153,9 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	coord_testhook_enroll_dump("req", n, buf, len);
 	if ((r = ca_online(svc, msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_enroll_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad EnrollRequest: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_enroll_req(buf, len, &req),
+			       "EnrollRequest", msg)) != 0)
 		goto out;
-	}
 	coord_enroll_token_hash(req.token, hash);
 	if ((r = coord_store_token_peek(svc->st, hash, now, site, msg)) != 0) {
 		if (r == FL_E_NOTFOUND)
@@ -187,7 +186,7 @@ void coord_enroll_enroll(fl_rpc_call *call, void *ctx)
 	fl_info("site '%s' enrolled by token (certificate serial %s)", site, serial);
 	if ((r = issued_reply(svc, site, "enroll", detail, cert, certlen, serial,
 			      not_after, now, &rep, &out, &outlen)) != 0) {
-		fl_errmsg_set(msg, "cannot encode the reply: %s", fl_strerror(r));
+		coord_svc_encoded(r, "the reply", msg);
 		goto out;
 	}
 	coord_testhook_enroll_dump("reply", n, out, outlen);
@@ -224,18 +223,17 @@ int coord_ctl_issue_token(coord_unary *u)
 		r = FL_E_RANGE;
 		goto out;
 	}
-	if ((r = coord_enroll_token_make(coord_ca_cert_pem(u->svc->ca, NULL), rep.token,
-					 hash)) != 0) {
-		fl_errmsg_set(u->msg, "cannot make a token: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_enroll_token_make(coord_ca_cert_pem(u->svc->ca,
+									   NULL),
+							  rep.token, hash),
+				  "cannot make a token", u->msg)) != 0)
 		goto out;
-	}
 	snprintf(rep.site, sizeof(rep.site), "%s", req.site);
 	rep.expires_ms = now + (int64_t)ttl * 1000;
-	if ((r = coord_store_token_put(u->svc->st, hash, req.site, now, rep.expires_ms,
-				       u->who->cn)) != 0) {
-		fl_errmsg_set(u->msg, "cannot store the token: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_token_put(u->svc->st, hash, req.site, now,
+							rep.expires_ms, u->who->cn),
+				  "cannot store the token", u->msg)) != 0)
 		goto out;
-	}
 	snprintf(detail, sizeof(detail), "site %s expires_ms %lld (token sha256 "
 		 "%.16s...)", req.site, (long long)rep.expires_ms, hash);
 	coord_store_audit(u->svc->st, u->who->cn, "issue enroll token", detail, now);
@@ -267,10 +265,9 @@ void coord_agent_renew(fl_rpc_call *call, void *ctx)
 	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) != 0 ||
 	    (r = ca_online(svc, msg)) != 0)
 		goto out;
-	if ((r = fl_codec_decode_enroll_req(buf, len, &req)) != 0) {
-		fl_errmsg_set(msg, "bad RenewRequest: %s", fl_strerror(r));
+	if ((r = coord_svc_bad(fl_codec_decode_enroll_req(buf, len, &req),
+			       "RenewRequest", msg)) != 0)
 		goto out;
-	}
 	if ((r = coord_ca_issue_site(svc->ca, req.csr_pem, strlen(req.csr_pem),
 				     who.cn, &cert, &certlen, serial, &not_after,
 				     msg)) != 0) {

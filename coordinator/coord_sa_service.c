@@ -212,10 +212,8 @@ static void coord_sa_dispatch(fl_rpc_call *call, void *ctx, const coord_sa_metho
 	memset(&who, 0, sizeof(who));
 	if ((r = coord_sa_begin(ctx, call, &who, &buf, &len, msg)) != 0)
 		goto out;
-	if ((r = m->decode(buf, len, &q)) != 0) {
-		fl_errmsg_set(msg, "bad %s: %s", m->req_type, fl_strerror(r));
+	if ((r = coord_svc_bad(m->decode(buf, len, &q), m->req_type, msg)) != 0)
 		goto out;
-	}
 	if ((r = m->act(ctx, call, who.cn, &q, &p, msg)) != 0)
 		goto out;
 	r = coord_sa_reply(call, m, &p, msg);

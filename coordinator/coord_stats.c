@@ -81,11 +81,8 @@ int coord_stats_build(coord_store *st, uint64_t id, fl_msg_job_stats *out,
 
 	memset(&t, 0, sizeof(t));
 	memset(&spec, 0, sizeof(spec));
-	if ((r = coord_store_job_get(st, id, &info, &text)) != 0) {
-		fl_errmsg_set(errmsg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)id);
+	if ((r = coord_svc_job_get(st, id, &info, &text, errmsg)) != 0)
 		goto out;
-	}
 	t.job_id = id;
 	snprintf(t.state, sizeof(t.state), "%s", info.state);
 	r = coord_store_model_get(st, id, 0, 0, &blob, &len, &ver);

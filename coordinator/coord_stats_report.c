@@ -101,11 +101,10 @@ int coord_agent_report_metrics(coord_unary *u)
 			       "OwnMetrics", u->msg)) != 0 ||
 	    (r = coord_sm_check(u->svc->eng, u->who->cn, &m, u->msg)) != 0)
 		return r;
-	if ((r = coord_store_site_metrics_put(u->svc->st, u->who->cn, &m,
-					      fl_time_ms())) != 0) {
-		fl_errmsg_set(u->msg, "cannot store the figures: %s", fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_site_metrics_put(u->svc->st, u->who->cn,
+							       &m, fl_time_ms()),
+				  "cannot store the figures", u->msg)) != 0)
 		return r;
-	}
 	fl_info("job %llu round %u: %s reported its own figures (n %.0f)",
 		(unsigned long long)m.job_id, m.round, u->who->cn, m.n);
 	return coord_svc_empty(&u->out, &u->outlen, u->msg);
@@ -121,16 +120,12 @@ int coord_ctl_get_site_metrics(coord_unary *u)
 	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
 			       u->msg)) != 0)
 		goto out;
-	if ((r = coord_store_job_get(u->svc->st, ref.job_id, &info, NULL)) != 0) {
-		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no job %llu" :
-			      "cannot read job %llu", (unsigned long long)ref.job_id);
+	if ((r = coord_svc_job_get(u->svc->st, ref.job_id, &info, NULL, u->msg)) != 0)
 		goto out;
-	}
-	if ((r = coord_store_site_metrics_list(u->svc->st, ref.job_id, &list)) != 0) {
-		fl_errmsg_set(u->msg, "cannot read the sites' figures: %s",
-			      fl_strerror(r));
+	if ((r = coord_svc_failed(coord_store_site_metrics_list(u->svc->st, ref.job_id,
+								&list),
+				  "cannot read the sites' figures", u->msg)) != 0)
 		goto out;
-	}
 	r = fl_codec_encode_site_metrics_list(&list, &u->out, &u->outlen);
 	r = coord_svc_encoded(r, "the sites' figures", u->msg);
 out:

@@ -47,9 +47,7 @@ int coord_svc_recv_one(fl_rpc_call *call, uint8_t **buf, size_t *len,
 		fl_errmsg_set(errmsg, "the request message is missing");
 		return FL_E_PARSE;
 	}
-	if (r != 0)
-		fl_errmsg_set(errmsg, "cannot receive the request: %s", fl_strerror(r));
-	return r;
+	return coord_svc_failed(r, "cannot receive the request", errmsg);
 }
 
 int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
@@ -63,11 +61,22 @@ int coord_svc_begin(coord_service *svc, fl_rpc_call *call, coord_caller *who,
 	return coord_svc_recv_one(call, buf, len, errmsg);
 }
 
+/* errmsg = "<pre><what>: <error r>" when r is not 0; returns r. */
+static int coord_svc_why(int r, const char *pre, const char *what, char *errmsg)
+{
+	if (r != 0)
+		fl_errmsg_set(errmsg, "%s%s: %s", pre, what, fl_strerror(r));
+	return r;
+}
+
 int coord_svc_encoded(int enc, const char *what, char *errmsg)
 {
-	if (enc != 0)
-		fl_errmsg_set(errmsg, "cannot encode %s: %s", what, fl_strerror(enc));
-	return enc;
+	return coord_svc_why(enc, "cannot encode ", what, errmsg);
+}
+
+int coord_svc_failed(int r, const char *doing, char *errmsg)
+{
+	return coord_svc_why(r, "", doing, errmsg);
 }
 
 int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
@@ -78,11 +87,20 @@ int coord_svc_reply(fl_rpc_call *call, int enc, uint8_t *buf, size_t len,
 	return coord_svc_send(call, buf, len, errmsg);
 }
 
+int coord_svc_job_get(coord_store *st, uint64_t id, fl_msg_job_info *info,
+		      char **spec, char *errmsg)
+{
+	int r = coord_store_job_get(st, id, info, spec);
+
+	if (r != 0)
+		fl_errmsg_set(errmsg, r == FL_E_NOTFOUND ? "no job %llu" :
+			      "cannot read job %llu", (unsigned long long)id);
+	return r;
+}
+
 int coord_svc_bad(int dec, const char *name, char *errmsg)
 {
-	if (dec != 0)
-		fl_errmsg_set(errmsg, "bad %s: %s", name, fl_strerror(dec));
-	return dec;
+	return coord_svc_why(dec, "bad ", name, errmsg);
 }
 
 int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg)
@@ -122,9 +140,7 @@ int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
 	int r = fl_rpc_call_send(call, buf, len);
 
 	free(buf);
-	if (r != 0)
-		fl_errmsg_set(errmsg, "cannot send the reply: %s", fl_strerror(r));
-	return r;
+	return coord_svc_failed(r, "cannot send the reply", errmsg);
 }
 
 int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg)

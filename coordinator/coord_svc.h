@@ -97,6 +97,13 @@ int coord_svc_bad(int dec, const char *name, char *errmsg);
 /* For a coord_unary_fn: "cannot encode WHAT: ..." when the encoder failed
  * (enc: its result); returns enc. */
 int coord_svc_encoded(int enc, const char *what, char *errmsg);
+/* For a coord_unary_fn: "DOING: ..." when a step failed (r: its result,
+ * e.g. a store call's; doing: "cannot read the rounds"); returns r. */
+int coord_svc_failed(int r, const char *doing, char *errmsg);
+/* coord_store_job_get (info and spec as there), with "no job ID" or
+ * "cannot read job ID" in errmsg when it fails; returns its result. */
+int coord_svc_job_get(coord_store *st, uint64_t id, fl_msg_job_info *info,
+		      char **spec, char *errmsg);
 /* For a coord_unary_fn: encodes an Empty reply into *out. */
 int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg);
 

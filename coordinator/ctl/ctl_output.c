@@ -39,44 +39,46 @@ static void key(FILE *f, const char *k, bool first)
 	fprintf(f, "%s\"%s\":", first ? "" : ",", k);
 }
 
+/* ,"k":"v" and ,"k":number */
+static void kstr(FILE *f, const char *k, const char *v)
+{
+	key(f, k, false);
+	ctl_json_str(f, v);
+}
+
+static void knum(FILE *f, const char *k, double v)
+{
+	key(f, k, false);
+	ctl_json_num(f, v);
+}
+
 void ctl_json_metrics(FILE *f, const fl_msg_metrics *m)
 {
 	double nan = NAN;
 
 	fprintf(f, "{\"present\":%s", m->present ? "true" : "false");
-	key(f, "n", false);
-	ctl_json_num(f, m->present ? m->n : nan);
-	key(f, "loss", false);
-	ctl_json_num(f, m->present ? m->loss : nan);
-	key(f, "accuracy", false);
-	ctl_json_num(f, m->present ? m->accuracy : nan);
-	key(f, "macro_f1", false);
-	ctl_json_num(f, m->present ? m->macro_f1 : nan);
-	key(f, "r2", false);
-	ctl_json_num(f, m->present ? m->r2 : nan);
+	knum(f, "n", m->present ? m->n : nan);
+	knum(f, "loss", m->present ? m->loss : nan);
+	knum(f, "accuracy", m->present ? m->accuracy : nan);
+	knum(f, "macro_f1", m->present ? m->macro_f1 : nan);
+	knum(f, "r2", m->present ? m->r2 : nan);
 	fputc('}', f);
 }
 
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j)
 {
 	fprintf(f, "{\"job_id\":%llu", (unsigned long long)j->job_id);
-	key(f, "name", false);
-	ctl_json_str(f, j->name);
-	key(f, "state", false);
-	ctl_json_str(f, j->state);
-	key(f, "dataset", false);
-	ctl_json_str(f, j->dataset);
-	key(f, "model", false);
-	ctl_json_str(f, j->model);
+	kstr(f, "name", j->name);
+	kstr(f, "state", j->state);
+	kstr(f, "dataset", j->dataset);
+	kstr(f, "model", j->model);
 	fprintf(f, ",\"rounds_total\":%u,\"rounds_done\":%u,\"created_ms\":%lld,"
 		"\"updated_ms\":%lld", j->rounds_total, j->rounds_done,
 		(long long)j->created_ms, (long long)j->updated_ms);
-	key(f, "error", false);
-	ctl_json_str(f, j->error);
+	kstr(f, "error", j->error);
 	key(f, "metrics", false);
 	ctl_json_metrics(f, &j->metrics);
-	key(f, "submitted_by", false);
-	ctl_json_str(f, j->submitted_by);
+	kstr(f, "submitted_by", j->submitted_by);
 	fputc('}', f);
 }
 
@@ -91,15 +93,12 @@ void ctl_json_round_info_phases(FILE *f, const fl_msg_round_info *r,
 	uint32_t i;
 
 	fprintf(f, "{\"round\":%u,\"attempt\":%u", r->round, r->attempt);
-	key(f, "state", false);
-	ctl_json_str(f, r->state);
-	key(f, "kind", false);
-	ctl_json_str(f, r->kind);
+	kstr(f, "state", r->state);
+	kstr(f, "kind", r->kind);
 	fprintf(f, ",\"selected\":%u,\"survived\":%u,\"started_ms\":%lld,"
 		"\"finished_ms\":%lld", r->selected, r->survived,
 		(long long)r->started_ms, (long long)r->finished_ms);
-	key(f, "train_loss", false);
-	ctl_json_num(f, r->train_loss);
+	knum(f, "train_loss", r->train_loss);
 	key(f, "eval", false);
 	ctl_json_metrics(f, &r->eval);
 	key(f, "participants", false);
@@ -148,8 +147,7 @@ void ctl_json_site_info(FILE *f, const fl_msg_site_info *s)
 	fputc('{', f);
 	key(f, "name", true);
 	ctl_json_str(f, s->name);
-	key(f, "role", false);
-	ctl_json_str(f, s->role);
+	kstr(f, "role", s->role);
 	fprintf(f, ",\"added_ms\":%lld,\"last_seen_ms\":%lld,\"online\":%s,"
 		"\"revoked\":%s}", (long long)s->added_ms, (long long)s->last_seen_ms,
 		s->online ? "true" : "false", s->revoked ? "true" : "false");

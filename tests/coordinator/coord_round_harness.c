@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_round_harness: the consortium, the simulated secure-aggregation
- * agents and the round driver that test_coord_round and
- * test_coord_round_retry share (the engine's handler-level functions, no
- * network, a fake clock). */
+ * agents and the round driver that test_coord_round,
+ * test_coord_round_retry and test_coord_grace share (the engine's
+ * handler-level functions, no network, a fake clock). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,20 +27,23 @@
 #include "fl_upvec.h"
 #include "coord_round_harness.h"
 
-const char *names[NSITES] = { "site1", "site2", "site3", "site4" };
+const char *names[MAX_SITES] = { "site1", "site2", "site3", "site4", "site5" };
 
 /* The consortium: a CA and one certificate + key per site. */
 struct round_pki pki;
 
-int pki_init(void)
+int pki_init(int n)
 {
 	fl_cert_info ci;
 	int i;
 
+	if (n < 1 || n > MAX_SITES)
+		return -1;
+	pki.n = n;
 	if (fl_test_ca_new("coord test CA", &pki.ca) != 0 ||
 	    fl_verifier_new(pki.ca.pem, pki.ca.pem_len, NULL, 0, &pki.ver) != 0)
 		return -1;
-	for (i = 0; i < NSITES; i++) {
+	for (i = 0; i < n; i++) {
 		if (fl_test_site_new(&pki.ca, names[i], 10 + i, 0, &pki.site[i]) != 0 ||
 		    fl_sign_key_load_pem(pki.site[i].key_pem, pki.site[i].key_len,
 					 &pki.key[i]) != 0 ||
@@ -48,14 +51,14 @@ int pki_init(void)
 			return -1;
 		memcpy(pki.fpr[i], ci.fingerprint, sizeof(pki.fpr[i]));
 	}
-	return fl_test_trust_init(&pki.tr, pki.site, NSITES, 2, 0);
+	return fl_test_trust_init(&pki.tr, pki.site, n, 2, 0);
 }
 
 void pki_free(void)
 {
 	int i;
 
-	for (i = 0; i < NSITES; i++) {
+	for (i = 0; i < pki.n; i++) {
 		fl_sign_key_free(pki.key[i]);
 		fl_test_site_free(&pki.site[i]);
 	}
@@ -117,8 +120,19 @@ void agent_clear(agent *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Poll and advertise. Returns 0 or the engine's error. */
-int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now)
+/* r; with a->step_checks also a check that r is 0 (what: the step). */
+static int agent_step(const agent *a, int r, const char *what)
+{
+	if (a->step_checks) {
+		FL_CHECK_EQ_INT(r, 0);
+		if (r != 0)
+			fprintf(stderr, "  (site%d: %s)\n", a->idx + 1, what);
+	}
+	return r;
+}
+
+int agent_advertise_steps(coord_engine *e, agent *a, int idx, int64_t now,
+			  bool step_checks)
 {
 	char msg[FL_ERRMSG_BYTES];
 	fl_secagg_params p;
@@ -127,11 +141,13 @@ int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now)
 
 	memset(a, 0, sizeof(*a));
 	a->idx = idx;
+	a->step_checks = step_checks;
 	a->task = poll_one(e, names[idx], now);
-	FL_CHECK_EQ_INT(a->task.phase, FL_SA_ADVERTISE);
-	if (a->task.phase != FL_SA_ADVERTISE)
-		return FL_E_STATE;
-	FL_CHECK_EQ_INT(fl_sa_task_params(&a->task, &p), 0);
+	if ((r = agent_step(a, a->task.phase == FL_SA_ADVERTISE ? 0 : FL_E_STATE,
+			    "the polled phase")) != 0 ||
+	    (r = agent_step(a, fl_sa_task_params(&a->task, &p), "the task's "
+			    "parameters")) != 0)
+		return r;
 	a->trust = pki.tr.trust;
 	a->trust.names = (const char *const *)a->task.sa.names;
 	a->trust.min_honest = poll_T;
@@ -139,17 +155,24 @@ int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now)
 	a->hdr.job_id = p.job_id;
 	a->hdr.round = p.round;
 	a->hdr.attempt = p.attempt;
-	FL_CHECK_EQ_INT(fl_secagg_client_new(&p, a->task.sa.client_id, pki.key[idx],
-					     pki.ver, pki.site[idx].cert_pem,
-					     pki.site[idx].cert_len, &a->trust, &a->c,
-					     NULL), 0);
-	if (a->c == NULL)
-		return FL_E_STATE;
+	if ((r = agent_step(a, fl_secagg_client_new(&p, a->task.sa.client_id,
+						    pki.key[idx], pki.ver,
+						    pki.site[idx].cert_pem,
+						    pki.site[idx].cert_len,
+						    &a->trust, &a->c, NULL),
+			    "the client")) != 0)
+		return r;
 	memset(&adv, 0, sizeof(adv));
-	FL_CHECK_EQ_INT(fl_secagg_client_advertise(a->c, &adv), 0);
-	r = coord_engine_sa_advertise(e, names[idx], pki.fpr[idx], &adv, msg);
+	if ((r = agent_step(a, fl_secagg_client_advertise(a->c, &adv),
+			    "the advert")) == 0)
+		r = coord_engine_sa_advertise(e, names[idx], pki.fpr[idx], &adv, msg);
 	fl_secagg_advert_clear(&adv);
 	return r;
+}
+
+int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now)
+{
+	return agent_advertise_steps(e, a, idx, now, true);
 }
 
 int agent_share(coord_engine *e, agent *a)
@@ -208,15 +231,12 @@ out:
 	return r;
 }
 
-/* GetShares, encode vec as the agent would, mask and upload; partial:
- * only the first half of the words, then the stream breaks (as a site
- * whose connection dies mid-upload). */
-int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
-		  bool partial)
+int agent_mask(coord_engine *e, agent *a, const double *vec, size_t len,
+	       fl_msg_update_header *h, uint32_t **xp)
 {
 	const fl_msg_sa_params *sp = &a->task.sa;
-	fl_msg_update_header h = { a->hdr.job_id, a->hdr.round, a->hdr.attempt,
-				   a->task.kind, FL_ENC_U32, sp->words, true, { 0 } };
+	fl_msg_update_header hd = { a->hdr.job_id, a->hdr.round, a->hdr.attempt,
+				    a->task.kind, FL_ENC_U32, sp->words, true, { 0 } };
 	char msg[FL_ERRMSG_BYTES];
 	fl_secagg_shares in;
 	fl_upvec_layout l;
@@ -225,14 +245,18 @@ int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
 	size_t i;
 	int r;
 
-	FL_CHECK_EQ_INT(fl_sa_context_digest(&a->task, h.context), 0);
+	*h = hd;
 	memset(&in, 0, sizeof(in));
 	l.nreal = (size_t)sp->nreal;
 	l.nwide = len - l.nreal;
 	l.q.clip = sp->clip;
 	l.q.bits = sp->bits;
-	FL_CHECK_EQ_INT(fl_upvec_words(&l), sp->words);
-	if ((r = coord_engine_sa_get_shares(e, names[a->idx], &a->hdr, &in, msg)) != 0 ||
+	r = agent_step(a, fl_sa_context_digest(&a->task, h->context),
+		       "the context digest");
+	if (a->step_checks)
+		FL_CHECK_EQ_INT(fl_upvec_words(&l), sp->words);
+	if (r != 0 ||
+	    (r = coord_engine_sa_get_shares(e, names[a->idx], &a->hdr, &in, msg)) != 0 ||
 	    (r = fl_secagg_client_recv_shares(a->c, &in)) != 0)
 		goto out;
 	x = calloc(sp->words, sizeof(*x));
@@ -246,16 +270,35 @@ int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
 	if ((r = fl_upvec_encode(&l, v, x)) != 0 ||
 	    (r = fl_secagg_client_mask_chunk(a->c, 0, x, x, sp->words)) != 0)
 		goto out;
-	if (!partial) {
-		r = upload_words(e, names[a->idx], &h, x, sp->words, msg);
-	} else if ((r = coord_engine_upload_begin(e, names[a->idx], &h, 0, msg)) == 0) {
-		r = coord_engine_upload_chunk(e, names[a->idx], &h, x, sp->words / 2, msg);
-		coord_engine_upload_abort(e, names[a->idx], &h);
-	}
+	*xp = x;
+	x = NULL;
 out:
 	fl_secagg_shares_clear(&in);
 	free(x);
 	free(v);
+	return r;
+}
+
+/* agent_mask and upload; partial: only the first half of the words, then
+ * the stream breaks (as a site whose connection dies mid-upload). */
+int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
+		  bool partial)
+{
+	const char *site = names[a->idx];
+	char msg[FL_ERRMSG_BYTES];
+	fl_msg_update_header h;
+	uint32_t *x = NULL;
+	int r;
+
+	if ((r = agent_mask(e, a, vec, len, &h, &x)) != 0)
+		return r;
+	if (!partial) {
+		r = upload_words(e, site, &h, x, h.words, msg);
+	} else if ((r = coord_engine_upload_begin(e, site, &h, 0, msg)) == 0) {
+		r = coord_engine_upload_chunk(e, site, &h, x, h.words / 2, msg);
+		coord_engine_upload_abort(e, site, &h);
+	}
+	free(x);
 	return r;
 }
 
@@ -446,12 +489,12 @@ void round_harness_counts(int *checks, int *failures)
 	*failures += fl_test_failures;
 }
 
-coord_store *round_harness_begin(char *dir, char *path)
+coord_store *round_harness_begin(char *dir, char *path, int nsites)
 {
 	char errmsg[FL_ERRMSG_BYTES] = "";
 	coord_store *st = NULL;
 
-	if (sodium_init() < 0 || pki_init() != 0 ||
+	if (sodium_init() < 0 || pki_init(nsites) != 0 ||
 	    coord_test_db_path(dir, 64, path, 128) != 0) {
 		FL_CHECK(0);
 		return NULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* coord_round_harness: simulated secure-aggregation sites that drive the
  * coordinator's round engine through its handler-level functions (no
- * network, a fake clock), for test_coord_round and test_coord_round_retry.
+ * network, a fake clock), for test_coord_round, test_coord_round_retry and
+ * test_coord_grace.
  * The helpers count their checks in this file's fl_test.h counters: each
  * main adds them with round_harness_counts before FL_TEST_DONE. */
 #ifndef COORD_ROUND_HARNESS_H
@@ -20,22 +21,25 @@
 #include "fl_test_trust.h"
 
 #define NSITES 4       /* site4 only takes part in the consistency test */
+#define MAX_SITES 5    /* test_coord_grace's five sites */
 #define QTOL 1e-4       /* quantisation error bound on model weights */
 
-extern const char *names[NSITES];
+extern const char *names[MAX_SITES];
 
 /* The consortium: a CA and one certificate + key per site. */
 struct round_pki {
+	int n;               /* sites site1..siteN */
 	fl_test_ca ca;
-	fl_test_site site[NSITES];
-	fl_sign_key *key[NSITES];
+	fl_test_site site[MAX_SITES];
+	fl_sign_key *key[MAX_SITES];
 	fl_verifier *ver;
-	char fpr[NSITES][65];
-	fl_test_trust tr;    /* members site1..site4; T = 2, c = 0 */
+	char fpr[MAX_SITES][65];
+	fl_test_trust tr;    /* members site1..siteN; T = 2, c = 0 */
 };
 extern struct round_pki pki;
 
-int pki_init(void);
+/* The CA and n (up to MAX_SITES) sites. */
+int pki_init(int n);
 void pki_free(void);
 
 /* A job spec (a static buffer: valid until the next call). */
@@ -53,6 +57,7 @@ void poll_all(coord_engine *e, int64_t now, int n);
 /* One simulated agent in one round attempt. */
 typedef struct agent {
 	int idx;
+	bool step_checks;        /* each step is a check of its own */
 	fl_msg_task task;
 	fl_secagg_client *c;
 	fl_secagg_hdr hdr;
@@ -60,9 +65,21 @@ typedef struct agent {
 } agent;
 
 void agent_clear(agent *a);
-/* Poll and advertise. Returns 0 or the engine's error. */
+/* Poll and advertise as site idx. Returns 0 or the first error (FL_E_STATE:
+ * the task is not in ADVERTISE). step_checks: each step of this agent
+ * (polled phase, parameters, client, advert; in agent_input_n the context
+ * digest and the word count) is also a check of its own; without it only
+ * the caller checks the result (test_coord_grace). */
+int agent_advertise_steps(coord_engine *e, agent *a, int idx, int64_t now,
+			  bool step_checks);
+/* agent_advertise_steps with step_checks. */
 int agent_advertise(coord_engine *e, agent *a, int idx, int64_t now);
 int agent_share(coord_engine *e, agent *a);
+/* GetShares, then vec (len values) encoded as the agent would and masked
+ * into *x (words of h, malloc'd: the caller frees it); *h: the update
+ * header. */
+int agent_mask(coord_engine *e, agent *a, const double *vec, size_t len,
+	       fl_msg_update_header *h, uint32_t **x);
 /* GetShares, encode vec as the agent would, mask and upload; partial:
  * only the first half of the words, then the stream breaks. */
 int agent_input_n(coord_engine *e, agent *a, const double *vec, size_t len,
@@ -97,10 +114,10 @@ void check_model_near(const fl_model *got, const fl_model *want);
 
 void round_harness_counts(int *checks, int *failures);
 
-/* A main's set-up: sodium, the PKI and a fresh store in dir (64 bytes)
- * at path (128 bytes) with site1..site3. NULL (and a failed check) if
- * any of it fails. round_harness_end closes and removes them. */
-coord_store *round_harness_begin(char *dir, char *path);
+/* A main's set-up: sodium, the PKI of nsites sites and a fresh store in
+ * dir (64 bytes) at path (128 bytes) with site1..site3. NULL (and a failed
+ * check) if any of it fails. round_harness_end closes and removes them. */
+coord_store *round_harness_begin(char *dir, char *path, int nsites);
 void round_harness_end(coord_store *st, const char *dir, const char *path);
 
 #endif

@@ -8,240 +8,62 @@
  * not at the deadline, recorded "grace"); an open upload holds the grace;
  * quorum = 1 above the protocol minimum, or answers below it, wait to the
  * deadline ("deadline"), and so does a phase whose answers reach the count
- * but leave a site short of the neighbours it needs. */
+ * but leave a site short of the neighbours it needs. The sites are
+ * coord_round_harness.c's agents. */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
-#include "coord_agg.h"
 #include "coord_engine.h"
+#include "coord_round_harness.h"
 #include "coord_store.h"
-#include "coord_test_util.h"
-#include "fl_err.h"
 #include "fl_log.h"
-#include "fl_pki.h"
-#include "fl_sa_context.h"
 #include "fl_secagg.h"
 #include "fl_test.h"
-#include "fl_test_pki.h"
-#include "fl_test_trust.h"
-#include "fl_upvec.h"
 
-#define NS 5
+#define NS MAX_SITES  /* site1..site5 */
 #define TIMEOUT_MS 60000
 #define GRACE_MS 2000
 #define VLEN 5          /* stats vector of 2 features, no labels */
 
-static const char *names[NS] = { "site1", "site2", "site3", "site4", "site5" };
 static const double vec[VLEN] = { 10, 10, 20, 30, 50 };
-
-static struct {
-	fl_test_ca ca;
-	fl_test_site site[NS];
-	fl_sign_key *key[NS];
-	fl_verifier *ver;
-	char fpr[NS][65];
-	fl_test_trust tr;    /* T = 2, c = 0 */
-} pki;
-
-static int pki_init(void)
-{
-	fl_cert_info ci;
-
-	if (fl_test_ca_new("grace test CA", &pki.ca) != 0 ||
-	    fl_verifier_new(pki.ca.pem, pki.ca.pem_len, NULL, 0, &pki.ver) != 0)
-		return -1;
-	for (int i = 0; i < NS; i++) {
-		if (fl_test_site_new(&pki.ca, names[i], 10 + i, 0, &pki.site[i]) != 0 ||
-		    fl_sign_key_load_pem(pki.site[i].key_pem, pki.site[i].key_len,
-					 &pki.key[i]) != 0 ||
-		    fl_pki_cert_info(pki.site[i].cert_pem, pki.site[i].cert_len, &ci) != 0)
-			return -1;
-		memcpy(pki.fpr[i], ci.fingerprint, sizeof(pki.fpr[i]));
-	}
-	return fl_test_trust_init(&pki.tr, pki.site, NS, 2, 0);
-}
-
-static void pki_free(void)
-{
-	for (int i = 0; i < NS; i++) {
-		fl_sign_key_free(pki.key[i]);
-		fl_test_site_free(&pki.site[i]);
-	}
-	fl_verifier_free(pki.ver);
-	fl_test_ca_free(&pki.ca);
-	fl_test_trust_free(&pki.tr);
-}
-
-static fl_msg_task poll_one(coord_engine *e, int i, int64_t now)
-{
-	fl_msg_poll_req req;
-	fl_msg_task t;
-
-	memset(&req, 0, sizeof(req));
-	memset(&t, 0, sizeof(t));
-	req.min_honest = 2;
-	req.colluders = 0;
-	req.ndatasets = 1;
-	snprintf(req.datasets[0], FL_NAME_BYTES, "d");
-	FL_CHECK_EQ_INT(coord_engine_poll(e, names[i], &req, now, &t), 0);
-	return t;
-}
 
 /* The phase that site i is asked for now (FL_SA_OFF: nothing to do, as
  * for a site that already answered the current phase). */
 static enum fl_sa_phase phase_of(coord_engine *e, int i, int64_t now)
 {
-	fl_msg_task t = poll_one(e, i, now);
+	fl_msg_task t = poll_one(e, names[i], now);
 	enum fl_sa_phase p = t.kind == FL_TASK_NONE ? FL_SA_OFF : t.phase;
 
 	fl_msg_task_clear(&t);
 	return p;
 }
 
-typedef struct agent {
-	fl_msg_task task;
-	fl_secagg_client *c;
-	fl_secagg_hdr hdr;
-	fl_secagg_trust trust;
-} agent;
-
-static void agent_clear(agent *a)
+/* The harness's agent; only the caller checks each step's result. */
+static int agent_advertise_at(coord_engine *e, agent *a, int i, int64_t now)
 {
-	fl_msg_task_clear(&a->task);
-	fl_secagg_client_free(a->c);
-	memset(a, 0, sizeof(*a));
-}
-
-static int agent_advertise(coord_engine *e, agent *a, int i, int64_t now)
-{
-	char msg[FL_ERRMSG_BYTES];
-	fl_secagg_params p;
-	fl_secagg_advert adv;
-	int r;
-
-	memset(a, 0, sizeof(*a));
-	a->task = poll_one(e, i, now);
-	if (a->task.phase != FL_SA_ADVERTISE)
-		return FL_E_STATE;
-	if ((r = fl_sa_task_params(&a->task, &p)) != 0)
-		return r;
-	a->trust = pki.tr.trust;
-	a->trust.names = (const char *const *)a->task.sa.names;
-	a->trust.min_honest = 2;
-	a->trust.colluders = 0;
-	a->hdr.job_id = p.job_id;
-	a->hdr.round = p.round;
-	a->hdr.attempt = p.attempt;
-	if ((r = fl_secagg_client_new(&p, a->task.sa.client_id, pki.key[i], pki.ver,
-				      pki.site[i].cert_pem, pki.site[i].cert_len,
-				      &a->trust, &a->c, NULL)) != 0)
-		return r;
-	memset(&adv, 0, sizeof(adv));
-	if ((r = fl_secagg_client_advertise(a->c, &adv)) == 0)
-		r = coord_engine_sa_advertise(e, names[i], pki.fpr[i], &adv, msg);
-	fl_secagg_advert_clear(&adv);
-	return r;
-}
-
-static int agent_share(coord_engine *e, agent *a, int i)
-{
-	char msg[FL_ERRMSG_BYTES];
-	fl_secagg_keylist kl;
-	fl_secagg_shares sh;
-	int r;
-
-	memset(&kl, 0, sizeof(kl));
-	memset(&sh, 0, sizeof(sh));
-	if ((r = coord_engine_sa_get_keys(e, names[i], &a->hdr, &kl, msg)) == 0 &&
-	    (r = fl_secagg_client_share(a->c, &kl, &sh)) == 0)
-		r = coord_engine_sa_put_shares(e, names[i], &sh, msg);
-	fl_secagg_keylist_clear(&kl);
-	fl_secagg_shares_clear(&sh);
-	return r;
+	return agent_advertise_steps(e, a, i, now, false);
 }
 
 /* GetShares, encode and mask; then upload all words (commit: true) or
  * open the stream and send all but the commit (commit: false; the caller
  * commits later with upload_commit). */
-static int agent_input(coord_engine *e, agent *a, int i, bool commit,
-		       fl_msg_update_header *h)
+static int agent_input_at(coord_engine *e, agent *a, bool commit,
+			  fl_msg_update_header *h)
 {
-	const fl_msg_sa_params *sp = &a->task.sa;
+	const char *site = names[a->idx];
 	char msg[FL_ERRMSG_BYTES];
-	fl_secagg_shares in;
-	fl_upvec_layout l;
 	uint32_t *x = NULL;
-	double v[VLEN];
 	int r;
 
-	memset(h, 0, sizeof(*h));
-	h->job_id = a->hdr.job_id;
-	h->round = a->hdr.round;
-	h->attempt = a->hdr.attempt;
-	h->kind = a->task.kind;
-	h->encoding = FL_ENC_U32;
-	h->words = sp->words;
-	h->has_context = true;
-	memset(&in, 0, sizeof(in));
-	l.nreal = (size_t)sp->nreal;
-	l.nwide = VLEN - l.nreal;
-	l.q.clip = sp->clip;
-	l.q.bits = sp->bits;
-	for (int k = 0; k < VLEN; k++)
-		v[k] = (size_t)k < l.nreal ? vec[k] / sp->weight_scale : vec[k];
-	if ((r = fl_sa_context_digest(&a->task, h->context)) != 0 ||
-	    (r = coord_engine_sa_get_shares(e, names[i], &a->hdr, &in, msg)) != 0 ||
-	    (r = fl_secagg_client_recv_shares(a->c, &in)) != 0)
-		goto out;
-	if (!(x = calloc(sp->words, sizeof(*x)))) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	if ((r = fl_upvec_encode(&l, v, x)) != 0 ||
-	    (r = fl_secagg_client_mask_chunk(a->c, 0, x, x, sp->words)) != 0 ||
-	    (r = coord_engine_upload_begin(e, names[i], h, 1, msg)) != 0 ||
-	    (r = coord_engine_upload_chunk(e, names[i], h, x, sp->words, msg)) != 0)
-		goto out;
-	if (commit)
-		r = coord_engine_upload_commit(e, names[i], h, msg);
-out:
-	fl_secagg_shares_clear(&in);
+	if ((r = agent_mask(e, a, vec, VLEN, h, &x)) == 0 &&
+	    (r = coord_engine_upload_begin(e, site, h, 1, msg)) == 0 &&
+	    (r = coord_engine_upload_chunk(e, site, h, x, h->words, msg)) == 0 &&
+	    commit)
+		r = coord_engine_upload_commit(e, site, h, msg);
 	free(x);
-	return r;
-}
-
-static int agent_consistency(coord_engine *e, agent *a, int i)
-{
-	char msg[FL_ERRMSG_BYTES];
-	fl_secagg_unmask_req req;
-	fl_secagg_csig cs;
-	int r;
-
-	memset(&req, 0, sizeof(req));
-	memset(&cs, 0, sizeof(cs));
-	if ((r = coord_engine_sa_get_unmask(e, names[i], &a->hdr, &req, msg)) == 0 &&
-	    (r = fl_secagg_client_consistency(a->c, &req, &cs)) == 0)
-		r = coord_engine_sa_put_consistency(e, names[i], &cs, msg);
-	fl_secagg_unmask_req_clear(&req);
-	return r;
-}
-
-static int agent_unmask(coord_engine *e, agent *a, int i)
-{
-	char msg[FL_ERRMSG_BYTES];
-	fl_secagg_unmask_req req;
-	fl_secagg_unmask_resp resp;
-	int r;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if ((r = coord_engine_sa_get_unmask(e, names[i], &a->hdr, &req, msg)) == 0 &&
-	    (r = fl_secagg_client_unmask(a->c, &req, &resp)) == 0)
-		r = coord_engine_sa_put_unmask(e, names[i], &resp, msg);
-	fl_secagg_unmask_req_clear(&req);
-	fl_secagg_unmask_resp_clear(&resp);
 	return r;
 }
 
@@ -317,7 +139,7 @@ static void run_un(coord_store *st, uint32_t quorum, int silent_adv, int silent_
 		return;
 	memset(a, 0, sizeof(a));
 	for (i = 0; i < silent_adv; i++)
-		FL_CHECK_EQ_INT(agent_advertise(e, &a[i], i, t), 0);
+		FL_CHECK_EQ_INT(agent_advertise_at(e, &a[i], i, t), 0);
 	coord_engine_tick(e, t += 10);
 	if (silent_adv < NS) {
 		/* enough adverts: the grace runs from this tick */
@@ -328,11 +150,11 @@ static void run_un(coord_store *st, uint32_t quorum, int silent_adv, int silent_
 	}
 	FL_CHECK_EQ_INT(phase_of(e, 0, t), FL_SA_SHARE);
 	for (i = 0; i < silent_adv; i++)
-		FL_CHECK_EQ_INT(agent_share(e, &a[i], i), 0);
+		FL_CHECK_EQ_INT(agent_share(e, &a[i]), 0);
 	coord_engine_tick(e, t_in = t += 10);
 	FL_CHECK_EQ_INT(phase_of(e, 0, t), FL_SA_INPUT);
 	for (i = 0; i < nin; i++)
-		FL_CHECK_EQ_INT(agent_input(e, &a[i], i, i != slow, &h[i]), 0);
+		FL_CHECK_EQ_INT(agent_input_at(e, &a[i], i != slow, &h[i]), 0);
 	coord_engine_tick(e, t += 10);
 	if (nin < silent_adv && expect_deadline) {
 		coord_engine_tick(e, t_in + TIMEOUT_MS - 1);   /* never by grace */
@@ -358,11 +180,11 @@ static void run_un(coord_store *st, uint32_t quorum, int silent_adv, int silent_
 	if (strcmp(state, "done") == 0) {
 		FL_CHECK_EQ_INT(phase_of(e, 0, t), FL_SA_CONSISTENCY);
 		for (i = 0; i < nin; i++)
-			FL_CHECK_EQ_INT(agent_consistency(e, &a[i], i), 0);
+			FL_CHECK_EQ_INT(agent_consistency(e, &a[i]), 0);
 		coord_engine_tick(e, t += 10);
 		FL_CHECK_EQ_INT(phase_of(e, 0, t), FL_SA_UNMASK);
 		for (i = 0; i < nin && i < silent_un; i++)
-			FL_CHECK_EQ_INT(agent_unmask(e, &a[i], i), 0);
+			FL_CHECK_EQ_INT(agent_unmask(e, &a[i]), 0);
 		coord_engine_tick(e, t += 10);
 		if (silent_un < nin) {
 			coord_engine_tick(e, t + GRACE_MS - 1);
@@ -401,7 +223,7 @@ static void test_adv_short(coord_store *st)
 	if (e == NULL)
 		return;
 	for (int i = 0; i < 3; i++)
-		FL_CHECK_EQ_INT(agent_advertise(e, &a[i], i, t), 0);
+		FL_CHECK_EQ_INT(agent_advertise_at(e, &a[i], i, t), 0);
 	coord_engine_tick(e, t += 10);
 	coord_engine_tick(e, t += GRACE_MS);
 	coord_engine_tick(e, t += 10 * GRACE_MS);
@@ -416,20 +238,15 @@ static void test_adv_short(coord_store *st)
 
 int main(void)
 {
-	char dir[64], path[128], errmsg[FL_ERRMSG_BYTES] = "";
-	coord_store *st = NULL;
+	char dir[64], path[128];
+	coord_store *st;
 
 	fl_log_set_level(FL_LOG_WARN);
-	if (sodium_init() < 0 || pki_init() != 0) {
-		FL_CHECK(0);
+	if ((st = round_harness_begin(dir, path, NS)) == NULL) {
+		round_harness_counts(&fl_test_checks, &fl_test_failures);
 		return FL_TEST_DONE();
 	}
-	if (coord_test_db_path(dir, sizeof(dir), path, sizeof(path)) != 0)
-		return 1;
-	FL_CHECK_EQ_INT(coord_store_open(path, &st, errmsg), 0);
-	if (st == NULL)
-		return FL_TEST_DONE();
-	for (int i = 0; i < NS; i++)
+	for (int i = 3; i < NS; i++)   /* site1..site3 are in */
 		coord_store_site_add(st, names[i], "site", 1);
 	/* everyone answers every phase */
 	run(st, 0, NS, NS, -1, 0, "done", "advertise=all share=all input=all "
@@ -464,8 +281,7 @@ int main(void)
 	    "consistency=all unmask=all");
 	run(st, 0, NS, NS - 1, -1, 0, "done", "advertise=all share=all "
 	    "input=grace consistency=all unmask=all");
-	coord_store_close(st);
-	coord_test_db_remove(dir, path);
-	pki_free();
+	round_harness_end(st, dir, path);
+	round_harness_counts(&fl_test_checks, &fl_test_failures);
 	return FL_TEST_DONE();
 }

@@ -310,7 +310,7 @@ int main(void)
 	coord_store *st;
 
 	fl_log_set_level(FL_LOG_WARN);
-	if ((st = round_harness_begin(dir, path)) == NULL) {
+	if ((st = round_harness_begin(dir, path, NSITES)) == NULL) {
 		round_harness_counts(&fl_test_checks, &fl_test_failures);
 		return FL_TEST_DONE();
 	}
