@@ -17,7 +17,7 @@
 
 #define REC_MAGIC "fedc-r6-input 1"
 #define REC_MAX_BYTES (512u * 1024u)
-#define INDEX_MAX_BYTES (16u * 1024u * 1024u)
+#define INDEX_BLOCK (64u * 1024u)
 #define S_HASH_TAG "fedc-r6-survivors-v1"
 #define F_HEX_BYTES (2u * AGENT_INPUT_ID_BYTES + 1u)
 
@@ -161,33 +161,76 @@ static int index_append(const char *dir, const char *path, const char *line,
 	return r;
 }
 
+/* Whether n bytes at p contain the hex F (64 bytes). */
+static bool has_hex(const char *p, size_t n, const char *hex)
+{
+	const size_t hl = F_HEX_BYTES - 1;
+	const char *q = p, *end = p + n;
+
+	while ((size_t)(end - q) >= hl &&
+	       (q = memchr(q, hex[0], (size_t)(end - q) - hl + 1)) != NULL) {
+		if (memcmp(q, hex, hl) == 0)
+			return true;
+		q++;
+	}
+	return false;
+}
+
 /* Whether F's line is in state_dir/inputs.index: the marker that this
  * site has joined rounds, and the list of the inputs whose records must
- * exist. *created: the index does not exist yet; *torn: its last line has
- * no newline (a crash cut an append; the next line starts fresh). Readers
- * look for the line with strstr, so a torn line hides nothing after it. */
+ * exist. The file is read in blocks, so its size has no limit (it grows
+ * by 65 bytes per input). *created: the index does not exist yet; *torn:
+ * its last byte is not a newline (a crash cut an append; the next line
+ * starts fresh). A torn line (even with NUL bytes) hides nothing after it. */
 static int index_find(const char *path, const uint8_t *f, bool *listed,
 		      bool *created, bool *torn, char *errmsg)
 {
-	char hex[F_HEX_BYTES], *text = NULL;
-	size_t len = 0;
-	int r;
+	char hex[F_HEX_BYTES], *buf;
+	size_t keep = 0;
+	ssize_t n;
+	int fd, r = 0;
 
 	*listed = *created = *torn = false;
 	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
-	r = fl_file_read(path, INDEX_MAX_BYTES, &text, &len);
-	if (r == FL_E_IO && access(path, F_OK) != 0 && errno == ENOENT) {
-		*created = true;   /* the first input this site ever joins */
-		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT) {
+			*created = true;   /* the first input this site ever joins */
+			return 0;
+		}
+		fl_errmsg_set(errmsg, "cannot read %s: %s", path, strerror(errno));
+		return FL_E_IO;
 	}
-	if (r != 0) {
-		fl_errmsg_set(errmsg, "cannot read %s: %s", path, fl_strerror(r));
-		return r;
+	if ((buf = malloc(INDEX_BLOCK + F_HEX_BYTES)) == NULL) {
+		close(fd);
+		return FL_E_NOMEM;
 	}
-	*listed = text && strstr(text, hex);
-	*torn = len > 0 && text[len - 1] != '\n';
-	free(text);
-	return 0;
+	for (;;) {
+		size_t len, k;
+
+		if ((n = read(fd, buf + keep, INDEX_BLOCK)) < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fl_errmsg_set(errmsg, "cannot read %s: %s", path,
+				      strerror(errno));
+			r = FL_E_IO;
+			break;
+		}
+		if (n == 0)
+			break;
+		len = keep + (size_t)n;
+		*torn = buf[len - 1] != '\n';
+		if (has_hex(buf, len, hex)) {
+			*listed = true;
+			break;
+		}
+		/* a line may straddle two blocks: keep all but one of its bytes */
+		k = len < F_HEX_BYTES - 2 ? len : F_HEX_BYTES - 2;
+		memmove(buf, buf + len - k, k);
+		keep = k;
+	}
+	free(buf);
+	close(fd);
+	return r;
 }
 
 /* Adds F's line to the index (one append, one sync: the file only grows). */
@@ -376,10 +419,9 @@ static int rec_parse(char *text, const uint8_t *f, agent_input_rec *rec)
 static int rec_missing(const char *state_dir, const uint8_t *f, char *errmsg)
 {
 	char path[FL_PATH_BYTES + 32], dir[FL_PATH_BYTES + 16], hex[F_HEX_BYTES];
-	char *text = NULL;
-	size_t len = 0;
+	bool listed, created, torn;
 	struct stat sb;
-	int r = FL_E_NOTFOUND;
+	int r;
 
 	sodium_bin2hex(hex, sizeof(hex), f, AGENT_INPUT_ID_BYTES);
 	snprintf(path, sizeof(path), "%s/inputs.index", state_dir);
@@ -393,10 +435,10 @@ static int rec_missing(const char *state_dir, const uint8_t *f, char *errmsg)
 			      "(README, secure aggregation)", dir, path);
 		return FL_E_INPUT_USED;
 	}
-	if ((r = fl_file_read(path, INDEX_MAX_BYTES, &text, &len)) != 0)
+	if ((r = index_find(path, f, &listed, &created, &torn, errmsg)) != 0)
 		return r;
 	r = FL_E_NOTFOUND;
-	if (strstr(text, hex)) {
+	if (listed) {
 		fl_errmsg_set(errmsg, "R6: the record of this input (F %.*s...) is "
 			      "missing from %s although %s lists it: the state "
 			      "folder was damaged; an operator must reset it (README, "
@@ -404,7 +446,6 @@ static int rec_missing(const char *state_dir, const uint8_t *f, char *errmsg)
 			      dir, path);
 		r = FL_E_INPUT_USED;
 	}
-	free(text);
 	return r;
 }
 

@@ -379,6 +379,58 @@ static void test_power_cut(void)
 	agent_gone(a);
 }
 
+/* inputs.index is searched in blocks: a line beyond the old 16 MiB read
+ * limit, across a block boundary and after a torn line with NUL bytes
+ * (what a crash can leave) is still found, and a record missing for it
+ * still refuses F. An F the index does not list is new, and its line is
+ * appended after the torn end on a line of its own. */
+static void test_index_large(void)
+{
+	char why[FL_ERRMSG_BYTES] = "", path[FL_PATH_BYTES + 128], hex[65];
+	char ipath[FL_PATH_BYTES + 32], line[70];
+	fl_agent *a = agent_make();
+	fl_msg_task t = task(36, 1, 1, spec_a, 31, g_names, 4);   /* a new F */
+	const size_t at = (size_t)17 * 1024 * 1024 - 30;   /* 17 MiB is a block edge */
+	size_t size = at + 65 + 1000, i;
+	uint8_t f[AGENT_INPUT_ID_BYTES];
+	char *big = malloc(size);
+
+	FL_CHECK(big != NULL);
+	if (!big)
+		return;
+	FL_CHECK_EQ_INT(agent_inputs_begin(a, &t, why), 0);
+	memcpy(f, a->sa.input_id, sizeof(f));
+	agent_sa_drop(a);
+	sodium_bin2hex(hex, sizeof(hex), f, sizeof(f));
+	for (i = 0; i < size; i++)
+		big[i] = (i % 65 == 64) ? '\n' : 'a';
+	memcpy(big + 1000, "0123\0\0\0", 7);   /* a torn line with NULs */
+	memcpy(big + at, hex, 64);
+	big[at + 64] = '\n';
+	snprintf(ipath, sizeof(ipath), "%s/inputs.index", g_dir);
+	FL_CHECK_EQ_INT(fl_file_write(ipath, big, size, 0600), 0);
+	snprintf(path, sizeof(path), "%s/inputs/%s", g_dir, hex);
+	FL_CHECK_EQ_INT(unlink(path), 0);
+	t.attempt = 2;
+	expect_refusal(agent_inputs_begin(a, &t, why), why, "the record of this "
+		       "input (F ");
+	/* not listed (and the file ends in a torn line): a new F again */
+	memset(big + at, 'b', 64);
+	size -= 3;
+	FL_CHECK(big[size - 1] != '\n');
+	FL_CHECK_EQ_INT(fl_file_write(ipath, big, size, 0600), 0);
+	FL_CHECK_EQ_INT(agent_inputs_begin(a, &t, why), 0);
+	agent_sa_drop(a);
+	free(big);
+	big = NULL;
+	size = 0;
+	FL_CHECK_EQ_INT(fl_file_read(ipath, 1u << 26, &big, &size), 0);
+	snprintf(line, sizeof(line), "\n%s\n", hex);
+	FL_CHECK(big && size > 64 && memcmp(big + size - 66, line, 66) == 0);
+	free(big);
+	agent_gone(a);
+}
+
 static void test_lock(void)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
@@ -440,6 +492,7 @@ int main(void)
 	test_lost_state();
 	test_torn_index();
 	test_power_cut();
+	test_index_large();
 	test_lock();
 	test_params_adversary();
 	(void)nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
