@@ -108,7 +108,7 @@ out:
 int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode)
 {
 	char *tmp = NULL;
-	size_t plen, off = 0;
+	size_t plen;
 	int fd = -1, r = FL_E_IO;
 
 	if (path == NULL || (buf == NULL && len > 0))
@@ -121,17 +121,8 @@ int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode)
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		goto out;
-	if (fchmod(fd, (mode_t)mode) != 0)
+	if (fchmod(fd, (mode_t)mode) != 0 || fl_fd_write_all(fd, buf, len) != 0)
 		goto out;
-	while (off < len) {
-		ssize_t w = write(fd, (const char *)buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		off += (size_t)w;
-	}
 	if (fsync(fd) != 0)
 		goto out;
 	if (close(fd) != 0) {
@@ -148,6 +139,36 @@ out:
 	if (r != 0 && tmp != NULL)
 		unlink(tmp);
 	free(tmp);
+	return r;
+}
+
+int fl_fd_write_all(int fd, const void *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, (const char *)buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return FL_E_IO;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int fl_dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0, e;
+
+	if (fd < 0)
+		return FL_E_IO;
+	if (fsync(fd) != 0)
+		r = FL_E_IO;
+	e = errno;
+	close(fd);
+	errno = e;   /* the sync's, not the close's */
 	return r;
 }
 

@@ -29,6 +29,12 @@ int fl_file_read(const char *path, size_t max, char **out, size_t *len);
 const char *fl_file_strerror(int r, size_t max, char *buf, size_t cap);
 /* Writes buf atomically (temp file + rename) with the given mode. */
 int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
+/* Writes all len bytes of buf to fd, again after EINTR. FL_E_IO (errno
+ * says why) if a write fails or writes nothing. */
+int fl_fd_write_all(int fd, const void *buf, size_t len);
+/* Syncs the directory dir (a new or renamed entry in it). FL_E_IO, errno
+ * saying why, if it cannot be opened or synced. */
+int fl_dir_sync(const char *dir);
 
 /* Parses the whole of s as a finite double: 0, or -1 (empty, trailing
  * text, not finite) with *out untouched. */
