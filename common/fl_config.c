@@ -492,6 +492,17 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	return r;
 }
 
+void fl_coord_config_defaults(fl_coord_config *o)
+{
+	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
+	snprintf(o->log_level, sizeof(o->log_level), "info");
+	snprintf(o->log_format, sizeof(o->log_format), "text");
+	o->offline_after_ms = 10000;
+	o->ca.leaf_days = 397;
+	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
+	o->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
+}
+
 static int coord_parse(const char *text, size_t len, const char *base_dir,
 		       const char *where, fl_coord_config *out, char *errmsg)
 {
@@ -503,13 +514,7 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 		return FL_E_INVAL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return FL_E_NOMEM;
-	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
-	snprintf(o->log_level, sizeof(o->log_level), "info");
-	snprintf(o->log_format, sizeof(o->log_format), "text");
-	o->offline_after_ms = 10000;
-	o->ca.leaf_days = 397;
-	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
-	o->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
+	fl_coord_config_defaults(o);
 	c.coord = o;
 	r = cfg_run(&c, text, len, where, "database", o->database, "coordinator.db",
 		    S_CA | S_CERT | S_KEY, errmsg);
