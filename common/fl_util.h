@@ -36,6 +36,10 @@ int fl_fd_write_all(int fd, const void *buf, size_t len);
  * saying why, if it cannot be opened or synced. */
 int fl_dir_sync(const char *dir);
 
+/* Catches the daemons' stop signals, SIGINT, SIGTERM and SIGHUP, with
+ * handler (no flags, nothing else blocked while it runs). */
+void fl_stop_signals_catch(void (*handler)(int));
+
 /* Parses the whole of s as a finite double: 0, or -1 (empty, trailing
  * text, not finite) with *out untouched. */
 int fl_parse_double(const char *s, double *out);
