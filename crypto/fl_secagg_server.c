@@ -164,10 +164,6 @@ int fl_secagg_server_keylist(fl_secagg_server *s, fl_secagg_keylist *out)
 
 static int shares_check(const fl_secagg_server *s, const fl_secagg_shares *in)
 {
-	int r;
-
-	if ((r = fl_secagg_server_sender(s, &in->hdr, in->client)) != 0)
-		return r;
 	if (in->count > s->p.k || (in->count && !in->items))
 		return FL_E_INVAL;
 	for (uint32_t i = 0; i < in->count; i++) {
@@ -189,9 +185,9 @@ int fl_secagg_server_add_shares(fl_secagg_server *s, const fl_secagg_shares *in)
 	server_client *c;
 	int r;
 
-	if ((r = fl_secagg_server_step(s, in != NULL, S_SHARE)) != 0)
-		return r;
-	if ((r = shares_check(s, in)) != 0)
+	if ((r = fl_secagg_server_step(s, in != NULL, S_SHARE)) != 0 ||
+	    (r = fl_secagg_server_sender(s, &in->hdr, in->client)) != 0 ||
+	    (r = shares_check(s, in)) != 0)
 		return r;
 	c = &s->cl[in->client];
 	if (in->count) {

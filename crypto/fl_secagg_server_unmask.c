@@ -48,10 +48,6 @@ int fl_secagg_server_close_consistency(fl_secagg_server *s, fl_secagg_unmask_req
 
 static int unmask_check(const fl_secagg_server *s, const fl_secagg_unmask_resp *rs)
 {
-	int r;
-
-	if ((r = fl_secagg_server_sender(s, &rs->hdr, rs->client)) != 0)
-		return r;
 	if (rs->count > s->p.k + 1 || (rs->count && !rs->entries))
 		return FL_E_INVAL;
 	for (uint32_t i = 0; i < rs->count; i++) {
@@ -81,9 +77,9 @@ int fl_secagg_server_add_unmask(fl_secagg_server *s, const fl_secagg_unmask_resp
 {
 	int r;
 
-	if ((r = fl_secagg_server_step(s, rs != NULL, S_UNMASK)) != 0)
-		return r;
-	if ((r = unmask_check(s, rs)) != 0)
+	if ((r = fl_secagg_server_step(s, rs != NULL, S_UNMASK)) != 0 ||
+	    (r = fl_secagg_server_sender(s, &rs->hdr, rs->client)) != 0 ||
+	    (r = unmask_check(s, rs)) != 0)
 		return r;
 	/* Allocate first, so that FL_E_NOMEM leaves no share collected and the
 	 * same response can be added again (no duplicate x). */
