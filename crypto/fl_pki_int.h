@@ -11,6 +11,8 @@
  * with X509_free; NULL on failure). FL_E_NOMEM, FL_E_PARSE (none, or len
  * over INT32_MAX). OpenSSL's error queue is the caller's to clear. */
 int fl_pki_pem_x509(const char *pem, size_t len, X509 **out);
+/* The first CRL of a PEM text, as fl_pki_pem_x509 (X509_CRL_free). */
+int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out);
 /* Adds every certificate of a PEM bundle (len bytes) to store. FL_E_NOMEM,
  * FL_E_PARSE (no certificate, one the store refuses, or len over
  * INT32_MAX). The error queue is the caller's to clear. */

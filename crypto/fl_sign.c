@@ -140,9 +140,8 @@ int fl_verifier_new(const char *ca_pem, size_t ca_len, const char *crl_pem,
 		    size_t crl_len, fl_verifier **out)
 {
 	fl_verifier *v = NULL;
-	BIO *bio = NULL;
 	X509_CRL *crl = NULL;
-	int r = FL_E_PARSE;
+	int r;
 
 	if (!ca_pem || !out || ca_len == 0 || ca_len > FL_SIGN_MAX_PEM ||
 	    (crl_pem && (crl_len == 0 || crl_len > FL_SIGN_MAX_PEM)))
@@ -153,23 +152,19 @@ int fl_verifier_new(const char *ca_pem, size_t ca_len, const char *crl_pem,
 	}
 	if ((r = fl_pki_store_add_pem(v->store, ca_pem, ca_len)) != 0)
 		goto out;
-	r = FL_E_PARSE;
 	if (crl_pem) {
-		if (!(bio = BIO_new_mem_buf(crl_pem, (int)crl_len))) {
-			r = FL_E_NOMEM;
+		if ((r = fl_pki_pem_crl(crl_pem, crl_len, &crl)) != 0)
+			goto out;
+		if (X509_STORE_add_crl(v->store, crl) != 1) {
+			r = FL_E_PARSE;
 			goto out;
 		}
-		if (!(crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) ||
-		    X509_STORE_add_crl(v->store, crl) != 1)
-			goto out;
 		X509_STORE_set_flags(v->store, X509_V_FLAG_CRL_CHECK);
 	}
 	*out = v;
 	v = NULL;
-	r = 0;
 out:
 	X509_CRL_free(crl);
-	BIO_free(bio);
 	fl_verifier_free(v);
 	return r;
 }
