@@ -141,10 +141,8 @@ static int budget_append(const char *state_dir, const char *path,
 		fl_errmsg_set(errmsg, "cannot record the charge in %s: %s", path,
 			      strerror(errno));
 	close(fd);
-	if (r == 0 && fresh && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);   /* the new file's directory entry */
-		close(fd);
-	}
+	if (r == 0 && fresh)
+		(void)fl_dir_sync(dir);   /* the new file's directory entry */
 	return r;
 }
 

@@ -100,20 +100,15 @@ static int rec_path(const char *state_dir, const uint8_t *f, char *out, size_t l
 static int write_durable(const char *dir, const char *path, const void *buf,
 			 size_t len, char *errmsg)
 {
-	int fd, r;
+	int r;
 
 	if ((r = fl_file_write(path, buf, len, 0600)) != 0) {
 		fl_errmsg_set(errmsg, "cannot write %s: %s", path, fl_strerror(r));
 		return r;
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fsync(fd) != 0) {
+	if ((r = fl_dir_sync(dir)) != 0)
 		fl_errmsg_set(errmsg, "cannot sync the folder %s: %s", dir,
 			      strerror(errno));
-		r = FL_E_IO;
-	}
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 
@@ -123,41 +118,22 @@ static int write_durable(const char *dir, const char *path, const void *buf,
 static int index_append(const char *dir, const char *path, const char *line,
 			size_t len, bool created, char *errmsg)
 {
-	size_t off = 0;
-	int fd, dfd, r = 0;
+	int fd, r;
 
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
 		fl_errmsg_set(errmsg, "cannot open %s: %s", path, strerror(errno));
 		return FL_E_IO;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, line + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fl_errmsg_set(errmsg, "cannot write %s: %s", path,
-				      strerror(errno));
-			r = FL_E_IO;
-			break;
-		}
-		off += (size_t)w;
-	}
+	if ((r = fl_fd_write_all(fd, line, len)) != 0)
+		fl_errmsg_set(errmsg, "cannot write %s: %s", path, strerror(errno));
 	if (r == 0 && fdatasync(fd) != 0) {
 		fl_errmsg_set(errmsg, "cannot sync %s: %s", path, strerror(errno));
 		r = FL_E_IO;
 	}
 	close(fd);
-	if (r == 0 && created) {
-		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-		    fsync(dfd) != 0) {
-			fl_errmsg_set(errmsg, "cannot sync the folder %s: %s", dir,
-				      strerror(errno));
-			r = FL_E_IO;
-		}
-		if (dfd >= 0)
-			close(dfd);
-	}
+	if (r == 0 && created && (r = fl_dir_sync(dir)) != 0)
+		fl_errmsg_set(errmsg, "cannot sync the folder %s: %s", dir,
+			      strerror(errno));
 	return r;
 }
 

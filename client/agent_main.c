@@ -212,7 +212,6 @@ int main(int argc, char **argv)
 	static fl_agent_config cfg;
 	char msg[FL_ERRMSG_BYTES] = "";
 	const char *config = NULL, *level = NULL;
-	struct sigaction sa;
 	enum fl_log_format fmt;
 	fl_agent *a = NULL;
 	agent_ops ops;
@@ -243,12 +242,7 @@ int main(int argc, char **argv)
 		fl_log_set_format(fmt);
 	if ((rc = pick_proxy(&cfg)) != 0)
 		return rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	fl_stop_signals_catch(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&ops, 0, sizeof(ops));

@@ -91,21 +91,28 @@ static int cfg_double(cfg_ctx *c, const char *key, double lo, double hi, bool op
 	return -1;
 }
 
-static int cfg_level(cfg_ctx *c, char *dst, size_t cap, const char *v)
+/* log_level and log_format, the same keys in [agent] and [coordinator]. */
+static bool cfg_is_log(const char *name)
 {
-	enum fl_log_level lv;
-
-	if (fl_log_level_parse(v, &lv) == 0 && fl_ini_copy(dst, cap, v) == 0)
-		return 0;
-	fl_errmsg_set(c->msg, "'log_level' must be debug, info, warn or error, not '%.32s'", v);
-	return -1;
+	return strcmp(name, "log_level") == 0 || strcmp(name, "log_format") == 0;
 }
 
-static int cfg_format(cfg_ctx *c, char *dst, size_t cap, const char *v)
+/* One of them into the section's log_level or log_format field. */
+static int cfg_log(cfg_ctx *c, const char *name, char (*level)[16],
+		   char (*format)[8], const char *v)
 {
+	enum fl_log_level lv;
 	enum fl_log_format f;
 
-	if (fl_log_format_parse(v, &f) == 0 && fl_ini_copy(dst, cap, v) == 0)
+	if (strcmp(name, "log_level") == 0) {
+		if (fl_log_level_parse(v, &lv) == 0 &&
+		    fl_ini_copy(*level, sizeof(*level), v) == 0)
+			return 0;
+		fl_errmsg_set(c->msg, "'log_level' must be debug, info, warn or error, "
+			      "not '%.32s'", v);
+		return -1;
+	}
+	if (fl_log_format_parse(v, &f) == 0 && fl_ini_copy(*format, sizeof(*format), v) == 0)
 		return 0;
 	fl_errmsg_set(c->msg, "'log_format' must be text or json, not '%.32s'", v);
 	return -1;
@@ -320,10 +327,8 @@ static int cfg_agent_key(cfg_ctx *c, fl_agent_config *a, const char *name, const
 	}
 	if (strcmp(name, "state_dir") == 0)
 		return cfg_path(c, name, a->state_dir, v);
-	if (strcmp(name, "log_level") == 0)
-		return cfg_level(c, a->log_level, sizeof(a->log_level), v);
-	if (strcmp(name, "log_format") == 0)
-		return cfg_format(c, a->log_format, sizeof(a->log_format), v);
+	if (cfg_is_log(name))
+		return cfg_log(c, name, &a->log_level, &a->log_format, v);
 	fl_errmsg_set(c->msg, "unknown key '%.40s' in [agent]", name);
 	return -1;
 }
@@ -340,10 +345,8 @@ static int cfg_coord_key(cfg_ctx *c, fl_coord_config *o, const char *name, const
 		return cfg_path(c, name, o->database, v);
 	if (strcmp(name, "database_password_file") == 0)
 		return cfg_path(c, name, o->database_password_file, v);
-	if (strcmp(name, "log_level") == 0)
-		return cfg_level(c, o->log_level, sizeof(o->log_level), v);
-	if (strcmp(name, "log_format") == 0)
-		return cfg_format(c, o->log_format, sizeof(o->log_format), v);
+	if (cfg_is_log(name))
+		return cfg_log(c, name, &o->log_level, &o->log_format, v);
 	if (strcmp(name, "offline_after_ms") == 0)
 		return cfg_u32(c, name, 1, 86400000, &o->offline_after_ms, v);
 	if (strcmp(name, "members") == 0)
@@ -492,6 +495,17 @@ static int agent_parse(const char *text, size_t len, const char *base_dir,
 	return r;
 }
 
+void fl_coord_config_defaults(fl_coord_config *o)
+{
+	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
+	snprintf(o->log_level, sizeof(o->log_level), "info");
+	snprintf(o->log_format, sizeof(o->log_format), "text");
+	o->offline_after_ms = 10000;
+	o->ca.leaf_days = 397;
+	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
+	o->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
+}
+
 static int coord_parse(const char *text, size_t len, const char *base_dir,
 		       const char *where, fl_coord_config *out, char *errmsg)
 {
@@ -503,13 +517,7 @@ static int coord_parse(const char *text, size_t len, const char *base_dir,
 		return FL_E_INVAL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return FL_E_NOMEM;
-	snprintf(o->listen, sizeof(o->listen), "127.0.0.1:7443");
-	snprintf(o->log_level, sizeof(o->log_level), "info");
-	snprintf(o->log_format, sizeof(o->log_format), "text");
-	o->offline_after_ms = 10000;
-	o->ca.leaf_days = 397;
-	o->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
-	o->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
+	fl_coord_config_defaults(o);
 	c.coord = o;
 	r = cfg_run(&c, text, len, where, "database", o->database, "coordinator.db",
 		    S_CA | S_CERT | S_KEY, errmsg);

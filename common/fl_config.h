@@ -220,5 +220,10 @@ const char *fl_agent_config_dataset(const fl_agent_config *c, const char *name);
 int fl_coord_config_parse(const char *text, size_t len, const char *base_dir,
 			  fl_coord_config *out, char *errmsg);
 int fl_coord_config_load(const char *path, fl_coord_config *out, char *errmsg);
+/* The coordinator's defaults, those of a config file that sets nothing (the
+ * database path, "coordinator.db" beside the file, is the caller's): listen
+ * 127.0.0.1:7443, log info/text, offline after 10 s, leaf certificates of
+ * 397 days, the CA's token TTL and renewal window. The rest is untouched. */
+void fl_coord_config_defaults(fl_coord_config *o);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ static int file_write(const char *path, const void *buf, size_t len,
 		      unsigned mode, bool sync)
 {
 	char *tmp = NULL;
-	size_t plen, off = 0;
+	size_t plen;
 	int fd = -1, r = FL_E_IO;
 
 	if (path == NULL || (buf == NULL && len > 0))
@@ -122,17 +123,8 @@ static int file_write(const char *path, const void *buf, size_t len,
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		goto out;
-	if (fchmod(fd, (mode_t)mode) != 0)
+	if (fchmod(fd, (mode_t)mode) != 0 || fl_fd_write_all(fd, buf, len) != 0)
 		goto out;
-	while (off < len) {
-		ssize_t w = write(fd, (const char *)buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		off += (size_t)w;
-	}
 	if (sync && fsync(fd) != 0)
 		goto out;
 	if (close(fd) != 0) {
@@ -161,6 +153,48 @@ int fl_file_write_nosync(const char *path, const void *buf, size_t len,
 			 unsigned mode)
 {
 	return file_write(path, buf, len, mode, false);
+}
+
+int fl_fd_write_all(int fd, const void *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, (const char *)buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return FL_E_IO;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int fl_dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0, e;
+
+	if (fd < 0)
+		return FL_E_IO;
+	if (fsync(fd) != 0)
+		r = FL_E_IO;
+	e = errno;
+	close(fd);
+	errno = e;   /* the sync's, not the close's */
+	return r;
+}
+
+void fl_stop_signals_catch(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 uint64_t fl_mix64(uint64_t x)

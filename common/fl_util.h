@@ -36,6 +36,16 @@ int fl_file_write(const char *path, const void *buf, size_t len, unsigned mode);
  * loss is harmless. */
 int fl_file_write_nosync(const char *path, const void *buf, size_t len,
 			 unsigned mode);
+/* Writes all len bytes of buf to fd, again after EINTR. FL_E_IO (errno
+ * says why) if a write fails or writes nothing. */
+int fl_fd_write_all(int fd, const void *buf, size_t len);
+/* Syncs the directory dir (a new or renamed entry in it). FL_E_IO, errno
+ * saying why, if it cannot be opened or synced. */
+int fl_dir_sync(const char *dir);
+
+/* Catches the daemons' stop signals, SIGINT, SIGTERM and SIGHUP, with
+ * handler (no flags, nothing else blocked while it runs). */
+void fl_stop_signals_catch(void (*handler)(int));
 
 /* Parses the whole of s as a finite double: 0, or -1 (empty, trailing
  * text, not finite) with *out untouched. */

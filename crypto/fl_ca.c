@@ -18,6 +18,7 @@
 #include "fl_sign.h"
 #include "fl_err.h"
 #include "fl_pki.h"
+#include "fl_pki_int.h"
 #include "fl_util.h"
 
 struct fl_ca {
@@ -266,12 +267,10 @@ int fl_ca_load(const char *cert_pem, size_t cert_len, const char *key_pem,
 	*out = NULL;
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return FL_E_NOMEM;
-	if ((b = BIO_new_mem_buf(cert_pem, (int)cert_len)) == NULL ||
-	    (ca->cert = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+	if (fl_pki_pem_x509(cert_pem, cert_len, &ca->cert) != 0) {
 		fl_errmsg_set(errmsg, "the CA certificate is not a PEM certificate");
 		goto out;
 	}
-	BIO_free(b);
 	if ((b = BIO_new_mem_buf(key_pem, (int)key_len)) == NULL)
 		goto out;
 	ca->key = PEM_read_bio_PrivateKey(b, NULL, ca_pass_cb, (void *)passphrase);
@@ -543,24 +542,19 @@ int fl_ca_cross_sign(fl_ca *ca, const char *new_ca_pem, size_t new_len,
 		     uint32_t days, char **cert_pem, size_t *len)
 {
 	X509 *nca = NULL;
-	BIO *b = NULL;
-	int r = FL_E_PARSE;
+	int r;
 
 	if (!ca || !new_ca_pem || !cert_pem || new_len > FL_CA_MAX_PEM)
 		return FL_E_INVAL;
 	*cert_pem = NULL;
-	if ((b = BIO_new_mem_buf(new_ca_pem, (int)new_len)) == NULL)
-		return FL_E_NOMEM;
-	if ((nca = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL ||
-	    X509_check_ca(nca) == 0)
-		goto out;
-	r = ca_issue_key(ca, X509_get0_pubkey(nca), X509_get_subject_name(nca),
-			 NULL, NULL, days ? days : FL_CA_LEAF_DAYS, NULL, 1,
-			 cert_pem, len, NULL);
-out:
+	if ((r = fl_pki_pem_x509(new_ca_pem, new_len, &nca)) == 0)
+		r = X509_check_ca(nca) == 0 ? FL_E_PARSE :
+			ca_issue_key(ca, X509_get0_pubkey(nca),
+				     X509_get_subject_name(nca), NULL, NULL,
+				     days ? days : FL_CA_LEAF_DAYS, NULL, 1,
+				     cert_pem, len, NULL);
 	ERR_clear_error();
 	X509_free(nca);
-	BIO_free(b);
 	return r;
 }
 

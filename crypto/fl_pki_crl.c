@@ -14,6 +14,7 @@
 
 #include "fl_err.h"
 #include "fl_pki.h"
+#include "fl_pki_int.h"
 #include "fl_util.h"
 
 /* The bundle's certificate whose subject is the CRL's issuer and whose key
@@ -54,13 +55,18 @@ static int crl_time_ms(const ASN1_TIME *t, int64_t *ms)
 	return 0;
 }
 
-static X509_CRL *crl_parse(const char *crl_pem, size_t crl_len)
+int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out)
 {
-	BIO *b = BIO_new_mem_buf(crl_pem, (int)crl_len);
-	X509_CRL *crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+	BIO *b;
 
+	*out = NULL;
+	if (len > INT32_MAX)
+		return FL_E_PARSE;
+	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return FL_E_NOMEM;
+	*out = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
 	BIO_free(b);
-	return crl;
+	return *out ? 0 : FL_E_PARSE;
 }
 
 int fl_pki_crl_check_info(const char *ca_pem, size_t ca_len, const char *crl_pem,
@@ -75,7 +81,7 @@ int fl_pki_crl_check_info(const char *ca_pem, size_t ca_len, const char *crl_pem
 	if (!ca_pem || !crl_pem || ca_len > INT32_MAX || crl_len > INT32_MAX)
 		return FL_E_INVAL;
 	memset(&t, 0, sizeof(t));
-	if ((crl = crl_parse(crl_pem, crl_len)) == NULL) {
+	if (fl_pki_pem_crl(crl_pem, crl_len, &crl) != 0) {
 		fl_errmsg_set(errmsg, "not a PEM certificate revocation list");
 		r = FL_E_PARSE;
 		goto out;
@@ -142,7 +148,7 @@ int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
 
 	if (!crl_pem || !serials || !n || crl_len > INT32_MAX)
 		return FL_E_INVAL;
-	if ((crl = crl_parse(crl_pem, crl_len)) == NULL) {
+	if (fl_pki_pem_crl(crl_pem, crl_len, &crl) != 0) {
 		r = FL_E_PARSE;
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include <openssl/x509_vfy.h>
 #include "fl_err.h"
 #include "fl_pki.h"
+#include "fl_pki_int.h"
 
 /* Copies one subject entry (nid) into out (cap bytes). A missing entry
  * gives "" when optional. FL_E_TOOBIG if it does not fit, FL_E_PARSE if it
@@ -124,28 +125,51 @@ int fl_pki_x509_info(const void *x509, fl_cert_info *out)
 	return r;
 }
 
+int fl_pki_pem_x509(const char *pem, size_t len, X509 **out)
+{
+	BIO *bio;
+
+	*out = NULL;
+	if (len > INT32_MAX)
+		return FL_E_PARSE;
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return FL_E_NOMEM;
+	*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return *out ? 0 : FL_E_PARSE;
+}
+
+int fl_pki_store_add_pem(X509_STORE *store, const char *pem, size_t len)
+{
+	BIO *b;
+	X509 *x;
+	int n = 0, ok = 1;
+
+	if (len > INT32_MAX)
+		return FL_E_PARSE;
+	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return FL_E_NOMEM;
+	while (ok && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		ok = X509_STORE_add_cert(store, x) == 1;
+		X509_free(x);
+		n++;
+	}
+	BIO_free(b);
+	return ok && n > 0 ? 0 : FL_E_PARSE;
+}
+
 int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out)
 {
-	BIO *bio = NULL;
 	X509 *x = NULL;
 	int r;
 
 	if (!pem || !out || len > INT32_MAX)
 		return FL_E_INVAL;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
-		r = FL_E_PARSE;
-		goto out;
-	}
-	r = fl_pki_x509_info(x, out);
-out:
+	if ((r = fl_pki_pem_x509(pem, len, &x)) == 0)
+		r = fl_pki_x509_info(x, out);
 	/* Leave no parse errors behind for the next OpenSSL caller. */
 	ERR_clear_error();
 	X509_free(x);
-	BIO_free(bio);
 	return r;
 }
 
@@ -154,30 +178,22 @@ int fl_pki_cert_issued_by(const char *ca_pem, size_t ca_len, const char *cert_pe
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *sctx = NULL;
-	X509 *x = NULL, *ca;
-	BIO *b = NULL;
-	int r = FL_E_PARSE, nca = 0;
+	X509 *x = NULL;
+	int r;
 
 	if (!ca_pem || !cert_pem || ca_len == 0 || cert_len == 0 ||
 	    ca_len > INT32_MAX || cert_len > INT32_MAX)
 		return FL_E_PARSE;
-	if (!(store = X509_STORE_new()) || !(b = BIO_new_mem_buf(ca_pem, (int)ca_len))) {
+	if (!(store = X509_STORE_new())) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
-	while ((ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		int ok = X509_STORE_add_cert(store, ca) == 1;
-
-		X509_free(ca);
-		if (!ok)
-			goto out;
-		nca++;
-	}
-	BIO_free(b);
-	b = NULL;
-	if (nca == 0 || !(b = BIO_new_mem_buf(cert_pem, (int)cert_len)) ||
-	    !(x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+	if ((r = fl_pki_store_add_pem(store, ca_pem, ca_len)) != 0)
 		goto out;
+	if (fl_pki_pem_x509(cert_pem, cert_len, &x) != 0) {
+		r = FL_E_PARSE;
+		goto out;
+	}
 	if (!(sctx = X509_STORE_CTX_new()) ||
 	    X509_STORE_CTX_init(sctx, store, x, NULL) != 1) {
 		r = FL_E_NOMEM;
@@ -188,7 +204,6 @@ out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(sctx);
 	X509_free(x);
-	BIO_free(b);
 	X509_STORE_free(store);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include "fl_err.h"
 #include "fl_pki.h"
+#include "fl_pki_int.h"
 #include "fl_sign.h"
 
 int fl_pki_x509_pkhash(const void *x509, uint8_t out[static FL_PKHASH_BYTES])
@@ -29,15 +30,12 @@ int fl_pki_cert_pkhash(const char *pem, size_t len,
 		       uint8_t out[static FL_PKHASH_BYTES])
 {
 	X509 *x = NULL;
-	BIO *b = NULL;
 	int r = FL_E_PARSE;
 
 	if (!pem || len == 0 || len > FL_SIGN_MAX_PEM)
 		return FL_E_PARSE;
-	if ((b = BIO_new_mem_buf(pem, (int)len)) &&
-	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+	if (fl_pki_pem_x509(pem, len, &x) == 0)
 		r = fl_pki_x509_pkhash(x, out);
 	X509_free(x);
-	BIO_free(b);
 	return r;
 }

@@ -83,20 +83,48 @@ int fl_secagg_server_quorum(fl_secagg_server *s, uint32_t have)
 	return FL_E_THRESHOLD;
 }
 
+int fl_secagg_server_sender(const fl_secagg_server *s, const fl_secagg_hdr *h,
+			    uint32_t client)
+{
+	const server_client *c;
+	bool in_phase, done;
+
+	if (!fl_secagg_hdr_eq(h, &s->p))
+		return FL_E_ROUND;
+	if (client < 1 || client > s->p.n)
+		return FL_E_AUTH;
+	c = &s->cl[client];
+	switch (s->state) {
+	case S_ADVERT:
+		in_phase = true;
+		done = c->advertised;
+		break;
+	case S_SHARE:
+		in_phase = c->advertised;
+		done = c->shared;
+		break;
+	case S_CONSISTENCY:
+	case S_UNMASK:
+		in_phase = s->mark[client] == FL_SECAGG_SHARE_B;
+		done = s->state == S_UNMASK ? c->responded : c->csigned;
+		break;
+	default:
+		return FL_E_STATE;
+	}
+	if (!in_phase)
+		return FL_E_AUTH;
+	return done ? FL_E_REPLAY : 0;
+}
+
 int fl_secagg_server_add_advert(fl_secagg_server *s, const fl_secagg_advert *a)
 {
 	server_client *c;
 	int r;
 
-	if ((r = fl_secagg_server_step(s, a != NULL, S_ADVERT)) != 0)
+	if ((r = fl_secagg_server_step(s, a != NULL, S_ADVERT)) != 0 ||
+	    (r = fl_secagg_server_sender(s, &a->hdr, a->client)) != 0)
 		return r;
-	if (!fl_secagg_hdr_eq(&a->hdr, &s->p))
-		return FL_E_ROUND;
-	if (a->client < 1 || a->client > s->p.n)
-		return FL_E_AUTH;
 	c = &s->cl[a->client];
-	if (c->advertised)
-		return FL_E_REPLAY;
 	if (a->sig_len == 0 || a->sig_len > FL_SIG_MAX_BYTES || !a->cert_pem ||
 	    a->cert_len == 0 || a->cert_len > FL_SIGN_MAX_PEM)
 		return FL_E_PARSE;
@@ -136,12 +164,6 @@ int fl_secagg_server_keylist(fl_secagg_server *s, fl_secagg_keylist *out)
 
 static int shares_check(const fl_secagg_server *s, const fl_secagg_shares *in)
 {
-	if (!fl_secagg_hdr_eq(&in->hdr, &s->p))
-		return FL_E_ROUND;
-	if (in->client < 1 || in->client > s->p.n || !s->cl[in->client].advertised)
-		return FL_E_AUTH;
-	if (s->cl[in->client].shared)
-		return FL_E_REPLAY;
 	if (in->count > s->p.k || (in->count && !in->items))
 		return FL_E_INVAL;
 	for (uint32_t i = 0; i < in->count; i++) {
@@ -163,9 +185,9 @@ int fl_secagg_server_add_shares(fl_secagg_server *s, const fl_secagg_shares *in)
 	server_client *c;
 	int r;
 
-	if ((r = fl_secagg_server_step(s, in != NULL, S_SHARE)) != 0)
-		return r;
-	if ((r = shares_check(s, in)) != 0)
+	if ((r = fl_secagg_server_step(s, in != NULL, S_SHARE)) != 0 ||
+	    (r = fl_secagg_server_sender(s, &in->hdr, in->client)) != 0 ||
+	    (r = shares_check(s, in)) != 0)
 		return r;
 	c = &s->cl[in->client];
 	if (in->count) {

@@ -46,6 +46,13 @@ bool fl_secagg_server_sent(const fl_secagg_server *s, uint32_t from, uint32_t to
  * step's state. */
 int fl_secagg_server_step(const fl_secagg_server *s, bool args_ok,
 			  enum server_state state);
+/* The sender check of each add step, after fl_secagg_server_step: FL_E_ROUND
+ * for another attempt's header h, FL_E_AUTH for a client out of range or
+ * not in the phase (S_SHARE: it advertised; S_CONSISTENCY and S_UNMASK: a
+ * survivor, its b share asked for), FL_E_REPLAY for its second message of
+ * the phase, FL_E_STATE in a state without senders. */
+int fl_secagg_server_sender(const fl_secagg_server *s, const fl_secagg_hdr *h,
+			    uint32_t client);
 /* A phase that closes with fewer than t of its clients (have) aborts the
  * attempt: FL_E_THRESHOLD. */
 int fl_secagg_server_quorum(fl_secagg_server *s, uint32_t have);

@@ -12,15 +12,9 @@ int fl_secagg_server_add_consistency(fl_secagg_server *s, const fl_secagg_csig *
 {
 	int r;
 
-	if ((r = fl_secagg_server_step(s, cs != NULL, S_CONSISTENCY)) != 0)
+	if ((r = fl_secagg_server_step(s, cs != NULL, S_CONSISTENCY)) != 0 ||
+	    (r = fl_secagg_server_sender(s, &cs->hdr, cs->client)) != 0)
 		return r;
-	if (!fl_secagg_hdr_eq(&cs->hdr, &s->p))
-		return FL_E_ROUND;
-	if (cs->client < 1 || cs->client > s->p.n ||
-	    s->mark[cs->client] != FL_SECAGG_SHARE_B)
-		return FL_E_AUTH;
-	if (s->cl[cs->client].csigned)
-		return FL_E_REPLAY;
 	if (cs->sig_len == 0 || cs->sig_len > FL_SIG_MAX_BYTES)
 		return FL_E_PARSE;
 	s->csigs[s->ncsigs++] = *cs;
@@ -54,13 +48,6 @@ int fl_secagg_server_close_consistency(fl_secagg_server *s, fl_secagg_unmask_req
 
 static int unmask_check(const fl_secagg_server *s, const fl_secagg_unmask_resp *rs)
 {
-	if (!fl_secagg_hdr_eq(&rs->hdr, &s->p))
-		return FL_E_ROUND;
-	if (rs->client < 1 || rs->client > s->p.n ||
-	    s->mark[rs->client] != FL_SECAGG_SHARE_B)
-		return FL_E_AUTH;
-	if (s->cl[rs->client].responded)
-		return FL_E_REPLAY;
 	if (rs->count > s->p.k + 1 || (rs->count && !rs->entries))
 		return FL_E_INVAL;
 	for (uint32_t i = 0; i < rs->count; i++) {
@@ -90,9 +77,9 @@ int fl_secagg_server_add_unmask(fl_secagg_server *s, const fl_secagg_unmask_resp
 {
 	int r;
 
-	if ((r = fl_secagg_server_step(s, rs != NULL, S_UNMASK)) != 0)
-		return r;
-	if ((r = unmask_check(s, rs)) != 0)
+	if ((r = fl_secagg_server_step(s, rs != NULL, S_UNMASK)) != 0 ||
+	    (r = fl_secagg_server_sender(s, &rs->hdr, rs->client)) != 0 ||
+	    (r = unmask_check(s, rs)) != 0)
 		return r;
 	/* Allocate first, so that FL_E_NOMEM leaves no share collected and the
 	 * same response can be added again (no duplicate x). */

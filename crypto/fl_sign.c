@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <openssl/err.h>
 #include "fl_err.h"
+#include "fl_pki_int.h"
 #include "fl_sign.h"
 
 struct fl_sign_key {
@@ -139,46 +140,31 @@ int fl_verifier_new(const char *ca_pem, size_t ca_len, const char *crl_pem,
 		    size_t crl_len, fl_verifier **out)
 {
 	fl_verifier *v = NULL;
-	BIO *bio = NULL;
-	X509 *ca = NULL;
 	X509_CRL *crl = NULL;
-	int r = FL_E_PARSE, nca = 0;
+	int r;
 
 	if (!ca_pem || !out || ca_len == 0 || ca_len > FL_SIGN_MAX_PEM ||
 	    (crl_pem && (crl_len == 0 || crl_len > FL_SIGN_MAX_PEM)))
 		return FL_E_INVAL;
-	if (!(v = calloc(1, sizeof(*v))) || !(v->store = X509_STORE_new()) ||
-	    !(bio = BIO_new_mem_buf(ca_pem, (int)ca_len))) {
+	if (!(v = calloc(1, sizeof(*v))) || !(v->store = X509_STORE_new())) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
-	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		if (X509_STORE_add_cert(v->store, ca) != 1)
-			goto out;
-		X509_free(ca);
-		ca = NULL;
-		nca++;
-	}
-	if (nca == 0)
+	if ((r = fl_pki_store_add_pem(v->store, ca_pem, ca_len)) != 0)
 		goto out;
 	if (crl_pem) {
-		BIO_free(bio);
-		if (!(bio = BIO_new_mem_buf(crl_pem, (int)crl_len))) {
-			r = FL_E_NOMEM;
+		if ((r = fl_pki_pem_crl(crl_pem, crl_len, &crl)) != 0)
+			goto out;
+		if (X509_STORE_add_crl(v->store, crl) != 1) {
+			r = FL_E_PARSE;
 			goto out;
 		}
-		if (!(crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) ||
-		    X509_STORE_add_crl(v->store, crl) != 1)
-			goto out;
 		X509_STORE_set_flags(v->store, X509_V_FLAG_CRL_CHECK);
 	}
 	*out = v;
 	v = NULL;
-	r = 0;
 out:
-	X509_free(ca);
 	X509_CRL_free(crl);
-	BIO_free(bio);
 	fl_verifier_free(v);
 	return r;
 }
@@ -227,21 +213,15 @@ static void facts_fill(X509 *cert, fl_cert_facts *f)
 int fl_cert_facts_read(const char *pem, size_t len, fl_cert_facts *f)
 {
 	X509 *cert = NULL;
-	BIO *bio = NULL;
-	int r = FL_E_PARSE;
+	int r;
 
 	if (!pem || !f || len == 0 || len > FL_SIGN_MAX_PEM)
 		return FL_E_PARSE;
 	memset(f, 0, sizeof(*f));
-	if (!(bio = BIO_new_mem_buf(pem, (int)len)))
-		return FL_E_NOMEM;
-	if ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+	if ((r = fl_pki_pem_x509(pem, len, &cert)) == 0)
 		facts_fill(cert, f);
-		r = 0;
-	}
 	ERR_clear_error();
 	X509_free(cert);
-	BIO_free(bio);
 	return r;
 }
 
@@ -252,14 +232,9 @@ static int verify_chain(fl_verifier *v, const char *pem, size_t len, EVP_PKEY **
 {
 	X509_STORE_CTX *sctx = NULL;
 	X509 *cert = NULL;
-	BIO *bio = NULL;
-	int r = FL_E_PARSE, err;
+	int r, err;
 
-	if (!(bio = BIO_new_mem_buf(pem, (int)len))) {
-		r = FL_E_NOMEM;
-		goto out;
-	}
-	if (!(cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
+	if ((r = fl_pki_pem_x509(pem, len, &cert)) != 0)
 		goto out;
 	if (!(sctx = X509_STORE_CTX_new()) ||
 	    X509_STORE_CTX_init(sctx, v->store, cert, NULL) != 1) {
@@ -286,7 +261,6 @@ out:
 		ERR_clear_error();
 	X509_STORE_CTX_free(sctx);
 	X509_free(cert);
-	BIO_free(bio);
 	return r;
 }
 

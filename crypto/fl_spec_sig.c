@@ -9,6 +9,7 @@
 
 #include "fl_err.h"
 #include "fl_spec_sig.h"
+#include "fl_pki_int.h"
 #include "fl_util.h"
 
 #define SPEC_DOMAIN_LEN (sizeof(FL_SPEC_SIG_DOMAIN) - 1)
@@ -106,7 +107,6 @@ int fl_spec_verify_self(const char *spec, size_t len, const uint8_t *sig,
 	EVP_MD_CTX *md = NULL;
 	EVP_PKEY *pub;
 	X509 *x = NULL;
-	BIO *bio = NULL;
 	uint8_t *m = NULL;
 	size_t mlen = 0;
 	int id, r;
@@ -119,12 +119,12 @@ int fl_spec_verify_self(const char *spec, size_t len, const uint8_t *sig,
 		return FL_E_PARSE;
 	r = FL_E_NOMEM;
 	if ((m = spec_msg(spec, len, &mlen)) == NULL ||
-	    (bio = BIO_new_mem_buf(cert_pem, (int)cert_len)) == NULL ||
 	    (md = EVP_MD_CTX_new()) == NULL)
 		goto out;
+	if ((r = fl_pki_pem_x509(cert_pem, cert_len, &x)) != 0)
+		goto out;
 	r = FL_E_PARSE;
-	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (pub = X509_get0_pubkey(x)) == NULL)
+	if ((pub = X509_get0_pubkey(x)) == NULL)
 		goto out;
 	id = EVP_PKEY_get_base_id(pub);
 	r = FL_E_UNSUPPORTED;
@@ -139,7 +139,6 @@ out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(md);
 	X509_free(x);
-	BIO_free(bio);
 	free(m);
 	return r;
 }

@@ -31,6 +31,18 @@ static char *onnx_strdup(const char *s)
 	return p;
 }
 
+/* *dst = a malloc'd copy of s (the tree owns it); FL_E_NOMEM leaves *dst
+ * as it was. */
+static int onnx_str_set(char **dst, const char *s)
+{
+	char *p = onnx_strdup(s);
+
+	if (!p)
+		return FL_E_NOMEM;
+	*dst = p;
+	return 0;
+}
+
 /* Layer widths d, hidden..., k into sz; number of weight layers, or 0 if m's
  * shape or nparams is inconsistent. */
 static uint32_t onnx_layers(const fl_model *m, uint32_t sz[5])
@@ -67,7 +79,6 @@ static int onnx_tensor_add(Onnx__GraphProto *g, const char *name, const double *
 	Onnx__TensorProto *t;
 	uint8_t *raw;
 	size_t n = 1;
-	char *s;
 
 	for (size_t i = 0; i < ndims; i++)
 		n *= (size_t)dims[i];
@@ -76,9 +87,8 @@ static int onnx_tensor_add(Onnx__GraphProto *g, const char *name, const double *
 	onnx__tensor_proto__init(t);
 	g->initializer[g->n_initializer++] = t;
 	t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
-	if ((s = onnx_strdup(name)) == NULL)
+	if (onnx_str_set(&t->name, name) != 0)
 		return FL_E_NOMEM;
-	t->name = s;
 	if ((t->dims = malloc(ndims * sizeof(*t->dims))) == NULL)
 		return FL_E_NOMEM;
 	memcpy(t->dims, dims, ndims * sizeof(*t->dims));
@@ -108,29 +118,24 @@ static int onnx_node_add(Onnx__GraphProto *g, const char *op, const char *const 
 {
 	Onnx__AttributeProto *a;
 	Onnx__NodeProto *nd;
-	char *s;
 
 	if ((nd = malloc(sizeof(*nd))) == NULL)
 		return FL_E_NOMEM;
 	onnx__node_proto__init(nd);
 	g->node[g->n_node++] = nd;
-	if ((s = onnx_strdup(op)) == NULL)
+	if (onnx_str_set(&nd->op_type, op) != 0 || onnx_str_set(&nd->name, out) != 0)
 		return FL_E_NOMEM;
-	nd->op_type = s;
-	if ((s = onnx_strdup(out)) == NULL)
-		return FL_E_NOMEM;
-	nd->name = s;
 	if ((nd->input = malloc(nin * sizeof(char *))) == NULL ||
 	    (nd->output = malloc(sizeof(char *))) == NULL)
 		return FL_E_NOMEM;
 	for (size_t i = 0; i < nin; i++) {
-		if ((s = onnx_strdup(in[i])) == NULL)
+		if (onnx_str_set(&nd->input[nd->n_input], in[i]) != 0)
 			return FL_E_NOMEM;
-		nd->input[nd->n_input++] = s;
+		nd->n_input++;
 	}
-	if ((s = onnx_strdup(out)) == NULL)
+	if (onnx_str_set(&nd->output[nd->n_output], out) != 0)
 		return FL_E_NOMEM;
-	nd->output[nd->n_output++] = s;
+	nd->n_output++;
 	if (axis <= 0)
 		return 0;
 	if ((nd->attribute = malloc(sizeof(*nd->attribute))) == NULL ||
@@ -138,9 +143,8 @@ static int onnx_node_add(Onnx__GraphProto *g, const char *op, const char *const 
 		return FL_E_NOMEM;
 	onnx__attribute_proto__init(a);
 	nd->attribute[nd->n_attribute++] = a;
-	if ((s = onnx_strdup("axis")) == NULL)
+	if (onnx_str_set(&a->name, "axis") != 0)
 		return FL_E_NOMEM;
-	a->name = s;
 	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
 	a->i = axis;
 	return 0;
@@ -287,16 +291,14 @@ static int onnx_graph_build(Onnx__ModelProto *mp, const fl_model *m, const uint3
 			    uint32_t nl)
 {
 	Onnx__GraphProto *g;
-	char *s;
 	int r;
 
 	if ((g = malloc(sizeof(*g))) == NULL)
 		return FL_E_NOMEM;
 	onnx__graph_proto__init(g);
 	mp->graph = g;
-	if ((s = onnx_strdup("fedc_model")) == NULL)
+	if (onnx_str_set(&g->name, "fedc_model") != 0)
 		return FL_E_NOMEM;
-	g->name = s;
 	if ((g->node = calloc(ONNX_MAX_NODES, sizeof(*g->node))) == NULL ||
 	    (g->initializer = calloc(ONNX_MAX_INITS, sizeof(*g->initializer))) == NULL ||
 	    (g->input = calloc(1, sizeof(*g->input))) == NULL ||
@@ -319,18 +321,13 @@ static int onnx_graph_build(Onnx__ModelProto *mp, const fl_model *m, const uint3
 static int onnx_meta_add(Onnx__ModelProto *mp, const char *key, const char *value)
 {
 	Onnx__StringStringEntryProto *e;
-	char *s;
 
 	if ((e = malloc(sizeof(*e))) == NULL)
 		return FL_E_NOMEM;
 	onnx__string_string_entry_proto__init(e);
 	mp->metadata_props[mp->n_metadata_props++] = e;
-	if ((s = onnx_strdup(key)) == NULL)
+	if (onnx_str_set(&e->key, key) != 0 || onnx_str_set(&e->value, value) != 0)
 		return FL_E_NOMEM;
-	e->key = s;
-	if ((s = onnx_strdup(value)) == NULL)
-		return FL_E_NOMEM;
-	e->value = s;
 	return 0;
 }
 
@@ -339,14 +336,12 @@ static int onnx_model_header(Onnx__ModelProto *mp, const fl_model *m)
 	Onnx__OperatorSetIdProto *op;
 	char ver[16];
 	const char *what = "value";
-	char *s;
 	int r;
 
 	mp->ir_version = FL_ONNX_IR_VERSION;
 	mp->model_version = m->version;
-	if ((s = onnx_strdup("fedc")) == NULL)
+	if (onnx_str_set(&mp->producer_name, "fedc") != 0)
 		return FL_E_NOMEM;
-	mp->producer_name = s;
 	if ((mp->opset_import = calloc(1, sizeof(*mp->opset_import))) == NULL ||
 	    (op = malloc(sizeof(*op))) == NULL)
 		return FL_E_NOMEM;

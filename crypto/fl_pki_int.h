@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fl_pki_int: reading certificates from PEM text, for crypto/ only (the
+ * public headers keep OpenSSL's types out). */
+#ifndef FL_PKI_INT_H
+#define FL_PKI_INT_H
+
+#include <stddef.h>
+#include <openssl/x509.h>
+
+/* The first certificate of a PEM text (len bytes) into *out (caller frees
+ * with X509_free; NULL on failure). FL_E_NOMEM, FL_E_PARSE (none, or len
+ * over INT32_MAX). OpenSSL's error queue is the caller's to clear. */
+int fl_pki_pem_x509(const char *pem, size_t len, X509 **out);
+/* The first CRL of a PEM text, as fl_pki_pem_x509 (X509_CRL_free). */
+int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out);
+/* Adds every certificate of a PEM bundle (len bytes) to store. FL_E_NOMEM,
+ * FL_E_PARSE (no certificate, one the store refuses, or len over
+ * INT32_MAX). The error queue is the caller's to clear. */
+int fl_pki_store_add_pem(X509_STORE *store, const char *pem, size_t len);
+
+#endif
