@@ -177,13 +177,9 @@ static int coord_load_config(const coord_args *a, fl_coord_config *cfg)
 			return r;
 		}
 	} else {
-		snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:7443");
+		/* no file: the file's defaults, the database in this folder */
+		fl_coord_config_defaults(cfg);
 		snprintf(cfg->database, sizeof(cfg->database), "coordinator.db");
-		snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
-		cfg->offline_after_ms = 10000;
-		cfg->ca.leaf_days = 397;
-		cfg->ca.token_ttl_s = FL_CA_DEFAULT_TOKEN_TTL_S;
-		cfg->ca.renew_days = FL_CA_DEFAULT_RENEW_DAYS;
 	}
 	coord_set(cfg->listen, sizeof(cfg->listen), a->listen);
 	coord_set(cfg->database, sizeof(cfg->database), a->db);
@@ -273,14 +269,7 @@ static void *coord_sig_thread(void *arg)
  * catches the signal there instead of the default action (exit 143). */
 static void coord_sig_block(sigset_t *set)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = coord_sig_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	fl_stop_signals_catch(coord_sig_handler);
 	sigemptyset(set);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
