@@ -293,15 +293,17 @@ int agent_input_rec_save(const char *state_dir, const agent_input_rec *rec,
 	}
 	if ((r = index_find(ipath, rec->f, &listed, &created, &torn, errmsg)) != 0)
 		goto out;
-	if (listed) {
-		r = write_durable(dir, path, buf, len, errmsg);
+	if (listed || access(path, F_OK) == 0) {
+		/* a record replaced: a lost rename would bring the old one back */
+		if ((r = write_durable(dir, path, buf, len, errmsg)) == 0 && !listed)
+			r = index_add(state_dir, ipath, rec->f, created, torn, errmsg);
 		goto out;
 	}
-	/* A new F: the record first (its content synced), then the index line
-	 * (synced). The folder is not synced for the record's new name: if a
-	 * power cut loses that name, the index line still lists F and the
-	 * site refuses F (record lost), which is safe; an index line without
-	 * its record can only refuse. */
+	/* A new F with no record yet: the record first (its content synced),
+	 * then the index line (synced). The folder is not synced for the
+	 * record's new name: if a power cut loses that name, the index line
+	 * still lists F and the site refuses F (record lost), which is safe;
+	 * an index line without its record can only refuse. */
 	if ((r = fl_file_write(path, buf, len, 0600)) != 0) {
 		fl_errmsg_set(errmsg, "cannot write %s: %s", path, fl_strerror(r));
 		goto out;

@@ -176,9 +176,10 @@ int agent_input_rec_load(const char *state_dir,
 /* How agent_input_rec_save makes a record last. */
 enum agent_rec_sync {
 	/* On disk before it returns: what leaves the site next relies on it.
-	 * F already in state_dir/inputs.index: temp file, fsync, rename,
-	 * fsync of the folder. A new F: temp file, fsync, rename, then F's
-	 * line appended to the index (fdatasync; state_dir too when the
+	 * A record that exists, or whose F is in state_dir/inputs.index:
+	 * temp file, fsync, rename, fsync of the folder (then F's index line
+	 * if missing). A new F with no record: temp file, fsync, rename, then
+	 * F's line appended to the index (fdatasync; state_dir too when the
 	 * index is new); a lost name for the new record only refuses F. */
 	AGENT_REC_DURABLE,
 	/* Replaced atomically, not synced, the index untouched: for a state
