@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bench_e2e.h"
+#include "fl_util.h"
 
 #define E2E_STOP_WAIT_MS 10000
 
@@ -32,15 +33,8 @@ static void e2e_on_signal(int sig)
 
 void e2e_signals_install(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = e2e_on_signal;
-	sigemptyset(&sa.sa_mask);
 	/* no SA_RESTART: a sleep or wait returns early and sees the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	fl_stop_signals_catch(e2e_on_signal);
 	signal(SIGPIPE, SIG_IGN);
 }
 
