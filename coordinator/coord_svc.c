@@ -2,6 +2,7 @@
 /* coord_svc: what every handler does with its call: authenticate the
  * caller, receive the request, send the reply or a model. Below the
  * handlers. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -109,6 +110,18 @@ int coord_svc_empty(uint8_t **out, size_t *outlen, char *errmsg)
 				 "the reply", errmsg);
 }
 
+/* Sends buf and frees it, wiped first when it holds a secret. */
+static int svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, bool wipe,
+		    char *errmsg)
+{
+	int r = fl_rpc_call_send(call, buf, len);
+
+	if (wipe && buf)
+		sodium_memzero(buf, len);
+	free(buf);
+	return coord_svc_failed(r, "cannot send the reply", errmsg);
+}
+
 void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
 {
 	char msg[FL_ERRMSG_BYTES] = "";
@@ -121,15 +134,8 @@ void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
 	if ((r = coord_svc_begin(svc, call, &who, &buf, &len, msg)) == 0) {
 		u.buf = buf;
 		u.len = len;
-		if ((r = fn(&u)) == 0 && u.secret_out && u.out) {
-			r = fl_rpc_call_send(call, u.out, u.outlen);
-			sodium_memzero(u.out, u.outlen);
-			free(u.out);
-			if (r != 0)
-				fl_errmsg_set(msg, "cannot send the reply: %s",
-					      fl_strerror(r));
-		} else if (r == 0)
-			r = coord_svc_send(call, u.out, u.outlen, msg);
+		if ((r = fn(&u)) == 0)
+			r = svc_send(call, u.out, u.outlen, u.secret_out, msg);
 	}
 	fl_rpc_call_finish(call, r, r ? msg : NULL);
 	free(buf);
@@ -137,10 +143,7 @@ void coord_svc_unary(coord_service *svc, fl_rpc_call *call, coord_unary_fn *fn)
 
 int coord_svc_send(fl_rpc_call *call, uint8_t *buf, size_t len, char *errmsg)
 {
-	int r = fl_rpc_call_send(call, buf, len);
-
-	free(buf);
-	return coord_svc_failed(r, "cannot send the reply", errmsg);
+	return svc_send(call, buf, len, false, errmsg);
 }
 
 int coord_svc_send_model(fl_rpc_call *call, const coord_blob *b, char *errmsg)
