@@ -67,9 +67,12 @@ has() { log "$1" | grep -qE "$2"; }
 result() { grep -E "^evil: RESULT $1: " "$FL_WORK/evil.out" | head -1; }
 
 # ---- 1. sybil keys ----
+r1="refused job 100 round 0 attempt 1 \(stats advertise\): R1: the context names 'coordinator' as site 5, not a member"
 for s in $sites; do
-  it_check "$s refused a context naming the coordinator as a participant (R1)" \
-    has "$s" "refused job 100 round 0 attempt 1 \(stats advertise\): R1: the context names 'coordinator' as site 5, not a member"
+  it_check "$s refused a context naming the coordinator as a participant (R1)" has "$s" "$r1"
+  # this check failed twice in about 20 runs and the log dump at the end is
+  # cut: show what the site said up to job 101
+  has "$s" "$r1" || { echo "-- $s's log up to job 101:"; log "$s" | sed '/job 101 /q' || true; }
 done
 r0=$(result extra-id)
 echo "extra-id: $r0"
