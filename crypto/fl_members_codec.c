@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include "fl_err.h"
 #include "fl_members.h"
+#include "fl_pki_int.h"
 
 #define MEMBERS_MAGIC "fedc-members-v1"
 #define MEMBERS_SIG_PREFIX "signature "
@@ -250,35 +251,44 @@ static int parse_body(members_cursor *c, fl_members *m, size_t *body_len,
 	return 0;
 }
 
+/* A message and its signature, for ca_signed. */
+typedef struct {
+	const uint8_t *msg, *sig;
+	size_t msglen, siglen;
+} signed_msg;
+
+/* fl_pki_pem_each's step: 1 (stop) if ca has a P-256 or Ed25519 key whose
+ * signature of the message is the signature. */
+static int ca_signed(X509 *ca, void *arg)
+{
+	const signed_msg *m = arg;
+	EVP_PKEY *pk = X509_get0_pubkey(ca);
+	EVP_MD_CTX *md = NULL;
+	int id = pk ? EVP_PKEY_get_base_id(pk) : 0;
+	bool ok = id == EVP_PKEY_ED25519 ||
+		  (id == EVP_PKEY_EC && EVP_PKEY_get_bits(pk) == 256);
+
+	ok = ok && (md = EVP_MD_CTX_new()) != NULL &&
+	     EVP_DigestVerifyInit(md, NULL, id == EVP_PKEY_ED25519 ? NULL :
+				  EVP_sha256(), NULL, pk) == 1 &&
+	     EVP_DigestVerify(md, m->sig, m->siglen, m->msg, m->msglen) == 1;
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
 /* 0 if one certificate of the bundle has a (P-256 or Ed25519) key whose
  * signature of msg is sig, else FL_E_VERIFY. */
 static int verify_by_bundle(const char *ca_pem, size_t ca_len, const uint8_t *msg,
 			    size_t msglen, const uint8_t *sig, size_t siglen)
 {
-	BIO *b;
-	X509 *ca;
-	int r = FL_E_VERIFY;
+	signed_msg m = { msg, sig, msglen, siglen };
+	int r;
 
-	if (ca_len > FL_SIGN_MAX_PEM || !(b = BIO_new_mem_buf(ca_pem, (int)ca_len)))
-		return ca_len > FL_SIGN_MAX_PEM ? FL_E_PARSE : FL_E_NOMEM;
-	while (r != 0 && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		EVP_PKEY *pk = X509_get0_pubkey(ca);
-		EVP_MD_CTX *md = NULL;
-		int id = pk ? EVP_PKEY_get_base_id(pk) : 0;
-		bool ok = id == EVP_PKEY_ED25519 ||
-			  (id == EVP_PKEY_EC && EVP_PKEY_get_bits(pk) == 256);
-
-		if (ok && (md = EVP_MD_CTX_new()) != NULL &&
-		    EVP_DigestVerifyInit(md, NULL, id == EVP_PKEY_ED25519 ? NULL :
-					 EVP_sha256(), NULL, pk) == 1 &&
-		    EVP_DigestVerify(md, sig, siglen, msg, msglen) == 1)
-			r = 0;
-		EVP_MD_CTX_free(md);
-		X509_free(ca);
-	}
+	if (ca_len > FL_SIGN_MAX_PEM)
+		return FL_E_PARSE;
+	r = fl_pki_pem_each(ca_pem, ca_len, ca_signed, &m, NULL);
 	ERR_clear_error();
-	BIO_free(b);
-	return r;
+	return r == 1 ? 0 : r < 0 ? r : FL_E_VERIFY;
 }
 
 int fl_members_parse_verified(const char *text, size_t len, const char *ca_pem,

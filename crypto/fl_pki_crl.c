@@ -17,27 +17,24 @@
 #include "fl_pki_int.h"
 #include "fl_util.h"
 
-/* The bundle's certificate whose subject is the CRL's issuer and whose key
- * verifies it: 0, or FL_E_VERIFY. */
+/* fl_pki_pem_each's step: 1 (stop) if ca is the CRL's issuer and its key
+ * verifies the CRL. */
+static int crl_signer(X509 *ca, void *arg)
+{
+	X509_CRL *crl = arg;
+	EVP_PKEY *pk = X509_get0_pubkey(ca);
+
+	return X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+	       pk && X509_CRL_verify(crl, pk) == 1;
+}
+
+/* The bundle holds the CRL's issuer and its key verifies it: 0, or
+ * FL_E_VERIFY (FL_E_NOMEM, FL_E_PARSE for the bundle itself). */
 static int crl_signed_by_bundle(X509_CRL *crl, const char *ca_pem, size_t ca_len)
 {
-	BIO *b = BIO_new_mem_buf(ca_pem, (int)ca_len);
-	X509 *ca;
-	int r = FL_E_VERIFY;
+	int r = fl_pki_pem_each(ca_pem, ca_len, crl_signer, crl, NULL);
 
-	if (!b)
-		return FL_E_NOMEM;
-	while (r != 0 && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		EVP_PKEY *pk = X509_get0_pubkey(ca);
-
-		if (X509_NAME_cmp(X509_get_subject_name(ca),
-				  X509_CRL_get_issuer(crl)) == 0 &&
-		    pk && X509_CRL_verify(crl, pk) == 1)
-			r = 0;
-		X509_free(ca);
-	}
-	BIO_free(b);
-	return r;
+	return r == 1 ? 0 : r < 0 ? r : FL_E_VERIFY;
 }
 
 /* An ASN1 time in ms since the epoch; 0 for NULL. */
@@ -53,20 +50,6 @@ static int crl_time_ms(const ASN1_TIME *t, int64_t *ms)
 		return FL_E_PARSE;
 	*ms = (int64_t)timegm(&tm) * 1000;
 	return 0;
-}
-
-int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out)
-{
-	BIO *b;
-
-	*out = NULL;
-	if (len > INT32_MAX)
-		return FL_E_PARSE;
-	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return FL_E_NOMEM;
-	*out = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-	BIO_free(b);
-	return *out ? 0 : FL_E_PARSE;
 }
 
 int fl_pki_crl_check_info(const char *ca_pem, size_t ca_len, const char *crl_pem,

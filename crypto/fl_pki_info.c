@@ -125,39 +125,6 @@ int fl_pki_x509_info(const void *x509, fl_cert_info *out)
 	return r;
 }
 
-int fl_pki_pem_x509(const char *pem, size_t len, X509 **out)
-{
-	BIO *bio;
-
-	*out = NULL;
-	if (len > INT32_MAX)
-		return FL_E_PARSE;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return FL_E_NOMEM;
-	*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	return *out ? 0 : FL_E_PARSE;
-}
-
-int fl_pki_store_add_pem(X509_STORE *store, const char *pem, size_t len)
-{
-	BIO *b;
-	X509 *x;
-	int n = 0, ok = 1;
-
-	if (len > INT32_MAX)
-		return FL_E_PARSE;
-	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return FL_E_NOMEM;
-	while (ok && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		ok = X509_STORE_add_cert(store, x) == 1;
-		X509_free(x);
-		n++;
-	}
-	BIO_free(b);
-	return ok && n > 0 ? 0 : FL_E_PARSE;
-}
-
 int fl_pki_cert_info(const char *pem, size_t len, fl_cert_info *out)
 {
 	X509 *x = NULL;

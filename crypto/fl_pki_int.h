@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fl_pki_int: reading certificates from PEM text, for crypto/ only (the
+/* fl_pki_int: reading certificates and CRLs from PEM text (fl_pki_pem.c), for crypto/ only (the
  * public headers keep OpenSSL's types out). */
 #ifndef FL_PKI_INT_H
 #define FL_PKI_INT_H
@@ -17,5 +17,15 @@ int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out);
  * FL_E_PARSE (no certificate, one the store refuses, or len over
  * INT32_MAX). The error queue is the caller's to clear. */
 int fl_pki_store_add_pem(X509_STORE *store, const char *pem, size_t len);
+/* One step of fl_pki_pem_each: 0 goes on to the next certificate; any other
+ * value stops the walk. The certificate is freed after the step. */
+typedef int (*fl_pki_cert_step)(X509 *cert, void *arg);
+/* Calls step for each certificate of a PEM bundle (len bytes), in order,
+ * until one returns non-zero; returns that value, or 0 after the last.
+ * *nread (if not NULL) gets how many certificates were read. FL_E_NOMEM,
+ * FL_E_PARSE (len over INT32_MAX) before any step. The error queue is the
+ * caller's to clear. */
+int fl_pki_pem_each(const char *pem, size_t len, fl_pki_cert_step step,
+		    void *arg, size_t *nread);
 
 #endif
