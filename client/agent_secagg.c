@@ -168,9 +168,7 @@ static int sa_advertise(sa_ctx *x)
 			log_rule(x, why, r);
 		goto out;
 	}
-	a->sa.job_id = t->job_id;
-	a->sa.round = t->round;
-	a->sa.attempt = t->attempt;
+	AGENT_TASK_REF(a->sa, t);
 	a->sa.done = FL_SA_OFF;
 	if ((r = fl_secagg_client_advertise(a->sa.c, &adv)) != 0 ||
 	    (r = fl_codec_encode_sa_advert(&adv, &buf, &len)) != 0) {
@@ -498,9 +496,7 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 	memset(&x, 0, sizeof(x));
 	x.a = a;
 	x.t = t;
-	x.hdr.job_id = t->job_id;
-	x.hdr.round = t->round;
-	x.hdr.attempt = t->attempt;
+	AGENT_TASK_REF(x.hdr, t);
 	snprintf(x.pre, sizeof(x.pre), "job %llu round %u attempt %u %s %s",
 		 (unsigned long long)t->job_id, t->round, t->attempt,
 		 fl_agent_task_name(t->kind), phase_name(t->phase));
