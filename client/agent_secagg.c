@@ -122,10 +122,14 @@ static int sa_get(sa_ctx *x, const char *method, uint8_t **resp, size_t *rlen)
 	return r;
 }
 
-static void bad_reply(sa_ctx *x, const char *what, int r)
+/* r: the result of decoding the coordinator's WHAT; logged when it failed.
+ * Returns r. */
+static int sa_decoded(sa_ctx *x, int r, const char *what)
 {
-	fl_error("%s: the coordinator's %s does not decode: %s", x->pre, what,
-		 fl_strerror(r));
+	if (r != 0)
+		fl_error("%s: the coordinator's %s does not decode: %s", x->pre,
+			 what, fl_strerror(r));
+	return r;
 }
 
 /* ---- phase 1 ---- */
@@ -243,12 +247,10 @@ static int sa_share(sa_ctx *x)
 
 	memset(&kl, 0, sizeof(kl));
 	memset(&out, 0, sizeof(out));
-	if ((r = sa_get(x, FL_RPC_SA_GET_KEYS, &resp, &rlen)) != 0)
+	if ((r = sa_get(x, FL_RPC_SA_GET_KEYS, &resp, &rlen)) != 0 ||
+	    (r = sa_decoded(x, fl_codec_decode_sa_keylist(resp, rlen, &kl),
+			    "key list")) != 0)
 		goto out;
-	if ((r = fl_codec_decode_sa_keylist(resp, rlen, &kl)) != 0) {
-		bad_reply(x, "key list", r);
-		goto out;
-	}
 	r = fl_secagg_client_share(a->sa.c, &kl, &out);
 	log_refused(x, &kl);
 	if (r == FL_E_PAIRING) {
@@ -292,12 +294,10 @@ static int sa_input(sa_ctx *x)
 	int r;
 
 	memset(&in, 0, sizeof(in));
-	if ((r = sa_get(x, FL_RPC_SA_GET_SHARES, &resp, &rlen)) != 0)
+	if ((r = sa_get(x, FL_RPC_SA_GET_SHARES, &resp, &rlen)) != 0 ||
+	    (r = sa_decoded(x, fl_codec_decode_sa_shares(resp, rlen, &in),
+			    "shares")) != 0)
 		goto out;
-	if ((r = fl_codec_decode_sa_shares(resp, rlen, &in)) != 0) {
-		bad_reply(x, "shares", r);
-		goto out;
-	}
 	if ((r = fl_secagg_client_recv_shares(x->a->sa.c, &in)) != 0) {
 		if (r == FL_E_PAIRING)
 			client_refused(x, r);
@@ -322,9 +322,9 @@ static int get_survivors(sa_ctx *x, fl_secagg_unmask_req *req)
 	size_t rlen = 0;
 	int r;
 
-	if ((r = sa_get(x, FL_RPC_SA_GET_UNMASK, &resp, &rlen)) == 0 &&
-	    (r = fl_codec_decode_sa_unmask_req(resp, rlen, req)) != 0)
-		bad_reply(x, "survivor list", r);
+	if ((r = sa_get(x, FL_RPC_SA_GET_UNMASK, &resp, &rlen)) == 0)
+		r = sa_decoded(x, fl_codec_decode_sa_unmask_req(resp, rlen, req),
+			       "survivor list");
 	free(resp);
 	if (r != 0)
 		return r;
