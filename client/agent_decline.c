@@ -27,9 +27,7 @@ int agent_decline(fl_agent *a, const fl_msg_task *t, enum fl_decline_reason reas
 	int r;
 
 	memset(&d, 0, sizeof(d));
-	d.job_id = t->job_id;
-	d.round = t->round;
-	d.attempt = t->attempt;
+	AGENT_TASK_REF(d, t);
 	d.reason = reason;
 	va_start(ap, fmt);
 	vsnprintf(d.text, sizeof(d.text), fmt, ap);

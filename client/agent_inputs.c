@@ -334,9 +334,7 @@ int agent_inputs_begin(fl_agent *a, const fl_msg_task *t, char *why)
 				   &rejoin, why, FL_ERRMSG_BYTES)) != 0)
 		goto out;
 	if (!rejoin) {
-		rec.at[rec.nattempts].job_id = t->job_id;
-		rec.at[rec.nattempts].round = t->round;
-		rec.at[rec.nattempts].attempt = t->attempt;
+		AGENT_TASK_REF(rec.at[rec.nattempts], t);
 		rec.at[rec.nattempts].open = true;
 		rec.nattempts++;
 		/* durably open before any key of this attempt leaves */
@@ -349,9 +347,7 @@ int agent_inputs_begin(fl_agent *a, const fl_msg_task *t, char *why)
 	a->sa.has_input = true;
 	memcpy(a->sa.input_id, f, sizeof(f));
 	/* what agent_inputs_end closes, even if the client is never made */
-	a->sa.job_id = t->job_id;
-	a->sa.round = t->round;
-	a->sa.attempt = t->attempt;
+	AGENT_TASK_REF(a->sa, t);
 out:
 	free(p);
 	agent_input_rec_clear(&rec);

@@ -17,6 +17,14 @@
 #define AGENT_REPOLL_MS 20u   /* after a held long poll came back empty */
 #define AGENT_MIN_CALL_TIMEOUT_MS 10000u
 
+/* Copies task t's job_id, round and attempt into the fields of the same
+ * names of dst (a request, header or record about that attempt). */
+#define AGENT_TASK_REF(dst, t) do { \
+	(dst).job_id = (t)->job_id; \
+	(dst).round = (t)->round; \
+	(dst).attempt = (t)->attempt; \
+} while (0)
+
 /* ---- R6 types (agent_inputs.c, agent_inputs_rec.c) ---- */
 #define AGENT_INPUT_ID_BYTES 32u      /* F, a SHA-256 */
 #define AGENT_INPUT_MAX_ATTEMPTS 3u   /* attempts joined per F, in all */

@@ -28,9 +28,7 @@ int agent_report_own(fl_agent *a, const fl_msg_task *t, const fl_jobspec *spec,
 	    mt->n == 0)
 		return FL_E_DENIED;
 	memset(&m, 0, sizeof(m));
-	m.job_id = t->job_id;
-	m.round = t->round;
-	m.attempt = t->attempt;
+	AGENT_TASK_REF(m, t);
 	m.n = mt->n;
 	m.loss = fl_metrics_loss(mt);
 	m.accuracy = mt->nclasses > 0 ? fl_metrics_accuracy(mt) : NAN;

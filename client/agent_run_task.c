@@ -188,9 +188,7 @@ static int upload(fl_agent *a, const fl_msg_task *t, const uint32_t *words,
 	int r;
 
 	memset(&h, 0, sizeof(h));
-	h.job_id = t->job_id;
-	h.round = t->round;
-	h.attempt = t->attempt;
+	AGENT_TASK_REF(h, t);
 	h.kind = t->kind;
 	h.encoding = FL_ENC_U32;
 	h.words = t->sa.words;
@@ -236,9 +234,7 @@ static void record(fl_agent *a, const fl_msg_task *t, double **vec,
 	rec.has_model = model->has_model;
 	rec.model_version = model->model_version;
 	memcpy(rec.model_sha256, model->model_sha256, sizeof(rec.model_sha256));
-	rec.job_id = t->job_id;
-	rec.round = t->round;
-	rec.attempt = t->attempt;
+	AGENT_TASK_REF(rec, t);
 	rec.kind = t->kind;
 	rec.rows = rows;
 	rec.nreal = t->sa.nreal;

@@ -122,10 +122,14 @@ static int sa_get(sa_ctx *x, const char *method, uint8_t **resp, size_t *rlen)
 	return r;
 }
 
-static void bad_reply(sa_ctx *x, const char *what, int r)
+/* r: the result of decoding the coordinator's WHAT; logged when it failed.
+ * Returns r. */
+static int sa_decoded(sa_ctx *x, int r, const char *what)
 {
-	fl_error("%s: the coordinator's %s does not decode: %s", x->pre, what,
-		 fl_strerror(r));
+	if (r != 0)
+		fl_error("%s: the coordinator's %s does not decode: %s", x->pre,
+			 what, fl_strerror(r));
+	return r;
 }
 
 /* ---- phase 1 ---- */
@@ -168,9 +172,7 @@ static int sa_advertise(sa_ctx *x)
 			log_rule(x, why, r);
 		goto out;
 	}
-	a->sa.job_id = t->job_id;
-	a->sa.round = t->round;
-	a->sa.attempt = t->attempt;
+	AGENT_TASK_REF(a->sa, t);
 	a->sa.done = FL_SA_OFF;
 	if ((r = fl_secagg_client_advertise(a->sa.c, &adv)) != 0 ||
 	    (r = fl_codec_encode_sa_advert(&adv, &buf, &len)) != 0) {
@@ -245,12 +247,10 @@ static int sa_share(sa_ctx *x)
 
 	memset(&kl, 0, sizeof(kl));
 	memset(&out, 0, sizeof(out));
-	if ((r = sa_get(x, FL_RPC_SA_GET_KEYS, &resp, &rlen)) != 0)
+	if ((r = sa_get(x, FL_RPC_SA_GET_KEYS, &resp, &rlen)) != 0 ||
+	    (r = sa_decoded(x, fl_codec_decode_sa_keylist(resp, rlen, &kl),
+			    "key list")) != 0)
 		goto out;
-	if ((r = fl_codec_decode_sa_keylist(resp, rlen, &kl)) != 0) {
-		bad_reply(x, "key list", r);
-		goto out;
-	}
 	r = fl_secagg_client_share(a->sa.c, &kl, &out);
 	log_refused(x, &kl);
 	if (r == FL_E_PAIRING) {
@@ -294,12 +294,10 @@ static int sa_input(sa_ctx *x)
 	int r;
 
 	memset(&in, 0, sizeof(in));
-	if ((r = sa_get(x, FL_RPC_SA_GET_SHARES, &resp, &rlen)) != 0)
+	if ((r = sa_get(x, FL_RPC_SA_GET_SHARES, &resp, &rlen)) != 0 ||
+	    (r = sa_decoded(x, fl_codec_decode_sa_shares(resp, rlen, &in),
+			    "shares")) != 0)
 		goto out;
-	if ((r = fl_codec_decode_sa_shares(resp, rlen, &in)) != 0) {
-		bad_reply(x, "shares", r);
-		goto out;
-	}
 	if ((r = fl_secagg_client_recv_shares(x->a->sa.c, &in)) != 0) {
 		if (r == FL_E_PAIRING)
 			client_refused(x, r);
@@ -324,9 +322,9 @@ static int get_survivors(sa_ctx *x, fl_secagg_unmask_req *req)
 	size_t rlen = 0;
 	int r;
 
-	if ((r = sa_get(x, FL_RPC_SA_GET_UNMASK, &resp, &rlen)) == 0 &&
-	    (r = fl_codec_decode_sa_unmask_req(resp, rlen, req)) != 0)
-		bad_reply(x, "survivor list", r);
+	if ((r = sa_get(x, FL_RPC_SA_GET_UNMASK, &resp, &rlen)) == 0)
+		r = sa_decoded(x, fl_codec_decode_sa_unmask_req(resp, rlen, req),
+			       "survivor list");
 	free(resp);
 	if (r != 0)
 		return r;
@@ -498,9 +496,7 @@ int agent_task_run(fl_agent *a, const fl_msg_task *t, bool *worked)
 	memset(&x, 0, sizeof(x));
 	x.a = a;
 	x.t = t;
-	x.hdr.job_id = t->job_id;
-	x.hdr.round = t->round;
-	x.hdr.attempt = t->attempt;
+	AGENT_TASK_REF(x.hdr, t);
 	snprintf(x.pre, sizeof(x.pre), "job %llu round %u attempt %u %s %s",
 		 (unsigned long long)t->job_id, t->round, t->attempt,
 		 fl_agent_task_name(t->kind), phase_name(t->phase));

@@ -232,15 +232,13 @@ int coord_agent_get_crl(coord_unary *u)
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_bad(fl_codec_decode_crl(u->buf, u->len, &req), "CrlInfo",
-			       u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_crl, &req, "CrlInfo")) != 0)
 		goto out;
 	if ((r = coord_svc_failed(coord_certs_crl_get(u->svc->certs, u->svc->st,
 						      &rep.number, &rep.pem),
 				  "cannot read the CRL", u->msg)) != 0)
 		goto out;
-	r = coord_svc_encoded(fl_codec_encode_crl(&rep, &u->out, &u->outlen),
-			      "the CRL", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_crl, &rep, "the CRL");
 out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);

@@ -26,8 +26,7 @@ static int coord_ctl_job_reply(coord_unary *u, uint64_t id)
 			      (unsigned long long)id, fl_strerror(r));
 		return r;
 	}
-	r = fl_codec_encode_job_info(&info, &u->out, &u->outlen);
-	return coord_svc_encoded(r, "the job", u->msg);
+	return COORD_UNARY_REPLY(u, fl_codec_encode_job_info, &info, "the job");
 }
 
 int coord_ctl_spec_check(const coord_caller *who, const fl_msg_job_submit *req,
@@ -75,8 +74,8 @@ int coord_ctl_submit_job(coord_unary *u)
 	int r;
 
 	memset(&req, 0, sizeof(req));
-	if ((r = coord_svc_bad(fl_codec_decode_job_submit(u->buf, u->len, &req),
-			       "JobSubmit", u->msg)) != 0 ||
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_job_submit, &req,
+				    "JobSubmit")) != 0 ||
 	    (r = coord_ctl_spec_check(u->who, &req, u->msg)) != 0)
 		goto out;
 	sig.sig = req.spec_sig;
@@ -97,15 +96,13 @@ int coord_ctl_list_jobs(coord_unary *u)
 	fl_msg_job_list list = { NULL, 0 };
 	int empty = 0, r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
-			       u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_empty, &empty, "Empty")) != 0)
 		return r;
 	r = coord_svc_failed(coord_store_job_list(u->svc->st, &list),
 			     "cannot list jobs", u->msg);
 	if (r == 0)
-		r = coord_svc_encoded(fl_codec_encode_job_list(&list, &u->out,
-							       &u->outlen),
-				      "the job list", u->msg);
+		r = COORD_UNARY_REPLY(u, fl_codec_encode_job_list, &list,
+				      "the job list");
 	fl_msg_job_list_clear(&list);
 	return r;
 }
@@ -118,8 +115,7 @@ int coord_ctl_get_job(coord_unary *u)
 	int r;
 
 	memset(&st, 0, sizeof(st));
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
-			       u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_job_ref, &ref, "JobRef")) != 0)
 		goto out;
 	if ((r = coord_svc_job_get(u->svc->st, ref.job_id, &st.job, &spec,
 				   u->msg)) != 0)
@@ -134,8 +130,7 @@ int coord_ctl_get_job(coord_unary *u)
 							   &st.ndeclines),
 				  "cannot read the declines", u->msg)) != 0)
 		goto out;
-	r = fl_codec_encode_job_status(&st, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the job status", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_job_status, &st, "the job status");
 out:
 	free(spec);
 	fl_msg_job_status_clear(&st);
@@ -147,8 +142,7 @@ int coord_ctl_abort_job(coord_unary *u)
 	fl_msg_job_ref ref;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
-			       u->msg)) != 0 ||
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_job_ref, &ref, "JobRef")) != 0 ||
 	    (r = coord_engine_abort(u->svc->eng, ref.job_id, u->who->cn, fl_time_ms(),
 				    u->msg)) != 0)
 		return r;
@@ -186,8 +180,7 @@ int coord_ctl_add_site(coord_unary *u)
 	int64_t now = fl_time_ms();
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
-			       "SiteAdd", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_site_add, &req, "SiteAdd")) != 0)
 		return r;
 	if (!coord_ctl_name_ok(req.name)) {
 		fl_errmsg_set(u->msg, "bad site name '%.63s': use 1 to 63 of A-Z a-z 0-9 . _ -",
@@ -212,8 +205,7 @@ int coord_ctl_add_site(coord_unary *u)
 		fl_errmsg_set(u->msg, "cannot read site '%s' back", req.name);
 		return r;
 	}
-	r = fl_codec_encode_site_info(&row.info, &u->out, &u->outlen);
-	return coord_svc_encoded(r, "the site", u->msg);
+	return COORD_UNARY_REPLY(u, fl_codec_encode_site_info, &row.info, "the site");
 }
 
 /* RevokeSite: refused from its next call; with the CA online, a new CRL
@@ -228,8 +220,7 @@ int coord_ctl_revoke_site(coord_unary *u)
 	int64_t now = fl_time_ms();
 	int r, rc;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
-			       "SiteAdd", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_site_add, &req, "SiteAdd")) != 0)
 		return r;
 	if ((r = coord_store_site_get(u->svc->st, req.name, &row)) != 0) {
 		fl_errmsg_set(u->msg, r == FL_E_NOTFOUND ? "no site '%s' ('fedctl site "
@@ -277,8 +268,7 @@ int coord_ctl_list_sites(coord_unary *u)
 	int64_t now = fl_time_ms();
 	int empty = 0, r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_empty(u->buf, u->len, &empty), "Empty",
-			       u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_empty, &empty, "Empty")) != 0)
 		goto out;
 	if ((r = coord_svc_failed(coord_store_site_list(u->svc->st, &rows, &n),
 				  "cannot list sites", u->msg)) != 0)
@@ -295,8 +285,7 @@ int coord_ctl_list_sites(coord_unary *u)
 		coord_svc_site_live(u->svc, &list.sites[i], now);
 	}
 	list.n = n;
-	r = fl_codec_encode_site_list(&list, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the site list", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_site_list, &list, "the site list");
 out:
 	free(rows);
 	fl_msg_site_list_clear(&list);
@@ -314,8 +303,8 @@ int coord_ctl_get_ledger(coord_unary *u)
 	uint64_t next = 0;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_ledger_req(u->buf, u->len, &req),
-			       "LedgerRequest", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_ledger_req, &req,
+				    "LedgerRequest")) != 0)
 		goto out;
 	if ((r = coord_svc_failed(coord_store_ledger_list(u->svc->st, req.job_id,
 							  req.from_seq ? req.from_seq : 1,
@@ -340,8 +329,7 @@ int coord_ctl_get_ledger(coord_unary *u)
 	list.n = n;
 	list.cert_pem = (char *)coord_ledger_signer_cert(u->svc->ledger);
 	list.next_seq = next;
-	r = fl_codec_encode_ledger_list(&list, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the ledger", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_ledger_list, &list, "the ledger");
 out:
 	free(list.entries);
 	coord_store_ledger_free(rows, n);

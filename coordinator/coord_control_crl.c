@@ -44,8 +44,7 @@ int coord_ctl_publish_crl(coord_unary *u)
 		"their next call; the agents get it at their next poll",
 		(unsigned long long)info.number, u->who->cn, info.count);
 	rep.number = info.number;
-	r = fl_codec_encode_crl(&rep, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the reply", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_crl, &rep, "the reply");
 out:
 	fl_msg_crl_clear(&req);
 	fl_msg_crl_clear(&rep);

@@ -21,8 +21,8 @@ int coord_ctl_get_job_events(coord_unary *u)
 	int r;
 
 	memset(&list, 0, sizeof(list));
-	if ((r = coord_svc_bad(fl_codec_decode_event_req(u->buf, u->len, &req),
-			       "EventRequest", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_event_req, &req,
+				    "EventRequest")) != 0)
 		goto out;
 	/* The state first: a client that sees a final state after the last
 	 * events has seen them all. */
@@ -33,8 +33,7 @@ int coord_ctl_get_job_events(coord_unary *u)
 				  "cannot read the job's events", u->msg)) != 0)
 		goto out;
 	snprintf(list.job_state, sizeof(list.job_state), "%s", info.state);
-	r = fl_codec_encode_event_list(&list, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the events", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_event_list, &list, "the events");
 out:
 	fl_msg_event_list_clear(&list);
 	return r;
@@ -47,15 +46,14 @@ int coord_ctl_list_audit(coord_unary *u)
 	fl_msg_audit_list list = { NULL, 0 };
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_event_req(u->buf, u->len, &req),
-			       "EventRequest", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_event_req, &req,
+				    "EventRequest")) != 0)
 		return r;
 	r = coord_svc_failed(coord_store_audit_list(u->svc->st, req.after_id, &list),
 			     "cannot read the audit log", u->msg);
 	if (r == 0)
-		r = coord_svc_encoded(fl_codec_encode_audit_list(&list, &u->out,
-								 &u->outlen),
-				      "the audit log", u->msg);
+		r = COORD_UNARY_REPLY(u, fl_codec_encode_audit_list, &list,
+				      "the audit log");
 	fl_msg_audit_list_clear(&list);
 	return r;
 }
@@ -67,8 +65,7 @@ int coord_ctl_get_site(coord_unary *u)
 	fl_msg_site_detail *d = NULL;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_site_add(u->buf, u->len, &req),
-			       "SiteAdd", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_site_add, &req, "SiteAdd")) != 0)
 		goto out;
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		r = FL_E_NOMEM;
@@ -81,8 +78,7 @@ int coord_ctl_get_site(coord_unary *u)
 		goto out;
 	}
 	coord_svc_site_live(u->svc, &d->site, fl_time_ms());
-	r = fl_codec_encode_site_detail(d, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the site", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_site_detail, d, "the site");
 out:
 	fl_msg_site_detail_clear(d);
 	free(d);

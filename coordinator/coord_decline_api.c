@@ -57,8 +57,7 @@ int coord_agent_decline(coord_unary *u)
 	fl_msg_decline d;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_decline(u->buf, u->len, &d), "Decline",
-			       u->msg)) != 0 ||
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_decline, &d, "Decline")) != 0 ||
 	    (r = coord_engine_decline(u->svc->eng, u->who->cn, &d, fl_time_ms(),
 				      u->msg)) != 0)
 		return r;

@@ -211,8 +211,8 @@ int coord_ctl_issue_token(coord_unary *u)
 	int r;
 
 	memset(&rep, 0, sizeof(rep));
-	if ((r = coord_svc_bad(fl_codec_decode_enroll_token_req(u->buf, u->len, &req),
-			       "EnrollTokenRequest", u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_enroll_token_req, &req,
+				    "EnrollTokenRequest")) != 0)
 		goto out;
 	if ((r = ca_online(u->svc, u->msg)) != 0 ||
 	    (r = site_ok(u->svc->st, req.site, u->msg)) != 0)
@@ -240,8 +240,7 @@ int coord_ctl_issue_token(coord_unary *u)
 	fl_info("enrollment token for '%s' issued by %s (valid %u s)", req.site,
 		u->who->cn, ttl);
 	u->secret_out = true;   /* the token: wiped once sent */
-	r = fl_codec_encode_enroll_token(&rep, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the reply", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_enroll_token, &rep, "the reply");
 out:
 	sodium_memzero(&rep, sizeof(rep));
 	return r;

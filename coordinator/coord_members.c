@@ -259,8 +259,7 @@ int coord_agent_get_members(coord_unary *u)
 
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
-	r = coord_svc_bad(fl_codec_decode_members(u->buf, u->len, &req),
-			  "MembersInfo", u->msg);
+	r = COORD_UNARY_DECODE(u, fl_codec_decode_members, &req, "MembersInfo");
 	fl_msg_members_clear(&req);
 	if (r != 0)
 		return r;

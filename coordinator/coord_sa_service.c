@@ -189,12 +189,8 @@ static int coord_sa_reply(fl_rpc_call *call, const coord_sa_method *m,
 
 	r = m->encode ? m->encode(p, &out, &outlen)
 		      : fl_codec_encode_sa_ack(&ack, &out, &outlen);
-	if (r != 0) {
-		fl_errmsg_set(msg, "cannot encode %s: %s",
-			      m->resp_what ? m->resp_what : "the reply", fl_strerror(r));
-		return r;
-	}
-	return coord_svc_send(call, out, outlen, msg);
+	return coord_svc_reply(call, r, out, outlen,
+			       m->resp_what ? m->resp_what : "the reply", msg);
 }
 
 static void coord_sa_dispatch(fl_rpc_call *call, void *ctx, const coord_sa_method *m)

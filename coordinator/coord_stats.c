@@ -121,11 +121,10 @@ int coord_ctl_get_stats(coord_unary *u)
 	int r;
 
 	memset(&js, 0, sizeof(js));
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref),
-			       "JobRef", u->msg)) == 0 &&
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_job_ref, &ref, "JobRef")) == 0 &&
 	    (r = coord_stats_build(u->svc->st, ref.job_id, &js, u->msg)) == 0) {
-		r = fl_codec_encode_job_stats(&js, &u->out, &u->outlen);
-		r = coord_svc_encoded(r, "the statistics", u->msg);
+		r = COORD_UNARY_REPLY(u, fl_codec_encode_job_stats, &js,
+				      "the statistics");
 	}
 	fl_msg_job_stats_clear(&js);
 	return r;

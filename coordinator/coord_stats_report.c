@@ -97,8 +97,8 @@ int coord_agent_report_metrics(coord_unary *u)
 	fl_msg_own_metrics m;
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_own_metrics(u->buf, u->len, &m),
-			       "OwnMetrics", u->msg)) != 0 ||
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_own_metrics, &m,
+				    "OwnMetrics")) != 0 ||
 	    (r = coord_sm_check(u->svc->eng, u->who->cn, &m, u->msg)) != 0)
 		return r;
 	if ((r = coord_svc_failed(coord_store_site_metrics_put(u->svc->st, u->who->cn,
@@ -117,8 +117,7 @@ int coord_ctl_get_site_metrics(coord_unary *u)
 	fl_msg_site_metrics_list list = { NULL, 0 };
 	int r;
 
-	if ((r = coord_svc_bad(fl_codec_decode_job_ref(u->buf, u->len, &ref), "JobRef",
-			       u->msg)) != 0)
+	if ((r = COORD_UNARY_DECODE(u, fl_codec_decode_job_ref, &ref, "JobRef")) != 0)
 		goto out;
 	if ((r = coord_svc_job_get(u->svc->st, ref.job_id, &info, NULL, u->msg)) != 0)
 		goto out;
@@ -126,8 +125,8 @@ int coord_ctl_get_site_metrics(coord_unary *u)
 								&list),
 				  "cannot read the sites' figures", u->msg)) != 0)
 		goto out;
-	r = fl_codec_encode_site_metrics_list(&list, &u->out, &u->outlen);
-	r = coord_svc_encoded(r, "the sites' figures", u->msg);
+	r = COORD_UNARY_REPLY(u, fl_codec_encode_site_metrics_list, &list,
+			      "the sites' figures");
 out:
 	fl_msg_site_metrics_list_clear(&list);
 	return r;

@@ -97,6 +97,15 @@ int coord_svc_bad(int dec, const char *name, char *errmsg);
 /* For a coord_unary_fn: "cannot encode WHAT: ..." when the encoder failed
  * (enc: its result); returns enc. */
 int coord_svc_encoded(int enc, const char *what, char *errmsg);
+/* For a coord_unary_fn u: decodes the request u->buf with dec (an
+ * fl_codec_decode_* function) into *req, as coord_svc_bad with NAME. A
+ * macro so that each decoder keeps its own request type. */
+#define COORD_UNARY_DECODE(u, dec, req, name) \
+	coord_svc_bad(dec((u)->buf, (u)->len, (req)), (name), (u)->msg)
+/* For a coord_unary_fn u: encodes *rep with enc (an fl_codec_encode_*
+ * function) as the reply u->out, as coord_svc_encoded with WHAT. */
+#define COORD_UNARY_REPLY(u, enc, rep, what) \
+	coord_svc_encoded(enc((rep), &(u)->out, &(u)->outlen), (what), (u)->msg)
 /* For a coord_unary_fn: "DOING: ..." when a step failed (r: its result,
  * e.g. a store call's; doing: "cannot read the rounds"); returns r. */
 int coord_svc_failed(int r, const char *doing, char *errmsg);
