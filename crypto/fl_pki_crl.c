@@ -124,8 +124,6 @@ int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
 	char (*list)[FL_PKI_SERIAL_BYTES] = NULL;
 	STACK_OF(X509_REVOKED) *rev;
 	X509_CRL *crl = NULL;
-	BIGNUM *bn = NULL;
-	char *hex = NULL;
 	size_t cnt = 0, i;
 	int r;
 
@@ -142,23 +140,11 @@ int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
-		const ASN1_INTEGER *sn =
-			X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(rev, (int)i));
+		const X509_REVOKED *x = sk_X509_REVOKED_value(rev, (int)i);
 
-		if ((bn = ASN1_INTEGER_to_BN(sn, NULL)) == NULL ||
-		    (hex = BN_bn2hex(bn)) == NULL) {
-			r = FL_E_PARSE;
+		if ((r = fl_pki_serial_hex(X509_REVOKED_get0_serialNumber(x), list[i],
+					   sizeof(list[i]))) != 0)
 			goto out;
-		}
-		if (strlen(hex) >= FL_PKI_SERIAL_BYTES) {
-			r = FL_E_TOOBIG;
-			goto out;
-		}
-		memcpy(list[i], hex, strlen(hex) + 1);
-		OPENSSL_free(hex);
-		hex = NULL;
-		BN_free(bn);
-		bn = NULL;
 	}
 	if (cnt)
 		qsort(list, cnt, sizeof(*list), serial_cmp);
@@ -168,8 +154,6 @@ int fl_pki_crl_serials(const char *crl_pem, size_t crl_len,
 	r = 0;
 out:
 	ERR_clear_error();
-	OPENSSL_free(hex);
-	BN_free(bn);
 	free(list);
 	X509_CRL_free(crl);
 	return r;

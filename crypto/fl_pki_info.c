@@ -67,13 +67,13 @@ static int cert_fingerprint(X509 *x, char out[static 65])
 	return 0;
 }
 
-static int cert_serial(X509 *x, char *out, size_t cap)
+int fl_pki_serial_hex(const ASN1_INTEGER *sn, char *out, size_t cap)
 {
 	BIGNUM *bn;
 	char *hex = NULL;
 	int r = 0;
 
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
+	if ((bn = ASN1_INTEGER_to_BN(sn, NULL)) == NULL ||
 	    (hex = BN_bn2hex(bn)) == NULL) {
 		r = FL_E_PARSE;
 		goto out;
@@ -118,7 +118,8 @@ int fl_pki_x509_info(const void *x509, fl_cert_info *out)
 		 (r = subject_text(subj, NID_organizationalUnitName, t.role,
 				   sizeof(t.role), true)) == 0 &&
 		 (r = cert_fingerprint(x, t.fingerprint)) == 0 &&
-		 (r = cert_serial(x, t.serial, sizeof(t.serial))) == 0 &&
+		 (r = fl_pki_serial_hex(X509_get0_serialNumber(x), t.serial,
+					     sizeof(t.serial))) == 0 &&
 		 (r = cert_not_after(x, &t.not_after_ms)) == 0)
 		*out = t;
 	ERR_clear_error();

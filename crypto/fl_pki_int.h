@@ -17,6 +17,9 @@ int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out);
  * FL_E_PARSE (no certificate, one the store refuses, or len over
  * INT32_MAX). The error queue is the caller's to clear. */
 int fl_pki_store_add_pem(X509_STORE *store, const char *pem, size_t len);
+/* A serial number as upper-case hex with its NUL in out (cap bytes):
+ * FL_E_PARSE, FL_E_TOOBIG (fl_pki_info.c). */
+int fl_pki_serial_hex(const ASN1_INTEGER *sn, char *out, size_t cap);
 /* One step of fl_pki_pem_each: 0 goes on to the next certificate; any other
  * value stops the walk. The certificate is freed after the step. */
 typedef int (*fl_pki_cert_step)(X509 *cert, void *arg);

@@ -16,31 +16,23 @@ static int pem_bio(const char *pem, size_t len, BIO **out)
 	return (*out = BIO_new_mem_buf(pem, (int)len)) ? 0 : FL_E_NOMEM;
 }
 
-int fl_pki_pem_x509(const char *pem, size_t len, X509 **out)
-{
-	BIO *b;
-	int r;
+/* fl_pki_pem_x509 and fl_pki_pem_crl: the same reader for two OpenSSL
+ * types, each with its own typed PEM_read_bio_* function. */
+#define PEM_READER(fn, type, pem_read) \
+	int fn(const char *pem, size_t len, type **out) \
+	{ \
+		BIO *b; \
+		int r; \
+		*out = NULL; \
+		if ((r = pem_bio(pem, len, &b)) != 0) \
+			return r; \
+		*out = pem_read(b, NULL, NULL, NULL); \
+		BIO_free(b); \
+		return *out ? 0 : FL_E_PARSE; \
+	}
 
-	*out = NULL;
-	if ((r = pem_bio(pem, len, &b)) != 0)
-		return r;
-	*out = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	BIO_free(b);
-	return *out ? 0 : FL_E_PARSE;
-}
-
-int fl_pki_pem_crl(const char *pem, size_t len, X509_CRL **out)
-{
-	BIO *b;
-	int r;
-
-	*out = NULL;
-	if ((r = pem_bio(pem, len, &b)) != 0)
-		return r;
-	*out = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-	BIO_free(b);
-	return *out ? 0 : FL_E_PARSE;
-}
+PEM_READER(fl_pki_pem_x509, X509, PEM_read_bio_X509)
+PEM_READER(fl_pki_pem_crl, X509_CRL, PEM_read_bio_X509_CRL)
 
 int fl_pki_pem_each(const char *pem, size_t len, fl_pki_cert_step step,
 		    void *arg, size_t *nread)
