@@ -227,11 +227,7 @@ static const fl_codec_field chunk_f[] = {
 static const fl_codec_tab chunk_tab =
 	FL_CT_TAB(fedc__v1__model_chunk__descriptor, fl_msg_chunk, chunk_f);
 FL_CODEC_TAB_FUNCS(chunk, fl_msg_chunk, chunk_tab)
-
-void fl_msg_chunk_clear(fl_msg_chunk *m)
-{
-	fl_codec_tab_clear(&chunk_tab, m);
-}
+FL_CODEC_TAB_CLEAR(fl_msg_chunk_clear, fl_msg_chunk, chunk_tab)
 
 /* Copies len bytes into a fresh buffer (NULL for zero bytes). */
 static int bytes_dup(const ProtobufCBinaryData *b, uint8_t **out)
@@ -364,11 +360,7 @@ static const fl_codec_field crl_f[] = {
 static const fl_codec_tab crl_tab =
 	FL_CT_TAB(fedc__v1__crl_info__descriptor, fl_msg_crl, crl_f);
 FL_CODEC_TAB_FUNCS(crl, fl_msg_crl, crl_tab)
-
-void fl_msg_crl_clear(fl_msg_crl *m)
-{
-	fl_codec_tab_clear(&crl_tab, m);
-}
+FL_CODEC_TAB_CLEAR(fl_msg_crl_clear, fl_msg_crl, crl_tab)
 
 static const fl_codec_field members_f[] = {
 	FL_CT_STR(fl_msg_members, text, Fedc__V1__MembersInfo, text,
@@ -378,8 +370,4 @@ static const fl_codec_field members_f[] = {
 static const fl_codec_tab members_tab =
 	FL_CT_TAB(fedc__v1__members_info__descriptor, fl_msg_members, members_f);
 FL_CODEC_TAB_FUNCS(members, fl_msg_members, members_tab)
-
-void fl_msg_members_clear(fl_msg_members *m)
-{
-	fl_codec_tab_clear(&members_tab, m);
-}
+FL_CODEC_TAB_CLEAR(fl_msg_members_clear, fl_msg_members, members_tab)

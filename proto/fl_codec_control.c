@@ -140,27 +140,8 @@ FL_CODEC_TAB_FUNCS(site_add, fl_msg_site_add, site_add_tab)
 FL_CODEC_TAB_FUNCS(site_list, fl_msg_site_list, site_list_tab)
 
 /* The structs these tables own memory in are cleared by them. */
-void fl_msg_job_submit_clear(fl_msg_job_submit *m)
-{
-	fl_codec_tab_clear(&job_submit_tab, m);
-}
-
-void fl_msg_job_list_clear(fl_msg_job_list *m)
-{
-	fl_codec_tab_clear(&job_list_tab, m);
-}
-
-void fl_msg_round_info_clear(fl_msg_round_info *m)
-{
-	fl_codec_tab_clear(&round_info_tab, m);
-}
-
-void fl_msg_job_status_clear(fl_msg_job_status *m)
-{
-	fl_codec_tab_clear(&job_status_tab, m);
-}
-
-void fl_msg_site_list_clear(fl_msg_site_list *m)
-{
-	fl_codec_tab_clear(&site_list_tab, m);
-}
+FL_CODEC_TAB_CLEAR(fl_msg_job_submit_clear, fl_msg_job_submit, job_submit_tab)
+FL_CODEC_TAB_CLEAR(fl_msg_job_list_clear, fl_msg_job_list, job_list_tab)
+FL_CODEC_TAB_CLEAR(fl_msg_round_info_clear, fl_msg_round_info, round_info_tab)
+FL_CODEC_TAB_CLEAR(fl_msg_job_status_clear, fl_msg_job_status, job_status_tab)
+FL_CODEC_TAB_CLEAR(fl_msg_site_list_clear, fl_msg_site_list, site_list_tab)

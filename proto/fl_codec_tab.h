@@ -122,6 +122,13 @@ typedef struct fl_codec_tab {
 		return fl_codec_tab_decode(&(tab), buf, len, out); \
 	}
 
+/* void fn(type *m): frees what a decode of tab put in *m and zeroes it. */
+#define FL_CODEC_TAB_CLEAR(fn, type, tab) \
+	void fn(type *m) \
+	{ \
+		fl_codec_tab_clear(&(tab), m); \
+	}
+
 #define FL_CT_MEMB(t, f) (((t *)0)->f)
 #define FL_CT_NUM(ct, cf, pt, pf) { .kind = FL_CK_NUM, \
 	.csz = sizeof(FL_CT_MEMB(ct, cf)), .pbsz = sizeof(FL_CT_MEMB(pt, pf)), \
