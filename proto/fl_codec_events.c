@@ -70,17 +70,6 @@ FL_CODEC_TAB_FUNCS(event_list, fl_msg_event_list, event_list_tab)
 FL_CODEC_TAB_FUNCS(audit_list, fl_msg_audit_list, audit_list_tab)
 FL_CODEC_TAB_FUNCS(site_detail, fl_msg_site_detail, site_detail_tab)
 
-void fl_msg_event_list_clear(fl_msg_event_list *m)
-{
-	fl_codec_tab_reset(&event_list_tab, m);
-}
-
-void fl_msg_audit_list_clear(fl_msg_audit_list *m)
-{
-	fl_codec_tab_reset(&audit_list_tab, m);
-}
-
-void fl_msg_site_detail_clear(fl_msg_site_detail *m)
-{
-	fl_codec_tab_reset(&site_detail_tab, m);
-}
+FL_CODEC_TAB_RESET(fl_msg_event_list_clear, fl_msg_event_list, event_list_tab)
+FL_CODEC_TAB_RESET(fl_msg_audit_list_clear, fl_msg_audit_list, audit_list_tab)
+FL_CODEC_TAB_RESET(fl_msg_site_detail_clear, fl_msg_site_detail, site_detail_tab)

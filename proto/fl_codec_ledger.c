@@ -35,7 +35,4 @@ static const fl_codec_tab ledger_list_tab =
 FL_CODEC_TAB_FUNCS(ledger_req, fl_msg_ledger_req, ledger_req_tab)
 FL_CODEC_TAB_FUNCS(ledger_list, fl_msg_ledger_list, ledger_list_tab)
 
-void fl_msg_ledger_list_clear(fl_msg_ledger_list *m)
-{
-	fl_codec_tab_reset(&ledger_list_tab, m);
-}
+FL_CODEC_TAB_RESET(fl_msg_ledger_list_clear, fl_msg_ledger_list, ledger_list_tab)

@@ -81,10 +81,7 @@ static const fl_codec_field job_stats_f[] = {
 static const fl_codec_tab job_stats_tab =
 	FL_CT_TAB(fedc__v1__job_stats__descriptor, fl_msg_job_stats, job_stats_f);
 
-void fl_msg_job_stats_clear(fl_msg_job_stats *m)
-{
-	fl_codec_tab_reset(&job_stats_tab, m);
-}
+FL_CODEC_TAB_RESET(fl_msg_job_stats_clear, fl_msg_job_stats, job_stats_tab)
 
 /* The table's first pass would refuse a broken noisy part (FL_E_INVAL)
  * before it saw a feature or label list over its cap; the caps come
@@ -180,10 +177,7 @@ static const fl_codec_tab site_metrics_list_tab =
 	FL_CT_TAB(fedc__v1__site_metrics_list__descriptor, fl_msg_site_metrics_list,
 		  site_metrics_list_f);
 
-void fl_msg_site_metrics_list_clear(fl_msg_site_metrics_list *m)
-{
-	fl_codec_tab_reset(&site_metrics_list_tab, m);
-}
+FL_CODEC_TAB_RESET(fl_msg_site_metrics_list_clear, fl_msg_site_metrics_list, site_metrics_list_tab)
 
 FL_CODEC_TAB_FUNCS(own_metrics, fl_msg_own_metrics, own_metrics_tab)
 FL_CODEC_TAB_FUNCS(site_metrics_list, fl_msg_site_metrics_list, site_metrics_list_tab)

@@ -122,11 +122,18 @@ typedef struct fl_codec_tab {
 		return fl_codec_tab_decode(&(tab), buf, len, out); \
 	}
 
-/* void fn(type *m): frees what a decode of tab put in *m and zeroes it. */
+/* void fn(type *m), an fl_msg_*_clear function: fl_codec_tab_clear (what
+ * m owns by tab is freed, the rest left) or, for _RESET, fl_codec_tab_reset
+ * (then all of m zeroed) with tab. */
 #define FL_CODEC_TAB_CLEAR(fn, type, tab) \
 	void fn(type *m) \
 	{ \
 		fl_codec_tab_clear(&(tab), m); \
+	}
+#define FL_CODEC_TAB_RESET(fn, type, tab) \
+	void fn(type *m) \
+	{ \
+		fl_codec_tab_reset(&(tab), m); \
 	}
 
 #define FL_CT_MEMB(t, f) (((t *)0)->f)
