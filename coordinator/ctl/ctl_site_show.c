@@ -2,13 +2,10 @@
 /* ctl_site_show: fedctl site show NAME, what the coordinator knows of a
  * site (certificates, last seen, rounds taken part in). */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
-#include "fl_codec.h"
 #include "fl_codec_events.h"
-#include "fl_err.h"
 
 static void show_json(FILE *f, const fl_msg_site_detail *d)
 {
@@ -60,9 +57,7 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const char *pos[1];
 	fl_msg_site_add req;
 	fl_msg_site_detail d;
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
@@ -72,19 +67,13 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	snprintf(req.name, sizeof(req.name), "%s", pos[0]);
-	if ((rc = ctl_site_call(c, FL_RPC_CTL_GET_SITE, &req, &resp, &rlen,
-				"site show")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_site_detail(resp, rlen, &d)) != 0) {
-		rc = ctl_bad_reply(c, "site show", r);
-		goto out;
-	}
+	if ((rc = ctl_rpc(c, "site show", FL_RPC_CTL_GET_SITE, &ctl_msg_site_add, &req,
+			  &ctl_msg_site_detail, &d)) != 0)
+		return rc;
 	if (c->json)
 		show_json(c->out, &d);
 	else
 		show_text(c->out, &d);
 	fl_msg_site_detail_clear(&d);
-out:
-	free(resp);
-	return rc;
+	return 0;
 }

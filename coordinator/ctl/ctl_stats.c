@@ -10,7 +10,6 @@
 
 #include "ctl.h"
 #include "ctl_job.h"
-#include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_jobspec.h"
 #include "fl_util.h"
@@ -47,18 +46,11 @@ static void ctl_spec_printf(ctl_spec_buf *b, const char *fmt, ...)
 static int ctl_stats_get(ctl_ctx *c, uint64_t id, fl_msg_job_stats *out,
 			 const char *what)
 {
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	fl_msg_job_ref ref = { id };
 
-	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_GET_STATS, id, &resp, &rlen, what)) == 0 &&
-	    (r = fl_codec_decode_job_stats(resp, rlen, out)) != 0) {
-		fprintf(c->err, "fedctl: %s: bad reply from the coordinator: %s\n", what,
-			fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
-	}
-	free(resp);
-	return rc;
+	return ctl_rpc_as(c, what, "bad reply from the coordinator",
+			  FL_RPC_CTL_GET_STATS, &ctl_msg_job_ref, &ref,
+			  &ctl_msg_job_stats, out);
 }
 
 /* Full precision (the figures are checked against plain computations). */
@@ -371,25 +363,17 @@ int ctl_site_metrics_get(ctl_ctx *c, uint64_t id, fl_msg_site_metrics_list *out)
 {
 	fl_msg_job_ref ref = { id };
 	FILE *keep = c->err, *devnull;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
-	int r, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
-		return CTL_EXIT_OTHER;
 	/* An older coordinator without GetSiteMetrics: no table, no noise. */
 	if ((devnull = fopen("/dev/null", "w")) != NULL)
 		c->err = devnull;
-	rc = ctl_call(c, FL_RPC_CTL_GET_SITE_METRICS, req, len, &resp, &rlen,
-		      "job status");
+	rc = ctl_rpc(c, "job status", FL_RPC_CTL_GET_SITE_METRICS, &ctl_msg_job_ref,
+		     &ref, &ctl_msg_site_metrics_list, out);
 	c->err = keep;
 	if (devnull)
 		fclose(devnull);
-	if (rc == 0 && fl_codec_decode_site_metrics_list(resp, rlen, out) != 0)
-		rc = CTL_EXIT_OTHER;
-	free(req);
-	free(resp);
 	return rc;
 }
 
