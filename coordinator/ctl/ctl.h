@@ -125,6 +125,11 @@ int ctl_args_parse(ctl_ctx *c, const char *group, const ctl_cmd *self, int argc,
 		   size_t npos_min, size_t npos_max);
 /* Parses a decimal integer in [min, max]. 0 or FL_E_INVAL. */
 int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Copies the name s into out (size bytes) if it is 1..size-1 characters;
+ * else prints "fedctl: WHAT: the name must be ..." and returns
+ * CTL_EXIT_USAGE. */
+int ctl_parse_name(ctl_ctx *c, const char *what, const char *s, char *out,
+		   size_t size);
 void ctl_cmd_help(FILE *f, const char *group, const ctl_cmd *cmd);
 
 /* ---- ctl_conn.c ---- */

@@ -26,13 +26,9 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			"'%s'\n", role);
 		return CTL_EXIT_USAGE;
 	}
-	if (pos[0][0] == '\0' || strlen(pos[0]) >= sizeof(add.name)) {
-		fprintf(c->err, "fedctl: site add: the name must be 1..%zu characters\n",
-			sizeof(add.name) - 1);
-		return CTL_EXIT_USAGE;
-	}
 	memset(&add, 0, sizeof(add));
-	memcpy(add.name, pos[0], strlen(pos[0]) + 1);
+	if ((rc = ctl_parse_name(c, "site add", pos[0], add.name, sizeof(add.name))) != 0)
+		return rc;
 	memcpy(add.role, role, strlen(role) + 1);
 	if ((rc = ctl_rpc(c, "site add", FL_RPC_CTL_ADD_SITE, &ctl_msg_site_add, &add,
 			  &ctl_msg_site_info, &info)) != 0)

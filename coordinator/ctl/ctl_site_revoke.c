@@ -13,13 +13,10 @@ int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if (pos[0][0] == '\0' || strlen(pos[0]) >= sizeof(ref.name)) {
-		fprintf(c->err, "fedctl: site revoke: the name must be 1..%zu "
-			"characters\n", sizeof(ref.name) - 1);
-		return CTL_EXIT_USAGE;
-	}
 	memset(&ref, 0, sizeof(ref));
-	memcpy(ref.name, pos[0], strlen(pos[0]) + 1);
+	if ((rc = ctl_parse_name(c, "site revoke", pos[0], ref.name,
+				 sizeof(ref.name))) != 0)
+		return rc;
 	if ((rc = ctl_rpc(c, "site revoke", FL_RPC_CTL_REVOKE_SITE, &ctl_msg_site_add,
 			  &ref, &ctl_msg_site_info, &info)) != 0)
 		return rc;
