@@ -251,6 +251,8 @@ int ctl_stats_run(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* ---- ctl_output.c ---- */
 void ctl_json_str(FILE *f, const char *s);
 void ctl_json_num(FILE *f, double v);
+/* ,"k":"v" (v escaped; k is written as it is). */
+void ctl_json_kstr(FILE *f, const char *k, const char *v);
 void ctl_json_metrics(FILE *f, const fl_msg_metrics *m);
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j);
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r);

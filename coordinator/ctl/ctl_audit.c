@@ -14,10 +14,8 @@ static void audit_print(ctl_ctx *c, const fl_msg_audit_entry *e, bool first)
 		fprintf(c->out, "%s{\"id\":%" PRIu64 ",\"ts_ms\":%" PRId64 ",\"who\":",
 			first ? "" : ",", e->id, e->ts_ms);
 		ctl_json_str(c->out, e->who);
-		fputs(",\"action\":", c->out);
-		ctl_json_str(c->out, e->action);
-		fputs(",\"detail\":", c->out);
-		ctl_json_str(c->out, e->detail);
+		ctl_json_kstr(c->out, "action", e->action);
+		ctl_json_kstr(c->out, "detail", e->detail);
 		fputc('}', c->out);
 		return;
 	}

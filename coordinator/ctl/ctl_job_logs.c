@@ -39,10 +39,8 @@ static void logs_print(ctl_ctx *c, const fl_msg_job_event *e)
 		fprintf(c->out, "{\"id\":%" PRIu64 ",\"ts_ms\":%" PRId64 ",\"round\":%u,"
 			"\"attempt\":%u,\"kind\":", e->id, e->ts_ms, e->round, e->attempt);
 		ctl_json_str(c->out, e->kind);
-		fputs(",\"site\":", c->out);
-		ctl_json_str(c->out, e->site);
-		fputs(",\"text\":", c->out);
-		ctl_json_str(c->out, e->text);
+		ctl_json_kstr(c->out, "site", e->site);
+		ctl_json_kstr(c->out, "text", e->text);
 		fputs("}\n", c->out);
 		return;
 	}

@@ -122,10 +122,8 @@ static void verify_json(ctl_ctx *c, int ok, const ctl_ledger_result *res,
 		fprintf(c->out, ",\"records_ok\":%zu,\"records_aborted\":%zu",
 			res->records_ok, res->records_aborted);
 	fprintf(c->out, ",\"problems\":%zu", res->problems);
-	if (!ok) {
-		fputs(",\"error\":", c->out);
-		ctl_json_str(c->out, res->first_problem);
-	}
+	if (!ok)
+		ctl_json_kstr(c->out, "error", res->first_problem);
 	fputs("}\n", c->out);
 }
 

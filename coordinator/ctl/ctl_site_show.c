@@ -13,14 +13,12 @@ static void show_json(FILE *f, const fl_msg_site_detail *d)
 
 	fputs("{\"site\":", f);
 	ctl_json_site_info(f, &d->site);
-	fputs(",\"datasets\":", f);
-	ctl_json_str(f, d->datasets);
+	ctl_json_kstr(f, "datasets", d->datasets);
 	fputs(",\"certs\":[", f);
 	for (i = 0; i < d->ncerts; i++) {
 		fprintf(f, "%s{\"fingerprint\":", i ? "," : "");
 		ctl_json_str(f, d->certs[i].fingerprint);
-		fputs(",\"serial\":", f);
-		ctl_json_str(f, d->certs[i].serial);
+		ctl_json_kstr(f, "serial", d->certs[i].serial);
 		fprintf(f, ",\"not_after_ms\":%" PRId64 ",\"first_seen_ms\":%" PRId64 "}",
 			d->certs[i].not_after_ms, d->certs[i].first_seen_ms);
 	}

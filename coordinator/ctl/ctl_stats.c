@@ -62,40 +62,42 @@ static void ctl_stats_num(FILE *f, double v)
 		fputs("null", f);
 }
 
+/* ,"k":v at full precision. */
+static void ctl_stats_knum(FILE *f, const char *k, double v)
+{
+	fprintf(f, ",\"%s\":", k);
+	ctl_stats_num(f, v);
+}
+
 static void ctl_stats_json(FILE *f, const fl_msg_job_stats *s)
 {
 	size_t i;
 
 	fprintf(f, "{\"job_id\":%llu,\"state\":", (unsigned long long)s->job_id);
 	ctl_json_str(f, s->state);
-	fprintf(f, ",\"ready\":%s,\"count\":", s->ready ? "true" : "false");
-	ctl_stats_num(f, s->count);
+	fprintf(f, ",\"ready\":%s", s->ready ? "true" : "false");
+	ctl_stats_knum(f, "count", s->count);
 	fprintf(f, ",\"sites\":%u,\"features\":[", s->sites);
 	for (i = 0; i < s->nfeatures; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		ctl_json_str(f, s->features[i].name);
-		fputs(",\"mean\":", f);
-		ctl_stats_num(f, s->features[i].mean);
-		fputs(",\"std\":", f);
-		ctl_stats_num(f, s->features[i].std);
+		ctl_stats_knum(f, "mean", s->features[i].mean);
+		ctl_stats_knum(f, "std", s->features[i].std);
 		fputc('}', f);
 	}
 	fputs("],\"labels\":[", f);
 	for (i = 0; i < s->nlabels; i++) {
 		fprintf(f, "%s{\"label\":", i ? "," : "");
 		ctl_json_str(f, s->labels[i].label);
-		fputs(",\"count\":", f);
-		ctl_stats_num(f, s->labels[i].count);
+		ctl_stats_knum(f, "count", s->labels[i].count);
 		fputc('}', f);
 	}
 	fputc(']', f);
 	if (s->noisy) {
 		fputs(",\"noise\":{\"sigma\":", f);
 		ctl_stats_num(f, s->noise_sigma);
-		fputs(",\"epsilon\":", f);
-		ctl_stats_num(f, s->epsilon);
-		fputs(",\"note\":", f);
-		ctl_json_str(f, s->note);
+		ctl_stats_knum(f, "epsilon", s->epsilon);
+		ctl_json_kstr(f, "note", s->note);
 		fputs(",\"noisy_sums\":[", f);
 		for (i = 0; i < s->nnoisy_sums; i++) {
 			fputs(i ? "," : "", f);
