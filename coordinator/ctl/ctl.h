@@ -125,6 +125,11 @@ int ctl_args_parse(ctl_ctx *c, const char *group, const ctl_cmd *self, int argc,
 		   size_t npos_min, size_t npos_max);
 /* Parses a decimal integer in [min, max]. 0 or FL_E_INVAL. */
 int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Copies the name s into out (size bytes) if it is 1..size-1 characters;
+ * else prints "fedctl: WHAT: the name must be ..." and returns
+ * CTL_EXIT_USAGE. */
+int ctl_parse_name(ctl_ctx *c, const char *what, const char *s, char *out,
+		   size_t size);
 void ctl_cmd_help(FILE *f, const char *group, const ctl_cmd *cmd);
 
 /* ---- ctl_conn.c ---- */
@@ -154,12 +159,34 @@ bool ctl_failover(ctl_ctx *c, const fl_rpc_status *st, uint32_t *tried);
  * on success *resp is malloc'd (caller frees). */
 int ctl_call(ctl_ctx *c, const char *method, const uint8_t *req, size_t reqlen,
 	     uint8_t **resp, size_t *resplen, const char *what);
-/* ctl_call with a SiteAdd request (site: its name, and its role for add). */
-int ctl_site_call(ctl_ctx *c, const char *method, const fl_msg_site_add *site,
-		  uint8_t **resp, size_t *rlen, const char *what);
 /* Downloads a model file with Control GetModel. *buf malloc'd. Exit code. */
 int ctl_fetch_model(ctl_ctx *c, uint64_t job_id, uint32_t version, bool latest,
 		    uint8_t **buf, size_t *len);
+
+/* ---- ctl_rpc.c ---- */
+/* A message type as ctl_rpc takes it: fl_codec_encode_<name> and
+ * fl_codec_decode_<name> behind void pointers (the C struct is the codec's
+ * type for name: fl_msg_<name>, int for empty). */
+typedef struct ctl_msg {
+	int (*enc)(const void *in, uint8_t **buf, size_t *len);
+	int (*dec)(const uint8_t *buf, size_t len, void *out);
+} ctl_msg;
+extern const ctl_msg ctl_msg_empty, ctl_msg_job_ref, ctl_msg_job_submit,
+	ctl_msg_job_info, ctl_msg_job_list, ctl_msg_job_status, ctl_msg_job_stats,
+	ctl_msg_site_add, ctl_msg_site_info, ctl_msg_site_list, ctl_msg_site_detail,
+	ctl_msg_site_metrics_list, ctl_msg_crl, ctl_msg_event_req,
+	ctl_msg_event_list, ctl_msg_audit_list, ctl_msg_ledger_req,
+	ctl_msg_ledger_list;
+/* One unary call: encodes *req as a qt message (failure: ctl_report), calls
+ * method (ctl_call) and decodes the reply as an rt message into *reply,
+ * set only on success (the caller clears it with its fl_msg_*_clear); a
+ * reply that does not decode prints "fedctl: WHAT: bad reply: <err>" and
+ * is CTL_EXIT_OTHER. req stays the caller's. Exit code. */
+int ctl_rpc(ctl_ctx *c, const char *what, const char *method, const ctl_msg *qt,
+	    const void *req, const ctl_msg *rt, void *reply);
+/* ctl_rpc with bad in place of "bad reply" in that message. */
+int ctl_rpc_as(ctl_ctx *c, const char *what, const char *bad, const char *method,
+	       const ctl_msg *qt, const void *req, const ctl_msg *rt, void *reply);
 
 /* ---- ctl_job_get.c ---- */
 /* Signs sub->spec with the operator's key (--key) and attaches the
@@ -224,6 +251,8 @@ int ctl_stats_run(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* ---- ctl_output.c ---- */
 void ctl_json_str(FILE *f, const char *s);
 void ctl_json_num(FILE *f, double v);
+/* ,"k":"v" (v escaped; k is written as it is). */
+void ctl_json_kstr(FILE *f, const char *k, const char *v);
 void ctl_json_metrics(FILE *f, const fl_msg_metrics *m);
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j);
 void ctl_json_round_info(FILE *f, const fl_msg_round_info *r);

@@ -22,6 +22,20 @@ int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int ctl_parse_name(ctl_ctx *c, const char *what, const char *s, char *out,
+		   size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= size) {
+		fprintf(c->err, "fedctl: %s: the name must be 1..%zu characters\n",
+			what, size - 1);
+		return CTL_EXIT_USAGE;
+	}
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 void ctl_cmd_help(FILE *f, const char *group, const ctl_cmd *cmd)
 {
 	fprintf(f, "usage: fedctl [GLOBAL OPTIONS] %s %s %s\n\n%s\n", group,

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ctl_audit: fedctl audit list, the coordinator's audit log (admin only). */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
 #include "fl_codec_events.h"
-#include "fl_err.h"
 
 static void audit_print(ctl_ctx *c, const fl_msg_audit_entry *e, bool first)
 {
@@ -16,10 +14,8 @@ static void audit_print(ctl_ctx *c, const fl_msg_audit_entry *e, bool first)
 		fprintf(c->out, "%s{\"id\":%" PRIu64 ",\"ts_ms\":%" PRId64 ",\"who\":",
 			first ? "" : ",", e->id, e->ts_ms);
 		ctl_json_str(c->out, e->who);
-		fputs(",\"action\":", c->out);
-		ctl_json_str(c->out, e->action);
-		fputs(",\"detail\":", c->out);
-		ctl_json_str(c->out, e->detail);
+		ctl_json_kstr(c->out, "action", e->action);
+		ctl_json_kstr(c->out, "detail", e->detail);
 		fputc('}', c->out);
 		return;
 	}
@@ -31,9 +27,8 @@ static int audit_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_event_req req = { 0, 0 };
 	fl_msg_audit_list l;
-	uint8_t *b = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0, total = 0;
-	int r, rc;
+	size_t n, total = 0;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "audit", self, argc, argv, NULL, 0, NULL, 0, 0)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
@@ -43,26 +38,17 @@ static int audit_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		fprintf(c->out, "%-6s %-19s  %-16s %-16s %s\n", "ID", "TIME (UTC)", "WHO",
 			"ACTION", "DETAIL");
 	do {   /* page by page */
-		if ((r = fl_codec_encode_event_req(&req, &b, &len)) != 0)
-			return ctl_report(c, "audit list", r, NULL);
-		rc = ctl_call(c, FL_RPC_CTL_LIST_AUDIT, b, len, &resp, &rlen, "audit list");
-		free(b);
-		b = NULL;
-		if (rc != 0)
+		if ((rc = ctl_rpc(c, "audit list", FL_RPC_CTL_LIST_AUDIT,
+				  &ctl_msg_event_req, &req, &ctl_msg_audit_list, &l)) != 0)
 			return rc;
-		r = fl_codec_decode_audit_list(resp, rlen, &l);
-		free(resp);
-		resp = NULL;
-		if (r != 0)
-			return ctl_bad_reply(c, "audit list", r);
 		for (size_t i = 0; i < l.n; i++)
 			audit_print(c, &l.entries[i], total + i == 0);
 		total += l.n;
 		if (l.n)
 			req.after_id = l.entries[l.n - 1].id;
-		rlen = l.n;
+		n = l.n;
 		fl_msg_audit_list_clear(&l);
-	} while (rlen == FL_EVENTS_MAX_LIST);
+	} while (n == FL_EVENTS_MAX_LIST);
 	if (c->json)
 		fputs("]}\n", c->out);
 	else if (total == 0)

@@ -343,17 +343,3 @@ out:
 	fl_codec_blob_clear(&blob);
 	return rc;
 }
-
-int ctl_site_call(ctl_ctx *c, const char *method, const fl_msg_site_add *site,
-		  uint8_t **resp, size_t *rlen, const char *what)
-{
-	uint8_t *req = NULL;
-	size_t len = 0;
-	int r, rc;
-
-	if ((r = fl_codec_encode_site_add(site, &req, &len)) != 0)
-		return ctl_report(c, what, r, NULL);
-	rc = ctl_call(c, method, req, len, resp, rlen, what);
-	free(req);
-	return rc;
-}

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_pki.h"
 #include "fl_util.h"
@@ -15,8 +14,7 @@ static int crl_publish(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const char *pos[1];
 	char *pem = NULL;
 	fl_msg_crl req, rep;
-	uint8_t *buf = NULL, *resp = NULL;
-	size_t len = 0, blen = 0, rlen = 0, n = 0;
+	size_t len = 0, n = 0;
 	char (*serials)[FL_PKI_SERIAL_BYTES] = NULL;
 	int r, rc;
 
@@ -39,17 +37,9 @@ static int crl_publish(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	}
 	req.number = 0;
 	req.pem = pem;
-	if ((r = fl_codec_encode_crl(&req, &buf, &blen)) != 0) {
-		rc = ctl_report(c, "crl publish", r, NULL);
+	if ((rc = ctl_rpc(c, "crl publish", FL_RPC_CTL_PUBLISH_CRL, &ctl_msg_crl, &req,
+			  &ctl_msg_crl, &rep)) != 0)
 		goto out;
-	}
-	if ((rc = ctl_call(c, FL_RPC_CTL_PUBLISH_CRL, buf, blen, &resp, &rlen,
-			   "crl publish")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_crl(resp, rlen, &rep)) != 0) {
-		rc = ctl_bad_reply(c, "crl publish", r);
-		goto out;
-	}
 	if (c->json) {
 		fprintf(c->out, "{\"crl_number\":%llu,\"revoked\":%zu}\n",
 			(unsigned long long)rep.number, n);
@@ -61,8 +51,6 @@ static int crl_publish(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 out:
 	fl_msg_crl_clear(&rep);
 	free(serials);
-	free(buf);
-	free(resp);
 	free(pem);
 	return rc;
 }

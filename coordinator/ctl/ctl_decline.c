@@ -62,8 +62,7 @@ void ctl_json_declines(FILE *f, const fl_msg_job_status *st, bool has_round,
 		fprintf(f, ",\"round\":%u,\"attempt\":%u,\"reason\":", d->round,
 			d->attempt);
 		ctl_json_str(f, fl_decline_reason_name(d->reason));
-		fputs(",\"text\":", f);
-		ctl_json_str(f, d->text);
+		ctl_json_kstr(f, "text", d->text);
 		fprintf(f, ",\"at_ms\":%lld}", (long long)d->at_ms);
 		first = false;
 	}

@@ -2,14 +2,12 @@
 /* ctl_job: fedctl job submit, list, status, abort (watch is ctl_job_watch.c),
  * and the table of the job subcommands; the helpers they share are in
  * ctl_job_get.c and ctl_job_json.c. */
-#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "ctl.h"
 #include "ctl_job.h"
-#include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_jobspec.h"
 #include "fl_spec_sig.h"
@@ -121,20 +119,14 @@ out:
 static int job_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_job_list list;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0, i;
-	int zero = 0, r, rc;
+	size_t i;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "job", self, argc, argv, NULL, 0, NULL, 0, 0)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((r = fl_codec_encode_empty(&zero, &req, &len)) != 0)
-		return ctl_report(c, "job list", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_LIST_JOBS, req, len, &resp, &rlen, "job list")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_job_list(resp, rlen, &list)) != 0) {
-		rc = ctl_bad_reply(c, "job list", r);
-		goto out;
-	}
+	if ((rc = ctl_rpc(c, "job list", FL_RPC_CTL_LIST_JOBS, &ctl_msg_empty, NULL,
+			  &ctl_msg_job_list, &list)) != 0)
+		return rc;
 	if (c->json) {
 		fputs("{\"jobs\":[", c->out);
 		for (i = 0; i < list.n; i++) {
@@ -160,10 +152,7 @@ static int job_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			fprintf(c->out, "(no jobs)\n");
 	}
 	fl_msg_job_list_clear(&list);
-out:
-	free(req);
-	free(resp);
-	return rc;
+	return 0;
 }
 
 static void rounds_table(FILE *f, const fl_msg_job_status *st)
@@ -221,21 +210,15 @@ static int job_status(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 
 static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
+	fl_msg_job_ref ref;
 	fl_msg_job_info info;
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	uint64_t id;
-	int r, rc;
+	int rc;
 
-	if ((rc = ctl_job_args(c, "job", self, argc, argv, NULL, 0, &id)) != 0)
+	if ((rc = ctl_job_args(c, "job", self, argc, argv, NULL, 0, &ref.job_id)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_ABORT_JOB, id, &resp, &rlen,
-				   "job abort")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_job_info(resp, rlen, &info)) != 0) {
-		rc = ctl_bad_reply(c, "job abort", r);
-		goto out;
-	}
+	if ((rc = ctl_rpc(c, "job abort", FL_RPC_CTL_ABORT_JOB, &ctl_msg_job_ref, &ref,
+			  &ctl_msg_job_info, &info)) != 0)
+		return rc;
 	if (c->json) {
 		ctl_json_job_info(c->out, &info);
 		fputc('\n', c->out);
@@ -244,9 +227,7 @@ static int job_abort(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			(unsigned long long)info.job_id, info.name, info.state,
 			info.rounds_done, info.rounds_total);
 	}
-out:
-	free(resp);
-	return rc;
+	return 0;
 }
 
 const ctl_cmd ctl_job_cmds[] = {

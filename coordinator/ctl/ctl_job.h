@@ -14,10 +14,6 @@ int ctl_job_parse_id(ctl_ctx *c, const char *s, uint64_t *id);
  * CTL_HELP_SHOWN or an exit code (message printed). */
 int ctl_job_args(ctl_ctx *c, const char *group, const ctl_cmd *self, int argc,
 		 char **argv, const ctl_opt *opts, size_t nopts, uint64_t *id);
-/* ctl_job_get.c: calls method with a JobRef for id; on success *resp
- * (*rlen bytes, malloc'd) is the reply. Exit code (message printed). */
-int ctl_job_ref_call(ctl_ctx *c, const char *method, uint64_t id,
-		     uint8_t **resp, size_t *rlen, const char *what);
 /* ctl_job_logs.c: fedctl job logs ID [--follow]. */
 int ctl_job_logs(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv);
 /* One GetJobEvents call: the events of job id after *after (at most

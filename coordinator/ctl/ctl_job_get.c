@@ -9,7 +9,6 @@
 
 #include "ctl.h"
 #include "ctl_job.h"
-#include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_spec_sig.h"
 #include "fl_wipe.h"
@@ -35,35 +34,12 @@ int ctl_job_args(ctl_ctx *c, const char *group, const ctl_cmd *self, int argc,
 	return ctl_job_parse_id(c, pos[0], id);
 }
 
-int ctl_job_ref_call(ctl_ctx *c, const char *method, uint64_t id,
-		     uint8_t **resp, size_t *rlen, const char *what)
-{
-	fl_msg_job_ref ref = { id };
-	uint8_t *req = NULL;
-	size_t len = 0;
-	int r, rc;
-
-	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
-		return ctl_report(c, what, r, NULL);
-	rc = ctl_call(c, method, req, len, resp, rlen, what);
-	free(req);
-	return rc;
-}
-
 int ctl_job_get(ctl_ctx *c, uint64_t id, fl_msg_job_status *out, const char *what)
 {
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	fl_msg_job_ref ref = { id };
 
-	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_GET_JOB, id, &resp, &rlen, what)) == 0 &&
-	    (r = fl_codec_decode_job_status(resp, rlen, out)) != 0) {
-		fprintf(c->err, "fedctl: %s: bad reply from the coordinator: %s\n", what,
-			fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
-	}
-	free(resp);
-	return rc;
+	return ctl_rpc_as(c, what, "bad reply from the coordinator", FL_RPC_CTL_GET_JOB,
+			  &ctl_msg_job_ref, &ref, &ctl_msg_job_status, out);
 }
 
 int ctl_spec_sign(ctl_ctx *c, const char *what, fl_msg_job_submit *sub)
@@ -104,21 +80,12 @@ out:
 int ctl_job_submit_signed(ctl_ctx *c, const char *what, fl_msg_job_submit *sub,
 			  fl_msg_job_info *info)
 {
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
-	int r, rc;
+	int rc;
 
 	/* The admin's signature lets every site check that the coordinator
 	 * hands out this exact text (SECAGG.md R2, R7, R11). */
 	if ((rc = ctl_spec_sign(c, what, sub)) != 0)
 		return rc;
-	if ((r = fl_codec_encode_job_submit(sub, &req, &len)) != 0)
-		return ctl_report(c, what, r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_SUBMIT_JOB, req, len, &resp, &rlen,
-			   what)) == 0 &&
-	    (r = fl_codec_decode_job_info(resp, rlen, info)) != 0)
-		rc = ctl_bad_reply(c, what, r);
-	free(req);
-	free(resp);
-	return rc;
+	return ctl_rpc(c, what, FL_RPC_CTL_SUBMIT_JOB, &ctl_msg_job_submit, sub,
+		       &ctl_msg_job_info, info);
 }

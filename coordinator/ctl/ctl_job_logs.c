@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ctl_job_logs: fedctl job logs ID [--follow], a job's events. */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_job.h"
 #include "fl_codec_events.h"
-#include "fl_err.h"
 #include "fl_util.h"
 
 #define LOGS_FOLLOW_MS 500u
@@ -24,19 +22,12 @@ int ctl_job_events_fetch(ctl_ctx *c, uint64_t id, uint64_t *after,
 			 fl_msg_event_list *out, const char *what)
 {
 	fl_msg_event_req req = { id, *after };
-	uint8_t *b = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
-	int r, rc;
+	int rc;
 
-	if ((r = fl_codec_encode_event_req(&req, &b, &len)) != 0)
-		return ctl_report(c, what, r, NULL);
-	rc = ctl_call(c, FL_RPC_CTL_GET_JOB_EVENTS, b, len, &resp, &rlen, what);
-	if (rc == 0 && (r = fl_codec_decode_event_list(resp, rlen, out)) != 0)
-		rc = ctl_bad_reply(c, what, r);
+	rc = ctl_rpc(c, what, FL_RPC_CTL_GET_JOB_EVENTS, &ctl_msg_event_req, &req,
+		     &ctl_msg_event_list, out);
 	if (rc == 0 && out->n)
 		*after = out->events[out->n - 1].id;
-	free(b);
-	free(resp);
 	return rc;
 }
 
@@ -48,10 +39,8 @@ static void logs_print(ctl_ctx *c, const fl_msg_job_event *e)
 		fprintf(c->out, "{\"id\":%" PRIu64 ",\"ts_ms\":%" PRId64 ",\"round\":%u,"
 			"\"attempt\":%u,\"kind\":", e->id, e->ts_ms, e->round, e->attempt);
 		ctl_json_str(c->out, e->kind);
-		fputs(",\"site\":", c->out);
-		ctl_json_str(c->out, e->site);
-		fputs(",\"text\":", c->out);
-		ctl_json_str(c->out, e->text);
+		ctl_json_kstr(c->out, "site", e->site);
+		ctl_json_kstr(c->out, "text", e->text);
 		fputs("}\n", c->out);
 		return;
 	}

@@ -8,7 +8,6 @@
 #include "ctl.h"
 #include "ctl_job.h"
 #include "ctl_ledger.h"
-#include "fl_codec.h"
 #include "fl_err.h"
 
 #define LEDGER_FILE_MAX (1024u * 1024u * 1024u)
@@ -36,28 +35,14 @@ int ctl_ledger_fetch(ctl_ctx *c, uint64_t job, fl_msg_ledger_list *all,
 {
 	fl_msg_ledger_req req = { job, 1 };
 	fl_msg_ledger_list page;
-	uint8_t *buf = NULL, *resp = NULL;
-	size_t blen = 0, rlen = 0;
 	int r, rc = 0;
 
 	memset(&page, 0, sizeof(page));
 	do {
-		if ((r = fl_codec_encode_ledger_req(&req, &buf, &blen)) != 0)
-			return ctl_report(c, what, r, NULL);
-		rc = ctl_call(c, FL_RPC_CTL_GET_LEDGER, buf, blen, &resp, &rlen,
-			      what);
-		free(buf);
-		buf = NULL;
-		if (rc != 0)
+		if ((rc = ctl_rpc_as(c, what, "bad reply from the coordinator",
+				     FL_RPC_CTL_GET_LEDGER, &ctl_msg_ledger_req, &req,
+				     &ctl_msg_ledger_list, &page)) != 0)
 			return rc;
-		r = fl_codec_decode_ledger_list(resp, rlen, &page);
-		free(resp);
-		resp = NULL;
-		if (r != 0) {
-			fprintf(c->err, "fedctl: %s: bad reply from the "
-				"coordinator: %s\n", what, fl_strerror(r));
-			return CTL_EXIT_OTHER;
-		}
 		if (all->cert_pem == NULL) {
 			all->cert_pem = page.cert_pem;
 			page.cert_pem = NULL;
@@ -137,10 +122,8 @@ static void verify_json(ctl_ctx *c, int ok, const ctl_ledger_result *res,
 		fprintf(c->out, ",\"records_ok\":%zu,\"records_aborted\":%zu",
 			res->records_ok, res->records_aborted);
 	fprintf(c->out, ",\"problems\":%zu", res->problems);
-	if (!ok) {
-		fputs(",\"error\":", c->out);
-		ctl_json_str(c->out, res->first_problem);
-	}
+	if (!ok)
+		ctl_json_kstr(c->out, "error", res->first_problem);
 	fputs("}\n", c->out);
 }
 

@@ -39,13 +39,13 @@ static void key(FILE *f, const char *k, bool first)
 	fprintf(f, "%s\"%s\":", first ? "" : ",", k);
 }
 
-/* ,"k":"v" and ,"k":number */
-static void kstr(FILE *f, const char *k, const char *v)
+void ctl_json_kstr(FILE *f, const char *k, const char *v)
 {
 	key(f, k, false);
 	ctl_json_str(f, v);
 }
 
+/* ,"k":number */
 static void knum(FILE *f, const char *k, double v)
 {
 	key(f, k, false);
@@ -68,17 +68,17 @@ void ctl_json_metrics(FILE *f, const fl_msg_metrics *m)
 void ctl_json_job_info(FILE *f, const fl_msg_job_info *j)
 {
 	fprintf(f, "{\"job_id\":%llu", (unsigned long long)j->job_id);
-	kstr(f, "name", j->name);
-	kstr(f, "state", j->state);
-	kstr(f, "dataset", j->dataset);
-	kstr(f, "model", j->model);
+	ctl_json_kstr(f, "name", j->name);
+	ctl_json_kstr(f, "state", j->state);
+	ctl_json_kstr(f, "dataset", j->dataset);
+	ctl_json_kstr(f, "model", j->model);
 	fprintf(f, ",\"rounds_total\":%u,\"rounds_done\":%u,\"created_ms\":%lld,"
 		"\"updated_ms\":%lld", j->rounds_total, j->rounds_done,
 		(long long)j->created_ms, (long long)j->updated_ms);
-	kstr(f, "error", j->error);
+	ctl_json_kstr(f, "error", j->error);
 	key(f, "metrics", false);
 	ctl_json_metrics(f, &j->metrics);
-	kstr(f, "submitted_by", j->submitted_by);
+	ctl_json_kstr(f, "submitted_by", j->submitted_by);
 	fputc('}', f);
 }
 
@@ -93,8 +93,8 @@ void ctl_json_round_info_phases(FILE *f, const fl_msg_round_info *r,
 	uint32_t i;
 
 	fprintf(f, "{\"round\":%u,\"attempt\":%u", r->round, r->attempt);
-	kstr(f, "state", r->state);
-	kstr(f, "kind", r->kind);
+	ctl_json_kstr(f, "state", r->state);
+	ctl_json_kstr(f, "kind", r->kind);
 	fprintf(f, ",\"selected\":%u,\"survived\":%u,\"started_ms\":%lld,"
 		"\"finished_ms\":%lld", r->selected, r->survived,
 		(long long)r->started_ms, (long long)r->finished_ms);
@@ -147,7 +147,7 @@ void ctl_json_site_info(FILE *f, const fl_msg_site_info *s)
 	fputc('{', f);
 	key(f, "name", true);
 	ctl_json_str(f, s->name);
-	kstr(f, "role", s->role);
+	ctl_json_kstr(f, "role", s->role);
 	fprintf(f, ",\"added_ms\":%lld,\"last_seen_ms\":%lld,\"online\":%s,"
 		"\"revoked\":%s}", (long long)s->added_ms, (long long)s->last_seen_ms,
 		s->online ? "true" : "false", s->revoked ? "true" : "false");

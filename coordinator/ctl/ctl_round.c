@@ -199,10 +199,8 @@ int ctl_model_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			ctl_json_str(c->out, r->kind);
 			fprintf(c->out, ",\"finished_ms\":%lld,\"bytes\":%zu",
 				(long long)r->finished_ms, len);
-			if (!no_digest) {
-				fprintf(c->out, ",\"sha256\":");
-				ctl_json_str(c->out, hex);
-			}
+			if (!no_digest)
+				ctl_json_kstr(c->out, "sha256", hex);
 			fputc('}', c->out);
 		} else {
 			fprintf(c->out, "%-8u %-6u %-20s %-10zu %s\n", r->round, r->round,

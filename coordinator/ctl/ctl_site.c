@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ctl_site: fedctl site add and site list (alias: sites list). */
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
-#include "fl_codec.h"
-#include "fl_err.h"
 
 static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
@@ -17,9 +14,7 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 				 { "--no-token", NULL, NULL, &no_token } };
 	fl_msg_site_add add;
 	fl_msg_site_info info;
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, opts, 3, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
@@ -31,21 +26,13 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			"'%s'\n", role);
 		return CTL_EXIT_USAGE;
 	}
-	if (pos[0][0] == '\0' || strlen(pos[0]) >= sizeof(add.name)) {
-		fprintf(c->err, "fedctl: site add: the name must be 1..%zu characters\n",
-			sizeof(add.name) - 1);
-		return CTL_EXIT_USAGE;
-	}
 	memset(&add, 0, sizeof(add));
-	memcpy(add.name, pos[0], strlen(pos[0]) + 1);
+	if ((rc = ctl_parse_name(c, "site add", pos[0], add.name, sizeof(add.name))) != 0)
+		return rc;
 	memcpy(add.role, role, strlen(role) + 1);
-	if ((rc = ctl_site_call(c, FL_RPC_CTL_ADD_SITE, &add, &resp, &rlen,
-				"site add")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_site_info(resp, rlen, &info)) != 0) {
-		rc = ctl_bad_reply(c, "site add", r);
-		goto out;
-	}
+	if ((rc = ctl_rpc(c, "site add", FL_RPC_CTL_ADD_SITE, &ctl_msg_site_add, &add,
+			  &ctl_msg_site_info, &info)) != 0)
+		return rc;
 	/* a site also gets a one-time enrollment token (when the CA is online) */
 	if (strcmp(info.role, "site") != 0 || no_token) {
 		if (c->json) {
@@ -55,7 +42,7 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			fprintf(c->out, "site '%s' added (role %s)\n", info.name,
 				info.role);
 		}
-		goto out;
+		return 0;
 	}
 	if (c->json) {
 		fputs("{\"site\":", c->out);
@@ -67,8 +54,6 @@ static int site_add(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	rc = ctl_site_token_issue(c, "site add", info.name, ttl_s, true);
 	if (c->json)
 		fputs("}\n", c->out);
-out:
-	free(resp);
 	return rc;
 }
 
@@ -93,21 +78,14 @@ static void site_table(FILE *f, const fl_msg_site_list *l)
 static int site_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	fl_msg_site_list list;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0, i;
-	int zero = 0, r, rc;
+	size_t i;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, NULL, 0, 0)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if ((r = fl_codec_encode_empty(&zero, &req, &len)) != 0)
-		return ctl_report(c, "site list", r, NULL);
-	if ((rc = ctl_call(c, FL_RPC_CTL_LIST_SITES, req, len, &resp, &rlen,
-			   "site list")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_site_list(resp, rlen, &list)) != 0) {
-		rc = ctl_bad_reply(c, "site list", r);
-		goto out;
-	}
+	if ((rc = ctl_rpc(c, "site list", FL_RPC_CTL_LIST_SITES, &ctl_msg_empty, NULL,
+			  &ctl_msg_site_list, &list)) != 0)
+		return rc;
 	if (c->json) {
 		fputs("{\"sites\":[", c->out);
 		for (i = 0; i < list.n; i++) {
@@ -120,10 +98,7 @@ static int site_list(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		site_table(c->out, &list);
 	}
 	fl_msg_site_list_clear(&list);
-out:
-	free(req);
-	free(resp);
-	return rc;
+	return 0;
 }
 
 const ctl_cmd ctl_site_cmds[] = {

@@ -1,37 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ctl_site_revoke: fedctl site revoke NAME. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
-#include "fl_codec.h"
-#include "fl_err.h"
 
 int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 {
 	const char *pos[1];
 	fl_msg_site_add ref;
 	fl_msg_site_info info;
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
-	if (pos[0][0] == '\0' || strlen(pos[0]) >= sizeof(ref.name)) {
-		fprintf(c->err, "fedctl: site revoke: the name must be 1..%zu "
-			"characters\n", sizeof(ref.name) - 1);
-		return CTL_EXIT_USAGE;
-	}
 	memset(&ref, 0, sizeof(ref));
-	memcpy(ref.name, pos[0], strlen(pos[0]) + 1);
-	if ((rc = ctl_site_call(c, FL_RPC_CTL_REVOKE_SITE, &ref, &resp, &rlen,
-				"site revoke")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_site_info(resp, rlen, &info)) != 0) {
-		rc = ctl_bad_reply(c, "site revoke", r);
-		goto out;
-	}
+	if ((rc = ctl_parse_name(c, "site revoke", pos[0], ref.name,
+				 sizeof(ref.name))) != 0)
+		return rc;
+	if ((rc = ctl_rpc(c, "site revoke", FL_RPC_CTL_REVOKE_SITE, &ctl_msg_site_add,
+			  &ref, &ctl_msg_site_info, &info)) != 0)
+		return rc;
 	if (c->json) {
 		ctl_json_site_info(c->out, &info);
 		fputc('\n', c->out);
@@ -42,7 +30,5 @@ int ctl_site_revoke(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 			"site's keys; otherwise revoke its certificate with 'fedctl ca "
 			"revoke' and hand the CRL over with 'fedctl crl publish'.\n", info.name);
 	}
-out:
-	free(resp);
-	return rc;
+	return 0;
 }

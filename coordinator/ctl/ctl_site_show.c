@@ -2,13 +2,10 @@
 /* ctl_site_show: fedctl site show NAME, what the coordinator knows of a
  * site (certificates, last seen, rounds taken part in). */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
-#include "fl_codec.h"
 #include "fl_codec_events.h"
-#include "fl_err.h"
 
 static void show_json(FILE *f, const fl_msg_site_detail *d)
 {
@@ -16,14 +13,12 @@ static void show_json(FILE *f, const fl_msg_site_detail *d)
 
 	fputs("{\"site\":", f);
 	ctl_json_site_info(f, &d->site);
-	fputs(",\"datasets\":", f);
-	ctl_json_str(f, d->datasets);
+	ctl_json_kstr(f, "datasets", d->datasets);
 	fputs(",\"certs\":[", f);
 	for (i = 0; i < d->ncerts; i++) {
 		fprintf(f, "%s{\"fingerprint\":", i ? "," : "");
 		ctl_json_str(f, d->certs[i].fingerprint);
-		fputs(",\"serial\":", f);
-		ctl_json_str(f, d->certs[i].serial);
+		ctl_json_kstr(f, "serial", d->certs[i].serial);
 		fprintf(f, ",\"not_after_ms\":%" PRId64 ",\"first_seen_ms\":%" PRId64 "}",
 			d->certs[i].not_after_ms, d->certs[i].first_seen_ms);
 	}
@@ -60,9 +55,7 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 	const char *pos[1];
 	fl_msg_site_add req;
 	fl_msg_site_detail d;
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	int rc;
 
 	if ((rc = ctl_args_parse(c, "site", self, argc, argv, NULL, 0, pos, 1, 1)) != 0)
 		return rc == CTL_HELP_SHOWN ? 0 : rc;
@@ -72,19 +65,13 @@ int ctl_site_show(ctl_ctx *c, const ctl_cmd *self, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	snprintf(req.name, sizeof(req.name), "%s", pos[0]);
-	if ((rc = ctl_site_call(c, FL_RPC_CTL_GET_SITE, &req, &resp, &rlen,
-				"site show")) != 0)
-		goto out;
-	if ((r = fl_codec_decode_site_detail(resp, rlen, &d)) != 0) {
-		rc = ctl_bad_reply(c, "site show", r);
-		goto out;
-	}
+	if ((rc = ctl_rpc(c, "site show", FL_RPC_CTL_GET_SITE, &ctl_msg_site_add, &req,
+			  &ctl_msg_site_detail, &d)) != 0)
+		return rc;
 	if (c->json)
 		show_json(c->out, &d);
 	else
 		show_text(c->out, &d);
 	fl_msg_site_detail_clear(&d);
-out:
-	free(resp);
-	return rc;
+	return 0;
 }

@@ -37,8 +37,7 @@ static void print_token(ctl_ctx *c, const fl_msg_enroll_token *t, bool wrap_json
 	if (c->json) {
 		fputs(wrap_json ? "\"enroll\":{\"site\":" : "{\"site\":", c->out);
 		ctl_json_str(c->out, t->site);
-		fputs(",\"token\":", c->out);
-		ctl_json_str(c->out, t->token);
+		ctl_json_kstr(c->out, "token", t->token);
 		fprintf(c->out, ",\"expires_ms\":%lld,\"coordinator\":",
 			(long long)t->expires_ms);
 		ctl_json_str(c->out, c->coordinator);

@@ -10,7 +10,6 @@
 
 #include "ctl.h"
 #include "ctl_job.h"
-#include "fl_codec.h"
 #include "fl_err.h"
 #include "fl_jobspec.h"
 #include "fl_util.h"
@@ -47,18 +46,11 @@ static void ctl_spec_printf(ctl_spec_buf *b, const char *fmt, ...)
 static int ctl_stats_get(ctl_ctx *c, uint64_t id, fl_msg_job_stats *out,
 			 const char *what)
 {
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	int r, rc;
+	fl_msg_job_ref ref = { id };
 
-	if ((rc = ctl_job_ref_call(c, FL_RPC_CTL_GET_STATS, id, &resp, &rlen, what)) == 0 &&
-	    (r = fl_codec_decode_job_stats(resp, rlen, out)) != 0) {
-		fprintf(c->err, "fedctl: %s: bad reply from the coordinator: %s\n", what,
-			fl_strerror(r));
-		rc = CTL_EXIT_OTHER;
-	}
-	free(resp);
-	return rc;
+	return ctl_rpc_as(c, what, "bad reply from the coordinator",
+			  FL_RPC_CTL_GET_STATS, &ctl_msg_job_ref, &ref,
+			  &ctl_msg_job_stats, out);
 }
 
 /* Full precision (the figures are checked against plain computations). */
@@ -70,40 +62,42 @@ static void ctl_stats_num(FILE *f, double v)
 		fputs("null", f);
 }
 
+/* ,"k":v at full precision. */
+static void ctl_stats_knum(FILE *f, const char *k, double v)
+{
+	fprintf(f, ",\"%s\":", k);
+	ctl_stats_num(f, v);
+}
+
 static void ctl_stats_json(FILE *f, const fl_msg_job_stats *s)
 {
 	size_t i;
 
 	fprintf(f, "{\"job_id\":%llu,\"state\":", (unsigned long long)s->job_id);
 	ctl_json_str(f, s->state);
-	fprintf(f, ",\"ready\":%s,\"count\":", s->ready ? "true" : "false");
-	ctl_stats_num(f, s->count);
+	fprintf(f, ",\"ready\":%s", s->ready ? "true" : "false");
+	ctl_stats_knum(f, "count", s->count);
 	fprintf(f, ",\"sites\":%u,\"features\":[", s->sites);
 	for (i = 0; i < s->nfeatures; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		ctl_json_str(f, s->features[i].name);
-		fputs(",\"mean\":", f);
-		ctl_stats_num(f, s->features[i].mean);
-		fputs(",\"std\":", f);
-		ctl_stats_num(f, s->features[i].std);
+		ctl_stats_knum(f, "mean", s->features[i].mean);
+		ctl_stats_knum(f, "std", s->features[i].std);
 		fputc('}', f);
 	}
 	fputs("],\"labels\":[", f);
 	for (i = 0; i < s->nlabels; i++) {
 		fprintf(f, "%s{\"label\":", i ? "," : "");
 		ctl_json_str(f, s->labels[i].label);
-		fputs(",\"count\":", f);
-		ctl_stats_num(f, s->labels[i].count);
+		ctl_stats_knum(f, "count", s->labels[i].count);
 		fputc('}', f);
 	}
 	fputc(']', f);
 	if (s->noisy) {
 		fputs(",\"noise\":{\"sigma\":", f);
 		ctl_stats_num(f, s->noise_sigma);
-		fputs(",\"epsilon\":", f);
-		ctl_stats_num(f, s->epsilon);
-		fputs(",\"note\":", f);
-		ctl_json_str(f, s->note);
+		ctl_stats_knum(f, "epsilon", s->epsilon);
+		ctl_json_kstr(f, "note", s->note);
 		fputs(",\"noisy_sums\":[", f);
 		for (i = 0; i < s->nnoisy_sums; i++) {
 			fputs(i ? "," : "", f);
@@ -371,25 +365,17 @@ int ctl_site_metrics_get(ctl_ctx *c, uint64_t id, fl_msg_site_metrics_list *out)
 {
 	fl_msg_job_ref ref = { id };
 	FILE *keep = c->err, *devnull;
-	uint8_t *req = NULL, *resp = NULL;
-	size_t len = 0, rlen = 0;
-	int r, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = fl_codec_encode_job_ref(&ref, &req, &len)) != 0)
-		return CTL_EXIT_OTHER;
 	/* An older coordinator without GetSiteMetrics: no table, no noise. */
 	if ((devnull = fopen("/dev/null", "w")) != NULL)
 		c->err = devnull;
-	rc = ctl_call(c, FL_RPC_CTL_GET_SITE_METRICS, req, len, &resp, &rlen,
-		      "job status");
+	rc = ctl_rpc(c, "job status", FL_RPC_CTL_GET_SITE_METRICS, &ctl_msg_job_ref,
+		     &ref, &ctl_msg_site_metrics_list, out);
 	c->err = keep;
 	if (devnull)
 		fclose(devnull);
-	if (rc == 0 && fl_codec_decode_site_metrics_list(resp, rlen, out) != 0)
-		rc = CTL_EXIT_OTHER;
-	free(req);
-	free(resp);
 	return rc;
 }
 
