@@ -7,6 +7,7 @@
 
 #include "coord_ledger.h"
 #include "fl_err.h"
+#include "fl_json.h"
 #include "fl_sign.h"
 #include "fl_wipe.h"
 
@@ -87,22 +88,6 @@ void coord_ledger_sha256_hex(const void *data, size_t len,
 	sodium_bin2hex(out, COORD_LEDGER_HASH_HEX, h, sizeof(h));
 }
 
-void coord_ledger_json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static int coord_ledger_hex_ok(const char *h, int empty_ok)
 {
 	size_t i;
@@ -138,7 +123,7 @@ static int coord_ledger_str_array(FILE *f, const void *items, size_t n,
 		if (i)
 			fputc(',', f);
 		copy[(i + 1) * size - 1] = '\0';
-		coord_ledger_json_str(f, copy + i * size);
+		fl_json_str(f, copy + i * size, 0);
 	}
 	fputc(']', f);
 	free(copy);
@@ -174,7 +159,7 @@ int coord_ledger_text(const coord_ledger_round *r, uint64_t seq,
 	fprintf(f, "{\"v\":%d,\"seq\":%llu,\"job\":%llu,\"round\":%u,\"attempt\":%u,"
 		"\"kind\":", COORD_LEDGER_VERSION, (unsigned long long)seq,
 		(unsigned long long)r->job_id, r->round, r->attempt);
-	coord_ledger_json_str(f, r->kind);
+	fl_json_str(f, r->kind, 0);
 	fputs(",\"participants\":", f);
 	if ((ret = coord_ledger_str_array(f, r->fprs, r->nfprs,
 					  COORD_LEDGER_HASH_HEX)) != 0)
@@ -187,7 +172,7 @@ int coord_ledger_text(const coord_ledger_round *r, uint64_t seq,
 	coord_ledger_version(f, "model_version", r->model_version);
 	fprintf(f, ",\"model_sha256\":\"%s\",\"spec_sha256\":\"%s\","
 		"\"spec_signer\":", r->model_sha256, r->spec_sha256);
-	coord_ledger_json_str(f, r->spec_signer);
+	fl_json_str(f, r->spec_signer, 0);
 	fprintf(f, ",\"spec_signer_sha256\":\"%s\","
 		"\"params\":{\"n\":%u,\"k\":%u,\"t\":%u,\"words\":%llu,\"bits\":%u,"
 		"\"clip\":%.17g,\"weight_scale\":%.17g,\"consistency\":%s}",

@@ -101,8 +101,6 @@ typedef struct coord_ledger_round {
 /* SHA-256 of data as lowercase hex into out. */
 void coord_ledger_sha256_hex(const void *data, size_t len,
 			     char out[static COORD_LEDGER_HASH_HEX]);
-/* Appends s to f as a JSON string (quotes included, escaped as above). */
-void coord_ledger_json_str(FILE *f, const char *s);
 
 /* The canonical text of entry seq after prev_hash. *text malloc'd (caller
  * frees). FL_E_INVAL (bad prev_hash or fields), FL_E_TOOBIG (over

@@ -5,25 +5,11 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "fl_json.h"
 
 void ctl_json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	fl_json_str(f, s, FL_JSON_SHORT_ESC);
 }
 
 void ctl_json_num(FILE *f, double v)
