@@ -83,7 +83,10 @@ kill -TERM "$FL_COORD_PID"; wait "$FL_COORD_PID" 2>/dev/null || true
 FL_PORT_WANTED=$FL_PORT FL_COORD_CA=1 FL_COORD_ENV="FEDC_TEST_SERVE_REVOKED=1" fl_start_coordinator
 it_check "the test hook is announced" grep -q "FEDC_TEST_SERVE_REVOKED=1" "$FL_WORK/coordinator/coordinator.log"
 # site5's agent backs off after its refusals: restart it so that it polls now.
+# The old one may be inside a poll of the coordinator that just restarted:
+# wait for it to exit, or the new one finds its state folder locked.
 kill -TERM "${FL_AGENT_PID[site5]}" 2>/dev/null || true
+wait "${FL_AGENT_PID[site5]}" 2>/dev/null || true
 fl_start_agent site5 breast_cancer "$FL_WORK/data/site5.csv"
 for _ in $(seq 1 100); do
   jq -e '.sites[] | select(.name == "site5") | .online == true' <<<"$(fl_ctl --json site list)" >/dev/null && break
