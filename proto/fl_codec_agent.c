@@ -12,15 +12,12 @@
 /* ---- PollRequest ---- */
 
 #define PR(k, f) FL_CT_##k(fl_msg_poll_req, f, Fedc__V1__PollRequest, f)
-static const fl_codec_field poll_req_f[] = {
+FL_CT_MESSAGE(poll_req_tab, fedc__v1__poll_request__descriptor, fl_msg_poll_req,
 	FL_CT_STRLIST(fl_msg_poll_req, datasets, ndatasets, Fedc__V1__PollRequest,
 		      datasets, FL_MSG_MAX_DATASETS, 0),
 	PR(FIXSTR, agent_version), PR(NUM, min_honest), PR(NUM, colluders),
-	PR(NUM, wait_ms),
-};
+	PR(NUM, wait_ms));
 #undef PR
-static const fl_codec_tab poll_req_tab =
-	FL_CT_TAB(fedc__v1__poll_request__descriptor, fl_msg_poll_req, poll_req_f);
 FL_CODEC_TAB_FUNCS(poll_req, fl_msg_poll_req, poll_req_tab)
 
 /* ---- PollReply{Task} ---- */
@@ -195,13 +192,10 @@ out:
 
 /* ---- ModelRequest ---- */
 
-static const fl_codec_field model_req_f[] = {
+FL_CT_MESSAGE(model_req_tab, fedc__v1__model_request__descriptor, fl_msg_model_req,
 	FL_CT_NUM(fl_msg_model_req, job_id, Fedc__V1__ModelRequest, job_id),
 	FL_CT_NUM(fl_msg_model_req, version, Fedc__V1__ModelRequest, version),
-	FL_CT_BOOL(fl_msg_model_req, latest, Fedc__V1__ModelRequest, latest),
-};
-static const fl_codec_tab model_req_tab =
-	FL_CT_TAB(fedc__v1__model_request__descriptor, fl_msg_model_req, model_req_f);
+	FL_CT_BOOL(fl_msg_model_req, latest, Fedc__V1__ModelRequest, latest));
 FL_CODEC_TAB_FUNCS(model_req, fl_msg_model_req, model_req_tab)
 
 /* ---- ModelChunk ---- */
@@ -217,15 +211,12 @@ static int chunk_slice_dec(const void *pb)
 }
 
 #define CH(f) FL_CT_NUM(fl_msg_chunk, f, Fedc__V1__ModelChunk, f)
-static const fl_codec_field chunk_f[] = {
+FL_CT_MESSAGE(chunk_tab, fedc__v1__model_chunk__descriptor, fl_msg_chunk,
 	FL_CT_DATA(fl_msg_chunk, data, len, Fedc__V1__ModelChunk, data,
 		   FL_MSG_CHUNK_MAX, 0),
 	FL_CT_CHECK(NULL, chunk_slice_dec),
-	CH(total_bytes), CH(offset),
-};
+	CH(total_bytes), CH(offset));
 #undef CH
-static const fl_codec_tab chunk_tab =
-	FL_CT_TAB(fedc__v1__model_chunk__descriptor, fl_msg_chunk, chunk_f);
 FL_CODEC_TAB_FUNCS(chunk, fl_msg_chunk, chunk_tab)
 FL_CODEC_TAB_CLEAR(fl_msg_chunk_clear, fl_msg_chunk, chunk_tab)
 
@@ -344,30 +335,20 @@ out:
 
 /* ---- UpdateReply, CrlInfo, MembersInfo ---- */
 
-static const fl_codec_field update_reply_f[] = {
-	FL_CT_NUM(fl_msg_update_reply, words, Fedc__V1__UpdateReply, words),
-};
-static const fl_codec_tab update_reply_tab =
-	FL_CT_TAB(fedc__v1__update_reply__descriptor, fl_msg_update_reply,
-		  update_reply_f);
+FL_CT_MESSAGE(update_reply_tab, fedc__v1__update_reply__descriptor, fl_msg_update_reply,
+	FL_CT_NUM(fl_msg_update_reply, words, Fedc__V1__UpdateReply, words));
 FL_CODEC_TAB_FUNCS(update_reply, fl_msg_update_reply, update_reply_tab)
 
-static const fl_codec_field crl_f[] = {
+FL_CT_MESSAGE(crl_tab, fedc__v1__crl_info__descriptor, fl_msg_crl,
 	FL_CT_STR(fl_msg_crl, pem, Fedc__V1__CrlInfo, crl_pem, FL_MSG_CRL_MAX,
 		  FL_CF_NULL_EMPTY),
-	FL_CT_NUM(fl_msg_crl, number, Fedc__V1__CrlInfo, number),
-};
-static const fl_codec_tab crl_tab =
-	FL_CT_TAB(fedc__v1__crl_info__descriptor, fl_msg_crl, crl_f);
+	FL_CT_NUM(fl_msg_crl, number, Fedc__V1__CrlInfo, number));
 FL_CODEC_TAB_FUNCS(crl, fl_msg_crl, crl_tab)
 FL_CODEC_TAB_CLEAR(fl_msg_crl_clear, fl_msg_crl, crl_tab)
 
-static const fl_codec_field members_f[] = {
+FL_CT_MESSAGE(members_tab, fedc__v1__members_info__descriptor, fl_msg_members,
 	FL_CT_STR(fl_msg_members, text, Fedc__V1__MembersInfo, text,
 		  FL_MSG_MEMBERS_MAX, FL_CF_NULL_EMPTY),
-	FL_CT_NUM(fl_msg_members, version, Fedc__V1__MembersInfo, version),
-};
-static const fl_codec_tab members_tab =
-	FL_CT_TAB(fedc__v1__members_info__descriptor, fl_msg_members, members_f);
+	FL_CT_NUM(fl_msg_members, version, Fedc__V1__MembersInfo, version));
 FL_CODEC_TAB_FUNCS(members, fl_msg_members, members_tab)
 FL_CODEC_TAB_CLEAR(fl_msg_members_clear, fl_msg_members, members_tab)

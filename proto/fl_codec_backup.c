@@ -28,16 +28,12 @@ static int backup_slice_dec(const void *pb)
 
 #define BC fl_msg_backup_chunk
 #define PBC Fedc__V1__BackupChunk
-static const fl_codec_field backup_chunk_f[] = {
+FL_CT_MESSAGE(backup_chunk_tab, fedc__v1__backup_chunk__descriptor, fl_msg_backup_chunk,
 	FL_CT_DATA(BC, part.data, part.len, PBC, data, FL_MSG_CHUNK_MAX, 0),
 	FL_CT_CHECK(NULL, backup_slice_dec),
 	FL_CT_NUM(BC, part.total_bytes, PBC, total_bytes),
 	FL_CT_NUM(BC, part.offset, PBC, offset),
 	FL_CT_BYTES(BC, sha256, PBC, sha256, FL_E_RANGE, 0),
-	FL_CT_NUM(BC, schema_version, PBC, schema_version),
-};
-static const fl_codec_tab backup_chunk_tab =
-	FL_CT_TAB(fedc__v1__backup_chunk__descriptor, fl_msg_backup_chunk,
-		  backup_chunk_f);
+	FL_CT_NUM(BC, schema_version, PBC, schema_version));
 
 FL_CODEC_TAB_FUNCS(backup_chunk, fl_msg_backup_chunk, backup_chunk_tab)

@@ -101,26 +101,21 @@ static int site_decline_dec(const void *pb)
  * before copying anything. An agent's decline: a text without its NUL is
  * FL_E_TOOBIG. */
 #define TD(k, f) FL_CT_##k(fl_msg_decline, f, Fedc__V1__TaskDecline, f)
-static const fl_codec_field task_decline_f[] = {
+FL_CT_MESSAGE(task_decline_tab, fedc__v1__task_decline__descriptor, fl_msg_decline,
 	FL_CT_CHECK(decline_reason_enc, task_decline_dec),
 	FL_CT_CHECK(text_enc, NULL),
 	FL_CT_FIXSTR_E(fl_msg_decline, text, Fedc__V1__TaskDecline, text, FL_E_TOOBIG),
-	TD(NUM, job_id), TD(NUM, round), TD(NUM, attempt), TD(NUM, reason),
-};
+	TD(NUM, job_id), TD(NUM, round), TD(NUM, attempt), TD(NUM, reason));
 #undef TD
-static const fl_codec_tab task_decline_tab =
-	FL_CT_TAB(fedc__v1__task_decline__descriptor, fl_msg_decline, task_decline_f);
 
 FL_CODEC_TAB_FUNCS(decline, fl_msg_decline, task_decline_tab)
 
 /* A job status's declines: anything off on the way out is FL_E_RANGE. */
 #define SD(k, f) FL_CT_##k(fl_msg_decline, f, Fedc__V1__SiteDecline, f)
-static const fl_codec_field site_decline_f[] = {
+FL_CT_MESSAGE_PUBLIC(fl_codec_tab_site_decline, fedc__v1__site_decline__descriptor,
+		fl_msg_decline,
 	FL_CT_CHECK(decline_reason_enc, site_decline_dec),
 	FL_CT_FIXSTR_E(fl_msg_decline, text, Fedc__V1__SiteDecline, text, FL_E_RANGE),
 	FL_CT_FIXSTR_E(fl_msg_decline, site, Fedc__V1__SiteDecline, site, FL_E_RANGE),
-	SD(NUM, round), SD(NUM, attempt), SD(NUM, reason), SD(NUM, at_ms),
-};
+	SD(NUM, round), SD(NUM, attempt), SD(NUM, reason), SD(NUM, at_ms));
 #undef SD
-const fl_codec_tab fl_codec_tab_site_decline =
-	FL_CT_TAB(fedc__v1__site_decline__descriptor, fl_msg_decline, site_decline_f);

@@ -7,30 +7,23 @@
 #include "fl_err.h"
 
 #define LR(f) FL_CT_NUM(fl_msg_ledger_req, f, Fedc__V1__LedgerRequest, f)
-static const fl_codec_field ledger_req_f[] = { LR(job_id), LR(from_seq) };
-static const fl_codec_tab ledger_req_tab =
-	FL_CT_TAB(fedc__v1__ledger_request__descriptor, fl_msg_ledger_req, ledger_req_f);
+FL_CT_MESSAGE(ledger_req_tab, fedc__v1__ledger_request__descriptor, fl_msg_ledger_req,
+	LR(job_id), LR(from_seq));
 
 #define LE fl_msg_ledger_entry
 #define PLE Fedc__V1__LedgerEntry
-static const fl_codec_field ledger_entry_f[] = {
+FL_CT_MESSAGE(ledger_entry_tab, fedc__v1__ledger_entry__descriptor, fl_msg_ledger_entry,
 	FL_CT_NUM(LE, seq, PLE, seq),
 	FL_CT_FIXSTR(LE, hash_hex, PLE, hash_hex),
 	FL_CT_FIXSTR(LE, sig_hex, PLE, sig_hex),
-	FL_CT_STR(LE, text, PLE, text, FL_MSG_LEDGER_TEXT_MAX, 0),
-};
-static const fl_codec_tab ledger_entry_tab =
-	FL_CT_TAB(fedc__v1__ledger_entry__descriptor, fl_msg_ledger_entry, ledger_entry_f);
+	FL_CT_STR(LE, text, PLE, text, FL_MSG_LEDGER_TEXT_MAX, 0));
 
 #define LL fl_msg_ledger_list
 #define PLL Fedc__V1__LedgerList
-static const fl_codec_field ledger_list_f[] = {
+FL_CT_MESSAGE(ledger_list_tab, fedc__v1__ledger_list__descriptor, fl_msg_ledger_list,
 	FL_CT_LIST(LL, entries, n, PLL, entries, ledger_entry_tab, FL_MSG_MAX_LIST, 0),
 	FL_CT_STR(LL, cert_pem, PLL, cert_pem, FL_MSG_LEDGER_CERT_MAX, FL_CF_NULL_EMPTY),
-	FL_CT_NUM(LL, next_seq, PLL, next_seq),
-};
-static const fl_codec_tab ledger_list_tab =
-	FL_CT_TAB(fedc__v1__ledger_list__descriptor, fl_msg_ledger_list, ledger_list_f);
+	FL_CT_NUM(LL, next_seq, PLL, next_seq));
 
 FL_CODEC_TAB_FUNCS(ledger_req, fl_msg_ledger_req, ledger_req_tab)
 FL_CODEC_TAB_FUNCS(ledger_list, fl_msg_ledger_list, ledger_list_tab)

@@ -14,10 +14,9 @@
 /* ---- SaHeader: a missing one reads as all zeros (proto3 defaults) ---- */
 
 #define H(f) FL_CT_NUM(fl_secagg_hdr, f, Fedc__V1__SaHeader, f)
-static const fl_codec_field hdr_f[] = { H(job_id), H(round), H(attempt) };
+FL_CT_MESSAGE(hdr_tab, fedc__v1__sa_header__descriptor, fl_secagg_hdr,
+	H(job_id), H(round), H(attempt));
 #undef H
-static const fl_codec_tab hdr_tab =
-	FL_CT_TAB(fedc__v1__sa_header__descriptor, fl_secagg_hdr, hdr_f);
 
 /* ---- SaAdvert: the certificate is a counted string, its own shape ---- */
 
@@ -141,76 +140,56 @@ static const fl_codec_tab advert_tab =
 
 /* ---- the lists: at most SA_MAX entries each ---- */
 
+/* The attempt a message belongs to, and (SA_FROM) the client that sent it. */
+#define SA_HDR(T, PT) FL_CT_SUB(T, hdr, PT, hdr, hdr_tab, 0)
+#define SA_FROM(T, PT) SA_HDR(T, PT), FL_CT_NUM(T, client, PT, client)
+
 #define KL fl_secagg_keylist
-static const fl_codec_field keylist_f[] = {
+FL_CT_MESSAGE(keylist_tab, fedc__v1__sa_key_list__descriptor, fl_secagg_keylist,
 	FL_CT_LIST(KL, adverts, count, Fedc__V1__SaKeyList, adverts, advert_tab, SA_MAX, 0),
-	FL_CT_SUB(KL, hdr, Fedc__V1__SaKeyList, hdr, hdr_tab, 0),
-};
-static const fl_codec_tab keylist_tab =
-	FL_CT_TAB(fedc__v1__sa_key_list__descriptor, fl_secagg_keylist, keylist_f);
+	SA_HDR(KL, Fedc__V1__SaKeyList));
 
 #define ES fl_secagg_enc_share
 #define PES Fedc__V1__SaEncShare
-static const fl_codec_field enc_share_f[] = {
+FL_CT_MESSAGE(enc_share_tab, fedc__v1__sa_enc_share__descriptor, fl_secagg_enc_share,
 	FL_CT_BYTES(ES, ct, PES, ct, FL_E_RANGE, 0),
 	FL_CT_NUM(ES, sender, PES, sender),
-	FL_CT_NUM(ES, recipient, PES, recipient),
-};
-static const fl_codec_tab enc_share_tab =
-	FL_CT_TAB(fedc__v1__sa_enc_share__descriptor, fl_secagg_enc_share, enc_share_f);
+	FL_CT_NUM(ES, recipient, PES, recipient));
 #define SH fl_secagg_shares
 #define PSH Fedc__V1__SaShares
-static const fl_codec_field shares_f[] = {
+FL_CT_MESSAGE(shares_tab, fedc__v1__sa_shares__descriptor, fl_secagg_shares,
 	FL_CT_LIST(SH, items, count, PSH, items, enc_share_tab, SA_MAX, 0),
-	FL_CT_SUB(SH, hdr, PSH, hdr, hdr_tab, 0),
-	FL_CT_NUM(SH, client, PSH, client),
-};
-static const fl_codec_tab shares_tab =
-	FL_CT_TAB(fedc__v1__sa_shares__descriptor, fl_secagg_shares, shares_f);
+	SA_FROM(SH, PSH));
 
 #define CS fl_secagg_csig
 #define PCS Fedc__V1__SaCsig
-static const fl_codec_field csig_f[] = {
+FL_CT_MESSAGE(csig_tab, fedc__v1__sa_csig__descriptor, fl_secagg_csig,
 	FL_CT_VBYTES(CS, sig, sig_len, PCS, sig, FL_E_RANGE),
-	FL_CT_SUB(CS, hdr, PCS, hdr, hdr_tab, 0),
-	FL_CT_NUM(CS, client, PCS, client),
-};
-static const fl_codec_tab csig_tab =
-	FL_CT_TAB(fedc__v1__sa_csig__descriptor, fl_secagg_csig, csig_f);
+	SA_FROM(CS, PCS));
 
 #define UQ fl_secagg_unmask_req
 #define PUQ Fedc__V1__SaUnmaskReq
-static const fl_codec_field unmask_req_f[] = {
+FL_CT_MESSAGE(unmask_req_tab, fedc__v1__sa_unmask_req__descriptor, fl_secagg_unmask_req,
 	FL_CT_ARR(UQ, survivors, nsurvivors, PUQ, survivors, SA_MAX, 0),
 	FL_CT_ARR(UQ, dropped, ndropped, PUQ, dropped, SA_MAX, 0),
 	FL_CT_LIST(UQ, csigs, ncsigs, PUQ, csigs, csig_tab, SA_MAX, 0),
-	FL_CT_SUB(UQ, hdr, PUQ, hdr, hdr_tab, 0),
-};
-static const fl_codec_tab unmask_req_tab =
-	FL_CT_TAB(fedc__v1__sa_unmask_req__descriptor, fl_secagg_unmask_req, unmask_req_f);
+	SA_HDR(UQ, PUQ));
 
 /* The shares are secret: the unpacked message's copies are wiped (the
  * packed buffer is the caller's to wipe). */
 #define UE fl_secagg_unmask_entry
 #define PUE Fedc__V1__SaUnmaskEntry
-static const fl_codec_field unmask_entry_f[] = {
+FL_CT_MESSAGE(unmask_entry_tab, fedc__v1__sa_unmask_entry__descriptor,
+		fl_secagg_unmask_entry,
 	FL_CT_BYTES(UE, y, PUE, y, FL_E_RANGE, 0),
 	FL_CT_NUM(UE, owner, PUE, owner),
-	FL_CT_NUM(UE, kind, PUE, kind),
-};
-static const fl_codec_tab unmask_entry_tab =
-	FL_CT_TAB(fedc__v1__sa_unmask_entry__descriptor, fl_secagg_unmask_entry,
-		  unmask_entry_f);
+	FL_CT_NUM(UE, kind, PUE, kind));
 #define UR fl_secagg_unmask_resp
 #define PUR Fedc__V1__SaUnmaskResp
-static const fl_codec_field unmask_resp_f[] = {
+FL_CT_MESSAGE_WIPE(unmask_resp_tab, fedc__v1__sa_unmask_resp__descriptor,
+		fl_secagg_unmask_resp,
 	FL_CT_LIST(UR, entries, count, PUR, entries, unmask_entry_tab, SA_MAX, 0),
-	FL_CT_SUB(UR, hdr, PUR, hdr, hdr_tab, 0),
-	FL_CT_NUM(UR, client, PUR, client),
-};
-static const fl_codec_tab unmask_resp_tab =
-	FL_CT_TAB_WIPE(fedc__v1__sa_unmask_resp__descriptor, fl_secagg_unmask_resp,
-		       unmask_resp_f);
+	SA_FROM(UR, PUR));
 
 FL_CODEC_TAB_FUNCS(sa_hdr, fl_secagg_hdr, hdr_tab)
 FL_CODEC_TAB_FUNCS(sa_advert, fl_secagg_advert, advert_tab)

@@ -13,10 +13,9 @@
 /* ---- GetStats: JobStats ---- */
 
 #define FS(k, f) FL_CT_##k(fl_msg_feature_stats, f, Fedc__V1__FeatureStats, f)
-static const fl_codec_field feature_f[] = { FS(FIXSTR, name), FS(NUM, mean), FS(NUM, std) };
+FL_CT_MESSAGE(feature_tab, fedc__v1__feature_stats__descriptor, fl_msg_feature_stats,
+	FS(FIXSTR, name), FS(NUM, mean), FS(NUM, std));
 #undef FS
-static const fl_codec_tab feature_tab =
-	FL_CT_TAB(fedc__v1__feature_stats__descriptor, fl_msg_feature_stats, feature_f);
 
 static int label_count_in(const void *pb)
 {
@@ -26,13 +25,10 @@ static int label_count_in(const void *pb)
 }
 
 /* The label is copied before its count is checked. */
-static const fl_codec_field label_f[] = {
+FL_CT_MESSAGE(label_tab, fedc__v1__label_count__descriptor, fl_msg_label_count,
 	FL_CT_FIXSTR(fl_msg_label_count, label, Fedc__V1__LabelCount, label),
 	FL_CT_CHECK(NULL, label_count_in),
-	FL_CT_NUM(fl_msg_label_count, count, Fedc__V1__LabelCount, count),
-};
-static const fl_codec_tab label_tab =
-	FL_CT_TAB(fedc__v1__label_count__descriptor, fl_msg_label_count, label_f);
+	FL_CT_NUM(fl_msg_label_count, count, Fedc__V1__LabelCount, count));
 
 static int stats_head_in(const void *pb)
 {
@@ -63,7 +59,7 @@ static int stats_noisy_in(const void *pb)
 }
 
 #define JS(k, f) FL_CT_##k(fl_msg_job_stats, f, Fedc__V1__JobStats, f)
-static const fl_codec_field job_stats_f[] = {
+FL_CT_MESSAGE(job_stats_tab, fedc__v1__job_stats__descriptor, fl_msg_job_stats,
 	FL_CT_CHECK(NULL, stats_head_in),
 	JS(NUM, job_id), JS(BOOL, ready), JS(NUM, count), JS(NUM, sites),
 	JS(FIXSTR, state),
@@ -75,11 +71,8 @@ static const fl_codec_field job_stats_f[] = {
 	JS(BOOL, noisy), JS(NUM, noise_sigma), JS(NUM, epsilon),
 	FL_CT_ARR(fl_msg_job_stats, noisy_sums, nnoisy_sums, Fedc__V1__JobStats,
 		  noisy_sums, SIZE_MAX, 0),
-	JS(FIXSTR, note),
-};
+	JS(FIXSTR, note));
 #undef JS
-static const fl_codec_tab job_stats_tab =
-	FL_CT_TAB(fedc__v1__job_stats__descriptor, fl_msg_job_stats, job_stats_f);
 
 FL_CODEC_TAB_RESET(fl_msg_job_stats_clear, fl_msg_job_stats, job_stats_tab)
 
@@ -140,14 +133,11 @@ static int own_in(const void *pb)
 }
 
 #define OM(f) FL_CT_NUM(fl_msg_own_metrics, f, Fedc__V1__OwnMetrics, f)
-static const fl_codec_field own_metrics_f[] = {
+FL_CT_MESSAGE(own_metrics_tab, fedc__v1__own_metrics__descriptor, fl_msg_own_metrics,
 	FL_CT_CHECK(own_out, own_in),
 	OM(job_id), OM(round), OM(attempt), OM(n), OM(loss), OM(accuracy),
-	OM(macro_f1), OM(r2),
-};
+	OM(macro_f1), OM(r2));
 #undef OM
-static const fl_codec_tab own_metrics_tab =
-	FL_CT_TAB(fedc__v1__own_metrics__descriptor, fl_msg_own_metrics, own_metrics_f);
 
 /* A site's reported figures are checked when decoded only (the
  * coordinator sends what it accepted), after the fields before them. */
@@ -159,23 +149,17 @@ static int site_figs_in(const void *pb)
 }
 
 #define SM(k, f) FL_CT_##k(fl_msg_site_metrics, f, Fedc__V1__SiteMetrics, f)
-static const fl_codec_field site_metrics_f[] = {
+FL_CT_MESSAGE(site_metrics_tab, fedc__v1__site_metrics__descriptor, fl_msg_site_metrics,
 	SM(FIXSTR, site), SM(NUM, round), SM(NUM, reported_ms),
 	FL_CT_CHECK(NULL, site_figs_in),
 	FL_CT_SUB(fl_msg_site_metrics, metrics, Fedc__V1__SiteMetrics, metrics,
-		  fl_codec_tab_metrics, 0),
-};
+		  fl_codec_tab_metrics, 0));
 #undef SM
-static const fl_codec_tab site_metrics_tab =
-	FL_CT_TAB(fedc__v1__site_metrics__descriptor, fl_msg_site_metrics, site_metrics_f);
 
-static const fl_codec_field site_metrics_list_f[] = {
+FL_CT_MESSAGE(site_metrics_list_tab, fedc__v1__site_metrics_list__descriptor,
+		fl_msg_site_metrics_list,
 	FL_CT_LIST(fl_msg_site_metrics_list, entries, n, Fedc__V1__SiteMetricsList,
-		   entries, site_metrics_tab, FL_MSG_MAX_LIST, 0),
-};
-static const fl_codec_tab site_metrics_list_tab =
-	FL_CT_TAB(fedc__v1__site_metrics_list__descriptor, fl_msg_site_metrics_list,
-		  site_metrics_list_f);
+		   entries, site_metrics_tab, FL_MSG_MAX_LIST, 0));
 
 FL_CODEC_TAB_RESET(fl_msg_site_metrics_list_clear, fl_msg_site_metrics_list, site_metrics_list_tab)
 

@@ -111,6 +111,21 @@ typedef struct fl_codec_tab {
 #define FL_CT_TAB_FN(desc, ctype, outf, inf, clearf) \
 	{ &(desc), sizeof(ctype), NULL, 0, 0, (outf), (inf), (clearf) }
 
+/* A message's table from its fields (FL_CT_NUM, FL_CT_STR, ...):
+ * FL_CT_MESSAGE(tab, desc, ctype, fields...) defines the static const
+ * fl_codec_tab tab and its field array tab_fields; _WIPE, the same with
+ * FL_CT_TAB_WIPE; _PUBLIC, tab with external linkage (fl_codec_int.h
+ * declares it). */
+#define FL_CT_MESSAGE(tab, desc, ctype, ...) \
+	static const fl_codec_field tab##_fields[] = { __VA_ARGS__ }; \
+	static const fl_codec_tab tab = FL_CT_TAB(desc, ctype, tab##_fields)
+#define FL_CT_MESSAGE_WIPE(tab, desc, ctype, ...) \
+	static const fl_codec_field tab##_fields[] = { __VA_ARGS__ }; \
+	static const fl_codec_tab tab = FL_CT_TAB_WIPE(desc, ctype, tab##_fields)
+#define FL_CT_MESSAGE_PUBLIC(tab, desc, ctype, ...) \
+	static const fl_codec_field tab##_fields[] = { __VA_ARGS__ }; \
+	const fl_codec_tab tab = FL_CT_TAB(desc, ctype, tab##_fields)
+
 /* Defines fl_codec_encode_<name> and fl_codec_decode_<name> on a table. */
 #define FL_CODEC_TAB_FUNCS(name, type, tab) \
 	int fl_codec_encode_##name(const type *in, uint8_t **buf, size_t *len) \
