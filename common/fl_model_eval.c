@@ -38,7 +38,7 @@ static void eval_block(const fl_model *m, const double *z, const double *y,
 int fl_model_eval(const fl_model *m, const fl_dataset *ds, fl_metrics *out)
 {
 	fl_metrics *mt = NULL;
-	double *xs = NULL, *z = NULL;
+	double *xs = NULL, *z;
 	size_t blk;
 	int r;
 
@@ -48,12 +48,12 @@ int fl_model_eval(const fl_model *m, const fl_dataset *ds, fl_metrics *out)
 		return r;
 	blk = ds->n < EVAL_BLOCK ? (ds->n ? ds->n : 1) : EVAL_BLOCK;
 	mt = calloc(1, sizeof(*mt));
-	xs = malloc(blk * m->d * sizeof(double));
-	z = malloc(blk * m->k * sizeof(double));
-	if (mt == NULL || xs == NULL || z == NULL) {
+	xs = malloc(blk * ((size_t)m->d + m->k) * sizeof(double));   /* and z */
+	if (mt == NULL || xs == NULL) {
 		r = FL_E_NOMEM;
 		goto out;
 	}
+	z = xs + blk * m->d;
 	mt->nclasses = fl_model_nclasses(m);
 	for (size_t i0 = 0; i0 < ds->n; i0 += blk) {
 		size_t n = ds->n - i0 < blk ? ds->n - i0 : blk;
@@ -68,7 +68,6 @@ int fl_model_eval(const fl_model *m, const fl_dataset *ds, fl_metrics *out)
 out:
 	free(mt);
 	free(xs);
-	free(z);
 	return r;
 }
 

@@ -131,7 +131,7 @@ int fl_mlp_grad_weighted(const fl_model *m, const double *w, const double *xs,
 {
 	uint32_t sz[5], nl = fl_mlp_sizes(m, sz), maxw = 0;
 	size_t off[3], woff[4], o = 0;
-	double *acts = NULL, *dz = NULL, *da = NULL, inv;
+	double *acts = NULL, *work = NULL, *dz, *da, inv;
 	int r = FL_E_NOMEM;
 
 	if (n == 0) {
@@ -147,10 +147,12 @@ int fl_mlp_grad_weighted(const fl_model *m, const double *w, const double *xs,
 		o += ((size_t)sz[l] + 1) * sz[l + 1];
 	}
 	acts = mlp_acts(m, n, off);
-	dz = malloc(n * maxw * sizeof(double));
-	da = malloc(n * maxw * sizeof(double));
-	if (acts == NULL || dz == NULL || da == NULL)
+	/* dz and da (n x maxw each) trade places at every layer */
+	work = malloc(2 * n * maxw * sizeof(double));
+	if (acts == NULL || work == NULL)
 		goto out;
+	dz = work;
+	da = work + n * maxw;
 	mlp_forward_acts(m, w, xs, n, acts, off, dz);
 	*loss = fl_model_head_weighted(m, dz, y, n, cw);
 	inv = 1.0 / (double)n;
@@ -184,7 +186,6 @@ int fl_mlp_grad_weighted(const fl_model *m, const double *w, const double *xs,
 	r = 0;
 out:
 	free(acts);
-	free(dz);
-	free(da);
+	free(work);
 	return r;
 }

@@ -139,18 +139,23 @@ static double sopt_coord(const fl_servopt *o, size_t i, double dlt, double *mo,
 
 int fl_servopt_step(fl_servopt *o, double *x, const double *delta)
 {
-	double *nx = NULL, *nm = NULL, *nv = NULL;
-	int r = FL_E_NOMEM;
+	double *nx, *nm = NULL, *nv = NULL, *next;
+	size_t nvec;
+	int r;
 
 	if (o == NULL || x == NULL || delta == NULL)
 		return FL_E_INVAL;
-	nx = malloc(o->np * sizeof(double));
-	if (o->m)
-		nm = malloc(o->np * sizeof(double));
+	/* the new x, and the new moments the optimiser keeps, in one buffer */
+	nvec = 1 + (o->m != NULL) + (o->v != NULL);
+	if ((nx = malloc(nvec * o->np * sizeof(double))) == NULL)
+		return FL_E_NOMEM;
+	next = nx + o->np;
+	if (o->m) {
+		nm = next;
+		next += o->np;
+	}
 	if (o->v)
-		nv = malloc(o->np * sizeof(double));
-	if (nx == NULL || (o->m && nm == NULL) || (o->v && nv == NULL))
-		goto out;
+		nv = next;
 	for (size_t i = 0; i < o->np; i++) {
 		double mo = 0.0, vo = 0.0;
 
@@ -173,8 +178,6 @@ int fl_servopt_step(fl_servopt *o, double *x, const double *delta)
 	r = 0;
 out:
 	free(nx);
-	free(nm);
-	free(nv);
 	return r;
 }
 
