@@ -62,7 +62,9 @@ cat "$FL_WORK/evil.out"
 it_check "the evil coordinator served every scenario as planned (exit $rc)" test $rc -eq 0
 
 log() { cat "$FL_WORK/$1/agent.log"; }
-has() { log "$1" | grep -qE "$2"; }
+# grep reads the file itself: under pipefail, 'cat | grep -q' fails when grep
+# exits at its first match while cat still writes a log larger than the pipe
+has() { grep -qE "$2" "$FL_WORK/$1/agent.log"; }
 # what the evil coordinator itself received
 result() { grep -E "^evil: RESULT $1: " "$FL_WORK/evil.out" | head -1; }
 

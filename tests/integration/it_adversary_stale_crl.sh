@@ -44,7 +44,7 @@ it_check "site1 logged the R10 refusal" \
   grep -Eq "refused round $job/[0-9]+: R10: the CRL \(number 1\) expired at [0-9T:-]+Z; waiting for a fresh one" "$FL_WORK/site1/agent.log"
 it_check "site1 advertised no round keys in job 1" \
   bash -c "! grep -q 'job $job round .* advertised fresh round keys' '$FL_WORK/site1/agent.log'"
-grep "R10" "$FL_WORK/site1/agent.log" | head -3
+grep -m 3 "R10" "$FL_WORK/site1/agent.log"
 
 # 2. A fresh CRL, made offline and published: site1 takes part again.
 "$FL_BIN/fedctl" ca revoke --dir "$FL_WORK/pki" --number 2 >/dev/null

@@ -101,7 +101,7 @@ it_check "site show of a missing site exits 4 (got $rc)" test "$rc" = 4
 
 # audit list
 audit=$(fl_ctl --json audit list)
-echo "--- audit list"; fl_ctl audit list | head -n 8
+echo "--- audit list"; fl_ctl audit list >"$FL_WORK/audit.txt"; head -n 8 "$FL_WORK/audit.txt"
 it_check "audit list: the three site adds by the operator" \
   test "$(echo "$audit" | jq '[.entries[] | select(.action == "add site" and .who == "operator")] | length')" = 3
 it_check "audit list: the job submission" \
